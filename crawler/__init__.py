@@ -1,0 +1,1 @@
+"""The crawler: sources, polite fetching, list discovery, extraction, the crawl run."""

@@ -1,0 +1,1 @@
+"""The search index: jieba analysis into Whoosh, derived from the store."""

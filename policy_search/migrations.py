@@ -1,0 +1,172 @@
+"""Versioned schema migrations of the store.
+
+`PRAGMA user_version` holds the number of migrations applied. A migration is never
+edited once released: change the schema by appending a new one.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: policies, attachments, tags, audit, users, sources, jobs
+    """
+    CREATE TABLE policies (
+        id TEXT PRIMARY KEY,
+        url TEXT,
+        source_id TEXT NOT NULL DEFAULT '',
+        level TEXT,
+        region_code TEXT,
+        region_name TEXT,
+        title TEXT NOT NULL,
+        issuer TEXT,
+        doc_number TEXT,
+        doc_number_key TEXT,
+        index_number TEXT,
+        subject TEXT,
+        written_date TEXT,
+        publish_date TEXT,
+        effective_date TEXT,
+        expiry_date TEXT,
+        validity TEXT NOT NULL DEFAULT '未知',
+        doc_kind TEXT NOT NULL DEFAULT '政策原文',
+        interprets TEXT,
+        body_text TEXT NOT NULL DEFAULT '',
+        body_html TEXT NOT NULL DEFAULT '',
+        review_state TEXT NOT NULL DEFAULT 'new',
+        content_hash TEXT NOT NULL,
+        fetched_at TEXT,
+        first_seen_at TEXT,
+        updated_at TEXT
+    );
+    CREATE TABLE attachments (
+        policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        media_type TEXT NOT NULL DEFAULT '',
+        sha256 TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        no_text_layer INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (policy_id, position)
+    );
+    CREATE TABLE tags (
+        policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('auto', 'staff')),
+        confidence REAL NOT NULL DEFAULT 1.0,
+        evidence TEXT NOT NULL DEFAULT '',
+        by_user TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (policy_id, facet, value)
+    );
+    CREATE TABLE tag_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        policy_id TEXT NOT NULL,
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        action TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'admin')),
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_run_at TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        runs INTEGER NOT NULL DEFAULT 0,
+        zero_runs INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        state_json TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        step TEXT NOT NULL DEFAULT '',
+        log TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        pid INTEGER
+    );
+    """,
+    # 2: several source links per policy (the same document reposted by several sites),
+    #    the change log the index follows, and the indexes list pages need
+    """
+    CREATE TABLE policy_links (
+        policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        source_id TEXT NOT NULL DEFAULT '',
+        first_seen_at TEXT NOT NULL,
+        PRIMARY KEY (policy_id, url)
+    );
+    INSERT INTO policy_links (policy_id, url, source_id, first_seen_at)
+        SELECT id, url, source_id, coalesce(first_seen_at, '') FROM policies WHERE url IS NOT NULL;
+    CREATE TABLE change_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        policy_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX policies_doc_number_key ON policies (doc_number_key);
+    CREATE INDEX policies_publish_date ON policies (publish_date);
+    CREATE INDEX policies_review_state ON policies (review_state);
+    CREATE INDEX policies_source ON policies (source_id);
+    CREATE INDEX tag_audit_policy ON tag_audit (policy_id);
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
+    """Apply the migrations the database lacks, each in its own transaction."""
+    target = len(MIGRATIONS) if target is None else target
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {version} is newer than this program ({len(MIGRATIONS)})"
+        )
+    for number in range(version, target):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                conn.rollback()
+                continue
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _statements(script: str) -> list[str]:
+    """executescript() would commit on its own; split so each runs inside our transaction."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

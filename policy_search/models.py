@@ -1,0 +1,114 @@
+"""The domain: a policy document and what hangs off it.
+
+Every layer speaks these dataclasses; the store turns them into rows and back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from policy_search.urls import canonical_url
+
+LEVELS = ("national", "provincial", "city", "county")
+LEVEL_NAMES = {"national": "国家", "provincial": "省", "city": "市", "county": "县"}
+VALIDITIES = ("有效", "失效", "废止", "部分失效", "未知")
+DOC_KINDS = ("政策原文", "政策解读", "申报通知", "其他")
+REVIEW_STATES = ("new", "reviewed")
+TAG_ORIGINS = ("auto", "staff")
+
+
+@dataclass
+class Attachment:
+    name: str
+    url: str
+    media_type: str = ""
+    sha256: str = ""
+    text: str = ""
+    # A scan without a text layer: kept and flagged, never dropped.
+    no_text_layer: bool = False
+
+
+@dataclass
+class Tag:
+    facet: str
+    value: str
+    origin: str = "auto"  # auto | staff
+    confidence: float = 1.0
+    evidence: str = ""
+    by: str = ""
+    at: str = ""
+    # A staff decision can also be "this auto tag is wrong": kept so re-tagging
+    # does not propose it again.
+    rejected: bool = False
+
+
+@dataclass
+class Policy:
+    id: str
+    title: str
+    url: str | None = None
+    source_id: str = ""
+    level: str | None = None
+    region_code: str | None = None
+    region_name: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    doc_number_key: str | None = None
+    index_number: str | None = None
+    subject: str | None = None
+    written_date: str | None = None
+    publish_date: str | None = None
+    effective_date: str | None = None
+    expiry_date: str | None = None
+    validity: str = "未知"
+    doc_kind: str = "政策原文"
+    interprets: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    review_state: str = "new"
+    content_hash: str = ""
+    fetched_at: str | None = None
+    first_seen_at: str | None = None
+    updated_at: str | None = None
+
+    # Fields that describe the document itself. Bookkeeping (times, review
+    # state, tags, source) is left out so that re-importing or re-crawling the
+    # same text is recognised as "unchanged".
+    CONTENT_FIELDS = (
+        "url", "level", "region_code", "region_name", "title", "issuer",
+        "doc_number", "index_number", "subject", "written_date", "publish_date",
+        "effective_date", "expiry_date", "validity", "doc_kind", "interprets",
+        "body_text", "body_html",
+    )
+
+    def compute_hash(self) -> str:
+        content = {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+        content["attachments"] = [
+            (a.name, a.url, a.sha256, a.text) for a in self.attachments
+        ]
+        blob = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def active_tags(self) -> dict[str, list[str]]:
+        """Tags per facet as search and the site show them: rejected ones left out."""
+        by_facet: dict[str, list[str]] = {}
+        for tag in self.tags:
+            if not tag.rejected and tag.value not in by_facet.get(tag.facet, []):
+                by_facet.setdefault(tag.facet, []).append(tag.value)
+        return by_facet
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def policy_id_for(url: str | None, title: str) -> str:
+    """A stable id: from the canonical URL, or from the title when there is none.
+
+    The scheme is left out so that the http and https addresses of one page
+    are the same policy.
+    """
+    key = canonical_url(url).split("://", 1)[-1] if url else "title:" + title.strip()
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

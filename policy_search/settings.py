@@ -1,0 +1,119 @@
+"""Every setting in one place: its default, its type and one line of help.
+
+Precedence, lowest first: defaults < config file (TOML) < POLICY_SEARCH_* environment
+variables < command-line options. The config file is `--config PATH`, else
+$POLICY_SEARCH_CONFIG, else `config.toml` inside the data directory when it exists.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "POLICY_SEARCH_"
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class Settings:
+    data_dir: Path = _setting(Path("data"), "数据目录: the SQLite store, the index, logs")
+    index_dir: Path | None = _setting(None, "索引目录: the Whoosh index (default DATA_DIR/index)")
+    secret_key: str = _setting("", "Flask session key (default: generated once into DATA_DIR/secret_key)")
+    host: str = _setting("127.0.0.1", "address the site listens on")
+    port: int = _setting(8000, "port the site listens on")
+    threads: int = _setting(8, "worker threads of the WSGI server")
+    crawl_delay: float = _setting(1.5, "minimum seconds between two requests to one host")
+    crawl_jitter: float = _setting(0.5, "random extra seconds added to each delay")
+    crawl_timeout: float = _setting(20.0, "read timeout of one HTTP request, seconds")
+    crawl_connect_timeout: float = _setting(10.0, "connect timeout of one HTTP request, seconds")
+    crawl_retries: int = _setting(3, "retries on 429/5xx and network errors")
+    crawl_max_bytes: int = _setting(20_000_000, "largest page or attachment accepted, bytes")
+    crawl_max_pages: int = _setting(200, "list pages read per source and run (default)")
+    user_agent: str = _setting(
+        "Mozilla/5.0 (compatible; PolicySearchBot/0.1; +{contact_url})",
+        "User-Agent sent by the crawler ({contact_url} is filled in)",
+    )
+    contact_url: str = _setting("https://example.org/policy-search-bot", "contact page named in the User-Agent")
+    sources_file: Path | None = _setting(None, "TOML file of crawl sources replacing the shipped ones")
+    search_page_size: int = _setting(10, "results per page by default")
+    search_max_page_size: int = _setting(100, "largest page size a client may ask for")
+    log_level: str = _setting("INFO", "logging level")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "policies.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
+
+    def ensure_secret_key(self) -> str:
+        """The configured key, else one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(name, default, help) for every setting: for `--help` and the README."""
+    return [(f.name, repr(f.default), f.metadata["help"]) for f in fields(Settings)]
+
+
+def _coerce(name: str, raw, kind) -> object:
+    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if raw is None:
+            return None
+        if "Path" in kind_name:
+            return Path(raw).expanduser()
+        if kind_name.startswith("int"):
+            return int(raw)
+        if kind_name.startswith("float"):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {name}: cannot read {raw!r} as {kind_name}") from None
+
+
+def load_settings(config: str | Path | None = None, environ=None, **overrides) -> Settings:
+    """Settings from defaults, config file, environment and explicit overrides (None = unset)."""
+    environ = os.environ if environ is None else environ
+    known = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, object] = {}
+
+    env_values = {
+        name: environ[ENV_PREFIX + name.upper()]
+        for name in known if ENV_PREFIX + name.upper() in environ
+    }
+    explicit = {k: v for k, v in overrides.items() if v is not None}
+    for key in explicit:
+        if key not in known:
+            raise ValueError(f"unknown setting: {key}")
+
+    data_dir = explicit.get("data_dir") or env_values.get("data_dir") or "data"
+    config_path = config or environ.get(ENV_PREFIX + "CONFIG")
+    if config_path is None and (Path(data_dir) / "config.toml").exists():
+        config_path = Path(data_dir) / "config.toml"
+    if config_path:
+        with open(config_path, "rb") as f:
+            file_values = tomllib.load(f)
+        unknown = set(file_values) - set(known)
+        if unknown:
+            raise ValueError(f"{config_path}: unknown settings {sorted(unknown)}")
+        values.update(file_values)
+
+    values.update(env_values)
+    values.update(explicit)
+    return Settings(**{name: _coerce(name, raw, known[name]) for name, raw in values.items()})

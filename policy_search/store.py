@@ -1,0 +1,432 @@
+"""The SQLite document store: the source of truth for policies, tags, users and jobs.
+
+WAL mode so that the site reads while a crawl or an import writes; synchronous=FULL
+so that a commit survives a power cut; every write of one policy is one transaction
+(a savepoint when the caller batches several into one commit).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from policy_search.migrations import MIGRATIONS, migrate
+from policy_search.models import Attachment, Policy, Tag
+
+POLICY_COLUMNS = (
+    "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
+    "doc_number", "doc_number_key", "index_number", "subject", "written_date",
+    "publish_date", "effective_date", "expiry_date", "validity", "doc_kind", "interprets",
+    "body_text", "body_html", "review_state", "content_hash", "fetched_at",
+    "first_seen_at", "updated_at",
+)
+# Columns a changed document overwrites; review state and first sighting are kept.
+_UPDATED_ON_CHANGE = [c for c in POLICY_COLUMNS if c not in ("id", "first_seen_at", "review_state")]
+
+ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    password_hash: str
+    role: str
+    active: bool
+    created_at: str
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    args: dict
+    state: str
+    done: int
+    total: int
+    step: str
+    log: str
+    error: str | None
+    created_by: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    pid: int | None
+
+
+class Store:
+    """One SQLite file; one connection per thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._savepoints = itertools.count()
+        migrate(self.conn)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or a savepoint inside an open transaction."""
+        conn = self.conn
+        if conn.in_transaction:
+            name = f"sp{next(self._savepoints)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            conn.execute(f"RELEASE {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    # --- policies ----------------------------------------------------------
+
+    def upsert_policy(self, policy: Policy, *, record_change: bool = True) -> str:
+        """Insert or update one policy with its attachments: added / updated / unchanged.
+
+        Tags are not touched here: auto tags and staff decisions have their own writes,
+        so a re-crawl or re-import never loses a staff decision.
+        """
+        policy.content_hash = policy.compute_hash()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT content_hash, first_seen_at FROM policies WHERE id = ?", (policy.id,)
+            ).fetchone()
+            if row is not None and row["content_hash"] == policy.content_hash:
+                self._link_source(conn, policy)
+                return UNCHANGED
+            stamp = now()
+            policy.updated_at = stamp
+            policy.first_seen_at = row["first_seen_at"] if row else (policy.first_seen_at or stamp)
+            values = [getattr(policy, c) for c in POLICY_COLUMNS]
+            conn.execute(
+                f"INSERT INTO policies ({', '.join(POLICY_COLUMNS)})"
+                f" VALUES ({', '.join('?' * len(POLICY_COLUMNS))})"
+                " ON CONFLICT(id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED_ON_CHANGE),
+                values,
+            )
+            conn.execute("DELETE FROM attachments WHERE policy_id = ?", (policy.id,))
+            conn.executemany(
+                "INSERT INTO attachments (policy_id, position, name, url, media_type, sha256,"
+                " text, no_text_layer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(policy.id, i, a.name, a.url, a.media_type, a.sha256, a.text, int(a.no_text_layer))
+                 for i, a in enumerate(policy.attachments)],
+            )
+            self._link_source(conn, policy)
+            if record_change:
+                self._log_change(conn, policy.id, ADDED if row is None else UPDATED)
+            return ADDED if row is None else UPDATED
+
+    def _link_source(self, conn: sqlite3.Connection, policy: Policy) -> None:
+        if policy.url:
+            conn.execute(
+                "INSERT OR IGNORE INTO policy_links (policy_id, url, source_id, first_seen_at)"
+                " VALUES (?, ?, ?, ?)",
+                (policy.id, policy.url, policy.source_id, now()),
+            )
+
+    def delete_policy(self, policy_id: str) -> bool:
+        with self.transaction() as conn:
+            deleted = conn.execute("DELETE FROM policies WHERE id = ?", (policy_id,)).rowcount
+            if deleted:
+                self._log_change(conn, policy_id, "deleted")
+            return bool(deleted)
+
+    def get_policy(self, policy_id: str) -> Policy | None:
+        row = self.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+        if row is None:
+            return None
+        return self._hydrate([row])[0]
+
+    def get_policies(self, ids: list[str]) -> list[Policy]:
+        """Policies by id, in the order asked, missing ones left out."""
+        found: dict[str, Policy] = {}
+        for chunk in _chunks(ids, 500):
+            rows = self.conn.execute(
+                f"SELECT * FROM policies WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update((p.id, p) for p in self._hydrate(rows))
+        return [found[i] for i in ids if i in found]
+
+    def iter_policies(self, batch_size: int = 500) -> Iterator[Policy]:
+        """Every policy with attachments and tags, in id order, a batch at a time."""
+        last = ""
+        while True:
+            rows = self.conn.execute(
+                "SELECT * FROM policies WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+            ).fetchall()
+            if not rows:
+                return
+            yield from self._hydrate(rows)
+            last = rows[-1]["id"]
+
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, content_hash FROM policies"))
+
+    def count_policies(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM policies").fetchone()[0]
+
+    def find_by_doc_number_key(self, key: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM policies WHERE doc_number_key = ? ORDER BY publish_date DESC", (key,)
+        )]
+
+    def policy_links(self, policy_id: str) -> list[tuple[str, str]]:
+        return [(r["url"], r["source_id"]) for r in self.conn.execute(
+            "SELECT url, source_id FROM policy_links WHERE policy_id = ? ORDER BY first_seen_at",
+            (policy_id,),
+        )]
+
+    def stats(self) -> dict[str, Counter]:
+        """Policy counts by level, region, source and review state."""
+        result = {}
+        for name, column in (("level", "level"), ("region", "region_name"),
+                             ("source", "source_id"), ("review_state", "review_state")):
+            result[name] = Counter({
+                (key if key is not None else "(none)"): count for key, count in self.conn.execute(
+                    f"SELECT {column}, count(*) FROM policies GROUP BY {column}"
+                )
+            })
+        return result
+
+    def set_review_state(self, policy_id: str, state: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE policies SET review_state = ? WHERE id = ?", (state, policy_id))
+            self._log_change(conn, policy_id, "reviewed")
+
+    # --- change log: how the index follows the store ------------------------
+
+    def _log_change(self, conn: sqlite3.Connection, policy_id: str, kind: str) -> None:
+        conn.execute(
+            "INSERT INTO change_log (policy_id, kind, at) VALUES (?, ?, ?)", (policy_id, kind, now())
+        )
+
+    def last_change(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+
+    def changes_since(self, seq: int) -> tuple[int, list[str]]:
+        """(newest sequence number, ids of policies changed after seq)."""
+        rows = self.conn.execute(
+            "SELECT seq, policy_id FROM change_log WHERE seq > ? ORDER BY seq", (seq,)
+        ).fetchall()
+        if not rows:
+            return seq, []
+        return rows[-1]["seq"], list(dict.fromkeys(r["policy_id"] for r in rows))
+
+    # --- tags ----------------------------------------------------------------
+
+    def replace_auto_tags(self, policy_id: str, tags: list[Tag]) -> None:
+        """Replace a policy's auto tags; staff decisions on the same value stay and win."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM tags WHERE policy_id = ? AND origin = 'auto'", (policy_id,))
+            conn.executemany(
+                "INSERT OR IGNORE INTO tags (policy_id, facet, value, origin, confidence, evidence,"
+                " by_user, at, rejected) VALUES (?, ?, ?, 'auto', ?, ?, ?, ?, 0)",
+                [(policy_id, t.facet, t.value, t.confidence, t.evidence, t.by or "auto-tagger",
+                  t.at or now()) for t in tags],
+            )
+            self._log_change(conn, policy_id, "tags")
+
+    def set_staff_tag(self, policy_id: str, facet: str, value: str, by: str, *,
+                      rejected: bool = False, evidence: str = "") -> None:
+        """A staff decision: accept (or add) a tag, or reject it. Always audited."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO tags (policy_id, facet, value, origin, confidence, evidence, by_user,"
+                " at, rejected) VALUES (?, ?, ?, 'staff', 1.0, ?, ?, ?, ?)"
+                " ON CONFLICT(policy_id, facet, value) DO UPDATE SET origin = 'staff',"
+                " confidence = 1.0, by_user = excluded.by_user, at = excluded.at,"
+                " rejected = excluded.rejected",
+                (policy_id, facet, value, evidence, by, now(), int(rejected)),
+            )
+            self._audit(conn, policy_id, facet, value, "reject" if rejected else "accept", by)
+            self._log_change(conn, policy_id, "tags")
+
+    def remove_staff_tag(self, policy_id: str, facet: str, value: str, by: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "DELETE FROM tags WHERE policy_id = ? AND facet = ? AND value = ?",
+                (policy_id, facet, value),
+            )
+            self._audit(conn, policy_id, facet, value, "remove", by)
+            self._log_change(conn, policy_id, "tags")
+
+    def _audit(self, conn, policy_id, facet, value, action, by, detail="") -> None:
+        conn.execute(
+            "INSERT INTO tag_audit (policy_id, facet, value, action, by_user, at, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (policy_id, facet, value, action, by, now(), detail),
+        )
+
+    def audit_log(self, policy_id: str) -> list[dict]:
+        return [dict(r) for r in self.conn.execute(
+            "SELECT * FROM tag_audit WHERE policy_id = ? ORDER BY id", (policy_id,)
+        )]
+
+    # --- users ---------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, role: str) -> User:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO users (username, password_hash, role, active, created_at)"
+                " VALUES (?, ?, ?, 1, ?)",
+                (username, password_hash, role, now()),
+            )
+        return self.get_user(username)
+
+    def get_user(self, username: str) -> User | None:
+        row = self.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        return User(**{**dict(row), "active": bool(row["active"])}) if row else None
+
+    def list_users(self) -> list[User]:
+        return [User(**{**dict(r), "active": bool(r["active"])})
+                for r in self.conn.execute("SELECT * FROM users ORDER BY username")]
+
+    # --- jobs ----------------------------------------------------------------
+
+    def create_job(self, kind: str, args: dict, created_by: str | None = None) -> int:
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO jobs (kind, args, state, created_by, created_at)"
+                " VALUES (?, ?, 'queued', ?, ?)",
+                (kind, json.dumps(args, ensure_ascii=False), created_by, now()),
+            ).lastrowid
+
+    def get_job(self, job_id: int) -> Job | None:
+        row = self.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job(**{**dict(row), "args": json.loads(row["args"] or "{}")}) if row else None
+
+    def update_job(self, job_id: int, **changes) -> None:
+        allowed = {"state", "done", "total", "step", "error", "started_at", "finished_at", "pid"}
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"cannot update job fields {sorted(set(changes) - allowed)}")
+        with self.transaction() as conn:
+            conn.execute(
+                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                [*changes.values(), job_id],
+            )
+
+    def append_job_log(self, job_id: int, line: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET log = log || ? WHERE id = ?", (f"{now()} {line}\n", job_id)
+            )
+
+    # --- crawl sources -------------------------------------------------------
+
+    def source_state(self, source_id: str) -> dict:
+        row = self.conn.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            return {"id": source_id, "enabled": True, "state": {}}
+        result = dict(row)
+        result["enabled"] = bool(result["enabled"])
+        result["state"] = json.loads(result.pop("state_json") or "{}")
+        return result
+
+    def save_source_state(self, source_id: str, **fields) -> None:
+        current = self.source_state(source_id)
+        current.update(fields)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sources (id, enabled, last_run_at, last_status, last_error, runs,"
+                " zero_runs, blocked, state_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled,"
+                " last_run_at = excluded.last_run_at, last_status = excluded.last_status,"
+                " last_error = excluded.last_error, runs = excluded.runs,"
+                " zero_runs = excluded.zero_runs, blocked = excluded.blocked,"
+                " state_json = excluded.state_json",
+                (source_id, int(current.get("enabled", True)), current.get("last_run_at"),
+                 current.get("last_status"), current.get("last_error"), current.get("runs") or 0,
+                 current.get("zero_runs") or 0, int(bool(current.get("blocked"))),
+                 json.dumps(current.get("state") or {}, ensure_ascii=False)),
+            )
+
+    # --- loading -------------------------------------------------------------
+
+    def _hydrate(self, rows: list[sqlite3.Row]) -> list[Policy]:
+        ids = [r["id"] for r in rows]
+        marks = ", ".join("?" * len(ids))
+        attachments: dict[str, list[Attachment]] = {}
+        for r in self.conn.execute(
+            f"SELECT * FROM attachments WHERE policy_id IN ({marks}) ORDER BY policy_id, position", ids
+        ):
+            attachments.setdefault(r["policy_id"], []).append(Attachment(
+                name=r["name"], url=r["url"], media_type=r["media_type"], sha256=r["sha256"],
+                text=r["text"], no_text_layer=bool(r["no_text_layer"]),
+            ))
+        tags: dict[str, list[Tag]] = {}
+        for r in self.conn.execute(
+            f"SELECT * FROM tags WHERE policy_id IN ({marks}) ORDER BY facet, value", ids
+        ):
+            tags.setdefault(r["policy_id"], []).append(Tag(
+                facet=r["facet"], value=r["value"], origin=r["origin"], confidence=r["confidence"],
+                evidence=r["evidence"], by=r["by_user"], at=r["at"], rejected=bool(r["rejected"]),
+            ))
+        return [
+            Policy(**{c: r[c] for c in POLICY_COLUMNS},
+                   attachments=attachments.get(r["id"], []), tags=tags.get(r["id"], []))
+            for r in rows
+        ]
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection with the store's pragmas; transactions are opened explicitly."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+CURRENT_VERSION = len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""The Flask site: public search, API, feeds, staff and admin pages."""
