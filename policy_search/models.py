@@ -16,6 +16,8 @@ VALIDITIES = ("有效", "失效", "废止", "部分失效", "未知")
 DOC_KINDS = ("政策原文", "政策解读", "申报通知", "其他")
 REVIEW_STATES = ("new", "reviewed")
 TAG_ORIGINS = ("auto", "staff")
+# Tag facets: the key used in the store, the index and the API -> the name users see.
+TAG_FACETS = {"industry": "行业", "support": "支持方式", "enterprise": "企业类型"}
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""The narrow search interface: a request in, hits and facets out.
+
+`web` depends only on these shapes, so a second backend (OpenSearch, say) can
+implement `search(request) -> SearchResult` without touching the site.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SORTS = ("relevance", "newest", "deadline")
+# Filter / facet keys, as in /api/search parameters.
+FACETS = ("level", "region", "industry", "support", "enterprise", "issuer", "year",
+          "validity", "kind")
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    # facet key -> accepted values (OR within a facet, AND across facets)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 10
+    highlight: bool = True
+    facets: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str | None
+    title: str
+    issuer: str | None
+    doc_number: str | None
+    level: str | None
+    region: str | None          # region name, e.g. 长沙县
+    region_code: str | None
+    publish_date: str | None
+    validity: str
+    doc_kind: str
+    tags: dict[str, list[str]]  # facet key -> values
+    snippet: str                # HTML: escaped text, only <mark>…</mark> unescaped
+    score: float = 0.0
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]]
+    # "did you mean" / segmentation hint when nothing (or little) was found
+    suggestion: str | None = None
+    # how the query was run: "and", "or" (fallback), "doc_number", "browse"
+    mode: str = "and"
+    message: str | None = None  # a user-facing note, e.g. about ignored syntax
