@@ -1,0 +1,116 @@
+"""Commands on the store's data: import, stats, settings."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from policy_search.cli import open_store
+from policy_search.models import LEVEL_NAMES
+from policy_search.settings import Settings, describe
+
+MAX_REJECTS_SHOWN = 50
+
+
+class ProgressLine:
+    """A one-line progress report on stderr, redrawn in place on a terminal."""
+
+    def __init__(self, label: str, interval: float = 1.0):
+        self.label = label
+        self.interval = interval
+        self.started = self.last = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, progress) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval and progress.done_fraction < 1.0:
+            return
+        self.last = now
+        rate = progress.rows / max(now - self.started, 1e-6)
+        s = progress.summary
+        line = (f"{self.label}: {progress.done_fraction:6.1%}  {progress.rows} 行"
+                f"  新增 {s.added}  更新 {s.updated}  未变 {s.unchanged}  拒绝 {len(s.rejected)}"
+                f"  ({rate:.0f} 行/秒)")
+        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+
+    def close(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "xlsx"]),
+              default="auto", show_default=True, help="file format (auto: from the extension)")
+@click.option("--source", "source_id", default="import", show_default=True,
+              help="source id recorded for rows that name none")
+@click.option("--quiet", is_flag=True, help="no progress line")
+@click.pass_obj
+def import_command(settings: Settings, paths, fmt, source_id, quiet):
+    """Import policies from JSONL, CSV or XLSX files (headers: field names or 中文标签).
+
+    Idempotent: importing the same file again changes nothing. Bad rows are
+    reported with their line number and skipped.
+    """
+    from policy_search.importer import ImportFileError, import_file
+
+    store = open_store(settings)
+    failed = False
+    for path in paths:
+        progress = None if quiet else ProgressLine(f"导入 {path.name}")
+        try:
+            summary = import_file(store, path, fmt=fmt, source_id=source_id, progress=progress)
+        except ImportFileError as exc:
+            click.echo(f"错误: {path}: {exc}", err=True)
+            failed = True
+            continue
+        finally:
+            if progress:
+                progress.close()
+        for reject in summary.rejected[:MAX_REJECTS_SHOWN]:
+            click.echo(f"{path}:{reject.line}: 已跳过: {reject.reason}", err=True)
+        if len(summary.rejected) > MAX_REJECTS_SHOWN:
+            click.echo(f"… 另有 {len(summary.rejected) - MAX_REJECTS_SHOWN} 行被拒绝", err=True)
+        click.echo(f"{path}: 新增 {summary.added}, 更新 {summary.updated}, "
+                   f"未变 {summary.unchanged}, 拒绝 {len(summary.rejected)} "
+                   f"(added {summary.added} / updated {summary.updated} / "
+                   f"unchanged {summary.unchanged} / rejected {len(summary.rejected)})")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def stats_command(settings: Settings, as_json: bool):
+    """Policy counts by level, region, source and review state."""
+    store = open_store(settings)
+    stats = store.stats()
+    total = store.count_policies()
+    if as_json:
+        click.echo(json.dumps({"total": total, **{k: dict(v) for k, v in stats.items()}},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"政策总数 (policies): {total}")
+    titles = {"level": "层级 (level)", "region": "地区 (region)", "source": "来源 (source)",
+              "review_state": "审核状态 (review state)"}
+    for key, counter in stats.items():
+        click.echo(f"\n{titles[key]}:")
+        for value, count in counter.most_common():
+            label = f"{value} {LEVEL_NAMES[value]}" if key == "level" and value in LEVEL_NAMES else value
+            click.echo(f"  {label:<24} {count:>8}")
+
+
+@click.command("settings")
+@click.pass_obj
+def settings_command(settings: Settings):
+    """Every setting with its current value and what it does."""
+    for name, default, help_text in describe():
+        value = getattr(settings, name)
+        if name == "secret_key" and value:
+            value = "(set)"
+        click.echo(f"{name:<24} {str(value):<40} {help_text} [default {default}]")
