@@ -131,6 +131,36 @@ MIGRATIONS: list[str] = [
     CREATE INDEX policies_source ON policies (source_id);
     CREATE INDEX tag_audit_policy ON tag_audit (policy_id);
     """,
+    # 3: staff review — taxonomy values added by staff (every version kept), an edit
+    #    version per policy (optimistic concurrency: a second save is told about the
+    #    first), the re-review flag, the content the auto tags were computed from, and
+    #    staff overrides of document fields (validity, doc kind, 惠及对象 summary)
+    """
+    CREATE TABLE taxonomy_values (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}',
+        active INTEGER NOT NULL DEFAULT 1,
+        by_user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        UNIQUE (facet, value, version)
+    );
+    ALTER TABLE policies ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE policies ADD COLUMN rereview_reason TEXT;
+    ALTER TABLE policies ADD COLUMN auto_tagged_hash TEXT;
+    CREATE TABLE policy_staff_fields (
+        policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (policy_id, field)
+    );
+    CREATE INDEX tag_audit_at ON tag_audit (at);
+    """,
 ]
 
 
