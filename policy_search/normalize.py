@@ -68,10 +68,11 @@ def _checked(year: int, month: int, day: int, text: str) -> str:
 _OPEN = "〔[【(（﹝〖{｛［"
 _CLOSE = "〕]】)）﹞〗}｝］"
 _BRACKETS = _OPEN + _CLOSE
-# 湘政发〔2021〕5号, 国办函 [2018] 71号, 国令第706号, 省政府令 第5号
+# 湘政发〔2021〕5号, 国办函 [2018] 71号, 公告2018年第14号, 国令第706号, 省政府令 第5号
 DOC_NUMBER_PATTERN = re.compile(
     r"[\u4e00-\u9fffA-Za-z]{1,16}\s*"
     r"(?:[" + re.escape(_OPEN) + r"]\s*(?:19|20)\d{2}\s*[" + re.escape(_CLOSE) + r"]\s*第?\s*\d{1,5}\s*号"
+    r"|(?:19|20)\d{2}\s*年\s*第?\s*\d{1,5}\s*号"
     r"|第\s*\d{1,5}\s*号)"
 )
 

@@ -1,0 +1,58 @@
+# 政策超市 — set-up, main job and tests. Only python3 (>= 3.11) and make are needed;
+# the browser tests also install Debian's chromium (as root) when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data
+CLI := $(BIN)/policy-search --data-dir $(DATA_DIR)
+
+.PHONY: run test test-fast setup browser-deps crawl index serve import bench clean
+
+# The main job: crawl the default sources, build the index, serve the site.
+run: setup
+	$(CLI) crawl
+	$(CLI) index rebuild
+	$(CLI) serve
+
+# Everything the tests need, then the whole suite (slow and browser tests included).
+test: setup browser-deps
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow and not browser"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "warning: could not install chromium; the browser tests will fail"; \
+	  else echo "warning: chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+
+# The offline path: import a policy list instead of crawling (FILE=path.jsonl|csv|xlsx).
+import: setup
+	$(CLI) import $(FILE)
+	$(CLI) index rebuild
+
+crawl: setup
+	$(CLI) crawl
+
+index: setup
+	$(CLI) index rebuild
+
+serve: setup
+	$(CLI) serve
+
+bench: setup
+	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/search_speed.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

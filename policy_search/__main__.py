@@ -1,0 +1,3 @@
+from policy_search.cli import main
+
+main(prog_name="policy-search")

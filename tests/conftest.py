@@ -1,0 +1,33 @@
+"""Fixtures shared by every test package."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = (ROOT / ".." / "shared").resolve()
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared; a test that needs it fails (never skips) when it is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"test material missing: {path} (../shared must sit beside the project)")
+    return path
+
+
+@pytest.fixture
+def shared():
+    return shared_path
+
+
+@pytest.fixture
+def store(tmp_path):
+    from policy_search.store import Store
+
+    with Store(tmp_path / "policies.sqlite3") as s:
+        yield s

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from policy_search.cli import COMMANDS, main
+from policy_search.settings import load_settings
+
+REQUIRED_COMMANDS = {"import", "stats"}
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    assert REQUIRED_COMMANDS <= set(COMMANDS)
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+        sub = runner.invoke(main, [name, "--help"])
+        assert sub.exit_code == 0, (name, sub.output)
+        assert "Usage:" in sub.output
+
+
+def test_import_and_stats_use_the_data_dir(tmp_path):
+    source = tmp_path / "p.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"title": "长沙县惠企政策", "url": "http://www.csx.gov.cn/1.html", "level": "县", "region": "长沙县"},
+        {"title": "国务院文件", "url": "http://www.gov.cn/1.htm", "level": "national", "region": "全国"},
+        {"url": "http://bad/1"},
+    ]), encoding="utf-8")
+    data_dir = tmp_path / "dd"
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data-dir", str(data_dir), "import", "--quiet", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "added 2 / updated 0 / unchanged 0 / rejected 1" in result.output
+    assert ":3: 已跳过: 缺少标题" in result.output
+    assert (data_dir / "policies.sqlite3").exists()
+
+    stats = runner.invoke(main, ["--data-dir", str(data_dir), "stats", "--json"])
+    data = json.loads(stats.output)
+    assert data["total"] == 2
+    assert data["level"] == {"county": 1, "national": 1}
+    assert data["review_state"] == {"new": 2}
+    text = runner.invoke(main, ["--data-dir", str(data_dir), "stats"]).output
+    assert "长沙县" in text and "county 县" in text
+
+
+def test_import_of_missing_format_fails_clearly(tmp_path):
+    bad = tmp_path / "list.doc"
+    bad.write_text("x")
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "import", str(bad)])
+    assert result.exit_code == 1 and "--format" in result.output
+
+
+def test_settings_precedence(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('port = 9001\ncrawl_delay = 3.0\nhost = "0.0.0.0"\n')
+    env = {"POLICY_SEARCH_PORT": "9002", "POLICY_SEARCH_CRAWL_DELAY": "2.5"}
+    assert load_settings(environ={}).port == 8000
+    assert load_settings(config=config, environ={}).port == 9001
+    s = load_settings(config=config, environ=env, crawl_delay=None)
+    assert (s.port, s.crawl_delay, s.host) == (9002, 2.5, "0.0.0.0")
+    assert load_settings(config=config, environ=env, port=9003).port == 9003
+
+
+def test_config_in_data_dir_is_read_and_bad_values_refused(tmp_path):
+    (tmp_path / "config.toml").write_text("crawl_retries = 7\n")
+    assert load_settings(environ={}, data_dir=tmp_path).crawl_retries == 7
+    assert load_settings(environ={}, data_dir=tmp_path).index_path == tmp_path / "index"
+    with pytest.raises(ValueError, match="port"):
+        load_settings(environ={"POLICY_SEARCH_PORT": "eighty"})
+    (tmp_path / "config.toml").write_text("colour = 'blue'\n")
+    with pytest.raises(ValueError, match="unknown"):
+        load_settings(environ={}, data_dir=tmp_path)
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    s = load_settings(environ={}, data_dir=tmp_path)
+    key = s.ensure_secret_key()
+    assert len(key) == 64 and load_settings(environ={}, data_dir=tmp_path).ensure_secret_key() == key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

@@ -1,0 +1,112 @@
+import sqlite3
+
+import pytest
+
+from policy_search.migrations import MIGRATIONS, migrate
+from policy_search.models import Attachment, Policy, Tag, policy_id_for
+from policy_search.store import ADDED, CURRENT_VERSION, UNCHANGED, UPDATED, Store, connect
+
+
+def make_policy(url="http://www.gov.cn/zhengce/content/2019-02/14/content_1.htm", **fields):
+    fields.setdefault("title", "关于有效缓解小微企业融资难融资贵问题的指导意见")
+    return Policy(id=policy_id_for(url, fields["title"]), url=url, **fields)
+
+
+def test_fresh_database_ends_at_current_version(tmp_path):
+    store = Store(tmp_path / "a.sqlite3")
+    assert store.schema_version == CURRENT_VERSION == len(MIGRATIONS)
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+
+
+def test_previous_version_is_migrated_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = connect(path)
+    migrate(conn, target=CURRENT_VERSION - 1)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION - 1
+    conn.execute(
+        "INSERT INTO policies (id, url, title, content_hash, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+        ("abc", "http://example.gov.cn/1.html", "旧库里的政策", "h", "2020-01-01"),
+    )
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version == CURRENT_VERSION
+    assert store.get_policy("abc").title == "旧库里的政策"
+    assert store.policy_links("abc") == [("http://example.gov.cn/1.html", "")]
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    conn = connect(path)
+    conn.execute(f"PRAGMA user_version = {CURRENT_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        Store(path)
+
+
+def test_upsert_reports_added_unchanged_updated(store):
+    policy = make_policy(body_text="正文", attachments=[Attachment("附件1.pdf", "http://x/1.pdf")])
+    assert store.upsert_policy(policy) == ADDED
+    assert store.upsert_policy(make_policy(body_text="正文", attachments=[
+        Attachment("附件1.pdf", "http://x/1.pdf")])) == UNCHANGED
+    assert store.upsert_policy(make_policy(body_text="新正文")) == UPDATED
+    stored = store.get_policy(policy.id)
+    assert stored.body_text == "新正文" and stored.attachments == []
+    assert stored.first_seen_at == policy.first_seen_at
+
+
+def test_staff_tags_survive_updates_and_auto_retagging(store):
+    policy = make_policy(body_text="一")
+    store.upsert_policy(policy)
+    store.set_staff_tag(policy.id, "enterprise", "小微企业", by="alice")
+    store.set_staff_tag(policy.id, "support", "税费减免", by="alice", rejected=True)
+    store.replace_auto_tags(policy.id, [Tag("support", "税费减免", confidence=0.9),
+                                        Tag("support", "融资信贷", confidence=0.8)])
+    store.upsert_policy(make_policy(body_text="二"))
+    tags = {(t.facet, t.value): t for t in store.get_policy(policy.id).tags}
+    assert tags[("enterprise", "小微企业")].origin == "staff"
+    assert tags[("support", "税费减免")].rejected and tags[("support", "税费减免")].origin == "staff"
+    assert tags[("support", "融资信贷")].origin == "auto"
+    assert store.get_policy(policy.id).active_tags() == {
+        "enterprise": ["小微企业"], "support": ["融资信贷"]}
+    assert [a["action"] for a in store.audit_log(policy.id)] == ["accept", "reject"]
+
+
+def test_a_failed_write_leaves_no_half_written_policy(store):
+    policy = make_policy(attachments=[Attachment("a", "u1"), Attachment("b", "u2")])
+    original = store.conn
+    store.conn.execute(  # make the second attachment insert fail
+        "CREATE TRIGGER boom BEFORE INSERT ON attachments WHEN NEW.position = 1"
+        " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        store.upsert_policy(policy)
+    assert original.execute("SELECT count(*) FROM policies").fetchone()[0] == 0
+    assert original.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+
+
+def test_change_log_lists_changed_policies_once(store):
+    start = store.last_change()
+    a, b = make_policy(url="http://a/1"), make_policy(url="http://a/2")
+    store.upsert_policy(a)
+    store.upsert_policy(b)
+    store.upsert_policy(a)  # unchanged: not logged
+    store.set_staff_tag(a.id, "industry", "制造业", by="bob")
+    seq, ids = store.changes_since(start)
+    assert ids == [a.id, b.id] and seq == store.last_change()
+    assert store.changes_since(seq) == (seq, [])
+
+
+def test_same_document_under_http_and_https_is_one_policy():
+    assert policy_id_for("http://www.gov.cn/a.htm#top", "x") == policy_id_for("https://WWW.gov.cn/a.htm", "y")
+    assert policy_id_for(None, "标题") == policy_id_for(None, " 标题 ")
+
+
+def test_iter_policies_yields_everything_in_batches(store):
+    for i in range(7):
+        store.upsert_policy(make_policy(url=f"http://a/{i}", title=f"政策{i}"))
+    assert len(list(store.iter_policies(batch_size=3))) == 7
+    ids = [p.id for p in store.iter_policies()]
+    assert [p.id for p in store.get_policies(ids[::-1] + ["missing"])] == ids[::-1]
