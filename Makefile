@@ -15,8 +15,10 @@ run: setup
 	$(CLI) serve
 
 # Everything the tests need, then the whole suite (slow and browser tests included).
+# pytest exits 5 when it ran no test: that is a failure too.
 test: setup browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$status
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow and not browser"
