@@ -68,7 +68,10 @@ class Settings:
 
 def describe() -> list[tuple[str, str, str]]:
     """(name, default, help) for every setting: for `--help` and the README."""
-    return [(f.name, repr(f.default), f.metadata["help"]) for f in fields(Settings)]
+    def shown(value) -> str:
+        return "(unset)" if value in (None, "") else str(value)
+
+    return [(f.name, shown(f.default), f.metadata["help"]) for f in fields(Settings)]
 
 
 def _coerce(name: str, raw, kind) -> object:

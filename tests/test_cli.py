@@ -79,3 +79,15 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     key = s.ensure_secret_key()
     assert len(key) == 64 and load_settings(environ={}, data_dir=tmp_path).ensure_secret_key() == key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_readme_lists_every_setting_and_opens_with_two_commands():
+    from pathlib import Path
+
+    from policy_search.settings import describe
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, _, _ in describe():
+        assert f"`{name}`" in readme, f"setting {name} missing from README"
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert [line.split()[0:2] for line in first_block] == [["make", "run"], ["make", "test"]]
