@@ -215,6 +215,26 @@ class Store:
             "SELECT id FROM policies WHERE doc_number_key = ? ORDER BY publish_date DESC", (key,)
         )]
 
+    def find_interpretations(self, policy_id: str, url: str | None = None) -> list[str]:
+        """Ids of policies that interpret this one (`interprets` holds its id or its URL)."""
+        keys = [policy_id] + ([url] if url else [])
+        return [r[0] for r in self.conn.execute(
+            f"SELECT id FROM policies WHERE interprets IN ({', '.join('?' * len(keys))})"
+            " AND id != ? ORDER BY publish_date DESC", (*keys, policy_id),
+        )]
+
+    def related_by_tags(self, policy_id: str, limit: int = 8) -> list[str]:
+        """Ids of policies sharing the most (non-rejected) tags with this one, newest first."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT other.policy_id, count(*) AS shared FROM tags AS mine"
+            " JOIN tags AS other ON other.facet = mine.facet AND other.value = mine.value"
+            " AND other.policy_id != mine.policy_id AND other.rejected = 0"
+            " JOIN policies AS p ON p.id = other.policy_id"
+            " WHERE mine.policy_id = ? AND mine.rejected = 0"
+            " GROUP BY other.policy_id ORDER BY shared DESC, p.publish_date DESC LIMIT ?",
+            (policy_id, limit),
+        )]
+
     def policy_links(self, policy_id: str) -> list[tuple[str, str]]:
         return [(r["url"], r["source_id"]) for r in self.conn.execute(
             "SELECT url, source_id FROM policy_links WHERE policy_id = ? ORDER BY first_seen_at",

@@ -21,6 +21,7 @@ COMMANDS = {
     "import": "policy_search.cli.data:import_command",
     "stats": "policy_search.cli.data:stats_command",
     "settings": "policy_search.cli.data:settings_command",
+    "serve": "policy_search.cli.serve:serve_command",
 }
 
 

@@ -1,0 +1,114 @@
+"""The application factory: one Flask app per Settings, with its store and its index.
+
+Blueprints are listed in BLUEPRINTS as "module:attribute" and imported when the app is
+built, so the staff and admin parts (login, tag review, jobs) plug in by adding a line
+here; a blueprint module may also define `setup(app)` for app-wide wiring (a login
+manager, say), called once after the blueprint is registered.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask, current_app
+
+from index.api import SearchRequest, SearchResult
+from policy_search.settings import Settings, load_settings
+from policy_search.store import Store
+
+log = logging.getLogger(__name__)
+
+# Registered in this order; later issues append their staff/admin blueprints here.
+BLUEPRINTS = [
+    "web.public:bp",
+    "web.api:bp",
+    "web.feeds:bp",
+]
+
+# Requests carry no uploads on the public site; staff forms are small too.
+MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+class SearchBackend(Protocol):
+    """What the site needs from the index (index.search.SearchIndex implements it)."""
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+    def is_usable(self) -> bool: ...
+    def doc_count(self) -> int: ...
+
+
+@dataclass
+class Services:
+    """Per-app state that views reach through `services()`."""
+
+    settings: Settings
+    store: Store
+    index: SearchBackend | None
+    sync: object | None = None  # the index's background sync thread, when started
+
+
+def services() -> Services:
+    return current_app.extensions["policy_search"]
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               index: SearchBackend | None = None, start_sync: bool = False,
+               blueprints: list[str] | None = None, testing: bool = False) -> Flask:
+    """The site for one data directory.
+
+    `store` and `index` may be passed in (tests, benchmarks); otherwise they are opened
+    from the settings. `start_sync` starts the index's background thread that follows the
+    store's change log, so crawls and staff edits reach search within seconds.
+    """
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(16) if testing else settings.ensure_secret_key(),
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        JSON_AS_ASCII=False,
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    store = store or Store(settings.db_path)
+    if index is None:
+        index = open_index(settings, store)
+    app.extensions["policy_search"] = Services(settings=settings, store=store, index=index)
+
+    from web import security, templating
+
+    security.init_app(app)
+    templating.init_app(app)
+    for target in blueprints if blueprints is not None else BLUEPRINTS:
+        register(app, target)
+    if start_sync:
+        app.extensions["policy_search"].sync = start_index_sync(settings, store, index)
+    return app
+
+
+def register(app: Flask, target: str) -> None:
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    app.register_blueprint(getattr(module, attr or "bp"))
+    setup = getattr(module, "setup", None)
+    if setup is not None:
+        setup(app)
+
+
+def open_index(settings: Settings, store: Store) -> SearchBackend:
+    """The index of the data directory; it reports itself unusable until it is built."""
+    from index.search import SearchIndex
+
+    return SearchIndex(settings.index_path, store=store)
+
+
+def start_index_sync(settings: Settings, store: Store, index: SearchBackend):
+    """Start the index's thread that applies store changes to the live index."""
+    from index import build
+
+    return build.start_sync_thread(store, settings.index_path)

@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 description of the public JSON API, built from the same constants the
+parser enforces so the document and the behaviour cannot drift apart."""
+from __future__ import annotations
+
+from index.api import FACETS, SORTS
+from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
+from web.params import (
+    FACET_NAMES, MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_VALUE_CHARS,
+    MAX_VALUES_PER_FACET,
+)
+
+_FACET_ENUMS = {"level": list(LEVELS), "validity": list(VALIDITIES), "kind": list(DOC_KINDS)}
+_FACET_HELP = {
+    "level": "层级: national 国家 / provincial 省 / city 市 / county 县",
+    "region": "地区 (a region name as listed in the facet counts, e.g. 长沙县)",
+    "industry": "行业 (GB/T 4754 门类 name, e.g. 制造业, or 不限行业)",
+    "support": "支持方式 (e.g. 资金补贴奖励, 税费减免)",
+    "enterprise": "企业类型 (e.g. 专精特新, 小微企业)",
+    "issuer": "发文机关 (e.g. 国务院办公厅)",
+    "year": "发布年份, four digits",
+    "validity": "有效性",
+    "kind": "文件类型",
+}
+
+
+def _facet_parameter(key: str) -> dict:
+    item: dict = {"type": "string", "maxLength": MAX_VALUE_CHARS}
+    if key in _FACET_ENUMS:
+        item["enum"] = _FACET_ENUMS[key]
+    if key == "year":
+        item["pattern"] = "^(19|20)[0-9]{2}$"
+    return {
+        "name": key, "in": "query", "required": False, "style": "form", "explode": True,
+        "description": f"{FACET_NAMES[key]} — {_FACET_HELP[key]}. Repeat the parameter for "
+                       f"several values (OR within a facet, AND across facets); at most "
+                       f"{MAX_VALUES_PER_FACET} values.",
+        "schema": {"type": "array", "items": item, "maxItems": MAX_VALUES_PER_FACET},
+    }
+
+
+def _search_parameters() -> list[dict]:
+    return [
+        {"name": "q", "in": "query", "required": False,
+         "description": "检索词: Chinese words without spaces, \"quoted phrases\", or a 文号 in any "
+                        "bracket style. Empty: browse, newest first.",
+         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
+        *[_facet_parameter(key) for key in FACETS],
+        {"name": "sort", "in": "query", "required": False,
+         "description": "relevance 相关度 (default), newest 最新发布, deadline 截止日期",
+         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+        {"name": "page", "in": "query", "required": False,
+         "description": f"1-based page; page × size may not exceed {MAX_RESULT_WINDOW}",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+        {"name": "size", "in": "query", "required": False, "description": "hits per page",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+    ]
+
+
+_ERROR = {"description": "Bad parameter", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+_UNAVAILABLE = {"description": "The index is not built or not usable yet",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+_SCHEMAS = {
+    "Error": {"type": "object", "required": ["error", "message", "status"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string", "description": "Chinese"},
+        "status": {"type": "integer"}, "param": {"type": "string"}}},
+    "FacetCount": {"type": "object", "required": ["value", "count"], "properties": {
+        "value": {"type": "string"}, "count": {"type": "integer"}}},
+    "Facets": {"type": "object", "description": "facet key → values with counts",
+               "additionalProperties": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/FacetCount"}}},
+    "Hit": {"type": "object", "required": ["id", "url", "title", "issuer", "doc_number", "level",
+                                           "region", "publish_date", "validity", "tags", "snippet"],
+            "properties": {
+                "id": {"type": "string"}, "url": {"type": ["string", "null"]},
+                "title": {"type": "string"}, "issuer": {"type": ["string", "null"]},
+                "doc_number": {"type": ["string", "null"]},
+                "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
+                "region": {"type": ["string", "null"]},
+                "publish_date": {"type": ["string", "null"], "format": "date"},
+                "validity": {"type": "string"},
+                "tags": {"type": "object", "additionalProperties": {
+                    "type": "array", "items": {"type": "string"}}},
+                "snippet": {"type": "string", "description":
+                            "HTML: escaped text in which only <mark>…</mark> is markup"}}},
+    "SearchResult": {"type": "object", "required": ["total", "page", "size", "took_ms", "hits",
+                                                    "facets"], "properties": {
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "size": {"type": "integer"},
+        "took_ms": {"type": "number"},
+        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "facets": {"$ref": "#/components/schemas/Facets"},
+        "suggestion": {"type": "string", "description": "present when the query found little"},
+        "message": {"type": "string"}}},
+    "Policy": {"type": "object", "description": "The full stored record; body_html sanitized",
+               "required": ["id", "title"], "additionalProperties": True, "properties": {
+                   "id": {"type": "string"}, "title": {"type": "string"},
+                   "url": {"type": ["string", "null"]}, "body_text": {"type": "string"},
+                   "body_html": {"type": "string"}, "attachments": {"type": "array"},
+                   "tags": {"type": "array"}, "page_url": {"type": "string"}}},
+}
+
+
+def openapi_document(server_url: str) -> dict:
+    params = _search_parameters()
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "政策超市 API", "version": "1",
+                 "description": "Search enterprise-support policies (惠企政策). Read-only, "
+                                "GET only, CORS open to any origin. Unknown parameters are "
+                                "ignored; bad values give 400 with a JSON message."},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Search policies", "parameters": params,
+                "responses": {"200": {"description": "Hits and facet counts", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/SearchResult"}}}},
+                    "400": _ERROR, "503": _UNAVAILABLE}}},
+            "/api/facets": {"get": {
+                "summary": "Facet counts for a search (same parameters as /api/search)",
+                "parameters": params,
+                "responses": {"200": {"description": "Counts", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {
+                        "total": {"type": "integer"},
+                        "facets": {"$ref": "#/components/schemas/Facets"},
+                        "facet_names": {"type": "object"}}}}}},
+                    "400": _ERROR, "503": _UNAVAILABLE}}},
+            "/api/policies/{id}": {"get": {
+                "summary": "One policy, the full record",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The policy", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}},
+                    "404": {"description": "No such policy", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/feed": {"get": {
+                "summary": "Atom feed of the newest policies matching a search",
+                "parameters": [p for p in params if p["name"] not in ("sort", "page")],
+                "responses": {"200": {"description": "Atom 1.0",
+                                      "content": {"application/atom+xml": {}}},
+                              "400": {"description": "Bad parameter (a Chinese error page)"}}}},
+        },
+        "components": {"schemas": _SCHEMAS},
+    }

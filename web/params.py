@@ -1,0 +1,170 @@
+"""Reading search parameters from a URL: validated, bounded, and written back.
+
+The same parameters drive the search page, `/api/search`, `/api/facets` and `/feed`,
+so one parser serves all of them and a bad value gets the same message everywhere.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from index.api import FACETS, SORTS, SearchRequest
+from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
+
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 500
+# Deep pages cost the index more than they are worth to anyone reading them.
+MAX_RESULT_WINDOW = 10_000
+MAX_VALUES_PER_FACET = 20
+MAX_VALUE_CHARS = 100
+
+SORT_NAMES = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
+FACET_NAMES = {
+    "level": "层级", "region": "地区", "industry": "行业", "support": "支持方式",
+    "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
+    "kind": "文件类型",
+}
+# Facets whose values are a closed list: anything else is a client error.
+_CLOSED_VALUES = {"level": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS}
+_YEAR = re.compile(r"(19|20)\d{2}")
+# Order of parameters in generated URLs, so equal states give equal URLs.
+PARAM_ORDER = ("q", *FACETS, "sort", "page", "size")
+
+
+class ParamError(ValueError):
+    """A parameter the client got wrong; the message is shown to the user (Chinese)."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class SearchState:
+    """Everything a search URL says: what the page shows and what links change."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 10
+    default_size: int = 10
+
+    def to_request(self, **overrides) -> SearchRequest:
+        request = SearchRequest(q=self.q, filters={k: list(v) for k, v in self.filters.items()},
+                                sort=self.sort, page=self.page, size=self.size)
+        for name, value in overrides.items():
+            setattr(request, name, value)
+        return request
+
+    def params(self, **changes) -> list[tuple[str, str]]:
+        """The state as URL parameters (repeated for several facet values), defaults left out."""
+        q = changes.get("q", self.q)
+        filters = changes.get("filters", self.filters)
+        sort = changes.get("sort", self.sort)
+        page = changes.get("page", self.page)
+        size = changes.get("size", self.size)
+        pairs: list[tuple[str, str]] = []
+        if q:
+            pairs.append(("q", q))
+        for key in FACETS:
+            pairs.extend((key, value) for value in filters.get(key, []))
+        if sort != "relevance":
+            pairs.append(("sort", sort))
+        if page != 1:
+            pairs.append(("page", str(page)))
+        if size != self.default_size:
+            pairs.append(("size", str(size)))
+        return pairs
+
+    def query_string(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+    def toggled(self, facet: str, value: str) -> str:
+        """Query string with one facet value added or removed; back to page 1."""
+        filters = {k: list(v) for k, v in self.filters.items()}
+        values = filters.setdefault(facet, [])
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
+        if not values:
+            del filters[facet]
+        return self.query_string(filters=filters, page=1)
+
+    def is_active(self, facet: str, value: str) -> bool:
+        return value in self.filters.get(facet, [])
+
+    @property
+    def active_filters(self) -> list[tuple[str, str]]:
+        return [(key, value) for key in FACETS for value in self.filters.get(key, [])]
+
+    @property
+    def is_browse(self) -> bool:
+        return not self.q and not self.filters
+
+
+def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> SearchState:
+    """A SearchState from request args (a werkzeug MultiDict); ParamError when invalid."""
+    q = _parse_query(args.getlist("q"))
+    filters: dict[str, list[str]] = {}
+    for key in FACETS:
+        values = _parse_facet(key, args.getlist(key))
+        if values:
+            filters[key] = values
+    sort = _single(args, "sort") or "relevance"
+    if sort not in SORTS:
+        raise ParamError("sort", f"排序方式 sort 只能是 {' / '.join(SORTS)}")
+    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
+    size = _parse_int(args, "size", default_size, 1, max_size)
+    if page * size > MAX_RESULT_WINDOW:
+        raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页，请缩小检索范围")
+    return SearchState(q=q, filters=filters, sort=sort, page=page, size=size,
+                       default_size=default_size)
+
+
+def _single(args, name: str) -> str | None:
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise ParamError(name, f"参数 {name} 只能出现一次")
+    return values[0].strip() if values else None
+
+
+def _parse_query(values: list[str]) -> str:
+    if len(values) > 1:
+        raise ParamError("q", "参数 q 只能出现一次")
+    q = " ".join(values[0].split()) if values else ""
+    if any(ord(c) < 32 for c in q):
+        raise ParamError("q", "检索词含有不可见的控制字符")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"检索词太长：最多 {MAX_QUERY_CHARS} 个字符")
+    return q
+
+
+def _parse_facet(key: str, raw: list[str]) -> list[str]:
+    values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
+    if len(values) > MAX_VALUES_PER_FACET:
+        raise ParamError(key, f"筛选条件 {key} 最多 {MAX_VALUES_PER_FACET} 个值")
+    for value in values:
+        if len(value) > MAX_VALUE_CHARS or any(ord(c) < 32 for c in value):
+            raise ParamError(key, f"筛选条件 {key} 的值无效")
+        allowed = _CLOSED_VALUES.get(key)
+        if allowed is not None and value not in allowed:
+            raise ParamError(key, f"筛选条件 {key} 只能是 {' / '.join(allowed)}")
+        if key == "year" and not _YEAR.fullmatch(value):
+            raise ParamError(key, "年份 year 应为四位数字，例如 2021")
+    return values
+
+
+def _parse_int(args, name: str, default: int, low: int, high: int) -> int:
+    raw = _single(args, name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        raise ParamError(name, f"参数 {name} 应为 {low}–{high} 之间的整数")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(name, f"参数 {name} 应为 {low}–{high} 之间的整数")
+    return value

@@ -1,0 +1,114 @@
+"""The public pages: search with facets, the policy page, the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template
+
+from policy_search.models import Policy, policy_id_for
+from web.app import services
+from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
+from web.present import is_suggestion, paragraphs, safe_url, tag_groups
+from web.searching import facet_lists, index_usable, page_numbers, parse_state, run_search
+
+bp = Blueprint("public", __name__)
+
+RELATED_LIMIT = 8
+
+
+@bp.get("/")
+def search_page():
+    state = parse_state()
+    result = run_search(state)
+    last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
+    return render_template(
+        "search.html", state=state, result=result, facets=facet_lists(result, state),
+        pages=page_numbers(state.page, last_page), last_page=last_page,
+        max_query_chars=MAX_QUERY_CHARS,
+    )
+
+
+@bp.get("/policy/<policy_id>")
+def policy_page(policy_id: str):
+    policy = load_policy(policy_id)
+    return render_template(
+        "policy.html", policy=policy, tag_groups=tag_groups(policy), is_suggestion=is_suggestion,
+        body_paragraphs=paragraphs(policy.body_text), related=related_policies(policy),
+        other_links=other_links(policy),
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 only when both the store and the index answer."""
+    svc = services()
+    report = {"store": False, "index": False}
+    try:
+        report["policies"] = svc.store.count_policies()
+        report["store"] = True
+    except Exception as exc:  # the point of a health check is to report, not to raise
+        report["store_error"] = type(exc).__name__
+    report["index"] = index_usable()
+    if report["index"]:
+        try:
+            report["indexed"] = svc.index.doc_count()
+        except Exception as exc:
+            report["index"] = False
+            report["index_error"] = type(exc).__name__
+    ok = report["store"] and report["index"]
+    report["status"] = "ok" if ok else "unavailable"
+    response = jsonify(report)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def other_links(policy: Policy) -> list[str]:
+    """Further places the same document was published (reposts found by other sources)."""
+    return [url for url, _source in services().store.policy_links(policy.id)
+            if url != policy.url and safe_url(url)]
+
+
+def load_policy(policy_id: str) -> Policy:
+    if len(policy_id) > 64:
+        abort(404)
+    policy = services().store.get_policy(policy_id)
+    if policy is None:
+        abort(404)
+    return policy
+
+
+def related_policies(policy: Policy) -> dict[str, list[Policy]]:
+    """Interpretation ↔ original, the same 文号, and policies sharing tags."""
+    store = services().store
+    seen = {policy.id}
+
+    def take(ids: list[str], limit: int = RELATED_LIMIT) -> list[Policy]:
+        fresh = [i for i in ids if i not in seen][:limit]
+        seen.update(fresh)
+        return store.get_policies(fresh)
+
+    related: dict[str, list[Policy]] = {}
+    if policy.interprets:
+        original = resolve_reference(policy.interprets)
+        related["interprets"] = take([original.id] if original else [])
+    related["interpretations"] = take(store.find_interpretations(policy.id, policy.url))
+    if policy.doc_number_key:
+        related["same_doc_number"] = take(store.find_by_doc_number_key(policy.doc_number_key))
+    related["same_tags"] = take(store.related_by_tags(policy.id, limit=RELATED_LIMIT * 2))
+    return {key: items for key, items in related.items() if items}
+
+
+def resolve_reference(reference: str) -> Policy | None:
+    """`interprets` may hold a policy id or the original's URL."""
+    store = services().store
+    found = store.get_policy(reference)
+    if found is None and "://" in reference:
+        found = store.get_policy(policy_id_for(reference, ""))
+    return found
+
+
+@bp.get("/robots.txt")
+def robots():
+    # Result pages are endless parameter combinations; policy pages are what to index.
+    body = "User-agent: *\nDisallow: /api/\nDisallow: /feed\nDisallow: /?\nAllow: /policy/\n"
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
+

@@ -1,0 +1,29 @@
+"""Template filters and globals shared by every page."""
+from __future__ import annotations
+
+from flask import Flask
+
+from policy_search.models import TAG_FACETS
+from web.params import FACET_NAMES, SORT_NAMES
+from web.present import (
+    facet_value_label, level_name, paragraphs, safe_snippet, safe_url, sanitize_body,
+)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(
+        level_name=level_name,
+        snippet=safe_snippet,
+        sanitize_body=sanitize_body,
+        paragraphs=paragraphs,
+        facet_value=facet_value_label,
+        safe_url=safe_url,
+    )
+    app.jinja_env.globals.update(
+        FACET_NAMES=FACET_NAMES,
+        SORT_NAMES=SORT_NAMES,
+        TAG_FACETS=TAG_FACETS,
+        SITE_NAME="政策超市",
+    )
