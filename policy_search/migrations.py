@@ -161,6 +161,42 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX tag_audit_at ON tag_audit (at);
     """,
+    # 4: the job queue's control data (beside `jobs`, whose columns the Job dataclass
+    #    mirrors): cancel requests, the identity of the process running a job (pid plus
+    #    its start time, so a reused pid is not taken for a live worker), heartbeats, the
+    #    result figures, and one active job per lock key (one reindex at a time) enforced
+    #    by a partial unique index; the last slot each crawl schedule fired for; live workers
+    """
+    CREATE TABLE job_control (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        lock_key TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        cancelled_by TEXT,
+        host TEXT,
+        proc_start TEXT,
+        heartbeat_at TEXT,
+        result TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE UNIQUE INDEX job_control_one_active ON job_control (lock_key)
+        WHERE active = 1 AND lock_key IS NOT NULL;
+    CREATE INDEX jobs_state ON jobs (state, id);
+    CREATE TABLE schedule_runs (
+        name TEXT PRIMARY KEY,
+        last_slot TEXT NOT NULL,
+        job_id INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE workers (
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        proc_start TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        job_id INTEGER,
+        PRIMARY KEY (host, pid, proc_start)
+    );
+    """,
 ]
 
 
