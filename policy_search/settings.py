@@ -43,6 +43,11 @@ class Settings:
     search_page_size: int = _setting(10, "results per page by default")
     search_max_page_size: int = _setting(100, "largest page size a client may ask for")
     log_level: str = _setting("INFO", "logging level")
+    crawl_schedule: str = _setting(
+        "", "when the worker starts a crawl of all sources: daily times like \"02:00\" or"
+        " \"02:00, 14:00\", optionally with days (\"mon,thu 02:00\", \"mon-fri 03:30\"); empty = off")
+    schedule_timezone: str = _setting("Asia/Shanghai", "time zone of crawl_schedule")
+    worker_poll_interval: float = _setting(2.0, "seconds the job worker waits between looks at the queue")
 
     @property
     def db_path(self) -> Path:
