@@ -111,4 +111,4 @@ def start_index_sync(settings: Settings, store: Store, index: SearchBackend):
     """Start the index's thread that applies store changes to the live index."""
     from index import build
 
-    return build.start_sync_thread(store, settings.index_path)
+    return build.start_sync_thread(store.path, settings.index_path)

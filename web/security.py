@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from web.params import ParamError
@@ -60,10 +60,18 @@ def is_api_request() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(limit_body)
     app.after_request(add_headers)
     app.register_error_handler(ParamError, handle_param_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def limit_body():
+    """Refuse an oversized body before any view runs (the server caps it too)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        abort(413)
 
 
 def add_headers(response):
