@@ -1,0 +1,184 @@
+"""Fixtures for the site: a store of real corpus documents plus crafted ones, and its index.
+
+The store and index are built once per test session (building the index is the slow
+part); tests that change data build their own.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from policy_search.importer import policy_from_record
+from policy_search.models import Attachment, Policy, Tag, policy_id_for
+from policy_search.normalize import doc_number_key
+from policy_search.settings import Settings
+from policy_search.store import Store
+from tests.conftest import shared_path
+
+CORPUS_STEP = 120  # every 120th corpus document: ~40, national and several provinces
+
+XSS_SCRIPT = "<script>alert('xss-title')</script>"
+XSS_IMG = '<img src=x onerror="alert(\'xss-img\')">'
+XSS_TITLE = f"{XSS_SCRIPT}关于支持专精特新企业的测试通知{XSS_IMG}"
+XSS_BODY_HTML = (
+    "<p>第一段：专精特新企业奖励<script>alert('xss-body')</script></p>"
+    "<p onclick=\"alert('xss-onclick')\" style=\"position:fixed\">第二段</p>"
+    "<a href=\"javascript:alert('xss-link')\">危险链接</a>"
+    "<iframe src=\"https://evil.example/\"></iframe>"
+    "<table><tr><td>补贴标准</td><td onmouseover=\"alert(1)\">50万元</td></tr></table>"
+    "<svg onload=\"alert('xss-svg')\"></svg>"
+)
+XSS_BODY_TEXT = ("专精特新企业奖励 <script>alert('xss-bodytext')</script> 第一段。\n"
+                 "对认定的专精特新小巨人企业给予一次性奖励 <b>50万元</b>。")
+XSS_TAG = "<b onmouseover=alert('xss-tag')>标签</b>"
+
+
+@dataclass
+class Fixture:
+    settings: Settings
+    store: Store
+    index: object
+    corpus_ids: list[str]
+    ids: dict[str, str]  # name of a crafted policy -> its id
+
+
+def corpus_records(step: int = CORPUS_STEP) -> list[dict]:
+    path = shared_path("corpus", "documents.jsonl")
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for number, line in enumerate(f) if number % step == 0]
+
+
+def crafted_policies() -> dict[str, Policy]:
+    """Policies the tests need to exist: a county policy with its interpretation, a 文号
+    written two ways, and one full of script payloads."""
+    original_url = "http://www.csx.gov.cn/zwgk/zcwj/202305/t20230512_001.html"
+    policies = {
+        "county": Policy(
+            id=policy_id_for(original_url, ""), url=original_url, title="长沙县支持专精特新中小企业高质量发展的若干措施",
+            level="county", region_code="430121", region_name="长沙县", issuer="长沙县人民政府办公室",
+            doc_number="长县政办发〔2023〕12号", publish_date="2023-05-12", written_date="2023-05-08",
+            validity="有效", doc_kind="政策原文",
+            body_text="为支持专精特新中小企业发展，制定以下措施。\n一、对新认定的国家级专精特新“小巨人”企业奖励50万元。\n二、研发费用加计扣除政策应享尽享。",
+            body_html="<p>为支持专精特新中小企业发展，制定以下措施。</p><p>一、对新认定的国家级专精特新“小巨人”企业奖励50万元。</p>"
+                      "<table><tr><th>项目</th><th>标准</th></tr><tr><td>小巨人</td><td>50万元</td></tr></table>",
+            attachments=[Attachment(name="申报表.docx", url="http://www.csx.gov.cn/att/sbb.docx",
+                                    media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                    text="专精特新企业申报表\n企业名称 统一社会信用代码"),
+                         Attachment(name="扫描件.pdf", url="javascript:alert('xss-attachment')",
+                                    media_type="application/pdf", no_text_layer=True)],
+        ),
+        "interpretation": Policy(
+            id=policy_id_for("http://www.csx.gov.cn/zwgk/zcjd/202305/t20230515_002.html", ""),
+            url="http://www.csx.gov.cn/zwgk/zcjd/202305/t20230515_002.html",
+            title="《长沙县支持专精特新中小企业高质量发展的若干措施》政策解读",
+            level="county", region_code="430121", region_name="长沙县", issuer="长沙县工业和信息化局",
+            publish_date="2023-05-15", validity="有效", doc_kind="政策解读", interprets=original_url,
+            body_text="一、出台背景\n为贯彻落实专精特新中小企业培育工作部署。",
+        ),
+        "docno_a": Policy(
+            id=policy_id_for("http://www.hunan.gov.cn/zcfg/t1.html", ""), url="http://www.hunan.gov.cn/zcfg/t1.html",
+            title="湖南省人民政府关于进一步降低企业成本的通知", level="provincial", region_code="430000",
+            region_name="湖南省", issuer="湖南省人民政府", doc_number="湘政发〔2021〕5号",
+            publish_date="2021-03-01", validity="有效", body_text="降低企业用地成本、融资成本和税费负担。",
+        ),
+        "docno_b": Policy(
+            id=policy_id_for("http://www.changsha.gov.cn/zcfg/t2.html", ""), url="http://www.changsha.gov.cn/zcfg/t2.html",
+            title="湖南省人民政府关于进一步降低企业成本的通知（转发）", level="city", region_code="430100",
+            region_name="长沙市", issuer="长沙市人民政府", doc_number="湘政发[2021]5号",
+            publish_date="2021-03-05", validity="失效", body_text="转发：降低企业用地成本、融资成本和税费负担。",
+        ),
+        "xss": Policy(
+            id=policy_id_for("http://xss.example.gov.cn/t3.html", ""), url="javascript:alert('xss-url')",
+            title=XSS_TITLE, level="provincial", region_code="430000", region_name="湖南省",
+            issuer="<i>测试</i>机关", doc_number="湘测〔2022〕1号", publish_date="2022-06-01",
+            validity="有效", body_text=XSS_BODY_TEXT, body_html=XSS_BODY_HTML,
+        ),
+    }
+    for policy in policies.values():
+        policy.doc_number_key = doc_number_key(policy.doc_number)
+    return policies
+
+
+CRAFTED_TAGS = {
+    "county": [("enterprise", "专精特新"), ("enterprise", "中小企业"), ("support", "资金补贴奖励"),
+               ("industry", "制造业")],
+    "interpretation": [("enterprise", "专精特新"), ("support", "资金补贴奖励")],
+    "docno_a": [("support", "降本减负"), ("support", "用地用房")],
+    "docno_b": [("support", "降本减负")],
+    "xss": [("enterprise", "专精特新"), ("support", XSS_TAG)],
+}
+
+
+def fill_store(store: Store) -> tuple[list[str], dict[str, str]]:
+    corpus_ids = []
+    for record in corpus_records():
+        policy = policy_from_record(record)
+        store.upsert_policy(policy)
+        corpus_ids.append(policy.id)
+    # A few corpus documents get tags so that tag facets have counts beyond the crafted ones.
+    for number, policy_id in enumerate(corpus_ids[:12]):
+        store.replace_auto_tags(policy_id, [Tag("support", "税费减免" if number % 2 else "资金补贴奖励")])
+    ids = {}
+    for name, policy in crafted_policies().items():
+        store.upsert_policy(policy)
+        ids[name] = policy.id
+        store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.8) for f, v in CRAFTED_TAGS[name]])
+    # A staff decision on the county policy, which is then reviewed.
+    store.set_staff_tag(ids["county"], "enterprise", "专精特新", by="tester")
+    mark_reviewed(store, ids["county"])
+    return corpus_ids, ids
+
+
+def mark_reviewed(store: Store, policy_id: str) -> None:
+    try:
+        store.set_review_state(policy_id, "reviewed", "tester")
+    except TypeError:  # the older signature without the reviewer
+        store.set_review_state(policy_id, "reviewed")
+
+
+def build_fixture(data_dir: Path) -> Fixture:
+    from index.build import rebuild
+    from index.search import SearchIndex
+
+    settings = Settings(data_dir=data_dir, secret_key="test")
+    store = Store(settings.db_path)
+    corpus_ids, ids = fill_store(store)
+    rebuild(store, settings.index_path)
+    return Fixture(settings, store, SearchIndex(settings.index_path, store=store), corpus_ids, ids)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Fixture:
+    return build_fixture(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def app(site):
+    from web import create_app
+
+    return create_app(site.settings, store=site.store, index=site.index, testing=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(site):
+    """The site on waitress in a thread on 127.0.0.1, for browser tests and the benchmark."""
+    from waitress.server import create_server
+
+    from web import create_app
+
+    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    host, port = server.socket.getsockname()[:2]
+    yield f"http://{host}:{port}"
+    server.close()
