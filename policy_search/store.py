@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_search.migrations import MIGRATIONS, migrate
-from policy_search.models import Attachment, Policy, Tag
+from policy_search.models import DOC_KINDS, REVIEW_STATES, VALIDITIES, Attachment, Policy, Tag
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
@@ -31,6 +31,10 @@ POLICY_COLUMNS = (
 _UPDATED_ON_CHANGE = [c for c in POLICY_COLUMNS if c not in ("id", "first_seen_at", "review_state")]
 
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+# Document fields staff may correct; their value wins over the crawled one.
+STAFF_FIELDS = ("validity", "doc_kind", "beneficiaries")
+# Below this similarity of the normalized text a change is "material" (re-review).
+MATERIAL_SIMILARITY = 0.9
 
 
 def now() -> str:
@@ -63,6 +67,36 @@ class Job:
     started_at: str | None
     finished_at: str | None
     pid: int | None
+
+
+class EditConflict(Exception):
+    """Someone saved the policy after the editor loaded it: no silent overwrite."""
+
+    def __init__(self, policy_id: str, expected: int, current: int, changes: list[dict]):
+        self.policy_id, self.expected, self.current, self.changes = (
+            policy_id, expected, current, changes)
+        who = ", ".join(sorted({c["by_user"] for c in changes})) or "另一位用户"
+        super().__init__(f"该政策已被 {who} 修改（版本 {expected} → {current}），请刷新后再保存")
+
+
+class StaffEdit:
+    """The operations of one staff save (see Store.staff_edit); one version bump for all."""
+
+    def __init__(self, store: Store, policy_id: str, by: str):
+        self.store, self.policy_id, self.by = store, policy_id, by
+
+    def set_tag(self, facet: str, value: str, *, rejected: bool = False, evidence: str = "") -> None:
+        self.store.set_staff_tag(self.policy_id, facet, value, self.by, rejected=rejected,
+                                 evidence=evidence)
+
+    def remove_tag(self, facet: str, value: str) -> None:
+        self.store.remove_staff_tag(self.policy_id, facet, value, self.by)
+
+    def set_field(self, field: str, value: str) -> None:
+        self.store.set_staff_field(self.policy_id, field, value, self.by)
+
+    def set_review_state(self, state: str) -> None:
+        self.store.set_review_state(self.policy_id, state, self.by)
 
 
 class Store:
@@ -133,7 +167,8 @@ class Store:
         policy.content_hash = policy.compute_hash()
         with self.transaction() as conn:
             row = conn.execute(
-                "SELECT content_hash, first_seen_at FROM policies WHERE id = ?", (policy.id,)
+                "SELECT content_hash, first_seen_at, review_state, title, body_text"
+                " FROM policies WHERE id = ?", (policy.id,)
             ).fetchone()
             if row is not None and row["content_hash"] == policy.content_hash:
                 self._link_source(conn, policy)
@@ -157,9 +192,26 @@ class Store:
                  for i, a in enumerate(policy.attachments)],
             )
             self._link_source(conn, policy)
+            if row is not None and row["review_state"] == "reviewed":
+                self._flag_rereview(conn, policy, row["title"], row["body_text"])
             if record_change:
                 self._log_change(conn, policy.id, ADDED if row is None else UPDATED)
             return ADDED if row is None else UPDATED
+
+    def _flag_rereview(self, conn: sqlite3.Connection, policy: Policy, old_title: str,
+                       old_body: str) -> None:
+        """A reviewed policy whose text changed materially goes back to the review queue.
+
+        Staff tags stay; the reason is kept so the queue can say why it is back.
+        """
+        reason = material_change(old_title, old_body, policy.title, policy.body_text)
+        if reason is None:
+            return
+        conn.execute(
+            "UPDATE policies SET review_state = 'new', rereview_reason = ?,"
+            " edit_version = edit_version + 1 WHERE id = ?", (reason, policy.id),
+        )
+        self._audit(conn, policy.id, "", "new", "rereview", "system", reason)
 
     def _link_source(self, conn: sqlite3.Connection, policy: Policy) -> None:
         if policy.url:
@@ -253,10 +305,107 @@ class Store:
             })
         return result
 
-    def set_review_state(self, policy_id: str, state: str) -> None:
+    def set_review_state(self, policy_id: str, state: str, by: str = "system", *,
+                         expected_version: int | None = None) -> None:
+        """new -> reviewed (or back); marking reviewed clears the re-review flag. Audited."""
+        if state not in REVIEW_STATES:
+            raise ValueError(f"unknown review state: {state}")
         with self.transaction() as conn:
-            conn.execute("UPDATE policies SET review_state = ? WHERE id = ?", (state, policy_id))
+            self._check_version(conn, policy_id, expected_version)
+            conn.execute(
+                "UPDATE policies SET review_state = ?, rereview_reason = CASE WHEN ? = 'reviewed'"
+                " THEN NULL ELSE rereview_reason END WHERE id = ?", (state, state, policy_id),
+            )
+            self._audit(conn, policy_id, "", state, "review", by)
             self._log_change(conn, policy_id, "reviewed")
+
+    # --- staff editing: optimistic concurrency -------------------------------
+
+    def edit_state(self, policy_id: str) -> dict | None:
+        """What the review page needs to save safely: edit version, review state, re-review reason."""
+        row = self.conn.execute(
+            "SELECT edit_version, review_state, rereview_reason, auto_tagged_hash, content_hash"
+            " FROM policies WHERE id = ?", (policy_id,),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def _check_version(self, conn: sqlite3.Connection, policy_id: str,
+                       expected: int | None) -> int:
+        """Bump the policy's edit version; refuse when someone saved since `expected` was read."""
+        row = conn.execute(
+            "SELECT edit_version FROM policies WHERE id = ?", (policy_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no policy {policy_id}")
+        current = row["edit_version"]
+        if getattr(self._local, "editing", None) == policy_id:
+            return current  # inside staff_edit: checked and bumped once at its start
+        if expected is not None and expected != current:
+            changes = [dict(r) for r in conn.execute(
+                "SELECT * FROM tag_audit WHERE policy_id = ? ORDER BY id DESC LIMIT ?",
+                (policy_id, max(1, min(current - expected, 20))),
+            )]
+            raise EditConflict(policy_id, expected, current, changes[::-1])
+        conn.execute(
+            "UPDATE policies SET edit_version = edit_version + 1 WHERE id = ?", (policy_id,)
+        )
+        return current + 1
+
+    @contextmanager
+    def staff_edit(self, policy_id: str, by: str, expected_version: int | None = None):
+        """Several staff changes saved as one: one version check, one transaction.
+
+        with store.staff_edit(pid, "alice", expected_version=7) as edit:
+            edit.set_tag("industry", "制造业"); edit.set_review_state("reviewed")
+        """
+        with self.transaction() as conn:
+            self._check_version(conn, policy_id, expected_version)
+            self._local.editing = policy_id
+            try:
+                yield StaffEdit(self, policy_id, by)
+            finally:
+                self._local.editing = None
+
+    def set_staff_field(self, policy_id: str, field: str, value: str, by: str, *,
+                        expected_version: int | None = None) -> None:
+        """A staff correction of validity, doc kind or the 惠及对象 summary; kept over re-crawls."""
+        if field not in STAFF_FIELDS:
+            raise ValueError(f"staff cannot set field {field!r}")
+        if field == "validity" and value not in VALIDITIES:
+            raise ValueError(f"unknown validity: {value}")
+        if field == "doc_kind" and value not in DOC_KINDS:
+            raise ValueError(f"unknown doc kind: {value}")
+        with self.transaction() as conn:
+            self._check_version(conn, policy_id, expected_version)
+            old = self.staff_fields(policy_id).get(field)
+            if old is None and field != "beneficiaries":
+                old = conn.execute(
+                    f"SELECT {field} FROM policies WHERE id = ?", (policy_id,)
+                ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO policy_staff_fields (policy_id, field, value, by_user, at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(policy_id, field) DO UPDATE SET"
+                " value = excluded.value, by_user = excluded.by_user, at = excluded.at",
+                (policy_id, field, value, by, now()),
+            )
+            self._audit(conn, policy_id, "field", field, "set_field", by,
+                        json.dumps({"old": old, "new": value}, ensure_ascii=False))
+            self._log_change(conn, policy_id, "fields")
+
+    def staff_fields(self, policy_id: str) -> dict[str, str]:
+        return dict(self.conn.execute(
+            "SELECT field, value FROM policy_staff_fields WHERE policy_id = ?", (policy_id,)
+        ).fetchall())
+
+    def policies_needing_auto_tags(self) -> list[str]:
+        """Ids of policies never auto-tagged, or changed since they were."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM policies WHERE auto_tagged_hash IS NULL"
+            " OR auto_tagged_hash != content_hash ORDER BY id"
+        )]
+
+    def all_policy_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM policies ORDER BY id")]
 
     # --- change log: how the index follows the store ------------------------
 
@@ -279,9 +428,18 @@ class Store:
 
     # --- tags ----------------------------------------------------------------
 
-    def replace_auto_tags(self, policy_id: str, tags: list[Tag]) -> None:
-        """Replace a policy's auto tags; staff decisions on the same value stay and win."""
+    def replace_auto_tags(self, policy_id: str, tags: list[Tag], *,
+                          content_hash: str | None = None) -> None:
+        """Replace a policy's auto tags; staff decisions on the same value stay and win.
+
+        content_hash: the content the tags were computed from, so that `tag auto` can
+        find the policies changed since.
+        """
         with self.transaction() as conn:
+            if content_hash is not None:
+                conn.execute(
+                    "UPDATE policies SET auto_tagged_hash = ? WHERE id = ?", (content_hash, policy_id)
+                )
             conn.execute("DELETE FROM tags WHERE policy_id = ? AND origin = 'auto'", (policy_id,))
             conn.executemany(
                 "INSERT OR IGNORE INTO tags (policy_id, facet, value, origin, confidence, evidence,"
@@ -292,22 +450,40 @@ class Store:
             self._log_change(conn, policy_id, "tags")
 
     def set_staff_tag(self, policy_id: str, facet: str, value: str, by: str, *,
-                      rejected: bool = False, evidence: str = "") -> None:
-        """A staff decision: accept (or add) a tag, or reject it. Always audited."""
+                      rejected: bool = False, evidence: str = "",
+                      expected_version: int | None = None) -> None:
+        """A staff decision: accept (or add) a tag, or reject it. Always audited.
+
+        The audit action is "accept" for a proposed value, "add" for a value that was not
+        proposed, "reject" for a rejection. expected_version: see staff_edit.
+        """
         with self.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM policies WHERE id = ?", (policy_id,)).fetchone():
+                raise KeyError(f"no policy {policy_id}")
+            self._check_version(conn, policy_id, expected_version)
+            before = conn.execute(
+                "SELECT evidence FROM tags WHERE policy_id = ? AND facet = ? AND value = ?",
+                (policy_id, facet, value),
+            ).fetchone()
+            if before is not None and not evidence:
+                evidence = before["evidence"]
             conn.execute(
                 "INSERT INTO tags (policy_id, facet, value, origin, confidence, evidence, by_user,"
                 " at, rejected) VALUES (?, ?, ?, 'staff', 1.0, ?, ?, ?, ?)"
                 " ON CONFLICT(policy_id, facet, value) DO UPDATE SET origin = 'staff',"
                 " confidence = 1.0, by_user = excluded.by_user, at = excluded.at,"
-                " rejected = excluded.rejected",
+                " rejected = excluded.rejected, evidence = excluded.evidence",
                 (policy_id, facet, value, evidence, by, now(), int(rejected)),
             )
-            self._audit(conn, policy_id, facet, value, "reject" if rejected else "accept", by)
+            action = "reject" if rejected else ("accept" if before is not None else "add")
+            self._audit(conn, policy_id, facet, value, action, by)
             self._log_change(conn, policy_id, "tags")
 
-    def remove_staff_tag(self, policy_id: str, facet: str, value: str, by: str) -> None:
+    def remove_staff_tag(self, policy_id: str, facet: str, value: str, by: str, *,
+                         expected_version: int | None = None) -> None:
+        """Undo a staff decision (the value may be proposed again by the next tagging)."""
         with self.transaction() as conn:
+            self._check_version(conn, policy_id, expected_version)
             conn.execute(
                 "DELETE FROM tags WHERE policy_id = ? AND facet = ? AND value = ?",
                 (policy_id, facet, value),
@@ -327,6 +503,53 @@ class Store:
             "SELECT * FROM tag_audit WHERE policy_id = ? ORDER BY id", (policy_id,)
         )]
 
+    def recent_audit(self, limit: int = 100, by: str | None = None) -> list[dict]:
+        """The newest audit entries over all policies (admin history page)."""
+        sql, args = "SELECT * FROM tag_audit", []
+        if by:
+            sql, args = sql + " WHERE by_user = ?", [by]
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])]
+
+    # --- taxonomy values added by staff (versioned) ---------------------------
+
+    def save_taxonomy_value(self, facet: str, value: str, data: dict, by: str, *,
+                            active: bool = True, note: str = "") -> int:
+        """A new version of a staff-defined taxonomy value; returns its version number."""
+        with self.transaction() as conn:
+            version = conn.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM taxonomy_values"
+                " WHERE facet = ? AND value = ?", (facet, value),
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO taxonomy_values (facet, value, version, data, active, by_user, at, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (facet, value, version, json.dumps(data, ensure_ascii=False), int(active), by,
+                 now(), note),
+            )
+            return version
+
+    def taxonomy_values(self) -> list[dict]:
+        """The latest version of every staff-defined taxonomy value (inactive ones included)."""
+        rows = self.conn.execute(
+            "SELECT t.* FROM taxonomy_values AS t JOIN (SELECT facet, value, max(version) AS v"
+            " FROM taxonomy_values GROUP BY facet, value) AS latest"
+            " ON t.facet = latest.facet AND t.value = latest.value AND t.version = latest.v"
+            " ORDER BY t.facet, t.id"
+        ).fetchall()
+        return [_taxonomy_row(r) for r in rows]
+
+    def taxonomy_history(self, facet: str | None = None, value: str | None = None) -> list[dict]:
+        sql, args = "SELECT * FROM taxonomy_values WHERE 1 = 1", []
+        if facet is not None:
+            sql, args = sql + " AND facet = ?", [*args, facet]
+        if value is not None:
+            sql, args = sql + " AND value = ?", [*args, value]
+        return [_taxonomy_row(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def taxonomy_revision(self) -> int:
+        """Changes whenever a staff taxonomy value is saved (cache key for the merged taxonomy)."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM taxonomy_values").fetchone()[0]
+
     # --- users ---------------------------------------------------------------
 
     def add_user(self, username: str, password_hash: str, role: str) -> User:
@@ -341,6 +564,21 @@ class Store:
     def get_user(self, username: str) -> User | None:
         row = self.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
         return User(**{**dict(row), "active": bool(row["active"])}) if row else None
+
+    def update_user(self, username: str, *, password_hash: str | None = None,
+                    role: str | None = None, active: bool | None = None) -> None:
+        changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),
+                                     ("active", None if active is None else int(active)))
+                   if v is not None}
+        if not changes:
+            return
+        with self.transaction() as conn:
+            updated = conn.execute(
+                f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)} WHERE username = ?",
+                [*changes.values(), username],
+            ).rowcount
+        if not updated:
+            raise KeyError(f"no user {username}")
 
     def list_users(self) -> list[User]:
         return [User(**{**dict(r), "active": bool(r["active"])})
@@ -426,8 +664,14 @@ class Store:
                 facet=r["facet"], value=r["value"], origin=r["origin"], confidence=r["confidence"],
                 evidence=r["evidence"], by=r["by_user"], at=r["at"], rejected=bool(r["rejected"]),
             ))
+        overrides: dict[str, dict[str, str]] = {}
+        for r in self.conn.execute(
+            f"SELECT policy_id, field, value FROM policy_staff_fields WHERE policy_id IN ({marks})"
+            " AND field IN ('validity', 'doc_kind')", ids
+        ):
+            overrides.setdefault(r["policy_id"], {})[r["field"]] = r["value"]
         return [
-            Policy(**{c: r[c] for c in POLICY_COLUMNS},
+            Policy(**{**{c: r[c] for c in POLICY_COLUMNS}, **overrides.get(r["id"], {})},
                    attachments=attachments.get(r["id"], []), tags=tags.get(r["id"], []))
             for r in rows
         ]
@@ -442,6 +686,32 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _taxonomy_row(row: sqlite3.Row) -> dict:
+    result = dict(row)
+    result["data"] = json.loads(result["data"] or "{}")
+    result["active"] = bool(result["active"])
+    return result
+
+
+def _normalized_shingles(text: str, size: int = 4) -> set[str]:
+    # Whitespace and punctuation changes (re-formatting by the site) are not material.
+    kept = "".join(ch for ch in (text or "") if ch.isalnum())
+    return {kept[i:i + size] for i in range(max(1, len(kept) - size + 1))} if kept else set()
+
+
+def material_change(old_title: str, old_body: str, new_title: str, new_body: str) -> str | None:
+    """Why a change of a document's text matters to a reviewer, or None when it does not."""
+    if "".join((old_title or "").split()) != "".join((new_title or "").split()):
+        return "标题已变更"
+    old, new = _normalized_shingles(old_body), _normalized_shingles(new_body)
+    if not old and not new:
+        return None
+    similarity = len(old & new) / len(old | new)
+    if similarity < MATERIAL_SIMILARITY:
+        return f"正文已变更（相似度 {similarity:.0%}）"
+    return None
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
