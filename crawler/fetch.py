@@ -1,0 +1,362 @@
+"""Polite, robust HTTP: the one module of the crawler that touches the network.
+
+robots.txt is obeyed (an unreachable or failing robots.txt closes the host for the
+run); one connection and a minimum delay with jitter per host; connect and read
+timeouts and an overall deadline; retries with backoff on 429/5xx and network errors,
+honouring Retry-After; a size cap enforced while streaming, after decompression;
+redirects followed by hand so every hop is checked against the allowed hosts and
+robots; conditional GET; an honest User-Agent. A challenge page or a 403 wall is a
+block to report, never something to retry around.
+"""
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from protego import Protego
+from requests.adapters import HTTPAdapter
+
+from crawler.encoding import decode_bytes
+
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 300.0  # seconds; a server asking for longer is treated as down
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+BLOCK_STATUSES = frozenset({403, 412})
+# Words of WAF / CAPTCHA interstitials (Chinese government firewalls and common CDNs).
+CHALLENGE_MARKERS = re.compile(
+    r"验证码|人机验证|安全验证|滑动验证|访问验证|请完成验证|访问过于频繁|访问受限|"
+    r"captcha|are you a robot|just a moment|cf-challenge|challenge-platform|"
+    r"_waf_|waf\.|please enable javascript|请开启\s*javascript",
+    re.I,
+)
+CHALLENGE_MAX_BYTES = 30_000
+
+
+class FetchError(Exception):
+    """A request that ended without usable content; `reason` is a short code."""
+
+    def __init__(self, url: str, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail or url}")
+        self.url = url
+        self.reason = reason
+        self.detail = detail or url
+
+
+class BlockedError(FetchError):
+    """The site answered with a challenge, CAPTCHA or 403 wall: the source is blocked."""
+
+
+class HostClosed(FetchError):
+    """robots.txt failed or forbids this URL: the host (or URL) is not crawled this run."""
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes = b""
+    elapsed: float = 0.0
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def text(self) -> str:
+        return decode_bytes(self.content, self.content_type)[0]
+
+
+@dataclass
+class FetchPolicy:
+    """The politeness and robustness knobs of one fetcher (from Settings)."""
+
+    user_agent: str
+    delay: float = 1.5
+    jitter: float = 0.5
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    retries: int = 3
+    max_bytes: int = 20_000_000
+    max_retry_after: float = MAX_RETRY_AFTER
+
+    @classmethod
+    def from_settings(cls, settings) -> FetchPolicy:
+        return cls(
+            user_agent=settings.user_agent.format(contact_url=settings.contact_url),
+            delay=settings.crawl_delay, jitter=settings.crawl_jitter,
+            connect_timeout=settings.crawl_connect_timeout, read_timeout=settings.crawl_timeout,
+            retries=settings.crawl_retries, max_bytes=settings.crawl_max_bytes,
+        )
+
+
+class Fetcher:
+    """HTTP for one crawl run. Thread-safe; requests to one host are serialized."""
+
+    def __init__(self, policy: FetchPolicy, allowed: Callable[[str], bool] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.policy = policy
+        self.allowed = allowed
+        self.sleep = sleep
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=1, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({
+            "User-Agent": policy.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/json,*/*;q=0.8",
+            "Accept-Language": "zh-CN,zh;q=0.9",
+            "Accept-Encoding": "gzip, deflate",
+        })
+        self._lock = threading.Lock()
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._next_time: dict[str, float] = {}
+        self._host_delay: dict[str, float] = {}
+        self._robots: dict[str, Protego | FetchError | None] = {}
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def set_host_delay(self, host: str, delay: float) -> None:
+        """A source's own minimum delay for a host (the larger of it and the global one)."""
+        with self._lock:
+            self._host_delay[host] = max(self._host_delay.get(host, 0.0), delay)
+
+    # --- public ------------------------------------------------------------
+
+    def get(self, url: str, *, headers: dict[str, str] | None = None, etag: str | None = None,
+            last_modified: str | None = None, data: dict | None = None,
+            max_bytes: int | None = None) -> Response:
+        """GET (or POST when `data` is given) with every rule applied; raises FetchError."""
+        self.check_allowed(url, url)
+        self.check_robots(url)
+        extra = dict(headers or {})
+        if etag:
+            extra["If-None-Match"] = etag
+        if last_modified:
+            extra["If-Modified-Since"] = last_modified
+        redirects: list[str] = []
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._request_with_retries(current, extra, data, max_bytes)
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(current, "bad_redirect", f"{current} 重定向没有 Location")
+                target = urljoin(current, location)
+                self.check_allowed(target, url)
+                self.check_robots(target)
+                redirects.append(current)
+                current = target
+                if response.status == 303:
+                    data = None
+                continue
+            response.redirects = redirects
+            self.raise_for_block(response)
+            if response.status >= 400:
+                raise FetchError(current, f"http_{response.status}", f"HTTP {response.status}: {current}")
+            return response
+        raise FetchError(url, "too_many_redirects", f"超过 {MAX_REDIRECTS} 次重定向: {url}")
+
+    def check_allowed(self, url: str, origin: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(url, "bad_scheme", f"不支持的地址: {url}")
+        if self.allowed is not None and not self.allowed(url):
+            raise FetchError(url, "off_site", f"{origin} 指向允许范围以外的主机: {url}")
+
+    # --- robots ------------------------------------------------------------
+
+    def check_robots(self, url: str) -> None:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            known = key in self._robots
+        if not known:
+            rules = self._load_robots(key)
+            with self._lock:
+                self._robots[key] = rules
+        rules = self._robots[key]
+        if isinstance(rules, FetchError):
+            raise HostClosed(url, rules.reason, rules.detail)
+        if rules is not None and not rules.can_fetch(url, self.policy.user_agent):
+            raise HostClosed(url, "robots_disallow", f"robots.txt 不允许抓取: {url}")
+
+    def _load_robots(self, origin: str) -> Protego | FetchError | None:
+        robots_url = origin + "/robots.txt"
+        try:
+            response = self._request_once(robots_url, {}, None, 500_000)
+        except FetchError as exc:
+            return FetchError(robots_url, "robots_unreachable",
+                              f"robots.txt 无法访问 ({exc.reason})，本次不抓取 {origin}")
+        if response.status >= 500 or response.status == 429:
+            return FetchError(robots_url, "robots_unavailable",
+                              f"robots.txt 返回 {response.status}，本次不抓取 {origin}")
+        if response.status != 200:
+            return None  # 3xx/4xx: no rules (RFC 9309)
+        rules = Protego.parse(response.text())
+        crawl_delay = rules.crawl_delay(self.policy.user_agent)
+        if crawl_delay:
+            self.set_host_delay(urlsplit(origin).hostname or "", min(float(crawl_delay), 60.0))
+        return rules
+
+    # --- requests ----------------------------------------------------------
+
+    def _request_with_retries(self, url: str, headers: dict, data: dict | None,
+                              max_bytes: int | None) -> Response:
+        last_error: FetchError | None = None
+        for attempt in range(self.policy.retries + 1):
+            try:
+                response = self._request_once(url, headers, data, max_bytes)
+            except FetchError as exc:
+                if exc.reason not in ("timeout", "connection", "truncated"):
+                    raise
+                last_error = exc
+                wait = self._backoff(attempt)
+            else:
+                if response.status not in RETRY_STATUSES:
+                    return response
+                last_error = FetchError(url, f"http_{response.status}",
+                                        f"HTTP {response.status} ({attempt + 1} 次尝试): {url}")
+                wait = self._retry_after(response) if response.status in (429, 503) else None
+                if wait is None:
+                    wait = self._backoff(attempt)
+                elif wait > self.policy.max_retry_after:
+                    raise FetchError(url, "retry_after_too_long",
+                                     f"服务器要求 {wait:.0f} 秒后再试: {url}")
+            if attempt < self.policy.retries:
+                self.sleep(wait)
+        assert last_error is not None
+        raise last_error
+
+    def _backoff(self, attempt: int) -> float:
+        base = max(self.policy.delay, 0.05)
+        return min(base * (2 ** attempt) + random.uniform(0, self.policy.jitter), 60.0)
+
+    @staticmethod
+    def _retry_after(response: Response) -> float | None:
+        value = response.headers.get("retry-after")
+        if not value:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+    def _host_lock(self, host: str) -> threading.Lock:
+        with self._lock:
+            return self._host_locks.setdefault(host, threading.Lock())
+
+    def _wait_turn(self, host: str) -> None:
+        wait = self._next_time.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
+
+    def _schedule_next(self, host: str) -> None:
+        delay = max(self.policy.delay, self._host_delay.get(host, 0.0))
+        jitter = random.uniform(0, self.policy.jitter) if self.policy.jitter > 0 else 0.0
+        self._next_time[host] = time.monotonic() + delay + jitter
+
+    def _request_once(self, url: str, headers: dict, data: dict | None,
+                      max_bytes: int | None) -> Response:
+        host = urlsplit(url).netloc.lower()
+        cap = max_bytes or self.policy.max_bytes
+        with self._host_lock(host):
+            self._wait_turn(host)
+            started = time.monotonic()
+            try:
+                return self._stream(url, headers, data, cap, started)
+            finally:
+                self.requests_made += 1
+                self._schedule_next(host)
+
+    def _stream(self, url: str, headers: dict, data: dict | None, cap: int,
+                started: float) -> Response:
+        timeout = (self.policy.connect_timeout, self.policy.read_timeout)
+        deadline = started + max(self.policy.read_timeout * 3, self.policy.connect_timeout)
+        try:
+            raw = self.session.request(
+                "POST" if data is not None else "GET", url, headers=headers, data=data,
+                timeout=timeout, allow_redirects=False, stream=True,
+            )
+        except requests.Timeout as exc:
+            raise FetchError(url, "timeout", f"超时: {url} ({exc.__class__.__name__})") from None
+        except requests.ConnectionError as exc:
+            raise FetchError(url, "connection", f"无法连接: {url} ({short(exc)})") from None
+        except requests.RequestException as exc:
+            raise FetchError(url, "request", f"请求失败: {url} ({short(exc)})") from None
+        with raw:
+            response_headers = {k.lower(): v for k, v in raw.headers.items()}
+            declared = response_headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise FetchError(url, "too_large", f"超过 {cap} 字节 (Content-Length {declared}): {url}")
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                # iter_content decompresses: the cap holds after decompression (gzip bombs).
+                for chunk in raw.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError(url, "too_large", f"超过 {cap} 字节 (解压后): {url}")
+                    if time.monotonic() > deadline:
+                        raise FetchError(url, "timeout", f"下载太慢，超过总时限: {url}")
+                    chunks.append(chunk)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                raise FetchError(url, "truncated", f"响应被截断: {url} ({short(exc)})") from None
+            except requests.exceptions.ContentDecodingError as exc:
+                raise FetchError(url, "bad_encoding", f"无法解压: {url} ({short(exc)})") from None
+            except requests.Timeout:
+                raise FetchError(url, "timeout", f"读取超时: {url}") from None
+            except requests.ConnectionError as exc:
+                if "timed out" in str(exc):
+                    raise FetchError(url, "timeout", f"读取超时: {url}") from None
+                raise FetchError(url, "truncated", f"连接中断: {url} ({short(exc)})") from None
+            return Response(url=url, status=raw.status_code, headers=response_headers,
+                            content=b"".join(chunks), elapsed=time.monotonic() - started)
+
+    def raise_for_block(self, response: Response) -> None:
+        if response.status in BLOCK_STATUSES:
+            raise BlockedError(response.url, "blocked",
+                               f"网站拒绝访问 (HTTP {response.status})，不绕过: {response.url}")
+        if response.status == 200 or response.status == 202:
+            if len(response.content) <= CHALLENGE_MAX_BYTES and "html" in (
+                    response.content_type or "text/html"):
+                head = response.content[:CHALLENGE_MAX_BYTES].decode("utf-8", "ignore")
+                visible = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>|\s+", "",
+                                 head, flags=re.S | re.I)
+                # Only a near-empty page is an interstitial; a document may mention 验证码.
+                if len(visible) < 1500 and CHALLENGE_MARKERS.search(head):
+                    raise BlockedError(response.url, "challenge",
+                                       f"网站返回验证/挑战页面，不绕过: {response.url}")
+            if response.status == 202:
+                raise BlockedError(response.url, "challenge",
+                                   f"网站返回 202 挑战响应，不绕过: {response.url}")
+
+
+def short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 160 else text[:157] + "…"
