@@ -41,6 +41,10 @@ class Hit:
     tags: dict[str, list[str]]  # facet key -> values
     snippet: str                # HTML: escaped text, only <mark>…</mark> unescaped
     score: float = 0.0
+    # Optional extras (a backend may leave them None): the title with the query's
+    # words in <mark> (escaped like snippet), and the staff review state.
+    title_html: str | None = None
+    review_state: str | None = None
 
 
 @dataclass

@@ -21,6 +21,8 @@ COMMANDS = {
     "import": "policy_search.cli.data:import_command",
     "stats": "policy_search.cli.data:stats_command",
     "settings": "policy_search.cli.data:settings_command",
+    "index": "policy_search.cli.search:index_group",
+    "search": "policy_search.cli.search:search_command",
     "serve": "policy_search.cli.serve:serve_command",
 }
 

@@ -1,0 +1,249 @@
+"""Chinese analysis on jieba: text folding, tokens with ordinal positions, sub-words.
+
+This module's import path is part of the on-disk index format (Whoosh pickles the
+schema with `index.analysis.JiebaTokenizer` and `index.analysis.PolicyText` in it):
+keep these names stable and bump `ANALYSIS_VERSION` (part of the index directory
+name via `index.schema.SCHEMA_VERSION`) when tokens change.
+
+Index side: accurate-mode jieba words get token ordinals as positions (so phrase
+queries work); every dictionary word inside a longer word is indexed too, at the
+same position (so 加计扣除 finds 研发费用加计扣除 while the whole term stays one
+token). Query side uses the same words without the sub-words.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+import warnings
+from functools import cache
+from importlib import resources
+
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
+
+import jieba  # noqa: E402
+from whoosh.analysis import Token, Tokenizer  # noqa: E402
+from whoosh.fields import TEXT  # noqa: E402
+
+ANALYSIS_VERSION = 1
+USER_WORD_FREQ = 3000
+MAX_SUBWORD = 8
+
+_init_lock = threading.Lock()
+_ready = False
+
+# Full-width ASCII (！..～) → half-width, ideographic space → space; same length, so
+# character offsets into the folded text are offsets into the original.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FOLD[0x3000] = 0x20
+# A token is kept when it has a letter, digit or CJK character in it.
+_WORDISH = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def fold(text: str) -> str:
+    """Width and case folding that keeps every character at its offset."""
+    folded = text.translate(_FOLD).lower()
+    if len(folded) != len(text):  # a few letters (İ) lower to two characters
+        folded = "".join(ch.translate(_FOLD).lower()[:1] or ch for ch in text)
+    return folded
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("index").joinpath(f"data/{name}").read_text("utf-8")
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+@cache
+def user_words() -> tuple[str, ...]:
+    return tuple(fold(line.split()[0]) for line in _data_lines("user_dict.txt"))
+
+
+def init_jieba() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded once per process (from jieba's on-disk cache)."""
+    global _ready
+    if _ready:
+        return jieba.dt
+    with _init_lock:
+        if not _ready:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.dt.initialize()
+            for line in _data_lines("user_dict.txt"):
+                parts = line.split()
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else USER_WORD_FREQ
+                word = fold(parts[0])
+                jieba.dt.add_word(word, max(freq, jieba.dt.FREQ.get(word, 0) or 0))
+            _ready = True
+    return jieba.dt
+
+
+def _subwords(word: str, freq: dict) -> list[tuple[str, int]]:
+    """Dictionary words inside a longer CJK word, with their offsets in it."""
+    found = []
+    size = len(word)
+    for length in range(2, min(size - 1, MAX_SUBWORD) + 1):
+        for start in range(0, size - length + 1):
+            piece = word[start:start + length]
+            if freq.get(piece):
+                found.append((piece, start))
+    return found
+
+
+def analyze(text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]:
+    """(term, position, start char, end char) for a text.
+
+    Positions are word ordinals; sub-words share the position of their word.
+    Offsets index the original text (folding keeps lengths).
+    """
+    if not text:
+        return []
+    dt = init_jieba()
+    freq = dt.FREQ
+    folded = fold(text)
+    out = []
+    pos = -1
+    for word, start, end in dt.tokenize(folded):
+        if not _WORDISH.search(word):
+            continue
+        pos += 1
+        word = word.strip()
+        if subwords and len(word) > 2 and _CJK.match(word):
+            for piece, offset in _subwords(word, freq):
+                out.append((piece, pos, start + offset, start + offset + len(piece)))
+        out.append((word, pos, start, end))
+    return out
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as the index has them (no sub-words)."""
+    return [term for term, _, _, _ in analyze(text, subwords=False)]
+
+
+def components(word: str) -> list[str]:
+    """A long word split into dictionary words, longest first from the left.
+
+    Used on the query side: 知识产权质押融资 also matches 知识产权 + 质押 + 融资
+    written apart. Returns [] when the word has no split into known parts.
+    """
+    if len(word) < 4 or not _CJK.match(word):
+        return []
+    freq = init_jieba().FREQ
+    parts, start = [], 0
+    while start < len(word):
+        for length in range(min(len(word) - start, MAX_SUBWORD), 0, -1):
+            piece = word[start:start + length]
+            if piece == word:
+                continue
+            if length == 1 or freq.get(piece):
+                parts.append(piece)
+                start += length
+                break
+    # Single characters (小 + 微 + 企业) would match almost anything.
+    if len(parts) < 2 or any(len(p) == 1 for p in parts):
+        return []
+    return parts
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data_lines("query_stopwords.txt"))
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """term -> other terms that mean the same (from index/data/synonyms.txt)."""
+    table: dict[str, list[str]] = {}
+    for line in _data_lines("synonyms.txt"):
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            sources, targets = _terms(left), _terms(right)
+        else:
+            sources = targets = _terms(line)
+        for term in sources:
+            bucket = table.setdefault(term, [])
+            bucket.extend(t for t in targets if t != term and t not in bucket)
+    for term, extra in _extra_synonyms().items():
+        bucket = table.setdefault(term, [])
+        bucket.extend(t for t in extra if t != term and t not in bucket)
+    return {term: tuple(values) for term, values in table.items()}
+
+
+def _terms(text: str) -> list[str]:
+    return [fold(t) for t in re.split(r"[\s,，、]+", text.strip()) if t]
+
+
+def _extra_synonyms() -> dict[str, list[str]]:
+    """Synonyms the taxonomy (policy_search.taxonomy, when present) contributes."""
+    try:
+        from policy_search import taxonomy  # optional: added by the tagging work
+    except ImportError:
+        return {}
+    getter = getattr(taxonomy, "query_synonyms", None)
+    if getter is None:
+        return {}
+    try:
+        return {fold(k): [fold(v) for v in vs] for k, vs in getter().items()}
+    except Exception:  # a broken taxonomy file must not break search
+        logging.getLogger(__name__).exception("taxonomy synonyms not loaded")
+        return {}
+
+
+class JiebaTokenizer(Tokenizer):
+    """Whoosh tokenizer over `analyze`: ordinal positions, character offsets."""
+
+    def __init__(self, subwords: bool = True):
+        self.subwords = subwords
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.subwords == self.subwords
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            items = [(fold(value), 0, 0, len(value))]
+        else:
+            items = analyze(value, subwords=self.subwords and mode != "query")
+        for text, pos, start, end in items:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class Preindexed:
+    """Posting items computed elsewhere (a worker process or the token cache)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+
+class PolicyText(TEXT):
+    """A jieba TEXT field that also accepts `Preindexed` values (token replay)."""
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Preindexed):
+            return value.items
+        return super().index(value, **kwargs)
+
+
+def index_items(field: TEXT, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    """The posting items Whoosh would compute for a text (for caching and replay)."""
+    return list(TEXT.index(field, text)) if text else []
+
+
+def describe_tokens(text: str) -> list[str]:
+    """Tokens of a text, for debugging and the tests."""
+    return [t for t, _, _, _ in analyze(unicodedata.normalize("NFC", text))]

@@ -1,0 +1,182 @@
+"""Document sets as Python integers (bit i = document number i) and a per-searcher
+table of facet values and dates.
+
+Whoosh's own facets sort and load stored fields of every hit; here a facet count
+is `(matches & value_bits).bit_count()`, and a filter is an AND of bitsets. Facet
+bitsets are built per segment and reused across refreshes (segments never change
+except for deletions, which the live mask covers), so an incremental update does
+not rebuild them for the whole index.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from index.schema import FACET_FIELDS, KEYWORD_FIELDS
+
+_BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(256)]
+
+
+def bits_of(docnums) -> int:
+    """A bitset from document numbers."""
+    docnums = list(docnums)
+    if not docnums:
+        return 0
+    buffer = bytearray(max(docnums) // 8 + 1)
+    for d in docnums:
+        buffer[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def docnums_of(bits: int, limit: int | None = None) -> list[int]:
+    """Document numbers in a bitset, ascending."""
+    if bits <= 0:
+        return []
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    out: list[int] = []
+    table = _BYTE_BITS
+    for index, byte in enumerate(data):
+        if byte:
+            base = index << 3
+            out.extend(base + i for i in table[byte])
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+    return out
+
+
+def posting_bits(reader, fieldname: str, text: str) -> int:
+    """Documents of a segment (or multi-segment reader) holding a term."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except Exception:  # TermNotFound and the like: no documents
+        return 0
+    return bits_of(matcher.all_ids())
+
+
+@dataclass
+class SegmentTable:
+    """Keyword-field bitsets and dates of one segment (local document numbers)."""
+    doc_count: int
+    values: dict[str, dict[str, int]]   # field -> value -> bits
+    dates: list[int]
+
+
+def build_segment_table(reader) -> SegmentTable:
+    doc_count = reader.doc_count_all()
+    values: dict[str, dict[str, int]] = {}
+    for fieldname in KEYWORD_FIELDS:
+        by_value: dict[str, int] = {}
+        if fieldname in reader.schema:
+            for term in reader.lexicon(fieldname):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                bits = posting_bits(reader, fieldname, text)
+                if bits:
+                    by_value[text] = bits
+        values[fieldname] = by_value
+    dates = [0] * doc_count
+    if reader.has_column("pubdate"):
+        column = reader.column_reader("pubdate")
+        dates = [int(v or 0) for v in column]
+    return SegmentTable(doc_count, values, dates)
+
+
+@dataclass
+class DocTable:
+    """The whole searcher's view: facet bitsets, dates, live documents."""
+    doc_count_all: int
+    live: int
+    values: dict[str, dict[str, int]]
+    dates: list[int]
+    _newest: list[int] | None = field(default=None, repr=False)
+
+    def newest_order(self) -> list[int]:
+        """Every document number, newest first (ties: higher docnum first)."""
+        if self._newest is None:
+            dates = self.dates
+            self._newest = sorted(range(self.doc_count_all), key=lambda d: (dates[d], d),
+                                  reverse=True)
+        return self._newest
+
+    def facet_counts(self, fieldname: str, bits: int, limit: int | None = None
+                     ) -> list[tuple[str, int]]:
+        counts = [(value, (bits & vb).bit_count())
+                  for value, vb in self.values.get(fieldname, {}).items()]
+        counts = [(v, c) for v, c in counts if c]
+        counts.sort(key=lambda vc: (-vc[1], vc[0]))
+        return counts[:limit] if limit else counts
+
+    def bits_for(self, fieldname: str, values: list[str]) -> int:
+        table = self.values.get(fieldname, {})
+        bits = 0
+        for value in values:
+            bits |= table.get(value, 0)
+        return bits
+
+
+class SegmentCache:
+    """SegmentTables by segment id; entries of vanished segments are dropped."""
+
+    def __init__(self):
+        self._tables: dict[str, SegmentTable] = {}
+
+    def doc_table(self, searcher) -> DocTable:
+        leaves = searcher.reader().leaf_readers()
+        wanted = {}
+        values: dict[str, dict[str, int]] = {f: {} for f in KEYWORD_FIELDS}
+        dates: list[int] = []
+        live = 0
+        total = searcher.doc_count_all()
+        for reader, offset in leaves:
+            key = _segment_key(reader)
+            table = self._tables.get(key) if key else None
+            if table is None:
+                table = build_segment_table(reader)
+            if key:
+                wanted[key] = table
+            for fieldname, by_value in table.values.items():
+                merged = values.setdefault(fieldname, {})
+                for value, bits in by_value.items():
+                    merged[value] = merged.get(value, 0) | (bits << offset)
+            dates.extend(table.dates)
+            segment_live = (1 << table.doc_count) - 1
+            if reader.has_deletions():
+                segment_live &= ~bits_of(reader.deleted_docs())
+            live |= segment_live << offset
+        self._tables = wanted
+        for fieldname in values:
+            values[fieldname] = {v: b & live for v, b in values[fieldname].items() if b & live}
+        if len(dates) < total:
+            dates.extend([0] * (total - len(dates)))
+        return DocTable(total, live, values, dates)
+
+
+def _segment_key(reader) -> str | None:
+    segment = getattr(reader, "segment", None)
+    if segment is None:
+        return None
+    try:
+        seg = segment()
+        return f"{seg.segment_id()}:{seg.doc_count_all()}"
+    except Exception:
+        return None
+
+
+class LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+FACET_VALUE_FIELDS = FACET_FIELDS

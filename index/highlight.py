@@ -1,0 +1,96 @@
+"""Snippets with the query's words marked, without re-running jieba.
+
+The analyzer folds width and case without moving characters, so a query word is
+found in a document by a plain search of the folded text, and its offsets are the
+offsets in the original. Overlapping matches keep the longest word (天使投资, not
+投资 inside it). Everything is HTML-escaped except the <mark> tags.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from index.analysis import fold
+
+MAX_MATCHES_PER_TERM = 40
+
+
+def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) of term occurrences, longest first on overlap."""
+    found = []
+    for term in terms:
+        if not term:
+            continue
+        start, count = 0, 0
+        while count < MAX_MATCHES_PER_TERM:
+            at = folded.find(term, start)
+            if at < 0:
+                break
+            found.append((at, at + len(term)))
+            start = at + len(term)
+            count += 1
+    found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if spans and start < spans[-1][1]:
+            last_start, last_end = spans[-1]
+            if end - start > last_end - last_start:
+                spans[-1] = (start, end)  # the longer word wins
+            continue
+        spans.append((start, end))
+    return spans
+
+
+def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    end = len(text) if end is None else end
+    out, position = [], start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[position:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        position = e
+    out.append(escape(text[position:end]))
+    return "".join(out)
+
+
+def _spans(folded: str, terms) -> list[tuple[int, int]]:
+    """Spans of the primary terms, or of all terms when no primary one occurs.
+
+    `terms` is (primary, all) or a plain list."""
+    if isinstance(terms, tuple):
+        primary, every = terms
+        return find_spans(folded, primary) or find_spans(folded, every)
+    return find_spans(folded, terms)
+
+
+def highlight_title(title: str, terms) -> str:
+    if not title:
+        return ""
+    return mark(title, _spans(fold(title), terms))
+
+
+def snippet(text: str, terms, width: int = 120) -> str:
+    """The window of `width` characters with the most distinct query words."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())  # newlines and runs of spaces → one space
+    folded = fold(flat)
+    spans = _spans(folded, terms)
+    if not spans:
+        return escape(flat[:width]) + ("…" if len(flat) > width else "")
+    best_start, best_score = 0, (-1, -1)
+    for i, (s, _) in enumerate(spans[:400]):
+        window_start = max(0, s - width // 5)
+        window_end = window_start + width
+        inside = [folded[a:b] for a, b in spans[i:] if a < window_end]
+        score = (len(set(inside)), len(inside))
+        if score > best_score:
+            best_start, best_score = window_start, score
+    best_end = min(len(flat), best_start + width)
+    if best_end - best_start < width:
+        best_start = max(0, best_end - width)
+    body = mark(flat, spans, best_start, best_end)
+    prefix = "…" if best_start > 0 else ""
+    suffix = "…" if best_end < len(flat) else ""
+    return prefix + body + suffix

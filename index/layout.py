@@ -1,0 +1,199 @@
+"""The index directory: generations, the pointer to the live one, and the locks.
+
+    INDEX_PATH/
+      CURRENT                 {"generation": "g000007-s2a1", ...}  (replaced atomically)
+      g000007-s2a1/           a Whoosh index; SYNC holds the last applied store change
+      g000006-s2a1/           the previous generation, removed by the next rebuild
+      tokens.sqlite3          analyzed text per content hash (token cache)
+      writer.lock, rebuild.lock
+
+A crash at any point leaves CURRENT naming a complete generation: a new one is
+only named after it was built, verified and fsynced.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.schema import SCHEMA_VERSION
+
+POINTER = "CURRENT"
+SYNC_FILE = "SYNC"
+DONE_FILE = "COMPLETE"
+_GEN = re.compile(r"^g(\d{6})-(\S+)$")
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild holds the rebuild lock."""
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def read_pointer(index_path: Path) -> dict | None:
+    """The live generation's record, or None when there is no usable index."""
+    data = read_json(Path(index_path) / POINTER)
+    if not data or not isinstance(data.get("generation"), str):
+        return None
+    if not (Path(index_path) / data["generation"]).is_dir():
+        return None
+    return data
+
+
+def current_generation(index_path: Path) -> Path | None:
+    """The live generation's directory if it has this code's schema version."""
+    pointer = read_pointer(index_path)
+    if pointer is None or pointer.get("schema") != SCHEMA_VERSION:
+        return None
+    return Path(index_path) / pointer["generation"]
+
+
+def switch_to(index_path: Path, generation: Path, **info) -> None:
+    write_json_atomic(Path(index_path) / POINTER, {
+        "generation": generation.name, "schema": SCHEMA_VERSION,
+        "switched_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **info,
+    })
+
+
+def generations(index_path: Path) -> list[Path]:
+    path = Path(index_path)
+    if not path.is_dir():
+        return []
+    found = [p for p in path.iterdir() if p.is_dir() and _GEN.match(p.name)]
+    return sorted(found, key=lambda p: int(_GEN.match(p.name).group(1)))
+
+
+def new_generation(index_path: Path) -> Path:
+    existing = generations(index_path)
+    number = int(_GEN.match(existing[-1].name).group(1)) + 1 if existing else 1
+    pointer = read_pointer(index_path)
+    if pointer and _GEN.match(pointer["generation"]):
+        number = max(number, int(_GEN.match(pointer["generation"]).group(1)) + 1)
+    path = Path(index_path) / f"g{number:06d}-{SCHEMA_VERSION}"
+    path.mkdir(parents=True)
+    return path
+
+
+def mark_complete(generation: Path) -> None:
+    write_json_atomic(generation / DONE_FILE, {"at": time.time()})
+
+
+def is_complete(generation: Path) -> bool:
+    return (generation / DONE_FILE).exists()
+
+
+def sync_seq(generation: Path) -> int:
+    data = read_json(generation / SYNC_FILE) or {}
+    return int(data.get("seq", 0))
+
+
+def write_sync_seq(generation: Path, seq: int) -> None:
+    write_json_atomic(generation / SYNC_FILE, {"seq": seq, "at": time.time()})
+
+
+def remove_old_generations(index_path: Path, keep: int = 1) -> list[str]:
+    """Remove generations other than the live one and the `keep` newest before it.
+
+    Called under the rebuild lock, so an incomplete generation is a crashed build.
+    A site still reading a removed generation keeps its open files (POSIX) until
+    it refreshes to the live one.
+    """
+    pointer = read_pointer(index_path)
+    live = pointer["generation"] if pointer else None
+    removed = []
+    older = [g for g in generations(index_path) if g.name != live]
+    complete_older = [g for g in older if is_complete(g)]
+    kept = {g.name for g in complete_older[-keep:]} if keep else set()
+    for gen in older:
+        if gen.name in kept:
+            continue
+        shutil.rmtree(gen, ignore_errors=True)
+        removed.append(gen.name)
+    return removed
+
+
+@contextmanager
+def file_lock(path: Path, *, blocking: bool = True, timeout: float | None = None):
+    """An exclusive flock: across processes and threads (one open file per holder).
+
+    The kernel drops it when the holder dies, so kill -9 never leaves a stale lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if not blocking or (deadline is not None and time.monotonic() > deadline):
+                    raise TimeoutError(str(path)) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def writer_lock(index_path: Path, timeout: float | None = None):
+    return file_lock(Path(index_path) / "writer.lock", timeout=timeout)
+
+
+@contextmanager
+def rebuild_lock(index_path: Path):
+    lock = file_lock(Path(index_path) / "rebuild.lock", blocking=False)
+    try:
+        lock.__enter__()
+    except TimeoutError:
+        raise RebuildRunning("另一个索引重建正在进行") from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def directory_size(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total

@@ -1,0 +1,131 @@
+"""The Whoosh schema and how a Policy becomes an index document.
+
+Text fields are jieba-analyzed (`index.analysis`); facets are keyword fields that
+hold every value (a document's region field holds its code and all its parents,
+so a 湖南省 filter includes 长沙市 and 长沙县 documents). What a result line shows
+is stored as one JSON blob; the body is stored zlib-compressed for snippets only.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+
+from whoosh.fields import ID, NUMERIC, STORED, Schema
+
+from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText, fold
+from policy_search.models import Policy
+from policy_search.normalize import doc_number_key
+from policy_search.regions import parent_codes, region_name
+
+# Bump when fields change; with the analysis version it names index directories,
+# so an old-format index is never opened with new code.
+SCHEMA_VERSION = f"s2a{ANALYSIS_VERSION}"
+SNIPPET_SOURCE_CHARS = 60_000
+TEXT_FIELDS = ("title", "body", "docno", "meta")
+# Facet key (index.api.FACETS) -> index field counted for it.
+FACET_FIELDS = {
+    "level": "level", "region": "region_name", "industry": "industry", "support": "support",
+    "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
+    "kind": "kind",
+}
+KEYWORD_FIELDS = ("level", "region", "region_name", "industry", "support", "enterprise",
+                  "issuer", "year", "validity", "kind", "review_state")
+
+
+def make_schema() -> Schema:
+    analyzer = JiebaTokenizer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=PolicyText(analyzer=analyzer, phrase=True),
+        body=PolicyText(analyzer=analyzer, phrase=True),
+        docno=PolicyText(analyzer=analyzer, phrase=True),
+        meta=PolicyText(analyzer=analyzer, phrase=False),
+        docno_key=ID,
+        level=ID, region=ID, region_name=ID, industry=ID, support=ID, enterprise=ID,
+        issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID,
+        pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
+        hit=STORED, text=STORED,
+    )
+
+
+def texts_of(policy: Policy) -> dict[str, str]:
+    """The analyzed text of each text field."""
+    body = policy.body_text or ""
+    extra = [a.name + "\n" + (a.text or "") for a in policy.attachments if a.name or a.text]
+    if extra:
+        body = body + "\n" + "\n".join(extra)
+    return {
+        "title": policy.title or "",
+        "body": body,
+        "docno": " ".join(x for x in (policy.doc_number, policy.index_number) if x),
+        "meta": " ".join(x for x in (policy.issuer, policy.subject) if x),
+    }
+
+
+def split_issuers(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [p for p in (s.strip() for s in re.split(r"[、,，;；/\s]+", value)) if p]
+
+
+def date_number(value: str | None) -> int:
+    digits = (value or "").replace("-", "")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+def policy_region_name(policy: Policy) -> str | None:
+    return policy.region_name or region_name(policy.region_code)
+
+
+def keyword_fields(policy: Policy) -> dict:
+    """The facet / filter / sort fields of one policy."""
+    tags = policy.active_tags()
+    date = policy.publish_date or policy.written_date
+    fields = {
+        "id": policy.id,
+        "level": policy.level or None,
+        "region": parent_codes(policy.region_code) or None,
+        "region_name": policy_region_name(policy),
+        "issuer": split_issuers(policy.issuer) or None,
+        "year": date[:4] if date else None,
+        "validity": policy.validity or "未知",
+        "kind": policy.doc_kind or "其他",
+        "review_state": policy.review_state or "new",
+        "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
+        "pubdate": date_number(date),
+    }
+    for facet in ("industry", "support", "enterprise"):
+        fields[facet] = tags.get(facet) or None
+    # ID fields take a list of values; a single string would be indexed as one term
+    # either way, but keep None out (Whoosh skips None).
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
+
+
+def stored_fields(policy: Policy) -> dict:
+    hit = {
+        "url": policy.url, "title": policy.title, "issuer": policy.issuer,
+        "doc_number": policy.doc_number, "level": policy.level,
+        "region": policy_region_name(policy), "region_code": policy.region_code,
+        "publish_date": policy.publish_date or policy.written_date,
+        "validity": policy.validity or "未知", "doc_kind": policy.doc_kind or "其他",
+        "tags": policy.active_tags(), "review_state": policy.review_state,
+    }
+    text = (policy.body_text or "")[:SNIPPET_SOURCE_CHARS]
+    return {
+        "hit": json.dumps(hit, ensure_ascii=False),
+        "text": zlib.compress(text.encode("utf-8"), 1),
+    }
+
+
+def load_hit(stored: dict) -> dict:
+    return json.loads(stored.get("hit") or "{}")
+
+
+def load_text(stored: dict) -> str:
+    blob = stored.get("text")
+    return zlib.decompress(blob).decode("utf-8") if blob else ""
+
+
+def folded_key(text: str) -> str:
+    return fold(text)

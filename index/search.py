@@ -1,0 +1,496 @@
+"""Answering searches: `SearchIndex(index_path).search(SearchRequest) -> SearchResult`.
+
+One Whoosh searcher per process, reused by every request and refreshed when the
+live generation changes (a rebuild switched the pointer) or a commit landed (an
+incremental sync). Matching, filters, totals and facet counts run on document
+bitsets (`index.docsets`); Whoosh's BM25F only scores the candidates for the page.
+A result cache for repeated requests is dropped whenever the index changes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+from whoosh.query import And, Or, Phrase, Term
+
+from index import layout
+from index.analysis import init_jieba
+from index.api import FACETS, SORTS, FacetCount, Hit, SearchRequest, SearchResult
+from index.docsets import LRU, DocTable, SegmentCache, bits_of, docnums_of, posting_bits
+from index.highlight import highlight_title, snippet
+from index.query import ParsedQuery, normalized_filter_value, parse
+from index.schema import FACET_FIELDS, TEXT_FIELDS, load_hit, load_text
+from policy_search.models import LEVELS
+from policy_search.normalize import normalize_level
+from policy_search.regions import find_region
+
+log = logging.getLogger(__name__)
+
+# Relative weight of a match in each field (BM25F per field, summed).
+FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
+FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
+RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 5000  # page * size beyond this is refused (cost; nobody reads it)
+FACET_LIMITS = {"issuer": 50, "region": 100}
+FILTER_KEYS = set(FACETS) | {"review_state"}
+MAX_FILTER_VALUES = 30
+VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
+REFRESH_INTERVAL = 0.25   # seconds between checks for a new generation or commit
+MSG_DEADLINE = "截止日期排序尚未提供（政策卡片功能上线后支持），已按发布日期从新到旧排序"
+
+
+@dataclasses.dataclass
+class _Live:
+    """An open generation: its searcher and everything derived from it."""
+    generation: Path
+    ix: object
+    searcher: object
+    table: DocTable
+    terms: LRU
+    results: LRU
+
+
+class SearchIndex:
+    def __init__(self, index_path: str | Path, store=None, *, result_cache: int = 512,
+                 term_cache: int = 4000, refresh_interval: float = REFRESH_INTERVAL):
+        self.index_path = Path(index_path)
+        self.store = store
+        self.result_cache_size = result_cache
+        self.term_cache_size = term_cache
+        self.refresh_interval = refresh_interval
+        self._lock = threading.RLock()
+        self._live: _Live | None = None
+        self._checked_at = 0.0
+        self._segments = SegmentCache()
+        self._scorer = scoring.BM25F()
+        init_jieba()
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def refresh(self, force: bool = True) -> bool:
+        """Pick up a new generation or new commits; True when something changed."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and self._live is not None and now - self._checked_at < self.refresh_interval:
+                return False
+            self._checked_at = now
+            try:
+                return self._refresh()
+            except Exception:
+                log.exception("index refresh failed; serving the previous state")
+                return False
+
+    def _refresh(self) -> bool:
+        generation = layout.current_generation(self.index_path)
+        live = self._live
+        if generation is None:
+            return False  # nothing usable on disk: keep serving what is open
+        if live is None or live.generation != generation:
+            ix = whoosh_index.open_dir(str(generation))
+            searcher = ix.searcher(weighting=self._scorer)
+            self._install(generation, ix, searcher)
+            if live is not None:
+                live.searcher.close()
+            return True
+        if not live.searcher.up_to_date():
+            searcher = live.searcher.refresh()
+            self._install(generation, live.ix, searcher)
+            return True
+        return False
+
+    def _install(self, generation, ix, searcher) -> None:
+        table = self._segments.doc_table(searcher)
+        self._live = _Live(generation, ix, searcher, table, LRU(self.term_cache_size),
+                           LRU(self.result_cache_size))
+
+    def _current(self) -> _Live | None:
+        self.refresh(force=False)
+        return self._live
+
+    def close(self) -> None:
+        with self._lock:
+            if self._live is not None:
+                self._live.searcher.close()
+                self._live = None
+
+    def is_usable(self) -> bool:
+        """An index is open and answers (for /healthz)."""
+        try:
+            with self._lock:
+                live = self._current()
+                return live is not None and live.searcher.doc_count_all() >= 0
+        except Exception:
+            return False
+
+    def doc_count(self) -> int:
+        with self._lock:
+            live = self._current()
+            return live.table.live.bit_count() if live else 0
+
+    @property
+    def generation(self) -> str | None:
+        live = self._live
+        return live.generation.name if live else None
+
+    # --- search -------------------------------------------------------------------
+
+    def search(self, request: SearchRequest | None = None) -> SearchResult:
+        """Never raises: a broken request or index gives an empty result with a message."""
+        started = time.perf_counter()
+        request = request or SearchRequest()
+        try:
+            with self._lock:
+                result = self._search(request)
+        except Exception:
+            log.exception("search failed for %r", request)
+            page, size = _bounds(request)[:2]
+            result = SearchResult(0, page, size, 0.0, [], {}, mode="error",
+                                  message="搜索暂时出错，请稍后再试或换个说法")
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def _search(self, request: SearchRequest) -> SearchResult:
+        page, size, sort, notes = _bounds(request)
+        live = self._current()
+        if live is None:
+            return SearchResult(0, page, size, 0.0, [], {}, mode="unavailable",
+                                message="索引尚未建立，请先运行 policy-search index rebuild")
+        filters, filter_notes = _clean_filters(request.filters)
+        notes += filter_notes
+        cache_key = (request.q, tuple(sorted((k, tuple(v)) for k, v in filters.items())),
+                     sort, page, size, bool(request.highlight), bool(request.facets))
+        cached = live.results.get(cache_key)
+        if cached is not None:
+            return dataclasses.replace(cached, hits=list(cached.hits), facets=dict(cached.facets))
+
+        parsed = parse(request.q)
+        notes += parsed.notes
+        table = live.table
+        filter_bits = {key: self._filter_bits(live, key, values) for key, values in filters.items()}
+        allowed = table.live
+        for bits in filter_bits.values():
+            allowed &= bits
+
+        mode = "browse"
+        clause_bits: list[int] = []
+        exact = 0
+        if parsed.empty:
+            matched = table.live
+        else:
+            clause_bits = [self._clause_bits(live, clause) for clause in parsed.clauses]
+            if parsed.doc_number_key:
+                exact = self._term_bits(live, "docno_key", parsed.doc_number_key)
+            # A 文号 found exactly: no fall-back to documents sharing a word of it.
+            matched, mode = _combine(clause_bits, allowed, allow_or=not exact & allowed)
+            if exact & allowed:
+                matched |= exact
+                mode = "doc_number"
+        docset = matched & allowed
+        total = docset.bit_count()
+        if mode == "or":
+            notes.append("没有同时包含全部关键词的结果，已显示包含部分关键词的结果")
+
+        if sort == "relevance" and mode != "browse":
+            order = self._rank(live, parsed, docset, exact, clause_bits, page * size)
+        else:
+            order = _newest_first(table, docset, page * size)
+        page_docs = order[(page - 1) * size: page * size]
+        terms = (parsed.highlight_terms(primary=True), parsed.highlight_terms())
+        hits = [self._hit(live, docnum, score, terms, request.highlight)
+                for docnum, score in page_docs]
+
+        facets = {}
+        if request.facets:
+            facets = self._facets(table, matched, filter_bits)
+        suggestion = None
+        if total == 0 and not parsed.empty:
+            suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters)
+            if hint:
+                notes.append(hint)
+        result = SearchResult(total=total, page=page, size=size, took_ms=0.0, hits=hits,
+                              facets=facets, suggestion=suggestion, mode=mode,
+                              message="；".join(dict.fromkeys(notes)) or None)
+        live.results.put(cache_key, result)
+        return dataclasses.replace(result, hits=list(hits), facets=dict(facets))
+
+    # --- matching -----------------------------------------------------------------
+
+    def _term_bits(self, live: _Live, fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        bits = live.terms.get(key)
+        if bits is None:
+            bits = posting_bits(live.searcher.reader(), fieldname, text) & live.table.live
+            live.terms.put(key, bits)
+        return bits
+
+    def _phrase_bits(self, live: _Live, fieldname: str, words: tuple[str, ...]) -> int:
+        key = ("\x00phrase", fieldname, words)
+        bits = live.terms.get(key)
+        if bits is None:
+            # Only documents holding every word can hold the phrase: check those.
+            candidates = live.table.live
+            for word in words:
+                candidates &= self._term_bits(live, fieldname, word)
+            bits = 0
+            if candidates:
+                query = Phrase(fieldname, list(words))
+                bits = bits_of(query.docs(live.searcher)) & candidates
+            live.terms.put(key, bits)
+        return bits
+
+    def _clause_bits(self, live: _Live, clause) -> int:
+        bits = 0
+        for alt in clause.alternatives:
+            for fieldname in TEXT_FIELDS:
+                if alt.phrase:
+                    if fieldname != "meta":
+                        bits |= self._phrase_bits(live, fieldname, alt.words)
+                    continue
+                found = live.table.live
+                for word in alt.words:
+                    found &= self._term_bits(live, fieldname, word)
+                    if not found:
+                        break
+                bits |= found
+        return bits
+
+    def _filter_bits(self, live: _Live, key: str, values: list[str]) -> int:
+        table = live.table
+        if key == "region":
+            bits = 0
+            for value in values:
+                region = find_region(value)
+                if region is not None:
+                    bits |= table.bits_for("region", [region.code])
+                bits |= table.bits_for("region_name", [value])
+            return bits
+        if key == "level":
+            levels = []
+            for value in values:
+                try:
+                    levels.append(normalize_level(value) or value)
+                except ValueError:
+                    levels.append(value)
+            return table.bits_for("level", levels)
+        if key == "year":
+            years = []
+            for value in values:
+                span = re.fullmatch(r"((?:19|20)\d\d)\s*[-~至到]\s*((?:19|20)\d\d)", value)
+                if span:
+                    low, high = sorted((int(span.group(1)), int(span.group(2))))
+                    years.extend(str(y) for y in range(low, high + 1))
+                else:
+                    years.append(value[:4])
+            return table.bits_for("year", years)
+        fieldname = "review_state" if key == "review_state" else FACET_FIELDS[key]
+        return table.bits_for(fieldname, values)
+
+    # --- ranking ------------------------------------------------------------------
+
+    def _rank(self, live: _Live, parsed: ParsedQuery, docset: int, exact: int,
+              clause_bits: list[int], needed: int) -> list[tuple[int, float]]:
+        """(docnum, score) best first, at least `needed` long when the docset allows."""
+        if not docset:
+            return []
+        exact_docs = _newest_first(live.table, exact & docset, None)
+        rest = docset & ~exact
+        ranked: list[tuple[int, float]] = []
+        if rest:
+            query = _scoring_query(parsed)
+            limit = max(needed, RERANK_DEPTH)
+            allow = None if rest == live.table.live else set(docnums_of(rest))
+            results = live.searcher.search(query, filter=allow, limit=limit, optimize=True)
+            scored = [(hit.docnum, hit.score) for hit in results]
+            ranked = self._rerank(live, scored[:RERANK_DEPTH], clause_bits) + scored[RERANK_DEPTH:]
+            if len(ranked) < needed:
+                # Documents only an exact key or a phrase check let in: newest first.
+                seen = bits_of(d for d, _ in ranked)
+                ranked += _newest_first(live.table, rest & ~seen, needed - len(ranked))
+        top = exact_docs[0][1] if exact_docs else 0.0
+        return [(d, top + 1.0) for d, _ in exact_docs] + ranked
+
+    def _rerank(self, live: _Live, scored: list[tuple[int, float]], clause_bits: list[int]
+                ) -> list[tuple[int, float]]:
+        """Coverage of the query's clauses, then small nudges to newer and valid policies."""
+        if not scored:
+            return scored
+        dates = live.table.dates
+        this_year = date.today().year
+        invalid = {v: live.table.values.get("validity", {}).get(v, 0) for v in VALIDITY_FACTOR}
+        n = len(clause_bits)
+        out = []
+        for docnum, score in scored:
+            bit = 1 << docnum
+            if n > 1:
+                covered = sum(1 for bits in clause_bits if bits & bit)
+                score *= (covered / n) ** 2
+            year = dates[docnum] // 10000 if docnum < len(dates) else 0
+            if year:
+                age = max(0, this_year - year)
+                score *= 1.0 + 0.1 * max(0.0, 1.0 - age / 15)
+            for value, bits in invalid.items():
+                if bits & bit:
+                    score *= VALIDITY_FACTOR[value]
+            out.append((docnum, score))
+        out.sort(key=lambda ds: (-ds[1], -(dates[ds[0]] if ds[0] < len(dates) else 0)))
+        return out
+
+    # --- results ------------------------------------------------------------------
+
+    def _hit(self, live: _Live, docnum: int, score: float,
+             terms: tuple[list[str], list[str]], highlight: bool) -> Hit:
+        stored = live.searcher.stored_fields(docnum)
+        data = load_hit(stored)
+        text = load_text(stored)
+        title = data.get("title") or ""
+        return Hit(
+            id=stored["id"], url=data.get("url"), title=title, issuer=data.get("issuer"),
+            doc_number=data.get("doc_number"), level=data.get("level"),
+            region=data.get("region"), region_code=data.get("region_code"),
+            publish_date=data.get("publish_date"), validity=data.get("validity") or "未知",
+            doc_kind=data.get("doc_kind") or "其他", tags=data.get("tags") or {},
+            snippet=snippet(text, terms if highlight else ([], [])),
+            score=round(float(score), 4),
+            title_html=highlight_title(title, terms if highlight else ([], [])),
+            review_state=data.get("review_state"),
+        )
+
+    def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]
+                ) -> dict[str, list[FacetCount]]:
+        """Counts per facet value under the query and every filter except the facet's own
+        (so a user can widen a facet to more values)."""
+        facets = {}
+        for key in FACETS:
+            base = matched & table.live
+            for other, bits in filter_bits.items():
+                if other != key:
+                    base &= bits
+            counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
+            if key == "level":
+                counts.sort(key=lambda vc: LEVELS.index(vc[0]) if vc[0] in LEVELS else 99)
+            facets[key] = [FacetCount(value, count) for value, count in counts]
+        return facets
+
+    def _suggest(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int],
+                 allowed: int, filters: dict) -> tuple[str | None, str | None]:
+        """A query that finds something: the words that match, or the query without filters."""
+        useful = [c.text for c, bits in zip(parsed.clauses, clause_bits) if bits & allowed]
+        if useful and len(useful) < len(parsed.clauses):
+            return " ".join(useful), "部分关键词没有找到，可以试试建议的查询"
+        if filters and any(clause_bits):
+            return parsed.text, "去掉筛选条件后有结果"
+        words = [c.text for c in parsed.clauses]
+        if len(words) == 1 and len(words[0]) > 2:
+            parts = " ".join(words[0])
+            return parts, "没有找到，可以试试更短的词或分开输入"
+        return None, "没有找到相关政策，可以换个说法或减少关键词"
+
+
+def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True) -> tuple[int, str]:
+    """AND of the clauses, or a ranked OR when AND finds too little."""
+    if not clause_bits:
+        return 0, "and"
+    matched = clause_bits[0]
+    for bits in clause_bits[1:]:
+        matched &= bits
+    if allow_or and len(clause_bits) > 1 and (matched & allowed).bit_count() < FALLBACK_MIN:
+        union = 0
+        for bits in clause_bits:
+            union |= bits
+        if (union & allowed) != (matched & allowed):
+            return union, "or"
+    return matched, "and"
+
+
+def _scoring_query(parsed: ParsedQuery):
+    clauses = []
+    for clause in parsed.clauses:
+        ways = []
+        for alt in clause.alternatives:
+            for fieldname, boost in FIELD_BOOSTS.items():
+                weight = boost * alt.weight
+                if alt.phrase:
+                    if fieldname != "meta":
+                        ways.append(Phrase(fieldname, list(alt.words), boost=weight))
+                elif len(alt.words) == 1:
+                    ways.append(Term(fieldname, alt.words[0], boost=weight))
+                else:
+                    ways.append(And([Term(fieldname, w) for w in alt.words], boost=weight))
+        clauses.append(Or(ways))
+    return Or(clauses)
+
+
+def _newest_first(table: DocTable, docset: int, limit: int | None) -> list[tuple[int, float]]:
+    if not docset:
+        return []
+    count = docset.bit_count()
+    dates = table.dates
+    if count <= 4000 or limit is None:
+        docs = docnums_of(docset)
+        docs.sort(key=lambda d: (dates[d], d), reverse=True)
+        return [(d, 0.0) for d in (docs if limit is None else docs[:limit])]
+    out = []
+    for docnum in table.newest_order():
+        if docset >> docnum & 1:
+            out.append((docnum, 0.0))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _bounds(request: SearchRequest) -> tuple[int, int, str, list[str]]:
+    notes = []
+    try:
+        size = int(request.size)
+    except (TypeError, ValueError):
+        size = 10
+    size = min(max(size, 1), MAX_PAGE_SIZE)
+    try:
+        page = int(request.page)
+    except (TypeError, ValueError):
+        page = 1
+    page = max(page, 1)
+    if page * size > MAX_RESULT_WINDOW:
+        page = max(1, MAX_RESULT_WINDOW // size)
+        notes.append(f"最多只能翻到第 {page} 页")
+    sort = request.sort if request.sort in SORTS else "relevance"
+    if request.sort not in SORTS and request.sort:
+        notes.append("未知的排序方式，已按相关度排序")
+    if sort == "deadline":
+        sort = "newest"
+        notes.append(MSG_DEADLINE)
+    return page, size, sort, notes
+
+
+def _clean_filters(raw) -> tuple[dict[str, list[str]], list[str]]:
+    notes = []
+    filters: dict[str, list[str]] = {}
+    if not isinstance(raw, dict):
+        return filters, notes
+    for key, values in raw.items():
+        if key not in FILTER_KEYS:
+            notes.append(f"未知的筛选条件 {str(key)[:20]} 已忽略")
+            continue
+        if values is None:
+            continue
+        if isinstance(values, (str, int)):
+            values = [values]
+        try:
+            cleaned = [normalized_filter_value(v)[:100] for v in list(values)[:MAX_FILTER_VALUES]]
+        except TypeError:
+            continue
+        cleaned = [v for v in cleaned if v]
+        if key == "region" or key == "issuer":
+            # names keep their case-insensitive folding, region codes are digits
+            pass
+        if cleaned:
+            filters[key] = sorted(set(cleaned))
+    return filters, notes
