@@ -24,6 +24,8 @@ COMMANDS = {
     "index": "policy_search.cli.search:index_group",
     "search": "policy_search.cli.search:search_command",
     "serve": "policy_search.cli.serve:serve_command",
+    "worker": "policy_search.cli.jobs:worker_command",
+    "jobs": "policy_search.cli.jobs:jobs_group",
 }
 
 
