@@ -1,0 +1,385 @@
+"""`policy-search worker` and `policy-search jobs …`: run, start, follow and cancel jobs.
+
+The real job kinds are wired here (the one layer allowed to import crawler and index):
+crawl → crawler.run.crawl_sources, reindex → index.build.rebuild.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import signal
+import sys
+import time
+
+import click
+
+from policy_search import jobs
+from policy_search.cli import open_store
+from policy_search.schedule import ScheduleError, enqueue_due, schedule_from_settings
+from policy_search.settings import Settings
+
+BAR_WIDTH = 30
+
+
+# --- the real kinds ------------------------------------------------------------------
+
+def run_crawl(ctx: jobs.JobContext) -> dict:
+    """Crawl one source or every enabled one, a source at a time, then update the index."""
+    from crawler.run import crawl_sources, explain_failures
+    from crawler.sources import load_sources
+
+    settings = ctx.settings
+    sources = load_sources(settings)
+    wanted = ctx.args.get("source")
+    if wanted:
+        if wanted not in {s.id for s in sources}:
+            raise ValueError(f"未知的来源：{wanted}")
+        chosen = [s for s in sources if s.id == wanted]
+    else:
+        # A source disabled on the admin page is kept in the store, not in the TOML.
+        chosen = [s for s in sources if s.enabled and ctx.store.source_state(s.id)["enabled"]]
+    total = len(chosen)
+    ctx.progress(0, total, "准备抓取")
+    results = []
+    for number, source in enumerate(chosen):
+        ctx.progress(number, total, f"抓取 {source.name}（{source.id}，第 {number + 1}/{total} 个来源）")
+        found = crawl_sources(
+            ctx.store, settings, source_ids=[source.id], sources=sources,
+            since=ctx.args.get("since"), max_pages=ctx.args.get("max_pages"),
+            progress=lambda message: ctx.progress(note=message.strip()),
+        )
+        for result in found:
+            ctx.log(result.summary())
+        results.extend(found)
+    changed = sum(r.new + r.updated for r in results)
+    ctx.progress(total, total, "更新索引")
+    index_note = _sync_index(ctx) if changed else "没有新增或更新的政策，索引无需更新"
+    ctx.log(index_note)
+    explanation = explain_failures(results)
+    if explanation:
+        ctx.log(explanation)
+    return {
+        "sources": [{k: v for k, v in r.to_dict().items()} for r in results],
+        "new": sum(r.new for r in results),
+        "updated": sum(r.updated for r in results),
+        "failed": sum(r.failed for r in results),
+        "explanation": explanation,
+        "index": index_note,
+    }
+
+
+def _sync_index(ctx: jobs.JobContext) -> str:
+    from index.build import sync
+
+    report = sync(ctx.store, ctx.settings.index_path, create=False)
+    if report.generation is None:
+        return "尚无索引：请运行重建索引任务"
+    return f"索引已更新：{report.applied} 篇写入，{report.deleted} 篇删除"
+
+
+def run_reindex(ctx: jobs.JobContext) -> dict:
+    """A full rebuild beside the live index, switched atomically at the end."""
+    from index.build import rebuild
+
+    ctx.progress(0, 0, "准备重建索引")
+    report = rebuild(ctx.store, ctx.settings.index_path,
+                     progress=lambda done, total, step: ctx.progress(done, total, step))
+    ctx.log(f"新索引 {report.generation}：{report.documents} 篇，分词 {report.analyzed} 篇，"
+            f"缓存 {report.from_cache} 篇，追加变更 {report.caught_up} 篇，用时 {report.seconds:.1f} 秒")
+    return {"generation": report.generation, "documents": report.documents,
+            "analyzed": report.analyzed, "from_cache": report.from_cache,
+            "caught_up": report.caught_up, "seconds": round(report.seconds, 2)}
+
+
+def register_real_kinds() -> None:
+    jobs.set_handler("crawl", run_crawl)
+    jobs.set_handler("reindex", run_reindex)
+
+
+# --- the worker ----------------------------------------------------------------------
+
+def _root_argv(ctx: click.Context, settings: Settings) -> list[str]:
+    """How to call this same program with the same data directory and config."""
+    argv = [sys.executable, "-m", "policy_search", "--data-dir", str(settings.data_dir)]
+    config = ctx.find_root().params.get("config")
+    if config:
+        argv += ["--config", str(config)]
+    return argv
+
+
+def _install_stop_handlers(stop) -> None:
+    def handler(signum, frame):
+        click.echo(f"收到信号 {signal.Signals(signum).name}：当前任务将在下一次进度报告时停止并重新排队",
+                   err=True)
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="run what is queued (and due by the schedule), then exit")
+@click.option("--subprocess", "per_process", is_flag=True,
+              help="run each job in its own subprocess (memory returned after each job)")
+@click.option("--poll", type=float, default=None,
+              help="seconds between looks at the queue (default: worker_poll_interval)")
+@click.pass_context
+def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: float | None):
+    """Run queued jobs (crawl, reindex) and the crawl schedule.
+
+    A job left running by a worker that died is marked failed at start. SIGTERM or
+    Ctrl-C stops the current job at its next progress report and puts it back in the
+    queue, so a restart picks it up again.
+    """
+    settings: Settings = ctx.obj
+    try:
+        schedule = schedule_from_settings(settings)
+    except ScheduleError as exc:
+        raise click.UsageError(f"crawl_schedule: {exc}") from exc
+    register_real_kinds()
+    store = open_store(settings)
+    root = _root_argv(ctx, settings)
+
+    def before_claim(st) -> None:
+        job_id = enqueue_due(st, schedule)
+        if job_id:
+            click.echo(f"定时抓取已加入队列：任务 #{job_id}")
+
+    def started(job) -> None:
+        click.echo(f"任务 #{job.id} 开始：{jobs.kind_label(job.kind)} {json.dumps(job.args, ensure_ascii=False)}")
+
+    def ended(job_id: int, state: str) -> None:
+        job = store.get_job(job_id)
+        line = f"任务 #{job_id} 结束：{jobs.STATE_NAMES.get(state, state)}"
+        click.echo(line + (f"（{job.error}）" if job and job.error else ""))
+
+    worker = jobs.Worker(
+        store, settings=settings,
+        poll_interval=poll if poll is not None else settings.worker_poll_interval,
+        before_claim=before_claim if schedule else None,
+        subprocess_argv=(lambda job_id: root + ["jobs", "run", str(job_id)]) if per_process else None,
+        on_job=started, on_done=ended,
+    )
+    _install_stop_handlers(worker.stop)
+    if schedule:
+        click.echo(f"定时抓取：{schedule.text}（{schedule.tz}）")
+    ran = worker.run(once=once)
+    for job_id in worker.stale_failed:
+        click.echo(f"任务 #{job_id} 的进程已不在运行，已标记为失败", err=True)
+    click.echo(f"工作进程退出：本次运行了 {ran} 个任务")
+
+
+# --- jobs ... ----------------------------------------------------------------------
+
+@click.group("jobs")
+def jobs_group():
+    """List, start, follow and cancel jobs (a worker runs them: `policy-search worker`)."""
+
+
+@jobs_group.command("list")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--state", type=click.Choice(list(jobs.STATE_NAMES)), default=None)
+@click.option("--kind", default=None)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def list_command(settings: Settings, limit: int, state: str | None, kind: str | None, as_json: bool):
+    """Job history, newest first."""
+    store = open_store(settings)
+    jobs.mark_stale(store)
+    found = jobs.list_jobs(store, limit=limit, state=state, kind=kind)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("还没有任务")
+        return
+    for job in found:
+        args = " ".join(f"{k}={v}" for k, v in job["args"].items())
+        timing = f"{job['elapsed_seconds']:.0f}s" if job["elapsed_seconds"] is not None else "-"
+        progress = f"{job['done']}/{job['total']}" if job["total"] else ""
+        click.echo(f"#{job['id']:<5} {job['kind_label']:<6} {job['state_label']:<4} {progress:>11} "
+                   f"{timing:>7}  {job['created_at']}  {job['created_by'] or ''}  {args}"
+                   + (f"\n       错误: {job['error']}" if job["error"] else ""))
+    if not jobs.live_workers(store) and any(j["state"] == jobs.QUEUED for j in found):
+        click.echo("注意：没有工作进程在运行，排队的任务不会开始（运行 policy-search worker）", err=True)
+
+
+def _cli_user(by: str | None) -> str:
+    return by or f"命令行:{getpass.getuser()}"
+
+
+def _start(settings: Settings, kind: str, args: dict, by: str | None, follow: bool) -> None:
+    store = open_store(settings)
+    try:
+        job_id = jobs.enqueue(store, kind, args, _cli_user(by))
+    except jobs.JobRefused as exc:
+        click.echo(f"未启动：{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"任务 #{job_id} 已加入队列：{jobs.kind_label(kind)}")
+    if not jobs.live_workers(store):
+        click.echo("注意：没有工作进程在运行；用 policy-search worker（或 worker --once）执行队列", err=True)
+    if follow:
+        sys.exit(follow_job(store, job_id))
+
+
+@jobs_group.group("start")
+def start_group():
+    """Queue a job."""
+
+
+@start_group.command("crawl")
+@click.option("--source", "source_id", default=None, help="one source id (default: all enabled)")
+@click.option("--since", default=None, help="only items published on or after DATE")
+@click.option("--max-pages", type=int, default=None, help="list pages per source")
+@click.option("--by", default=None, help="who starts it (default: the login name)")
+@click.option("--follow", "-f", is_flag=True, help="show the progress until the job ends")
+@click.pass_obj
+def start_crawl(settings: Settings, source_id, since, max_pages, by, follow):
+    """Queue a crawl of all enabled sources or of one."""
+    _start(settings, "crawl", {"source": source_id, "since": since, "max_pages": max_pages},
+           by, follow)
+
+
+@start_group.command("reindex")
+@click.option("--by", default=None, help="who starts it (default: the login name)")
+@click.option("--follow", "-f", is_flag=True, help="show the progress until the job ends")
+@click.pass_obj
+def start_reindex(settings: Settings, by, follow):
+    """Queue a full index rebuild (only one at a time)."""
+    _start(settings, "reindex", {}, by, follow)
+
+
+@jobs_group.command("cancel")
+@click.argument("job_id", type=int)
+@click.option("--by", default=None, help="who cancels it (default: the login name)")
+@click.pass_obj
+def cancel_command(settings: Settings, job_id: int, by: str | None):
+    """Cancel a queued job, or ask a running one to stop."""
+    store = open_store(settings)
+    try:
+        state = jobs.cancel(store, job_id, _cli_user(by))
+    except jobs.JobRefused as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    if state == jobs.CANCELLED:
+        click.echo(f"任务 #{job_id} 已取消")
+    else:
+        click.echo(f"已请求取消任务 #{job_id}：它将在下一次进度报告时停止")
+
+
+@jobs_group.command("show")
+@click.argument("job_id", type=int)
+@click.option("--follow/--no-follow", default=True, show_default=True,
+              help="follow a running job with a progress bar until it ends")
+@click.option("--json", "as_json", is_flag=True, help="print the job as JSON (no following)")
+@click.pass_obj
+def show_command(settings: Settings, job_id: int, follow: bool, as_json: bool):
+    """A job's state, progress, timings and log; follows it until done."""
+    store = open_store(settings)
+    jobs.mark_stale(store)
+    job = jobs.job_dict(store, job_id, log_lines=0 if as_json else 10_000)
+    if job is None:
+        click.echo(f"没有编号为 {job_id} 的任务", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(jobs.job_dict(store, job_id), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"任务 #{job['id']} {job['kind_label']} {json.dumps(job['args'], ensure_ascii=False)}"
+               f"  发起: {job['created_by'] or '-'}  创建: {job['created_at']}")
+    if job["finished"] or not follow:
+        for line in job["log"]:
+            click.echo("  " + line)
+        click.echo(summary_line(job))
+        sys.exit(0 if job["state"] in (jobs.SUCCEEDED, jobs.QUEUED, jobs.RUNNING) else 1)
+    sys.exit(follow_job(store, job_id))
+
+
+@jobs_group.command("run", hidden=True)
+@click.argument("job_id", type=int)
+@click.pass_obj
+def run_command(settings: Settings, job_id: int):
+    """Run one claimed job in this process (used by `worker --subprocess`)."""
+    import threading
+
+    register_real_kinds()
+    store = open_store(settings)
+    job = store.get_job(job_id)
+    if job is None or job.state != jobs.RUNNING:
+        click.echo(f"任务 #{job_id} 不在运行状态，无法执行", err=True)
+        sys.exit(2)
+    jobs.adopt(store, job_id)
+    stop = threading.Event()
+    _install_stop_handlers(stop.set)
+    try:
+        state = jobs.run_job(store, store.get_job(job_id), settings=settings, stop=stop)
+    except jobs.WorkerStopping:
+        sys.exit(3)
+    sys.exit(0 if state == jobs.SUCCEEDED else 1)
+
+
+# --- following a job ------------------------------------------------------------------
+
+def progress_bar(job: dict, width: int = BAR_WIDTH) -> str:
+    """One line: bar, percent, done/total, step, elapsed and remaining time."""
+    if job["total"]:
+        filled = int(round(job["fraction"] * width))
+        bar = "█" * filled + "░" * (width - filled)
+        figures = f"{job['percent']:5.1f}% {job['done']}/{job['total']}"
+    else:
+        bar, figures = "░" * width, "  …  "
+    timing = f"用时 {_duration(job['elapsed_seconds'])}" if job["elapsed_seconds"] is not None else ""
+    if job["eta_seconds"] is not None:
+        timing += f" 剩余约 {_duration(job['eta_seconds'])}"
+    step = job["step"] or job["state_label"]
+    return f"[{bar}] {figures} {step[:60]}  {timing}".rstrip()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}秒"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}分{seconds:02d}秒"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}时{minutes:02d}分"
+
+
+def summary_line(job: dict) -> str:
+    line = f"状态: {job['state_label']}"
+    if job["elapsed_seconds"] is not None:
+        line += f"，用时 {_duration(job['elapsed_seconds'])}"
+    if job["error"]:
+        line += f"\n错误: {job['error']}"
+    return line
+
+
+def follow_job(store, job_id: int, *, interval: float = 0.5, out=None) -> int:
+    """Show new log lines and a live progress bar until the job ends; the exit code."""
+    tty = sys.stdout.isatty() if out is None else False
+    shown_lines = 0
+    last_plain = ("", 0.0)
+    while True:
+        job = jobs.job_dict(store, job_id, log_lines=10_000)
+        new_lines = job["log"][shown_lines:]
+        shown_lines = len(job["log"])
+        bar = progress_bar(job)
+        if tty:
+            if new_lines:
+                click.echo("\r\033[K", nl=False)
+            for line in new_lines:
+                click.echo("  " + line)
+            click.echo("\r\033[K" + bar, nl=False)
+        else:
+            for line in new_lines:
+                click.echo("  " + line)
+            # Without a terminal, print the bar when the step changes or every 5 s.
+            if job["step"] != last_plain[0] or time.monotonic() - last_plain[1] > 5 or job["finished"]:
+                click.echo(bar)
+                last_plain = (job["step"], time.monotonic())
+        if job["finished"]:
+            if tty:
+                click.echo("")
+            click.echo(summary_line(job))
+            return 0 if job["state"] == jobs.SUCCEEDED else 1
+        time.sleep(interval)
