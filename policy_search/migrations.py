@@ -197,6 +197,48 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (host, pid, proc_start)
     );
     """,
+    # 5: the policy card (惠及对象, 申报条件, 支持标准, 申报时间, 受理地址, 咨询电话; several
+    #    items per field, each with its evidence sentence; staff items win over auto ones
+    #    field by field) and what is derived from the text apart from the content hash:
+    #    the application window, the effective/expiry dates of the validity clauses and
+    #    the later document that repeals a policy
+    """
+    CREATE TABLE policy_cards (
+        policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('auto', 'staff')),
+        position INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        evidence TEXT NOT NULL DEFAULT '',
+        by_user TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        PRIMARY KEY (policy_id, field, origin, position)
+    );
+    CREATE TABLE policy_derived (
+        policy_id TEXT PRIMARY KEY REFERENCES policies(id) ON DELETE CASCADE,
+        deadline_kind TEXT NOT NULL DEFAULT 'unknown',
+        deadline_start TEXT,
+        deadline_end TEXT,
+        deadline_recur_start TEXT,
+        deadline_recur_end TEXT,
+        deadline_text TEXT NOT NULL DEFAULT '',
+        deadline_evidence TEXT NOT NULL DEFAULT '',
+        deadline_relative INTEGER NOT NULL DEFAULT 0,
+        effective_date TEXT,
+        expiry_date TEXT,
+        effective_evidence TEXT NOT NULL DEFAULT '',
+        expiry_evidence TEXT NOT NULL DEFAULT '',
+        has_validity_clause INTEGER NOT NULL DEFAULT 0,
+        repeals TEXT NOT NULL DEFAULT '[]',
+        repealed_by TEXT,
+        repeal_evidence TEXT NOT NULL DEFAULT '',
+        source_hash TEXT,
+        computed_at TEXT NOT NULL
+    );
+    CREATE INDEX policy_derived_deadline_end ON policy_derived (deadline_end);
+    CREATE INDEX policy_derived_expiry ON policy_derived (expiry_date);
+    CREATE INDEX policy_derived_repealed_by ON policy_derived (repealed_by);
+    """,
 ]
 
 
