@@ -9,6 +9,7 @@ from tests.crawler.site import PAGES, FixtureSite, build_site, fault_sources_tom
 
 
 def make_settings(tmp_path, sources_text: str, **overrides):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     sources_file = tmp_path / "sources.toml"
     sources_file.write_text(sources_text, "utf-8")
     values = dict(crawl_delay=0.05, crawl_jitter=0.02, crawl_timeout=0.5,

@@ -392,6 +392,7 @@ def build_site(site: FixtureSite, *, govcn_per_page: int = 10) -> FixtureSite:
         site.pages[path] = Page((PAGES / "govcn-2019" / record["file"]).read_bytes())
         site.expected[base + path] = record
         items.append((base + path, record["title"], record["publish_date"]))
+    items.sort(key=lambda item: item[2], reverse=True)  # lists show the newest first
     pages = paged(items, govcn_per_page)
     for index, chunk in enumerate(pages):
         name = "index.htm" if index == 0 else f"index_{index}.htm"
@@ -421,7 +422,7 @@ def build_site(site: FixtureSite, *, govcn_per_page: int = 10) -> FixtureSite:
         simple_pdf("Equipment renewal action plan: support for enterprises, subsidies and tax relief"),
         "application/pdf")
     # The API also lists one old page: the same URL is the same policy.
-    first_old = items[0]
+    first_old = next(item for item in items if item[0].endswith("content_5338761.htm"))
     site.api_records.append({"title": first_old[1], "url": first_old[0],
                              "pubtimeStr": first_old[2].replace("-", ".")})
 
