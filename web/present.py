@@ -63,6 +63,22 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
+_MEDIA_LABELS = (("pdf", "PDF"), ("wordprocessingml", "Word"), ("msword", "Word"),
+                 ("spreadsheetml", "Excel"), ("ms-excel", "Excel"), ("presentationml", "PPT"),
+                 ("zip", "压缩包"), ("rar", "压缩包"), ("ofd", "OFD"), ("wps", "WPS"),
+                 ("image/", "图片"), ("text/", "文本"))
+
+
+def media_label(media_type: str | None, name: str = "") -> str:
+    """A short file-type label (PDF, Word …) instead of a long MIME type."""
+    lowered = (media_type or "").lower()
+    for needle, label in _MEDIA_LABELS:
+        if needle in lowered:
+            return label
+    suffix = name.rsplit(".", 1)[-1].upper() if "." in name else ""
+    return suffix if 0 < len(suffix) <= 5 else ""
+
+
 def level_name(level: str | None) -> str:
     return LEVEL_NAMES.get(level or "", level or "")
 

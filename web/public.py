@@ -1,7 +1,7 @@
 """The public pages: search with facets, the policy page, the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 
 from policy_search.models import Policy, policy_id_for
 from web.app import services
@@ -104,6 +104,11 @@ def resolve_reference(reference: str) -> Policy | None:
     if found is None and "://" in reference:
         found = store.get_policy(policy_id_for(reference, ""))
     return found
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/robots.txt")

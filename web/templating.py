@@ -6,7 +6,7 @@ from flask import Flask
 from policy_search.models import TAG_FACETS
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
-    facet_value_label, level_name, paragraphs, safe_snippet, safe_url, sanitize_body,
+    facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
 )
 
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         paragraphs=paragraphs,
         facet_value=facet_value_label,
         safe_url=safe_url,
+        media_label=media_label,
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,

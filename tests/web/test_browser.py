@@ -1,0 +1,206 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+JavaScript is switched off in the browser: the site must work without it. The server
+under test is waitress on 127.0.0.1 in a thread (the `live_server` fixture).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("chromium is missing: install it with `apt-get install chromium` "
+                    "(make browser-deps)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    target = os.environ.get("WEB_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    # A request cut short by the next navigation (ERR_ABORTED) is not a failure of the site.
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}")
+            if "ERR_ABORTED" not in (r.failure or "") else None)
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def query_of(url: str) -> dict:
+    return parse_qs(urlsplit(url).query)
+
+
+def visible_dates(page) -> list[str]:
+    return [t.removeprefix("发布 ") for t in page.locator(".hit .date").all_inner_texts()]
+
+
+def test_search_filter_sort_open_and_subscribe(page, live_server):
+    page.goto(live_server + "/")
+    assert page.locator("h1.results-count").inner_text().startswith("最新政策")
+
+    # type a query and submit the form
+    page.fill("input[name=q]", "专精特新")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state()
+    assert query_of(page.url) == {"q": ["专精特新"]}
+    assert page.locator(".hit").count() >= 3
+    assert page.locator(".hit mark").count() >= 1
+    assert page.input_value("input[name=q]") == "专精特新"
+
+    # apply two facet filters
+    page.locator(".facet-level a.facet-value", has_text="县").first.click()
+    assert query_of(page.url) == {"q": ["专精特新"], "level": ["county"]}
+    page.locator(".facet-support a.facet-value", has_text="资金补贴奖励").first.click()
+    assert query_of(page.url) == {"q": ["专精特新"], "level": ["county"], "support": ["资金补贴奖励"]}
+    assert page.locator(".active-filters .chip-active").count() == 2
+    titles = page.locator(".hit-title").all_inner_texts()
+    assert titles and all("长沙县" in t for t in titles)
+
+    # the back button returns to the previous state
+    page.go_back()
+    assert query_of(page.url) == {"q": ["专精特新"], "level": ["county"]}
+    page.go_forward()
+    assert page.locator(".active-filters .chip-active").count() == 2
+
+    # remove both filters again, one through its chip, one through the facet list
+    page.locator(".chip-active", has_text="层级").click()
+    assert query_of(page.url) == {"q": ["专精特新"], "support": ["资金补贴奖励"]}
+    page.locator(".facet-support a.facet-value.active").click()
+    assert query_of(page.url) == {"q": ["专精特新"]}
+    assert page.locator(".active-filters").count() == 0
+
+    # sort by newest
+    page.locator("nav.sort a", has_text="最新发布").click()
+    assert query_of(page.url) == {"q": ["专精特新"], "sort": ["newest"]}
+    dates = visible_dates(page)
+    assert len(dates) >= 3 and dates == sorted(dates, reverse=True)
+
+    # open a policy
+    first_title = page.locator(".hit-title a").first.inner_text()
+    page.locator(".hit-title a").first.click()
+    assert "/policy/" in page.url
+    assert page.locator("h1.policy-title").inner_text() == first_title
+    assert page.locator(".policy-body").inner_text().strip()
+    page.go_back()
+
+    # follow the feed link
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/feed") as feed_info:
+        page.locator("a.feed-link").click()
+    response = feed_info.value
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.body())
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert entries and query_of(response.url) == {"q": ["专精特新"]}
+    assert page.problems == []
+
+
+def test_empty_result_page_suggests_a_way_out(page, live_server):
+    page.goto(live_server + "/?q=量子引力火星殖民&level=county")
+    assert "没有找到" in page.locator(".empty h2").inner_text()
+    page.locator(".empty a", has_text="去掉全部筛选").click()
+    assert query_of(page.url) == {"q": ["量子引力火星殖民"]}
+    page.locator(".empty a", has_text="浏览全部最新政策").click()
+    assert page.locator(".hit").count() > 0
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def box(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+@pytest.mark.parametrize("name, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
+def test_layout_at_phone_and_desktop_widths(browser, live_server, site, screenshots, name, viewport):
+    # JavaScript is needed here only for the layout measurements, not by the site.
+    context = browser.new_context(viewport=viewport, locale="zh-CN",
+                                  device_scale_factor=2 if name == "phone" else 1)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/?q=专精特新&support=资金补贴奖励")
+        page.screenshot(path=screenshots / f"search-{name}.png", full_page=True)
+        assert no_horizontal_overflow(page)
+        results, facets = box(page, ".results"), box(page, ".facets")
+        search_input = box(page, "input[name=q]")
+        assert search_input["width"] >= viewport["width"] * (0.5 if name == "phone" else 0.3)
+        if name == "phone":
+            # results first, the filters below them, both the full width
+            assert facets["y"] > results["y"]
+            assert results["width"] > viewport["width"] * 0.85
+            assert page.locator("a.to-filters").is_visible()
+        else:
+            assert facets["x"] + facets["width"] <= results["x"]
+            assert abs(facets["y"] - results["y"]) < 5
+            assert not page.locator("a.to-filters").is_visible()
+        # text is readable: the body font is not shrunk on a phone
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.hit-title')).fontSize)")
+        assert size >= 16
+
+        page.goto(live_server + f"/policy/{site.ids['county']}")
+        page.screenshot(path=screenshots / f"policy-{name}.png", full_page=True)
+        assert no_horizontal_overflow(page)
+        assert page.locator(".policy-body table").is_visible()
+
+        page.goto(live_server + f"/policy/{site.ids['xss']}")
+        assert no_horizontal_overflow(page)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(live_server + "/?q=测试通知")
+        page.goto(live_server + "/?q=<img src=x onerror=alert(1)>")
+        assert dialogs == []  # no payload ran, with JavaScript switched on
+
+        page.goto(live_server + "/policy/nope")
+        assert "页面不存在" in page.locator("h1").inner_text()
+        assert no_horizontal_overflow(page)
+    finally:
+        context.close()
+
+
+def test_print_layout_hides_navigation(browser, live_server, site):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(live_server + f"/policy/{site.ids['county']}")
+        page.emulate_media(media="print")
+        assert not page.locator(".site-header").is_visible()
+        assert page.locator(".policy-title").is_visible()
+        assert page.locator(".print-url").is_visible()
+    finally:
+        context.close()
