@@ -375,6 +375,12 @@ class JobContext:
                 conn.execute("UPDATE job_control SET heartbeat_at = ? WHERE job_id = ?",
                              (now(), self.job_id))
 
+    def flush(self) -> None:
+        """Write the last reported progress (reports in between writes are throttled)."""
+        if self.done or self.total or self.step:
+            shown = f"{self.step} · {self.note}" if self.note else self.step
+            self.store.update_job(self.job_id, done=self.done, total=self.total, step=shown)
+
     def log(self, line: str) -> None:
         # The log column is rewritten on each append: bound it so a long crawl stays cheap.
         self.logged += 1
@@ -420,6 +426,7 @@ def run_job(store: Store, job: Job, *, settings=None,
         ctx.check()
         result = spec.handler(ctx) or {}
     except JobCancelled as exc:
+        ctx.flush()
         if _finish(store, job.id, CANCELLED):
             ctx.log(f"已取消（{exc.args[0] if exc.args and exc.args[0] else '管理员'}），"
                     f"运行 {time.monotonic() - started:.1f} 秒")
@@ -428,6 +435,7 @@ def run_job(store: Store, job: Job, *, settings=None,
         requeue(store, job.id, "工作进程正在停止：任务已重新排队，下次启动时从头运行")
         raise
     except Exception as exc:
+        ctx.flush()
         # A ValueError carries a message meant for the user; others need their type.
         error = (str(exc) if isinstance(exc, ValueError) and str(exc)
                  else f"{type(exc).__name__}: {exc}")[:LOG_LINE_MAX]
@@ -435,6 +443,7 @@ def run_job(store: Store, job: Job, *, settings=None,
             store.append_job_log(job.id, "失败：" + error)
             store.append_job_log(job.id, "".join(traceback.format_exception(exc)[-3:]).strip())
         return FAILED
+    ctx.flush()
     if ctx.step:
         ctx.log(f"步骤完成：{ctx.step}（用时 {time.monotonic() - ctx._step_started:.1f} 秒）")
     if _finish(store, job.id, SUCCEEDED, result=result):
