@@ -220,7 +220,7 @@ class FixtureSite:
         self.log: list[Hit] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self.gzip_bomb = gzip.compress(b"<html><body>" + b"\0" * 30_000_000, 9)
+        self.gzip_bomb = gzip.compress(b"<html><body>" + b"\0" * 5_000_000, 6)
         self.main = Server(self)
         self.robots503 = Server(self, robots="503")
         self.robots404 = Server(self, robots="404")
@@ -373,7 +373,7 @@ def zip_bomb_docx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", b"<w:document>" + b" " * 300_000_000 + b"</w:document>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * 20_000_000 + b"</w:document>")
     return out.getvalue()
 
 
