@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from policy_search.card_store import CardStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import DOC_KINDS, REVIEW_STATES, VALIDITIES, Attachment, Policy, Tag
 
@@ -99,7 +100,7 @@ class StaffEdit:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store:
+class Store(CardStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):
@@ -454,8 +455,8 @@ class Store:
                       expected_version: int | None = None) -> None:
         """A staff decision: accept (or add) a tag, or reject it. Always audited.
 
-        The audit action is "accept" for a proposed value, "add" for a value that was not
-        proposed, "reject" for a rejection. expected_version: see staff_edit.
+        The audit action is "accept" or "reject"; its detail is "proposed" when the value
+        had been proposed (by the tagger) and "added" when not. expected_version: see staff_edit.
         """
         with self.transaction() as conn:
             if not conn.execute("SELECT 1 FROM policies WHERE id = ?", (policy_id,)).fetchone():
@@ -475,8 +476,9 @@ class Store:
                 " rejected = excluded.rejected, evidence = excluded.evidence",
                 (policy_id, facet, value, evidence, by, now(), int(rejected)),
             )
-            action = "reject" if rejected else ("accept" if before is not None else "add")
-            self._audit(conn, policy_id, facet, value, action, by)
+            # detail tells accepting a proposal from adding a value nobody proposed
+            self._audit(conn, policy_id, facet, value, "reject" if rejected else "accept", by,
+                        "proposed" if before is not None else "added")
             self._log_change(conn, policy_id, "tags")
 
     def remove_staff_tag(self, policy_id: str, facet: str, value: str, by: str, *,
@@ -670,11 +672,13 @@ class Store:
             " AND field IN ('validity', 'doc_kind')", ids
         ):
             overrides.setdefault(r["policy_id"], {})[r["field"]] = r["value"]
-        return [
+        policies = [
             Policy(**{**{c: r[c] for c in POLICY_COLUMNS}, **overrides.get(r["id"], {})},
                    attachments=attachments.get(r["id"], []), tags=tags.get(r["id"], []))
             for r in rows
         ]
+        self._apply_derived(policies)  # card_store: deadline, validity dates, repeal
+        return policies
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

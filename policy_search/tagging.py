@@ -323,10 +323,15 @@ def propose(policy: Policy, taxonomy: Taxonomy | None = None) -> list[Proposal]:
     prepared = _prepare(policy, taxonomy)
     proposals: list[Proposal] = []
     fallbacks: list[tuple[TaxonomyValue, float, list[Evidence], float]] = []
+    full_text = "\n".join(part.text for part in prepared)
     for key, facet in taxonomy.facets.items():
+        if facet.requires_count and len(re.findall(facet.requires_pattern, full_text)) < facet.requires_count:
+            continue  # the document does not concern enterprises: nothing to propose here
         limit = threshold_for(key, policy, taxonomy)
         scored = []
         for value in facet.active_values():
+            if any(phrase in (policy.title or "") for phrase in value.negative):
+                continue  # the title itself excludes the value (反补贴条例, 见义勇为奖励 …)
             score, evidence = score_value(value, prepared, taxonomy)
             if value.fallback:
                 fallbacks.append((value, score, evidence, limit))

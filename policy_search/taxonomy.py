@@ -57,6 +57,10 @@ class Facet:
     # of these facets got a proposal; and no proposed value of this facet is in the title.
     fallback_title_pattern: str = ""
     fallback_facets: list[str] = field(default_factory=list)
+    # The facet applies only to documents that concern enterprises: this pattern must
+    # occur at least `requires_count` times in title + text (0 = no condition).
+    requires_pattern: str = ""
+    requires_count: int = 0
 
     def get(self, value: str) -> TaxonomyValue | None:
         return next((v for v in self.values if v.value == value), None)
@@ -134,6 +138,8 @@ def load_shipped(path: str | Path | None = None) -> Taxonomy:
             values=values, weights=weights,
             fallback_title_pattern=spec.get("fallback_title_pattern", ""),
             fallback_facets=list(spec.get("fallback_facets", [])),
+            requires_pattern=spec.get("requires_pattern", ""),
+            requires_count=int(spec.get("requires_count", 0)),
         )
         _check_unique(facets[key])
     taxonomy = Taxonomy(facets=facets, rules=rules)

@@ -21,11 +21,15 @@ COMMANDS = {
     "import": "policy_search.cli.data:import_command",
     "stats": "policy_search.cli.data:stats_command",
     "settings": "policy_search.cli.data:settings_command",
+    "crawl": "policy_search.cli.crawl:crawl_command",
+    "extract": "policy_search.cli.crawl:extract_command",
     "index": "policy_search.cli.search:index_group",
     "search": "policy_search.cli.search:search_command",
     "serve": "policy_search.cli.serve:serve_command",
     "worker": "policy_search.cli.jobs:worker_command",
     "jobs": "policy_search.cli.jobs:jobs_group",
+    "tag": "policy_search.cli.tagging:tag_group",
+    "user": "policy_search.cli.tagging:user_group",
 }
 
 
