@@ -20,11 +20,12 @@ def test_fresh_database_ends_at_current_version(tmp_path):
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
 
 
-def test_previous_version_is_migrated_and_keeps_its_data(tmp_path):
+@pytest.mark.parametrize("old_version", sorted({1, CURRENT_VERSION - 1}))
+def test_older_versions_are_migrated_and_keep_their_data(tmp_path, old_version):
     path = tmp_path / "old.sqlite3"
     conn = connect(path)
-    migrate(conn, target=CURRENT_VERSION - 1)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION - 1
+    migrate(conn, target=old_version)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == old_version
     conn.execute(
         "INSERT INTO policies (id, url, title, content_hash, first_seen_at) VALUES (?, ?, ?, ?, ?)",
         ("abc", "http://example.gov.cn/1.html", "旧库里的政策", "h", "2020-01-01"),
@@ -34,7 +35,8 @@ def test_previous_version_is_migrated_and_keeps_its_data(tmp_path):
     store = Store(path)
     assert store.schema_version == CURRENT_VERSION
     assert store.get_policy("abc").title == "旧库里的政策"
-    assert store.policy_links("abc") == [("http://example.gov.cn/1.html", "")]
+    if old_version == 1:  # migration 2 backfills the source links of existing policies
+        assert store.policy_links("abc") == [("http://example.gov.cn/1.html", "")]
 
 
 def test_newer_database_is_refused(tmp_path):
