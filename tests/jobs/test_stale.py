@@ -150,3 +150,39 @@ def test_sigterm_stops_the_cli_worker_and_requeues_its_job(tmp_path, fake_kinds)
     assert jobs.Worker(store).run(once=True) == 1  # picked up again
     assert jobs.job_dict(store, job_id)["state"] == "succeeded"
     store.close()
+
+
+CRASHING_CHILD = """
+import os, signal, sys
+from policy_search import jobs
+from policy_search.store import Store
+store = Store(sys.argv[1])
+jobs.adopt(store, int(sys.argv[2]))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_crashed_job_subprocess_fails_its_job_and_the_worker_goes_on(store, fake_kinds):
+    first = jobs.enqueue(store, "test-count", {}, "a")
+    second = jobs.enqueue(store, "test-broken", {}, "a")
+    worker = jobs.Worker(store, subprocess_argv=lambda job_id: [
+        sys.executable, "-c", CRASHING_CHILD, str(store.path), str(job_id)])
+    assert worker.run(once=True) == 2
+    for job_id in (first, second):
+        job = jobs.job_dict(store, job_id)
+        assert job["state"] == "failed" and "子进程异常退出（退出码 -9）" in job["error"]
+        assert job["pid"] != os.getpid()  # the child had recorded itself
+
+
+def test_spawned_worker_runs_the_job_detached(tmp_path):
+    from policy_search.settings import load_settings
+    from policy_search.store import Store
+
+    settings = load_settings(environ={}, data_dir=tmp_path / "data")
+    store = Store(settings.db_path)
+    job = jobs.start_job(store, "reindex", by="admin", settings=settings, spawn=True)
+    assert job["state"] in ("queued", "running") and job["kind_label"] == "重建索引"
+    wait_for(lambda: jobs.job_dict(store, job["id"])["finished"], timeout=60)
+    assert jobs.job_dict(store, job["id"])["state"] == "succeeded"
+    assert (settings.data_dir / "worker.log").exists()
+    store.close()
