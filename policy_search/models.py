@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from policy_search.deadlines import Deadline
 from policy_search.urls import canonical_url
 
 LEVELS = ("national", "provincial", "city", "county")
@@ -75,6 +76,10 @@ class Policy:
     fetched_at: str | None = None
     first_seen_at: str | None = None
     updated_at: str | None = None
+    # Derived from the text by `card extract` (never part of the content hash): the
+    # application window and the later document that repeals this one.
+    deadline: Deadline | None = None
+    repealed_by: str | None = None
 
     # Fields that describe the document itself. Bookkeeping (times, review
     # state, tags, source) is left out so that re-importing or re-crawling the
