@@ -449,12 +449,21 @@ def is_attachment_url(url: str) -> bool:
     return bool(ATTACHMENT_EXT.search(path))
 
 
+_ATTACHMENT_BLOCK = re.compile(r"fujian|attach|xgfj|appendix", re.I)
+
+
+def is_attachment_block(tag: Tag) -> bool:
+    # Plain attribute checks: CSS substring selectors cost more than the whole parse.
+    classes = tag.get("class")
+    names = " ".join(classes) if isinstance(classes, list) else (classes or "")
+    return bool(_ATTACHMENT_BLOCK.search(names + " " + (tag.get("id") or "")))
+
+
 def find_attachments(soup: BeautifulSoup, container: Tag | None, base_url: str | None
                      ) -> list[Attachment]:
     """Document links in the body and in the page's attachment blocks, each once."""
     areas: list[Tag] = [container] if container is not None else []
-    areas += soup.select("[class*=fujian], [class*=attach], [id*=fujian], [id*=attach],"
-                         " [class*=xgfj], [class*=appendix]")
+    areas += soup.find_all(is_attachment_block)
     seen: set[str] = set()
     found: list[Attachment] = []
     for area in areas:

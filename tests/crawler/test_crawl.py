@@ -9,6 +9,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from policy_search.models import policy_id_for
 from policy_search.store import Store
 from policy_search.urls import canonical_url
@@ -145,6 +147,7 @@ def test_politeness_delay_and_robots(tmp_path, site):
     store.close()
 
 
+@pytest.mark.slow
 def test_kill_mid_crawl_then_rerun_ends_in_the_same_store(tmp_path, site):
     from tests.crawler.conftest import make_settings
     from tests.crawler.site import sources_toml
