@@ -51,7 +51,7 @@ def load_queries() -> list[str]:
     return queries or FALLBACK_QUERIES
 
 
-def prepare(data_dir: Path | None, limit: int | None):
+def prepare(data_dir: Path | None, limit: int | None, result_cache: int = 512):
     """Settings, store and index for the run: an existing data dir or a fresh corpus import."""
     from index.build import rebuild
     from index.search import SearchIndex
@@ -83,7 +83,8 @@ def prepare(data_dir: Path | None, limit: int | None):
         store = Store(settings.db_path)
         if not SearchIndex(settings.index_path, store=store).is_usable():
             rebuild(store, settings.index_path)
-    return settings, store, SearchIndex(settings.index_path, store=store)
+    print(f"data directory: {data_dir} (reuse it with --data-dir)")
+    return settings, store, SearchIndex(settings.index_path, store=store, result_cache=result_cache)
 
 
 def start_server(settings, store, index, threads: int):
@@ -193,9 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="use this data directory as it is")
     parser.add_argument("--limit", type=int, help="import only the first N corpus documents")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--uncached", action="store_true",
+                        help="switch off the index's result cache (every request searches)")
     args = parser.parse_args(argv)
 
-    settings, store, index = prepare(args.data_dir, args.limit)
+    settings, store, index = prepare(args.data_dir, args.limit, 0 if args.uncached else 512)
     server, port = start_server(settings, store, index, args.threads)
     queries = load_queries()
     # Warm up: first queries load jieba's dictionary and open the index segments.

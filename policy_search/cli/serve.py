@@ -29,9 +29,15 @@ def serve_command(settings, host: str | None, port: int | None, threads: int | N
     app = create_app(settings, store=store, start_sync=not no_sync)
     click.echo(f"政策超市 running on http://{host}:{port}/  "
                f"({store.count_policies()} policies, data {settings.data_dir})")
-    serve(app, host=host, port=port, threads=threads or settings.threads,
-          ident="policy-search", max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-          max_request_header_size=64 * 1024, channel_timeout=60, clear_untrusted_proxy_headers=True)
+    try:
+        serve(app, host=host, port=port, threads=threads or settings.threads,
+              ident="policy-search", max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+              max_request_header_size=64 * 1024, channel_timeout=60,
+              clear_untrusted_proxy_headers=True)
+    finally:
+        sync = app.extensions["policy_search"].sync
+        if sync is not None:
+            sync.stop()
 
 
 def ensure_index(settings, store) -> None:

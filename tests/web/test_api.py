@@ -141,3 +141,13 @@ def test_openapi_document_describes_the_api(client):
     assert set(hit["required"]) == HIT_KEYS
     index = get_json(client, "/api/")
     assert index["openapi"].endswith("/api/openapi.json")
+
+
+def test_attachment_text_is_searchable(client, site):
+    body = get_json(client, "/api/search?q=统一社会信用代码")
+    assert site.ids["county"] in [h["id"] for h in body["hits"]]
+
+
+def test_head_requests_work(client):
+    assert client.head("/api/search?q=通知").status_code == 200
+    assert client.head("/").status_code == 200

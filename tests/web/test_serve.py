@@ -1,0 +1,120 @@
+"""`policy-search serve` end to end, and live updates from the store into search."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from policy_search.cli import main
+from policy_search.models import Policy, Tag
+from tests.web.conftest import corpus_records
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, timeout: float = 5.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_serve_help_names_the_defaults():
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--host" in result.output and "--port" in result.output and "127.0.0.1" in result.output
+
+
+@pytest.mark.slow
+def test_serve_runs_the_site_on_imported_data(tmp_path):
+    """import → serve (which builds the missing index) → the site answers on 127.0.0.1."""
+    data = tmp_path / "data"
+    records = corpus_records(step=400)
+    source = tmp_path / "some.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                      encoding="utf-8")
+    cli = [sys.executable, "-c", "from policy_search.cli import main; main()",
+           "--data-dir", str(data)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    imported = subprocess.run([*cli, "import", str(source)], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    port = free_port()
+    server = subprocess.Popen([*cli, "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        status = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, body = get(base + "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        assert status == 200, server.stdout.read() if server.poll() is not None else status
+        health = json.loads(body)
+        assert health["policies"] == health["indexed"] == len(records)
+        status, page = get(base + "/")
+        assert status == 200 and "最新政策".encode() in page
+        status, api = get(base + "/api/search?q=%E9%80%9A%E7%9F%A5")  # 通知
+        assert status == 200 and json.loads(api)["total"] >= 1
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_store_changes_reach_search_within_seconds(tmp_path):
+    """With the sync thread (as `serve` starts it), a new policy is searchable in ~2 s."""
+    from index.build import rebuild
+    from index.search import SearchIndex
+    from policy_search.settings import Settings
+    from policy_search.store import Store
+    from web import create_app
+
+    settings = Settings(data_dir=tmp_path, secret_key="t")
+    store = Store(settings.db_path)
+    store.upsert_policy(Policy(id="p1", title="关于稳岗返还的通知", body_text="稳岗返还。",
+                               publish_date="2020-01-01"))
+    rebuild(store, settings.index_path)
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+                     start_sync=True, testing=True)
+    sync = app.extensions["policy_search"].sync
+    client = app.test_client()
+    try:
+        assert client.get("/api/search?q=独角兽企业培育").get_json()["total"] == 0
+        store.upsert_policy(Policy(id="p2", title="独角兽企业培育行动方案", body_text="培育独角兽企业。",
+                                   publish_date="2021-01-01"))
+        store.replace_auto_tags("p2", [Tag("enterprise", "初创企业")])
+        started = time.monotonic()
+        found = []
+        while time.monotonic() - started < 8:
+            found = [h["id"] for h in client.get("/api/search?q=独角兽企业培育").get_json()["hits"]]
+            if found:
+                break
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        assert found == ["p2"]
+        assert elapsed < 3.0, f"took {elapsed:.1f}s"
+        tagged = client.get("/api/search?enterprise=初创企业").get_json()
+        assert [h["id"] for h in tagged["hits"]] == ["p2"]
+    finally:
+        sync.stop()
