@@ -175,35 +175,47 @@ class PolicyRef:
     publish_date: str | None = None
 
 
+class RepealIndex:
+    """Policies by 文号 key and by title (and the title a notice issues), for repeal linking."""
+
+    def __init__(self, candidates: list[PolicyRef]):
+        self.by_number: dict[str, list[PolicyRef]] = {}
+        self.by_title: dict[str, list[PolicyRef]] = {}
+        for candidate in candidates:
+            key = doc_number_key(candidate.doc_number)
+            if key:
+                self.by_number.setdefault(key, []).append(candidate)
+            for title in [candidate.title, *_inner_titles(candidate.title)]:
+                if title_key(title):
+                    self.by_title.setdefault(title_key(title), []).append(candidate)
+
+    def match(self, repealer: PolicyRef, refs: list[RepealRef]) -> list[tuple[str, str]]:
+        """(repealed id, evidence) for each policy a repeal clause names.
+
+        A 文号 match is decisive; else the title matches the policy's title or the
+        document it issues (关于印发《X》的通知). Only earlier (or undated) documents,
+        never the repealer itself.
+        """
+        found: dict[str, str] = {}
+        for ref in refs:
+            matches = self.by_number.get(doc_number_key(ref.doc_number) or "", []) \
+                if ref.doc_number else []
+            if not matches and ref.title:
+                matches = self.by_title.get(title_key(ref.title), [])
+            for candidate in matches:
+                if candidate.id == repealer.id:
+                    continue
+                if repealer.publish_date and candidate.publish_date and \
+                        candidate.publish_date > repealer.publish_date:
+                    continue
+                found.setdefault(candidate.id, ref.evidence)
+        return list(found.items())
+
+
 def link_repeals(repealer: PolicyRef, refs: list[RepealRef],
                  candidates: list[PolicyRef]) -> list[tuple[str, str]]:
-    """(repealed id, evidence) for each candidate a repeal clause names.
-
-    A 文号 match is decisive; a title matches the candidate's title, or the document it
-    issues (关于印发《X》的通知). Only earlier (or undated) documents can be repealed.
-    """
-    by_number: dict[str, list[PolicyRef]] = {}
-    by_title: dict[str, list[PolicyRef]] = {}
-    for candidate in candidates:
-        if candidate.id == repealer.id:
-            continue
-        if repealer.publish_date and candidate.publish_date and \
-                candidate.publish_date > repealer.publish_date:
-            continue
-        key = doc_number_key(candidate.doc_number)
-        if key:
-            by_number.setdefault(key, []).append(candidate)
-        for title in [candidate.title, *_inner_titles(candidate.title)]:
-            if title_key(title):
-                by_title.setdefault(title_key(title), []).append(candidate)
-    found: dict[str, str] = {}
-    for ref in refs:
-        matches = by_number.get(doc_number_key(ref.doc_number) or "", []) if ref.doc_number else []
-        if not matches and ref.title:
-            matches = by_title.get(title_key(ref.title), [])
-        for candidate in matches:
-            found.setdefault(candidate.id, ref.evidence)
-    return list(found.items())
+    """One repealer against a list of candidates (see RepealIndex.match)."""
+    return RepealIndex(candidates).match(repealer, refs)
 
 
 def validity_on(today: dt.date, *, effective_date: str | None, expiry_date: str | None,

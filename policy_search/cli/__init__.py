@@ -30,6 +30,7 @@ COMMANDS = {
     "jobs": "policy_search.cli.jobs:jobs_group",
     "tag": "policy_search.cli.tagging:tag_group",
     "user": "policy_search.cli.tagging:user_group",
+    "card": "policy_search.cli.cards:card_group",
 }
 
 

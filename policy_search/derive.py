@@ -1,0 +1,97 @@
+"""Computing and saving what a policy's text tells beyond search: card, deadline, validity.
+
+`policy-search card extract` runs this over the store; the staff review page calls
+`refresh_deadline` after a correction of the 申报时间 field.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from policy_search.card import card_text, deadline_of, extract_card
+from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
+
+
+@dataclass
+class DeriveSummary:
+    policies: int = 0
+    changed: int = 0
+    with_card: int = 0
+    with_deadline: int = 0
+    with_validity: int = 0
+    repeal_links: int = 0
+
+
+def derive_policy(store, policy) -> bool:
+    """Extract and save one policy's card, deadline and validity dates; True when changed."""
+    card = extract_card(policy)
+    store.save_auto_card(policy.id, card)
+    merged = store.get_card(policy.id)  # staff fields win, also for the deadline
+    deadline = deadline_of(merged, policy)
+    info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
+    return store.save_derived(policy.id, deadline, info, source_hash=policy.content_hash)
+
+
+def refresh_deadline(store, policy_id: str) -> None:
+    """Re-derive the deadline from the (staff-corrected) card without re-extracting."""
+    policy = store.get_policy(policy_id)
+    if policy is None:
+        raise KeyError(policy_id)
+    row = store.derived_rows([policy_id]).get(policy_id)
+    info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
+    deadline = deadline_of(store.get_card(policy_id), policy)
+    store.save_derived(policy_id, deadline, info,
+                       source_hash=row["source_hash"] if row else None)
+
+
+def derive_all(store, *, everything: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> DeriveSummary:
+    """Cards for every policy changed since its last extraction (or all), then repeal links."""
+    ids = store.all_policy_ids() if everything else store.policies_needing_cards()
+    summary = DeriveSummary()
+    for start in range(0, len(ids), 200):
+        # One commit per batch: a commit per policy would be fsync-bound.
+        with store.transaction():
+            for policy in store.get_policies(ids[start:start + 200]):
+                summary.policies += 1
+                summary.changed += derive_policy(store, policy)
+        if progress:
+            progress(min(start + 200, len(ids)), len(ids))
+    summary.repeal_links = link_all_repeals(store)
+    for row in store.derived_rows(store.all_policy_ids()).values():
+        summary.with_deadline += row["deadline_kind"] != "unknown"
+        summary.with_validity += bool(row["has_validity_clause"])
+    summary.with_card = store.conn.execute(
+        "SELECT count(DISTINCT policy_id) FROM policy_cards").fetchone()[0]
+    return summary
+
+
+def link_all_repeals(store) -> int:
+    """Mark every policy that a later document repeals by title or 文号; clear stale marks."""
+    candidates = [PolicyRef(r["id"], r["title"], r["doc_number"], r["publish_date"])
+                  for r in store.repeal_candidates()]
+    by_id = {c.id: c for c in candidates}
+    index = RepealIndex(candidates)
+    links: dict[str, tuple[str, str]] = {}
+    for repealer_id, refs in store.repeal_clauses():
+        repealer = by_id.get(repealer_id)
+        if repealer is None:
+            continue
+        for repealed_id, evidence in index.match(repealer, [RepealRef(**r) for r in refs]):
+            # When several documents repeal one, the earliest repeal is the one that counts.
+            current = links.get(repealed_id)
+            if current is None or (repealer.publish_date or "") < (
+                    by_id[current[0]].publish_date or ""):
+                links[repealed_id] = (repealer_id, evidence)
+    with store.transaction():
+        return _save_links(store, links)
+
+
+def _save_links(store, links: dict[str, tuple[str, str]]) -> int:
+    marked = {r[0] for r in store.conn.execute(
+        "SELECT policy_id FROM policy_derived WHERE repealed_by IS NOT NULL")}
+    for stale in marked - set(links):
+        store.set_repealed_by(stale, None)
+    for repealed_id, (repealer_id, evidence) in links.items():
+        store.set_repealed_by(repealed_id, repealer_id, evidence)
+    return len(links)
