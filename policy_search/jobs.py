@@ -323,11 +323,12 @@ def mark_stale(store: Store) -> list[int]:
         if _finish(store, row["id"], FAILED, error=error):
             store.append_job_log(row["id"], error)
             failed.append(row["id"])
-    with store.transaction() as conn:
-        for worker in conn.execute("SELECT * FROM workers").fetchall():
-            if not is_alive(worker["pid"], worker["proc_start"], worker["host"]):
-                conn.execute("DELETE FROM workers WHERE host = ? AND pid = ? AND proc_start = ?",
-                             (worker["host"], worker["pid"], worker["proc_start"]))
+    dead = [w for w in store.conn.execute("SELECT * FROM workers").fetchall()
+            if not is_alive(w["pid"], w["proc_start"], w["host"])]
+    if dead:
+        with store.transaction() as conn:
+            conn.executemany("DELETE FROM workers WHERE host = ? AND pid = ? AND proc_start = ?",
+                             [(w["host"], w["pid"], w["proc_start"]) for w in dead])
     return failed
 
 

@@ -359,8 +359,13 @@ def follow_job(store, job_id: int, *, interval: float = 0.5, out=None) -> int:
     tty = sys.stdout.isatty() if out is None else False
     shown_lines = 0
     last_plain = ("", 0.0)
+    warned = False
     while True:
         job = jobs.job_dict(store, job_id, log_lines=10_000)
+        if job["state"] == jobs.QUEUED and not warned and not jobs.live_workers(store):
+            click.echo("注意：没有工作进程在运行，任务不会开始（运行 policy-search worker）；"
+                       "按 Ctrl-C 停止跟随", err=True)
+            warned = True
         new_lines = job["log"][shown_lines:]
         shown_lines = len(job["log"])
         bar = progress_bar(job)
