@@ -48,6 +48,9 @@ class Settings:
         " \"02:00, 14:00\", optionally with days (\"mon,thu 02:00\", \"mon-fri 03:30\"); empty = off")
     schedule_timezone: str = _setting("Asia/Shanghai", "time zone of crawl_schedule")
     worker_poll_interval: float = _setting(2.0, "seconds the job worker waits between looks at the queue")
+    session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
+    session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
+    login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
 
     @property
     def db_path(self) -> Path:

@@ -26,6 +26,9 @@ BLUEPRINTS = [
     "web.public:bp",
     "web.api:bp",
     "web.feeds:bp",
+    "web.auth:bp",  # login, sessions, CSRF (its setup() wires them app-wide)
+    "web.staff:bp",
+    "web.admin:bp",
 ]
 
 # Requests carry no uploads on the public site; staff forms are small too.

@@ -1,0 +1,352 @@
+"""The admin pages (/admin, role admin): dashboard, jobs with live progress, sources with
+health and alarms, users, taxonomy values, the audit log of admin actions.
+
+Jobs are only enqueued here; a worker process (`policy-search worker`) runs them, so a
+restart of the site neither kills nor loses a job. Every state-changing action is
+written to the audit log with who and when.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user
+
+from policy_search import jobs
+from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
+from policy_search.dashboard import dashboard_figures, set_source_enabled, sources_health
+from policy_search.models import LEVEL_NAMES
+from policy_search.review_queue import admin_actions, record_admin_action
+from policy_search.taxonomy import current_taxonomy, save_value
+from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
+from web.app import services
+from web.auth import ROLE_NAMES, require_role
+from web.jobs import (DEFINITION_KEY, FAMILIES, SourceError, all_sources, build_definition,
+                      definition_urls, stored_definitions)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_role(bp, "admin")
+
+PROBE_TIMEOUT = 10.0
+
+
+def audit(action: str, target: str, detail=None) -> None:
+    record_admin_action(services().store, action, target, current_user.username, detail)
+
+
+# --- dashboard ------------------------------------------------------------------------
+
+@bp.get("/")
+def dashboard():
+    svc = services()
+    figures = dashboard_figures(svc.store, svc.settings.data_dir)
+    return render_template("admin/dashboard.html", figures=figures, index=index_status(),
+                           sync_error=getattr(svc.sync, "last_error", None))
+
+
+def index_status() -> dict:
+    from index.build import index_status as status
+
+    svc = services()
+    try:
+        return status(svc.settings.index_path, svc.store).to_dict()
+    except Exception as exc:  # the dashboard must show even a broken index
+        return {"usable": False, "message": f"{type(exc).__name__}: {exc}", "generation": None}
+
+
+# --- jobs -----------------------------------------------------------------------------
+
+@bp.get("/jobs")
+def jobs_page():
+    svc = services()
+    sources, problems = all_sources(svc.settings, svc.store)
+    return render_template(
+        "admin/jobs.html", jobs=jobs.list_jobs(svc.store, limit=50),
+        workers=jobs.live_workers(svc.store), sources=sources, problems=problems,
+    )
+
+
+@bp.get("/jobs.json")
+def jobs_json():
+    store = services().store
+    workers = jobs.live_workers(store)
+    return jsonify({"jobs": jobs.list_jobs(store, limit=50), "workers": len(workers),
+                    "worker_running": bool(workers)})
+
+
+@bp.get("/jobs/<int:job_id>")
+def job_page(job_id: int):
+    job = jobs.job_dict(services().store, job_id)
+    if job is None:
+        abort(404)
+    return render_template("admin/job.html", job=job)
+
+
+@bp.get("/jobs/<int:job_id>.json")
+def job_json(job_id: int):
+    job = jobs.job_dict(services().store, job_id)
+    if job is None:
+        return jsonify({"error": "没有这个任务", "status": 404}), 404
+    return jsonify(job)
+
+
+@bp.post("/jobs/start")
+def start_job():
+    svc = services()
+    kind = request.form.get("kind", "")
+    args: dict = {}
+    if kind == "crawl":
+        source = request.form.get("source", "").strip()
+        if source:
+            known = {s.id for s in all_sources(svc.settings, svc.store)[0]}
+            if source not in known:
+                flash(f"未知的来源：{source}", "error")
+                return redirect(url_for("admin.jobs_page"))
+            args["source"] = source
+    elif kind != "reindex":
+        abort(400)
+    try:
+        job_id = jobs.enqueue(svc.store, kind, args, current_user.username)
+    except jobs.JobRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.jobs_page")), 303
+    audit("job_start", f"job:{job_id}", {"kind": kind, **args})
+    message = f"已加入队列：任务 #{job_id}（{jobs.kind_label(kind)}）。"
+    if not jobs.live_workers(svc.store):
+        message += "注意：当前没有运行中的工作进程，请在服务器上运行 `policy-search worker`。"
+    flash(message, "info")
+    return redirect(url_for("admin.job_page", job_id=job_id)), 303
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+def cancel_job(job_id: int):
+    try:
+        state = jobs.cancel(services().store, job_id, current_user.username)
+    except jobs.JobRefused as exc:
+        flash(str(exc), "error")
+    else:
+        audit("job_cancel", f"job:{job_id}", {"state": state})
+        flash(f"已请求取消任务 #{job_id}（{jobs.STATE_NAMES.get(state, state)}）。", "info")
+    return redirect(request.form.get("back") == "list" and url_for("admin.jobs_page")
+                    or url_for("admin.job_page", job_id=job_id)), 303
+
+
+# --- sources ----------------------------------------------------------------------------
+
+@bp.get("/sources")
+def sources():
+    svc = services()
+    configured, problems = all_sources(svc.settings, svc.store)
+    added = {d["id"] for d in stored_definitions(svc.store)}
+    return render_template("admin/sources.html", health=sources_health(svc.store, configured),
+                           problems=problems, added=added)
+
+
+@bp.post("/sources/<source_id>/enabled")
+def source_enabled(source_id: str):
+    svc = services()
+    known = {s.id for s in all_sources(svc.settings, svc.store)[0]}
+    if source_id not in known:
+        abort(404)
+    enabled = request.form.get("enabled") == "1"
+    set_source_enabled(svc.store, source_id, enabled)
+    audit("source_enable" if enabled else "source_disable", f"source:{source_id}")
+    flash(f"来源 {source_id} 已{'启用' if enabled else '停用'}。", "info")
+    return redirect(url_for("admin.sources")), 303
+
+
+@bp.route("/sources/edit", methods=["GET", "POST"])
+def source_form():
+    """Add a source of a known CMS family, or edit one an admin added."""
+    svc = services()
+    stored = {d["id"]: d for d in stored_definitions(svc.store)}
+    editing = request.args.get("id", "")
+    if editing and editing not in stored:
+        abort(404)
+    values = form_values(stored.get(editing)) if editing else {}
+    status = 200
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in
+                  ("id", "name", "family", "url", "page_url", "region_code", "level", "link_pattern")}
+        try:
+            definition = build_definition(values)
+            configured_ids = {s.id for s in all_sources(svc.settings, svc.store)[0]}
+            if definition["id"] in configured_ids and definition["id"] not in stored:
+                raise SourceError("该编号已被配置文件中的来源使用")
+            if not editing and definition["id"] in stored:
+                raise SourceError("该编号已存在；要修改请从来源列表点“编辑”")
+            if editing and definition["id"] != editing:
+                raise SourceError("编辑时不能修改来源编号")
+            for url in definition_urls(definition):
+                check_source_url(url)
+        except (SourceError, UnsafeURL) as exc:
+            flash(f"未保存：{exc}", "error")
+            status = 400
+        else:
+            state = svc.store.source_state(definition["id"]).get("state") or {}
+            state[DEFINITION_KEY] = definition
+            svc.store.save_source_state(definition["id"], state=state)
+            audit("source_edit" if editing else "source_add", f"source:{definition['id']}",
+                  definition)
+            flash(f"来源 {definition['id']} 已保存。", "info")
+            return redirect(url_for("admin.sources")), 303
+    return render_template("admin/source_form.html", values=values, editing=editing,
+                           families=FAMILIES, levels=LEVEL_NAMES), status
+
+
+def form_values(definition: dict) -> dict:
+    entry = (definition.get("entries") or [{}])[0]
+    return {"id": definition["id"], "name": definition.get("name", ""),
+            "family": entry.get("kind", ""), "url": entry.get("url", ""),
+            "page_url": entry.get("page_url", ""), "region_code": definition.get("region_code", ""),
+            "level": definition.get("level", ""), "link_pattern": definition.get("link_pattern", "")}
+
+
+def check_source_url(url: str) -> str:
+    """The URL is public and so is every redirect it leads to (each hop checked first)."""
+    resolve = current_app.config.get("URL_RESOLVER") or resolve_host
+    fetch = current_app.config.get("URL_FETCH") or probe
+    return check_redirects(url, fetch, resolve)
+
+
+def probe(url: str) -> tuple[int, str | None]:
+    """One request without following redirects: (status, Location)."""
+    import requests
+
+    try:
+        with requests.get(url, allow_redirects=False, stream=True, timeout=PROBE_TIMEOUT,
+                          headers={"User-Agent": "PolicySearchBot/0.1 (source check)"}) as response:
+            return response.status_code, response.headers.get("Location")
+    except requests.RequestException as exc:
+        raise UnsafeURL(f"无法访问该网址：{type(exc).__name__}") from None
+
+
+# --- users ------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=services().store.list_users(),
+                           roles=ROLES, role_names=ROLE_NAMES)
+
+
+def active_admins() -> list[str]:
+    return [u.username for u in services().store.list_users() if u.role == "admin" and u.active]
+
+
+def is_last_admin(username: str) -> bool:
+    return active_admins() == [username]
+
+
+@bp.post("/users/add")
+def add_user():
+    username = request.form.get("username", "").strip()
+    role = request.form.get("role", "staff")
+    try:
+        if request.form.get("password", "") != request.form.get("password2", ""):
+            raise AccountError("两次输入的密码不一致")
+        create_user(services().store, username, request.form.get("password", ""), role)
+    except AccountError as exc:
+        flash(f"未添加：{exc}", "error")
+        return redirect(url_for("admin.users")), 303
+    audit("user_add", f"user:{username}", {"role": role})
+    flash(f"已添加用户 {username}（{ROLE_NAMES.get(role, role)}）。", "info")
+    return redirect(url_for("admin.users")), 303
+
+
+def target_user(username: str):
+    user = services().store.get_user(username)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<username>/active")
+def user_active(username: str):
+    user = target_user(username)
+    active = request.form.get("active") == "1"
+    if not active and user.role == "admin" and is_last_admin(username):
+        flash("不能停用最后一个管理员账号。", "error")
+        return redirect(url_for("admin.users")), 303
+    set_active(services().store, username, active)
+    audit("user_enable" if active else "user_disable", f"user:{username}")
+    flash(f"用户 {username} 已{'启用' if active else '停用'}。", "info")
+    return redirect(url_for("admin.users")), 303
+
+
+@bp.post("/users/<username>/role")
+def user_role(username: str):
+    user = target_user(username)
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400)
+    if user.role == "admin" and role != "admin" and is_last_admin(username):
+        flash("不能取消最后一个管理员的管理员角色。", "error")
+        return redirect(url_for("admin.users")), 303
+    set_role(services().store, username, role)
+    audit("user_role", f"user:{username}", {"old": user.role, "new": role})
+    flash(f"用户 {username} 的角色已改为{ROLE_NAMES[role]}。", "info")
+    return redirect(url_for("admin.users")), 303
+
+
+@bp.post("/users/<username>/password")
+def user_password(username: str):
+    target_user(username)
+    try:
+        if request.form.get("password", "") != request.form.get("password2", ""):
+            raise AccountError("两次输入的密码不一致")
+        change_password(services().store, username, request.form.get("password", ""))
+    except AccountError as exc:
+        flash(f"密码未修改：{exc}", "error")
+        return redirect(url_for("admin.users")), 303
+    audit("user_password", f"user:{username}")
+    flash(f"已重设用户 {username} 的密码；其已登录的会话随之失效。", "info")
+    return redirect(url_for("admin.users")), 303
+
+
+# --- taxonomy ---------------------------------------------------------------------------
+
+@bp.get("/taxonomy")
+def taxonomy():
+    store = services().store
+    return render_template("admin/taxonomy.html", taxonomy=current_taxonomy(store),
+                           history=store.taxonomy_history()[-50:][::-1])
+
+
+@bp.post("/taxonomy/add")
+def taxonomy_add():
+    store = services().store
+    facet = request.form.get("facet", "")
+    value = request.form.get("value", "").strip()
+    synonyms = split_terms(request.form.get("synonyms", ""))
+    keywords = {k: 3.0 for k in split_terms(request.form.get("keywords", ""))}
+    negative = split_terms(request.form.get("negative", ""))
+    try:
+        version = save_value(store, facet, value, current_user.username, synonyms=synonyms,
+                             keywords=keywords or None, negative=negative,
+                             note=request.form.get("note", "")[:200])
+    except ValueError as exc:
+        flash(f"未保存：{exc}", "error")
+        return redirect(url_for("admin.taxonomy")), 303
+    audit("taxonomy_value", f"taxonomy:{facet}:{value}",
+          {"version": version, "synonyms": synonyms, "keywords": list(keywords), "negative": negative})
+    flash(f"已保存标签值“{value}”（第 {version} 版）。", "info")
+    return redirect(url_for("admin.taxonomy")), 303
+
+
+def split_terms(text: str) -> list[str]:
+    import re
+
+    return [t.strip() for t in re.split(r"[,，、;；\n]", text or "") if t.strip()][:50]
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+@bp.get("/audit", endpoint="audit")
+def audit_page():
+    store = services().store
+    return render_template("admin/audit.html", actions=admin_actions(store, 200),
+                           recent=store.recent_audit(100))
+

@@ -1,0 +1,270 @@
+"""Staff login: /login and /logout, Flask-Login sessions, CSRF, throttling, roles.
+
+Deny by default: the staff and admin blueprints call `require_role(bp, role)`, which
+checks every request of the blueprint before any view runs; a view cannot forget it.
+An anonymous visitor is sent to /login (a JSON endpoint answers 401), a signed-in
+user without the role gets 403.
+
+A session is bound to the password: the session id includes a fingerprint of the
+password hash, so resetting a password ends that user's other sessions. Disabling a
+user or changing the role takes effect on the next request (the user is reloaded from
+the store every time).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections import deque
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, session, url_for)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from policy_search.accounts import authenticate, has_role
+from policy_search.review_queue import record_admin_action
+from policy_search.store import User
+from web.app import services
+
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+THROTTLE_WINDOW = 15 * 60  # seconds over which failed logins are counted
+IP_FACTOR = 4  # an address may fail this many times the per-account limit
+MAX_SESSION_HOURS = 24  # a session ends this long after login even when kept busy
+ROLE_NAMES = {"staff": "工作人员", "admin": "管理员"}
+
+
+class StaffUser(UserMixin):
+    """The signed-in account as Flask-Login sees it."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.username = user.username
+        self.role = user.role
+
+    def get_id(self) -> str:
+        return f"{self.username}|{password_fingerprint(self.user.password_hash)}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+    def has_role(self, role: str) -> bool:
+        return has_role(self.user, role)
+
+
+def password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
+
+
+# --- throttling ---------------------------------------------------------------------
+
+class LoginThrottle:
+    """Failed logins per account and per client address in a sliding window (in memory:
+    one web process; a restart forgets, which errs on the user's side)."""
+
+    def __init__(self, max_failures: int, window: float = THROTTLE_WINDOW):
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, moment: float) -> deque:
+        entries = self._failures.setdefault(key, deque())
+        while entries and entries[0] <= moment - self.window:
+            entries.popleft()
+        return entries
+
+    def wait_seconds(self, username: str, address: str) -> int:
+        """0 when a login may be tried now, else how long until it may."""
+        moment = time.monotonic()
+        with self._lock:
+            waits = []
+            for key, limit in ((f"user:{username.lower()}", self.max_failures),
+                               (f"ip:{address}", self.max_failures * IP_FACTOR)):
+                entries = self._recent(key, moment)
+                if len(entries) >= limit:
+                    waits.append(entries[len(entries) - limit] + self.window - moment)
+            return int(max(waits)) + 1 if waits else 0
+
+    def failed(self, username: str, address: str) -> None:
+        moment = time.monotonic()
+        with self._lock:
+            for key in (f"user:{username.lower()}", f"ip:{address}"):
+                self._recent(key, moment).append(moment)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{username.lower()}", None)
+
+
+def throttle() -> LoginThrottle:
+    return current_app.extensions["login_throttle"]
+
+
+# --- app wiring ---------------------------------------------------------------------
+
+def setup(app: Flask) -> None:
+    settings = app.extensions["policy_search"].settings
+    app.config.update(
+        SESSION_COOKIE_NAME="ps_session",
+        SESSION_COOKIE_SECURE=bool(int(settings.session_cookie_secure)),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(settings.session_minutes)),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        # The token lives as long as the session (which expires on its own).
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=bool(int(settings.session_cookie_secure)),
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.session_protection = "basic"
+    app.extensions["login_throttle"] = LoginThrottle(int(settings.login_max_failures))
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.before_request(end_old_session)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    username, _, fingerprint = user_id.partition("|")
+    user = services().store.get_user(username)
+    if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
+        return None
+    return StaffUser(user)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return jsonify({"error": "未登录", "message": "请先登录", "status": 401}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def wants_json() -> bool:
+    return (request.path.endswith(".json") or "/api/" in request.path
+            or request.accept_mimetypes.best == "application/json")
+
+
+def end_old_session():
+    started = session.get("login_at")
+    if started and time.time() - started > MAX_SESSION_HOURS * 3600:
+        logout_user()
+        session.clear()
+
+
+def handle_csrf_error(error: CSRFError):
+    from web.security import error_response
+
+    message = "表单已过期或缺少安全校验码，请刷新页面后重新提交。"
+    if wants_json():
+        return jsonify({"error": "请求有误", "message": message, "status": 400}), 400
+    return error_response(400, message)
+
+
+def require_role(blueprint: Blueprint, role: str) -> None:
+    """Every request to the blueprint needs a signed-in user with the role."""
+
+    @blueprint.before_request
+    def check_role():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.has_role(role):
+            if wants_json():
+                return jsonify({"error": "没有权限", "message": "此操作需要管理员权限",
+                                "status": 403}), 403
+            abort(403)
+        return None
+
+    @blueprint.after_request
+    def staff_headers(response):
+        # Staff pages load their own scripts (no inline script) and are never cached.
+        from web.security import CSP
+
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "script-src 'none'", "script-src 'self'")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def client_address() -> str:
+    # The site runs behind no proxy by default; a proxy must set REMOTE_ADDR (ProxyFix).
+    return request.remote_addr or "unknown"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no //evil.example."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target
+
+
+# --- views --------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    next_url = safe_next(request.args.get("next") or request.form.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("staff.queue"))
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        address = client_address()
+        wait = throttle().wait_seconds(username, address)
+        if wait:
+            flash(f"登录失败次数过多，请约 {max(1, wait // 60)} 分钟后再试。", "error")
+            status = 429
+        else:
+            user = authenticate(services().store, username, form.password.data)
+            if user is None:
+                throttle().failed(username, address)
+                flash("用户名或密码错误，或账号已停用。", "error")
+                status = 401
+            else:
+                throttle().succeeded(username)
+                session.clear()  # no fixation: a fresh session (and CSRF token) per login
+                login_user(StaffUser(user))
+                session.permanent = True
+                session["login_at"] = time.time()
+                record_admin_action(services().store, "login", f"user:{user.username}",
+                                    user.username, {"ip": address})
+                return redirect(next_url or url_for("staff.queue"))
+    elif request.method == "POST":
+        status = 400
+    response = render_template("staff/login.html", form=form, next_url=next_url)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        record_admin_action(services().store, "logout", f"user:{current_user.username}",
+                            current_user.username)
+    logout_user()
+    session.clear()
+    flash("已退出登录。", "info")
+    return redirect(url_for("auth.login"))
