@@ -57,6 +57,7 @@ HEADINGS = {
     "phone": ("联系方式", "咨询电话", "联系电话", "联系人及联系方式", "咨询方式", "联系人",
               "咨询服务", "政策咨询"),
 }
+_MEASURE_VERB = re.compile(r"调整|加大|落实|提高|完善|实施|推进|加强|强化|优化|健全|创新|扩大|降低|鼓励|规范|做好|开展|建立")
 _HEADING_LOOKUP = sorted(((h, f) for f, hs in HEADINGS.items() for h in hs),
                          key=lambda x: -len(x[0]))
 
@@ -229,6 +230,8 @@ def _heading_at(text: str, pos: int) -> tuple[str, str, int] | None:
         end = pos + at + len(heading)
         rest = text[end:end + 3]
         # A heading, not a sentence that happens to start with the word: "申报条件按…" is content.
+        if at > 0 and _MEASURE_VERB.search(scope[:at]):
+            continue  # "调整求职创业补贴方式": the title of a measure, not a card section
         if at == 0:
             end += len(rest) - len(rest.lstrip(":：\n 　"))
             return name, heading, end
@@ -260,7 +263,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _clip(value: str) -> str:
-    value = re.sub(r"\s+", " ", value).strip(" ，,;；:：")
+    value = re.sub(r"\s+", " ", value).strip(" ，,;；:：。")
     return value if len(value) <= MAX_VALUE else value[:MAX_VALUE - 1] + "…"
 
 
@@ -353,12 +356,13 @@ def extract_support(text: str, sections: list[Section]) -> list[CardItem]:
     limit = MAX_ITEMS["support"]
     in_section = _section_sentences(text, sections, "support")
     for sentence in in_section:
-        clauses = support_clauses(sentence)
-        if clauses:
-            for clause in clauses:
-                _add(items, clause, sentence, limit)
-        else:
-            _add(items, _strip_mark(sentence), sentence, limit)
+        for clause in support_clauses(sentence):
+            _add(items, clause, sentence, limit)
+    if not items:
+        # a 支持方式 section without amounts: its statements are the support
+        for sentence in in_section:
+            if _SUPPORT_VERB.search(sentence) and not re.match(r"[（(]", sentence.strip()[-1:]):
+                _add(items, _strip_mark(sentence), sentence, limit)
     if items:
         return items
     for start, end in sentence_spans(text):

@@ -1,0 +1,117 @@
+"""Application windows: real phrasings from notices normalized to dates, and statuses."""
+import datetime as dt
+
+import pytest
+
+from policy_search.deadlines import (CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN,
+                                     Deadline, cn_number, parse_window)
+
+ANCHOR = "2020-09-22"
+# (phrase as published, anchor, kind, start, end, recur_start, recur_end)
+TABLE = [
+    ("2023年10月1日至10月31日", ANCHOR, "window", "2023-10-01", "2023-10-31", None, None),
+    ("自发布之日起30日内", "2021-03-05", "window", "2021-03-05", "2021-04-04", None, None),
+    ("每年3月31日前", ANCHOR, "recurring", None, None, None, "03-31"),
+    ("推荐截止日期为2019年2月28日。", ANCHOR, "window", None, "2019-02-28", None, None),
+    ("（二）单位推荐各单位应于11月9日前，完成以下纸质材料的报送工作。", ANCHOR,
+     "window", None, "2020-11-09", None, None),
+    ("二、申报材料要求2020年10月9日前，请申报单位按要求填写《2021年度国家生态环境监测标准项目申报表》",
+     ANCHOR, "window", None, "2020-10-09", None, None),
+    ("征求意见截止时间为2023年3月10日", "2023-02-08", "window", None, "2023-03-10", None, None),
+    ("（二）请于2月7日前，将是否同意该标准立项的意见反馈至我局", "2020-01-20",
+     "window", None, "2020-02-07", None, None),
+    ("请各省级生态环境部门统一组织本行政区相关人员报名，于12月23日前将培训班报名回执发送至邮箱",
+     "2019-12-02", "window", None, "2019-12-23", None, None),
+    ("并于2018年12月底前报送国务院办公厅备案", ANCHOR, "window", None, "2018-12-31", None, None),
+    ("从2019年起，各有关部门于每年2月底前，根据上一年度工作成效提出建议", ANCHOR,
+     "recurring", None, None, None, "02-28"),
+    ("地方各级行政执法机关应当于每年1月31日前公开本机关上年度行政执法总体情况有关数据", ANCHOR,
+     "recurring", None, None, None, "01-31"),
+    ("规章应当自公布之日起30日内，由法制机构报送备案", "2021-12-20",
+     "window", "2021-12-20", "2022-01-19", None, None),
+    ("自本通知印发之日起15个工作日内提交申请", "2020-09-22",
+     "window", "2020-09-22", "2020-10-13", None, None),
+    ("申报时间为2021年3月1日—3月31日", ANCHOR, "window", "2021-03-01", "2021-03-31", None, None),
+    ("申报时间：10月1日至31日", ANCHOR, "window", "2020-10-01", "2020-10-31", None, None),
+    ("自即日起至2023年12月31日止", "2023-06-01", "window", "2023-06-01", "2023-12-31", None, None),
+    ("截止到2021年5月31日", ANCHOR, "window", None, "2021-05-31", None, None),
+    ("申报截止时间：2020年12月31日24时前", ANCHOR, "window", None, "2020-12-31", None, None),
+    ("受理时间：2022-07-01至2022-07-15", ANCHOR, "window", "2022-07-01", "2022-07-15", None, None),
+    ("本项目常年受理，企业可随时申报", ANCHOR, "long_term", None, None, None, None),
+    ("每年1月至3月集中受理", ANCHOR, "recurring", None, None, "01-01", "03-31"),
+    ("每年6月底前报送", ANCHOR, "recurring", None, None, None, "06-30"),
+    ("请于1月15日前报送", "2020-12-10", "window", None, "2021-01-15", None, None),
+    ("申报截止日期：二〇二一年三月三十一日前", ANCHOR, "window", None, "2021-03-31", None, None),
+    ("应于2024年3月底前完成申报", ANCHOR, "window", None, "2024-03-31", None, None),
+    ("自公告发布之日起3个月内提出申请", "2021-11-30", "window", "2021-11-30", "2022-02-28",
+     None, None),
+]
+
+
+@pytest.mark.parametrize("phrase,anchor,kind,start,end,recur_start,recur_end", TABLE)
+def test_window_normalization(phrase, anchor, kind, start, end, recur_start, recur_end):
+    window = parse_window(phrase, anchor)
+    assert window is not None, phrase
+    assert (window.kind, window.start, window.end, window.recur_start, window.recur_end) == (
+        kind, start, end, recur_start, recur_end)
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 20
+
+
+@pytest.mark.parametrize("phrase", [
+    "本办法自2020年1月1日起施行。",          # an effective date, not a window
+    "2019年共新增就业1352万人",
+    "各地要加强组织领导，确保政策落实。",
+    "第九条 申请人应当提交下列材料",
+])
+def test_sentences_without_a_window(phrase):
+    assert parse_window(phrase, ANCHOR) is None
+
+
+def test_relative_window_without_publish_date_is_unknown():
+    window = parse_window("自发布之日起30日内", None)
+    assert window.kind == "unknown" and window.relative
+
+
+@pytest.mark.parametrize("today,expected,days", [
+    ("2023-09-20", NOT_STARTED, 41),
+    ("2023-10-01", OPEN, 30),
+    ("2023-10-17", CLOSING, 14),
+    ("2023-10-31", CLOSING, 0),
+    ("2023-11-01", CLOSED, None),
+])
+def test_window_status_and_countdown(today, expected, days):
+    window = parse_window("2023年10月1日至10月31日", ANCHOR)
+    day = dt.date.fromisoformat(today)
+    assert window.status(day) == expected
+    if days is not None:
+        assert window.days_left(day) == days
+
+
+def test_recurring_window_rolls_over_to_next_year():
+    window = parse_window("每年3月31日前", ANCHOR)
+    assert window.status(dt.date(2024, 3, 20)) == CLOSING
+    assert window.next_end(dt.date(2024, 4, 1)) == dt.date(2025, 3, 31)
+    assert window.status(dt.date(2024, 4, 1)) == OPEN
+    # a policy no longer in force opens nothing
+    assert window.status(dt.date(2024, 4, 1), in_force=False) == CLOSED
+
+
+def test_recurring_window_with_start():
+    window = parse_window("每年1月至3月集中受理", ANCHOR)
+    assert window.status(dt.date(2024, 2, 1)) == OPEN
+    assert window.status(dt.date(2024, 5, 1)) == NOT_STARTED
+    assert window.describe() == "每年1月1日至3月31日"
+
+
+def test_long_term_and_unknown():
+    assert parse_window("常年受理", ANCHOR).status(dt.date(2030, 1, 1)) == LONG_TERM
+    assert Deadline().status(dt.date(2030, 1, 1)) == UNKNOWN
+
+
+@pytest.mark.parametrize("text,value", [("30", 30), ("三十", 30), ("十五", 15), ("一百二十", 120),
+                                        ("二〇二三", 2023), ("两", 2), ("x", None)])
+def test_chinese_numbers(text, value):
+    assert cn_number(text) == value
