@@ -175,19 +175,22 @@ def _terms(text: str) -> list[str]:
 
 
 def _extra_synonyms() -> dict[str, list[str]]:
-    """Synonyms the taxonomy (policy_search.taxonomy, when present) contributes."""
+    """Synonym groups of the tagging taxonomy (policy_search.taxonomy), when present."""
     try:
-        from policy_search import taxonomy  # optional: added by the tagging work
+        from policy_search.taxonomy import synonym_groups
     except ImportError:
         return {}
-    getter = getattr(taxonomy, "query_synonyms", None)
-    if getter is None:
-        return {}
     try:
-        return {fold(k): [fold(v) for v in vs] for k, vs in getter().items()}
+        groups = synonym_groups()
     except Exception:  # a broken taxonomy file must not break search
         logging.getLogger(__name__).exception("taxonomy synonyms not loaded")
         return {}
+    table: dict[str, list[str]] = {}
+    for group in groups:
+        terms = [fold(t) for t in group if t and t.strip()]
+        for term in terms:
+            table.setdefault(term, []).extend(t for t in terms if t != term)
+    return table
 
 
 class JiebaTokenizer(Tokenizer):

@@ -165,8 +165,9 @@ class SearchIndex:
                                 message="索引尚未建立，请先运行 policy-search index rebuild")
         filters, filter_notes = _clean_filters(request.filters)
         notes += filter_notes
-        cache_key = (request.q, tuple(sorted((k, tuple(v)) for k, v in filters.items())),
-                     sort, page, size, bool(request.highlight), bool(request.facets))
+        # Keyed on the request as given, so its notes (ignored filters...) come back too.
+        cache_key = repr((request.q, request.filters, request.sort, page, size,
+                          bool(request.highlight), bool(request.facets)))
         cached = live.results.get(cache_key)
         if cached is not None:
             return dataclasses.replace(cached, hits=list(cached.hits), facets=dict(cached.facets))

@@ -1,0 +1,201 @@
+"""index.search on the fixture store: 文号, synonyms, phrases, filters, facets, sorting,
+pagination, highlighting and hostile input."""
+from __future__ import annotations
+
+import pytest
+
+from index.api import FACETS, SearchRequest
+from tests.index.conftest import crafted_policies
+
+
+def search(index, q="", **kw):
+    return index.search(SearchRequest(q=q, **kw))
+
+
+def titles(result):
+    return [h.title for h in result.hits]
+
+
+CRAFTED = {p.title: p for p in crafted_policies()}
+COUNTY, CITY, PROVINCE, XSS = list(CRAFTED)
+
+
+@pytest.mark.parametrize("query", [
+    "长县政发〔2023〕7号", "长县政发[2023]7号", "长县政发【2023】7号", "长县政发（2023）7号",
+    "长县政发(2023)7号", "长县政发［2023］7号", "长县政发 [2023] 第7号", "长县政发〔2023〕7号 补助",
+])
+def test_doc_number_in_any_bracket_style_is_rank_one(searcher, query):
+    result = search(searcher, query)
+    assert result.hits and result.hits[0].title == COUNTY
+    assert result.mode == "doc_number"
+
+
+def test_doc_number_published_with_other_brackets(searcher):
+    assert titles(search(searcher, "长人社发〔2022〕12号"))[0] == CITY
+    assert titles(search(searcher, "湘工信发[2021]3号"))[0] == PROVINCE
+
+
+def test_synonyms_expand_the_query(searcher):
+    # The county document says 小型微利企业 and 补助, never 小微 or 补贴.
+    assert COUNTY in titles(search(searcher, "小微企业 补贴", size=50))
+
+
+def test_dictionary_term_finds_its_parts_and_the_whole(searcher):
+    assert PROVINCE in titles(search(searcher, "加计扣除", size=50))
+    assert PROVINCE in titles(search(searcher, "研发费用加计扣除", size=50))
+
+
+def test_quoted_phrase_needs_the_words_in_order(searcher):
+    found = search(searcher, '"融资担保机构"', size=50)
+    assert CITY in titles(found)
+    reversed_order = search(searcher, '"机构融资担保"', size=50)
+    assert CITY not in titles(reversed_order)
+
+
+def test_and_falls_back_to_ranked_or(searcher):
+    result = search(searcher, "稳岗返还 量子纠缠望远镜")
+    assert result.mode == "or" and result.total >= 1
+    assert result.hits[0].title == CITY
+    assert result.message
+
+
+def test_title_match_outranks_body_match(searcher):
+    result = search(searcher, "稳岗返还", size=50)
+    assert result.hits[0].title == CITY
+
+
+def test_level_filter_and_facet_counts(searcher, built):
+    store, _ = built
+    everything = search(searcher, "", size=1)
+    assert everything.total == store.count_policies()
+    levels = {f.value: f.count for f in everything.facets["level"]}
+    assert sum(levels.values()) <= everything.total
+    county = search(searcher, "", filters={"level": ["county"]})
+    assert county.total == levels["county"] == 1
+    assert titles(county) == [COUNTY]
+    # A facet's own filter does not narrow its counts (so users can pick more values),
+    # the other facets' counts follow the filter.
+    assert {f.value: f.count for f in county.facets["level"]} == levels
+    assert {f.value for f in county.facets["region"]} == {"长沙县"}
+    assert set(everything.facets) == set(FACETS)
+
+
+def test_region_filter_includes_child_regions(searcher):
+    hunan = search(searcher, "", filters={"region": ["湖南省"]}, size=50)
+    assert {COUNTY, CITY, PROVINCE, XSS} <= set(titles(hunan))
+    by_code = search(searcher, "", filters={"region": ["430100"]}, size=50)
+    assert set(titles(by_code)) == {COUNTY, CITY}
+    county = search(searcher, "", filters={"region": ["长沙县"]}, size=50)
+    assert titles(county) == [COUNTY]
+
+
+def test_tag_validity_year_kind_filters(searcher):
+    assert titles(search(searcher, "", filters={"enterprise": ["专精特新"]})) == [PROVINCE]
+    assert titles(search(searcher, "", filters={"support": ["稳岗就业"]})) == [CITY]
+    assert titles(search(searcher, "", filters={"validity": ["失效"]})) == [PROVINCE]
+    both = search(searcher, "", filters={"support": ["稳岗就业", "税费减免"]})
+    assert set(titles(both)) == {CITY, PROVINCE}
+    assert titles(search(searcher, "", filters={"year": ["2023"], "region": ["湖南省"]})) == [COUNTY]
+    facet = {f.value: f.count for f in search(searcher, "").facets["support"]}
+    assert facet == {"资金补贴奖励": 1, "稳岗就业": 1, "税费减免": 1}
+
+
+def test_sort_newest(searcher):
+    result = search(searcher, "", sort="newest", size=20)
+    dates = [h.publish_date or "" for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+    queried = search(searcher, "企业", sort="newest", size=20)
+    dates = [h.publish_date or "" for h in queried.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_deadline_sort_falls_back_to_newest_and_says_so(searcher):
+    result = search(searcher, "", sort="deadline")
+    assert "截止日期" in result.message
+    assert result.hits
+
+
+@pytest.mark.parametrize("page,size,expected_page,expected_size", [
+    (0, 10, 1, 10), (-5, 10, 1, 10), (1, 0, 1, 1), (1, 100000, 1, 100), ("x", "y", 1, 10),
+    (10**9, 10, 500, 10),
+])
+def test_pagination_bounds(searcher, page, size, expected_page, expected_size):
+    result = search(searcher, "", page=page, size=size)
+    assert (result.page, result.size) == (expected_page, expected_size)
+
+
+def test_pages_do_not_overlap(searcher):
+    first = search(searcher, "", page=1, size=5)
+    second = search(searcher, "", page=2, size=5)
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert len(first.hits) == 5 and first.total == second.total
+
+
+@pytest.mark.parametrize("query", [
+    '"融资担保', '融资" 担保"', "AND", "OR NOT", "-", "*", "?", "~2", "a:b", "title:融资",
+    "(", ")))", "[", "{}", "\\", "^", "融资" * 500, "x" * 1000, "\x00\x01\x02融资\x1b[0m",
+    "\u202e反转", "🙂🙂", "   ", "<script>alert(1)</script>", "' OR 1=1 --", "%s%n", None,
+])
+def test_malformed_queries_never_raise(searcher, query):
+    result = search(searcher, query)
+    assert result.mode != "error"
+    assert result.total >= 0
+    for hit in result.hits:
+        assert "<script>" not in hit.snippet
+
+
+def test_long_query_is_cut_with_a_message(searcher):
+    result = search(searcher, "融资" * 500)
+    assert "过长" in result.message
+
+
+def test_wildcards_are_not_interpreted(searcher):
+    result = search(searcher, "融资*")
+    assert "通配符" in result.message
+
+
+def test_snippet_is_escaped_except_marks(searcher):
+    result = search(searcher, "脚本注入 融资担保")
+    hit = next(h for h in result.hits if h.title == XSS)
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<mark>融资担保</mark>" in hit.snippet
+    stripped = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped
+
+
+def test_highlight_prefers_the_longest_word(searcher):
+    result = search(searcher, "天使投资", size=50)
+    hit = next(h for h in result.hits if h.title == COUNTY)
+    assert "<mark>天使投资</mark>" in hit.snippet
+
+
+def test_fields_of_a_hit(searcher):
+    hit = search(searcher, "长县政发〔2023〕7号").hits[0]
+    assert hit.region == "长沙县" and hit.region_code == "430121" and hit.level == "county"
+    assert hit.tags == {"enterprise": ["小微企业"], "support": ["资金补贴奖励"]}
+    assert hit.doc_number == "长县政发〔2023〕7号" and hit.publish_date == "2023-05-01"
+
+
+def test_nothing_found_gives_a_suggestion_or_message(searcher):
+    result = search(searcher, "量子纠缠望远镜")
+    assert result.total == 0 and result.message
+    filtered = search(searcher, "稳岗返还", filters={"region": ["长沙县"]})
+    assert filtered.total == 0
+    assert "筛选" in filtered.message
+
+
+def test_unknown_filters_and_sorts_are_reported_not_raised(searcher):
+    result = search(searcher, "", filters={"color": ["red"], "level": "county"}, sort="weird")
+    assert result.total == 1 and "color" in result.message
+
+
+def test_real_document_found_by_title_words(searcher, built):
+    store, _ = built
+    policy = next(p for p in store.iter_policies() if "example.gov.cn" not in (p.url or ""))
+    result = search(searcher, policy.title, size=5)
+    assert policy.id in [h.id for h in result.hits]
+
+
+def test_doc_count_and_usable(searcher, built):
+    assert searcher.is_usable()
+    assert searcher.doc_count() == built[0].count_policies()
