@@ -1,0 +1,90 @@
+"""Cards in the store: staff items win per field and survive re-extraction; the CLI."""
+import json
+
+from click.testing import CliRunner
+
+from policy_search.card import CardItem
+from policy_search.cli import main
+from policy_search.derive import derive_all, refresh_deadline
+from policy_search.models import Policy
+
+BODY = ("一、支持对象\n本市中小企业。\n二、支持标准\n给予一次性奖励50万元。\n"
+        "三、申报时间\n2023年10月1日至10月31日。\n四、联系方式\n联系电话：0731-84011234。\n")
+
+
+def add(store, pid="p1", body=BODY):
+    store.upsert_policy(Policy(id=pid, title="申报通知", body_text=body, publish_date="2023-09-20"))
+
+
+def test_staff_field_wins_and_survives_reextraction(store):
+    add(store)
+    derive_all(store)
+    assert store.get_card("p1").values("support") == ["给予一次性奖励50万元"]
+    store.set_staff_card_field("p1", "support", [CardItem("最高奖励50万元", "原文…")], "alice")
+    store.set_staff_card_field("p1", "phone", [], "alice")  # staff: no phone on this card
+    derive_all(store, everything=True)
+    card = store.get_card("p1")
+    assert [(i.value, i.origin, i.by) for i in card.get("support")] == [("最高奖励50万元", "staff", "alice")]
+    assert card.values("phone") == []
+    assert card.values("beneficiaries") == ["本市中小企业"]
+    assert store.card_field_origins("p1") == {"support": "staff", "phone": "staff"}
+    actions = [(a["facet"], a["value"], a["action"]) for a in store.audit_log("p1")]
+    assert ("card", "support", "set_card") in actions
+    store.remove_staff_card_field("p1", "support", "alice")
+    assert store.get_card("p1").values("support") == ["给予一次性奖励50万元"]
+
+
+def test_staff_beneficiaries_summary_counts_as_card_field(store):
+    add(store)
+    derive_all(store)
+    store.set_staff_field("p1", "beneficiaries", "长沙县中小微企业", "bob")
+    assert store.get_card("p1").values("beneficiaries") == ["长沙县中小微企业"]
+
+
+def test_staff_deadline_correction_moves_the_window(store):
+    add(store)
+    derive_all(store)
+    assert store.get_policy("p1").deadline.end == "2023-10-31"
+    store.set_staff_card_field("p1", "deadline", ["2023年11月15日前"], "alice")
+    refresh_deadline(store, "p1")
+    assert store.get_policy("p1").deadline.end == "2023-11-15"
+
+
+def test_only_changed_policies_are_reextracted_and_the_index_is_told(store):
+    add(store, "p1")
+    add(store, "p2", "无申报内容。")
+    assert sorted(store.policies_needing_cards()) == ["p1", "p2"]
+    seq = store.last_change()
+    assert derive_all(store).policies == 2
+    assert store.policies_needing_cards() == []
+    assert set(store.changes_since(seq)[1]) == {"p1", "p2"}
+    assert derive_all(store).policies == 0
+    store.upsert_policy(Policy(id="p2", title="申报通知", body_text="请于2023年12月1日前申报。",
+                               publish_date="2023-09-20"))
+    assert store.policies_needing_cards() == ["p2"]
+    derive_all(store)
+    assert store.get_policy("p2").deadline.end == "2023-12-01"
+    # a deadline crossing "today" is found by the daily refresh
+    assert "p2" in store.ids_with_dates_between("2023-11-30", "2023-12-01")
+    assert "p2" not in store.ids_with_dates_between("2023-12-02", "2023-12-05")
+
+
+def test_cli_extract_and_show(tmp_path):
+    from policy_search.store import Store
+
+    with Store(tmp_path / "data" / "policies.sqlite3") as store:
+        add(store)
+    runner = CliRunner()
+    env = {"POLICY_SEARCH_DATA_DIR": str(tmp_path / "data")}
+    result = runner.invoke(main, ["card", "extract", "--quiet"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "处理 1 篇" in result.output
+    result = runner.invoke(main, ["card", "show", "p1", "--today", "2023-10-20"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "支持标准:\n  · 给予一次性奖励50万元" in result.output
+    assert "申报状态: 即将截止 (2023-10-01 至 2023-10-31, 剩余 11 天)" in result.output
+    result = runner.invoke(main, ["card", "show", "p1", "--json", "--today", "2023-11-01"], env=env)
+    data = json.loads(result.output)
+    assert data["deadline"]["status"] == "已截止" and data["card"]["phone"][0]["value"] == "0731-84011234"
+    result = runner.invoke(main, ["card", "refresh", "--since", "2000-01-01"], env=env)
+    assert result.exit_code == 0 and "1 篇" in result.output
