@@ -91,3 +91,22 @@ def test_readme_lists_every_setting_and_opens_with_two_commands():
         assert f"`{name}`" in readme, f"setting {name} missing from README"
     first_block = readme.split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()
     assert [line.split()[0:2] for line in first_block] == [["make", "run"], ["make", "test"]]
+
+
+def test_import_tags_and_cards_what_it_added(tmp_path):
+    from policy_search.store import Store
+
+    source = tmp_path / "p.jsonl"
+    source.write_text(json.dumps({
+        "title": "关于进一步支持小微企业融资担保的通知", "url": "http://www.csx.gov.cn/9.html",
+        "body": "一、支持对象\n本县注册的小微企业。\n二、支持标准\n对小微企业融资担保费用给予补贴，最高奖励50万元。"
+                "\n三、申报时间\n2023年10月1日至10月31日。\n四、联系方式\n咨询电话：0731-12345678",
+        "publish_date": "2023-09-20", "level": "county", "region": "长沙县",
+    }, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "import", "--quiet", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "自动标注 1 条" in result.output
+    store = Store(tmp_path / "policies.sqlite3")
+    policy = next(store.iter_policies())
+    assert "小微企业" in policy.active_tags().get("enterprise", [])
+    assert policy.deadline is not None

@@ -157,11 +157,11 @@ def run_cli(*args, **kwargs):
 def test_full_corpus_imports_and_second_run_changes_nothing(tmp_path):
     documents = shared_path("corpus", "documents.jsonl")
     metadata = shared_path("corpus", "metadata.jsonl")
-    first = run_cli("--data-dir", str(tmp_path), "import", "--quiet", str(documents), check=True)
+    first = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(documents), check=True)
     assert "added 4876 / updated 0 / unchanged 0 / rejected 0" in first.stdout
-    second = run_cli("--data-dir", str(tmp_path), "import", "--quiet", str(documents), check=True)
+    second = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(documents), check=True)
     assert "added 0 / updated 0 / unchanged 4876" in second.stdout
-    meta = run_cli("--data-dir", str(tmp_path), "import", "--quiet", str(metadata), check=True)
+    meta = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(metadata), check=True)
     assert "rejected 0" in meta.stdout
     assert Store(tmp_path / "policies.sqlite3").count_policies() == 4876 + 32147 - 3  # 3 urls in both
 
@@ -171,7 +171,7 @@ def test_killed_import_leaves_store_consistent_and_rerun_completes(tmp_path):
     documents = shared_path("corpus", "documents.jsonl")
     db = tmp_path / "policies.sqlite3"
     proc = subprocess.Popen([sys.executable, "-m", "policy_search", "--data-dir", str(tmp_path),
-                             "import", "--quiet", str(documents)],
+                             "import", "--quiet", "--no-enrich", str(documents)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     count = 0
@@ -197,5 +197,5 @@ def test_killed_import_leaves_store_consistent_and_rerun_completes(tmp_path):
         assert policy.content_hash == policy.compute_hash()
     store.close()
 
-    rerun = run_cli("--data-dir", str(tmp_path), "import", "--quiet", str(documents), check=True)
+    rerun = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(documents), check=True)
     assert f"added {4876 - partial} / updated 0 / unchanged {partial}" in rerun.stdout

@@ -22,12 +22,15 @@ def crawl_command(settings, source_ids, since, max_pages, quiet):
     """抓取政策来源，写入数据库；可中断，重新运行会接着完成。"""
     from crawler.run import crawl_sources, explain_failures
     from crawler.sources import SourceError
+    from policy_search.cli.data import enrich
 
     store = open_store(settings)
     progress = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     try:
         results = crawl_sources(store, settings, source_ids=list(source_ids) or None,
                                 since=since, max_pages=max_pages, progress=progress)
+        if any(r.new or r.updated for r in results):
+            enrich(store, quiet)
     except (SourceError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     finally:

@@ -49,8 +49,10 @@ class ProgressLine:
 @click.option("--source", "source_id", default="import", show_default=True,
               help="source id recorded for rows that name none")
 @click.option("--quiet", is_flag=True, help="no progress line")
+@click.option("--no-enrich", is_flag=True,
+              help="skip auto-tagging and policy cards (run `tag auto` and `card extract` later)")
 @click.pass_obj
-def import_command(settings: Settings, paths, fmt, source_id, quiet):
+def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     """Import policies from JSONL, CSV or XLSX files (headers: field names or 中文标签).
 
     Idempotent: importing the same file again changes nothing. Bad rows are
@@ -79,8 +81,26 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet):
                    f"未变 {summary.unchanged}, 拒绝 {len(summary.rejected)} "
                    f"(added {summary.added} / updated {summary.updated} / "
                    f"unchanged {summary.unchanged} / rejected {len(summary.rejected)})")
+    if not no_enrich:
+        enrich(store, quiet)
     if failed:
         sys.exit(1)
+
+
+def enrich(store, quiet: bool) -> None:
+    """Tags and cards for what the import or crawl changed, with a progress line."""
+    from policy_search.enrich import enrich_changed
+
+    last: dict[str, float] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if quiet or (now - last.get(step, 0) < 1.0 and done < total):
+            return
+        last[step] = now
+        click.echo(f"{step}: {done}/{total}", err=True)
+
+    click.echo(enrich_changed(store, progress).describe())
 
 
 @click.command("stats")

@@ -52,6 +52,11 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
             ctx.log(result.summary())
         results.extend(found)
     changed = sum(r.new + r.updated for r in results)
+    if changed:
+        from policy_search.enrich import enrich_changed
+
+        ctx.progress(total, total, "自动标注与政策卡片")
+        ctx.log(enrich_changed(ctx.store).describe())
     ctx.progress(total, total, "更新索引")
     index_note = _sync_index(ctx) if changed else "没有新增或更新的政策，索引无需更新"
     ctx.log(index_note)
