@@ -1,0 +1,95 @@
+"""Login, logout, throttling, cookie flags, session expiry and invalidation."""
+from __future__ import annotations
+
+import time
+
+from policy_search.accounts import change_password, set_active
+from tests.staff.conftest import PASSWORDS, csrf_token, logged_in, login
+
+
+def test_login_redirects_and_logout_ends_the_session(app):
+    client = app.test_client()
+    response = login(client, "staffer", query_string={"next": "/staff/?level=county"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/?level=county"
+    assert client.get("/staff/").status_code == 200
+    token = csrf_token(client, "/staff/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/staff/").status_code == 302
+
+
+def test_wrong_password_and_open_redirects_refused(app):
+    client = app.test_client()
+    response = login(client, "staffer", "not-the-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        client = app.test_client()
+        response = login(client, "staffer", query_string={"next": target})
+        assert response.headers["Location"] == "/staff/", target
+
+
+def test_cookie_flags(site_factory):
+    from web import create_app
+
+    site = site_factory(session_cookie_secure=1)
+    app = create_app(site.settings, store=site.store, index=None, testing=True)
+    client = app.test_client()
+    response = login(client, "staffer")
+    cookie = response.headers.get("Set-Cookie")
+    assert "ps_session=" in cookie
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert "Expires=" in cookie  # a permanent session with the configured lifetime
+
+
+def test_throttling_per_account(app):
+    client = app.test_client()
+    for _ in range(5):
+        assert login(client, "staffer", "wrong-password!").status_code == 401
+    # now even the right password is refused for a while
+    response = login(client, "staffer")
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+    # another account from another address is not affected
+    other = app.test_client()
+    assert login(other, "boss", environ_base={"REMOTE_ADDR": "10.1.1.9"}).status_code == 302
+
+
+def test_throttling_per_ip(site_factory):
+    from web import create_app
+
+    site = site_factory(login_max_failures=2)
+    app = create_app(site.settings, store=site.store, index=None, testing=True)
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "10.9.9.9"}
+    for number in range(8):  # 4 × the per-account limit, spread over many names
+        response = login(client, f"nobody{number}", "wrong-password!", environ_base=address)
+        assert response.status_code == 401
+    assert login(client, "boss", environ_base=address).status_code == 429
+    assert login(app.test_client(), "boss", environ_base={"REMOTE_ADDR": "10.9.9.10"}).status_code == 302
+
+
+def test_session_expires(app):
+    import datetime as dt
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=1)
+    client = logged_in(app, "staffer")
+    assert client.get("/staff/").status_code == 200
+    time.sleep(2.2)
+    response = client.get("/staff/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_password_reset_and_disabling_end_sessions(app, site):
+    client = logged_in(app, "staffer")
+    change_password(site.store, "staffer", "a-new-password-9")
+    assert client.get("/staff/").status_code == 302
+    PASSWORDS_AFTER = "a-new-password-9"
+    client = app.test_client()
+    assert login(client, "staffer", PASSWORDS_AFTER).status_code == 302
+    set_active(site.store, "staffer", False)
+    assert client.get("/staff/").status_code == 302
+    assert login(app.test_client(), "staffer", PASSWORDS_AFTER).status_code == 401
+    assert PASSWORDS["staffer"] != PASSWORDS_AFTER

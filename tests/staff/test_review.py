@@ -1,0 +1,169 @@
+"""The review queue and review page: decisions, fields, bulk actions, history, conflicts,
+and an audit entry for every kind of change."""
+from __future__ import annotations
+
+import re
+
+from policy_search.tagging import load_evidence, tag_policy
+from tests.staff.conftest import csrf_token, logged_in, post_form, review_form
+
+
+def richest(site) -> str:
+    """The test policy with the most suggestions."""
+    return max(site.ids, key=lambda i: len(site.store.get_policy(i).tags))
+
+
+def suggestions(site, policy_id):
+    return [t for t in site.store.get_policy(policy_id).tags if t.origin == "auto"]
+
+
+def test_queue_lists_new_policies_newest_first_with_counts_and_filters(app, site):
+    client = logged_in(app, "staffer")
+    html = client.get("/staff/").get_data(as_text=True)
+    assert f"待审核 <strong>{len(site.ids)}</strong> 条" in html
+    dates = [site.store.get_policy(i).publish_date or "" for i in
+             re.findall(r'href="/staff/policy/([0-9a-f]+)', html)]
+    assert dates == sorted(dates, reverse=True) and len(dates) == len(site.ids)
+    html = client.get("/staff/?level=provincial").get_data(as_text=True)
+    shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
+    expected = {i for i in site.ids if site.store.get_policy(i).level == "provincial"}
+    assert shown == expected and expected
+    html = client.get("/staff/?from=2020-01-01&to=2022-12-31").get_data(as_text=True)
+    shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
+    assert shown == {i for i in site.ids
+                     if "2020-01-01" <= (site.store.get_policy(i).publish_date or "") <= "2022-12-31"}
+    source = site.store.get_policy(site.ids[0]).source_id
+    html = client.get("/staff/", query_string={"source": source}).get_data(as_text=True)
+    shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
+    assert shown == {i for i in site.ids if site.store.get_policy(i).source_id == source}
+    # low confidence in 行业: no industry suggestion at 60 % or more, and no staff tag
+    html = client.get("/staff/?low=industry").get_data(as_text=True)
+    shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
+    weak = {i for i in site.ids if not any(t.facet == "industry" and t.confidence >= 0.6
+                                          for t in site.store.get_policy(i).tags)}
+    assert shown == weak and 0 < len(weak) < len(site.ids)
+
+
+def test_review_page_shows_suggestions_with_highlighted_evidence(app, site):
+    client = logged_in(app, "staffer")
+    policy_id = richest(site)
+    html = client.get(f"/staff/policy/{policy_id}").get_data(as_text=True)
+    for tag in suggestions(site, policy_id):
+        assert f'name="d:{tag.facet}:{tag.value}"' in html
+        for ev in load_evidence(tag.evidence)[:1]:
+            assert ev.match in html
+    assert '<mark class="evidence"' in html
+    assert "autofocus" in html and 'accesskey="n"' in html and 'accesskey="a"' in html
+
+
+def test_accept_all_add_fields_and_next_with_audit(app, site):
+    client = logged_in(app, "staffer")
+    policy_id = richest(site)
+    proposed = {(t.facet, t.value) for t in suggestions(site, policy_id)}
+    _html, hidden = review_form(client, policy_id)
+    response = client.post(f"/staff/policy/{policy_id}", data={
+        **hidden, "op": "accept_all", "add_facet": "support", "add_value": "税费减免",
+        "validity": "失效", "doc_kind": "政策解读", "beneficiaries": "在沪科技型中小企业",
+    })
+    assert response.status_code == 302
+    policy = site.store.get_policy(policy_id)
+    staff = {(t.facet, t.value) for t in policy.tags if t.origin == "staff" and not t.rejected}
+    assert staff == proposed | {("support", "税费减免")}
+    assert (policy.validity, policy.doc_kind) == ("失效", "政策解读")
+    assert site.store.staff_fields(policy_id)["beneficiaries"] == "在沪科技型中小企业"
+    actions = [(e["action"], e["detail"]) for e in site.store.audit_log(policy_id)]
+    assert actions.count(("accept", "proposed")) == len(proposed)
+    assert ("accept", "added") in actions
+    assert {e["value"] for e in site.store.audit_log(policy_id) if e["action"] == "set_field"} == \
+        {"validity", "doc_kind", "beneficiaries"}
+    assert {e["by_user"] for e in site.store.audit_log(policy_id)} == {"staffer"}
+    # then reject one, undo another, mark reviewed and move on to the next in the queue
+    (facet, value), (facet2, value2) = sorted(proposed)[:2]
+    _html, hidden = review_form(client, policy_id)
+    response = client.post(f"/staff/policy/{policy_id}", data={
+        **hidden, "op": "save_next", f"d:{facet}:{value}": "reject", f"d:{facet2}:{value2}": "undo"})
+    assert response.status_code == 302
+    assert re.match(r"/staff/policy/[0-9a-f]+", response.headers["Location"])
+    assert policy_id not in response.headers["Location"]
+    policy = site.store.get_policy(policy_id)
+    assert policy.review_state == "reviewed"
+    tags = {(t.facet, t.value): t for t in policy.tags}
+    assert tags[(facet, value)].rejected and tags[(facet, value)].origin == "staff"
+    assert (facet2, value2) not in tags or tags[(facet2, value2)].origin == "auto"
+    actions = {e["action"] for e in site.store.audit_log(policy_id)}
+    assert {"accept", "reject", "remove", "set_field", "review"} <= actions
+    # the history tab lists them, newest first, with who
+    history = client.get(f"/staff/policy/{policy_id}/history").get_data(as_text=True)
+    assert "否决标签" in history and "撤销标签决定" in history and "标记为已审核" in history
+    assert "有效性：" in history and "staffer" in history
+    # the staff decision survives a re-run of the tagger
+    tag_policy(site.store, site.store.get_policy(policy_id))
+    again = {(t.facet, t.value): t for t in site.store.get_policy(policy_id).tags}
+    assert again[(facet, value)].rejected and again[("support", "税费减免")].origin == "staff"
+
+
+def test_unknown_value_is_refused(app, site):
+    client = logged_in(app, "staffer")
+    policy_id = site.ids[0]
+    _html, hidden = review_form(client, policy_id)
+    response = client.post(f"/staff/policy/{policy_id}", data={
+        **hidden, "op": "save", "add_facet": "industry", "add_value": "不存在的行业"})
+    assert response.status_code == 400
+    assert "不是“行业”中的标签值" in response.get_data(as_text=True)
+    assert site.store.audit_log(policy_id) == []
+
+
+def test_edit_conflict_is_reported_not_overwritten(app, site):
+    first, second = logged_in(app, "staffer"), logged_in(app, "staffer2")
+    policy_id = richest(site)
+    tag = suggestions(site, policy_id)[0]
+    _h, hidden1 = review_form(first, policy_id)
+    _h, hidden2 = review_form(second, policy_id)
+    assert first.post(f"/staff/policy/{policy_id}", data={
+        **hidden1, "op": "save", f"d:{tag.facet}:{tag.value}": "accept"}).status_code == 302
+    response = second.post(f"/staff/policy/{policy_id}", data={
+        **hidden2, "op": "save", f"d:{tag.facet}:{tag.value}": "reject", "validity": "废止"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "保存冲突" in html and "staffer" in html
+    policy = site.store.get_policy(policy_id)
+    decided = {(t.facet, t.value): t for t in policy.tags}[(tag.facet, tag.value)]
+    assert decided.origin == "staff" and not decided.rejected
+    assert policy.validity != "废止"
+    assert [e["by_user"] for e in site.store.audit_log(policy_id)] == ["staffer"]
+
+
+def test_bulk_accept_facet_and_mark_reviewed(app, site):
+    client = logged_in(app, "staffer")
+    html = client.get("/staff/").get_data(as_text=True)
+    versions = dict(re.findall(r'name="v-([0-9a-f]+)" value="(\d+)"', html))
+    chosen = [i for i in site.ids if any(t.facet == "industry" for t in suggestions(site, i))][:4]
+    data = [("op", "accept_review"), ("facet", "industry")]
+    data += [("ids", i) for i in chosen] + [(f"v-{i}", versions[i]) for i in chosen]
+    response = post_form(client, "/staff/bulk", data)
+    assert response.status_code == 302
+    for policy_id in chosen:
+        policy = site.store.get_policy(policy_id)
+        assert policy.review_state == "reviewed"
+        for tag in policy.tags:
+            assert (tag.origin == "staff") == (tag.facet == "industry"), tag
+        assert {e["action"] for e in site.store.audit_log(policy_id)} == {"accept", "review"}
+    # a stale version is not applied
+    stale = chosen[0]
+    response = post_form(client, "/staff/bulk", [("op", "review"), ("ids", stale),
+                                                 (f"v-{stale}", versions[stale])])
+    assert response.status_code == 302
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "已被他人修改" in page
+
+
+def test_autocomplete_endpoint(app, site):
+    client = logged_in(app, "staffer")
+    data = client.get("/staff/taxonomy.json?q=制造").get_json()
+    assert {"facet": "industry", "facet_label": "行业", "value": "制造业"} in data["items"]
+    data = client.get("/staff/taxonomy.json?q=&facet=support").get_json()
+    assert data["items"] and {i["facet"] for i in data["items"]} == {"support"}
+    assert client.get("/staff/taxonomy.json?q=<script>").get_json()["items"] == []
+    anonymous = site and app.test_client()
+    assert anonymous.get("/staff/taxonomy.json?q=制造").status_code == 401
+    assert csrf_token(client, "/staff/")
