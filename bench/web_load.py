@@ -4,8 +4,8 @@
 
 Without --data-dir the corpus (../shared/corpus/documents.jsonl) is imported into a
 temporary data directory and indexed first (a few minutes; --limit N imports fewer).
-The site runs on waitress in this process, the clients are threads with keep-alive
-connections (http.client), each looping over realistic requests: /api/search and / with
+The site runs as `policy-search serve` in its own process(es) (waitress, forked workers),
+the clients are threads in this process with keep-alive connections (http.client), each looping over realistic requests: /api/search and / with
 queries from the evaluation set, facet filters, sorts and pages. Prints requests/s,
 p50/p95/max latency and errors per endpoint.
 """
@@ -14,8 +14,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -51,7 +54,7 @@ def load_queries() -> list[str]:
     return queries or FALLBACK_QUERIES
 
 
-def prepare(data_dir: Path | None, limit: int | None, result_cache: int = 512):
+def prepare(data_dir: Path | None, limit: int | None) -> Path:
     """Settings, store and index for the run: an existing data dir or a fresh corpus import."""
     from index.build import rebuild
     from index.search import SearchIndex
@@ -84,19 +87,34 @@ def prepare(data_dir: Path | None, limit: int | None, result_cache: int = 512):
         if not SearchIndex(settings.index_path, store=store).is_usable():
             rebuild(store, settings.index_path)
     print(f"data directory: {data_dir} (reuse it with --data-dir)")
-    return settings, store, SearchIndex(settings.index_path, store=store, result_cache=result_cache)
+    store.close()
+    return data_dir
 
 
-def start_server(settings, store, index, threads: int):
-    from waitress.server import create_server
-
-    from web import create_app
-
-    app = create_app(settings, store=store, index=index)
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads,
-                           connection_limit=1000, backlog=1024)
-    threading.Thread(target=server.run, daemon=True).start()
-    return server, server.socket.getsockname()[1]
+def start_server(data_dir: Path, workers: int, threads: int):
+    """`policy-search serve` in its own process, as in production; returns (process, port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-c", "from policy_search.cli import main; main()",
+               "--data-dir", str(data_dir), "serve", "--port", str(port),
+               "--workers", str(workers), "--threads", str(threads), "--no-sync"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "POLICY_SEARCH_LOG_LEVEL": "ERROR",
+           "POLICY_SEARCH_SECRET_KEY": "bench"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"serve exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("the site did not become healthy")
 
 
 def random_path(rng: random.Random, queries: list[str]) -> tuple[str, str]:
@@ -190,22 +208,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="server processes (default: as `serve`, the CPU count up to 4)")
     parser.add_argument("--data-dir", type=Path, help="use this data directory as it is")
     parser.add_argument("--limit", type=int, help="import only the first N corpus documents")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--uncached", action="store_true",
-                        help="switch off the index's result cache (every request searches)")
     args = parser.parse_args(argv)
 
-    settings, store, index = prepare(args.data_dir, args.limit, 0 if args.uncached else 512)
-    server, port = start_server(settings, store, index, args.threads)
+    from policy_search.cli.serve import default_workers
+
+    data_dir = prepare(args.data_dir, args.limit)
+    workers = args.workers or default_workers()
+    server, port = start_server(data_dir, workers, args.threads)
+    print(f"server: {workers} process(es) × {args.threads} threads")
     queries = load_queries()
     # Warm up: first queries load jieba's dictionary and open the index segments.
     run(port, 2, 2.0, queries)
     results = run(port, args.clients, args.seconds, queries)
     summary = report(results, args.clients)
-    server.close()
+    server.terminate()
+    server.wait(timeout=30)
     if args.json:
         args.json.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     target_ok = all(row["errors"] == 0 and (row["p95_ms"] or 0) < 300 for row in summary.values())

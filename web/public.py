@@ -1,13 +1,15 @@
 """The public pages: search with facets, the policy page, the health check."""
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 
 from policy_search.models import Policy, policy_id_for
 from web.app import services
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
-from web.searching import facet_lists, index_usable, page_numbers, parse_state, run_search
+from web.searching import facet_views, index_usable, page_numbers, parse_state, run_search
 
 bp = Blueprint("public", __name__)
 
@@ -20,7 +22,7 @@ def search_page():
     result = run_search(state)
     last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
     return render_template(
-        "search.html", state=state, result=result, facets=facet_lists(result, state),
+        "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
         max_query_chars=MAX_QUERY_CHARS,
     )
@@ -40,7 +42,7 @@ def policy_page(policy_id: str):
 def healthz():
     """200 only when both the store and the index answer."""
     svc = services()
-    report = {"store": False, "index": False}
+    report = {"store": False, "index": False, "pid": os.getpid()}
     try:
         report["policies"] = svc.store.count_policies()
         report["store"] = True

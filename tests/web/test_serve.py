@@ -56,7 +56,7 @@ def test_serve_runs_the_site_on_imported_data(tmp_path):
                               env=env, cwd=ROOT, timeout=120)
     assert imported.returncode == 0, imported.stderr
     port = free_port()
-    server = subprocess.Popen([*cli, "serve", "--port", str(port)], cwd=ROOT, env=env,
+    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -73,13 +73,40 @@ def test_serve_runs_the_site_on_imported_data(tmp_path):
         assert status == 200, server.stdout.read() if server.poll() is not None else status
         health = json.loads(body)
         assert health["policies"] == health["indexed"] == len(records)
+        assert health["pid"] != server.pid  # answered by a forked worker
         status, page = get(base + "/")
         assert status == 200 and "最新政策".encode() in page
         status, api = get(base + "/api/search?q=%E9%80%9A%E7%9F%A5")  # 通知
         assert status == 200 and json.loads(api)["total"] >= 1
+        # a store change made by another process reaches search through the sync thread
+        from policy_search.store import Store
+
+        with Store(data / "policies.sqlite3") as store:
+            store.upsert_policy(Policy(id="live1", title="独角兽企业培育行动方案",
+                                       body_text="培育独角兽企业。"))
+        deadline = time.monotonic() + 10
+        total = 0
+        while time.monotonic() < deadline and not total:
+            total = json.loads(get(base + "/api/search?q=%E7%8B%AC%E8%A7%92%E5%85%BD")[1])["total"]
+            time.sleep(0.2)
+        assert total == 1
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        assert server.wait(timeout=20) == 0
+    # the workers went with the parent
+    assert processes_with(f"serve\0--port\0{port}") == []
+
+
+def processes_with(text: str) -> list[int]:
+    """Pids whose command line contains text (arguments joined by NUL, as in /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_text(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            pass
+    return found
 
 
 def test_store_changes_reach_search_within_seconds(tmp_path):
