@@ -140,7 +140,7 @@ class SegmentCache:
             dates.extend(table.dates)
             segment_live = (1 << table.doc_count) - 1
             if reader.has_deletions():
-                segment_live &= ~bits_of(reader.deleted_docs())
+                segment_live &= ~bits_of(_deleted_docs(reader))
             live |= segment_live << offset
         self._tables = wanted
         for fieldname in values:
@@ -148,6 +148,13 @@ class SegmentCache:
         if len(dates) < total:
             dates.extend([0] * (total - len(dates)))
         return DocTable(total, live, values, dates)
+
+
+def _deleted_docs(reader):
+    deleted = getattr(reader, "deleted_docs_set", None)
+    if deleted is not None:
+        return deleted() if callable(deleted) else deleted
+    return [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]
 
 
 def _segment_key(reader) -> str | None:

@@ -101,8 +101,11 @@ class SearchIndex:
                 live.searcher.close()
             return True
         if not live.searcher.up_to_date():
-            searcher = live.searcher.refresh()
-            self._install(generation, live.ix, searcher)
+            # A fresh searcher, not searcher.refresh(): refresh reuses segment readers
+            # whose deletions changed and would keep serving deleted documents.
+            old = live.searcher
+            self._install(generation, live.ix, live.ix.searcher(weighting=self._scorer))
+            old.close()
             return True
         return False
 

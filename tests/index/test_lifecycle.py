@@ -1,0 +1,232 @@
+"""Index lifecycle: atomic rebuild, token cache, searching during rebuilds, crash
+safety, incremental sync, status."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from index import layout
+from index.api import SearchRequest
+from index.build import index_status, rebuild, start_sync_thread, sync
+from index.search import SearchIndex
+from tests.index.conftest import build_fixture_store, crafted_policies, real_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "长县政发〔2023〕7号"
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    store = build_fixture_store(tmp_path / "policies.sqlite3", real_rows(20))
+    yield store, tmp_path / "index"
+    store.close()
+
+
+def test_rebuild_switches_atomically_and_cleans_old_generations(fresh):
+    store, index_path = fresh
+    first = rebuild(store, index_path, procs=1)
+    assert first.documents == store.count_policies() and first.analyzed == first.documents
+    assert layout.read_pointer(index_path)["generation"] == first.generation
+    second = rebuild(store, index_path, procs=1)
+    third = rebuild(store, index_path, procs=1)
+    assert third.analyzed == 0 and third.from_cache == third.documents  # token cache
+    on_disk = [g.name for g in layout.generations(index_path)]
+    assert on_disk == [second.generation, third.generation]  # live + one previous
+    assert first.generation in third.removed_generations + second.removed_generations
+
+
+def test_changed_document_is_reanalyzed_on_rebuild(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    policy = store.get_policy(crafted_policies()[1].id)
+    policy.body_text += " 新增条款：数字人民币试点。"
+    store.upsert_policy(policy)
+    report = rebuild(store, index_path, procs=1)
+    assert report.analyzed == 1
+    hits = SearchIndex(index_path).search(SearchRequest(q="数字人民币试点")).hits
+    assert hits and hits[0].id == policy.id
+
+
+def test_searchers_pick_up_a_new_generation_without_restart(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path, refresh_interval=0)
+    before = index.generation
+    assert index.search(SearchRequest(q=CANARY)).total >= 1
+    rebuild(store, index_path, procs=1)
+    assert index.search(SearchRequest(q=CANARY)).total >= 1
+    assert index.generation != before
+
+
+def test_rebuild_while_ten_threads_search(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path, refresh_interval=0)
+    errors, empty, done = [], [], threading.Event()
+    counts = [0] * 10
+
+    def worker(n):
+        queries = [CANARY, "稳岗返还", "", "小微企业 补贴"]
+        while not done.is_set():
+            q = queries[counts[n] % len(queries)]
+            try:
+                result = index.search(SearchRequest(q=q, page=1 + counts[n] % 2, size=5))
+            except Exception as exc:  # search must never raise
+                errors.append(repr(exc))
+                continue
+            if result.mode == "error":
+                errors.append(result.message)
+            if q == CANARY and (not result.hits or result.hits[0].doc_number != CANARY):
+                empty.append(result)
+            counts[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(2):
+            rebuild(store, index_path, procs=1)
+    finally:
+        done.set()
+        for t in threads:
+            t.join(30)
+    assert not errors and not empty
+    assert all(counts)
+
+
+_SLOW_REBUILD = """
+import sys, time
+from index.build import rebuild
+from index import build
+from policy_search.store import Store
+original = build.document_for
+def slow(policy, blob):
+    print("adding", flush=True)
+    time.sleep(0.3)  # so the test can kill it mid-build
+    return original(policy, blob)
+build.document_for = slow
+rebuild(Store(sys.argv[1]), sys.argv[2], procs=1)
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_during_rebuild_leaves_the_old_index_serving(fresh):
+    store, index_path = fresh
+    live = rebuild(store, index_path, procs=1).generation
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_REBUILD, str(store.path), str(index_path)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):  # a few documents into the new generation
+            assert proc.stdout.readline().strip() == "adding"
+        assert len(layout.generations(index_path)) == 2
+        assert proc.poll() is None, "the rebuild finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert layout.read_pointer(index_path)["generation"] == live
+    index = SearchIndex(index_path)
+    assert index.search(SearchRequest(q=CANARY)).hits[0].doc_number == CANARY
+    # The next rebuild is not blocked by locks the dead process held, and removes its debris.
+    report = rebuild(store, index_path, procs=1)
+    assert layout.read_pointer(index_path)["generation"] == report.generation
+    assert len(layout.generations(index_path)) == 2
+    assert sync(store, index_path).generation == report.generation
+
+
+def test_incremental_sync_adds_updates_and_deletes(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path, refresh_interval=0)
+    from policy_search.models import Policy, policy_id_for
+
+    url = "https://example.gov.cn/new.html"
+    new = Policy(id=policy_id_for(url, "新增政策"), url=url, title="关于氢能产业链补贴的新增政策",
+                 body_text="氢能产业链企业可申请补贴。", level="county", region_code="430121")
+    store.upsert_policy(new)
+    status = index_status(index_path, store)
+    assert status.pending_changes == 1
+    report = sync(store, index_path)
+    assert report.applied == 1
+    assert index.search(SearchRequest(q="氢能产业链")).hits[0].id == new.id
+    store.delete_policy(new.id)
+    sync(store, index_path)
+    assert new.id not in [h.id for h in index.search(SearchRequest(q="氢能产业链")).hits]
+    assert index_status(index_path, store).pending_changes == 0
+    assert index.doc_count() == store.count_policies()
+
+
+def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path)
+    target = crafted_policies()[0].id
+    thread = start_sync_thread(store.path, index_path, interval=0.2)
+    try:
+        store.set_staff_tag(target, "industry", "制造业", by="staff1")
+        started = time.monotonic()
+        while time.monotonic() - started < 2.0:
+            result = index.search(SearchRequest(q="", filters={"industry": ["制造业"]}))
+            if [h.id for h in result.hits] == [target]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("staff tag not searchable within 2 s")
+        assert result.hits[0].tags["industry"] == ["制造业"]
+    finally:
+        thread.stop()
+    assert not thread.is_alive() and thread.last_error is None
+
+
+def test_sync_waits_for_the_writer_lock_instead_of_failing(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    store.set_staff_tag(crafted_policies()[1].id, "industry", "金融业", by="staff1")
+    released = threading.Event()
+
+    def hold():
+        with layout.writer_lock(index_path):
+            time.sleep(0.5)
+        released.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.1)
+    report = sync(store, index_path)  # blocks until the holder lets go
+    assert released.is_set() and report.applied == 1
+    holder.join()
+
+
+def test_sync_builds_an_index_when_there_is_none(fresh):
+    store, index_path = fresh
+    index = SearchIndex(index_path)
+    assert not index.is_usable()
+    assert index.search(SearchRequest(q="稳岗")).mode == "unavailable"
+    sync(store, index_path)
+    assert index.is_usable() and index.doc_count() == store.count_policies()
+
+
+def test_status_reports_generation_and_staleness(fresh):
+    store, index_path = fresh
+    assert not index_status(index_path, store).usable
+    rebuild(store, index_path, procs=1)
+    status = index_status(index_path, store)
+    assert status.usable and status.documents == store.count_policies()
+    assert status.pending_changes == 0 and status.generation
+
+
+def test_an_index_of_another_schema_version_is_not_opened(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    pointer = layout.read_pointer(index_path)
+    layout.write_json_atomic(index_path / layout.POINTER, {**pointer, "schema": "old"})
+    assert not SearchIndex(index_path).is_usable()
+    assert "重建" in index_status(index_path, store).message
