@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # Relative weight of a match in each field (BM25F per field, summed).
 FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
+PROXIMITY_FIELDS = ("title", "body")
+PROXIMITY_BOOST = 0.5
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
@@ -308,7 +310,7 @@ class SearchIndex:
         rest = docset & ~exact
         ranked: list[tuple[int, float]] = []
         if rest:
-            query = _scoring_query(parsed)
+            query = _scoring_query(parsed, live.searcher)
             limit = max(needed, RERANK_DEPTH)
             allow = None if rest == live.table.live else set(docnums_of(rest))
             results = live.searcher.search(query, filter=allow, limit=limit, optimize=True)
@@ -414,7 +416,13 @@ def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True) -> tup
     return matched, "and"
 
 
-def _scoring_query(parsed: ParsedQuery):
+def _scoring_query(parsed: ParsedQuery, searcher=None):
+    """BM25F per field, summed; short fields use the body's idf, near words score more.
+
+    Whoosh computes idf per field, so a common word (企业) is rare among titles and a
+    title match on it would outweigh the query's rare words; scaling short-field terms
+    by body-idf / field-idf gives every field the term's document-level rarity.
+    """
     clauses = []
     for clause in parsed.clauses:
         ways = []
@@ -425,11 +433,36 @@ def _scoring_query(parsed: ParsedQuery):
                     if fieldname != "meta":
                         ways.append(Phrase(fieldname, list(alt.words), boost=weight))
                 elif len(alt.words) == 1:
-                    ways.append(Term(fieldname, alt.words[0], boost=weight))
+                    word = alt.words[0]
+                    ways.append(Term(fieldname, word,
+                                     boost=weight * _idf_ratio(searcher, fieldname, word)))
                 else:
                     ways.append(And([Term(fieldname, w) for w in alt.words], boost=weight))
+                    if fieldname in PROXIMITY_FIELDS:
+                        # Parts of a word written next to each other: closer to the word.
+                        ways.append(Phrase(fieldname, list(alt.words), boost=weight * PROXIMITY_BOOST))
         clauses.append(Or(ways))
+    words = [c.alternatives[0].words[0] for c in parsed.clauses
+             if len(c.alternatives[0].words) == 1 and not c.alternatives[0].phrase]
+    if len(words) > 1 and len(words) == len(parsed.clauses):
+        # The query's words in the order typed (食品 经营 许可 → 食品经营许可).
+        for fieldname in PROXIMITY_FIELDS:
+            clauses.append(Phrase(fieldname, words, slop=1,
+                                  boost=FIELD_BOOSTS[fieldname] * PROXIMITY_BOOST))
     return Or(clauses)
+
+
+def _idf_ratio(searcher, fieldname: str, word: str) -> float:
+    if searcher is None or fieldname == "body":
+        return 1.0
+    try:
+        field_idf = searcher.idf(fieldname, word)
+        body_idf = searcher.idf("body", word)
+    except Exception:
+        return 1.0
+    if field_idf <= 0:
+        return 1.0
+    return min(1.0, body_idf / field_idf)
 
 
 def _newest_first(table: DocTable, docset: int, limit: int | None) -> list[tuple[int, float]]:
