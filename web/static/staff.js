@@ -21,7 +21,8 @@
     var lastFacetOf = {};
 
     var refresh = debounce(function () {
-      var query = url + "?q=" + encodeURIComponent(input.value) + "&facet=" + encodeURIComponent(facet.value);
+      // Every facet is searched: picking a value then selects the facet it belongs to.
+      var query = url + "?q=" + encodeURIComponent(input.value);
       fetch(query, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -44,7 +45,6 @@
       if (owner && owner !== facet.value) facet.value = owner;
       refresh();
     });
-    facet.addEventListener("change", refresh);
   }
 
   function setupSelectAll() {
