@@ -1,8 +1,6 @@
 """Roles and CSRF on every staff/admin route of app.url_map (deny by default)."""
 from __future__ import annotations
 
-import pytest
-
 from policy_search import jobs
 from tests.staff.conftest import csrf_token, logged_in
 
