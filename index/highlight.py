@@ -12,6 +12,27 @@ from html import escape
 from index.analysis import fold
 
 MAX_MATCHES_PER_TERM = 40
+SCAN_CHARS = 20_000   # snippets come from the first part of long documents
+# Half-width ASCII → full-width, to find a folded query word in unfolded text.
+_TO_FULL = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+def _variants(terms: list[str]) -> list[str]:
+    """Each term, and its full-width form when it has ASCII in it (５ｇ for 5g; the
+    text is lower-cased, which also lowers full-width letters)."""
+    out = []
+    for term in terms:
+        out.append(term)
+        wide = term.translate(_TO_FULL)
+        if wide != term:
+            out.append(wide)
+    return out
+
+
+def _fold_fast(text: str) -> str:
+    """Case folding only (fast, keeps offsets); width is handled by `_variants`."""
+    folded = text.lower()
+    return folded if len(folded) == len(text) else fold(text)
 
 
 def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -60,22 +81,23 @@ def _spans(folded: str, terms) -> list[tuple[int, int]]:
     `terms` is (primary, all) or a plain list."""
     if isinstance(terms, tuple):
         primary, every = terms
-        return find_spans(folded, primary) or find_spans(folded, every)
-    return find_spans(folded, terms)
+        return (find_spans(folded, _variants(primary))
+                or find_spans(folded, _variants(every)))
+    return find_spans(folded, _variants(terms))
 
 
 def highlight_title(title: str, terms) -> str:
     if not title:
         return ""
-    return mark(title, _spans(fold(title), terms))
+    return mark(title, _spans(_fold_fast(title), terms))
 
 
 def snippet(text: str, terms, width: int = 120) -> str:
     """The window of `width` characters with the most distinct query words."""
     if not text:
         return ""
-    flat = " ".join(text.split())  # newlines and runs of spaces → one space
-    folded = fold(flat)
+    flat = " ".join(text[:SCAN_CHARS].split())  # newlines, runs of spaces → one space
+    folded = _fold_fast(flat)
     spans = _spans(folded, terms)
     if not spans:
         return escape(flat[:width]) + ("…" if len(flat) > width else "")

@@ -18,13 +18,17 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
-from whoosh.query import And, Or, Phrase, Term
+from whoosh.query import Phrase
 
 from index import layout
 from index.analysis import init_jieba
 from index.api import FACETS, SORTS, FacetCount, Hit, SearchRequest, SearchResult
 from index.docsets import LRU, DocTable, SegmentCache, bits_of, docnums_of, posting_bits
 from index.highlight import highlight_title, snippet
+from index.ranking import (
+    FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
+    alternative_scores, top_documents,
+)
 from index.query import ParsedQuery, normalized_filter_value, parse
 from index.schema import FACET_FIELDS, TEXT_FIELDS, load_hit, load_text
 from policy_search.models import LEVELS
@@ -34,9 +38,7 @@ from policy_search.regions import find_region
 log = logging.getLogger(__name__)
 
 # Relative weight of a match in each field (BM25F per field, summed).
-FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
-PROXIMITY_FIELDS = ("title", "body")
-PROXIMITY_BOOST = 0.5
+PROXIMITY_DEPTH = 200     # candidates checked for words written next to each other
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
@@ -58,6 +60,7 @@ class _Live:
     table: DocTable
     terms: LRU
     results: LRU
+    stats: TermStats | None = None
 
 
 class SearchIndex:
@@ -113,8 +116,9 @@ class SearchIndex:
 
     def _install(self, generation, ix, searcher) -> None:
         table = self._segments.doc_table(searcher)
-        self._live = _Live(generation, ix, searcher, table, LRU(self.term_cache_size),
-                           LRU(self.result_cache_size))
+        terms = LRU(self.term_cache_size)
+        self._live = _Live(generation, ix, searcher, table, terms, LRU(self.result_cache_size),
+                           TermStats(searcher, terms))
 
     def _current(self) -> _Live | None:
         self.refresh(force=False)
@@ -310,11 +314,10 @@ class SearchIndex:
         rest = docset & ~exact
         ranked: list[tuple[int, float]] = []
         if rest:
-            query = _scoring_query(parsed, live.searcher)
             limit = max(needed, RERANK_DEPTH)
-            allow = None if rest == live.table.live else set(docnums_of(rest))
-            results = live.searcher.search(query, filter=allow, limit=limit, optimize=True)
-            scored = [(hit.docnum, hit.score) for hit in results]
+            scores = self._scores(live, parsed)
+            scored = top_documents(scores, rest, max(limit, PROXIMITY_DEPTH))
+            scored = self._proximity(live, parsed, scored)[:limit]
             ranked = self._rerank(live, scored[:RERANK_DEPTH], clause_bits) + scored[RERANK_DEPTH:]
             if len(ranked) < needed:
                 # Documents only an exact key or a phrase check let in: newest first.
@@ -322,6 +325,51 @@ class SearchIndex:
                 ranked += _newest_first(live.table, rest & ~seen, needed - len(ranked))
         top = exact_docs[0][1] if exact_docs else 0.0
         return [(d, top + 1.0) for d, _ in exact_docs] + ranked
+
+    def _scores(self, live: _Live, parsed: ParsedQuery) -> dict[int, float]:
+        """BM25F: a clause scores its best alternative (summed over fields); clauses add."""
+        stats = live.stats
+        total: dict[int, float] = {}
+        for clause in parsed.clauses:
+            best: dict[int, float] = {}
+            for alt in clause.alternatives:
+                per_alt: dict[int, float] = {}
+                for fieldname, boost in FIELD_BOOSTS.items():
+                    if alt.phrase and fieldname == "meta":
+                        continue
+                    found = alternative_scores(stats, alt.words, fieldname, boost * alt.weight)
+                    if alt.phrase and found:
+                        bits = self._phrase_bits(live, fieldname, alt.words)
+                        found = {d: v for d, v in found.items() if bits >> d & 1}
+                    for docnum, value in found.items():
+                        per_alt[docnum] = per_alt.get(docnum, 0.0) + value
+                for docnum, value in per_alt.items():
+                    best[docnum] = best.get(docnum, 0.0) + value
+            for docnum, value in best.items():
+                total[docnum] = total.get(docnum, 0.0) + value
+        return total
+
+    def _proximity(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]]
+                   ) -> list[tuple[int, float]]:
+        """A bonus for the query's words (or a long word's parts) written next to each other."""
+        sequences = []
+        words = [c.alternatives[0].words[0] for c in parsed.clauses
+                 if len(c.alternatives[0].words) == 1 and not c.alternatives[0].phrase]
+        if len(words) > 1 and len(words) == len(parsed.clauses):
+            sequences.append(tuple(words))
+        if not sequences or not scored:
+            return scored
+        docs = sorted(d for d, _ in scored)
+        near: set[int] = set()
+        reader = live.searcher.reader()
+        for sequence in sequences:
+            for fieldname in PROXIMITY_FIELDS:
+                near |= adjacent_docs(reader, fieldname, sequence, [d for d in docs if d not in near])
+        if not near:
+            return scored
+        out = [(d, s * (1 + PROXIMITY_BOOST) if d in near else s) for d, s in scored]
+        out.sort(key=lambda ds: (-ds[1], -ds[0]))
+        return out
 
     def _rerank(self, live: _Live, scored: list[tuple[int, float]], clause_bits: list[int]
                 ) -> list[tuple[int, float]]:
@@ -414,55 +462,6 @@ def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True) -> tup
         if (union & allowed) != (matched & allowed):
             return union, "or"
     return matched, "and"
-
-
-def _scoring_query(parsed: ParsedQuery, searcher=None):
-    """BM25F per field, summed; short fields use the body's idf, near words score more.
-
-    Whoosh computes idf per field, so a common word (企业) is rare among titles and a
-    title match on it would outweigh the query's rare words; scaling short-field terms
-    by body-idf / field-idf gives every field the term's document-level rarity.
-    """
-    clauses = []
-    for clause in parsed.clauses:
-        ways = []
-        for alt in clause.alternatives:
-            for fieldname, boost in FIELD_BOOSTS.items():
-                weight = boost * alt.weight
-                if alt.phrase:
-                    if fieldname != "meta":
-                        ways.append(Phrase(fieldname, list(alt.words), boost=weight))
-                elif len(alt.words) == 1:
-                    word = alt.words[0]
-                    ways.append(Term(fieldname, word,
-                                     boost=weight * _idf_ratio(searcher, fieldname, word)))
-                else:
-                    ways.append(And([Term(fieldname, w) for w in alt.words], boost=weight))
-                    if fieldname in PROXIMITY_FIELDS:
-                        # Parts of a word written next to each other: closer to the word.
-                        ways.append(Phrase(fieldname, list(alt.words), boost=weight * PROXIMITY_BOOST))
-        clauses.append(Or(ways))
-    words = [c.alternatives[0].words[0] for c in parsed.clauses
-             if len(c.alternatives[0].words) == 1 and not c.alternatives[0].phrase]
-    if len(words) > 1 and len(words) == len(parsed.clauses):
-        # The query's words in the order typed (食品 经营 许可 → 食品经营许可).
-        for fieldname in PROXIMITY_FIELDS:
-            clauses.append(Phrase(fieldname, words, slop=1,
-                                  boost=FIELD_BOOSTS[fieldname] * PROXIMITY_BOOST))
-    return Or(clauses)
-
-
-def _idf_ratio(searcher, fieldname: str, word: str) -> float:
-    if searcher is None or fieldname == "body":
-        return 1.0
-    try:
-        field_idf = searcher.idf(fieldname, word)
-        body_idf = searcher.idf("body", word)
-    except Exception:
-        return 1.0
-    if field_idf <= 0:
-        return 1.0
-    return min(1.0, body_idf / field_idf)
 
 
 def _newest_first(table: DocTable, docset: int, limit: int | None) -> list[tuple[int, float]]:

@@ -1,0 +1,145 @@
+"""BM25F scoring over cached per-term postings.
+
+Whoosh's matcher tree re-reads and re-unions every posting list on every query (its
+Or of a word, its synonyms and its parts over four fields was most of the query
+time). Here each (field, word) is read once per searcher into {docnum: saturated
+term frequency}; a query adds those up in plain dicts:
+
+- per field BM25 (K1, B as Whoosh's BM25F), with the term's body idf also for the
+  short fields (title, 文号, issuer), so a common word is not rare just because
+  titles are short;
+- a clause (a word with its synonyms and parts) scores its best alternative, summed
+  over fields; clauses add up;
+- words of a multi-word alternative, or the query's words, found next to each other
+  (a phrase check on the few candidate documents) earn a proximity bonus.
+"""
+from __future__ import annotations
+
+import heapq
+from math import log
+
+K1 = 1.2
+B = 0.75
+FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
+PROXIMITY_FIELDS = ("title", "body")
+PROXIMITY_BOOST = 0.5
+
+
+class TermStats:
+    """Per-searcher caches: saturated term frequencies and idf per (field, word)."""
+
+    def __init__(self, searcher, cache):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.cache = cache          # an LRU shared with the bitsets (keys differ)
+        self.doc_count = max(1, searcher.doc_count_all())
+        self._avg: dict[str, float] = {}
+
+    def avg_length(self, fieldname: str) -> float:
+        if fieldname not in self._avg:
+            total = self.reader.field_length(fieldname) or 0
+            self._avg[fieldname] = max(1.0, total / self.doc_count)
+        return self._avg[fieldname]
+
+    def idf(self, fieldname: str, word: str) -> float:
+        key = ("\x00idf", fieldname, word)
+        value = self.cache.get(key)
+        if value is None:
+            df = self.reader.doc_frequency(fieldname, word)
+            value = log(self.doc_count / (df + 1)) + 1
+            self.cache.put(key, value)
+        return value
+
+    def word_idf(self, fieldname: str, word: str) -> float:
+        """The field's idf, but never more than the body's (document-level rarity)."""
+        if fieldname == "body":
+            return self.idf("body", word)
+        return min(self.idf(fieldname, word), self.idf("body", word))
+
+    def tf(self, fieldname: str, word: str) -> dict[int, float]:
+        """docnum -> BM25 saturated term frequency (without idf) for one word."""
+        key = ("\x00tf", fieldname, word)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        found = {}
+        try:
+            matcher = self.reader.postings(fieldname, word)
+        except Exception:  # TermNotFound: no documents
+            self.cache.put(key, found)
+            return found
+        avg = self.avg_length(fieldname)
+        length = self.reader.doc_field_length
+        norm_a, norm_b = K1 * (1 - B), K1 * B / avg
+        for docnum, weight in matcher.items_as("weight"):
+            tf = weight
+            found[docnum] = tf * (K1 + 1) / (tf + norm_a + norm_b * length(docnum, fieldname, 1))
+        self.cache.put(key, found)
+        return found
+
+
+def alternative_scores(stats: TermStats, words: tuple[str, ...], fieldname: str,
+                       weight: float) -> dict[int, float]:
+    """Scores of documents holding every word of an alternative in one field."""
+    tables = [stats.tf(fieldname, w) for w in words]
+    if not tables or any(not t for t in tables):
+        return {}
+    idfs = [stats.word_idf(fieldname, w) * weight for w in words]
+    if len(tables) == 1:
+        idf = idfs[0]
+        return {d: idf * s for d, s in tables[0].items()}
+    order = sorted(range(len(tables)), key=lambda i: len(tables[i]))
+    smallest = tables[order[0]]
+    others = [tables[i] for i in order[1:]]
+    out = {}
+    for docnum in smallest:
+        if all(docnum in t for t in others):
+            out[docnum] = sum(idfs[i] * tables[i][docnum] for i in range(len(tables)))
+    return out
+
+
+def top_documents(scores: dict[int, float], docset: int, count: int) -> list[tuple[int, float]]:
+    """The best `count` of the scored documents that are in the docset."""
+    inside = ((d, s) for d, s in scores.items() if docset >> d & 1)
+    return heapq.nlargest(count, inside, key=lambda ds: (ds[1], ds[0]))
+
+
+def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int],
+                  slop: int = 1) -> set[int]:
+    """Which of `docs` (ascending) hold the words in order, each within `slop` words
+    of the one before. Reads positions only for those documents."""
+    try:
+        matchers = [reader.postings(fieldname, w) for w in words]
+    except Exception:
+        return set()
+    found = set()
+    for docnum in docs:
+        positions = []
+        for matcher in matchers:
+            if not matcher.is_active():
+                return found
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    return found
+            if matcher.id() != docnum:
+                break
+            positions.append(matcher.value_as("positions"))
+        else:
+            if _in_sequence(positions, slop):
+                found.add(docnum)
+    return found
+
+
+def _in_sequence(positions: list[list[int]], slop: int) -> bool:
+    later = [set(p) for p in positions[1:]]
+    for start in positions[0]:
+        current = start
+        for following in later:
+            step = next((current + k for k in range(1, slop + 2) if current + k in following), None)
+            if step is None:
+                break
+            current = step
+        else:
+            return True
+    return False
