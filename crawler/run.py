@@ -24,7 +24,7 @@ from crawler.attachments import (ExtractionLimits, fill_attachment, known_attach
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, HostClosed, Response
-from crawler.sources import Entry, Source, load_sources
+from crawler.sources import Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10
 MAX_FAILURES_KEPT = 50
@@ -88,7 +88,10 @@ def crawl_sources(store: Store, settings, *, source_ids: list[str] | None = None
 
     The main job calls this and tells the user plainly which source failed and why.
     """
-    sources = sources if sources is not None else load_sources(settings)
+    if sources is None:
+        sources, problems = load_all_sources(settings, store)
+        if problems and not sources:
+            raise SourceError("; ".join(problems))
     if source_ids:
         unknown = set(source_ids) - {s.id for s in sources}
         if unknown:

@@ -83,6 +83,39 @@ def load_sources(settings=None, path: str | Path | None = None) -> list[Source]:
     return sources
 
 
+# Sources an admin adds on the sources page live in the store (the source row's
+# state, under this key), in the same shape as a TOML entry.
+DEFINITION_KEY = "definition"
+
+
+def stored_definitions(store) -> list[dict]:
+    """Source definitions admins added (raw dicts in the TOML shape)."""
+    found = []
+    for (source_id,) in store.conn.execute("SELECT id FROM sources ORDER BY id").fetchall():
+        definition = (store.source_state(source_id).get("state") or {}).get(DEFINITION_KEY)
+        if definition:
+            found.append(definition)
+    return found
+
+
+def load_all_sources(settings, store) -> tuple[list[Source], list[str]]:
+    """(the configured sources plus the admin-added ones, problems found loading them)."""
+    problems = []
+    try:
+        sources = load_sources(settings)
+    except (SourceError, OSError) as exc:
+        sources, problems = [], [f"来源配置文件有误：{exc}"]
+    known = {s.id for s in sources}
+    for raw in stored_definitions(store):
+        if raw.get("id") in known:
+            continue
+        try:
+            sources.append(parse_source(raw, "管理页面添加"))
+        except SourceError as exc:
+            problems.append(str(exc))
+    return sources, problems
+
+
 def parse_source(raw: dict, origin: str) -> Source:
     where = f"{origin}: source {raw.get('id', '?')!r}"
     for key in ("id", "name", "region_code", "allowed_hosts", "entries"):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.sources import Source, SourceError, load_sources, parse_source
+from crawler.sources import (DEFINITION_KEY, Source, SourceError, load_all_sources, parse_source,
+                             stored_definitions)
+from crawler.sources import load_all_sources as all_sources
 from policy_search.regions import find_region
 from policy_search.store import Store
 
@@ -20,35 +22,6 @@ FAMILIES = {
     "links": "单个页面上的链接",
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
-DEFINITION_KEY = "definition"
-
-
-def stored_definitions(store: Store) -> list[dict]:
-    """Source definitions admins added (raw dicts in the crawler's TOML shape)."""
-    found = []
-    for (source_id,) in store.conn.execute("SELECT id FROM sources ORDER BY id").fetchall():
-        definition = (store.source_state(source_id).get("state") or {}).get(DEFINITION_KEY)
-        if definition:
-            found.append(definition)
-    return found
-
-
-def all_sources(settings, store: Store) -> tuple[list[Source], list[str]]:
-    """(the configured sources plus the admin-added ones, problems found loading them)."""
-    problems = []
-    try:
-        sources = load_sources(settings)
-    except (SourceError, OSError) as exc:
-        sources, problems = [], [f"来源配置文件有误：{exc}"]
-    known = {s.id for s in sources}
-    for raw in stored_definitions(store):
-        if raw.get("id") in known:
-            continue
-        try:
-            sources.append(parse_source(raw, "管理页面添加"))
-        except SourceError as exc:
-            problems.append(str(exc))
-    return sources, problems
 
 
 def build_definition(form: dict) -> dict:

@@ -26,10 +26,12 @@ BAR_WIDTH = 30
 def run_crawl(ctx: jobs.JobContext) -> dict:
     """Crawl one source or every enabled one, a source at a time, then update the index."""
     from crawler.run import crawl_sources, explain_failures
-    from crawler.sources import load_sources
+    from crawler.sources import load_all_sources
 
     settings = ctx.settings
-    sources = load_sources(settings)
+    sources, problems = load_all_sources(settings, ctx.store)
+    for problem in problems:
+        ctx.log(problem)
     wanted = ctx.args.get("source")
     if wanted:
         if wanted not in {s.id for s in sources}:
