@@ -140,7 +140,7 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
             time.sleep(0.1)
         elapsed = time.monotonic() - started
         assert found == ["p2"]
-        assert elapsed < 3.0, f"took {elapsed:.1f}s"
+        assert elapsed < 4.0, f"took {elapsed:.1f}s"  # ~2 s expected; slack for a busy CI
         tagged = client.get("/api/search?enterprise=初创企业").get_json()
         assert [h["id"] for h in tagged["hits"]] == ["p2"]
     finally:
