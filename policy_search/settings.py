@@ -26,7 +26,7 @@ class Settings:
     secret_key: str = _setting("", "Flask session key (default: generated once into DATA_DIR/secret_key)")
     host: str = _setting("127.0.0.1", "address the site listens on")
     port: int = _setting(8000, "port the site listens on")
-    threads: int = _setting(8, "worker threads of the WSGI server")
+    threads: int = _setting(4, "threads per WSGI worker process (more adds queueing, not speed, on 2 cores)")
     crawl_delay: float = _setting(1.5, "minimum seconds between two requests to one host")
     crawl_jitter: float = _setting(0.5, "random extra seconds added to each delay")
     crawl_timeout: float = _setting(20.0, "read timeout of one HTTP request, seconds")
