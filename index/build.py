@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 POOL_MIN_DOCS = 150      # below this, analysis in-process beats starting workers
 WORKER_BATCH = 24
 READ_BATCH = 400
+WRITER_MB = 512          # per writing process: enough that Whoosh never spills to disk
+WRITER_BATCH = 200
 
 
 @dataclass
@@ -262,7 +264,13 @@ def rebuild(store: Store, index_path: str | Path,
         counts: dict = {}
         try:
             ix = whoosh_index.create_in(str(generation), make_schema())
-            writer = ix.writer(limitmb=256)
+            if procs > 1 and total >= POOL_MIN_DOCS:
+                # Posting work (Whoosh's pool, sort and write) is the cost once tokens
+                # are cached: one segment per process, no final merge.
+                writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB,
+                                   batchsize=WRITER_BATCH)
+            else:
+                writer = ix.writer(limitmb=WRITER_MB)
             written, new_blobs, used_keys = 0, [], set()
             try:
                 for policy, key, blob, is_new in _analyzed_documents(store, cache, ids_and_keys,
@@ -382,7 +390,8 @@ def sync(store: Store, index_path: str | Path, *, create: bool = True,
         if not create:
             return SyncReport(0, 0, 0, 0.0, None)
         try:
-            report = rebuild(store, index_path)
+            # In-process: this runs in the site's sync thread, where forking is unsafe.
+            report = rebuild(store, index_path, procs=1)
         except layout.RebuildRunning:
             return SyncReport(0, 0, 0, 0.0, None)
         return SyncReport(report.documents, 0, store.last_change(), report.seconds,
