@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from index.schema import FACET_FIELDS, KEYWORD_FIELDS
+from index.schema import FACET_FIELDS, KEYWORD_FIELDS, TEXT_FIELDS
 
 _BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(256)]
 
@@ -59,6 +59,7 @@ class SegmentTable:
     doc_count: int
     values: dict[str, dict[str, int]]   # field -> value -> bits
     dates: list[int]
+    lengths: dict[str, list[int]]       # text field -> token count per document
 
 
 def build_segment_table(reader) -> SegmentTable:
@@ -77,7 +78,11 @@ def build_segment_table(reader) -> SegmentTable:
     if reader.has_column("pubdate"):
         column = reader.column_reader("pubdate")
         dates = [int(v or 0) for v in column]
-    return SegmentTable(doc_count, values, dates)
+    lengths = {}
+    for fieldname in TEXT_FIELDS:
+        length = reader.doc_field_length
+        lengths[fieldname] = [length(d, fieldname, 0) for d in range(doc_count)]
+    return SegmentTable(doc_count, values, dates, lengths)
 
 
 @dataclass
@@ -87,6 +92,7 @@ class DocTable:
     live: int
     values: dict[str, dict[str, int]]
     dates: list[int]
+    lengths: dict[str, list[int]]
     _newest: list[int] | None = field(default=None, repr=False)
 
     def newest_order(self) -> list[int]:
@@ -124,6 +130,7 @@ class SegmentCache:
         wanted = {}
         values: dict[str, dict[str, int]] = {f: {} for f in KEYWORD_FIELDS}
         dates: list[int] = []
+        lengths: dict[str, list[int]] = {f: [] for f in TEXT_FIELDS}
         live = 0
         total = searcher.doc_count_all()
         for reader, offset in leaves:
@@ -138,6 +145,8 @@ class SegmentCache:
                 for value, bits in by_value.items():
                     merged[value] = merged.get(value, 0) | (bits << offset)
             dates.extend(table.dates)
+            for fieldname in TEXT_FIELDS:
+                lengths[fieldname].extend(table.lengths[fieldname])
             segment_live = (1 << table.doc_count) - 1
             if reader.has_deletions():
                 segment_live &= ~bits_of(_deleted_docs(reader))
@@ -147,7 +156,10 @@ class SegmentCache:
             values[fieldname] = {v: b & live for v, b in values[fieldname].items() if b & live}
         if len(dates) < total:
             dates.extend([0] * (total - len(dates)))
-        return DocTable(total, live, values, dates)
+        for fieldname in TEXT_FIELDS:
+            column = lengths[fieldname]
+            column.extend([0] * (total - len(column)))
+        return DocTable(total, live, values, dates, lengths)
 
 
 def _deleted_docs(reader):

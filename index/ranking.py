@@ -28,8 +28,12 @@ PROXIMITY_BOOST = 0.5
 class TermStats:
     """Per-searcher caches: saturated term frequencies and idf per (field, word)."""
 
-    def __init__(self, searcher, cache):
+    def __init__(self, searcher, cache, lengths: dict[str, list[int]], tf_cache=None):
         self.searcher = searcher
+        # Frequency tables of common words are large: they get their own, smaller LRU
+        # so they neither crowd out the bitsets nor grow the process without bound.
+        self.tf_cache = tf_cache if tf_cache is not None else cache
+        self.lengths = lengths      # text field -> token count per document
         self.reader = searcher.reader()
         self.cache = cache          # an LRU shared with the bitsets (keys differ)
         self.doc_count = max(1, searcher.doc_count_all())
@@ -59,37 +63,45 @@ class TermStats:
     def tf(self, fieldname: str, word: str) -> dict[int, float]:
         """docnum -> BM25 saturated term frequency (without idf) for one word."""
         key = ("\x00tf", fieldname, word)
-        found = self.cache.get(key)
+        found = self.tf_cache.get(key)
         if found is not None:
             return found
         found = {}
         try:
             matcher = self.reader.postings(fieldname, word)
         except Exception:  # TermNotFound: no documents
-            self.cache.put(key, found)
+            self.tf_cache.put(key, found)
             return found
         avg = self.avg_length(fieldname)
-        length = self.reader.doc_field_length
+        lengths = self.lengths[fieldname]
         norm_a, norm_b = K1 * (1 - B), K1 * B / avg
-        for docnum, weight in matcher.items_as("weight"):
-            tf = weight
-            found[docnum] = tf * (K1 + 1) / (tf + norm_a + norm_b * length(docnum, fieldname, 1))
-        self.cache.put(key, found)
+        k1 = K1 + 1
+        # id()/weight() per posting: value_as("weight") would unpickle the positions.
+        is_active, next_, id_, weight = (matcher.is_active, matcher.next, matcher.id,
+                                         matcher.weight)
+        while is_active():
+            docnum, tf = id_(), weight()
+            found[docnum] = tf * k1 / (tf + norm_a + norm_b * (lengths[docnum] or 1))
+            next_()
+        self.tf_cache.put(key, found)
         return found
 
 
 def alternative_scores(stats: TermStats, words: tuple[str, ...], fieldname: str,
-                       weight: float) -> dict[int, float]:
-    """Scores of documents holding every word of an alternative in one field."""
+                       weight: float, candidates: list[int] | None = None) -> dict[int, float]:
+    """Scores of documents holding every word of an alternative in one field
+    (only of `candidates` when given)."""
     tables = [stats.tf(fieldname, w) for w in words]
     if not tables or any(not t for t in tables):
         return {}
     idfs = [stats.word_idf(fieldname, w) * weight for w in words]
-    if len(tables) == 1:
-        idf = idfs[0]
-        return {d: idf * s for d, s in tables[0].items()}
     order = sorted(range(len(tables)), key=lambda i: len(tables[i]))
     smallest = tables[order[0]]
+    if candidates is not None and len(candidates) < len(smallest):
+        smallest = {d: None for d in candidates if d in smallest}
+    if len(tables) == 1:
+        idf, table = idfs[0], tables[0]
+        return {d: idf * table[d] for d in smallest}
     others = [tables[i] for i in order[1:]]
     out = {}
     for docnum in smallest:

@@ -38,7 +38,9 @@ from policy_search.regions import find_region
 log = logging.getLogger(__name__)
 
 # Relative weight of a match in each field (BM25F per field, summed).
-PROXIMITY_DEPTH = 200     # candidates checked for words written next to each other
+CANDIDATE_LOOKUP_MAX = 3000
+PROXIMITY_MAX_WORDS = 4
+PROXIMITY_DEPTH = 60      # candidates checked for words written next to each other
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
@@ -65,11 +67,12 @@ class _Live:
 
 class SearchIndex:
     def __init__(self, index_path: str | Path, store=None, *, result_cache: int = 512,
-                 term_cache: int = 4000, refresh_interval: float = REFRESH_INTERVAL):
+                 term_cache: int = 6000, tf_cache: int = 600, refresh_interval: float = REFRESH_INTERVAL):
         self.index_path = Path(index_path)
         self.store = store
         self.result_cache_size = result_cache
         self.term_cache_size = term_cache
+        self.tf_cache_size = tf_cache
         self.refresh_interval = refresh_interval
         self._lock = threading.RLock()
         self._live: _Live | None = None
@@ -118,7 +121,7 @@ class SearchIndex:
         table = self._segments.doc_table(searcher)
         terms = LRU(self.term_cache_size)
         self._live = _Live(generation, ix, searcher, table, terms, LRU(self.result_cache_size),
-                           TermStats(searcher, terms))
+                           TermStats(searcher, terms, table.lengths, LRU(self.tf_cache_size)))
 
     def _current(self) -> _Live | None:
         self.refresh(force=False)
@@ -315,8 +318,8 @@ class SearchIndex:
         ranked: list[tuple[int, float]] = []
         if rest:
             limit = max(needed, RERANK_DEPTH)
-            scores = self._scores(live, parsed)
-            scored = top_documents(scores, rest, max(limit, PROXIMITY_DEPTH))
+            scores = self._scores(live, parsed, rest)
+            scored = top_documents(scores, rest, limit)
             scored = self._proximity(live, parsed, scored)[:limit]
             ranked = self._rerank(live, scored[:RERANK_DEPTH], clause_bits) + scored[RERANK_DEPTH:]
             if len(ranked) < needed:
@@ -326,9 +329,13 @@ class SearchIndex:
         top = exact_docs[0][1] if exact_docs else 0.0
         return [(d, top + 1.0) for d, _ in exact_docs] + ranked
 
-    def _scores(self, live: _Live, parsed: ParsedQuery) -> dict[int, float]:
-        """BM25F: a clause scores its best alternative (summed over fields); clauses add."""
+    def _scores(self, live: _Live, parsed: ParsedQuery, docset: int) -> dict[int, float]:
+        """BM25F: each clause sums its alternatives over fields; clauses add up.
+
+        Only documents of the docset are scored; when it is small, by looking its
+        documents up in the postings rather than walking the postings."""
         stats = live.stats
+        candidates = docnums_of(docset) if docset.bit_count() <= CANDIDATE_LOOKUP_MAX else None
         total: dict[int, float] = {}
         for clause in parsed.clauses:
             best: dict[int, float] = {}
@@ -337,7 +344,8 @@ class SearchIndex:
                 for fieldname, boost in FIELD_BOOSTS.items():
                     if alt.phrase and fieldname == "meta":
                         continue
-                    found = alternative_scores(stats, alt.words, fieldname, boost * alt.weight)
+                    found = alternative_scores(stats, alt.words, fieldname, boost * alt.weight,
+                                               candidates)
                     if alt.phrase and found:
                         bits = self._phrase_bits(live, fieldname, alt.words)
                         found = {d: v for d, v in found.items() if bits >> d & 1}
@@ -355,11 +363,11 @@ class SearchIndex:
         sequences = []
         words = [c.alternatives[0].words[0] for c in parsed.clauses
                  if len(c.alternatives[0].words) == 1 and not c.alternatives[0].phrase]
-        if len(words) > 1 and len(words) == len(parsed.clauses):
+        if 1 < len(words) <= PROXIMITY_MAX_WORDS and len(words) == len(parsed.clauses):
             sequences.append(tuple(words))
         if not sequences or not scored:
             return scored
-        docs = sorted(d for d, _ in scored)
+        docs = sorted(d for d, _ in scored[:PROXIMITY_DEPTH])
         near: set[int] = set()
         reader = live.searcher.reader()
         for sequence in sequences:
@@ -449,18 +457,23 @@ class SearchIndex:
 
 
 def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True) -> tuple[int, str]:
-    """AND of the clauses, or a ranked OR when AND finds too little."""
+    """AND of the clauses; when that finds too little, the documents matching the most
+    clauses (all but one, all but two, ... down to any one): a graded, ranked OR."""
     if not clause_bits:
         return 0, "and"
-    matched = clause_bits[0]
-    for bits in clause_bits[1:]:
-        matched &= bits
-    if allow_or and len(clause_bits) > 1 and (matched & allowed).bit_count() < FALLBACK_MIN:
-        union = 0
-        for bits in clause_bits:
-            union |= bits
-        if (union & allowed) != (matched & allowed):
-            return union, "or"
+    # at_least[k]: documents matching at least k clauses (bit-sliced counting).
+    at_least = [allowed] + [0] * len(clause_bits)
+    for bits in clause_bits:
+        for k in range(len(clause_bits), 0, -1):
+            at_least[k] |= at_least[k - 1] & bits
+    matched = at_least[len(clause_bits)]
+    if not allow_or or len(clause_bits) == 1 or matched.bit_count() >= FALLBACK_MIN:
+        return matched, "and"
+    for k in range(len(clause_bits) - 1, 0, -1):
+        if at_least[k].bit_count() >= FALLBACK_MIN or k == 1:
+            if at_least[k] != matched:
+                return at_least[k], "or"
+            break
     return matched, "and"
 
 
