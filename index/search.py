@@ -209,7 +209,11 @@ class SearchIndex:
         docset = matched & allowed
         total = docset.bit_count()
         if mode == "or":
-            notes.append("没有同时包含全部关键词的结果，已显示包含部分关键词的结果")
+            complete = allowed
+            for bits in clause_bits:
+                complete &= bits
+            notes.append("同时包含全部关键词的结果较少，已补充包含部分关键词的结果" if complete else
+                         "没有同时包含全部关键词的结果，已显示包含部分关键词的结果")
 
         if sort == "relevance" and mode != "browse":
             order = self._rank(live, parsed, docset, exact, clause_bits, page * size)
