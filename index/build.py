@@ -42,6 +42,10 @@ WORKER_BATCH = 24
 READ_BATCH = 400
 WRITER_MB = 512          # per writing process: enough that Whoosh never spills to disk
 WRITER_BATCH = 200
+# Separate segment files, not one compound file: Whoosh copies each part of a compound
+# file into memory when a searcher opens it (~100 MB at 37k documents); plain files are
+# read on demand (searches are serialized per index, so shared file handles are safe).
+COMPOUND = False
 
 
 @dataclass
@@ -268,9 +272,9 @@ def rebuild(store: Store, index_path: str | Path,
                 # Posting work (Whoosh's pool, sort and write) is the cost once tokens
                 # are cached: one segment per process, no final merge.
                 writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB,
-                                   batchsize=WRITER_BATCH)
+                                   batchsize=WRITER_BATCH, compound=COMPOUND)
             else:
-                writer = ix.writer(limitmb=WRITER_MB)
+                writer = ix.writer(limitmb=WRITER_MB, compound=COMPOUND)
             written, new_blobs, used_keys = 0, [], set()
             try:
                 for policy, key, blob, is_new in _analyzed_documents(store, cache, ids_and_keys,
@@ -354,7 +358,7 @@ def _apply_changes(store: Store, generation: Path) -> SyncReport:
         blobs = cache.get_many(keys)
         new_blobs = []
         ix = whoosh_index.open_dir(str(generation))
-        writer = ix.writer(timeout=30.0)
+        writer = ix.writer(timeout=30.0, compound=COMPOUND)
         try:
             for policy, key in zip(policies, keys):
                 blob = blobs.get(key)
