@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "web.public:bp",
     "web.api:bp",
     "web.feeds:bp",
+    "web.match:bp",  # 政策计算器 /match and its feed
     "web.auth:bp",  # login, sessions, CSRF (its setup() wires them app-wide)
     "web.staff:bp",
     "web.admin:bp",

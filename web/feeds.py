@@ -1,6 +1,8 @@
-"""Atom feeds: every search (words + filters) can be subscribed to, newest first.
+"""Atom feeds: every search (words + filters) can be subscribed to, newest first; and an
+iCalendar feed of the application deadlines of any search (`/feed.ics`).
 
-This is how an enterprise or a WeChat account follows "new 专精特新 policies in 长沙县".
+This is how an enterprise or a WeChat account follows "new 专精特新 policies in 长沙县",
+and puts their deadlines into a calendar.
 """
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ import html
 from flask import Blueprint, make_response, render_template, request, url_for
 
 from web.app import services
+from web.cards import OUT_OF_FORCE, today
+from web.ics import CalendarEvent, calendar_text
 from web.params import FACET_NAMES
 from web.present import facet_value_label, level_name, safe_snippet, xml_text
-from web.searching import parse_state, run_search
+from web.searching import collect_hits, parse_state, run_search
 
 bp = Blueprint("feeds", __name__)
 
 FEED_ENTRIES = 30
+# The calendar looks at this many of a search's newest policies.
+CALENDAR_POLICIES = 300
 
 
 @bp.get("/feed")
@@ -46,6 +52,48 @@ def feed():
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.get("/feed.ics")
+def calendar():
+    """Deadlines of the policies a search finds: one all-day event per policy with an end date."""
+    state = parse_state()
+    hits = collect_hits(state, CALENDAR_POLICIES)
+    events = deadline_events(services().store.get_policies([h.id for h in hits]))
+    name = feed_title(state).replace("政策超市 · ", "政策超市 · 申报截止 · ", 1)
+    response = make_response(calendar_text(name, events))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+def deadline_events(policies) -> list[CalendarEvent]:
+    """Events for the policies whose window has an end (a yearly one: this year's or next)."""
+    day = today()
+    events = []
+    for policy in policies:
+        deadline = getattr(policy, "deadline", None)
+        if deadline is None or deadline.kind not in ("window", "recurring"):
+            continue
+        end = deadline.next_end(day) if deadline.kind == "recurring" else (
+            deadline.window_on(day)[1])
+        if end is None:
+            continue
+        status = deadline.status(day, in_force=policy.validity not in OUT_OF_FORCE)
+        link = url_for("public.policy_page", policy_id=policy.id, _external=True)
+        lines = [policy.title, f"申报状态：{status}", f"申报时间：{deadline.describe()}"]
+        if policy.issuer or policy.doc_number:
+            lines.append(" ".join(x for x in (policy.issuer, policy.doc_number) if x))
+        if deadline.evidence:
+            lines.append(f"原文：{deadline.evidence}")
+        lines.append(link)
+        events.append(CalendarEvent(
+            uid=f"{policy.id}-deadline@policy-search", day=end,
+            summary=f"申报截止：{policy.title}", description="\n".join(lines), url=link,
+            yearly=deadline.kind == "recurring", categories=["申报截止", status]))
+    events.sort(key=lambda e: (e.day, e.uid))
+    return events
 
 
 def feed_title(state) -> str:

@@ -2,14 +2,16 @@
 parser enforces so the document and the behaviour cannot drift apart."""
 from __future__ import annotations
 
-from index.api import FACETS, SORTS
+from index.api import SORTS
+from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 from web.params import (
-    FACET_NAMES, MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_VALUE_CHARS,
-    MAX_VALUES_PER_FACET,
+    ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS, MAX_PAGE, MAX_QUERY_CHARS,
+    MAX_RESULT_WINDOW, MAX_VALUE_CHARS, MAX_VALUES_PER_FACET,
 )
 
-_FACET_ENUMS = {"level": list(LEVELS), "validity": list(VALIDITIES), "kind": list(DOC_KINDS)}
+_FACET_ENUMS = {"level": list(LEVELS), "validity": [*VALIDITIES, ALL_VALIDITIES],
+                "kind": list(DOC_KINDS), "deadline": list(DEADLINE_STATUSES)}
 _FACET_HELP = {
     "level": "层级: national 国家 / provincial 省 / city 市 / county 县",
     "region": "地区 (a region name as listed in the facet counts, e.g. 长沙县)",
@@ -18,8 +20,13 @@ _FACET_HELP = {
     "enterprise": "企业类型 (e.g. 专精特新, 小微企业)",
     "issuer": "发文机关 (e.g. 国务院办公厅)",
     "year": "发布年份, four digits",
-    "validity": "有效性",
+    "validity": (f"有效性. Default (no validity parameter): {' / '.join(DEFAULT_VALIDITY)} — "
+                 f"expired (失效) and repealed (废止) policies are left out; "
+                 f"`validity={ALL_VALIDITIES}` includes every policy; explicit values search "
+                 f"exactly those. The `validity` facet counts all values either way"),
     "kind": "文件类型",
+    "deadline": ("申报状态 on the day asked: 申报中 (open), 即将截止 (closes within 14 days), "
+                 "未开始, 已截止, 长期有效, 未知"),
 }
 
 
@@ -44,7 +51,7 @@ def _search_parameters() -> list[dict]:
          "description": "检索词: Chinese words without spaces, \"quoted phrases\", or a 文号 in any "
                         "bracket style. Empty: browse, newest first.",
          "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
-        *[_facet_parameter(key) for key in FACETS],
+        *[_facet_parameter(key) for key in FILTERS],
         {"name": "sort", "in": "query", "required": False,
          "description": "relevance 相关度 (default), newest 最新发布, deadline 截止日期",
          "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
@@ -138,6 +145,14 @@ def openapi_document(server_url: str) -> dict:
                 "parameters": [p for p in params if p["name"] not in ("sort", "page")],
                 "responses": {"200": {"description": "Atom 1.0",
                                       "content": {"application/atom+xml": {}}},
+                              "400": {"description": "Bad parameter (a Chinese error page)"}}}},
+            "/feed.ics": {"get": {
+                "summary": "iCalendar (RFC 5545) of the application deadlines of a search: one "
+                           "all-day VEVENT per policy with a deadline end date (a yearly window "
+                           "repeats with RRULE:FREQ=YEARLY); UID stable per policy",
+                "parameters": [p for p in params if p["name"] not in ("sort", "page", "size")],
+                "responses": {"200": {"description": "iCalendar",
+                                      "content": {"text/calendar": {}}},
                               "400": {"description": "Bad parameter (a Chinese error page)"}}}},
         },
         "components": {"schemas": _SCHEMAS},

@@ -1,7 +1,12 @@
 """Reading search parameters from a URL: validated, bounded, and written back.
 
-The same parameters drive the search page, `/api/search`, `/api/facets` and `/feed`,
-so one parser serves all of them and a bad value gets the same message everywhere.
+The same parameters drive the search page, `/api/search`, `/api/facets`, `/feed` and
+`/feed.ics`, so one parser serves all of them and a bad value gets the same message
+everywhere.
+
+Validity has a default: without a `validity` parameter only policies in force are
+searched (有效, 部分失效, 未知 — 失效 and 废止 left out); `validity=all` searches every
+policy; explicit values (repeatable) search exactly those.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 
 from index.api import FACETS, SORTS, SearchRequest
+from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 
 MAX_QUERY_CHARS = 200
@@ -20,17 +26,26 @@ MAX_RESULT_WINDOW = 10_000
 MAX_VALUES_PER_FACET = 20
 MAX_VALUE_CHARS = 100
 
+# Filter keys in URLs: the index's facets, and `deadline` (申报状态) even while an
+# index without that facet ignores it.
+FILTERS = FACETS + tuple(key for key in ("deadline",) if key not in FACETS)
+# validity=all: every policy, expired and repealed ones included.
+ALL_VALIDITIES = "all"
+# Without a validity parameter: policies that may still apply.
+DEFAULT_VALIDITY = tuple(v for v in VALIDITIES if v not in ("失效", "废止"))
+
 SORT_NAMES = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
 FACET_NAMES = {
     "level": "层级", "region": "地区", "industry": "行业", "support": "支持方式",
     "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
-    "kind": "文件类型",
+    "kind": "文件类型", "deadline": "申报状态",
 }
 # Facets whose values are a closed list: anything else is a client error.
-_CLOSED_VALUES = {"level": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS}
+_CLOSED_VALUES = {"level": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
+                  "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
 # Order of parameters in generated URLs, so equal states give equal URLs.
-PARAM_ORDER = ("q", *FACETS, "sort", "page", "size")
+PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")
 
 
 @lru_cache(maxsize=4096)
@@ -60,7 +75,7 @@ class SearchState:
     base: str = "/"  # the search page's path, for the links the page writes
 
     def to_request(self, **overrides) -> SearchRequest:
-        request = SearchRequest(q=self.q, filters={k: list(v) for k, v in self.filters.items()},
+        request = SearchRequest(q=self.q, filters=search_filters(self.filters),
                                 sort=self.sort, page=self.page, size=self.size)
         for name, value in overrides.items():
             setattr(request, name, value)
@@ -76,7 +91,7 @@ class SearchState:
         pairs: list[tuple[str, str]] = []
         if q:
             pairs.append(("q", q))
-        for key in FACETS:
+        for key in FILTERS:
             pairs.extend((key, value) for value in filters.get(key, []))
         if sort != "relevance":
             pairs.append(("sort", sort))
@@ -94,6 +109,8 @@ class SearchState:
         """Query string with one facet value added or removed; back to page 1."""
         filters = {k: list(v) for k, v in self.filters.items()}
         values = filters.setdefault(facet, [])
+        if facet == "validity" and value != ALL_VALIDITIES and ALL_VALIDITIES in values:
+            values.remove(ALL_VALIDITIES)  # from "all" to the value picked
         if value in values:
             values.remove(value)
         else:
@@ -116,7 +133,18 @@ class SearchState:
 
     @property
     def active_filters(self) -> list[tuple[str, str]]:
-        return [(key, value) for key in FACETS for value in self.filters.get(key, [])]
+        return [(key, value) for key in FILTERS for value in self.filters.get(key, [])]
+
+    @property
+    def validity_default(self) -> bool:
+        """No validity asked for: expired and repealed policies are left out."""
+        return "validity" not in self.filters
+
+    def include_all_href(self) -> str:
+        """The same search over every policy, expired and repealed ones included."""
+        filters = {k: list(v) for k, v in self.filters.items()}
+        filters["validity"] = [ALL_VALIDITIES]
+        return self.href(filters=filters, page=1)
 
     @property
     def is_browse(self) -> bool:
@@ -127,7 +155,7 @@ def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> S
     """A SearchState from request args (a werkzeug MultiDict); ParamError when invalid."""
     q = _parse_query(args.getlist("q"))
     filters: dict[str, list[str]] = {}
-    for key in FACETS:
+    for key in FILTERS:
         values = _parse_facet(key, args.getlist(key))
         if values:
             filters[key] = values
@@ -140,6 +168,17 @@ def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> S
         raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页，请缩小检索范围")
     return SearchState(q=q, filters=filters, sort=sort, page=page, size=size,
                        default_size=default_size)
+
+
+def search_filters(filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The filters the index gets: the validity default applied, `all` taken away."""
+    out = {k: list(v) for k, v in filters.items()}
+    validity = out.get("validity")
+    if validity is None:
+        out["validity"] = list(DEFAULT_VALIDITY)
+    elif ALL_VALIDITIES in validity:
+        del out["validity"]
+    return out
 
 
 def _single(args, name: str) -> str | None:
@@ -164,6 +203,10 @@ def _parse_facet(key: str, raw: list[str]) -> list[str]:
     values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
     if len(values) > MAX_VALUES_PER_FACET:
         raise ParamError(key, f"筛选条件 {key} 最多 {MAX_VALUES_PER_FACET} 个值")
+    if key == "validity" and ALL_VALIDITIES in values:
+        if len(values) > 1:
+            raise ParamError(key, "validity=all 表示全部有效性，不能与其他取值同时使用")
+        return values
     for value in values:
         if len(value) > MAX_VALUE_CHARS or any(ord(c) < 32 for c in value):
             raise ParamError(key, f"筛选条件 {key} 的值无效")

@@ -87,6 +87,8 @@ def facet_value_label(facet: str, value: str) -> str:
     """How a facet value reads on the page (the value in the URL stays as it is)."""
     if facet == "level":
         return level_name(value)
+    if facet == "validity" and value == "all":
+        return "全部（含失效、废止）"
     return value
 
 

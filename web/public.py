@@ -7,9 +7,11 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 
 from policy_search.models import Policy, policy_id_for
 from web.app import services
+from web.cards import card_views, deadline_view, validity_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
-from web.searching import facet_views, index_usable, page_numbers, parse_state, run_search
+from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
+                           parse_state, run_search)
 
 bp = Blueprint("public", __name__)
 
@@ -24,7 +26,7 @@ def search_page():
     return render_template(
         "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
-        max_query_chars=MAX_QUERY_CHARS,
+        max_query_chars=MAX_QUERY_CHARS, hidden_count=hidden_by_default(result, state),
     )
 
 
@@ -34,7 +36,8 @@ def policy_page(policy_id: str):
     return render_template(
         "policy.html", policy=policy, tag_groups=tag_groups(policy), is_suggestion=is_suggestion,
         body_paragraphs=paragraphs(policy.body_text), related=related_policies(policy),
-        other_links=other_links(policy),
+        other_links=other_links(policy), card=card_views(services().store, policy),
+        deadline=deadline_view(policy), validity=validity_view(services().store, policy),
     )
 
 
@@ -116,6 +119,7 @@ def favicon():
 @bp.get("/robots.txt")
 def robots():
     # Result pages are endless parameter combinations; policy pages are what to index.
-    body = "User-agent: *\nDisallow: /api/\nDisallow: /feed\nDisallow: /?\nAllow: /policy/\n"
+    body = ("User-agent: *\nDisallow: /api/\nDisallow: /feed\nDisallow: /?\nDisallow: /match?\n"
+            "Allow: /policy/\n")
     return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
 

@@ -5,15 +5,17 @@ from dataclasses import dataclass
 
 from flask import abort, request, url_for
 
-from index.api import FACETS, FacetCount, SearchResult
+from index.api import FacetCount, SearchResult
+from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from web.app import services
-from web.params import FACET_NAMES, SearchState, parse_search_args
+from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label
 
 # How many values of a facet the page shows before "更多", and at most.
 FACET_SHOWN = 8
 FACET_MAX = 40
+PAGE_MAX = 100  # hits the index hands out per request
 
 
 def parse_state(args=None) -> SearchState:
@@ -43,6 +45,24 @@ def run_search(state: SearchState, **overrides) -> SearchResult:
     return services().index.search(search_request)
 
 
+def collect_hits(state: SearchState, limit: int, **overrides) -> list:
+    """Up to `limit` hits of the state's search, newest first, page by page (the index
+    hands out at most 100 a page)."""
+    if not index_usable():
+        abort(503)
+    hits: list = []
+    page = 1
+    while len(hits) < limit:
+        request = state.to_request(sort="newest", page=page, size=min(PAGE_MAX, limit),
+                                   highlight=False, facets=False, **overrides)
+        result = services().index.search(request)
+        hits += result.hits
+        if not result.hits or page * request.size >= result.total:
+            break
+        page += 1
+    return hits[:limit]
+
+
 @dataclass
 class FacetItem:
     value: str
@@ -60,6 +80,18 @@ class FacetView:
     shown: int  # items listed before "更多"
 
 
+# Facets whose values read best in their own order rather than by count.
+_FIXED_ORDER = {"level": LEVELS, "deadline": DEADLINE_STATUSES}
+
+
+def hidden_by_default(result: SearchResult, state: SearchState) -> int:
+    """How many 失效 / 废止 policies the validity default leaves out of this search
+    (facet counts are taken without the facet's own filter, so they are there)."""
+    if not state.validity_default:
+        return 0
+    return sum(c.count for c in result.facets.get("validity", []) if c.value in ("失效", "废止"))
+
+
 def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
     """Facets as the page lists them, links precomputed (cheaper than template macros).
 
@@ -67,13 +99,14 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
     facet are listed (active ones on top of that), the first FACET_SHOWN open.
     """
     views = []
-    for key in FACETS:
+    for key in FILTERS:
         counts = list(result.facets.get(key, []))
-        if key == "level":
-            counts.sort(key=lambda c: LEVELS.index(c.value) if c.value in LEVELS else len(LEVELS))
+        if key in _FIXED_ORDER:
+            order = _FIXED_ORDER[key]
+            counts.sort(key=lambda c: order.index(c.value) if c.value in order else len(order))
         elif key == "year":
             counts.sort(key=lambda c: c.value, reverse=True)
-        active = state.filters.get(key, [])
+        active = [v for v in state.filters.get(key, []) if v != ALL_VALIDITIES]
         listed = counts[:FACET_MAX]
         present = {c.value for c in listed}
         listed += [c for c in counts[FACET_MAX:] if c.value in active]

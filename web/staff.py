@@ -15,6 +15,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from policy_search.card import CARD_FIELDS, CardItem
+from policy_search.derive import refresh_deadline
 from policy_search.models import DOC_KINDS, LEVEL_NAMES, LEVELS, VALIDITIES, Policy
 from policy_search.review_queue import (LOW_CONFIDENCE, QueueFilter, open_suggestions,
                                         next_in_queue, queue_counts, queue_page)
@@ -30,11 +32,16 @@ require_role(bp, "staff")
 PAGE_SIZE = 50
 MAX_BULK = 200
 MAX_SUMMARY_CHARS = 2000
+MAX_CARD_ITEMS = 20
+MAX_CARD_ITEM_CHARS = 500
+# Card fields with a box of their own; 惠及对象 is edited as the summary above them.
+CARD_FORM_FIELDS = [key for key in CARD_FIELDS if key != "beneficiaries"]
 ACTION_NAMES = {
     "accept": "接受标签", "reject": "否决标签", "remove": "撤销标签决定", "review": "审核状态",
     "set_field": "修改字段", "set_card": "修改政策卡片", "remove_card": "撤销卡片修改",
 }
-FIELD_NAMES = {"validity": "有效性", "doc_kind": "文件类型", "beneficiaries": "惠及对象"}
+FIELD_NAMES = {**CARD_FIELDS, "validity": "有效性", "doc_kind": "文件类型",
+               "beneficiaries": "惠及对象"}
 DECISION_NAMES = {"proposed": "建议", "accepted": "已接受", "rejected": "已否决"}
 
 
@@ -247,6 +254,23 @@ def beneficiaries_of(policy_id: str) -> tuple[str, bool]:
     return "；".join(i.value for i in items), False
 
 
+@dataclass
+class CardFieldForm:
+    key: str
+    label: str
+    text: str                 # one item per line, as the form shows it
+    by_staff: bool
+    items: list[CardItem]     # with their evidence sentences
+
+
+def card_form_fields(policy_id: str) -> list[CardFieldForm]:
+    store = services().store
+    card = store.get_card(policy_id)
+    staff = store.card_field_origins(policy_id)
+    return [CardFieldForm(key, CARD_FIELDS[key], "\n".join(card.values(key)), key in staff,
+                          card.get(key)) for key in CARD_FORM_FIELDS]
+
+
 def render_review(policy: Policy, *, query: str = "", status: int = 200, conflict=None):
     store = services().store
     views = tag_views(policy)
@@ -262,7 +286,7 @@ def render_review(policy: Policy, *, query: str = "", status: int = 200, conflic
         evidence_sentence=evidence_sentence, validities=VALIDITIES, doc_kinds=DOC_KINDS,
         summary=summary, summary_by_staff=summary_by_staff, next_id=following,
         first_open=first_open, conflict=conflict, decision_names=DECISION_NAMES,
-        max_summary=MAX_SUMMARY_CHARS,
+        max_summary=MAX_SUMMARY_CHARS, card_fields=card_form_fields(policy.id),
     ), status
 
 
@@ -304,12 +328,19 @@ def save(policy_id: str):
                     edit.set_tag(facet, value, rejected=kind == "reject")
             for name, value in plan["fields"]:
                 edit.set_field(name, value)
+            for name, items in plan["card"]:
+                if items is None:
+                    store.remove_staff_card_field(policy.id, name, current_user.username)
+                else:
+                    store.set_staff_card_field(policy.id, name, items, current_user.username)
+            if any(name == "deadline" for name, _items in plan["card"]):
+                refresh_deadline(store, policy.id)  # the window and its status follow the field
             if mark_reviewed:
                 edit.set_review_state("reviewed")
     except EditConflict as exc:
         flash(str(exc), "error")
         return render_review(store.get_policy(policy.id), query=query, status=409, conflict=exc)
-    changed = len(plan["tags"]) + len(plan["fields"])
+    changed = len(plan["tags"]) + len(plan["fields"]) + len(plan["card"])
     if mark_reviewed:
         flash(f"已保存 {changed} 处改动并标记为已审核。", "info")
         following = next_in_queue(store, queue_filter(_query_args(query)), policy.id)
@@ -374,7 +405,37 @@ def plan_changes(policy: Policy, views: dict[str, FacetView], form, *, accept_al
         current, _by_staff = beneficiaries_of(policy.id)
         if summary != " ".join(current.split()):
             fields.append(("beneficiaries", summary))
-    return {"tags": tags, "fields": fields}
+    return {"tags": tags, "fields": fields, "card": plan_card(policy.id, form)}
+
+
+def plan_card(policy_id: str, form) -> list[tuple[str, list[CardItem] | None]]:
+    """Card fields the form changes: (field, items), or (field, None) to undo staff's version.
+
+    A box holds one item per line; an emptied box says "the document has none". Lines
+    kept as they were keep their evidence sentence.
+    """
+    store = services().store
+    card = store.get_card(policy_id)
+    staff = store.card_field_origins(policy_id)
+    changes: list[tuple[str, list[CardItem] | None]] = []
+    for key in CARD_FORM_FIELDS:
+        if form.get(f"card-reset-{key}") and key in staff:
+            changes.append((key, None))
+            continue
+        if f"card-{key}" not in form:
+            continue
+        lines = [" ".join(line.split()) for line in form.get(f"card-{key}", "").splitlines()]
+        lines = list(dict.fromkeys(line for line in lines if line))
+        if len(lines) > MAX_CARD_ITEMS or any(len(line) > MAX_CARD_ITEM_CHARS for line in lines):
+            raise ValueError(f"“{CARD_FIELDS[key]}”最多 {MAX_CARD_ITEMS} 行，"
+                             f"每行最多 {MAX_CARD_ITEM_CHARS} 个字。")
+        current = card.get(key)
+        if lines == [" ".join(i.value.split()) for i in current]:
+            continue
+        evidence = {" ".join(i.value.split()): i.evidence for i in current}
+        changes.append((key, [CardItem(value=line, evidence=evidence.get(line, ""), origin="staff")
+                              for line in lines]))
+    return changes
 
 
 @bp.get("/policy/<policy_id>/history")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from policy_search import jobs
 from tests.staff.conftest import csrf_token, logged_in
 
-PUBLIC_BLUEPRINTS = ("public.", "api.", "feeds.", "auth.")
+PUBLIC_BLUEPRINTS = ("public.", "api.", "feeds.", "match.", "auth.")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

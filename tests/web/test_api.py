@@ -2,6 +2,7 @@
 import pytest
 
 from index.api import FACETS
+from web.params import FILTERS
 
 HIT_KEYS = {"id", "url", "title", "issuer", "doc_number", "level", "region", "publish_date",
             "validity", "tags", "snippet"}
@@ -36,9 +37,12 @@ def test_search_shape(client, site):
 
 
 def test_search_filters_repeat_and_combine(client, site):
-    body = get_json(client, "/api/search?level=county&level=city")
+    # validity=all: the 失效 docno_b too (by default expired policies are left out)
+    body = get_json(client, "/api/search?level=county&level=city&validity=all")
     assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"],
                                              site.ids["docno_b"]}
+    body = get_json(client, "/api/search?level=county&level=city")
+    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"]}
     body = get_json(client, "/api/search?level=county&level=city&kind=政策解读")
     assert [h["id"] for h in body["hits"]] == [site.ids["interpretation"]]
     body = get_json(client, "/api/search?enterprise=专精特新&region=长沙县")
@@ -48,7 +52,7 @@ def test_search_filters_repeat_and_combine(client, site):
     body = get_json(client, "/api/search?year=2023")
     assert {h["id"] for h in body["hits"]} >= {site.ids["county"], site.ids["interpretation"]}
     assert all(h["publish_date"].startswith("2023") for h in body["hits"])
-    body = get_json(client, "/api/search?issuer=长沙市人民政府")
+    body = get_json(client, "/api/search?issuer=长沙市人民政府&validity=all")
     assert [h["id"] for h in body["hits"]] == [site.ids["docno_b"]]
 
 
@@ -136,7 +140,7 @@ def test_openapi_document_describes_the_api(client):
     paths = doc["paths"]
     assert {"/api/search", "/api/facets", "/api/policies/{id}", "/feed"} <= set(paths)
     names = [p["name"] for p in paths["/api/search"]["get"]["parameters"]]
-    assert names == ["q", *FACETS, "sort", "page", "size"]
+    assert names == ["q", *FILTERS, "sort", "page", "size"]  # FACETS and deadline
     hit = doc["components"]["schemas"]["Hit"]
     assert set(hit["required"]) == HIT_KEYS
     index = get_json(client, "/api/")

@@ -1,0 +1,101 @@
+"""What the public pages show beyond the document: its card, its 申报状态 with a countdown,
+and its validity with the repeal links.
+
+Statuses depend on the day asked, so they are computed on every render (server-side:
+the public pages ship no JavaScript). The day is China's, where the deadlines are.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from policy_search.card import CARD_FIELDS, CardItem
+from policy_search.deadlines import CLOSING, NOT_STARTED, OPEN
+from policy_search.models import Policy
+
+CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving time
+OUT_OF_FORCE = ("失效", "废止")
+# status -> CSS class of its badge
+STATUS_CLASSES = {"申报中": "open", "即将截止": "closing", "未开始": "upcoming", "已截止": "closed",
+                  "长期有效": "long-term", "未知": "unknown"}
+
+
+def today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+@dataclass
+class DeadlineView:
+    status: str
+    css: str
+    window: str                 # "2023-10-01 至 2023-10-31", "每年3月31日前" …
+    end: dt.date | None         # the end that matters today
+    days_left: int | None       # only while applications are open
+    countdown: str              # "还剩 12 天" …
+    evidence: str
+
+
+def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | None:
+    """The policy's 申报状态 today; None when nothing is known about a window."""
+    deadline = getattr(policy, "deadline", None)
+    if deadline is None:
+        return None
+    day = day or today()
+    status = deadline.status(day, in_force=policy.validity not in OUT_OF_FORCE)
+    end = deadline.next_end(day)
+    days = deadline.days_left(day) if status in (OPEN, CLOSING) else None
+    return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),
+                        window=deadline.describe(), end=end, days_left=days,
+                        countdown=countdown_text(status, days, deadline.window_on(day)[0], day),
+                        evidence=deadline.evidence or deadline.text)
+
+
+def countdown_text(status: str, days: int | None, start: dt.date | None, day: dt.date) -> str:
+    if status in (OPEN, CLOSING) and days is not None:
+        return "今天截止" if days == 0 else f"还剩 {days} 天"
+    if status == NOT_STARTED and start is not None:
+        return f"{(start - day).days} 天后开始"
+    return ""  # 已截止 / 长期有效 / 未知: the status says it all
+
+
+@dataclass
+class CardFieldView:
+    key: str
+    label: str
+    items: list[CardItem] = field(default_factory=list)
+    by_staff: bool = False
+
+
+def card_views(store, policy: Policy) -> list[CardFieldView]:
+    """The six card fields in order, each with its items and whether staff decided it."""
+    card = store.get_card(policy.id)
+    staff = store.card_field_origins(policy.id)
+    views = []
+    for key, label in CARD_FIELDS.items():
+        items = card.get(key)
+        by_staff = key in staff or any(i.origin == "staff" for i in items)
+        views.append(CardFieldView(key, label, items, by_staff))
+    return views
+
+
+@dataclass
+class ValidityView:
+    validity: str
+    out_of_force: bool
+    effective_date: str | None
+    expiry_date: str | None
+    repealed_by: Policy | None = None
+    repeal_evidence: str = ""
+    repeals: list[Policy] = field(default_factory=list)   # what this document repeals
+
+
+def validity_view(store, policy: Policy) -> ValidityView:
+    view = ValidityView(validity=policy.validity, out_of_force=policy.validity in OUT_OF_FORCE,
+                        effective_date=policy.effective_date, expiry_date=policy.expiry_date)
+    repealer_id = getattr(policy, "repealed_by", None)
+    if repealer_id:
+        view.repealed_by = store.get_policy(repealer_id)
+        row = store.derived_rows([policy.id]).get(policy.id) or {}
+        view.repeal_evidence = row.get("repeal_evidence") or ""
+    view.repeals = store.get_policies(store.repealing(policy.id))
+    return view

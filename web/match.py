@@ -1,0 +1,220 @@
+"""政策计算器 (/match): an entrepreneur describes the enterprise, the site lists the policies
+in force that apply, each with why — which conditions match, which do not, which are
+unknown. No login: the profile lives in the URL, so a result can be shared, bookmarked,
+or followed as an Atom feed (/match/feed?<same parameters>).
+
+Candidates come from the index (the enterprise's region and its parents, policies in
+force); without a usable index the store is scanned instead. The matching itself is
+policy_search.matching.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import Blueprint, make_response, render_template, request, url_for
+
+from index.api import Hit, SearchRequest
+from policy_search.matching import (MATCH, MISMATCH, NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES,
+                                    UNKNOWN, EnterpriseProfile, MatchResult, match_policies,
+                                    profile_filters)
+from policy_search.models import Policy
+from policy_search.regions import all_regions, level_of_code, region_name
+from policy_search.taxonomy import current_taxonomy
+from web.app import services
+from web.cards import deadline_view, today
+from web.feeds import FEED_ENTRIES, atom_time
+from web.present import xml_text
+from web.searching import PAGE_MAX, index_usable
+
+bp = Blueprint("match", __name__)
+
+SHOWN = 50              # results listed on the page
+CANDIDATE_PAGES = 4     # newest policies in force in the region: up to 400
+NEED_PAGES = 1          # and up to 100 more offering what the enterprise needs
+MAX_TEXT_CHARS = 60
+MAX_CHOICES = 20
+# 营业收入 (万元), 从业人数, 成立年限: plain non-negative numbers of a sane size.
+_NUMBER = re.compile(r"\d{1,9}(?:\.\d{1,4})?")
+STATUS_ORDER = {MATCH: 0, UNKNOWN: 1, MISMATCH: 2}
+STATUS_CLASSES = {MATCH: "match", MISMATCH: "mismatch", UNKNOWN: "unknown"}
+# Region select indentation per level (the page has no script, so a plain select).
+_INDENT = {"national": "", "provincial": "", "city": "\u3000", "county": "\u3000\u3000"}
+
+
+@dataclass
+class RegionOption:
+    code: str
+    label: str
+
+
+@dataclass
+class MatchView:
+    result: MatchResult
+    policy: Policy
+    deadline: object = None
+    reasons: list = field(default_factory=list)   # sorted: 符合, 未知, 不符合
+
+
+def region_options() -> list[RegionOption]:
+    """全国, then each province with its cities and counties under it (by code)."""
+    regions = all_regions()
+    nested = sorted(regions, key=lambda r: (r.code != "100000", r.code[:2], r.code[2:4] != "00",
+                                            r.code[:4], r.code))
+    return [RegionOption(r.code, _INDENT.get(level_of_code(r.code), "") + r.name) for r in nested]
+
+
+def industry_values() -> list[str]:
+    facet = current_taxonomy(services().store).facets.get("industry")
+    return [v.value for v in facet.active_values() if v.value != "不限行业"] if facet else []
+
+
+def read_profile(args) -> tuple[EnterpriseProfile, list[str]]:
+    """The profile in the URL, values outside the form's choices dropped (with a notice)."""
+    notes = []
+    params: dict[str, list[str]] = {}
+    for key in ("region", "industry", "size", "ownership"):
+        value = (args.get(key) or "").strip()[:MAX_TEXT_CHARS]
+        if value:
+            params[key] = [value]
+    for key, label in (("revenue", "营业收入"), ("employees", "从业人数"), ("age", "成立年限")):
+        value = (args.get(key) or "").strip()
+        if not value:
+            continue
+        if _NUMBER.fullmatch(value):
+            params[key] = [value]
+        else:
+            notes.append(f"{label}应为不小于 0 的数字，已按未填写计算。")
+    for key in ("qual", "need"):
+        params[key] = [v[:MAX_TEXT_CHARS] for v in args.getlist(key)[:MAX_CHOICES]]
+    profile = EnterpriseProfile.from_params(params)
+    if params.get("region") and profile.region_code is None:
+        notes.append("未识别所填的地区，已按不限地区计算。")
+    if profile.industry and profile.industry not in industry_values():
+        notes.append("未识别所填的行业，已按未填写计算。")
+        profile.industry = None
+    if profile.ownership and profile.ownership not in OWNERSHIPS:
+        notes.append("未识别所填的所有制类型，已按未填写计算。")
+        profile.ownership = None
+    unknown = [q for q in profile.qualifications if q not in QUALIFICATIONS]
+    if unknown:
+        notes.append("未识别的资质已忽略：" + "、".join(unknown[:5]))
+        profile.qualifications = [q for q in profile.qualifications if q in QUALIFICATIONS]
+    return profile, notes
+
+
+def profile_query(profile: EnterpriseProfile) -> str:
+    return urlencode(profile.to_params(), doseq=True)
+
+
+def candidate_policies(profile: EnterpriseProfile) -> list[Policy]:
+    """Policies in force in the enterprise's region (and above it), newest first."""
+    store = services().store
+    filters = profile_filters(profile)
+    if not index_usable():
+        return [p for p in store.iter_policies() if _passes(p, filters)]
+    searches = []
+    wanted = sorted({v for need in profile.needs for v in NEEDS.get(need, ())})
+    if wanted:
+        searches.append(({**filters, "support": wanted}, NEED_PAGES))
+    searches.append((filters, CANDIDATE_PAGES))
+    ids: dict[str, None] = {}
+    for search_filters, pages in searches:
+        for page in range(1, pages + 1):
+            result = services().index.search(SearchRequest(
+                filters=search_filters, sort="newest", page=page, size=PAGE_MAX,
+                highlight=False, facets=False))
+            ids.update((hit.id, None) for hit in result.hits)
+            if page * PAGE_MAX >= result.total:
+                break
+    return store.get_policies(list(ids))
+
+
+def _passes(policy: Policy, filters: dict[str, list[str]]) -> bool:
+    """The index's filters applied to a store record (the fallback without an index)."""
+    if policy.validity not in filters.get("validity", [policy.validity]):
+        return False
+    regions = filters.get("region")
+    return not regions or policy.region_code in regions
+
+
+def run_match(profile: EnterpriseProfile) -> tuple[int, list[MatchView]]:
+    """(how many policies apply, the best SHOWN of them with their reasons)."""
+    store = services().store
+    policies = candidate_policies(profile)
+    cards = store.get_cards([p.id for p in policies])
+    by_id = {p.id: p for p in policies}
+    day = today()
+    results = match_policies(profile, [(p, cards.get(p.id)) for p in policies], today=day)
+    views = []
+    for result in results[:SHOWN]:
+        policy = by_id[result.policy_id]
+        reasons = sorted(result.reasons, key=lambda r: STATUS_ORDER.get(r.status, 3))
+        views.append(MatchView(result, policy, deadline_view(policy, day), reasons))
+    return len(results), views
+
+
+@bp.get("/match")
+def match_page():
+    profile, notes = read_profile(request.args)
+    query = profile_query(profile)
+    total, views = run_match(profile) if query else (0, [])
+    return render_template(
+        "match.html", profile=profile, notes=notes, total=total, views=views, query=query,
+        share_url=url_for("match.match_page", _external=True) + (f"?{query}" if query else ""),
+        feed_url=url_for("match.match_feed") + (f"?{query}" if query else ""),
+        regions=region_options(), industries=industry_values(), sizes=SIZES,
+        ownerships=OWNERSHIPS, qualifications=QUALIFICATIONS, needs=list(NEEDS),
+        region_label=region_name(profile.region_code) or "", status_classes=STATUS_CLASSES,
+        shown=SHOWN,
+    )
+
+
+@bp.get("/match/feed")
+def match_feed():
+    """The applicable policies as Atom, newest first: new policies that fit show up."""
+    profile, _notes = read_profile(request.args)
+    query = profile_query(profile)
+    _total, views = run_match(profile) if query else (0, [])
+    views.sort(key=lambda v: v.policy.publish_date or "", reverse=True)
+    entries = []
+    for view in views[:FEED_ENTRIES]:
+        policy = view.policy
+        entries.append({
+            "hit": hit_of(policy),
+            "link": url_for("public.policy_page", policy_id=policy.id, _external=True),
+            "updated": atom_time(policy.updated_at or policy.publish_date),
+            "published": atom_time(policy.publish_date),
+            "summary": xml_text(reasons_text(view)),
+        })
+    title = "政策超市 · 政策计算器" + (f" · {profile.describe()}" if profile.describe() else "")
+    page_url = url_for("match.match_page", _external=True) + (f"?{query}" if query else "")
+    response = make_response(render_template(
+        "feed.xml", entries=entries, title=xml_text(title), self_url=request.url,
+        alternate=page_url, feed_id=f"{request.host_url.rstrip('/')}/match/feed?{query}",
+        updated=max((e["updated"] for e in entries), default=atom_time(None)),
+        xml_text=xml_text,
+    ))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def hit_of(policy: Policy) -> Hit:
+    """A policy in the shape the feed template lists."""
+    return Hit(id=policy.id, url=policy.url, title=policy.title, issuer=policy.issuer,
+               doc_number=policy.doc_number, level=policy.level, region=policy.region_name,
+               region_code=policy.region_code, publish_date=policy.publish_date,
+               validity=policy.validity, doc_kind=policy.doc_kind, tags=policy.active_tags(),
+               snippet="")
+
+
+def reasons_text(view: MatchView) -> str:
+    lines = [" · ".join(x for x in (view.policy.issuer, view.policy.doc_number,
+                                     view.policy.publish_date) if x)]
+    for status in (MATCH, UNKNOWN, MISMATCH):
+        found = [f"{r.condition}（{r.detail}）" for r in view.reasons if r.status == status]
+        if found:
+            lines.append(f"{status}：" + "；".join(found))
+    return "\n".join(line for line in lines if line)
