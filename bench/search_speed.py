@@ -71,6 +71,18 @@ def make_queries(store, count: int, seed: int = 11) -> list[dict]:
     return shapes
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). ru_maxrss would carry the parent's peak
+    across the exec of a spawned child."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -91,7 +103,7 @@ def _project_search(index_path: str, queries: list[dict], rounds: int, cached: b
             started = time.perf_counter()
             index.search(request)
             times.append((time.perf_counter() - started) * 1000)
-    out.put((times, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    out.put((times, peak_rss_mb()))
 
 
 def _baseline_search(path: str, queries: list[dict], rounds: int, out):
@@ -125,7 +137,7 @@ def _baseline_search(path: str, queries: list[dict], rounds: int, out):
             except Exception:
                 pass
             times.append((time.perf_counter() - started) * 1000)
-    out.put((times, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    out.put((times, peak_rss_mb()))
 
 
 def in_child(target, *args):
