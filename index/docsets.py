@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from index.schema import FACET_FIELDS, KEYWORD_FIELDS, TEXT_FIELDS
+from index.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 _BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(256)]
 
@@ -197,5 +197,3 @@ class LRU(OrderedDict):
         while len(self) > self.size:
             self.popitem(last=False)
 
-
-FACET_VALUE_FIELDS = FACET_FIELDS

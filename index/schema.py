@@ -13,7 +13,7 @@ import zlib
 
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
-from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText, fold
+from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_key
 from policy_search.regions import parent_codes, region_name
@@ -125,7 +125,3 @@ def load_hit(stored: dict) -> dict:
 def load_text(stored: dict) -> str:
     blob = stored.get("text")
     return zlib.decompress(blob).decode("utf-8") if blob else ""
-
-
-def folded_key(text: str) -> str:
-    return fold(text)

@@ -3,8 +3,11 @@
 One Whoosh searcher per process, reused by every request and refreshed when the
 live generation changes (a rebuild switched the pointer) or a commit landed (an
 incremental sync). Matching, filters, totals and facet counts run on document
-bitsets (`index.docsets`); Whoosh's BM25F only scores the candidates for the page.
-A result cache for repeated requests is dropped whenever the index changes.
+bitsets (`index.docsets`); BM25F scoring runs on cached per-word postings
+(`index.ranking`); Whoosh reads postings, positions and stored fields. Searches are
+serialized per SearchIndex (one lock): Python runs one at a time anyway, and the
+shared Whoosh file handles need it. A result cache for repeated requests is dropped
+whenever the index changes.
 """
 from __future__ import annotations
 
@@ -541,9 +544,6 @@ def _clean_filters(raw) -> tuple[dict[str, list[str]], list[str]]:
         except TypeError:
             continue
         cleaned = [v for v in cleaned if v]
-        if key == "region" or key == "issuer":
-            # names keep their case-insensitive folding, region codes are digits
-            pass
         if cleaned:
             filters[key] = sorted(set(cleaned))
     return filters, notes
