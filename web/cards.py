@@ -7,6 +7,7 @@ the public pages ship no JavaScript). The day is China's, where the deadlines ar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from policy_search.card import CARD_FIELDS, CardItem
@@ -58,12 +59,32 @@ def countdown_text(status: str, days: int | None, start: dt.date | None, day: dt
     return ""  # 已截止 / 长期有效 / 未知: the status says it all
 
 
+# A numbering mark at the start ("（二）", "3.") and punctuation: not what an item says.
+_NUMBERING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．])")
+_PUNCTUATION = re.compile(r"[\s。；;，,：:！!？?、]")
+
+
+@dataclass
+class CardEntry:
+    value: str
+    evidence: str   # empty when the sentence says no more than the value
+
+
 @dataclass
 class CardFieldView:
     key: str
     label: str
-    items: list[CardItem] = field(default_factory=list)
+    entries: list[CardEntry] = field(default_factory=list)
     by_staff: bool = False
+
+
+def _bare(text: str) -> str:
+    return _PUNCTUATION.sub("", _NUMBERING.sub("", text or ""))
+
+
+def card_entry(item: CardItem) -> CardEntry:
+    evidence = item.evidence if _bare(item.evidence) not in ("", _bare(item.value)) else ""
+    return CardEntry(item.value, evidence)
 
 
 def card_views(store, policy: Policy) -> list[CardFieldView]:
@@ -74,7 +95,7 @@ def card_views(store, policy: Policy) -> list[CardFieldView]:
     for key, label in CARD_FIELDS.items():
         items = card.get(key)
         by_staff = key in staff or any(i.origin == "staff" for i in items)
-        views.append(CardFieldView(key, label, items, by_staff))
+        views.append(CardFieldView(key, label, [card_entry(i) for i in items], by_staff))
     return views
 
 

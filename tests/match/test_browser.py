@@ -1,0 +1,73 @@
+"""The 政策计算器 form in headless Chromium with JavaScript off: fill it in, read the
+reasons, follow the shareable link back to the same form."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, viewport):
+    context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    return context, page, problems
+
+
+def test_fill_in_the_form_and_share_the_result(browser, live_server):
+    context, page, problems = open_page(browser, DESKTOP)
+    page.goto(f"{live_server}/match")
+    page.select_option("#m-region", "430121")
+    page.select_option("#m-industry", "制造业")
+    page.select_option("#m-ownership", "民营")
+    page.fill("#m-age", "5")
+    page.fill("#m-revenue", "800")
+    page.fill("#m-employees", "60")
+    page.check("input[name=need][value=资金]")
+    page.click("form.match-form button[type=submit]")
+    page.wait_for_load_state()
+    params = parse_qs(urlsplit(page.url).query)
+    assert params["region"] == ["430121"] and params["industry"] == ["制造业"]
+    assert params["need"] == ["资金"] and params["revenue"] == ["800"]
+    first = page.locator(".match-hit").first
+    assert first.locator(".hit-title").inner_text() == \
+        "长沙县中小企业发展专项资金（第一批, 试点; 制造业）申报通知"
+    reasons = first.locator(".reason").all_inner_texts()
+    assert any("营业收入" in r and "符合" in r and "800万元" in r for r in reasons)
+    assert page.locator(".reason-mismatch").count() >= 1  # some 不符合 shown (needs)
+    titles = page.locator(".match-hit .hit-title").all_inner_texts()
+    assert "浏阳市招商引资奖励办法" not in titles and "长沙县促进制造业发展若干政策" not in titles
+    # the shareable link opens the same result with the form filled in
+    share = page.locator("a.share-link").get_attribute("href")
+    other, again, _ = open_page(browser, PHONE)
+    again.goto(share)
+    assert again.locator(".match-hit .hit-title").all_inner_texts() == titles
+    assert again.locator("#m-region").input_value() == "430121"
+    assert again.locator("#m-industry").input_value() == "制造业"
+    assert again.locator("#m-revenue").input_value() == "800"
+    assert again.locator("input[name=need][value=资金]").is_checked()
+    # on a phone the form and the results stack without horizontal scrolling
+    box = again.locator(".match-results").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+    # the feed link answers with Atom
+    feed = page.locator("a.feed-link").get_attribute("href")
+    response = page.request.get(f"{live_server}{feed}")
+    assert response.ok and "atom" in response.headers["content-type"]
+    assert problems == []
+    other.close()
+    context.close()
