@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
+from web.app import services
+from web.cards import deadline_view
 from web.openapi import openapi_document
 from web.params import FACET_NAMES
 from web.present import facets_json, policy_json, result_json
@@ -35,6 +37,11 @@ def policy(policy_id: str):
     found = load_policy(policy_id)
     body = policy_json(found)
     body["page_url"] = url_for("public.policy_page", policy_id=found.id, _external=True)
+    # The card (each item with its evidence) and today's 申报状态: extra keys.
+    body["card"] = services().store.get_card(found.id).to_dict()
+    view = deadline_view(found)
+    body["deadline_status"] = view.status if view else "未知"
+    body["days_left"] = view.days_left if view else None
     return jsonify(body)
 
 

@@ -104,7 +104,19 @@ _SCHEMAS = {
                    "id": {"type": "string"}, "title": {"type": "string"},
                    "url": {"type": ["string", "null"]}, "body_text": {"type": "string"},
                    "body_html": {"type": "string"}, "attachments": {"type": "array"},
-                   "tags": {"type": "array"}, "page_url": {"type": "string"}}},
+                   "tags": {"type": "array"}, "page_url": {"type": "string"},
+                   "card": {"type": "object", "description":
+                            "惠及对象 beneficiaries, 申报条件 conditions, 支持标准 support, 申报时间 "
+                            "deadline, 受理地址 address, 咨询电话 phone: each a list of "
+                            "{value, evidence, origin (auto|staff), by, at}"},
+                   "deadline": {"type": ["object", "null"], "description":
+                                "the application window: kind (window|recurring|long_term|"
+                                "unknown), start, end, recur_start, recur_end, text, evidence"},
+                   "deadline_status": {"type": "string", "enum": list(DEADLINE_STATUSES)},
+                   "days_left": {"type": ["integer", "null"],
+                                 "description": "while applications are open"},
+                   "repealed_by": {"type": ["string", "null"],
+                                   "description": "id of the policy that repealed this one"}}},
 }
 
 

@@ -111,3 +111,12 @@ def test_deadline_view_without_a_window(site):
     policy = site.store.get_policy("startup")
     view = deadline_view(policy, site.today)
     assert view is None or view.status == "未知"
+
+
+def test_the_api_gives_the_card_and_the_status(client):
+    body = client.get("/api/policies/county-fund").get_json()
+    assert body["card"]["conditions"][1]["value"] == "上年度营业收入不低于500万元"
+    assert body["card"]["conditions"][1]["origin"] == "auto"
+    assert body["deadline_status"] == "即将截止" and body["days_left"] == 10
+    assert body["deadline"]["kind"] == "window"
+    assert client.get("/api/policies/old-measure").get_json()["repealed_by"] == "new-measure"
