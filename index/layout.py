@@ -146,14 +146,34 @@ def remove_old_generations(index_path: Path, keep: int = 1) -> list[str]:
     return removed
 
 
+# Descriptors of the locks this process holds. A forked child (Whoosh's segment
+# writers fork) would otherwise share them and keep the lock alive after its parent
+# was killed, so the next rebuild would be refused until the orphan finished.
+_HELD_LOCK_FDS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fd in list(_HELD_LOCK_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 @contextmanager
 def file_lock(path: Path, *, blocking: bool = True, timeout: float | None = None):
     """An exclusive flock: across processes and threads (one open file per holder).
 
-    The kernel drops it when the holder dies, so kill -9 never leaves a stale lock.
+    The kernel drops it when the holder dies, so kill -9 never leaves a stale lock;
+    forked children do not inherit it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    _HELD_LOCK_FDS.add(fd)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -168,6 +188,7 @@ def file_lock(path: Path, *, blocking: bool = True, timeout: float | None = None
                 time.sleep(0.02)
         yield
     finally:
+        _HELD_LOCK_FDS.discard(fd)
         os.close(fd)  # closing releases the lock
 
 

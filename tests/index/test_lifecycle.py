@@ -230,3 +230,37 @@ def test_an_index_of_another_schema_version_is_not_opened(fresh):
     layout.write_json_atomic(index_path / layout.POINTER, {**pointer, "schema": "old"})
     assert not SearchIndex(index_path).is_usable()
     assert "重建" in index_status(index_path, store).message
+
+
+def test_a_forked_child_does_not_keep_the_rebuild_lock(tmp_path):
+    """Whoosh's segment writers fork: an orphan must not block the next rebuild."""
+    from index.layout import RebuildRunning, rebuild_lock
+
+    read_end, write_end = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # takes the lock, forks a long-lived child, waits to be killed
+        with rebuild_lock(tmp_path):
+            orphan = os.fork()
+            if orphan == 0:
+                signal.pause()
+                os._exit(0)
+            os.write(write_end, f"{orphan}\n".encode())
+            signal.pause()
+        os._exit(0)
+    os.close(write_end)
+    orphan = int(os.read(read_end, 32).decode())
+    try:
+        with pytest.raises(RebuildRunning):
+            with rebuild_lock(tmp_path):
+                pass
+        os.kill(worker, signal.SIGKILL)
+        os.waitpid(worker, 0)
+        os.kill(orphan, 0)  # still alive …
+        with rebuild_lock(tmp_path):  # … yet the lock is free
+            pass
+    finally:
+        for pid in (worker, orphan):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
