@@ -1,7 +1,9 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,18 @@ def store(tmp_path):
 
     with Store(tmp_path / "policies.sqlite3") as s:
         yield s
+
+
+@contextmanager
+def serve_in_thread(app):
+    """A Flask app on waitress in a thread on 127.0.0.1; yields its base URL."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    host, port = server.socket.getsockname()[:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.close()

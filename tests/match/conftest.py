@@ -3,7 +3,6 @@ repealed policy, script payloads in evidence), derived and indexed once per sess
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from policy_search.models import Policy, Tag
 from policy_search.settings import Settings
 from policy_search.store import Store
 from web.cards import today
+from tests.conftest import serve_in_thread
 
 XSS = "<script>alert('xss-card')</script>"
 
@@ -127,14 +127,8 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def live_server(site):
-    from waitress.server import create_server
-
     from web import create_app
 
     app = create_app(site.settings, store=site.store, index=site.index, testing=True)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
+    with serve_in_thread(app) as url:
+        yield url

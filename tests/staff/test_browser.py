@@ -5,30 +5,24 @@ script files) and any console error, such as a CSP violation, fails the test."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
 from tests.staff.conftest import PASSWORDS
 from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, chromium_path
+from tests.conftest import serve_in_thread
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def server(site):
-    from waitress.server import create_server
-
     from web import create_app
     from tests.staff.conftest import NoIndex
 
     app = create_app(site.settings, store=site.store, index=NoIndex(), testing=True)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def test_review_flow(server, site):

@@ -6,7 +6,6 @@ part); tests that change data build their own.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from policy_search.models import Attachment, Policy, Tag, policy_id_for
 from policy_search.normalize import doc_number_key
 from policy_search.settings import Settings
 from policy_search.store import Store
-from tests.conftest import shared_path
+from tests.conftest import serve_in_thread, shared_path
 
 CORPUS_STEP = 120  # every 120th corpus document: ~40, national and several provinces
 
@@ -171,14 +170,8 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_server(site):
     """The site on waitress in a thread on 127.0.0.1, for browser tests and the benchmark."""
-    from waitress.server import create_server
-
     from web import create_app
 
     app = create_app(site.settings, store=site.store, index=site.index, testing=True)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
+    with serve_in_thread(app) as url:
+        yield url
