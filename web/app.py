@@ -13,9 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from index.api import SearchRequest, SearchResult
+from policy_search.models import Policy
 from policy_search.settings import Settings, load_settings
 from policy_search.store import Store
 
@@ -56,6 +57,16 @@ class Services:
 
 def services() -> Services:
     return current_app.extensions["policy_search"]
+
+
+def load_policy(policy_id: str) -> Policy:
+    """The policy of a /policy/<id> style route, or 404."""
+    if len(policy_id) > 64:
+        abort(404)
+    policy = services().store.get_policy(policy_id)
+    if policy is None:
+        abort(404)
+    return policy
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None,

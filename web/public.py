@@ -6,7 +6,7 @@ import os
 from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 
 from policy_search.models import Policy, policy_id_for
-from web.app import services
+from web.app import load_policy, services
 from web.cards import card_views, deadline_view, validity_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
@@ -70,15 +70,6 @@ def other_links(policy: Policy) -> list[str]:
     """Further places the same document was published (reposts found by other sources)."""
     return [url for url, _source in services().store.policy_links(policy.id)
             if url != policy.url and safe_url(url)]
-
-
-def load_policy(policy_id: str) -> Policy:
-    if len(policy_id) > 64:
-        abort(404)
-    policy = services().store.get_policy(policy_id)
-    if policy is None:
-        abort(404)
-    return policy
 
 
 def related_policies(policy: Policy) -> dict[str, list[Policy]]:

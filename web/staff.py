@@ -23,7 +23,7 @@ from policy_search.review_queue import (LOW_CONFIDENCE, QueueFilter, open_sugges
 from policy_search.store import EditConflict
 from policy_search.tagging import Evidence, load_evidence
 from policy_search.taxonomy import current_taxonomy
-from web.app import services
+from web.app import load_policy, services
 from web.auth import require_role
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -230,15 +230,6 @@ def evidence_sentence(ev: Evidence) -> Markup:
 def body_paragraphs(text: str, spans) -> list[Markup]:
     marked = highlight(text or "", spans)
     return [Markup(p) for p in str(marked).split("\n") if p.strip()]
-
-
-def load_policy(policy_id: str) -> Policy:
-    if len(policy_id) > 64:
-        abort(404)
-    policy = services().store.get_policy(policy_id)
-    if policy is None:
-        abort(404)
-    return policy
 
 
 def beneficiaries_of(policy_id: str) -> tuple[str, bool]:
