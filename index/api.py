@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 SORTS = ("relevance", "newest", "deadline")
 # Filter / facet keys, as in /api/search parameters.
 FACETS = ("level", "region", "industry", "support", "enterprise", "issuer", "year",
-          "validity", "kind")
+          "validity", "kind", "deadline")
 
 
 @dataclass
@@ -45,6 +45,11 @@ class Hit:
     # words in <mark> (escaped like snippet), and the staff review state.
     title_html: str | None = None
     review_state: str | None = None
+    # 申报状态 as of the day the document was indexed (policy_search.deadlines
+    # DEADLINE_STATUSES), the window's end then (ISO date), and the policy's expiry date.
+    deadline_status: str | None = None
+    deadline_end: str | None = None
+    expiry_date: str | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import marshal
@@ -30,7 +31,8 @@ from whoosh import index as whoosh_index
 from index import layout
 from index.analysis import ANALYSIS_VERSION, Preindexed, index_items, init_jieba
 from index.schema import (
-    SCHEMA_VERSION, TEXT_FIELDS, keyword_fields, make_schema, stored_fields, texts_of,
+    SCHEMA_VERSION, TEXT_FIELDS, index_day, keyword_fields, make_schema, stored_fields,
+    texts_of,
 )
 from policy_search.models import Policy
 from policy_search.store import Store
@@ -148,11 +150,12 @@ def analyze_policy(policy: Policy) -> bytes:
     return encode_items({name: index_items(schema[name], texts[name]) for name in TEXT_FIELDS})
 
 
-def document_for(policy: Policy, blob: bytes) -> dict:
-    """Keyword arguments for Whoosh's add/update_document."""
+def document_for(policy: Policy, blob: bytes, day: dt.date | None = None) -> dict:
+    """Keyword arguments for Whoosh's add/update_document (申报状态 as of `day`)."""
     items = decode_items(blob)
-    doc = keyword_fields(policy)
-    doc.update(stored_fields(policy))
+    day = day or index_day()
+    doc = keyword_fields(policy, day)
+    doc.update(stored_fields(policy, day))
     for name in TEXT_FIELDS:
         if items.get(name):
             doc[name] = Preindexed(items[name])

@@ -60,6 +60,13 @@ class SegmentTable:
     values: dict[str, dict[str, int]]   # field -> value -> bits
     dates: list[int]
     lengths: dict[str, list[int]]       # text field -> token count per document
+    ends: list[int] = field(default_factory=list)  # deadline_end (yyyymmdd, 0: none)
+
+
+def _column(reader, name: str, doc_count: int) -> list[int]:
+    if reader.has_column(name):
+        return [int(v or 0) for v in reader.column_reader(name)]
+    return [0] * doc_count
 
 
 def build_segment_table(reader) -> SegmentTable:
@@ -74,15 +81,13 @@ def build_segment_table(reader) -> SegmentTable:
                 if bits:
                     by_value[text] = bits
         values[fieldname] = by_value
-    dates = [0] * doc_count
-    if reader.has_column("pubdate"):
-        column = reader.column_reader("pubdate")
-        dates = [int(v or 0) for v in column]
+    dates = _column(reader, "pubdate", doc_count)
+    ends = _column(reader, "deadline_end", doc_count)
     lengths = {}
     for fieldname in TEXT_FIELDS:
         length = reader.doc_field_length
         lengths[fieldname] = [length(d, fieldname, 0) for d in range(doc_count)]
-    return SegmentTable(doc_count, values, dates, lengths)
+    return SegmentTable(doc_count, values, dates, lengths, ends)
 
 
 @dataclass
@@ -93,7 +98,9 @@ class DocTable:
     values: dict[str, dict[str, int]]
     dates: list[int]
     lengths: dict[str, list[int]]
+    ends: list[int] = field(default_factory=list)
     _newest: list[int] | None = field(default=None, repr=False)
+    _by_deadline: tuple[int, list[int]] | None = field(default=None, repr=False)
 
     def newest_order(self) -> list[int]:
         """Every document number, newest first (ties: higher docnum first)."""
@@ -102,6 +109,13 @@ class DocTable:
             self._newest = sorted(range(self.doc_count_all), key=lambda d: (dates[d], d),
                                   reverse=True)
         return self._newest
+
+    def deadline_order(self, today: int) -> list[int]:
+        """Every document number: upcoming window ends (≥ today, yyyymmdd) soonest first,
+        then the rest newest first. Cached per day."""
+        if self._by_deadline is None or self._by_deadline[0] != today:
+            self._by_deadline = (today, deadline_sorted(self, range(self.doc_count_all), today))
+        return self._by_deadline[1]
 
     def facet_counts(self, fieldname: str, bits: int, limit: int | None = None
                      ) -> list[tuple[str, int]]:
@@ -119,6 +133,18 @@ class DocTable:
         return bits
 
 
+def deadline_sorted(table: DocTable, docnums, today: int) -> list[int]:
+    """Documents with an upcoming end (soonest first, ties newest first), then the others
+    newest first."""
+    ends, dates = table.ends, table.dates
+    upcoming, rest = [], []
+    for d in docnums:
+        (upcoming if ends[d] >= today else rest).append(d)
+    upcoming.sort(key=lambda d: (ends[d], -dates[d], -d))
+    rest.sort(key=lambda d: (dates[d], d), reverse=True)
+    return upcoming + rest
+
+
 class SegmentCache:
     """SegmentTables by segment id; entries of vanished segments are dropped."""
 
@@ -130,6 +156,7 @@ class SegmentCache:
         wanted = {}
         values: dict[str, dict[str, int]] = {f: {} for f in KEYWORD_FIELDS}
         dates: list[int] = []
+        ends: list[int] = []
         lengths: dict[str, list[int]] = {f: [] for f in TEXT_FIELDS}
         live = 0
         total = searcher.doc_count_all()
@@ -145,6 +172,7 @@ class SegmentCache:
                 for value, bits in by_value.items():
                     merged[value] = merged.get(value, 0) | (bits << offset)
             dates.extend(table.dates)
+            ends.extend(table.ends or [0] * table.doc_count)
             for fieldname in TEXT_FIELDS:
                 lengths[fieldname].extend(table.lengths[fieldname])
             segment_live = (1 << table.doc_count) - 1
@@ -156,10 +184,12 @@ class SegmentCache:
             values[fieldname] = {v: b & live for v, b in values[fieldname].items() if b & live}
         if len(dates) < total:
             dates.extend([0] * (total - len(dates)))
+        if len(ends) < total:
+            ends.extend([0] * (total - len(ends)))
         for fieldname in TEXT_FIELDS:
             column = lengths[fieldname]
             column.extend([0] * (total - len(column)))
-        return DocTable(total, live, values, dates, lengths)
+        return DocTable(total, live, values, dates, lengths, ends)
 
 
 def _deleted_docs(reader):

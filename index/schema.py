@@ -7,6 +7,7 @@ is stored as one JSON blob; the body is stored zlib-compressed for snippets only
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import zlib
@@ -14,23 +15,36 @@ import zlib
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
+from policy_search.deadlines import CLOSED, UNKNOWN, Deadline
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_key
 from policy_search.regions import parent_codes, region_name
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s2a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s3a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
 FACET_FIELDS = {
     "level": "level", "region": "region_name", "industry": "industry", "support": "support",
     "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
-    "kind": "kind",
+    "kind": "kind", "deadline": "deadline",
 }
 KEYWORD_FIELDS = ("level", "region", "region_name", "industry", "support", "enterprise",
-                  "issuer", "year", "validity", "kind", "review_state")
+                  "issuer", "year", "validity", "kind", "review_state", "deadline")
+OUT_OF_FORCE = ("失效", "废止")
+# Deadlines are China's: the day a status is computed for is the day in UTC+8.
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def index_day() -> dt.date:
+    """The day a document's 申报状态 is indexed for (the build or sync day).
+
+    A status changes with the day; the daily `policy-search card refresh` logs the
+    policies whose status may have changed, and sync re-indexes them.
+    """
+    return dt.datetime.now(CHINA).date()
 
 
 def make_schema() -> Schema:
@@ -43,8 +57,10 @@ def make_schema() -> Schema:
         meta=PolicyText(analyzer=analyzer, phrase=False),
         docno_key=ID,
         level=ID, region=ID, region_name=ID, industry=ID, support=ID, enterprise=ID,
-        issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID,
+        issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID, deadline=ID,
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
+        # the end of the application window that matters on the index day (yyyymmdd)
+        deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
         hit=STORED, text=STORED,
     )
 
@@ -78,10 +94,20 @@ def policy_region_name(policy: Policy) -> str | None:
     return policy.region_name or region_name(policy.region_code)
 
 
-def keyword_fields(policy: Policy) -> dict:
-    """The facet / filter / sort fields of one policy."""
+def deadline_of(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
+    """(申报状态, end of the window that matters) on `day`; 未知 without a deadline."""
+    deadline = getattr(policy, "deadline", None)
+    if not isinstance(deadline, Deadline):
+        return UNKNOWN, None
+    status = deadline.status(day, in_force=(policy.validity or "未知") not in OUT_OF_FORCE)
+    return status, deadline.next_end(day)
+
+
+def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
+    """The facet / filter / sort fields of one policy (申报状态 as of `day`)."""
     tags = policy.active_tags()
     date = policy.publish_date or policy.written_date
+    status, end = deadline_of(policy, day or index_day())
     fields = {
         "id": policy.id,
         "level": policy.level or None,
@@ -94,6 +120,9 @@ def keyword_fields(policy: Policy) -> dict:
         "review_state": policy.review_state or "new",
         "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
         "pubdate": date_number(date),
+        "deadline": status,
+        # only a window one can still apply in sorts first (an expired policy's does not)
+        "deadline_end": date_number(end.isoformat()) if end and status != CLOSED else 0,
     }
     for facet in ("industry", "support", "enterprise"):
         fields[facet] = tags.get(facet) or None
@@ -102,7 +131,8 @@ def keyword_fields(policy: Policy) -> dict:
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
 
-def stored_fields(policy: Policy) -> dict:
+def stored_fields(policy: Policy, day: dt.date | None = None) -> dict:
+    status, end = deadline_of(policy, day or index_day())
     hit = {
         "url": policy.url, "title": policy.title, "issuer": policy.issuer,
         "doc_number": policy.doc_number, "level": policy.level,
@@ -110,6 +140,8 @@ def stored_fields(policy: Policy) -> dict:
         "publish_date": policy.publish_date or policy.written_date,
         "validity": policy.validity or "未知", "doc_kind": policy.doc_kind or "其他",
         "tags": policy.active_tags(), "review_state": policy.review_state,
+        "expiry_date": policy.expiry_date, "effective_date": policy.effective_date,
+        "deadline_status": status, "deadline_end": end.isoformat() if end else None,
     }
     text = (policy.body_text or "")[:SNIPPET_SOURCE_CHARS]
     return {

@@ -26,14 +26,19 @@ from whoosh.query import Phrase
 from index import layout
 from index.analysis import init_jieba
 from index.api import FACETS, SORTS, FacetCount, Hit, SearchRequest, SearchResult
-from index.docsets import LRU, DocTable, SegmentCache, bits_of, docnums_of, posting_bits
+from index.docsets import (
+    LRU, DocTable, SegmentCache, bits_of, deadline_sorted, docnums_of, posting_bits,
+)
 from index.highlight import highlight_title, snippet
 from index.ranking import (
     FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
     alternative_scores, top_documents,
 )
 from index.query import ParsedQuery, normalized_filter_value, parse
-from index.schema import FACET_FIELDS, TEXT_FIELDS, load_hit, load_text
+from index.schema import (
+    FACET_FIELDS, TEXT_FIELDS, date_number, index_day, load_hit, load_text,
+)
+from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
 from policy_search.regions import find_region
@@ -53,7 +58,6 @@ FILTER_KEYS = set(FACETS) | {"review_state"}
 MAX_FILTER_VALUES = 30
 VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
 REFRESH_INTERVAL = 0.25   # seconds between checks for a new generation or commit
-MSG_DEADLINE = "截止日期排序尚未提供（政策卡片功能上线后支持），已按发布日期从新到旧排序"
 
 
 @dataclasses.dataclass
@@ -198,16 +202,21 @@ class SearchIndex:
         mode = "browse"
         clause_bits: list[int] = []
         exact = 0
+        # `unfiltered`: what the query matches before any filter (the same AND/OR
+        # policy), so each facet can be counted under every filter but its own.
         if parsed.empty:
-            matched = table.live
+            matched = unfiltered = table.live
         else:
             clause_bits = [self._clause_bits(live, clause) for clause in parsed.clauses]
             if parsed.doc_number_key:
                 exact = self._term_bits(live, "docno_key", parsed.doc_number_key)
             # A 文号 found exactly: no fall-back to documents sharing a word of it.
-            matched, mode = _combine(clause_bits, allowed, allow_or=not exact & allowed)
+            matched, mode, needed = _combine(clause_bits, allowed, allow_or=not exact & allowed)
+            unfiltered = (_at_least(clause_bits, table.live)[needed] if filter_bits
+                          else matched)
             if exact & allowed:
                 matched |= exact
+                unfiltered |= exact
                 mode = "doc_number"
         docset = matched & allowed
         total = docset.bit_count()
@@ -220,6 +229,8 @@ class SearchIndex:
 
         if sort == "relevance" and mode != "browse":
             order = self._rank(live, parsed, docset, exact, clause_bits, page * size)
+        elif sort == "deadline":
+            order = _deadline_first(table, docset, page * size)
         else:
             order = _newest_first(table, docset, page * size)
         page_docs = order[(page - 1) * size: page * size]
@@ -229,7 +240,7 @@ class SearchIndex:
 
         facets = {}
         if request.facets:
-            facets = self._facets(table, matched, filter_bits)
+            facets = self._facets(table, unfiltered, filter_bits)
         suggestion = None
         if total == 0 and not parsed.empty:
             suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters)
@@ -430,6 +441,8 @@ class SearchIndex:
             score=round(float(score), 4),
             title_html=highlight_title(title, terms if highlight else ([], [])),
             review_state=data.get("review_state"),
+            deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
+            expiry_date=data.get("expiry_date"),
         )
 
     def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]
@@ -443,8 +456,9 @@ class SearchIndex:
                 if other != key:
                     base &= bits
             counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
-            if key == "level":
-                counts.sort(key=lambda vc: LEVELS.index(vc[0]) if vc[0] in LEVELS else 99)
+            order = {"level": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
+            if order:
+                counts.sort(key=lambda vc: order.index(vc[0]) if vc[0] in order else 99)
             facets[key] = [FacetCount(value, count) for value, count in counts]
         return facets
 
@@ -463,25 +477,34 @@ class SearchIndex:
         return None, "没有找到相关政策，可以换个说法或减少关键词"
 
 
-def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True) -> tuple[int, str]:
+def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True
+             ) -> tuple[int, str, int]:
     """AND of the clauses; when that finds too little, the documents matching the most
-    clauses (all but one, all but two, ... down to any one): a graded, ranked OR."""
+    clauses (all but one, all but two, ... down to any one): a graded, ranked OR.
+
+    Returns (documents, mode, how many clauses a document had to match)."""
     if not clause_bits:
-        return 0, "and"
-    # at_least[k]: documents matching at least k clauses (bit-sliced counting).
-    at_least = [allowed] + [0] * len(clause_bits)
+        return 0, "and", 0
+    at_least = _at_least(clause_bits, allowed)
+    n = len(clause_bits)
+    matched = at_least[n]
+    if not allow_or or n == 1 or matched.bit_count() >= FALLBACK_MIN:
+        return matched, "and", n
+    for k in range(n - 1, 0, -1):
+        if at_least[k].bit_count() >= FALLBACK_MIN or k == 1:
+            if at_least[k] != matched:
+                return at_least[k], "or", k
+            break
+    return matched, "and", n
+
+
+def _at_least(clause_bits: list[int], base: int) -> list[int]:
+    """at_least[k]: documents of `base` matching at least k clauses (bit-sliced counting)."""
+    at_least = [base] + [0] * len(clause_bits)
     for bits in clause_bits:
         for k in range(len(clause_bits), 0, -1):
             at_least[k] |= at_least[k - 1] & bits
-    matched = at_least[len(clause_bits)]
-    if not allow_or or len(clause_bits) == 1 or matched.bit_count() >= FALLBACK_MIN:
-        return matched, "and"
-    for k in range(len(clause_bits) - 1, 0, -1):
-        if at_least[k].bit_count() >= FALLBACK_MIN or k == 1:
-            if at_least[k] != matched:
-                return at_least[k], "or"
-            break
-    return matched, "and"
+    return at_least
 
 
 def _newest_first(table: DocTable, docset: int, limit: int | None) -> list[tuple[int, float]]:
@@ -495,6 +518,23 @@ def _newest_first(table: DocTable, docset: int, limit: int | None) -> list[tuple
         return [(d, 0.0) for d in (docs if limit is None else docs[:limit])]
     out = []
     for docnum in table.newest_order():
+        if docset >> docnum & 1:
+            out.append((docnum, 0.0))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _deadline_first(table: DocTable, docset: int, limit: int) -> list[tuple[int, float]]:
+    """Soonest upcoming application deadline first; policies without one after them,
+    newest first."""
+    if not docset:
+        return []
+    today = date_number(index_day().isoformat())
+    if docset.bit_count() <= 4000:
+        return [(d, 0.0) for d in deadline_sorted(table, docnums_of(docset), today)[:limit]]
+    out = []
+    for docnum in table.deadline_order(today):
         if docset >> docnum & 1:
             out.append((docnum, 0.0))
             if len(out) >= limit:
@@ -520,9 +560,6 @@ def _bounds(request: SearchRequest) -> tuple[int, int, str, list[str]]:
     sort = request.sort if request.sort in SORTS else "relevance"
     if request.sort not in SORTS and request.sort:
         notes.append("未知的排序方式，已按相关度排序")
-    if sort == "deadline":
-        sort = "newest"
-        notes.append(MSG_DEADLINE)
     return page, size, sort, notes
 
 

@@ -109,10 +109,13 @@ def test_sort_newest(searcher):
     assert dates == sorted(dates, reverse=True)
 
 
-def test_deadline_sort_falls_back_to_newest_and_says_so(searcher):
-    result = search(searcher, "", sort="deadline")
-    assert "截止日期" in result.message
-    assert result.hits
+def test_deadline_sort_without_deadlines_is_newest_first_and_silent(searcher):
+    # The fixture store has no derived deadlines: every policy is 未知, newest first.
+    result = search(searcher, "", sort="deadline", size=20)
+    assert result.message is None and result.hits
+    dates = [h.publish_date or "" for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+    assert {c.value for c in result.facets["deadline"]} == {"未知"}
 
 
 @pytest.mark.parametrize("page,size,expected_page,expected_size", [
