@@ -202,3 +202,26 @@ def test_real_document_found_by_title_words(searcher, built):
 def test_doc_count_and_usable(searcher, built):
     assert searcher.is_usable()
     assert searcher.doc_count() == built[0].count_policies()
+
+
+@pytest.mark.parametrize("q", ["", "企业", "专精特新 认定"])
+def test_each_facet_is_counted_without_its_own_filter(searcher, q):
+    """With words or without: a facet's counts are those of the query under every other
+    filter, so the values a filter leaves out (失效 under 有效) keep their counts."""
+    filters = {"validity": ["有效"], "region": ["湖南省"]}
+    result = search(searcher, q, filters=filters)
+    for key in filters:
+        others = {k: v for k, v in filters.items() if k != key}
+        expected = search(searcher, q, filters=others, size=100)
+        counts = {f.value: f.count for f in result.facets[key]}
+        assert counts == {f.value: f.count for f in expected.facets[key]}
+        truth: dict[str, int] = {}
+        for hit in expected.hits:
+            if key == "validity":
+                truth[hit.validity] = truth.get(hit.validity, 0) + 1
+        if key == "validity":
+            assert counts == truth
+    if q:  # the crafted 失效 provincial document matches these words
+        counts = {f.value: f.count for f in result.facets["validity"]}
+        assert counts.get("失效", 0) >= 1
+        assert all(h.validity == "有效" for h in result.hits)
