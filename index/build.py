@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import marshal
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -27,6 +29,8 @@ from importlib import resources
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import TOC, clean_files
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from index import layout
 from index.analysis import ANALYSIS_VERSION, Preindexed, index_items, init_jieba
@@ -39,11 +43,8 @@ from policy_search.store import Store
 
 log = logging.getLogger(__name__)
 
-POOL_MIN_DOCS = 150      # below this, analysis in-process beats starting workers
-WORKER_BATCH = 24
 READ_BATCH = 400
 WRITER_MB = 512          # per writing process: enough that Whoosh never spills to disk
-WRITER_BATCH = 200
 # Separate segment files, not one compound file: Whoosh copies each part of a compound
 # file into memory when a searcher opens it (~100 MB at 37k documents); plain files are
 # read on demand (searches are serialized per index, so shared file handles are safe).
@@ -59,6 +60,7 @@ class BuildReport:
     seconds: float
     caught_up: int = 0     # changes applied after the build, before the switch
     removed_generations: list[str] = field(default_factory=list)
+    reused: int = 0        # documents of unchanged buckets taken over from the live index
 
 
 @dataclass
@@ -165,14 +167,6 @@ def document_for(policy: Policy, blob: bytes, day: dt.date | None = None) -> dic
 def _worker_init() -> None:
     import warnings
     warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
-    init_jieba()
-
-
-def _worker_analyze(job: tuple[str, list[str]]) -> list[tuple[Policy, str, bytes]]:
-    """In a worker: read the policies and analyze them; the parent only writes."""
-    store_path, ids = job
-    store = _worker_store(store_path)
-    return [(p, cache_key(p), analyze_policy(p)) for p in store.get_policies(ids)]
 
 
 _worker_stores: dict[str, Store] = {}
@@ -197,66 +191,171 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _analyzed_documents(store: Store, cache: TokenCache, ids_and_keys: dict[str, str],
-                        procs: int, counts: dict) -> Iterator[tuple[Policy, str, bytes, bool]]:
-    """(policy, cache key, items blob) for every id: cached ones first, the rest analyzed
-    in worker processes meanwhile."""
-    cached_keys = cache.keys()
-    hits = [i for i, k in ids_and_keys.items() if k in cached_keys]
-    misses = [i for i, k in ids_and_keys.items() if k not in cached_keys]
-    counts["from_cache"] = 0
-    counts["analyzed"] = 0
-    pool = None
-    results: Iterator = iter(())
-    if misses and procs > 1 and len(misses) >= POOL_MIN_DOCS:
-        init_jieba()  # before fork, so workers share the dictionary
-        pool = _pool_context().Pool(procs, initializer=_worker_init)
-        results = pool.imap_unordered(
-            _worker_analyze, ((str(store.path), b) for b in _batches(misses, WORKER_BATCH)))
+# --- buckets -----------------------------------------------------------------------
+#
+# Documents are partitioned into BUCKETS stable buckets by a hash of their id; each
+# bucket is one Whoosh segment. A bucket's fingerprint covers everything written for
+# its documents (text via the content hash, facet and stored fields, 申报状态 of the
+# day), so a rebuild links the segment files of an unchanged bucket from the live
+# generation (segment files are immutable: Whoosh keeps deletions in the TOC) and
+# writes only the changed buckets, in worker processes.
+
+BUCKETS = 8
+BUCKET_FILE = "BUCKETS"
+
+
+def bucket_of(policy_id: str) -> int:
+    return int.from_bytes(hashlib.sha1(policy_id.encode("utf-8")).digest()[:4], "big") % BUCKETS
+
+
+def document_fingerprint(policy: Policy, key: str, day: dt.date) -> str:
+    fields = keyword_fields(policy, day)
+    hit = stored_fields(policy, day)["hit"]
+    blob = json.dumps([policy.id, key, fields, hit], ensure_ascii=False, sort_keys=True,
+                      default=str)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
+
+
+def bucket_fingerprint(doc_fingerprints: list[str]) -> str:
+    digest = hashlib.sha1(f"{BUCKETS}:{analysis_fingerprint()}".encode())
+    for fp in sorted(doc_fingerprints):
+        digest.update(fp.encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BucketJob:
+    store_path: str
+    index_path: str
+    generation: str
+    bucket: int
+    ids: list[str]
+    previous: str | None       # the live generation's fingerprint of this bucket
+    day: dt.date
+
+
+@dataclass
+class BucketResult:
+    bucket: int
+    fingerprint: str
+    documents: int
+    segment: object | None = None   # a Whoosh segment, None when reused or empty
+    analyzed: int = 0
+    from_cache: int = 0
+    reused: bool = False
+
+
+def write_bucket(job: BucketJob) -> BucketResult:
+    """Load a bucket's policies; unless its fingerprint is the live one, write its segment
+    into the new generation (tokens from the cache, jieba for the rest)."""
+    store = _worker_store(job.store_path)
+    policies = []
+    for batch in _batches(job.ids, READ_BATCH):
+        policies.extend(store.get_policies(batch))
+    policies.sort(key=lambda p: p.id)
+    keys = [cache_key(p) for p in policies]
+    fingerprint = bucket_fingerprint(
+        [document_fingerprint(p, k, job.day) for p, k in zip(policies, keys)])
+    result = BucketResult(job.bucket, fingerprint, len(policies))
+    if fingerprint == job.previous:
+        result.reused = True
+        return result
+    if not policies:
+        return result
+    cache = TokenCache(Path(job.index_path) / "tokens.sqlite3")
     try:
-        for batch in _batches(hits, READ_BATCH):
-            policies = store.get_policies(batch)
-            blobs = cache.get_many([cache_key(p) for p in policies])
-            for policy in policies:
-                key = cache_key(policy)
+        blobs = cache.get_many(keys)
+        new_blobs = []
+        ix = whoosh_index.open_dir(job.generation)
+        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB, compound=COMPOUND)
+        # Whoosh names every writer's temporary directory "MAIN.tmp" and removes it when
+        # done: the posting pool of each concurrent bucket writer gets its own, and the
+        # shared one (randomly named files) is left for the parent to remove.
+        writer._tempstorage = writer.pool.tempstore = ix.storage.temp_storage(
+            f"bucket{job.bucket}.{os.getpid()}.tmp")
+        try:
+            for policy, key in zip(policies, keys):
                 blob = blobs.get(key)
-                if blob is None:  # text changed since the hash scan
+                if blob is None:
                     blob = analyze_policy(policy)
-                    counts["analyzed"] += 1
-                    yield policy, key, blob, True
+                    new_blobs.append((key, blob))
+                    result.analyzed += 1
                 else:
-                    counts["from_cache"] += 1
-                    yield policy, key, blob, False
-        if pool is not None:
-            for batch in results:
-                for policy, key, blob in batch:
-                    counts["analyzed"] += 1
-                    yield policy, key, blob, True
-        else:
-            for batch in _batches(misses, READ_BATCH):
-                for policy in store.get_policies(batch):
-                    counts["analyzed"] += 1
-                    yield policy, cache_key(policy), analyze_policy(policy), True
+                    result.from_cache += 1
+                writer.add_document(**document_for(policy, blob, job.day))
+            result.segment = writer._finalize_segment()
+        finally:
+            writer._finish()
+        cache.put_many(new_blobs)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        cache.close()
+    return result
+
+
+def _live_buckets(index_path: Path) -> tuple[Path | None, dict[int, dict], dict]:
+    """The live generation, its reusable buckets (bucket -> record) and segments by id.
+
+    A bucket is reusable while its segment is still in the live TOC without deletions
+    (an incremental update deletes from it, a merge removes it)."""
+    generation = layout.current_generation(index_path)
+    if generation is None or not layout.is_complete(generation):
+        return None, {}, {}
+    record = layout.read_json(generation / BUCKET_FILE) or {}
+    if record.get("buckets_n") != BUCKETS or record.get("fingerprint") != analysis_fingerprint():
+        return generation, {}, {}
+    try:
+        segments = {seg.segment_id(): seg for seg in
+                    whoosh_index.open_dir(str(generation))._read_toc().segments}
+    except Exception:
+        return generation, {}, {}
+    usable = {}
+    for bucket, info in (record.get("buckets") or {}).items():
+        seg = segments.get(info.get("segment")) if info.get("segment") else None
+        if info.get("segment") and (seg is None or seg.has_deletions()
+                                    or seg.doc_count_all() != info.get("documents")):
+            continue
+        usable[int(bucket)] = info
+    return generation, usable, segments
+
+
+def _link_segment(source: Path, target: Path, segment_id: str) -> None:
+    prefix = f"{segment_id}."  # segment ids carry the index name: MAIN_xxxx
+    for path in source.iterdir():
+        if path.name.startswith(prefix):
+            try:
+                os.link(path, target / path.name)
+            except OSError:
+                shutil.copy2(path, target / path.name)
+
+
+def _run_jobs(jobs: list[BucketJob], procs: int, misses: bool) -> Iterator[BucketResult]:
+    if procs > 1 and len(jobs) > 1:
+        if misses:
+            init_jieba()  # before fork, so workers share the dictionary
+        with _pool_context().Pool(min(procs, len(jobs)), initializer=_worker_init) as pool:
+            yield from pool.imap_unordered(write_bucket, jobs)
+    else:
+        for job in jobs:
+            yield write_bucket(job)
 
 
 # --- rebuild -----------------------------------------------------------------------
 
 def rebuild(store: Store, index_path: str | Path,
             progress: Callable[[int, int, str], None] | None = None,
-            procs: int | None = None) -> BuildReport:
+            procs: int | None = None, reuse: bool = True) -> BuildReport:
     """Build a new generation from the store and switch to it atomically.
 
-    progress(done, total, step) is called now and then. Raises RebuildRunning when
-    another rebuild is under way; on any error the live index stays as it was.
+    Unchanged buckets are taken over from the live generation (reuse=False writes
+    everything). progress(done, total, step) is called now and then. Raises
+    RebuildRunning when another rebuild is under way; on any error the live index
+    stays as it was.
     """
     index_path = Path(index_path)
     index_path.mkdir(parents=True, exist_ok=True)
     procs = procs or min(2, os.cpu_count() or 1)
     started = time.monotonic()
+    day = index_day()
     with layout.rebuild_lock(index_path):
         layout.remove_old_generations(index_path, keep=1)
         start_seq = store.last_change()
@@ -264,45 +363,58 @@ def rebuild(store: Store, index_path: str | Path,
         fingerprint = analysis_fingerprint()
         ids_and_keys = {pid: f"{h}:{fingerprint}" for pid, h in hashes.items()}
         total = len(ids_and_keys)
+        live, reusable, live_segments = _live_buckets(index_path) if reuse else (None, {}, {})
         generation = layout.new_generation(index_path)
         if progress:
             progress(0, total, "分词与写入")
+        by_bucket: dict[int, list[str]] = {b: [] for b in range(BUCKETS)}
+        for pid in ids_and_keys:
+            by_bucket[bucket_of(pid)].append(pid)
         cache = TokenCache(index_path / "tokens.sqlite3")
-        counts: dict = {}
         try:
-            ix = whoosh_index.create_in(str(generation), make_schema())
-            if procs > 1 and total >= POOL_MIN_DOCS:
-                # Posting work (Whoosh's pool, sort and write) is the cost once tokens
-                # are cached: one segment per process, no final merge.
-                writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB,
-                                   batchsize=WRITER_BATCH, compound=COMPOUND)
-            else:
-                writer = ix.writer(limitmb=WRITER_MB, compound=COMPOUND)
-            written, new_blobs, used_keys = 0, [], set()
-            try:
-                for policy, key, blob, is_new in _analyzed_documents(store, cache, ids_and_keys,
-                                                             procs, counts):
-                    writer.add_document(**document_for(policy, blob))
-                    used_keys.add(key)
-                    written += 1
-                    if is_new:
-                        new_blobs.append((key, blob))
-                    if len(new_blobs) >= 500:
-                        cache.put_many(new_blobs)
-                        new_blobs = []
-                    if progress and written % 500 == 0:
-                        progress(written, total, "分词与写入")
-                cache.put_many(new_blobs)
-                if progress:
-                    progress(written, total, "合并索引")
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            layout.write_sync_seq(generation, start_seq)
-            verify(generation, written)
-            layout.mark_complete(generation)
-            cache.keep_only(used_keys)
+            misses = bool(set(ids_and_keys.values()) - cache.keys())
+        finally:
+            cache.close()
+        schema = make_schema()
+        ix = whoosh_index.create_in(str(generation), schema)
+        jobs = [BucketJob(str(store.path), str(index_path), str(generation), b, ids,
+                          (reusable.get(b) or {}).get("fingerprint"), day)
+                for b, ids in sorted(by_bucket.items(), key=lambda kv: -len(kv[1]))]
+        results: dict[int, BucketResult] = {}
+        done = 0
+        for result in _run_jobs(jobs, procs, misses):
+            results[result.bucket] = result
+            done += result.documents
+            if progress:
+                progress(done, total, "分词与写入")
+        segments, record = [], {}
+        for bucket in range(BUCKETS):
+            result = results[bucket]
+            segment = result.segment
+            if result.reused:
+                segment_id = reusable[bucket].get("segment")
+                segment = live_segments.get(segment_id) if segment_id else None
+                if segment is not None:
+                    _link_segment(live, generation, segment_id)
+            if segment is not None:
+                segments.append(segment)
+            record[str(bucket)] = {"fingerprint": result.fingerprint, "documents": result.documents,
+                                   "segment": segment.segment_id() if segment else None}
+        if progress:
+            progress(total, total, "合并索引")
+        shutil.rmtree(generation / f"{ix.indexname}.tmp", ignore_errors=True)
+        TOC(schema, segments, 1).write(ix.storage, ix.indexname)
+        clean_files(ix.storage, ix.indexname, 1, segments)
+        written = sum(r.documents for r in results.values())
+        layout.write_json_atomic(generation / BUCKET_FILE, {
+            "buckets_n": BUCKETS, "fingerprint": fingerprint, "day": day.isoformat(),
+            "buckets": record})
+        layout.write_sync_seq(generation, start_seq)
+        verify(generation, written)
+        layout.mark_complete(generation)
+        cache = TokenCache(index_path / "tokens.sqlite3")
+        try:
+            cache.keep_only(set(ids_and_keys.values()))
         finally:
             cache.close()
         # Catch up with what changed during the build, then switch, under the writer
@@ -313,9 +425,10 @@ def rebuild(store: Store, index_path: str | Path,
         removed = layout.remove_old_generations(index_path, keep=1)
         if progress:
             progress(total, total, "完成")
-    return BuildReport(generation.name, written, counts.get("analyzed", 0),
-                       counts.get("from_cache", 0), time.monotonic() - started,
-                       caught_up, removed)
+    values = list(results.values())
+    return BuildReport(generation.name, written, sum(r.analyzed for r in values),
+                       sum(r.from_cache for r in values), time.monotonic() - started,
+                       caught_up, removed, reused=sum(r.documents for r in values if r.reused))
 
 
 class VerifyError(RuntimeError):
@@ -372,7 +485,7 @@ def _apply_changes(store: Store, generation: Path) -> SyncReport:
             deleted = [i for i in ids if i not in present]
             for policy_id in deleted:
                 writer.delete_by_term("id", policy_id)
-            writer.commit()
+            writer.commit(mergetype=_merge_sparing(_bucket_segments(generation)))
         except BaseException:
             writer.cancel()
             raise
@@ -382,6 +495,20 @@ def _apply_changes(store: Store, generation: Path) -> SyncReport:
     layout.write_sync_seq(generation, new_seq)
     return SyncReport(len(policies), len(deleted), new_seq, time.monotonic() - started,
                       generation.name)
+
+
+def _bucket_segments(generation: Path) -> set[str]:
+    record = layout.read_json(Path(generation) / BUCKET_FILE) or {}
+    return {b["segment"] for b in (record.get("buckets") or {}).values() if b.get("segment")}
+
+
+def _merge_sparing(protected: set[str]):
+    """Whoosh's merge of small segments, leaving the buckets' segments alone (a rebuild
+    takes an unchanged bucket's segment over; a merged one would have to be rewritten)."""
+    def merge(writer, segments):
+        kept = [s for s in segments if s.segment_id() in protected]
+        return kept + MERGE_SMALL(writer, [s for s in segments if s.segment_id() not in protected])
+    return merge
 
 
 def sync(store: Store, index_path: str | Path, *, create: bool = True,

@@ -36,7 +36,7 @@ def test_rebuild_switches_atomically_and_cleans_old_generations(fresh):
     assert layout.read_pointer(index_path)["generation"] == first.generation
     second = rebuild(store, index_path, procs=1)
     third = rebuild(store, index_path, procs=1)
-    assert third.analyzed == 0 and third.from_cache == third.documents  # token cache
+    assert third.analyzed == 0 and third.reused == third.documents  # nothing changed
     on_disk = [g.name for g in layout.generations(index_path)]
     assert on_disk == [second.generation, third.generation]  # live + one previous
     assert first.generation in third.removed_generations + second.removed_generations
@@ -107,12 +107,12 @@ from index.build import rebuild
 from index import build
 from policy_search.store import Store
 original = build.document_for
-def slow(policy, blob):
+def slow(*args):
     print("adding", flush=True)
     time.sleep(0.3)  # so the test can kill it mid-build
-    return original(policy, blob)
+    return original(*args)
 build.document_for = slow
-rebuild(Store(sys.argv[1]), sys.argv[2], procs=1)
+rebuild(Store(sys.argv[1]), sys.argv[2], procs=1, reuse=False)
 """
 
 
@@ -264,3 +264,82 @@ def test_a_forked_child_does_not_keep_the_rebuild_lock(tmp_path):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# --- buckets: a rebuild writes only what changed ----------------------------------
+
+def _searchable(index_path, **kw):
+    return SearchIndex(index_path).search(SearchRequest(size=50, **kw))
+
+
+def test_rebuild_rewrites_only_the_buckets_that_changed(fresh):
+    from index import build
+    from policy_search.models import Tag
+
+    store, index_path = fresh
+    total = store.count_policies()
+    rebuild(store, index_path, procs=1)
+    same = rebuild(store, index_path, procs=1)
+    assert same.reused == total and same.analyzed == same.from_cache == 0
+    # a text change (through sync, so its bucket's segment has a deletion) and a tag change
+    changed = store.get_policy(crafted_policies()[1].id)
+    changed.body_text += " 新增条款：氢燃料电池示范。"
+    store.upsert_policy(changed)
+    sync(store, index_path)
+    tagged = crafted_policies()[0].id
+    store.replace_auto_tags(tagged, [Tag("industry", "氢能产业")])
+    buckets = {build.bucket_of(changed.id), build.bucket_of(tagged)}
+    in_buckets = sum(1 for pid in store.content_hashes() if build.bucket_of(pid) in buckets)
+    report = rebuild(store, index_path, procs=1)
+    assert report.documents == total
+    assert report.reused == total - in_buckets
+    assert report.from_cache == in_buckets and report.analyzed == 0  # sync cached the text
+    assert _searchable(index_path, q="氢燃料电池示范").hits[0].id == changed.id
+    assert [h.id for h in _searchable(index_path, filters={"industry": ["氢能产业"]}).hits] == [tagged]
+    # the generations the reused segments came from are gone; the live one still answers
+    rebuild(store, index_path, procs=1)
+    rebuild(store, index_path, procs=1)
+    assert _searchable(index_path, q=CANARY).hits[0].doc_number == CANARY
+    assert _searchable(index_path).total == total
+
+
+def test_a_new_day_rewrites_the_buckets_whose_status_moved(tmp_path, monkeypatch):
+    """The fingerprint covers 申报状态, which depends on the day."""
+    import datetime as dt
+
+    from index import build
+    from policy_search.derive import derive_all
+    from policy_search.models import Policy
+
+    store = build_fixture_store(tmp_path / "policies.sqlite3", real_rows(10))
+    day = build.index_day()
+    end = day + dt.timedelta(days=20)
+    policy = Policy(id="window", title="数字化改造补助申报通知", url="http://www.example.gov.cn/w.html",
+                    body_text=f"一、申报时间\n{day.year}年{day.month}月{day.day}日至"
+                              f"{end.year}年{end.month}月{end.day}日。\n", validity="有效")
+    store.upsert_policy(policy)
+    derive_all(store)
+    index_path = tmp_path / "index"
+    rebuild(store, index_path, procs=1)
+    assert rebuild(store, index_path, procs=1).reused == store.count_policies()
+    monkeypatch.setattr(build, "index_day", lambda: day + dt.timedelta(days=10))
+    later = rebuild(store, index_path, procs=1)
+    in_bucket = sum(1 for pid in store.content_hashes()
+                    if build.bucket_of(pid) == build.bucket_of("window"))
+    assert later.reused == store.count_policies() - in_bucket
+    hits = _searchable(index_path, filters={"deadline": ["即将截止"]}).hits
+    assert [h.id for h in hits] == ["window"]
+    store.close()
+
+
+def test_parallel_bucket_writers_build_the_same_index(fresh, tmp_path):
+    store, index_path = fresh
+    one = rebuild(store, tmp_path / "serial", procs=1)
+    two = rebuild(store, index_path, procs=2, reuse=False)
+    assert one.documents == two.documents == store.count_policies()
+    assert two.analyzed + two.from_cache == two.documents
+    for q in ("稳岗返还", "小微企业 补贴", CANARY, ""):
+        a = _searchable(tmp_path / "serial", q=q)
+        b = _searchable(index_path, q=q)
+        assert a.total == b.total and {h.id for h in a.hits} == {h.id for h in b.hits}
+    assert not list(Path(index_path, two.generation).glob("*.tmp"))  # temp dirs removed
