@@ -18,14 +18,16 @@ def index_group():
 
 
 @index_group.command("rebuild")
-@click.option("--procs", type=int, default=None, help="jieba worker processes (default: cores, at most 2)")
+@click.option("--procs", type=int, default=None, help="worker processes (default: cores, at most 2)")
+@click.option("--full", is_flag=True, help="rewrite every bucket, even unchanged ones")
 @click.option("--quiet", is_flag=True, help="no progress lines")
 @click.pass_obj
-def rebuild_command(settings: Settings, procs, quiet):
+def rebuild_command(settings: Settings, procs, full, quiet):
     """Build a new index from the store beside the live one and switch to it atomically.
 
-    Search keeps answering from the old index meanwhile; unchanged documents reuse
-    their cached tokens.
+    Search keeps answering from the old index meanwhile; buckets of documents that did
+    not change are taken over from the live index, changed documents reuse their cached
+    tokens.
     """
     from index.build import VerifyError, rebuild
     from index.layout import RebuildRunning
@@ -39,13 +41,14 @@ def rebuild_command(settings: Settings, procs, quiet):
 
     store = open_store(settings)
     try:
-        report = rebuild(store, settings.index_path, progress=progress, procs=procs)
+        report = rebuild(store, settings.index_path, progress=progress, procs=procs,
+                         reuse=not full)
     except RebuildRunning as exc:
         raise click.ClickException(str(exc)) from None
     except VerifyError as exc:
         raise click.ClickException(f"新索引校验失败，旧索引继续服务: {exc}") from None
     click.echo(f"索引已切换到 {report.generation}: {report.documents} 篇，"
-               f"重新分词 {report.analyzed}，缓存 {report.from_cache}，"
+               f"沿用未变分桶 {report.reused}，重新分词 {report.analyzed}，缓存 {report.from_cache}，"
                f"追加变更 {report.caught_up}，用时 {report.seconds:.1f} 秒")
 
 

@@ -137,3 +137,17 @@ def test_an_index_of_the_previous_schema_is_unusable_until_rebuilt(site):
     status = index_build.index_status(settings.index_path, store)
     assert not status.usable and "重建" in status.message
     assert SearchIndex(settings.index_path).search(SearchRequest()).mode == "unavailable"
+
+
+def test_cli_rebuild_reuses_unchanged_buckets_unless_full(site):
+    from policy_search.cli import main
+
+    settings, store = site
+    base = ["--data-dir", str(settings.data_dir), "index", "rebuild", "--quiet"]
+    runner = CliRunner()
+    first = runner.invoke(main, base)
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, base)
+    assert f"沿用未变分桶 {store.count_policies()}" in again.output
+    full = runner.invoke(main, [*base, "--full"])
+    assert full.exit_code == 0 and "沿用未变分桶 0" in full.output
