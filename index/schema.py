@@ -15,7 +15,7 @@ import zlib
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
-from policy_search.deadlines import CLOSED, UNKNOWN, Deadline
+from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_key
 from policy_search.regions import parent_codes, region_name
@@ -34,8 +34,6 @@ FACET_FIELDS = {
 KEYWORD_FIELDS = ("level", "region", "region_name", "industry", "support", "enterprise",
                   "issuer", "year", "validity", "kind", "review_state", "deadline")
 OUT_OF_FORCE = ("失效", "废止")
-# Deadlines are China's: the day a status is computed for is the day in UTC+8.
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def index_day() -> dt.date:
@@ -44,7 +42,7 @@ def index_day() -> dt.date:
     A status changes with the day; the daily `policy-search card refresh` logs the
     policies whose status may have changed, and sync re-indexes them.
     """
-    return dt.datetime.now(CHINA).date()
+    return china_today()
 
 
 def make_schema() -> Schema:

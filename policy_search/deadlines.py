@@ -18,6 +18,14 @@ OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
     "申报中", "即将截止", "未开始", "已截止", "长期有效", "未知")
 DEADLINE_STATUSES = (OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN)
 CLOSING_DAYS = 14  # "即将截止": at most this many days left
+# Deadlines are China's: a status is computed for the day in UTC+8 (no daylight saving).
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def china_today() -> dt.date:
+    """Today in China: the day every 申报状态 is computed for (site, index, refresh)."""
+    return dt.datetime.now(CHINA).date()
+
 KINDS = ("window", "recurring", "long_term", "unknown")
 
 # --- numbers and date tokens -------------------------------------------------

@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from policy_search.card import CARD_FIELDS, CardItem
-from policy_search.deadlines import CLOSING, NOT_STARTED, OPEN
+from policy_search.deadlines import CLOSING, NOT_STARTED, OPEN, china_today
 from policy_search.models import Policy
 
-CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving time
 OUT_OF_FORCE = ("失效", "废止")
 # status -> CSS class of its badge
 STATUS_CLASSES = {"申报中": "open", "即将截止": "closing", "未开始": "upcoming", "已截止": "closed",
@@ -22,7 +21,7 @@ STATUS_CLASSES = {"申报中": "open", "即将截止": "closing", "未开始": "
 
 
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    return china_today()
 
 
 @dataclass

@@ -8,6 +8,7 @@ import sys
 import click
 
 from policy_search.cli import open_store
+from policy_search.deadlines import china_today
 from policy_search.settings import Settings
 
 
@@ -49,7 +50,7 @@ def show_command(settings: Settings, policy_id: str, today, as_json: bool):
     from policy_search.card import CARD_FIELDS
     from policy_search.deadlines import Deadline
 
-    day = today.date() if today else dt.date.today()
+    day = today.date() if today else china_today()
     with open_store(settings) as store:
         policy = store.get_policy(policy_id)
         if policy is None:
@@ -93,7 +94,7 @@ def show_command(settings: Settings, policy_id: str, today, as_json: bool):
 @click.pass_obj
 def refresh_command(settings: Settings, since):
     """Daily: log policies whose deadline or validity status changed, so the index follows."""
-    today = dt.date.today()
+    today = china_today()
     after = (since.date() if since else today - dt.timedelta(days=1)).isoformat()
     with open_store(settings) as store:
         ids = store.ids_with_dates_between(after, today.isoformat())

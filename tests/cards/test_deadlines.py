@@ -115,3 +115,18 @@ def test_long_term_and_unknown():
                                         ("二〇二三", 2023), ("两", 2), ("x", None)])
 def test_chinese_numbers(text, value):
     assert cn_number(text) == value
+
+
+def test_china_today_is_the_day_in_utc_plus_8(monkeypatch):
+    import datetime as real_dt
+
+    from policy_search import deadlines
+
+    class FrozenDateTime(real_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # 17:00 UTC on 1 March is already 2 March in China
+            moment = real_dt.datetime(2024, 3, 1, 17, 0, tzinfo=real_dt.timezone.utc)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(deadlines.dt, "datetime", FrozenDateTime)
+    assert deadlines.china_today() == real_dt.date(2024, 3, 2)
