@@ -165,8 +165,13 @@ def document_for(policy: Policy, blob: bytes, day: dt.date | None = None) -> dic
 
 
 def _worker_init() -> None:
+    import signal
     import warnings
     warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
+    # A forked worker inherits its parent's handlers; the job worker's SIGTERM handler
+    # only requeues, so Pool.terminate() would wait forever on such a child.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 _worker_stores: dict[str, Store] = {}
@@ -334,6 +339,8 @@ def _run_jobs(jobs: list[BucketJob], procs: int, misses: bool) -> Iterator[Bucke
             init_jieba()  # before fork, so workers share the dictionary
         with _pool_context().Pool(min(procs, len(jobs)), initializer=_worker_init) as pool:
             yield from pool.imap_unordered(write_bucket, jobs)
+            pool.close()  # all done: let the workers exit rather than terminating them
+            pool.join()
     else:
         for job in jobs:
             yield write_bucket(job)

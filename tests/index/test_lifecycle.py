@@ -343,3 +343,20 @@ def test_parallel_bucket_writers_build_the_same_index(fresh, tmp_path):
         b = _searchable(index_path, q=q)
         assert a.total == b.total and {h.id for h in a.hits} == {h.id for h in b.hits}
     assert not list(Path(index_path, two.generation).glob("*.tmp"))  # temp dirs removed
+
+
+def test_rebuild_finishes_in_a_process_whose_sigterm_handler_does_not_exit(tmp_path):
+    """The job worker traps SIGTERM (to requeue); forked tokenizer workers must not inherit that."""
+    script = f"""
+import signal, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+signal.signal(signal.SIGTERM, lambda *args: None)
+from tests.index.conftest import build_fixture_store, real_rows
+from index.build import rebuild
+store = build_fixture_store({str(tmp_path / 's.sqlite3')!r}, real_rows(12))
+report = rebuild(store, {str(tmp_path / 'index')!r}, procs=2)
+print("built", report.documents)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert "built" in done.stdout
