@@ -285,10 +285,10 @@ class SourceRun:
                                             self.source.link_selector)
             if index == 0:
                 page_count = page.page_count
-            if not self.handle_items(url, page.items, first=index == 0):
-                self.remember_list()
-                break
+            more = self.handle_items(url, page.items, first=index == 0)
             self.remember_list()
+            if not more:
+                break
 
     def walk_hanweb(self, entry: Entry) -> None:
         column = self.fetch_list(entry.url, entry)
@@ -299,9 +299,8 @@ class SourceRun:
         proxy = discover.hanweb_proxy(html, column.url)
         inline, _ = discover.parse_hanweb_records(html, column.url, self.source.is_item)
         if proxy is None:
-            if not self.handle_items(entry.url, inline, first=True):
-                return
-            self.remember_list()
+            if self.handle_items(entry.url, inline, first=True):
+                self.remember_list()
             return
         self.remember_list()
         base, form = proxy
@@ -336,10 +335,10 @@ class SourceRun:
             page.items = [i for i in page.items if self.source.is_item(i.url)]
             if index == 0:
                 page_count = page.page_count
-            if not self.handle_items(url, page.items, first=index == 0):
-                self.remember_list()
-                break
+            more = self.handle_items(url, page.items, first=index == 0)
             self.remember_list()
+            if not more:
+                break
 
     def handle_items(self, list_url: str, items: list[ListItem], *, first: bool) -> bool:
         """Crawl a list page's items; False when paging should stop here."""
