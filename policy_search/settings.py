@@ -66,10 +66,20 @@ class Settings:
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
+            # Site workers start together: each writes a whole key to its own file and
+            # links it into place; the first link wins and nobody reads a half-written key.
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
+            temp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+                try:
+                    os.link(temp, path)
+                except FileExistsError:
+                    pass
+            finally:
+                temp.unlink()
         self.secret_key = path.read_text().strip()
         return self.secret_key
 

@@ -81,6 +81,34 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_workers_starting_together_share_one_secret_key(tmp_path):
+    """serve --workers forks workers that each ask for the key at the same moment."""
+    import threading
+
+    barrier = threading.Barrier(8)
+    keys, errors = [], []
+
+    def ask():
+        settings = load_settings(environ={}, data_dir=tmp_path)
+        barrier.wait()
+        try:
+            keys.append(settings.ensure_secret_key())
+        except Exception as exc:  # noqa: BLE001 - any failure is the bug
+            errors.append(exc)
+
+    for _ in range(5):
+        (tmp_path / "secret_key").unlink(missing_ok=True)
+        keys.clear()
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and len(keys) == 8 and len(set(keys)) == 1
+        assert len(keys[0]) == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no temp files left
+
+
 def test_readme_lists_every_setting_and_opens_with_two_commands():
     from pathlib import Path
 
