@@ -54,3 +54,38 @@ def test_components_split_long_words_into_known_parts():
     assert components("研发费用加计扣除") == ["研发费用", "加计扣除"]
     assert components("天使投资") == ["天使", "投资"]
     assert components("融资") == []
+
+
+def test_segmentation_is_python_jiebas_on_real_policy_text():
+    """jieba-rs (rjieba) is used for speed: on real policy pages it must cut exactly
+    as Python jieba does with the same dictionary and policy terms."""
+    import json
+    import logging
+
+    import jieba
+
+    from index import analysis
+    from tests.conftest import shared_path
+
+    reference = jieba.Tokenizer()
+    jieba.setLogLevel(logging.WARNING)
+    reference.initialize()
+    for line in analysis._data_lines("user_dict.txt"):
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else analysis.USER_WORD_FREQ
+        word = fold(parts[0])
+        reference.add_word(word, max(freq, reference.FREQ.get(word, 0) or 0))
+    has_word = analysis.init_jieba().has_word
+    with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as lines:
+        records = [json.loads(line) for _, line in zip(range(40), lines)]
+    checked = 0
+    for record in records:
+        for text in (record.get("title"), (record.get("body") or "")[:6000]):
+            if not text:
+                continue
+            folded = fold(text)
+            assert list(analysis._tokenize(folded)) == list(reference.tokenize(folded))
+            for word in reference.cut(folded):
+                assert has_word(word) == bool(reference.FREQ.get(word)), word
+            checked += len(folded)
+    assert checked > 50_000

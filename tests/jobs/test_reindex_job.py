@@ -79,14 +79,14 @@ def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
     searcher.start()
     try:
         wait_for(lambda: searcher.ok > 5)
-        fill(store, 400, start=60)
+        fill(store, 2400, start=60)
         killed_id = jobs.enqueue(store, "reindex", {}, "admin")
         worker = subprocess.Popen([sys.executable, "-m", "policy_search", "--data-dir",
                                    str(data_dir), "worker", "--poll", "0.05"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
+            # Killed as soon as it writes: 2,340 new documents keep it busy for seconds.
             wait_for(lambda: jobs.job_dict(store, killed_id)["step"] == "分词与写入", timeout=60)
-            time.sleep(1.5)  # well inside the analysis of 340 new documents
             assert jobs.job_dict(store, killed_id)["state"] == "running"
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(10)
@@ -102,12 +102,12 @@ def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
         assert f"任务 #{killed_id} 的进程已不在运行，已标记为失败" in restarted.output
         assert jobs.job_dict(store, killed_id)["state"] == "failed"
 
-        fill(store, 500, start=400)  # 100 more policies, searched for below
+        fill(store, 2500, start=2400)  # 100 more policies, searched for below
         new_id = jobs.enqueue(store, "reindex", {}, "admin")
         finished = cli("worker", "--once")
         assert f"任务 #{new_id} 结束：已完成" in finished.output, finished.output
         result = jobs.job_dict(store, new_id)["result"]
-        assert result["documents"] == 500
+        assert result["documents"] == 2500
         assert current_generation(data_dir / "index").name == result["generation"] != first_generation.name
         time.sleep(0.3)
         before = searcher.ok
@@ -117,5 +117,5 @@ def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
         searcher.join(5)
     assert searcher.failures == []
     from index.api import SearchRequest
-    assert searcher.index.search(SearchRequest(q="第499号")).total >= 1
+    assert searcher.index.search(SearchRequest(q="第2499号")).total >= 1
     store.close()
