@@ -34,6 +34,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from index import layout
 from index.analysis import ANALYSIS_VERSION, Preindexed, index_items, init_jieba
+from index.postings import HotTermWriter, hot_path
 from index.schema import (
     SCHEMA_VERSION, TEXT_FIELDS, index_day, keyword_fields, make_schema, stored_fields,
     texts_of,
@@ -152,9 +153,9 @@ def analyze_policy(policy: Policy) -> bytes:
     return encode_items({name: index_items(schema[name], texts[name]) for name in TEXT_FIELDS})
 
 
-def document_for(policy: Policy, blob: bytes, day: dt.date | None = None) -> dict:
-    """Keyword arguments for Whoosh's add/update_document (申报状态 as of `day`)."""
-    items = decode_items(blob)
+def document_for(policy: Policy, items: dict[str, list], day: dt.date | None = None) -> dict:
+    """Keyword arguments for Whoosh's add/update_document (申报状态 as of `day`);
+    items: the policy's analyzed text fields (`decode_items` of its cache entry)."""
     day = day or index_day()
     doc = keyword_fields(policy, day)
     doc.update(stored_fields(policy, day))
@@ -278,8 +279,9 @@ def write_bucket(job: BucketJob) -> BucketResult:
         # shared one (randomly named files) is left for the parent to remove.
         writer._tempstorage = writer.pool.tempstore = ix.storage.temp_storage(
             f"bucket{job.bucket}.{os.getpid()}.tmp")
+        hot = HotTermWriter()
         try:
-            for policy, key in zip(policies, keys):
+            for docnum, (policy, key) in enumerate(zip(policies, keys)):
                 blob = blobs.get(key)
                 if blob is None:
                     blob = analyze_policy(policy)
@@ -287,10 +289,13 @@ def write_bucket(job: BucketJob) -> BucketResult:
                     result.analyzed += 1
                 else:
                     result.from_cache += 1
-                writer.add_document(**document_for(policy, blob, job.day))
+                items = decode_items(blob)
+                writer.add_document(**document_for(policy, items, job.day))
+                hot.add(docnum, items)
             result.segment = writer._finalize_segment()
         finally:
             writer._finish()
+        hot.write(hot_path(job.generation, result.segment.segment_id()))
         cache.put_many(new_blobs)
     finally:
         cache.close()
@@ -488,7 +493,7 @@ def _apply_changes(store: Store, generation: Path) -> SyncReport:
                 if blob is None:
                     blob = analyze_policy(policy)
                     new_blobs.append((key, blob))
-                writer.update_document(**document_for(policy, blob))
+                writer.update_document(**document_for(policy, decode_items(blob)))
             deleted = [i for i in ids if i not in present]
             for policy_id in deleted:
                 writer.delete_by_term("id", policy_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from index import postings
 from index.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 _BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(256)]
@@ -20,12 +21,7 @@ _BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(25
 def bits_of(docnums) -> int:
     """A bitset from document numbers."""
     docnums = list(docnums)
-    if not docnums:
-        return 0
-    buffer = bytearray(max(docnums) // 8 + 1)
-    for d in docnums:
-        buffer[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buffer, "little")
+    return int.from_bytes(postings.bitset_bytes(docnums), "little") if docnums else 0
 
 
 def docnums_of(bits: int, limit: int | None = None) -> list[int]:
@@ -44,13 +40,10 @@ def docnums_of(bits: int, limit: int | None = None) -> list[int]:
     return out
 
 
-def posting_bits(reader, fieldname: str, text: str) -> int:
-    """Documents of a segment (or multi-segment reader) holding a term."""
-    try:
-        matcher = reader.postings(fieldname, text)
-    except Exception:  # TermNotFound and the like: no documents
-        return 0
-    return bits_of(matcher.all_ids())
+def posting_bits(reader, fieldname: str, text: str, hot=None) -> int:
+    """Documents of a segment (or multi-segment reader) holding a term
+    (hot: leaf offset -> sidecar terms, see `index.postings`)."""
+    return postings.term_bits(reader, fieldname, text, hot)
 
 
 @dataclass
@@ -61,6 +54,7 @@ class SegmentTable:
     dates: list[int]
     lengths: dict[str, list[int]]       # text field -> token count per document
     ends: list[int] = field(default_factory=list)  # deadline_end (yyyymmdd, 0: none)
+    hot: postings.HotTerms | None = None  # frequent terms' postings (index.postings)
 
 
 def _column(reader, name: str, doc_count: int) -> list[int]:
@@ -87,7 +81,7 @@ def build_segment_table(reader) -> SegmentTable:
     for fieldname in TEXT_FIELDS:
         length = reader.doc_field_length
         lengths[fieldname] = [length(d, fieldname, 0) for d in range(doc_count)]
-    return SegmentTable(doc_count, values, dates, lengths, ends)
+    return SegmentTable(doc_count, values, dates, lengths, ends, postings.read_hot_terms(reader))
 
 
 @dataclass
@@ -99,6 +93,7 @@ class DocTable:
     dates: list[int]
     lengths: dict[str, list[int]]
     ends: list[int] = field(default_factory=list)
+    hot: dict[int, postings.HotTerms | None] = field(default_factory=dict)  # by leaf offset
     _newest: list[int] | None = field(default=None, repr=False)
     _by_deadline: tuple[int, list[int]] | None = field(default=None, repr=False)
 
@@ -159,6 +154,7 @@ class SegmentCache:
         ends: list[int] = []
         lengths: dict[str, list[int]] = {f: [] for f in TEXT_FIELDS}
         live = 0
+        hot = {}
         total = searcher.doc_count_all()
         for reader, offset in leaves:
             key = _segment_key(reader)
@@ -167,6 +163,7 @@ class SegmentCache:
                 table = build_segment_table(reader)
             if key:
                 wanted[key] = table
+            hot[offset] = table.hot
             for fieldname, by_value in table.values.items():
                 merged = values.setdefault(fieldname, {})
                 for value, bits in by_value.items():
@@ -189,7 +186,7 @@ class SegmentCache:
         for fieldname in TEXT_FIELDS:
             column = lengths[fieldname]
             column.extend([0] * (total - len(column)))
-        return DocTable(total, live, values, dates, lengths, ends)
+        return DocTable(total, live, values, dates, lengths, ends, hot)
 
 
 def _deleted_docs(reader):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import heapq
 from math import log
 
+from index import postings
+
 K1 = 1.2
 B = 0.75
 FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
@@ -28,7 +30,8 @@ PROXIMITY_BOOST = 0.5
 class TermStats:
     """Per-searcher caches: saturated term frequencies and idf per (field, word)."""
 
-    def __init__(self, searcher, cache, lengths: dict[str, list[int]], tf_cache=None):
+    def __init__(self, searcher, cache, lengths: dict[str, list[int]], tf_cache=None,
+                 hot=None):
         self.searcher = searcher
         # Frequency tables of common words are large: they get their own, smaller LRU
         # so they neither crowd out the bitsets nor grow the process without bound.
@@ -37,6 +40,7 @@ class TermStats:
         self.reader = searcher.reader()
         self.cache = cache          # an LRU shared with the bitsets (keys differ)
         self.doc_count = max(1, searcher.doc_count_all())
+        self.hot = hot              # leaf offset -> frequent terms' postings
         self._avg: dict[str, float] = {}
 
     def avg_length(self, fieldname: str) -> float:
@@ -67,22 +71,13 @@ class TermStats:
         if found is not None:
             return found
         found = {}
-        try:
-            matcher = self.reader.postings(fieldname, word)
-        except Exception:  # TermNotFound: no documents
-            self.tf_cache.put(key, found)
-            return found
         avg = self.avg_length(fieldname)
         lengths = self.lengths[fieldname]
         norm_a, norm_b = K1 * (1 - B), K1 * B / avg
         k1 = K1 + 1
-        # id()/weight() per posting: value_as("weight") would unpickle the positions.
-        is_active, next_, id_, weight = (matcher.is_active, matcher.next, matcher.id,
-                                         matcher.weight)
-        while is_active():
-            docnum, tf = id_(), weight()
-            found[docnum] = tf * k1 / (tf + norm_a + norm_b * (lengths[docnum] or 1))
-            next_()
+        for ids, weights in postings.blocks(self.reader, fieldname, word, self.hot):
+            for docnum, tf in zip(ids, weights):
+                found[docnum] = tf * k1 / (tf + norm_a + norm_b * (lengths[docnum] or 1))
         self.tf_cache.put(key, found)
         return found
 
@@ -120,27 +115,16 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
                   slop: int = 1) -> set[int]:
     """Which of `docs` (ascending) hold the words in order, each within `slop` words
     of the one before. Reads positions only for those documents."""
-    try:
-        matchers = [reader.postings(fieldname, w) for w in words]
-    except Exception:
-        return set()
-    found = set()
-    for docnum in docs:
-        positions = []
-        for matcher in matchers:
-            if not matcher.is_active():
-                return found
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    return found
-            if matcher.id() != docnum:
-                break
-            positions.append(matcher.value_as("positions"))
-        else:
-            if _in_sequence(positions, slop):
-                found.add(docnum)
-    return found
+    found: list[list[list[int]]] = [[] for _ in docs]
+    remaining = list(docs)
+    for word in words:
+        if not remaining:
+            return set()
+        table = postings.positions(reader, fieldname, word, remaining)
+        remaining = [d for d in remaining if d in table]
+        for d in remaining:
+            found[docs.index(d)].append(table[d])
+    return {d for d in remaining if _in_sequence(found[docs.index(d)], slop)}
 
 
 def _in_sequence(positions: list[list[int]], slop: int) -> bool:

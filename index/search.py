@@ -128,7 +128,8 @@ class SearchIndex:
         table = self._segments.doc_table(searcher)
         terms = LRU(self.term_cache_size)
         self._live = _Live(generation, ix, searcher, table, terms, LRU(self.result_cache_size),
-                           TermStats(searcher, terms, table.lengths, LRU(self.tf_cache_size)))
+                           TermStats(searcher, terms, table.lengths, LRU(self.tf_cache_size),
+                                     table.hot))
 
     def _current(self) -> _Live | None:
         self.refresh(force=False)
@@ -258,7 +259,8 @@ class SearchIndex:
         key = (fieldname, text)
         bits = live.terms.get(key)
         if bits is None:
-            bits = posting_bits(live.searcher.reader(), fieldname, text) & live.table.live
+            bits = posting_bits(live.searcher.reader(), fieldname, text,
+                                live.table.hot) & live.table.live
             live.terms.put(key, bits)
         return bits
 
