@@ -47,4 +47,15 @@ def serve_in_thread(app):
     try:
         yield f"http://{host}:{port}"
     finally:
-        server.close()
+        # Close from inside the server's own loop: closing its sockets from this thread
+        # while it sits in select() makes the loop fail with EBADF.
+        server.trigger.pull_trigger(lambda: _close_all(server))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+def _close_all(server):
+    for channel in list(server._map.values()):
+        if channel is not server and channel is not server.trigger:
+            channel.close()
+    server.close()
