@@ -239,6 +239,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX policy_derived_expiry ON policy_derived (expiry_date);
     CREATE INDEX policy_derived_repealed_by ON policy_derived (repealed_by);
     """,
+    # 6: the look-ups of a policy page — its interpretations and the policies sharing its
+    #    tags — scanned whole tables (tens of ms each at 37k policies)
+    """
+    CREATE INDEX policies_interprets ON policies (interprets);
+    CREATE INDEX tags_facet_value ON tags (facet, value);
+    """,
 ]
 
 
