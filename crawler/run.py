@@ -23,7 +23,7 @@ from crawler.attachments import (ExtractionLimits, fill_attachment, known_attach
                                  merge_cover_note, wants_text)
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
-from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, HostClosed, Response
+from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response
 from crawler.sources import Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.analysis import components, fold, query_words, stopwords, synonyms
+from index.analysis import components, query_words, stopwords, synonyms
 from policy_search.normalize import doc_number_key, find_doc_number
 
 MAX_QUERY_CHARS = 200

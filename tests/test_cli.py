@@ -1,4 +1,5 @@
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +139,52 @@ def test_import_tags_and_cards_what_it_added(tmp_path):
     policy = next(store.iter_policies())
     assert "小微企业" in policy.active_tags().get("enterprise", [])
     assert policy.deadline is not None
+
+
+def test_progress_lines_are_throttled_and_end_with_each_steps_total(capsys, monkeypatch):
+    from policy_search.cli import progress
+
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    with progress.CountProgress("重建索引") as line:
+        for done in range(5):  # a report every 0.5 s: one in two is shown
+            clock[0] += 0.5
+            line(done * 100, 400, "分词与写入")
+        clock[0] += 0.1
+        line(400, 400, "合并索引")
+    assert capsys.readouterr().err.splitlines() == [
+        "分词与写入: 0/400 (0%)",
+        "分词与写入: 200/400 (50%, 133 篇/秒)",  # 1.5 s since the command started
+        "分词与写入: 400/400 (100%, 160 篇/秒)",
+        "合并索引: 400/400 (100%)",  # no rate before a step has run a second
+    ]
+
+
+def test_progress_redraws_one_line_on_a_terminal(capsys, monkeypatch):
+    from policy_search.cli.progress import CountProgress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with CountProgress("卡片提取", interval=0) as line:
+        for done in range(1, 4):
+            line(done, 3)
+    err = capsys.readouterr().err
+    assert err.count("\r") == 3 and err.count("\n") == 1 and err.endswith("\n")
+    assert err.split("\r")[-1].startswith("卡片提取: 3/3 (100%)")
+
+
+def test_long_commands_report_progress_unless_quiet(tmp_path):
+    source = tmp_path / "p.jsonl"
+    source.write_text(json.dumps({
+        "title": "关于支持小微企业发展的通知", "url": "http://www.csx.gov.cn/8.html",
+        "body": "对小微企业给予补贴。", "level": "county", "region": "长沙县",
+    }, ensure_ascii=False), encoding="utf-8")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["--data-dir", str(tmp_path), "import", str(source)])
+    assert imported.exit_code == 0, imported.output
+    assert "自动标注: 1/1 (100%)" in imported.stderr and "政策卡片: 1/1 (100%)" in imported.stderr
+    for command in (["tag", "auto", "--all"], ["card", "extract", "--all"], ["index", "rebuild"]):
+        shown = runner.invoke(main, ["--data-dir", str(tmp_path), *command])
+        quiet = runner.invoke(main, ["--data-dir", str(tmp_path), *command, "--quiet"])
+        assert shown.exit_code == 0 and quiet.exit_code == 0, (shown.output, quiet.output)
+        assert "/1 (100%)" in shown.stderr, command
+        assert "/1 (100%)" not in quiet.stderr, command

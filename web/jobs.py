@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from crawler.sources import (DEFINITION_KEY, Source, SourceError, load_all_sources, parse_source,
-                             stored_definitions)
-from crawler.sources import load_all_sources as all_sources
+# DEFINITION_KEY, all_sources and stored_definitions are passed on to the admin pages.
+from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
+from crawler.sources import load_all_sources as all_sources  # noqa: F401
 from policy_search.regions import find_region
-from policy_search.store import Store
 
 # The CMS families an admin can add without code: entry kind -> name shown.
 FAMILIES = {

@@ -8,6 +8,7 @@ import sys
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.progress import CountProgress
 from policy_search.deadlines import china_today
 from policy_search.settings import Settings
 
@@ -29,12 +30,8 @@ def extract_command(settings: Settings, everything: bool, quiet: bool):
     """
     from policy_search.derive import derive_all
 
-    def progress(done: int, total: int) -> None:
-        if not quiet:
-            click.echo(f"卡片提取: {done}/{total}", err=True)
-
-    with open_store(settings) as store:
-        summary = derive_all(store, everything=everything, progress=progress)
+    with open_store(settings) as store, CountProgress("卡片提取") as line:
+        summary = derive_all(store, everything=everything, progress=None if quiet else line)
     click.echo(f"处理 {summary.policies} 篇, 变化 {summary.changed} 篇; 有卡片 {summary.with_card},"
                f" 有申报时间 {summary.with_deadline}, 有施行/有效期条款 {summary.with_validity},"
                f" 废止关联 {summary.repeal_links}")

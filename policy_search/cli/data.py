@@ -3,42 +3,16 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.progress import CountProgress, ImportProgress
 from policy_search.models import LEVEL_NAMES
 from policy_search.settings import Settings, describe
 
 MAX_REJECTS_SHOWN = 50
-
-
-class ProgressLine:
-    """A one-line progress report on stderr, redrawn in place on a terminal."""
-
-    def __init__(self, label: str, interval: float = 1.0):
-        self.label = label
-        self.interval = interval
-        self.started = self.last = time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, progress) -> None:
-        now = time.monotonic()
-        if now - self.last < self.interval and progress.done_fraction < 1.0:
-            return
-        self.last = now
-        rate = progress.rows / max(now - self.started, 1e-6)
-        s = progress.summary
-        line = (f"{self.label}: {progress.done_fraction:6.1%}  {progress.rows} 行"
-                f"  新增 {s.added}  更新 {s.updated}  未变 {s.unchanged}  拒绝 {len(s.rejected)}"
-                f"  ({rate:.0f} 行/秒)")
-        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
-
-    def close(self) -> None:
-        if self.tty:
-            click.echo("", err=True)
 
 
 @click.command("import")
@@ -63,7 +37,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     store = open_store(settings)
     failed = False
     for path in paths:
-        progress = None if quiet else ProgressLine(f"导入 {path.name}")
+        progress = None if quiet else ImportProgress(f"导入 {path.name}")
         try:
             summary = import_file(store, path, fmt=fmt, source_id=source_id, progress=progress)
         except ImportFileError as exc:
@@ -91,16 +65,10 @@ def enrich(store, quiet: bool) -> None:
     """Tags and cards for what the import or crawl changed, with a progress line."""
     from policy_search.enrich import enrich_changed
 
-    last: dict[str, float] = {}
-
-    def progress(step: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if quiet or (now - last.get(step, 0) < 1.0 and done < total):
-            return
-        last[step] = now
-        click.echo(f"{step}: {done}/{total}", err=True)
-
-    click.echo(enrich_changed(store, progress).describe())
+    with CountProgress("补充标签与卡片") as line:
+        summary = enrich_changed(store, None if quiet else
+                                 lambda step, done, total: line(done, total, step))
+    click.echo(summary.describe())
 
 
 @click.command("stats")

@@ -4,11 +4,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-import time
 
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.progress import CountProgress
 from policy_search.settings import Settings
 
 
@@ -32,17 +32,11 @@ def rebuild_command(settings: Settings, procs, full, quiet):
     from index.build import VerifyError, rebuild
     from index.layout import RebuildRunning
 
-    started = time.monotonic()
-
-    def progress(done, total, step):
-        if not quiet:
-            rate = done / max(time.monotonic() - started, 1e-6)
-            click.echo(f"{step}: {done}/{total}  ({rate:.0f} 篇/秒)", err=True)
-
     store = open_store(settings)
     try:
-        report = rebuild(store, settings.index_path, progress=progress, procs=procs,
-                         reuse=not full)
+        with CountProgress("重建索引") as line:
+            report = rebuild(store, settings.index_path, progress=None if quiet else line,
+                             procs=procs, reuse=not full)
     except RebuildRunning as exc:
         raise click.ClickException(str(exc)) from None
     except VerifyError as exc:

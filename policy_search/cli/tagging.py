@@ -7,6 +7,7 @@ import time
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.progress import CountProgress
 from policy_search.settings import Settings
 
 
@@ -32,18 +33,8 @@ def tag_auto(settings: Settings, retag_all: bool, quiet: bool):
         click.echo("没有需要标注的政策 (nothing to tag)")
         return
     started = time.monotonic()
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if quiet:
-            return
-        rate = done / max(time.monotonic() - started, 1e-6)
-        line = f"标注: {done}/{total} ({done / total:.0%}, {rate:.0f} 篇/秒)"
-        click.echo(("\r" + line) if tty else line, err=True, nl=not tty)
-
-    summary = tag_policies(store, ids, taxonomy=taxonomy, progress=progress)
-    if tty and not quiet:
-        click.echo("", err=True)
+    with CountProgress("标注") as line:
+        summary = tag_policies(store, ids, taxonomy=taxonomy, progress=None if quiet else line)
     elapsed = time.monotonic() - started
     click.echo(f"已标注 {summary.policies} 篇政策，其中 {summary.with_tags} 篇有建议标签"
                f"，用时 {elapsed:.1f} 秒 (tagged {summary.policies}, {summary.with_tags} with proposals)")
