@@ -243,7 +243,7 @@ MIGRATIONS: list[str] = [
     #    tags — scanned whole tables (tens of ms each at 37k policies)
     """
     CREATE INDEX policies_interprets ON policies (interprets);
-    CREATE INDEX tags_facet_value ON tags (facet, value);
+    CREATE INDEX tags_facet_value ON tags (facet, value, rejected, policy_id);
     """,
 ]
 

@@ -36,6 +36,7 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 STAFF_FIELDS = ("validity", "doc_kind", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
 MATERIAL_SIMILARITY = 0.9
+RARITY_SCALE = 1_000_000  # a shared tag weighs RARITY_SCALE // (policies with the tag)
 
 
 def now() -> str:
@@ -277,15 +278,26 @@ class Store(CardStoreMixin):
         )]
 
     def related_by_tags(self, policy_id: str, limit: int = 8) -> list[str]:
-        """Ids of policies sharing the most (non-rejected) tags with this one, newest first."""
+        """Ids of policies sharing (non-rejected) tags with this one, the most telling
+        first: a shared tag counts by how rare it is (sharing 不限行业 with thousands of
+        policies says little, sharing 专精特新 says much); ties newest first."""
+        mine = self.conn.execute(
+            "SELECT facet, value, (SELECT count(*) FROM tags AS t WHERE t.facet = m.facet"
+            " AND t.value = m.value AND t.rejected = 0) FROM tags AS m"
+            " WHERE m.policy_id = ? AND m.rejected = 0", (policy_id,)).fetchall()
+        if not mine:
+            return []
+        # Integer weights: equal sets of shared tags tie exactly, and newer wins the tie.
+        weights = [(facet, value, RARITY_SCALE // count) for facet, value, count in mine]
+        rows = ", ".join("(?, ?, ?)" for _ in weights)
         return [r[0] for r in self.conn.execute(
-            "SELECT other.policy_id, count(*) AS shared FROM tags AS mine"
+            f"WITH mine (facet, value, weight) AS (VALUES {rows})"
+            " SELECT other.policy_id, sum(mine.weight) AS weight FROM mine"
             " JOIN tags AS other ON other.facet = mine.facet AND other.value = mine.value"
-            " AND other.policy_id != mine.policy_id AND other.rejected = 0"
+            " AND other.policy_id != ? AND other.rejected = 0"
             " JOIN policies AS p ON p.id = other.policy_id"
-            " WHERE mine.policy_id = ? AND mine.rejected = 0"
-            " GROUP BY other.policy_id ORDER BY shared DESC, p.publish_date DESC LIMIT ?",
-            (policy_id, limit),
+            " GROUP BY other.policy_id ORDER BY weight DESC, p.publish_date DESC LIMIT ?",
+            (*[item for row in weights for item in row], policy_id, limit),
         )]
 
     def policy_links(self, policy_id: str) -> list[tuple[str, str]]:
