@@ -27,6 +27,15 @@ def shared():
     return shared_path
 
 
+def run_together(target, count: int) -> None:
+    """Run target(n) for n in range(count) in as many threads at once; wait for all."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.fixture
 def store(tmp_path):
     from policy_search.store import Store

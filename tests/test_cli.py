@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from policy_search.cli import COMMANDS, main
 from policy_search.settings import load_settings
+from tests.conftest import run_together
 
 REQUIRED_COMMANDS = {"import", "stats"}
 
@@ -89,7 +90,7 @@ def test_workers_starting_together_share_one_secret_key(tmp_path):
     barrier = threading.Barrier(8)
     keys, errors = [], []
 
-    def ask():
+    def ask(_n):
         settings = load_settings(environ={}, data_dir=tmp_path)
         barrier.wait()
         try:
@@ -100,11 +101,7 @@ def test_workers_starting_together_share_one_secret_key(tmp_path):
     for _ in range(5):
         (tmp_path / "secret_key").unlink(missing_ok=True)
         keys.clear()
-        threads = [threading.Thread(target=ask) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(ask, 8)
         assert errors == [] and len(keys) == 8 and len(set(keys)) == 1
         assert len(keys[0]) == 64
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no temp files left

@@ -7,6 +7,7 @@ import pytest
 
 from policy_search import jobs
 from policy_search.store import Store
+from tests.conftest import run_together
 
 
 def run_next(store, **kw) -> str:
@@ -50,7 +51,7 @@ def test_concurrent_claims_never_share_a_job(tmp_path, fake_kinds):
     lock = threading.Lock()
     start = threading.Barrier(4)
 
-    def claimer():
+    def claimer(_n):
         own = Store(path)  # one connection per worker, as in separate processes
         start.wait()
         while (job := jobs.claim_next(own)) is not None:
@@ -58,11 +59,7 @@ def test_concurrent_claims_never_share_a_job(tmp_path, fake_kinds):
                 claimed.append(job.id)
         own.close()
 
-    threads = [threading.Thread(target=claimer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(claimer, 4)
     assert sorted(claimed) == sorted(ids)
 
 
@@ -187,11 +184,7 @@ def test_simultaneous_reindex_requests_one_is_accepted(tmp_path):
             refused.append(n)
         own.close()
 
-    threads = [threading.Thread(target=request, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(request, 8)
     assert len(accepted) == 1 and len(refused) == 7
 
 
