@@ -24,7 +24,7 @@ from crawler.attachments import (ExtractionLimits, fill_attachment, known_attach
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response
-from crawler.sources import Entry, Source, SourceError, load_all_sources
+from crawler.sources import DEFINITION_KEY, Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10
 MAX_FAILURES_KEPT = 50
@@ -141,7 +141,10 @@ class SourceRun:
         self.result = SourceResult(source.id, source.name)
         saved = store.source_state(source.id)
         self.saved = saved
-        self.state: dict = dict(saved.get("state") or {})
+        # The crawl's own keys only: the definition in the same row belongs to the admin
+        # pages, and writing back a copy taken now would undo an edit made during the run.
+        self.state: dict = {k: v for k, v in (saved.get("state") or {}).items()
+                            if k != DEFINITION_KEY}
         self.pages: dict[str, list] = dict(self.state.get("pages") or {})
         self.pending: dict[str, list] = dict(self.state.get("pending_interprets") or {})
         # A run that did not finish last time is redone in full (no early stop).

@@ -640,9 +640,13 @@ class Store(CardStoreMixin):
         return result
 
     def save_source_state(self, source_id: str, **fields) -> None:
-        current = self.source_state(source_id)
-        current.update(fields)
+        """Set a source's fields; `state` is merged key by key into the stored state, in
+        one transaction: the crawler (crawl progress) and the admin pages (the source's
+        definition) each write only their own keys and never undo the other's."""
         with self.transaction() as conn:
+            current = self.source_state(source_id)
+            state = {**current["state"], **(fields.pop("state", None) or {})}
+            current.update(fields, state=state)
             conn.execute(
                 "INSERT INTO sources (id, enabled, last_run_at, last_status, last_error, runs,"
                 " zero_runs, blocked, state_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

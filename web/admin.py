@@ -186,9 +186,7 @@ def source_form():
             flash(f"未保存：{exc}", "error")
             status = 400
         else:
-            state = svc.store.source_state(definition["id"]).get("state") or {}
-            state[DEFINITION_KEY] = definition
-            svc.store.save_source_state(definition["id"], state=state)
+            svc.store.save_source_state(definition["id"], state={DEFINITION_KEY: definition})
             audit("source_edit" if editing else "source_add", f"source:{definition['id']}",
                   definition)
             flash(f"来源 {definition['id']} 已保存。", "info")

@@ -200,3 +200,25 @@ def test_since_skips_older_items(crawl_env, site):
     dates = sorted(p.publish_date for p in store.iter_policies())
     assert dates and dates[0] >= "2019-01-01"
     assert results[0].new == len(dates) < 42
+
+
+def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, site):
+    """The admin pages keep an added source's definition in the same row as the crawl's
+    progress: a crawl writing back its start-of-run copy would undo the edit."""
+    from crawler.sources import DEFINITION_KEY
+
+    settings, store = crawl_env
+    edited = {"id": "govcn-lists", "name": "改过的名称"}
+    admin = Store(settings.db_path)
+    store.save_source_state("govcn-lists", state={DEFINITION_KEY: {"id": "govcn-lists"}})
+
+    def edit_once(message):
+        if not admin.source_state("govcn-lists")["state"].get(DEFINITION_KEY, {}).get("name"):
+            admin.save_source_state("govcn-lists", state={DEFINITION_KEY: edited})
+
+    results = crawl_sources(store, settings, source_ids=["govcn-lists"], progress=edit_once)
+    assert results[0].status == "ok" and results[0].new > 0
+    state = admin.source_state("govcn-lists")["state"]
+    assert state[DEFINITION_KEY] == edited
+    assert state["pages"] and state["last_figures"]["new"] == results[0].new  # the crawl's own
+    admin.close()
