@@ -245,6 +245,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX policies_interprets ON policies (interprets);
     CREATE INDEX tags_facet_value ON tags (facet, value, rejected, policy_id);
     """,
+    # 7: failed staff logins (key: "user:<name>" or "ip:<address>"; at: Unix time), so
+    #    that every web process of `serve --workers N` counts them together and a
+    #    restart does not forget them
+    """
+    CREATE TABLE login_failures (
+        key TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures (key, at);
+    """,
 ]
 
 

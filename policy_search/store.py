@@ -579,6 +579,21 @@ class Store(CardStoreMixin):
         row = self.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
         return User(**{**dict(row), "active": bool(row["active"])}) if row else None
 
+    def login_failures(self, key: str, since: float) -> list[float]:
+        """When the failed logins of a key ("user:…" or "ip:…") after `since` happened."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at", (key, since))]
+
+    def record_login_failure(self, keys: list[str], at: float, *, forget_before: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (forget_before,))
+            conn.executemany("INSERT INTO login_failures (key, at) VALUES (?, ?)",
+                             [(key, at) for key in keys])
+
+    def clear_login_failures(self, key: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+
     def update_user(self, username: str, *, password_hash: str | None = None,
                     role: str | None = None, active: bool | None = None) -> None:
         changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 import time
-from collections import deque
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template,
@@ -77,42 +75,38 @@ class LoginForm(FlaskForm):
 # --- throttling ---------------------------------------------------------------------
 
 class LoginThrottle:
-    """Failed logins per account and per client address in a sliding window (in memory:
-    one web process; a restart forgets, which errs on the user's side)."""
+    """Failed logins per account and per client address in a sliding window, kept in the
+    store: every web process counts them together, and a restart does not forget."""
 
-    def __init__(self, max_failures: int, window: float = THROTTLE_WINDOW):
+    def __init__(self, store, max_failures: int, window: float = THROTTLE_WINDOW,
+                 clock=time.time):
+        self.store = store
         self.max_failures = max_failures
         self.window = window
-        self._failures: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, moment: float) -> deque:
-        entries = self._failures.setdefault(key, deque())
-        while entries and entries[0] <= moment - self.window:
-            entries.popleft()
-        return entries
+        self.clock = clock  # wall time: the processes share it
 
     def wait_seconds(self, username: str, address: str) -> int:
         """0 when a login may be tried now, else how long until it may."""
-        moment = time.monotonic()
-        with self._lock:
-            waits = []
-            for key, limit in ((f"user:{username.lower()}", self.max_failures),
-                               (f"ip:{address}", self.max_failures * IP_FACTOR)):
-                entries = self._recent(key, moment)
-                if len(entries) >= limit:
-                    waits.append(entries[len(entries) - limit] + self.window - moment)
-            return int(max(waits)) + 1 if waits else 0
+        moment = self.clock()
+        waits = []
+        for key, limit in ((_user_key(username), self.max_failures),
+                           (f"ip:{address}", self.max_failures * IP_FACTOR)):
+            entries = self.store.login_failures(key, since=moment - self.window)
+            if len(entries) >= limit:
+                waits.append(entries[len(entries) - limit] + self.window - moment)
+        return int(max(waits)) + 1 if waits else 0
 
     def failed(self, username: str, address: str) -> None:
-        moment = time.monotonic()
-        with self._lock:
-            for key in (f"user:{username.lower()}", f"ip:{address}"):
-                self._recent(key, moment).append(moment)
+        moment = self.clock()
+        self.store.record_login_failure([_user_key(username), f"ip:{address}"], moment,
+                                        forget_before=moment - self.window)
 
     def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+        self.store.clear_login_failures(_user_key(username))
+
+
+def _user_key(username: str) -> str:
+    return f"user:{username.lower()}"
 
 
 def throttle() -> LoginThrottle:
@@ -139,7 +133,8 @@ def setup(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "basic"
-    app.extensions["login_throttle"] = LoginThrottle(int(settings.login_max_failures))
+    app.extensions["login_throttle"] = LoginThrottle(app.extensions["policy_search"].store,
+                                                     int(settings.login_max_failures))
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.before_request(end_old_session)
 

@@ -71,6 +71,32 @@ def test_throttling_per_ip(site_factory):
     assert login(app.test_client(), "boss", environ_base={"REMOTE_ADDR": "10.9.9.10"}).status_code == 302
 
 
+def test_throttling_is_shared_by_worker_processes_and_outlives_a_restart(site_factory):
+    """`serve --workers N` runs N processes, each with its own app and store connection:
+    failures counted in one must lock the account in all of them."""
+    from policy_search.store import Store
+    from web import create_app
+    from web.auth import THROTTLE_WINDOW
+
+    site = site_factory(login_max_failures=2)
+
+    def worker():
+        store = Store(site.settings.db_path)
+        return create_app(site.settings, store=store, index=None, testing=True)
+
+    first, second = worker(), worker()
+    assert login(first.test_client(), "staffer", "wrong-password!").status_code == 401
+    assert login(second.test_client(), "staffer", "wrong-password!").status_code == 401
+    assert login(first.test_client(), "staffer").status_code == 429
+    restarted = worker()
+    assert login(restarted.test_client(), "staffer").status_code == 429
+    # the window passes: the right password works again, and success clears the count
+    throttle = restarted.extensions["login_throttle"]
+    throttle.clock = lambda: time.time() + THROTTLE_WINDOW + 1
+    assert login(restarted.test_client(), "staffer").status_code == 302
+    assert site.store.login_failures("user:staffer", since=0) == []
+
+
 def test_session_expires(app):
     import datetime as dt
 
