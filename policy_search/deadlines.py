@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import chinese_calendar
+
 OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
     "申报中", "即将截止", "未开始", "已截止", "长期有效", "未知")
 DEADLINE_STATUSES = (OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN)
@@ -120,12 +122,20 @@ def to_date(value: str | dt.date | None) -> dt.date | None:
         return None
 
 
+def is_working_day(day: dt.date) -> bool:
+    """China's official calendar — public holidays off, the weekend days worked in
+    exchange (调休) on — for the years `chinesecalendar` has; Monday to Friday beyond."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the State Council has not announced (or too old)
+        return day.weekday() < 5
+
+
 def add_working_days(start: dt.date, days: int) -> dt.date:
-    """Weekends skipped; public holidays are not known here, so this is a lower bound."""
     current, left = start, days
     while left > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             left -= 1
     return current
 

@@ -29,8 +29,9 @@ TABLE = [
      "recurring", None, None, None, "01-31"),
     ("规章应当自公布之日起30日内，由法制机构报送备案", "2021-12-20",
      "window", "2021-12-20", "2022-01-19", None, None),
+    # 国庆·中秋 2020: Oct 1-8 off, Sunday Sep 27 and Saturday Oct 10 worked
     ("自本通知印发之日起15个工作日内提交申请", "2020-09-22",
-     "window", "2020-09-22", "2020-10-13", None, None),
+     "window", "2020-09-22", "2020-10-19", None, None),
     ("申报时间为2021年3月1日—3月31日", ANCHOR, "window", "2021-03-01", "2021-03-31", None, None),
     ("申报时间：10月1日至31日", ANCHOR, "window", "2020-10-01", "2020-10-31", None, None),
     ("自即日起至2023年12月31日止", "2023-06-01", "window", "2023-06-01", "2023-12-31", None, None),
@@ -130,3 +131,14 @@ def test_china_today_is_the_day_in_utc_plus_8(monkeypatch):
 
     monkeypatch.setattr(deadlines.dt, "datetime", FrozenDateTime)
     assert deadlines.china_today() == real_dt.date(2024, 3, 2)
+
+
+def test_working_days_follow_chinas_calendar_where_it_is_known():
+    from policy_search.deadlines import add_working_days, is_working_day
+
+    assert not is_working_day(dt.date(2024, 10, 1))  # 国庆
+    assert is_working_day(dt.date(2024, 9, 29))  # a Sunday worked in exchange
+    assert add_working_days(dt.date(2024, 9, 30), 3) == dt.date(2024, 10, 10)
+    assert add_working_days(dt.date(2024, 2, 7), 1) == dt.date(2024, 2, 8)
+    # a year not yet announced: Monday to Friday
+    assert add_working_days(dt.date(2099, 12, 31), 2) == dt.date(2100, 1, 4)
