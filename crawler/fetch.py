@@ -23,6 +23,8 @@ import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
 
+from policy_search.url_safety import UnsafeURL
+
 from crawler.encoding import decode_bytes
 
 MAX_REDIRECTS = 5
@@ -116,6 +118,9 @@ class Fetcher:
                  sleep: Callable[[float], None] = time.sleep):
         self.policy = policy
         self.allowed = allowed
+        # Raises UnsafeURL for a URL whose host resolves to a private or reserved address
+        # (set while an admin-added source is crawled; None: hosts are trusted).
+        self.check_address: Callable[[str], object] | None = None
         self.sleep = sleep
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=16, pool_maxsize=1, max_retries=0)
@@ -184,6 +189,11 @@ class Fetcher:
             raise FetchError(url, "bad_scheme", f"不支持的地址: {url}")
         if self.allowed is not None and not self.allowed(url):
             raise FetchError(url, "off_site", f"{origin} 指向允许范围以外的主机: {url}")
+        if self.check_address is not None:
+            try:
+                self.check_address(url)
+            except UnsafeURL as exc:
+                raise FetchError(url, "unsafe_host", f"{exc}: {url}") from None
 
     # --- robots ------------------------------------------------------------
 

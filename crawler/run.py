@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from policy_search.models import Policy, policy_id_for
 from policy_search.normalize import doc_number_key, parse_date
 from policy_search.store import ADDED, UPDATED, Store, now
+from policy_search.url_safety import check_url
 from policy_search.urls import canonical_url
 
 from crawler import discover
@@ -169,6 +170,7 @@ class SourceRun:
         for host in source.allowed_hosts:
             self.fetcher.set_host_delay(host, source.delay)
         self.fetcher.allowed = source.allows
+        self.fetcher.check_address = check_url if source.public_only else None
         self.state["in_progress"] = True
         self.save_state(status="running")
         self.progress(f"[{source.id}] 开始: {source.name}" + ("（续上次未完成的抓取）" if self.resuming else ""))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +42,9 @@ class Source:
     body_selector: str | None = None
     title_selector: str | None = None
     enabled: bool = True
+    # Added on the admin pages: every host it reaches is checked to be public on each
+    # request (a name checked when the source was saved may later point inside).
+    public_only: bool = False
 
     @property
     def region_name(self) -> str | None:
@@ -110,7 +113,7 @@ def load_all_sources(settings, store) -> tuple[list[Source], list[str]]:
         if raw.get("id") in known:
             continue
         try:
-            sources.append(parse_source(raw, "管理页面添加"))
+            sources.append(replace(parse_source(raw, "管理页面添加"), public_only=True))
         except SourceError as exc:
             problems.append(str(exc))
     return sources, problems

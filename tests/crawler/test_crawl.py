@@ -222,3 +222,22 @@ def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, site):
     assert state[DEFINITION_KEY] == edited
     assert state["pages"] and state["last_figures"]["new"] == results[0].new  # the crawl's own
     admin.close()
+
+
+def test_a_source_added_on_the_admin_pages_never_reaches_internal_addresses(crawl_env, site):
+    """Its host was checked when it was saved; a name can later point inside, so the crawl
+    checks again before every request (the shipped sources are trusted)."""
+    from crawler.sources import DEFINITION_KEY
+
+    settings, store = crawl_env
+    store.save_source_state("added", state={DEFINITION_KEY: {
+        "id": "added", "name": "后台添加的来源", "region_code": "430100",
+        "allowed_hosts": ["127.0.0.1"], "link_pattern": r"/govcn/zhengce/content/.*content_\d+\.htm",
+        "entries": [{"kind": "trs", "url": f"{site.base}/govcn/zhengce/gwywj/index.htm"}]}})
+    before = len(site.log)
+    [result] = crawl_sources(store, settings, source_ids=["added"])
+    assert result.status == "failed" and "内部或保留地址" in result.error
+    assert len(site.log) == before and store.count_policies() == 0
+    # the same pages through a shipped source are crawled
+    [shipped] = crawl_sources(store, settings, source_ids=["govcn-lists"])
+    assert shipped.status == "ok" and shipped.new > 0
