@@ -201,7 +201,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
         raise ValueError(f"层级: {exc}") from None
     if level is None and region is not None:
         level = level_of_code(region.code)
-    doc_number = clean_doc_number(get("doc_number"))
+    doc_number = clean_doc_number(get("doc_number"), title)
     url = get("url")
     validity = get("validity")
     doc_kind = get("doc_kind")

@@ -69,12 +69,15 @@ _OPEN = "〔[【(（﹝〖{｛［"
 _CLOSE = "〕]】)）﹞〗}｝］"
 _BRACKETS = _OPEN + _CLOSE
 # 湘政发〔2021〕5号, 国办函 [2018] 71号, 公告2018年第14号, 国令第706号, 省政府令 第5号
-DOC_NUMBER_PATTERN = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]{1,16}\s*"
-    r"(?:[" + re.escape(_OPEN) + r"]\s*(?:19|20)\d{2}\s*[" + re.escape(_CLOSE) + r"]\s*第?\s*\d{1,5}\s*号"
+_ISSUER_CHAR = r"[\u4e00-\u9fffA-Za-z]"
+_NUMBER = (
+    r"\s*(?:[" + re.escape(_OPEN) + r"]\s*(?:19|20)\d{2}\s*[" + re.escape(_CLOSE) + r"]\s*第?\s*\d{1,5}\s*号"
     r"|(?:19|20)\d{2}\s*年\s*第?\s*\d{1,5}\s*号"
     r"|第\s*\d{1,5}\s*号)"
 )
+DOC_NUMBER_PATTERN = re.compile(_ISSUER_CHAR + "{1,16}" + _NUMBER)
+# A whole 文号 that names its issuer (not a bare 第5号)
+_ISSUED = re.compile(_ISSUER_CHAR + "{2,16}" + _NUMBER)
 
 
 def find_doc_number(text: str) -> str | None:
@@ -83,8 +86,12 @@ def find_doc_number(text: str) -> str | None:
     return match.group(0).strip() if match else None
 
 
-def clean_doc_number(value: str | None) -> str | None:
-    """文号 as published, trimmed of stray text and inner spaces."""
+def clean_doc_number(value: str | None, title: str | None = None) -> str | None:
+    """文号 as published, trimmed of stray text and inner spaces.
+
+    With the title: some exports spill the end of the title into the 文号 field
+    ("…管理秩序意见的通知国办发〔2001〕85号"); that leading part is dropped.
+    """
     if value is None:
         return None
     text = re.sub(r"\s+", "", str(value))
@@ -94,8 +101,21 @@ def clean_doc_number(value: str | None) -> str | None:
     if found:
         # Keep the published bracket style but drop the stray text around it.
         start = unicodedata.normalize("NFKC", text).find(found)
-        return text[start:start + len(found)] if start >= 0 else found
+        text = text[start:start + len(found)] if start >= 0 else found
+        return _without_title_spill(text, re.sub(r"\s+", "", title or ""))
     return text
+
+
+MIN_TITLE_SPILL = 4  # shorter overlaps are too likely to be a real issuer code (…通知 / 国发)
+
+
+def _without_title_spill(doc_number: str, title: str) -> str:
+    for length in range(min(len(doc_number) - 1, len(title)), MIN_TITLE_SPILL - 1, -1):
+        rest = doc_number[length:]
+        if title.endswith(doc_number[:length]) and _ISSUED.fullmatch(
+                unicodedata.normalize("NFKC", rest)):
+            return rest
+    return doc_number
 
 
 def doc_number_key(value: str | None) -> str | None:

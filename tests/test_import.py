@@ -199,3 +199,15 @@ def test_killed_import_leaves_store_consistent_and_rerun_completes(tmp_path):
 
     rerun = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(documents), check=True)
     assert f"added {4876 - partial} / updated 0 / unchanged {partial}" in rerun.stdout
+
+
+def test_title_spilled_into_the_doc_number_field_is_dropped_on_import():
+    from policy_search.importer import policy_from_record
+    from policy_search.normalize import doc_number_key
+
+    policy = policy_from_record({
+        "title": "国务院关于保护国营矿业企业正常生产的决定",
+        "doc_number": "业企业正常生产的决定国发〔1982〕103号",
+        "url": "http://www.gov.cn/zhengce/content/2018-04/13/content_5282177.htm"})
+    assert policy.doc_number == "国发〔1982〕103号"
+    assert policy.doc_number_key == doc_number_key("国发[1982]103号")

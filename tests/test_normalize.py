@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -49,6 +50,37 @@ def test_doc_number_cleaning_keeps_published_form_and_drops_stray_text():
     assert doc_number_key("省政府令 第5号") == doc_number_key("省政府令5号")
     assert clean_doc_number("   ") is None
     assert find_doc_number("根据《通知》（国办发〔2019〕6号）要求") == "国办发〔2019〕6号"
+
+
+@pytest.mark.parametrize("raw, title, cleaned", [
+    # the end of the title spilled into the field by an export
+    ("管理秩序意见的通知国办发〔2001〕85号", "国务院办公厅转发国土资源部等部门对矿产资源开发进行整合意见的"
+     "通知关于进一步治理整顿矿产资源管理秩序意见的通知", "国办发〔2001〕85号"),
+    ("业企业正常生产的决定国发（1982）103号", "国务院关于保护国营矿业企业正常生产的决定", "国发（1982）103号"),
+    # an issuer that happens to end the title, or a short overlap, is kept
+    ("湖南省人民政府令第5号", "湖南省人民政府令", "湖南省人民政府令第5号"),
+    ("通知国发〔2019〕4号", "关于印发某方案的通知", "通知国发〔2019〕4号"),
+    ("湘政发〔2021〕5号", "湖南省人民政府关于印发某方案的通知", "湘政发〔2021〕5号"),
+])
+def test_title_spilled_into_the_doc_number_is_dropped(raw, title, cleaned):
+    assert clean_doc_number(raw, title) == cleaned
+
+
+def test_title_spills_of_the_real_corpus_leave_an_issuer_and_number():
+    spilled = 0
+    for name in ("documents.jsonl", "metadata.jsonl"):
+        with open(shared_path("corpus", name), encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                if not row.get("doc_number"):
+                    continue
+                plain = clean_doc_number(row["doc_number"])
+                cleaned = clean_doc_number(row["doc_number"], row.get("title"))
+                if cleaned != plain:
+                    spilled += 1
+                    assert plain.endswith(cleaned) and row["title"].endswith(plain[:-len(cleaned)])
+                    assert re.fullmatch(r"[\u4e00-\u9fff]{2,6}〔(19|20)\d\d〕\d+号", cleaned), cleaned
+    assert spilled > 50  # the gov.cn export of old State Council documents does this
 
 
 def test_doc_numbers_of_the_real_corpus_normalize():
