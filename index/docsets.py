@@ -70,10 +70,10 @@ def _column(reader, name: str, doc_count: int) -> list[int]:
     raw = _numbers(reader.column_reader(name, translate=False))
     if raw is None:
         return [int(v or 0) for v in reader.column_reader(name)]
+    # Whoosh's translation per distinct value: a few thousand dates among the documents
     to_value = reader.schema[name].from_column_value
-    values: dict[int, int] = {}  # a few thousand distinct dates among the documents
-    return [values[v] if v in values else values.setdefault(v, int(to_value(v) or 0))
-            for v in raw]
+    values = {v: int(to_value(v) or 0) for v in set(raw)}
+    return [values[v] for v in raw]
 
 
 def _field_lengths(reader, fieldname: str, doc_count: int) -> list[int]:

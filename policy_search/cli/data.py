@@ -37,16 +37,14 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     store = open_store(settings)
     failed = False
     for path in paths:
-        progress = None if quiet else ImportProgress(f"导入 {path.name}")
         try:
-            summary = import_file(store, path, fmt=fmt, source_id=source_id, progress=progress)
+            with ImportProgress(f"导入 {path.name}") as line:
+                summary = import_file(store, path, fmt=fmt, source_id=source_id,
+                                      progress=None if quiet else line)
         except ImportFileError as exc:
             click.echo(f"错误: {path}: {exc}", err=True)
             failed = True
             continue
-        finally:
-            if progress:
-                progress.close()
         for reject in summary.rejected[:MAX_REJECTS_SHOWN]:
             click.echo(f"{path}:{reject.line}: 已跳过: {reject.reason}", err=True)
         if len(summary.rejected) > MAX_REJECTS_SHOWN:

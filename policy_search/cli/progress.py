@@ -36,6 +36,12 @@ class _Line:
             click.echo("", err=True)
             self.open = False
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class CountProgress(_Line):
     """`step: done/total (percent, rate 篇/秒)`, called as progress(done, total[, step]).
@@ -66,12 +72,6 @@ class CountProgress(_Line):
         if done and now - self.started >= 1.0:
             parts.append(f"{done / (now - self.started):.0f} {self.unit}/秒")
         self.show(f"{step}: {done}/{total}" + (f" ({', '.join(parts)})" if parts else ""))
-
-    def __enter__(self) -> CountProgress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class ImportProgress(_Line):
