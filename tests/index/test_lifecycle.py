@@ -190,16 +190,17 @@ def test_sync_waits_for_the_writer_lock_instead_of_failing(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
     store.set_staff_tag(crafted_policies()[1].id, "industry", "金融业", by="staff1")
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
 
     def hold():
         with layout.writer_lock(index_path):
+            held.set()
             time.sleep(0.5)
-        released.set()
+            released.set()
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.1)
+    assert held.wait(10)
     report = sync(store, index_path)  # blocks until the holder lets go
     assert released.is_set() and report.applied == 1
     holder.join()
