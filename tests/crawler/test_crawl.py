@@ -140,8 +140,11 @@ def test_politeness_delay_and_robots(tmp_path, site):
     crawl_sources(store, settings, source_ids=["jiangxi"])
     hits = sorted(site.log[mark:], key=lambda h: h.start)
     assert hits[0].path == "/robots.txt"
-    gaps = [b.start - a.end for a, b in zip(hits, hits[1:])]
-    assert len(gaps) >= 25 and min(gaps) >= 0.14, min(gaps)
+    # Start to start: the server logs both at the same point of its handler. Without the
+    # delay the gaps would be milliseconds; the slack is for thread scheduling on a busy CI.
+    gaps = sorted(b.start - a.start for a, b in zip(hits, hits[1:]))
+    assert len(gaps) >= 25
+    assert gaps[0] >= 0.13 and gaps[len(gaps) // 2] >= 0.15, gaps
     assert all("PolicySearchBot" in h.headers.get("User-Agent", "") and
                "https://example.org/bot" in h.headers["User-Agent"] for h in hits)
     store.close()
