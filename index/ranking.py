@@ -114,28 +114,26 @@ def top_documents(scores: dict[int, float], docset: int, count: int) -> list[tup
 def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int],
                   slop: int = 1) -> set[int]:
     """Which of `docs` (ascending) hold the words in order, each within `slop` words
-    of the one before. Reads positions only for those documents."""
-    found: list[list[list[int]]] = [[] for _ in docs]
-    remaining = list(docs)
+    of the one before (slop 0: a phrase, as Whoosh's `Phrase`).
+
+    Word by word, only documents where the sequence so far still holds are read
+    further, so the later (often common) words cost little."""
+    ends: dict[int, set[int]] | None = None  # doc -> positions where a sequence ends
+    remaining = docs
+    steps = range(1, slop + 2)
     for word in words:
+        table = postings.positions(reader, fieldname, word, remaining)
+        if ends is None:
+            ends = {d: set(table[d]) for d in remaining if d in table}
+        else:
+            extended = {}
+            for d in remaining:
+                before = ends[d]
+                after = {p for p in table.get(d, ()) if any(p - k in before for k in steps)}
+                if after:
+                    extended[d] = after
+            ends = extended
+        remaining = [d for d in remaining if d in ends]
         if not remaining:
             return set()
-        table = postings.positions(reader, fieldname, word, remaining)
-        remaining = [d for d in remaining if d in table]
-        for d in remaining:
-            found[docs.index(d)].append(table[d])
-    return {d for d in remaining if _in_sequence(found[docs.index(d)], slop)}
-
-
-def _in_sequence(positions: list[list[int]], slop: int) -> bool:
-    later = [set(p) for p in positions[1:]]
-    for start in positions[0]:
-        current = start
-        for following in later:
-            step = next((current + k for k in range(1, slop + 2) if current + k in following), None)
-            if step is None:
-                break
-            current = step
-        else:
-            return True
-    return False
+    return set(remaining)

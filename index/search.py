@@ -21,7 +21,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
-from whoosh.query import Phrase
 
 from index import layout
 from index.analysis import init_jieba
@@ -274,8 +273,9 @@ class SearchIndex:
                 candidates &= self._term_bits(live, fieldname, word)
             bits = 0
             if candidates:
-                query = Phrase(fieldname, list(words))
-                bits = bits_of(query.docs(live.searcher)) & candidates
+                found = adjacent_docs(live.searcher.reader(), fieldname, words,
+                                      docnums_of(candidates), slop=0)
+                bits = bits_of(found)
             live.terms.put(key, bits)
         return bits
 

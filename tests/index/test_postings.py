@@ -107,3 +107,46 @@ def test_a_damaged_sidecar_is_ignored(tmp_path, small_hot):
     hot = hot_tables(reader)
     assert set(hot.values()) == {None}
     assert check_terms(reader, hot) > 500
+
+
+def phrases_of(store, fieldname: str, count: int) -> list[tuple[str, ...]]:
+    """Word sequences (2-4 words) as they stand in the fixture texts, and some reversed."""
+    from index.analysis import analyze
+
+    found = []
+    for policy in store.iter_policies():
+        text = policy.title if fieldname == "title" else policy.body_text
+        words = [w for w, _, _, _ in analyze(text, subwords=False)]
+        for start in range(0, max(0, len(words) - 4), 37):
+            sequence = tuple(words[start:start + 2 + start % 3])
+            found += [sequence, sequence[::-1]]
+    return found[:count]
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+def test_adjacent_words_agree_with_whoosh_phrases(built, fieldname):
+    """Phrases (slop 0) and proximity (slop 1) give exactly the documents of Whoosh's
+    Phrase query (whose slop counts the step, so one more)."""
+    from whoosh.query import Phrase
+
+    from index.docsets import docnums_of
+    from index.ranking import adjacent_docs
+
+    store, index_path = built
+    ix = whoosh_index.open_dir(str(layout.current_generation(index_path)))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        every = list(range(reader.doc_count_all()))
+        phrases = phrases_of(store, fieldname, 160)
+        assert len(phrases) >= 40
+        matched = 0
+        for words in phrases:
+            for slop in (0, 1):
+                expected = set(Phrase(fieldname, list(words), slop=slop + 1).docs(searcher))
+                assert adjacent_docs(reader, fieldname, words, every, slop=slop) == expected, \
+                    (words, slop)
+                some = docnums_of(sum(1 << d for d in every[::2]))
+                assert adjacent_docs(reader, fieldname, words, some, slop=slop) == \
+                    expected & set(some)
+                matched += bool(expected)
+        assert matched >= len(phrases) // 2  # the sequences found in the texts are found
