@@ -118,6 +118,8 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
 
     Word by word, only documents where the sequence so far still holds are read
     further, so the later (often common) words cost little."""
+    if not words:
+        return set()
     ends: dict[int, set[int]] | None = None  # doc -> positions where a sequence ends
     remaining = docs
     steps = range(1, slop + 2)

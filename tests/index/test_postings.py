@@ -150,3 +150,4 @@ def test_adjacent_words_agree_with_whoosh_phrases(built, fieldname):
                     expected & set(some)
                 matched += bool(expected)
         assert matched >= len(phrases) // 2  # the sequences found in the texts are found
+        assert adjacent_docs(reader, fieldname, (), every) == set()
