@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from policy_search.derive import DeriveSummary, derive_all
 from policy_search.tagging import TagRunSummary, tag_policies
 
-StepProgress = Callable[[str, int, int], None]
+# progress(done, total, step), as `index rebuild` reports its steps
+StepProgress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -28,7 +29,7 @@ class EnrichSummary:
 def enrich_changed(store, progress: StepProgress | None = None) -> EnrichSummary:
     """Auto-tag and card every policy new or changed since its last processing."""
     def step(name: str):
-        return (lambda done, total: progress(name, done, total)) if progress else None
+        return (lambda done, total: progress(done, total, name)) if progress else None
 
     tags = tag_policies(store, progress=step("自动标注"))
     cards = derive_all(store, progress=step("政策卡片"))

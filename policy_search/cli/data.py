@@ -64,8 +64,7 @@ def enrich(store, quiet: bool) -> None:
     from policy_search.enrich import enrich_changed
 
     with CountProgress("补充标签与卡片") as line:
-        summary = enrich_changed(store, None if quiet else
-                                 lambda step, done, total: line(done, total, step))
+        summary = enrich_changed(store, None if quiet else line)
     click.echo(summary.describe())
 
 
