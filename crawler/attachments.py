@@ -4,13 +4,15 @@ from __future__ import annotations
 import hashlib
 import json
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 
 from policy_search.models import Attachment
 
-# Extractable media; archives and images are kept as links only.
+# Media whose text is read (the bytes decide the format); archives and images are kept
+# as links only.
 TEXT_EXTENSIONS = (".pdf", ".docx", ".xlsx", ".ofd", ".txt", ".csv", ".doc", ".xls", ".wps", ".et")
 COVER_NOTE_CHARS = 400
 
@@ -38,7 +40,8 @@ def _limit(memory_bytes: int, seconds: float):
 
 
 def extract_text(data: bytes, limits: ExtractionLimits | None = None) -> TextResult:
-    """Text of a PDF/DOCX/XLSX/OFD file, parsed in a child process under limits."""
+    """Text of an attachment (formats: crawler.attachment_worker), parsed in a child
+    process under limits; `error` says why there is none."""
     limits = limits or ExtractionLimits()
     try:
         completed = subprocess.run(
@@ -52,7 +55,9 @@ def extract_text(data: bytes, limits: ExtractionLimits | None = None) -> TextRes
         detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = detail[-1] if detail else f"exit {completed.returncode}"
         if "MemoryError" in reason:
-            reason = "memory: 超过内存限制"
+            return TextResult(error=f"memory: 超过 {limits.memory_bytes // 1_000_000} MB 内存限制")
+        if completed.returncode == -signal.SIGXCPU:
+            return TextResult(error=f"timeout: 超过 {limits.seconds:.0f} 秒 CPU 时间")
         return TextResult(error=f"worker: {reason[:200]}")
     try:
         result = json.loads(completed.stdout.decode("utf-8"))
@@ -66,10 +71,11 @@ def wants_text(attachment: Attachment) -> bool:
 
 
 def known_attachment(store, url: str) -> Attachment | None:
-    """An attachment already fetched for any policy: each URL is downloaded once."""
+    """An attachment already read for any policy: each URL is downloaded once (one that
+    gave no text for a reason is tried again when its page is fetched again)."""
     row = store.conn.execute(
         "SELECT name, url, media_type, sha256, text, no_text_layer FROM attachments"
-        " WHERE url = ? AND sha256 != '' LIMIT 1", (url,),
+        " WHERE url = ? AND sha256 != '' AND text_error = '' LIMIT 1", (url,),
     ).fetchone()
     if row is None:
         return None
@@ -84,6 +90,7 @@ def fill_attachment(attachment: Attachment, data: bytes, limits: ExtractionLimit
     result = extract_text(data, limits)
     attachment.text = result.text
     attachment.no_text_layer = result.no_text_layer
+    attachment.text_error = result.error
     return result.error
 
 

@@ -111,41 +111,88 @@ class FetchPolicy:
         )
 
 
+class HostGate:
+    """Politeness shared by every fetcher of one crawl: a lock, a next-request time, a
+    delay and the robots.txt rules per host, whichever source (thread) asks.
+
+    A host is the host name without the port: two ports of one name are one machine to
+    be polite to. robots.txt stays per origin (scheme, host and port), as RFC 9309 says.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.host_locks: dict[str, threading.Lock] = {}
+        self.next_time: dict[str, float] = {}
+        self.host_delay: dict[str, float] = {}
+        self.robots: dict[str, Protego | FetchError | None] = {}
+        self.requests_made = 0
+
+    def host_lock(self, key: str) -> threading.Lock:
+        with self.lock:
+            return self.host_locks.setdefault(key, threading.Lock())
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a URL: its host name, lower case, without the port."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 class Fetcher:
-    """HTTP for one crawl run. Thread-safe; requests to one host are serialized."""
+    """HTTP for one crawl run. Thread-safe: requests to one host are serialized (one
+    connection, the delay kept start to start) across every fetcher made by `for_source`."""
 
     def __init__(self, policy: FetchPolicy, allowed: Callable[[str], bool] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, *, gate: HostGate | None = None,
+                 session: requests.Session | None = None):
         self.policy = policy
         self.allowed = allowed
         # Raises UnsafeURL for a URL whose host resolves to a private or reserved address
         # (set while an admin-added source is crawled; None: hosts are trusted).
         self.check_address: Callable[[str], object] | None = None
+        # A source's own minimum delay, for every host it asks (subdomains included).
+        self.source_delay = 0.0
         self.sleep = sleep
-        self.session = requests.Session()
+        self.gate = gate or HostGate()
+        self._owns_session = session is None
+        self.session = session or self._new_session(policy)
+
+    @staticmethod
+    def _new_session(policy: FetchPolicy) -> requests.Session:
+        session = requests.Session()
+        # One pooled connection per host: with the host lock, never two at once.
         adapter = HTTPAdapter(pool_connections=16, pool_maxsize=1, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update({
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update({
             "User-Agent": policy.user_agent,
             "Accept": "text/html,application/xhtml+xml,application/json,*/*;q=0.8",
             "Accept-Language": "zh-CN,zh;q=0.9",
             "Accept-Encoding": "gzip, deflate",
         })
-        self._lock = threading.Lock()
-        self._host_locks: dict[str, threading.Lock] = {}
-        self._next_time: dict[str, float] = {}
-        self._host_delay: dict[str, float] = {}
-        self._robots: dict[str, Protego | FetchError | None] = {}
-        self.requests_made = 0
+        return session
+
+    def for_source(self, allowed: Callable[[str], bool] | None, *, delay: float = 0.0,
+                   check_address: Callable[[str], object] | None = None) -> Fetcher:
+        """A fetcher for one source's run: its own allowed hosts, address check and delay,
+        sharing this one's connections and per-host politeness with every other source."""
+        view = Fetcher(self.policy, allowed, self.sleep, gate=self.gate, session=self.session)
+        view.check_address = check_address
+        view.source_delay = delay
+        return view
+
+    @property
+    def requests_made(self) -> int:
+        return self.gate.requests_made
 
     def close(self) -> None:
-        self.session.close()
+        if self._owns_session:
+            self.session.close()
 
     def set_host_delay(self, host: str, delay: float) -> None:
-        """A source's own minimum delay for a host (the larger of it and the global one)."""
-        with self._lock:
-            self._host_delay[host] = max(self._host_delay.get(host, 0.0), delay)
+        """A minimum delay for a host (the larger of it and the global one)."""
+        with self.gate.lock:
+            key = host.lower()
+            self.gate.host_delay[key] = max(self.gate.host_delay.get(key, 0.0), delay)
 
     # --- public ------------------------------------------------------------
 
@@ -200,13 +247,16 @@ class Fetcher:
     def check_robots(self, url: str) -> None:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            known = key in self._robots
-        if not known:
-            rules = self._load_robots(key)
-            with self._lock:
-                self._robots[key] = rules
-        rules = self._robots[key]
+        gate = self.gate
+        # One reader per origin: two sources starting on one host fetch robots.txt once.
+        with gate.host_lock("robots " + key):
+            with gate.lock:
+                known = key in gate.robots
+            if not known:
+                rules = self._load_robots(key)
+                with gate.lock:
+                    gate.robots[key] = rules
+        rules = gate.robots[key]
         if isinstance(rules, FetchError):
             raise HostClosed(url, rules.reason, rules.detail)
         if rules is not None and not rules.can_fetch(url, self.policy.user_agent):
@@ -227,7 +277,7 @@ class Fetcher:
         rules = Protego.parse(response.text())
         crawl_delay = rules.crawl_delay(self.policy.user_agent)
         if crawl_delay:
-            self.set_host_delay(urlsplit(origin).hostname or "", min(float(crawl_delay), 60.0))
+            self.set_host_delay(host_key(origin), min(float(crawl_delay), 60.0))
         return rules
 
     # --- requests ----------------------------------------------------------
@@ -277,31 +327,28 @@ class Fetcher:
             return None
         return max(0.0, when.timestamp() - time.time())
 
-    def _host_lock(self, host: str) -> threading.Lock:
-        with self._lock:
-            return self._host_locks.setdefault(host, threading.Lock())
-
     def _wait_turn(self, host: str) -> None:
-        wait = self._next_time.get(host, 0.0) - time.monotonic()
+        wait = self.gate.next_time.get(host, 0.0) - time.monotonic()
         if wait > 0:
             self.sleep(wait)
 
     def _schedule_next(self, host: str) -> None:
-        delay = max(self.policy.delay, self._host_delay.get(host, 0.0))
+        delay = max(self.policy.delay, self.gate.host_delay.get(host, 0.0), self.source_delay)
         jitter = random.uniform(0, self.policy.jitter) if self.policy.jitter > 0 else 0.0
-        self._next_time[host] = time.monotonic() + delay + jitter
+        self.gate.next_time[host] = time.monotonic() + delay + jitter
 
     def _request_once(self, url: str, headers: dict, data: dict | None,
                       max_bytes: int | None) -> Response:
-        host = urlsplit(url).netloc.lower()
+        host = host_key(url)
         cap = max_bytes or self.policy.max_bytes
-        with self._host_lock(host):
+        with self.gate.host_lock(host):
             self._wait_turn(host)
             started = time.monotonic()
             try:
                 return self._stream(url, headers, data, cap, started)
             finally:
-                self.requests_made += 1
+                with self.gate.lock:
+                    self.gate.requests_made += 1
                 self._schedule_next(host)
 
     def _stream(self, url: str, headers: dict, data: dict | None, cap: int,

@@ -9,8 +9,11 @@ stored come back as 304 or "unchanged".
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from policy_search.models import Policy, policy_id_for
@@ -49,6 +52,9 @@ class SourceResult:
     duplicates: int = 0
     failed: int = 0
     attachments: int = 0
+    # Recent documents re-checked though no list page led to them, and how many had changed.
+    rechecked: int = 0
+    recheck_changed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -66,6 +72,8 @@ class SourceResult:
                 f"列表页 {self.list_pages}，抓取 {self.pages_fetched}，新增 {self.new}，"
                 f"更新 {self.updated}，未变 {self.unchanged + self.not_modified}，"
                 f"重复转载 {self.duplicates}，失败 {self.failed}")
+        if self.rechecked:
+            line += f"，复查近期文件 {self.rechecked}（已修改 {self.recheck_changed}）"
         if self.error:
             line += f"\n    原因: {self.error}"
         for url, reason in self.failures[:5]:
@@ -83,11 +91,16 @@ STATUS_NAMES = {"ok": "完成", "partial": "部分失败", "failed": "失败", "
 def crawl_sources(store: Store, settings, *, source_ids: list[str] | None = None,
                   since: str | None = None, max_pages: int | None = None,
                   progress: Progress | None = None, sources: list[Source] | None = None,
-                  fetcher: Fetcher | None = None,
-                  limits: ExtractionLimits | None = None) -> list[SourceResult]:
+                  fetcher: Fetcher | None = None, limits: ExtractionLimits | None = None,
+                  parallel: int | None = None,
+                  on_result: Callable[[SourceResult], None] | None = None) -> list[SourceResult]:
     """Crawl the enabled sources (or the ones named) and report each source's figures.
 
-    The main job calls this and tells the user plainly which source failed and why.
+    Sources on different hosts run at once (`parallel`, default the crawl_parallel_hosts
+    setting); sources sharing a host run one after another in one lane, and every
+    request still waits for its host (see HostGate). `progress` and `on_result` are
+    called in the caller's thread, so they may write to the store or raise to stop the
+    crawl (a job's cancellation): the other lanes stop at their next page.
     """
     if sources is None:
         sources, problems = load_all_sources(settings, store)
@@ -100,20 +113,125 @@ def crawl_sources(store: Store, settings, *, source_ids: list[str] | None = None
         chosen = [s for s in sources if s.id in source_ids]
     else:
         chosen = [s for s in sources if s.enabled]
-    since_date = parse_date(since) if since else None
+    since_date = parse_since(since)
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(FetchPolicy.from_settings(settings))
-    results = []
+    progress = progress or (lambda message: None)
+    lanes = host_lanes(chosen)
+    width = max(1, min(parallel or settings.crawl_parallel_hosts, len(lanes)))
+    writes = threading.Lock()
+
+    def run_one(source: Source, report: Progress) -> SourceResult:
+        return SourceRun(store, settings, source, fetcher, since=since_date,
+                         max_pages=max_pages or settings.crawl_max_pages, progress=report,
+                         limits=limits, writes=writes).run()
+
     try:
-        for source in chosen:
-            run = SourceRun(store, settings, source, fetcher, since=since_date,
-                            max_pages=max_pages or settings.crawl_max_pages,
-                            progress=progress or (lambda message: None), limits=limits)
-            results.append(run.run())
+        if width == 1:
+            results = []
+            for source in chosen:
+                results.append(run_one(source, progress))
+                if on_result:
+                    on_result(results[-1])
+            return results
+        by_id = LaneRunner(lanes, width, run_one, store).run(progress, on_result)
+        return [by_id[s.id] for s in chosen if s.id in by_id]
     finally:
         if own_fetcher:
             fetcher.close()
-    return results
+
+
+def host_lanes(sources: list[Source]) -> list[list[Source]]:
+    """Sources grouped so that no two groups share a host (a host covers its subdomains);
+    each group keeps the given order."""
+    lanes: list[list[Source]] = []
+    hosts: list[set[str]] = []
+    for source in sources:
+        mine = set(source.allowed_hosts)
+        touching = [i for i, theirs in enumerate(hosts) if hosts_overlap(mine, theirs)]
+        if not touching:
+            lanes.append([source])
+            hosts.append(mine)
+            continue
+        first = touching[0]
+        for other in reversed(touching[1:]):  # this source joins lanes that were apart
+            lanes[first].extend(lanes.pop(other))
+            hosts[first] |= hosts.pop(other)
+        lanes[first].append(source)
+        hosts[first] |= mine
+    # Lanes merged above lost the given order within them; restore it.
+    order = {s.id: i for i, s in enumerate(sources)}
+    return [sorted(lane, key=lambda s: order[s.id]) for lane in lanes]
+
+
+def hosts_overlap(a: set[str], b: set[str]) -> bool:
+    return any(x == y or x.endswith("." + y) or y.endswith("." + x) for x in a for y in b)
+
+
+class CrawlStopped(BaseException):
+    """Unwinds a lane when the crawl was stopped (the caller's progress raised)."""
+
+
+class LaneRunner:
+    """Runs lanes of sources in threads; funnels their progress and results to the
+    caller's thread through a queue."""
+
+    def __init__(self, lanes: list[list[Source]], width: int,
+                 run_one: Callable[[Source, Progress], SourceResult], store: Store):
+        self.lanes = lanes
+        self.width = width
+        self.run_one = run_one
+        self.store = store
+        self.events: queue.Queue = queue.Queue()
+        self.halt = threading.Event()
+
+    def report(self, message: str) -> None:
+        if self.halt.is_set():
+            raise CrawlStopped()
+        self.events.put(("progress", message))
+
+    def lane(self, sources: list[Source]) -> None:
+        try:
+            for source in sources:
+                if self.halt.is_set():
+                    break
+                self.events.put(("result", self.run_one(source, self.report)))
+        except CrawlStopped:
+            pass
+        except BaseException as exc:  # a bug in one lane stops the crawl, loudly
+            self.events.put(("error", exc))
+        finally:
+            self.store.close()  # this thread's own connection
+            self.events.put(("lane_done", None))
+
+    def run(self, progress: Progress,
+            on_result: Callable[[SourceResult], None] | None) -> dict[str, SourceResult]:
+        results: dict[str, SourceResult] = {}
+        stop: BaseException | None = None
+        with ThreadPoolExecutor(self.width, thread_name_prefix="crawl-lane") as pool:
+            for lane in self.lanes:
+                pool.submit(self.lane, lane)
+            running = len(self.lanes)
+            while running:
+                try:
+                    kind, value = self.events.get()
+                    if kind == "lane_done":
+                        running -= 1
+                    elif kind == "error":
+                        raise value
+                    elif stop is None and kind == "progress":
+                        progress(value)
+                    elif kind == "result":
+                        results[value.source_id] = value
+                        if stop is None and on_result:
+                            on_result(value)
+                except BaseException as exc:  # cancellation, worker stop, Ctrl-C, a bug
+                    if stop is None:
+                        stop = exc
+                    self.halt.set()
+        if stop is not None:
+            raise stop
+        return results
 
 
 def explain_failures(results: list[SourceResult]) -> str | None:
@@ -130,11 +248,16 @@ def explain_failures(results: list[SourceResult]) -> str | None:
 class SourceRun:
     def __init__(self, store: Store, settings, source: Source, fetcher: Fetcher, *,
                  since: str | None, max_pages: int, progress: Progress,
-                 limits: ExtractionLimits | None):
+                 limits: ExtractionLimits | None, writes: threading.Lock | None = None):
         self.store = store
         self.settings = settings
         self.source = source
-        self.fetcher = fetcher
+        # This source's view of the crawl's fetcher: its hosts and delay, shared politeness.
+        self.fetcher = fetcher.for_source(source.allows, delay=source.delay,
+                                          check_address=check_url if source.public_only else None)
+        # Held while a policy is checked against the store and written: sources crawled
+        # at once must not both miss that the other just stored the same document.
+        self.writes = writes or threading.Lock()
         self.since = since
         self.max_pages = max_pages
         self.progress = progress
@@ -154,6 +277,9 @@ class SourceRun:
         self.lists_unchanged = 0
         self.retry: list[str] = list(self.state.get("retry") or [])
         self.failed_details: list[str] = []
+        # When each detail page was last fetched or revalidated (ISO date), for re-checks.
+        self.checked: dict[str, str] = dict(self.state.get("checked") or {})
+        self.seen: set[str] = set()
         self._since_checkpoint = 0
         self.pending_list_validators = None
 
@@ -167,10 +293,6 @@ class SourceRun:
             self.result.error = (self.saved.get("last_error") or "来源已被标记为拦截") + \
                 "（管理员确认后解除拦截标记再抓取）"
             return self.result
-        for host in source.allowed_hosts:
-            self.fetcher.set_host_delay(host, source.delay)
-        self.fetcher.allowed = source.allows
-        self.fetcher.check_address = check_url if source.public_only else None
         self.state["in_progress"] = True
         self.save_state(status="running")
         self.progress(f"[{source.id}] 开始: {source.name}" + ("（续上次未完成的抓取）" if self.resuming else ""))
@@ -190,6 +312,8 @@ class SourceRun:
                 except ValueError as exc:  # a list page or API answer we cannot read
                     entry_errors.append(f"{entry.url}: {exc}")
                     self.result.fail(entry.url, str(exc))
+            if len(entry_errors) < len(source.entries):  # the site answers: worth a look
+                self.recheck_recent()
             self.resolve_pending()
         except BlockedError as exc:
             self.result.status = "blocked"
@@ -218,6 +342,9 @@ class SourceRun:
         self.state["last_figures"] = {k: v for k, v in result.to_dict().items() if k != "failures"}
         self.state["error_rate"] = round(result.failed / attempted, 3) if attempted else 0.0
         self.state["failures"] = result.failures[:20]
+        keep_from = (dt.date.today() - dt.timedelta(
+            days=max(self.settings.recheck_days, self.settings.recheck_every_days))).isoformat()
+        self.state["checked"] = {url: day for url, day in self.checked.items() if day >= keep_from}
         runs = int(self.saved.get("runs") or 0) + 1
         zero_runs = 0 if result.new else int(self.saved.get("zero_runs") or 0) + 1
         self.save_state(status=result.status, error=result.error, runs=runs,
@@ -228,6 +355,7 @@ class SourceRun:
                    **fields) -> None:
         self.state["pages"] = self.pages
         self.state["pending_interprets"] = self.pending
+        self.state["checked"] = self.checked
         changes = dict(fields)
         if status is not None:
             changes["last_status"] = status
@@ -377,8 +505,9 @@ class SourceRun:
 
     # --- detail pages ------------------------------------------------------
 
-    def crawl_detail(self, item: ListItem) -> None:
+    def crawl_detail(self, item: ListItem, *, recheck: bool = False) -> None:
         key = canonical_url(item.url)
+        self.seen.add(key)
         validators = self.pages.get(key)
         try:
             response = self.fetcher.get(
@@ -391,6 +520,9 @@ class SourceRun:
             self.result.fail(item.url, exc.detail)
             self.failed_details.append(item.url)
             return
+        self.checked[key] = today()
+        if recheck:
+            self.result.rechecked += 1
         if response.not_modified:
             self.result.not_modified += 1
             return
@@ -407,17 +539,39 @@ class SourceRun:
             return
         policy = self.to_policy(page, item, response)
         self.fetch_attachments(policy)
-        outcome = self.store_policy(policy, page)
+        outcome = self.store_policy(policy, page, noticed="recheck" if recheck else "list")
         if outcome == ADDED:
             self.result.new += 1
         elif outcome == UPDATED:
             self.result.updated += 1
+            self.result.recheck_changed += int(recheck)
         elif outcome == "duplicate":
             self.result.duplicates += 1
         else:
             self.result.unchanged += 1
         self.pages[key] = [response.etag, response.last_modified]
         self.progress(f"[{self.source.id}] {outcome}: {policy.title[:40]}")
+
+    def recheck_recent(self) -> None:
+        """Re-check recent documents that no list page led to in this run.
+
+        A site that edits a document keeps it in its place on the list, so an unchanged
+        list says nothing about its pages: documents published in the last recheck_days
+        are revalidated (conditional GET) when their last check is recheck_every_days old.
+        """
+        days = self.settings.recheck_days
+        if days <= 0:
+            return
+        start = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+        if self.since and self.since > start:
+            start = self.since
+        due = (dt.date.today() - dt.timedelta(days=self.settings.recheck_every_days)).isoformat()
+        for url, title, published in self.store.recent_documents(self.source.id, start):
+            if url in self.seen or self.checked.get(url, "") > due:
+                continue
+            self.crawl_detail(ListItem(url=url, title=title, date=published), recheck=True)
+            self.checkpoint()
+        self.save_state()
 
     def to_policy(self, page: ExtractedPage, item: ListItem, response: Response) -> Policy:
         url = canonical_url(item.url)
@@ -450,6 +604,7 @@ class SourceRun:
             except BlockedError:
                 raise
             except FetchError as exc:
+                attachment.text_error = f"download: {exc.detail}"[:300]
                 self.result.fail(attachment.url, f"附件: {exc.detail}")
                 continue
             self.result.attachments += 1
@@ -458,19 +613,16 @@ class SourceRun:
                 self.result.fail(attachment.url, f"附件无法提取文字 ({error}): {attachment.url}")
         policy.body_text = merge_cover_note(policy.body_text, policy.attachments)
 
-    def store_policy(self, policy: Policy, page: ExtractedPage) -> str:
-        duplicate_of = self.same_document(policy)
-        if duplicate_of is not None:
-            # One policy, several source links: the first sighting stays the record.
-            with self.store.transaction() as conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO policy_links (policy_id, url, source_id, first_seen_at)"
-                    " VALUES (?, ?, ?, ?)", (duplicate_of, policy.url, policy.source_id, now()),
-                )
-            return "duplicate"
-        existing = self.store.get_policy(policy.id)
-        self.link_interpretation(policy, page, existing)
-        return self.store.upsert_policy(policy)
+    def store_policy(self, policy: Policy, page: ExtractedPage, *, noticed: str = "list") -> str:
+        with self.writes:
+            duplicate_of = self.same_document(policy)
+            if duplicate_of is not None:
+                # One policy, several source links: the first sighting stays the record.
+                self.store.link_policy(duplicate_of, policy.url, policy.source_id)
+                return "duplicate"
+            existing = self.store.get_policy(policy.id)
+            self.link_interpretation(policy, page, existing)
+            return self.store.upsert_policy(policy, history=noticed)
 
     def same_document(self, policy: Policy) -> str | None:
         """The id of an already stored policy with this 文号 and title from another address."""
@@ -524,6 +676,10 @@ class SourceRun:
 
     def resolve_pending(self) -> None:
         """Link interpretations whose policy was crawled after them (or the other way round)."""
+        with self.writes:
+            self._resolve_pending()
+
+    def _resolve_pending(self) -> None:
         for interpretation_id, (url, title) in list(self.pending.items()):
             interpretation = self.store.get_policy(interpretation_id)
             if interpretation is None:

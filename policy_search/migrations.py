@@ -255,6 +255,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX login_failures_key ON login_failures (key, at);
     """,
+    # 8: why an attachment gave no text (unsupported format, encrypted, broken, garbled
+    #    PDF fonts…), shown on the policy and per source on the admin sources page
+    """
+    ALTER TABLE attachments ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 

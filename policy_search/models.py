@@ -30,6 +30,8 @@ class Attachment:
     text: str = ""
     # A scan without a text layer: kept and flagged, never dropped.
     no_text_layer: bool = False
+    # Why no text could be read from it ("" when it was read or never tried).
+    text_error: str = ""
 
 
 @dataclass

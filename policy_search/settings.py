@@ -34,6 +34,13 @@ class Settings:
     crawl_retries: int = _setting(3, "retries on 429/5xx and network errors")
     crawl_max_bytes: int = _setting(20_000_000, "largest page or attachment accepted, bytes")
     crawl_max_pages: int = _setting(200, "list pages read per source and run (default)")
+    crawl_parallel_hosts: int = _setting(
+        4, "sources on different hosts crawled at once (each host still gets one connection"
+        " and its delay); 1 = one source after another")
+    recheck_days: int = _setting(
+        90, "re-crawls re-check documents published in the last N days for edits"
+        " (conditional GET), not only those on changed list pages; 0 = off")
+    recheck_every_days: int = _setting(7, "a recent document is re-checked when its last check is this many days old")
     user_agent: str = _setting(
         "Mozilla/5.0 (compatible; PolicySearchBot/0.1; +{contact_url})",
         "User-Agent sent by the crawler ({contact_url} is filled in)",

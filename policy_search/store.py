@@ -32,6 +32,9 @@ POLICY_COLUMNS = (
 _UPDATED_ON_CHANGE = [c for c in POLICY_COLUMNS if c not in ("id", "first_seen_at", "review_state")]
 
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+# Fields whose change a crawl records in the policy's history (besides attachments).
+HISTORY_FIELDS = ("title", "doc_number", "issuer", "written_date", "publish_date",
+                  "effective_date", "expiry_date", "validity", "body_text")
 # Document fields staff may correct; their value wins over the crawled one.
 STAFF_FIELDS = ("validity", "doc_kind", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
@@ -160,24 +163,25 @@ class Store(CardStoreMixin):
 
     # --- policies ----------------------------------------------------------
 
-    def upsert_policy(self, policy: Policy, *, record_change: bool = True) -> str:
+    def upsert_policy(self, policy: Policy, *, record_change: bool = True,
+                      history: str | None = None) -> str:
         """Insert or update one policy with its attachments: added / updated / unchanged.
 
         Tags are not touched here: auto tags and staff decisions have their own writes,
-        so a re-crawl or re-import never loses a staff decision.
+        so a re-crawl or re-import never loses a staff decision. `history` (how the change
+        was noticed: "list", "recheck") records an update in the policy's history.
         """
         policy.content_hash = policy.compute_hash()
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT content_hash, first_seen_at, review_state, title, body_text"
-                " FROM policies WHERE id = ?", (policy.id,)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy.id,)).fetchone()
             if row is not None and row["content_hash"] == policy.content_hash:
                 self._link_source(conn, policy)
                 return UNCHANGED
             stamp = now()
             policy.updated_at = stamp
             policy.first_seen_at = row["first_seen_at"] if row else (policy.first_seen_at or stamp)
+            if row is not None and history:
+                self._record_update(conn, policy, row, history)
             values = [getattr(policy, c) for c in POLICY_COLUMNS]
             conn.execute(
                 f"INSERT INTO policies ({', '.join(POLICY_COLUMNS)})"
@@ -189,9 +193,9 @@ class Store(CardStoreMixin):
             conn.execute("DELETE FROM attachments WHERE policy_id = ?", (policy.id,))
             conn.executemany(
                 "INSERT INTO attachments (policy_id, position, name, url, media_type, sha256,"
-                " text, no_text_layer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(policy.id, i, a.name, a.url, a.media_type, a.sha256, a.text, int(a.no_text_layer))
-                 for i, a in enumerate(policy.attachments)],
+                " text, no_text_layer, text_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(policy.id, i, a.name, a.url, a.media_type, a.sha256, a.text, int(a.no_text_layer),
+                  a.text_error) for i, a in enumerate(policy.attachments)],
             )
             self._link_source(conn, policy)
             if row is not None and row["review_state"] == "reviewed":
@@ -199,6 +203,23 @@ class Store(CardStoreMixin):
             if record_change:
                 self._log_change(conn, policy.id, ADDED if row is None else UPDATED)
             return ADDED if row is None else UPDATED
+
+    def _record_update(self, conn: sqlite3.Connection, policy: Policy, old: sqlite3.Row,
+                       noticed: str) -> None:
+        """An edit of the document found by a crawl, in its history: which fields changed."""
+        changed = [c for c in HISTORY_FIELDS if (old[c] or "") != (getattr(policy, c) or "")]
+        before = [(r["url"], r["sha256"]) for r in conn.execute(
+            "SELECT url, sha256 FROM attachments WHERE policy_id = ? ORDER BY position", (policy.id,))]
+        if before != [(a.url, a.sha256) for a in policy.attachments]:
+            changed.append("attachments")
+        detail = {"fields": changed, "noticed": noticed}
+        similarity = text_similarity(old["body_text"], policy.body_text)
+        if "body_text" in changed and similarity is not None:
+            detail["similarity"] = round(similarity, 3)
+        if "title" in changed:
+            detail["old_title"] = old["title"]
+        self._audit(conn, policy.id, "", "", "update", "crawler",
+                    json.dumps(detail, ensure_ascii=False))
 
     def _flag_rereview(self, conn: sqlite3.Connection, policy: Policy, old_title: str,
                        old_body: str) -> None:
@@ -214,6 +235,36 @@ class Store(CardStoreMixin):
             " edit_version = edit_version + 1 WHERE id = ?", (reason, policy.id),
         )
         self._audit(conn, policy.id, "", "new", "rereview", "system", reason)
+
+    def link_policy(self, policy_id: str, url: str, source_id: str) -> None:
+        """Another address (a repost by another source) of a stored policy."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO policy_links (policy_id, url, source_id, first_seen_at)"
+                " VALUES (?, ?, ?, ?)", (policy_id, url, source_id, now()),
+            )
+
+    def recent_documents(self, source_id: str, since: str) -> list[tuple[str, str, str | None]]:
+        """(url, title, publish date) of a source's own documents published on or after
+        `since` (first seen then, when the date is unknown), newest first."""
+        return [(r["url"], r["title"], r["publish_date"]) for r in self.conn.execute(
+            "SELECT p.url, p.title, p.publish_date FROM policy_links AS l"
+            " JOIN policies AS p ON p.id = l.policy_id AND p.url = l.url"
+            " WHERE l.source_id = ? AND coalesce(p.publish_date, substr(p.first_seen_at, 1, 10)) >= ?"
+            " ORDER BY coalesce(p.publish_date, p.first_seen_at) DESC", (source_id, since))]
+
+    def attachment_problems(self) -> dict[str, list[dict]]:
+        """Per source: attachments that gave no text, counted by reason (scans included)."""
+        problems: dict[str, list[dict]] = {}
+        for r in self.conn.execute(
+            "SELECT p.source_id, CASE WHEN a.text_error != '' THEN a.text_error"
+            " ELSE 'no_text_layer' END AS reason, count(*) AS n, min(a.url) AS example"
+            " FROM attachments AS a JOIN policies AS p ON p.id = a.policy_id"
+            " WHERE a.text_error != '' OR a.no_text_layer GROUP BY p.source_id, reason"
+            " ORDER BY p.source_id, n DESC"):
+            problems.setdefault(r["source_id"] or "", []).append(
+                {"reason": r["reason"], "count": r["n"], "example": r["example"]})
+        return problems
 
     def _link_source(self, conn: sqlite3.Connection, policy: Policy) -> None:
         if policy.url:
@@ -688,6 +739,7 @@ class Store(CardStoreMixin):
             attachments.setdefault(r["policy_id"], []).append(Attachment(
                 name=r["name"], url=r["url"], media_type=r["media_type"], sha256=r["sha256"],
                 text=r["text"], no_text_layer=bool(r["no_text_layer"]),
+                text_error=r["text_error"],
             ))
         tags: dict[str, list[Tag]] = {}
         for r in self.conn.execute(
@@ -736,14 +788,21 @@ def _normalized_shingles(text: str, size: int = 4) -> set[str]:
     return {kept[i:i + size] for i in range(max(1, len(kept) - size + 1))} if kept else set()
 
 
+def text_similarity(old_body: str, new_body: str) -> float | None:
+    """Jaccard similarity of two texts' normalized 4-character shingles (None: both empty)."""
+    old, new = _normalized_shingles(old_body), _normalized_shingles(new_body)
+    if not old and not new:
+        return None
+    return len(old & new) / len(old | new)
+
+
 def material_change(old_title: str, old_body: str, new_title: str, new_body: str) -> str | None:
     """Why a change of a document's text matters to a reviewer, or None when it does not."""
     if "".join((old_title or "").split()) != "".join((new_title or "").split()):
         return "标题已变更"
-    old, new = _normalized_shingles(old_body), _normalized_shingles(new_body)
-    if not old and not new:
+    similarity = text_similarity(old_body, new_body)
+    if similarity is None:
         return None
-    similarity = len(old & new) / len(old | new)
     if similarity < MATERIAL_SIMILARITY:
         return f"正文已变更（相似度 {similarity:.0%}）"
     return None

@@ -717,3 +717,126 @@ allowed_hosts = ["127.0.0.1"]
 kind = "trs"
 url = "http://127.0.0.1:9/index.html"
 """
+
+
+# --- attachment formats made at test time ---------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def pdf_bytes(objects: list[bytes]) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def cjk_pdf(lines: list[str], cmap: str = "GBK-EUC-H", codec: str = "gbk",
+            ordering: str = "GB1", font: str = "STSong-Light") -> bytes:
+    """A PDF in a predefined Adobe CJK CMap with a non-embedded font and no ToUnicode
+    map, as Acrobat Distiller and many Chinese office tools write them."""
+    shown = "\n".join(f"BT /F1 14 Tf 72 {720 - 20 * i} Td <{line.encode(codec).hex()}> Tj ET"
+                      for i, line in enumerate(lines)).encode()
+    return pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(shown)).encode() + b" >>\nstream\n" + shown + b"\nendstream",
+        f"<< /Type /Font /Subtype /Type0 /BaseFont /{font} /Encoding /{cmap}"
+        f" /DescendantFonts [6 0 R] >>".encode(),
+        f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{font} /CIDSystemInfo"
+        f" << /Registry (Adobe) /Ordering ({ordering}) /Supplement 2 >> /FontDescriptor 7 0 R >>".encode(),
+        f"<< /Type /FontDescriptor /FontName /{font} /Flags 6 /FontBBox [0 -200 1000 900]"
+        f" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>".encode(),
+    ])
+
+
+def without_unicode_maps(pdf: bytes) -> bytes:
+    """The PDF with its fonts' ToUnicode maps removed: glyph codes no tool can read back,
+    as some converters write them."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object().pop("/ToUnicode", None)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def encrypted_word(doc: bytes) -> bytes:
+    """A Word 97 file with the FIB's fEncrypted flag set (what a password adds)."""
+    import olefile
+
+    ole = olefile.OleFileIO(doc)
+    start = ole.openstream("WordDocument").read()
+    sector_size = ole.sector_size
+    first = ole.direntries[ole._find("WordDocument")].isectStart
+    ole.close()
+    assert len(start) >= 4096, "WordDocument must live in regular sectors"
+    offset = (first + 1) * sector_size  # sector n starts after the 512-byte header
+    patched = bytearray(doc)
+    assert patched[offset:offset + 2] == b"\xec\xa5"
+    patched[offset + 0x0B] |= 0x01  # fEncrypted: bit 8 of the little-endian flags at 0x0A
+    return bytes(patched)
+
+
+OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def ofd_bytes(pages: list[list[tuple[float, str]]], template: list[tuple[float, str]] | None = None
+              ) -> bytes:
+    """An OFD package (GB/T 33190): OFD.xml → Document.xml → pages' Content.xml, each
+    line a TextObject at its y (mm) holding TextCode runs; an optional template page
+    drawn under every page."""
+    def content(lines: list[tuple[float, str]], with_template: bool) -> str:
+        objects = []
+        for number, (y, text) in enumerate(lines):
+            runs = text.split("|")  # producers cut a line into several TextObjects
+            x = 25.0
+            for run in runs:
+                objects.append(
+                    f'<ofd:TextObject ID="{100 + number}" Boundary="{x} {y} 160 6" Font="1" Size="4.2">'
+                    f'<ofd:TextCode X="0" Y="4.2">{escape_xml(run)}</ofd:TextCode></ofd:TextObject>')
+                x += 4.2 * len(run)
+        used = '<ofd:Template TemplateID="9" ZOrder="Background"/>' if with_template else ""
+        return (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}">{used}'
+                f'<ofd:Content><ofd:Layer ID="2">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>')
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}"'
+                         ' Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>t</ofd:DocID>'
+                         '</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
+        template_ref = ('<ofd:TemplatePage ID="9" BaseLoc="Tpls/Tpl_0/Content.xml"/>' if template else "")
+        page_refs = "".join(f'<ofd:Page ID="{10 + i}" BaseLoc="Pages/Page_{i}/Content.xml"/>'
+                            for i in range(len(pages)))
+        archive.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?>'
+                         f'<ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData><ofd:PageArea>'
+                         f'<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>{template_ref}'
+                         f'</ofd:CommonData><ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>')
+        if template:
+            archive.writestr("Doc_0/Tpls/Tpl_0/Content.xml", content(template, False))
+        # Stored in reverse: the page order comes from Document.xml, not the zip.
+        for index in reversed(range(len(pages))):
+            archive.writestr(f"Doc_0/Pages/Page_{index}/Content.xml",
+                             content(pages[index], bool(template)))
+    return out.getvalue()
+
+
+def escape_xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
