@@ -24,7 +24,7 @@ BAR_WIDTH = 30
 # --- the real kinds ------------------------------------------------------------------
 
 def run_crawl(ctx: jobs.JobContext) -> dict:
-    """Crawl one source or every enabled one, a source at a time, then update the index."""
+    """Crawl one source or every enabled one (hosts in parallel), then update the index."""
     from crawler.run import crawl_sources, explain_failures
     from crawler.sources import load_all_sources
 
@@ -42,17 +42,21 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
         chosen = [s for s in sources if s.enabled and ctx.store.source_state(s.id)["enabled"]]
     total = len(chosen)
     ctx.progress(0, total, "准备抓取")
-    results = []
-    for number, source in enumerate(chosen):
-        ctx.progress(number, total, f"抓取 {source.name}（{source.id}，第 {number + 1}/{total} 个来源）")
-        found = crawl_sources(
-            ctx.store, settings, source_ids=[source.id], sources=sources,
-            since=ctx.args.get("since"), max_pages=ctx.args.get("max_pages"),
-            progress=lambda message: ctx.progress(note=message.strip()),
-        )
-        for result in found:
-            ctx.log(result.summary())
-        results.extend(found)
+    finished = []
+    step = f"抓取 {total} 个来源（不同网站同时进行）"
+
+    def source_done(result) -> None:
+        finished.append(result)
+        ctx.log(result.summary())
+        ctx.progress(len(finished), total, step)
+
+    ctx.progress(0, total, step)
+    # Sources on different hosts run at once; progress and results come back here.
+    results = crawl_sources(
+        ctx.store, settings, source_ids=[s.id for s in chosen], sources=sources,
+        since=ctx.args.get("since"), max_pages=ctx.args.get("max_pages"),
+        progress=lambda message: ctx.progress(note=message.strip()), on_result=source_done,
+    ) if chosen else []
     changed = sum(r.new + r.updated for r in results)
     if changed:
         from policy_search.enrich import enrich_changed

@@ -40,23 +40,30 @@ class Hit:
     start: float
     end: float
     headers: dict
+    client_port: int = 0  # the client's end of the connection: one per connection
 
 
 class Server:
     """One threaded HTTP server (one 'host'), sharing the site's pages and log."""
 
-    def __init__(self, site: FixtureSite, robots: str = "ok"):
+    def __init__(self, site: FixtureSite, robots: str = "ok", address: str = "127.0.0.1"):
         self.site = site
         self.robots = robots  # ok | 404 | 503 | disallow-all
+        self.address = address
+        # Requests being answered now, and the most ever at once (politeness checks).
+        self.active = 0
+        self.max_active = 0
+        # Seconds each answer takes (0: at once): makes overlapping requests visible.
+        self.hold = 0.0
         handler = type("Handler", (Handler,), {"server_ref": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer((address, 0), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -80,8 +87,15 @@ class Handler(BaseHTTPRequestHandler):
         start = time.monotonic()
         parts = urlsplit(self.path)
         status = 200
+        with site.lock:
+            server.active += 1
+            server.max_active = max(server.max_active, server.active)
         try:
-            if parts.path == "/robots.txt":
+            if server.hold:
+                time.sleep(server.hold)
+            if parts.path in site.rendezvous_paths:
+                status = self.rendezvous()
+            elif parts.path == "/robots.txt":
                 status = self.robots(server.robots)
             elif parts.path.startswith("/faults/"):
                 status = self.fault(parts.path, parts.query)
@@ -95,8 +109,9 @@ class Handler(BaseHTTPRequestHandler):
             status = -1
         finally:
             with site.lock:
+                server.active -= 1
                 site.log.append(Hit(server.port, method, self.path, status, start,
-                                    time.monotonic(), dict(self.headers)))
+                                    time.monotonic(), dict(self.headers), self.client_address[1]))
 
     # --- helpers -----------------------------------------------------------
 
@@ -111,6 +126,16 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         return status
+
+    def rendezvous(self) -> int:
+        """Answer only once every host has asked its rendezvous page: a crawl that asks
+        the hosts one after another breaks the barrier (after its timeout) and gets 503."""
+        site = self.server_ref.site
+        try:
+            site.rendezvous.wait()
+        except threading.BrokenBarrierError:
+            return self.send(503, b"hosts were not asked at the same time", "text/plain")
+        return self.static(urlsplit(self.path).path)
 
     def robots(self, mode: str) -> int:
         if mode == "404":
@@ -221,6 +246,9 @@ class FixtureSite:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.gzip_bomb = gzip.compress(b"<html><body>" + b"\0" * 5_000_000, 6)
+        # Pages answered only when all parties of the barrier have asked (see rendezvous).
+        self.rendezvous_paths: set[str] = set()
+        self.rendezvous = threading.Barrier(1)
         self.main = Server(self)
         self.robots503 = Server(self, robots="503")
         self.robots404 = Server(self, robots="404")
@@ -235,8 +263,13 @@ class FixtureSite:
 
     def stop(self) -> None:
         self.stopping.set()
+        # Each shutdown waits for its server's poll: all at once, not one after another.
+        closing = [threading.Thread(target=s.httpd.shutdown) for s in self.servers]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join()
         for server in self.servers:
-            server.httpd.shutdown()
             server.httpd.server_close()
 
     @property
