@@ -94,7 +94,7 @@ def pdf_text(data: bytes) -> tuple[str, bool]:
     text = "\n".join(p.strip() for p in pages if p.strip())
     visible = re.sub(r"\s+", "", text)
     if visible and garbled_share(visible) > 0.3:
-        raise Unreadable("garbled", f"{len(pages)} 页，字体缺少 Unicode 映射")
+        raise Unreadable("garbled", f"共 {len(pages)} 页")
     return text, bool(pages) and len(visible) < SCAN_CHARS_PER_PAGE * len(pages)
 
 

@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 
 from policy_search import jobs
-from policy_search.models import LEVEL_NAMES
+from policy_search.models import ATTACHMENT_ERRORS, LEVEL_NAMES
 from policy_search.store import Store
 
 REVIEW_STATE_NAMES = {"new": "待审核", "reviewed": "已审核"}
@@ -83,6 +83,7 @@ def sources_health(store: Store, sources=(), *, zero_runs_alarm: int = ZERO_RUNS
     known = {str(_field(s, "id")): s for s in sources}
     stored = [r[0] for r in store.conn.execute("SELECT id FROM sources ORDER BY id")]
     history = crawl_history(store)
+    attachment_problems = store.attachment_problems()
     result = []
     for source_id in [*known, *(s for s in stored if s not in known)]:
         source = known.get(source_id, {})
@@ -116,8 +117,21 @@ def sources_health(store: Store, sources=(), *, zero_runs_alarm: int = ZERO_RUNS
             "failures": extra.get("failures") or [],
             "alarms": source_alarms(state, history.get(source_id, []),
                                     zero_runs_alarm=zero_runs_alarm),
+            "attachments_without_text": attachments_without_text(
+                attachment_problems.get(source_id, [])),
         })
     return result
+
+
+def attachments_without_text(problems: list[dict]) -> list[dict]:
+    """A source's attachments that gave no text, counted by reason (in words)."""
+    counts: dict[str, dict] = {}
+    for problem in problems:
+        code = problem["reason"].partition(":")[0].strip()
+        label = ATTACHMENT_ERRORS.get(code, problem["reason"])
+        entry = counts.setdefault(label, {"reason": label, "count": 0, "example": problem["example"]})
+        entry["count"] += problem["count"]
+    return sorted(counts.values(), key=lambda p: -p["count"])
 
 
 def set_source_enabled(store: Store, source_id: str, enabled: bool) -> None:

@@ -34,6 +34,30 @@ class Attachment:
     text_error: str = ""
 
 
+# Why an attachment gave no text: the code before the colon of Attachment.text_error.
+ATTACHMENT_ERRORS = {
+    "unsupported": "格式不支持",
+    "encrypted": "文件已加密",
+    "garbled": "PDF 字体缺少 Unicode 映射，文字无法还原",
+    "broken": "文件损坏或无法解析",
+    "refused": "可疑文件，拒绝解析",
+    "timeout": "解析超时",
+    "memory": "解析超出内存限制",
+    "worker": "解析进程出错",
+    "download": "下载失败",
+    "no_text_layer": "扫描件，没有文字层",
+}
+
+
+def attachment_error_label(error: str) -> str:
+    """The reason an attachment has no text, in words for staff and admins."""
+    code, _, detail = error.partition(":")
+    label = ATTACHMENT_ERRORS.get(code.strip())
+    if label is None:
+        return error
+    return f"{label}（{detail.strip()}）" if detail.strip() else label
+
+
 @dataclass
 class Tag:
     facet: str

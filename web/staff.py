@@ -39,7 +39,16 @@ CARD_FORM_FIELDS = [key for key in CARD_FIELDS if key != "beneficiaries"]
 ACTION_NAMES = {
     "accept": "接受标签", "reject": "否决标签", "remove": "撤销标签决定", "review": "审核状态",
     "set_field": "修改字段", "set_card": "修改政策卡片", "remove_card": "撤销卡片修改",
+    "update": "原文已修改", "rereview": "退回复审",
 }
+# Fields a crawl reports changed (policy_search.store.HISTORY_FIELDS and attachments).
+CHANGED_FIELD_NAMES = {
+    "title": "标题", "doc_number": "文号", "issuer": "发文机关", "written_date": "成文日期",
+    "publish_date": "发布日期", "effective_date": "施行日期", "expiry_date": "失效日期",
+    "validity": "有效性", "body_text": "正文", "attachments": "附件",
+}
+MACHINE_USERS = {"crawler": "抓取程序", "system": "系统"}
+NOTICED_NAMES = {"recheck": "定期复查近期文件时发现", "list": "抓取列表时发现"}
 FIELD_NAMES = {**CARD_FIELDS, "validity": "有效性", "doc_kind": "文件类型",
                "beneficiaries": "惠及对象"}
 DECISION_NAMES = {"proposed": "建议", "accepted": "已接受", "rejected": "已否决"}
@@ -435,7 +444,8 @@ def history(policy_id: str):
     entries = []
     for row in reversed(services().store.audit_log(policy.id)):
         entries.append({**row, "action_name": ACTION_NAMES.get(row["action"], row["action"]),
-                        "what": describe_entry(row)})
+                        "what": describe_entry(row),
+                        "by_user": MACHINE_USERS.get(row["by_user"], row["by_user"])})
     return render_template("staff/history.html", policy=policy, entries=entries,
                            query=request.args.get("q", ""))
 
@@ -448,6 +458,10 @@ def describe_entry(row: dict) -> str:
         return f"{labels.get(row['facet'], row['facet'])}：{row['value']}{origin}"
     if action == "review":
         return {"reviewed": "标记为已审核", "new": "退回待审核"}.get(row["value"], row["value"])
+    if action == "update":
+        return describe_update(row.get("detail") or "")
+    if action == "rereview":
+        return row.get("detail") or "内容有实质变化"
     if action in ("set_field", "set_card", "remove_card"):
         name = FIELD_NAMES.get(row["value"], row["value"])
         try:
@@ -458,6 +472,22 @@ def describe_entry(row: dict) -> str:
             return f"{name}：{detail.get('old') or '（空）'} → {detail.get('new') or '（空）'}"
         return name
     return f"{row['facet']} {row['value']}".strip()
+
+
+def describe_update(detail: str) -> str:
+    """A crawl's record of an edited document: which fields changed and how it was found."""
+    try:
+        data = json.loads(detail or "{}")
+    except ValueError:
+        data = {}
+    fields = "、".join(CHANGED_FIELD_NAMES.get(f, f) for f in data.get("fields") or []) or "内容"
+    text = f"变更：{fields}"
+    if data.get("similarity") is not None:
+        text += f"（正文相似度 {data['similarity']:.0%}）"
+    if data.get("old_title"):
+        text += f"；原标题：{data['old_title']}"
+    noticed = NOTICED_NAMES.get(data.get("noticed"))
+    return f"{text}；{noticed}" if noticed else text
 
 
 @bp.get("/taxonomy.json")

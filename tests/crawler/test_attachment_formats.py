@@ -102,3 +102,84 @@ def test_an_archive_is_kept_as_a_link_and_said_so():
 def test_a_scan_is_not_an_error():
     result = read(simple_pdf(None))
     assert result.no_text_layer and not result.error
+
+
+COUNTY_NOTICE = "/csx-files/zwgk/202404/t20240408_5001.html"
+ATTACHMENTS = {  # name on the page → (file, its bytes)
+    "申报通知.doc": lambda: sample("notice.doc"),
+    "申报指南.wps": lambda: sample("notice.wps"),
+    "申报表.xls": lambda: sample("table.xls"),
+    "汇总表.et": lambda: sample("table.et"),
+    "正式文件.ofd": lambda: sample("ofdrw-keyword2.ofd"),
+    "政策原文.pdf": lambda: without_unicode_maps(sample("notice.pdf")),
+    "附件说明.doc": lambda: encrypted_word(sample("notice.doc")),
+}
+
+
+def county_source(site) -> str:
+    return f"""
+[[source]]
+id = "csx-files"
+name = "长沙县 附件测试"
+level = "county"
+region_code = "430121"
+allowed_hosts = ["127.0.0.1"]
+link_pattern = '/csx-files/.*/t\\d{{8}}_\\d+\\.html'
+[[source.entries]]
+kind = "links"
+url = "{site.base}/csx-files/zwgk/index.html"
+"""
+
+
+def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, site):
+    from policy_search.accounts import create_user
+    from policy_search.store import Store
+
+    from crawler.run import crawl_sources
+    from tests.crawler.conftest import make_settings
+    from tests.crawler.site import Page, trs_list
+    from tests.staff.conftest import NoIndex, logged_in
+    from web import create_app
+
+    links = "".join(f'<p><a href="./{i}{name[name.rindex("."):]}">{name}</a></p>'
+                    for i, name in enumerate(ATTACHMENTS))
+    site.pages[COUNTY_NOTICE] = Page(
+        ("<html><head><meta charset='utf-8'><title>长沙县关于组织申报2024年度中小企业发展专项资金的通知"
+         "</title></head><body><div id='zoom'><p>各有关企业：现将申报事项通知如下，详见附件。</p>"
+         f"{links}<p>长沙县工业和信息化局</p><p>2024年4月8日</p></div></body></html>").encode())
+    for i, (name, make) in enumerate(ATTACHMENTS.items()):
+        site.pages[f"/csx-files/zwgk/202404/{i}{name[name.rindex('.'):]}"] = Page(
+            make(), "application/octet-stream")
+    site.pages["/csx-files/zwgk/index.html"] = Page(trs_list(
+        [(site.base + COUNTY_NOTICE, "申报通知", "2024-04-08")], 1, 0))
+    settings = make_settings(tmp_path, county_source(site), crawl_delay=0.0, crawl_jitter=0.0,
+                             secret_key="t", session_cookie_secure=0)
+    store = Store(settings.db_path)
+    [result] = crawl_sources(store, settings)
+    assert result.new == 1 and result.attachments == len(ATTACHMENTS)
+    [policy] = store.iter_policies()
+    got = {a.name: a for a in policy.attachments}
+    assert "具有独立法人资格的中小微企业" in got["申报通知.doc"].text
+    assert "科技创新券" in got["申报指南.wps"].text
+    assert "91430121MA4L000001" in got["申报表.xls"].text
+    assert "补贴金额" in got["汇总表.et"].text
+    assert "重庆市马上融资担保有限公司" in got["正式文件.ofd"].text
+    # The short cover note takes its attachments' text: the policy is found by it.
+    assert "具有独立法人资格的中小微企业" in policy.body_text
+    # No text, never silently: the reason is on the attachment record…
+    assert got["政策原文.pdf"].text == "" and got["政策原文.pdf"].text_error.startswith("garbled:")
+    assert got["附件说明.doc"].text_error.startswith("encrypted:")
+    assert all(not a.text_error for name, a in got.items() if name not in ("政策原文.pdf", "附件说明.doc"))
+    assert result.status == "partial" and any("附件无法提取文字" in r for _, r in result.failures)
+    # …on the policy page, and counted per source on the admin sources page.
+    create_user(store, "boss", "admin-password-1", "admin")
+    app = create_app(settings, store=store, index=NoIndex(), testing=True)
+    client = logged_in(app, "boss")
+    sources_page = client.get("/admin/sources").get_data(as_text=True)
+    assert "附件未能提取文字" in sources_page
+    assert "PDF 字体缺少 Unicode 映射，文字无法还原 1 个" in sources_page
+    assert "文件已加密 1 个" in sources_page
+    policy_page = client.get(f"/policy/{policy.id}").get_data(as_text=True)
+    assert "未能提取文字：PDF 字体缺少 Unicode 映射，文字无法还原（共 1 页）" in policy_page
+    assert "未能提取文字：文件已加密（Word 文档有打开密码）" in policy_page
+    store.close()
