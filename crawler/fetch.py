@@ -125,7 +125,6 @@ class HostGate:
         self.next_time: dict[str, float] = {}
         self.host_delay: dict[str, float] = {}
         self.robots: dict[str, Protego | FetchError | None] = {}
-        self.requests_made = 0
 
     def host_lock(self, key: str) -> threading.Lock:
         with self.lock:
@@ -179,10 +178,6 @@ class Fetcher:
         view.check_address = check_address
         view.source_delay = delay
         return view
-
-    @property
-    def requests_made(self) -> int:
-        return self.gate.requests_made
 
     def close(self) -> None:
         if self._owns_session:
@@ -347,8 +342,6 @@ class Fetcher:
             try:
                 return self._stream(url, headers, data, cap, started)
             finally:
-                with self.gate.lock:
-                    self.gate.requests_made += 1
                 self._schedule_next(host)
 
     def _stream(self, url: str, headers: dict, data: dict | None, cap: int,
