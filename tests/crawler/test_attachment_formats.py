@@ -131,6 +131,7 @@ url = "{site.base}/csx-files/zwgk/index.html"
 """
 
 
+@pytest.mark.slow
 def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, site):
     from policy_search.accounts import create_user
     from policy_search.store import Store

@@ -112,6 +112,7 @@ def test_one_host_is_one_queue_whichever_source_or_port_asks(site):
     assert gaps[0] >= 0.07 and gaps[len(gaps) // 2] >= 0.1, gaps
 
 
+@pytest.mark.slow
 def test_a_stop_asked_by_the_caller_stops_every_lane(tmp_path, hosts):
     """A job's cancellation raises in its progress report: the crawl ends soon, the
     exception reaches the caller, and each source is left resumable."""

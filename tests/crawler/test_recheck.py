@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from policy_search.models import policy_id_for
 from policy_search.store import Store
 from policy_search.urls import canonical_url
@@ -82,6 +84,7 @@ def test_rechecks_keep_to_their_window_and_schedule(tmp_path, site):
     store.close()
 
 
+@pytest.mark.slow
 def test_staff_history_shows_the_edit(tmp_path, site):
     from policy_search.accounts import create_user
     from tests.staff.conftest import NoIndex, logged_in
