@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from policy_search.card import CARD_FIELDS, CardItem
-from policy_search.deadlines import CLOSING, NOT_STARTED, OPEN, china_today
+from index.api import Hit
+from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
+                                     UNKNOWN, china_today, to_date)
 from policy_search.models import Policy
 
 OUT_OF_FORCE = ("失效", "废止")
@@ -56,6 +58,37 @@ def countdown_text(status: str, days: int | None, start: dt.date | None, day: dt
     if status == NOT_STARTED and start is not None:
         return f"{(start - day).days} 天后开始"
     return ""  # 已截止 / 长期有效 / 未知: the status says it all
+
+
+@dataclass
+class HitDeadline:
+    status: str
+    css: str
+    detail: str       # "截止 2023-05-31 · 还剩 12 天", "" when the status says it all
+
+
+def hit_deadline(hit: Hit, day: dt.date | None = None) -> HitDeadline | None:
+    """The 申报状态 a result line shows, with the date that matters; None when unknown.
+
+    The index holds the status of the day it indexed the policy (refreshed daily); a window
+    that ended since reads as closed, one that came within 14 days as closing.
+    """
+    status = hit.deadline_status
+    if not status or status == UNKNOWN:
+        return None
+    day = day or today()
+    end = to_date(hit.deadline_end)
+    detail = ""
+    if end is not None and status != LONG_TERM:
+        if status in (OPEN, CLOSING, NOT_STARTED) and end < day:
+            status = CLOSED
+        elif status == OPEN and (end - day).days <= CLOSING_DAYS:
+            status = CLOSING
+        detail = f"截止 {end.isoformat()}"
+        if status in (OPEN, CLOSING):
+            left = (end - day).days
+            detail += " · 今天截止" if left == 0 else f" · 还剩 {left} 天"
+    return HitDeadline(status, STATUS_CLASSES.get(status, "unknown"), detail)
 
 
 # A numbering mark at the start ("（二）", "3.") and punctuation: not what an item says.
