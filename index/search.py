@@ -40,7 +40,7 @@ from index.schema import (
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
-from policy_search.regions import find_region
+from policy_search.regions import NATIONAL, find_region, parent_codes, region_label
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked O
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 5000  # page * size beyond this is refused (cost; nobody reads it)
-FACET_LIMITS = {"issuer": 50, "region": 100}
+FACET_LIMITS = {"issuer": 50, "region": 100, "issued_region": 100}
 FILTER_KEYS = set(FACETS) | {"review_state"}
 MAX_FILTER_VALUES = 30
 VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
@@ -297,7 +297,16 @@ class SearchIndex:
 
     def _filter_bits(self, live: _Live, key: str, values: list[str]) -> int:
         table = live.table
-        if key == "region":
+        if key == "region":  # applies in: policies for the region or any division above it
+            bits = 0
+            for value in values:
+                region = find_region(value)
+                if region is not None:
+                    bits |= table.bits_for("applies", parent_codes(region.code))
+                else:  # a name the table does not know: documents issued under that name
+                    bits |= table.bits_for("region_name", [value])
+            return bits
+        if key == "issued_region":  # issued in the region or any division below it
             bits = 0
             for value in values:
                 region = find_region(value)
@@ -444,7 +453,7 @@ class SearchIndex:
             title_html=highlight_title(title, terms if highlight else ([], [])),
             review_state=data.get("review_state"),
             deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
-            expiry_date=data.get("expiry_date"),
+            expiry_date=data.get("expiry_date"), applies_in=data.get("applies_in"),
         )
 
     def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]
@@ -457,8 +466,11 @@ class SearchIndex:
             for other, bits in filter_bits.items():
                 if other != key:
                     base &= bits
+            if key == "region":
+                facets[key] = _applies_in_counts(table, base, FACET_LIMITS["region"])
+                continue
             counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
-            order = {"level": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
+            order = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
             if order:
                 counts.sort(key=lambda vc: order.index(vc[0]) if vc[0] in order else 99)
             facets[key] = [FacetCount(value, count) for value, count in counts]
@@ -477,6 +489,23 @@ class SearchIndex:
             parts = " ".join(words[0])
             return parts, "没有找到，可以试试更短的词或分开输入"
         return None, "没有找到相关政策，可以换个说法或减少关键词"
+
+
+def _applies_in_counts(table: DocTable, base: int, limit: int) -> list[FacetCount]:
+    """Per region, how many documents of `base` apply there: those for the region itself and
+    for every division above it. Listed: the regions documents are for, and the divisions
+    above them, as a tree (全国, then each province followed by its cities and counties)."""
+    exact = {code: bits & base for code, bits in table.values.get("applies", {}).items()}
+    exact = {code: bits for code, bits in exact.items() if bits}
+    listed = {parent for code in exact for parent in parent_codes(code)}
+    counts = []
+    for code in sorted(listed, key=lambda c: (c != NATIONAL, c)):
+        bits = 0
+        for parent in parent_codes(code):
+            bits |= exact.get(parent, 0)
+        if bits:
+            counts.append(FacetCount(region_label(code) or code, bits.bit_count()))
+    return counts[:limit]
 
 
 def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True

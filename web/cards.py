@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from policy_search.card import CARD_FIELDS, CardItem
 from index.api import Hit
+from policy_search.applicability import applicability_of
 from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
                                      UNKNOWN, china_today, to_date)
 from policy_search.models import Policy
@@ -152,3 +153,22 @@ def validity_view(store, policy: Policy) -> ValidityView:
         view.repeal_evidence = row.get("repeal_evidence") or ""
     view.repeals = store.get_policies(store.repealing(policy.id))
     return view
+
+
+@dataclass
+class AppliesView:
+    places: str         # "湖南省（含所辖市、县）", "浦东新区", "全国"
+    evidence: str       # the title or sentence that restricts it ("" when it does not)
+    source: str         # issuer | title | text
+
+
+def applies_view(policy: Policy) -> AppliesView | None:
+    """Where the policy applies, for the policy page; None when its region is unknown."""
+    applies = applicability_of(policy)
+    if not applies.codes:
+        return None
+    places = "、".join(applies.names())
+    if applies.level in ("provincial", "city") and len(applies.codes) == 1:
+        places += "（含所辖市、县）" if applies.level == "provincial" else "（含所辖县、区）"
+    return AppliesView(places, applies.evidence if applies.restricted else "", applies.source)
+
