@@ -108,7 +108,7 @@ def _stated_scope(body: str, area: str) -> tuple[str, tuple[str, ...]]:
     """The divisions an "本办法适用于…" clause lists at its start, with the sentence."""
     names = _names_inside(area)
     for clause in _APPLIES_CLAUSE.finditer(body[:20000]):
-        pos, codes = clause.end(), []
+        pos, codes, complete = clause.end(), [], True
         while (name := names.longest_at(body, pos)) is not None:
             codes.append(names.by_name[name][0])
             pos += len(name)
@@ -116,7 +116,9 @@ def _stated_scope(body: str, area: str) -> tuple[str, tuple[str, ...]]:
             if separator is None:
                 break
             pos = separator.end()
-        if codes:
+            if names.longest_at(body, pos) is None:
+                complete = False  # a place it cannot read: not sure enough to restrict
+        if codes and complete:
             start = max(body.rfind(s, 0, clause.start()) for s in "。；;\n") + 1
             end = min([i for i in (body.find(s, clause.end()) for s in "。；;\n") if i >= 0]
                       or [len(body)])
