@@ -40,7 +40,7 @@ from index.schema import (
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
-from policy_search.regions import NATIONAL, find_region, parent_codes, region_label
+from policy_search.regions import NATIONAL, find_region, parent_codes, region_label, region_name
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +497,9 @@ def _applies_in_counts(table: DocTable, base: int, limit: int) -> list[FacetCoun
     above them, as a tree (全国, then each province followed by its cities and counties)."""
     exact = {code: bits & base for code, bits in table.values.get("applies", {}).items()}
     exact = {code: bits for code, bits in exact.items() if bits}
-    listed = {parent for code in exact for parent in parent_codes(code)}
+    # the divisions above them, when they are divisions (上海市 has no 310100 of its own)
+    listed = {parent for code in exact for parent in parent_codes(code)
+              if parent == code or region_name(parent)}
     counts = []
     for code in sorted(listed, key=lambda c: (c != NATIONAL, c)):
         bits = 0

@@ -8,7 +8,7 @@ from flask import abort, request, url_for
 from index.api import FacetCount, SearchResult
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
-from policy_search.regions import find_region, level_of_code
+from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
 from web.app import services
 from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label
@@ -88,7 +88,6 @@ class FacetView:
 
 # Facets whose values read best in their own order rather than by count (地区 comes as a tree).
 _FIXED_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}
-_DEPTH = {"national": 0, "provincial": 0, "city": 1, "county": 2}
 REGION_NOTE = "选一个地区：列出在该地适用的政策，含全国和上级政策；数字为适用的政策数"
 
 
@@ -130,10 +129,14 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
 
 
 def _depth(key: str, value: str) -> int:
+    """How far a region sits below its province in the tree (浦东新区: 1, 长沙县: 2)."""
     if key != "region":
         return 0
     region = find_region(value)
-    return _DEPTH.get(level_of_code(region.code), 0) if region else 0
+    if region is None:
+        return 0
+    return sum(1 for code in parent_codes(region.code)[1:]
+               if code != NATIONAL and region_name(code))
 
 
 def _nest_scope(views: list[FacetView]) -> list[FacetView]:
