@@ -96,7 +96,8 @@ _SCHEMAS = {
                 "title": {"type": "string"}, "issuer": {"type": ["string", "null"]},
                 "doc_number": {"type": ["string", "null"]},
                 "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
-                "region": {"type": ["string", "null"]},
+                "region": {"type": ["string", "null"],
+                           "description": "发文地区: where the policy was issued"},
                 "publish_date": {"type": ["string", "null"], "format": "date"},
                 "validity": {"type": "string"},
                 "tags": {"type": "object", "additionalProperties": {
