@@ -10,14 +10,15 @@ a registration or a nomination (申报, 申请, 报名, 推荐, 参评 …) are 
 The decision looks at the clause that holds the date and its neighbours, in this order:
   1. what rules a window out whatever else is said: tax filing, creditor claims, legal procedure,
      comment periods, publicity periods, validity and policy periods, statistics "as of" a date,
-     filings (备案, 年检, 开户), requests about a report (退回, 延期), and a date that bounds the
-     authority's own processing (…前办理/审核/拨付);
-  2. what is handed in when it is an application (申报材料, 申请表, 推荐名单, 报名回执 …): yes;
-  3. what is handed in when it is a duty (报告, 总结, 情况, 数据, 方案, 意见, 年度计划, 配额, 许可证 …): no;
-  4. an application verb (申报, 申请, 报名, 推荐 …): yes;
-  5. the section heading the sentence stands under (申报时间, 报名时间 …): yes;
-  6. a submission (报送, 提交 …) in a document whose title calls for applications: yes;
-  7. anything else: no.
+     filings (备案, 年检, 开户), requests about a report (退回, 延期), a cut-off for counting
+     qualifications, and a date that qualifies a past event ("…前已批准设立的企业");
+  2. in the date's own clause, then with its neighbours: what is handed in when it is an
+     application (申报材料, 申请表, 推荐名单, 报名回执 …): yes; a date that bounds the authority's
+     own work (…前审核/拨付/遴选, own clause only): no; what a duty hands in (报告, 总结, 情况,
+     数据, 方案, 意见, 年度计划, 配额, 许可证 …): no; an application verb (申报, 申请, 报名 …): yes;
+  3. the section heading the sentence stands under (申报时间, 报名时间 …): yes;
+  4. a submission (报送, 提交 …) in a document whose title calls for applications: yes;
+  5. anything else: no.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ _RULED_OUT = (
     ("有效期或政策执行期", re.compile(
         r"有效期|施行|执行期|实施期|期满|放宽|扩展至|扩大至|调整为|延长至|延续至|阶段性")),
     ("统计截至日期", re.compile(
-        r"截至[^，,。；;]{0,16}(?:[，,])?(?:全国|全省|全市|全区|全县|我[国省市区县]|本[省市区县]|共|累计|已|有)")),
+        r"截至[^，,。；;]{0,16}(?:[，,])?(?:全国|全省|全市|全区|全县|我[国省市区县]|本[省市区县]|共|累计|已)")),
     ("备案、年检等登记事项", re.compile(r"备案|备查|年检|年度检查|年度检验|开户")),
     ("对报告的退回、延期", re.compile(r"退回|撤回|延期|延迟|补正")),
     ("计算资格的截止时点", re.compile(r"时间点|计算至|计算截止|统计截止")),
@@ -48,9 +49,9 @@ _RULED_OUT = (
 _DATE_CONDITION = re.compile(
     r"[^，,。；;]{0,4}?(?:前|以前|之前|期间|以后|之后)?[，,]?[^，,。；;]{0,20}?"
     r"(?:已经?|建成|设立|成立|作出|发生|取得|获得|批准|受理|实施|修建|生效)[^。；;]{0,30}?的")
-# A date bounding what the authority does: 审核, 拨付, 办理 … (checked on the date's clause only).
+# A date bounding what the authority does: 审核, 拨付, 遴选 … (checked on the date's clause only).
 _PROCESSING = re.compile(
-    r"(?:办理|审核|审批|审查|答复|作出|核发|拨付|兑现|分配给|下达|公布|公告|发放|处理)"
+    r"(?:办理|审核|审批|审查|答复|作出|核发|拨付|兑现|分配给|下达|公布|公告|发放|处理|遴选|评选|评审)"
     r"(?!申报|申请|报名|推荐|材料|手续)")
 
 # --- what is handed in -------------------------------------------------------------------
@@ -67,7 +68,7 @@ _DUTY_THING = re.compile(
     r"(?<!申请)(?<!申报)报告|年报|总结|小结|情况|数据|报表|台账|清单|名录|目录|资料"
     r"|(?:年度|次年|工作|实施|发展|用水|取水|分配)[^，,。；;]{0,6}计划|(?:实施|工作|活动|整改|试算)方案"
     r"|意见|建议|回执|联系人|联络人|管理员|链接|信息|配额|指标|许可证?")
-_APPLICATION_VERB = re.compile(r"申报|申请|报名|推荐|参评|参选|申领|应征|遴选|评选")
+_APPLICATION_VERB = re.compile(r"申报|申请|报名|推荐|参评|参选|申领|应征")
 _SUBMIT = re.compile(r"报送|提交|上报|报至|报我|寄送|发送|送达|上传|传真|递交|提出")
 # Headings of a section that states the application window (card.HEADINGS["deadline"] in part).
 _APPLICATION_HEADING = re.compile(r"申报|申请|报名|推荐|征集|受理")
@@ -114,15 +115,16 @@ def judge_window(sentence: str, window_text: str = "", *, title: str = "",
         condition = _DATE_CONDITION.match(folded, start + len(fold(window_text)))
         if condition:
             return WindowDecision(False, "日期是条件", condition.group(0))
-    found = _APPLICATION_THING.search(near)
-    if found:
-        return WindowDecision(True, "申报事项", found.group(0))
-    processing = _PROCESSING.search(own)
-    if processing and not _APPLICATION_VERB.search(own):
-        return WindowDecision(False, "办理时限", processing.group(0))
-    # The date's own clause first: "应在每年十二月底前，向…申报下一年度的掘路计划" is a plan
-    # handed in, "并于每年4月底前向…集中申报" an application.
+    # The date's own clause first, then with its neighbours: "应在每年十二月底前，向…申报下一年度的
+    # 掘路计划" hands in a plan, "并于每年4月底前向…集中申报" applies, "…填报《排污许可证申请表》，
+    # 并在2018年底之前取得排污许可证" obtains a permit needed to operate.
     for scope in (own, near):
+        found = _APPLICATION_THING.search(scope)
+        if found:
+            return WindowDecision(True, "申报事项", found.group(0))
+        processing = _PROCESSING.search(own) if scope is own else None
+        if processing and not _APPLICATION_VERB.search(own):
+            return WindowDecision(False, "办理时限", processing.group(0))
         found = _DUTY_THING.search(scope)
         if found:
             return WindowDecision(False, "报送义务", found.group(0))

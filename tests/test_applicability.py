@@ -108,3 +108,18 @@ def test_names_ambiguous_in_the_country_need_their_parent():
     # inside 北京市 the name is unique again
     assert mentions("关于朝阳区…的通知", "110000") == [("110105", "朝阳区")]
     assert mentions("关于朝阳区…的通知", NATIONAL) == []
+
+
+def test_the_policy_calculator_reads_where_a_policy_applies():
+    from policy_search.matching import MATCH, MISMATCH, EnterpriseProfile, match_policy
+
+    def region_reason(title: str, code: str, level: str, body: str = ""):
+        profile = EnterpriseProfile(region_code=CHANGSHA_COUNTY)
+        result = match_policy(profile, policy(title, code, level, body))
+        return next(r for r in result.reasons if r.condition == "地区")
+
+    national = region_reason("关于支持小微企业发展的若干措施", NATIONAL, "national")
+    assert national.status == MATCH and "全国" in national.detail
+    assert region_reason("湖南省支持小微企业的若干措施", HUNAN, "provincial").status == MATCH
+    restricted = region_reason("湖南省关于支持浏阳市小微企业发展的若干措施", HUNAN, "provincial")
+    assert restricted.status == MISMATCH and "浏阳市" in restricted.detail and "标题限定" in restricted.detail
