@@ -69,6 +69,7 @@ class _Live:
     terms: LRU
     results: LRU
     stats: TermStats | None = None
+    regions: object = None  # _RegionTree of the 适用地区 facet, made on first use
 
 
 class SearchIndex:
@@ -240,7 +241,7 @@ class SearchIndex:
 
         facets = {}
         if request.facets:
-            facets = self._facets(table, unfiltered, filter_bits)
+            facets = self._facets(live, unfiltered, filter_bits)
         suggestion = None
         if total == 0 and not parsed.empty:
             suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters)
@@ -456,10 +457,11 @@ class SearchIndex:
             expiry_date=data.get("expiry_date"), applies_in=data.get("applies_in"),
         )
 
-    def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]
+    def _facets(self, live: _Live, matched: int, filter_bits: dict[str, int]
                 ) -> dict[str, list[FacetCount]]:
         """Counts per facet value under the query and every filter except the facet's own
         (so a user can widen a facet to more values)."""
+        table = live.table
         facets = {}
         for key in FACETS:
             base = matched & table.live
@@ -467,7 +469,7 @@ class SearchIndex:
                 if other != key:
                     base &= bits
             if key == "region":
-                facets[key] = _applies_in_counts(table, base, FACET_LIMITS["region"])
+                facets[key] = _applies_in_counts(live, base, FACET_LIMITS["region"])
                 continue
             counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
             order = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
@@ -491,22 +493,46 @@ class SearchIndex:
         return None, "没有找到相关政策，可以换个说法或减少关键词"
 
 
-def _applies_in_counts(table: DocTable, base: int, limit: int) -> list[FacetCount]:
+@dataclasses.dataclass
+class _RegionTree:
+    """The regions a generation's documents apply in, arranged once per searcher: for each, the
+    divisions listed with it (itself and the ones above), and the tree order with labels."""
+    above: dict[str, list[str]]   # code in `applies` -> the listed codes it counts for
+    order: list[str]              # every listed code: 全国, then each province, its cities …
+    chains: dict[str, list[str]]  # listed code -> codes in `applies` that apply there
+    labels: dict[str, str]
+
+    @classmethod
+    def of(cls, codes) -> "_RegionTree":
+        # the divisions above them only when they are divisions (上海市 has no 310100 of its own)
+        above = {code: [p for p in parent_codes(code) if p == code or region_name(p)]
+                 for code in codes}
+        listed = {p for chain in above.values() for p in chain}
+        order = sorted(listed, key=lambda c: (c != NATIONAL, c))
+        present = set(codes)
+        chains = {code: [p for p in parent_codes(code) if p in present] for code in order}
+        return cls(above, order, chains, {code: region_label(code) or code for code in order})
+
+
+def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
     """Per region, how many documents of `base` apply there: those for the region itself and
     for every division above it. Listed: the regions documents are for, and the divisions
     above them, as a tree (全国, then each province followed by its cities and counties)."""
-    exact = {code: bits & base for code, bits in table.values.get("applies", {}).items()}
-    exact = {code: bits for code, bits in exact.items() if bits}
-    # the divisions above them, when they are divisions (上海市 has no 310100 of its own)
-    listed = {parent for code in exact for parent in parent_codes(code)
-              if parent == code or region_name(parent)}
+    values = live.table.values.get("applies", {})
+    if live.regions is None:
+        live.regions = _RegionTree.of(values)
+    tree = live.regions
+    exact = {code: bits & base for code, bits in values.items()}
+    listed = {p for code, bits in exact.items() if bits for p in tree.above.get(code, ())}
     counts = []
-    for code in sorted(listed, key=lambda c: (c != NATIONAL, c)):
+    for code in tree.order:
+        if code not in listed:
+            continue
         bits = 0
-        for parent in parent_codes(code):
-            bits |= exact.get(parent, 0)
+        for covering in tree.chains[code]:
+            bits |= exact[covering]
         if bits:
-            counts.append(FacetCount(region_label(code) or code, bits.bit_count()))
+            counts.append(FacetCount(tree.labels[code], bits.bit_count()))
     return counts[:limit]
 
 
