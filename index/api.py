@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SORTS = ("relevance", "newest", "deadline")
-# Filter / facet keys, as in /api/search parameters.
-FACETS = ("level", "region", "industry", "support", "enterprise", "issuer", "year",
-          "validity", "kind", "deadline")
+# Filter / facet keys, as in /api/search parameters. `region` is where a policy applies
+# (national, provincial and city policies apply in 长沙县 too), `scope` the level it applies
+# at (national … county), `issued_region` where it was issued.
+FACETS = ("level", "region", "scope", "issued_region", "industry", "support", "enterprise",
+          "issuer", "year", "validity", "kind", "deadline")
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Hit:
     deadline_status: str | None = None
     deadline_end: str | None = None
     expiry_date: str | None = None
+    # Names of the regions where the policy applies (全国 for a national one).
+    applies_in: list[str] | None = None
 
 
 @dataclass

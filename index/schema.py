@@ -1,8 +1,10 @@
 """The Whoosh schema and how a Policy becomes an index document.
 
 Text fields are jieba-analyzed (`index.analysis`); facets are keyword fields that
-hold every value (a document's region field holds its code and all its parents,
-so a 湖南省 filter includes 长沙市 and 长沙县 documents). What a result line shows
+hold every value. Two region fields: `applies` holds the codes of where a policy applies
+(its issuing region unless its text restricts it: `policy_search.applicability`), so "applies
+in 长沙县" is one lookup of 长沙县 and its parents (长沙市, 湖南省, 全国); `region` holds the
+issuing code and all its parents, so "issued in 湖南省" includes 长沙市 and 长沙县 documents. What a result line shows
 is stored as one JSON blob; the body is stored zlib-compressed for snippets only.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import zlib
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
+from policy_search.applicability import applicability_of
 from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_key
@@ -22,17 +25,19 @@ from policy_search.regions import parent_codes, region_name
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s3a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s4a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
+# `region` (applies in) is counted from `applies` per region and its parents (index.search).
 FACET_FIELDS = {
-    "level": "level", "region": "region_name", "industry": "industry", "support": "support",
+    "level": "level", "region": "applies", "scope": "scope", "issued_region": "region_name",
+    "industry": "industry", "support": "support",
     "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
     "kind": "kind", "deadline": "deadline",
 }
-KEYWORD_FIELDS = ("level", "region", "region_name", "industry", "support", "enterprise",
-                  "issuer", "year", "validity", "kind", "review_state", "deadline")
+KEYWORD_FIELDS = ("level", "region", "region_name", "applies", "scope", "industry", "support",
+                  "enterprise", "issuer", "year", "validity", "kind", "review_state", "deadline")
 OUT_OF_FORCE = ("失效", "废止")
 
 
@@ -54,8 +59,8 @@ def make_schema() -> Schema:
         docno=PolicyText(analyzer=analyzer, phrase=True),
         meta=PolicyText(analyzer=analyzer, phrase=False),
         docno_key=ID,
-        level=ID, region=ID, region_name=ID, industry=ID, support=ID, enterprise=ID,
-        issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID, deadline=ID,
+        level=ID, region=ID, region_name=ID, applies=ID, scope=ID, industry=ID, support=ID,
+        enterprise=ID, issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID, deadline=ID,
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
@@ -106,11 +111,14 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
     tags = policy.active_tags()
     date = policy.publish_date or policy.written_date
     status, end = deadline_of(policy, day or index_day())
+    applies = applicability_of(policy)
     fields = {
         "id": policy.id,
         "level": policy.level or None,
         "region": parent_codes(policy.region_code) or None,
         "region_name": policy_region_name(policy),
+        "applies": list(applies.codes) or None,
+        "scope": applies.level,
         "issuer": split_issuers(policy.issuer) or None,
         "year": date[:4] if date else None,
         "validity": policy.validity or "未知",
@@ -140,6 +148,7 @@ def stored_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "tags": policy.active_tags(), "review_state": policy.review_state,
         "expiry_date": policy.expiry_date, "effective_date": policy.effective_date,
         "deadline_status": status, "deadline_end": end.isoformat() if end else None,
+        "applies_in": applicability_of(policy).names(),
     }
     text = (policy.body_text or "")[:SNIPPET_SOURCE_CHARS]
     return {

@@ -40,7 +40,7 @@ from index.schema import (
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
-from policy_search.regions import find_region
+from policy_search.regions import NATIONAL, find_region, parent_codes, region_label, region_name
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked O
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 5000  # page * size beyond this is refused (cost; nobody reads it)
-FACET_LIMITS = {"issuer": 50, "region": 100}
+FACET_LIMITS = {"issuer": 50, "region": 100, "issued_region": 100}
 FILTER_KEYS = set(FACETS) | {"review_state"}
 MAX_FILTER_VALUES = 30
 VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
@@ -69,6 +69,7 @@ class _Live:
     terms: LRU
     results: LRU
     stats: TermStats | None = None
+    regions: object = None  # _RegionTree of the 适用地区 facet, made on first use
 
 
 class SearchIndex:
@@ -240,7 +241,7 @@ class SearchIndex:
 
         facets = {}
         if request.facets:
-            facets = self._facets(table, unfiltered, filter_bits)
+            facets = self._facets(live, unfiltered, filter_bits)
         suggestion = None
         if total == 0 and not parsed.empty:
             suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters)
@@ -297,7 +298,16 @@ class SearchIndex:
 
     def _filter_bits(self, live: _Live, key: str, values: list[str]) -> int:
         table = live.table
-        if key == "region":
+        if key == "region":  # applies in: policies for the region or any division above it
+            bits = 0
+            for value in values:
+                region = find_region(value)
+                if region is not None:
+                    bits |= table.bits_for("applies", parent_codes(region.code))
+                else:  # a name the table does not know: documents issued under that name
+                    bits |= table.bits_for("region_name", [value])
+            return bits
+        if key == "issued_region":  # issued in the region or any division below it
             bits = 0
             for value in values:
                 region = find_region(value)
@@ -444,21 +454,25 @@ class SearchIndex:
             title_html=highlight_title(title, terms if highlight else ([], [])),
             review_state=data.get("review_state"),
             deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
-            expiry_date=data.get("expiry_date"),
+            expiry_date=data.get("expiry_date"), applies_in=data.get("applies_in"),
         )
 
-    def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]
+    def _facets(self, live: _Live, matched: int, filter_bits: dict[str, int]
                 ) -> dict[str, list[FacetCount]]:
         """Counts per facet value under the query and every filter except the facet's own
         (so a user can widen a facet to more values)."""
+        table = live.table
         facets = {}
         for key in FACETS:
             base = matched & table.live
             for other, bits in filter_bits.items():
                 if other != key:
                     base &= bits
+            if key == "region":
+                facets[key] = _applies_in_counts(live, base, FACET_LIMITS["region"])
+                continue
             counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
-            order = {"level": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
+            order = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
             if order:
                 counts.sort(key=lambda vc: order.index(vc[0]) if vc[0] in order else 99)
             facets[key] = [FacetCount(value, count) for value, count in counts]
@@ -477,6 +491,49 @@ class SearchIndex:
             parts = " ".join(words[0])
             return parts, "没有找到，可以试试更短的词或分开输入"
         return None, "没有找到相关政策，可以换个说法或减少关键词"
+
+
+@dataclasses.dataclass
+class _RegionTree:
+    """The regions a generation's documents apply in, arranged once per searcher: for each, the
+    divisions listed with it (itself and the ones above), and the tree order with labels."""
+    above: dict[str, list[str]]   # code in `applies` -> the listed codes it counts for
+    order: list[str]              # every listed code: 全国, then each province, its cities …
+    chains: dict[str, list[str]]  # listed code -> codes in `applies` that apply there
+    labels: dict[str, str]
+
+    @classmethod
+    def of(cls, codes) -> "_RegionTree":
+        # the divisions above them only when they are divisions (上海市 has no 310100 of its own)
+        above = {code: [p for p in parent_codes(code) if p == code or region_name(p)]
+                 for code in codes}
+        listed = {p for chain in above.values() for p in chain}
+        order = sorted(listed, key=lambda c: (c != NATIONAL, c))
+        present = set(codes)
+        chains = {code: [p for p in parent_codes(code) if p in present] for code in order}
+        return cls(above, order, chains, {code: region_label(code) or code for code in order})
+
+
+def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
+    """Per region, how many documents of `base` apply there: those for the region itself and
+    for every division above it. Listed: the regions documents are for, and the divisions
+    above them, as a tree (全国, then each province followed by its cities and counties)."""
+    values = live.table.values.get("applies", {})
+    if live.regions is None:
+        live.regions = _RegionTree.of(values)
+    tree = live.regions
+    exact = {code: bits & base for code, bits in values.items()}
+    listed = {p for code, bits in exact.items() if bits for p in tree.above.get(code, ())}
+    counts = []
+    for code in tree.order:
+        if code not in listed:
+            continue
+        bits = 0
+        for covering in tree.chains[code]:
+            bits |= exact[covering]
+        if bits:
+            counts.append(FacetCount(tree.labels[code], bits.bit_count()))
+    return counts[:limit]
 
 
 def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from policy_search.deadlines import Deadline, parse_window, to_date
+from policy_search.deadlines import Deadline, find_dates, parse_window, to_date
+from policy_search.windows import application_window, kind_states_windows
 
 # field key -> label shown to users
 CARD_FIELDS = {
@@ -87,7 +88,7 @@ _CONDITION_CUE = re.compile(
     r"(?:申报|申请|享受|认定|推荐|参评)[^。；]{0,12}(?:应当?|须|需|必须)(?:同时)?(?:具备|满足|符合|具有)"
     r"|(?:符合|具备|满足)(?:以下|下列|如下)(?:条件|要求)|(?:申报|申请)(?:单位|企业|主体|人)(?:应当?|须|需|必须)")
 # 申报时间: a sentence that speaks about applying or handing in
-_APPLY_CUE = re.compile(r"申报|申请|报送|提交|推荐|受理|报名|征集|截止|报至|兑现|送达|寄送|登录|反馈|报我|发送至|报回执")
+_APPLY_CUE = re.compile(r"申报|申请|报送|提交|推荐|受理|报名|征集|截止|截至|报至|送达|寄送|登录|报我|发送|报回执|参评|申领|传真|电邮")
 _DEADLINE_SENTENCE = re.compile(r"截止|截至|前|之日起|常年|长期受理|随时|至|到|—|-")
 # 受理地址
 _ADDRESS = re.compile(
@@ -287,6 +288,16 @@ def _add(items: list[CardItem], value: str, evidence: str, limit: int) -> None:
     items.append(CardItem(value=value, evidence=evidence.strip()))
 
 
+def _section_sentences_with_heading(text: str, sections: list[Section], name: str
+                                    ) -> list[tuple[str, str]]:
+    out = []
+    for section in sections:
+        if section.field == name:
+            out += [(text[s:e].strip(), section.heading)
+                    for s, e in sentence_spans(text, section.start, section.end)]
+    return [(s, h) for s, h in out if len(_strip_mark(s)) >= 2]
+
+
 def _section_sentences(text: str, sections: list[Section], name: str) -> list[str]:
     out = []
     for section in sections:
@@ -372,15 +383,22 @@ def extract_support(text: str, sections: list[Section]) -> list[CardItem]:
     return items
 
 
-def extract_deadline(text: str, sections: list[Section], anchor: str | None) -> list[CardItem]:
-    """Sentences stating the application window; the window phrase is the value."""
+def extract_deadline(text: str, sections: list[Section], anchor: str | None,
+                     title: str = "") -> list[CardItem]:
+    """Sentences stating an application window; the window phrase is the value.
+
+    Only windows in which someone applies (申报, 申请, 报名, 推荐 …) count: reporting duties,
+    tax filing, creditor claims and deadlines of the authorities' own work are left out
+    (`policy_search.windows`).
+    """
     items: list[CardItem] = []
     limit = MAX_ITEMS["deadline"]
-    for sentence in _section_sentences(text, sections, "deadline"):
-        window = parse_window(sentence, anchor)
+    for sentence, heading in _section_sentences_with_heading(text, sections, "deadline"):
+        window, decision = application_window(sentence, anchor, title=title, heading=heading)
+        if not decision.is_application:
+            continue
         if window is None:
             # a bare date in a 申报时间 section is the deadline itself
-            from policy_search.deadlines import find_dates
             if find_dates(sentence):
                 _add(items, _strip_mark(sentence), sentence, limit)
             continue
@@ -392,13 +410,13 @@ def extract_deadline(text: str, sections: list[Section], anchor: str | None) -> 
         sentence = text[start:end]
         if not _APPLY_CUE.search(sentence) or not _DEADLINE_SENTENCE.search(sentence):
             continue
-        window = parse_window(sentence, anchor)
-        if window is None or window.kind == "unknown":
+        window, decision = application_window(sentence, anchor, title=title)
+        if window is None or window.kind == "unknown" or not decision.is_application:
             continue
         if window.kind == "window" and not window.end and not window.relative:
             continue
         score = (2 if re.search(r"截止|截至|前|之日起", sentence) else 0) + \
-                (2 if re.search(r"申报|申请|报送|提交|受理|报名", sentence) else 1)
+                (2 if re.search(r"申报|申请|报名|推荐|受理", sentence) else 1)
         scored.append((-score, start, window.text, sentence))
     for _, _, value, sentence in sorted(scored)[:limit]:
         _add(items, value, sentence, limit)
@@ -458,7 +476,8 @@ def extract_card(policy) -> PolicyCard:
     card.fields["beneficiaries"] = extract_beneficiaries(text, sections)
     card.fields["conditions"] = extract_conditions(text, sections)
     card.fields["support"] = extract_support(text, sections)
-    card.fields["deadline"] = extract_deadline(text, sections, anchor)
+    card.fields["deadline"] = (extract_deadline(text, sections, anchor, getattr(policy, "title", "") or "")
+                               if kind_states_windows(getattr(policy, "doc_kind", None)) else [])
     card.fields["address"] = extract_address(text, sections)
     card.fields["phone"] = extract_phones(text)
     return card
@@ -466,8 +485,6 @@ def extract_card(policy) -> PolicyCard:
 
 def _signature_date(text: str) -> str | None:
     """The date a notice is signed with, near its end: the anchor when no date is known."""
-    from policy_search.deadlines import find_dates
-
     dates = find_dates(text[-400:])
     return dates[-1].isoformat() if dates else None
 
@@ -475,17 +492,20 @@ def _signature_date(text: str) -> str | None:
 def deadline_of(card: PolicyCard, policy) -> Deadline:
     """The normalized application window of a policy from its card's 申报时间 field.
 
-    The first item that yields a window wins (staff items come first when present).
+    The first item that yields a window wins (staff items come first when present); auto items
+    count only for the kinds of document that state windows (`windows.kind_states_windows`).
     """
     anchor = policy.publish_date or policy.written_date or _signature_date(card_text(policy))
+    auto_allowed = kind_states_windows(getattr(policy, "doc_kind", None))
     for item in card.get("deadline"):
+        if item.origin != "staff" and not auto_allowed:
+            continue  # staff may state a window for any document; the rules only for some kinds
         for phrase in (item.value, item.evidence):
             window = parse_window(phrase, anchor) if phrase else None
             if window is not None:
                 window.evidence = item.evidence or item.value
                 return window
             if phrase and item.origin == "staff":
-                from policy_search.deadlines import find_dates
                 dates = find_dates(phrase)
                 if dates:
                     return Deadline(kind="window", end=dates[-1].isoformat(), text=phrase,

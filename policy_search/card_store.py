@@ -184,11 +184,13 @@ class CardStoreMixin:
             "SELECT policy_id FROM policy_derived WHERE repealed_by = ? ORDER BY policy_id",
             (policy_id,))]
 
-    def policies_needing_cards(self) -> list[str]:
-        """Ids never extracted, or whose content changed since."""
+    def policies_needing_cards(self, rules: str = "") -> list[str]:
+        """Ids never extracted, or whose content changed since (the stored source hash is the
+        content hash followed by `rules`, the version of the rules that derived it)."""
         return [r[0] for r in self.conn.execute(
             "SELECT p.id FROM policies AS p LEFT JOIN policy_derived AS d ON d.policy_id = p.id"
-            " WHERE d.source_hash IS NULL OR d.source_hash != p.content_hash ORDER BY p.id")]
+            " WHERE d.source_hash IS NULL OR d.source_hash != p.content_hash || ? ORDER BY p.id",
+            (rules,))]
 
     def repeal_candidates(self) -> list[dict]:
         """What repeal linking compares: id, title, 文号, publish date of every policy."""

@@ -231,10 +231,10 @@ def _md_text(md: str | None) -> str:
 # --- reading a phrase ------------------------------------------------------------
 
 _LONG_TERM = re.compile(
-    r"常年(?:受理|申报|开放|办理)|长期(?:受理|申报|开放|有效)|随时(?:申报|申请|受理|办理)"
+    r"常年(?:受理|申报|开放|办理)|长期(?:受理|申报|开放|有效)|随时(?:申报|申请|受理)"
     r"|全年(?:受理|申报|开放)|不设(?:申报)?截止|常态化(?:申报|受理)|滚动(?:申报|受理)")
 _RELATIVE = re.compile(
-    r"(?:自|从|在)?(?:本(?:通知|办法|公告|政策|细则|文件))?(?P<anchor>发布|印发|公布|公告|下发|发文|通知印发|通知下发)"
+    r"(?:自|从|在)?(?P<own>本(?:通知|办法|公告|政策|细则|文件))?(?P<anchor>发布|印发|公布|公告|下发|发文|通知印发|通知下发)"
     r"(?:之日|日|后)(?:起)?(?P<n>\d{1,3}|[一二三四五六七八九十百两]{1,4})个?(?P<unit>工作日|自然日|日|天|个月|月)"
     r"(?:内|以内)")
 _YEARLY = re.compile(
@@ -247,6 +247,7 @@ _RANGE = re.compile(DATE.format(p="a") + _SEP + r"(?:" + DATE.format(p="b") + r"
 _BEFORE = re.compile(
     r"(?:(?P<cue>(?:截止|截至)(?:日期|时间)?(?:为|是|到|至)?|不晚于|最迟于?|于|在)\s*)?"
     r"(?:" + DATE.format(p="a") + "|" + _MONTH_END.format(p="b") + r"|(?P<ye>年底|年末))"
+    r"(?:\((?:周|星期)[一二三四五六日天]\))?"  # 2019年9月4日（周三）之前
     r"(?:\d{1,2}(?::\d{2}|时|点)(?:\d{1,2}分)?)?(?P<after>前|之前|以前|止|截止|为止)?")
 _FROM_NOW = re.compile(r"(?:即日|发布之日|印发之日|公布之日|通知之日|本通知发布之日)起?(?:至|到)")
 
@@ -277,6 +278,17 @@ def _full(year: str | None, month: str | None, day: str | None, anchor: dt.date 
     return make_date(int(year), int(month), int(day))
 
 
+def _counts_from_this_document(text: str, match: re.Match) -> bool:
+    """"自本通知发布之日起30日内" counts from this document; "自选民名单公布之日起五日内",
+    "自专利权公告之日起" or "自公告发布之日起" from another event, whose date the text does not give."""
+    if match["own"] or match["anchor"] in ("印发", "下发", "发文", "通知印发", "通知下发"):
+        return True
+    if re.search(r"(?:自|从|在)(?:公告|通知|文件|办法|细则|方案)$", text[:match.start("anchor")]):
+        return True  # 自公告发布之日起: the notice itself
+    before = text[match.start("anchor") - 1] if match.start("anchor") > 0 else ""
+    return not before or before in "自从在于起,，;；:：(（" or not before.isalpha()
+
+
 def parse_window(phrase: str, anchor: str | dt.date | None = None) -> Deadline | None:
     """The window stated by one phrase or sentence; None when it states none.
 
@@ -287,7 +299,8 @@ def parse_window(phrase: str, anchor: str | dt.date | None = None) -> Deadline |
     base = to_date(anchor)
     if _LONG_TERM.search(text):
         return Deadline(kind="long_term", text=_LONG_TERM.search(text).group(0))
-    match = _RELATIVE.search(text)
+    match = next((m for m in _RELATIVE.finditer(text) if _counts_from_this_document(text, m)),
+                 None)
     if match:
         if base is None:
             return Deadline(kind="unknown", text=match.group(0), relative=True)

@@ -12,6 +12,18 @@ from policy_search.card import card_text, deadline_of, extract_card
 from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
 
 
+# The version of the rules that derive cards, windows and validity. Bump it when they change
+# (v2: application windows told from duties): `card extract` — run by every import and crawl —
+# then re-derives what older rules derived, and the index follows through the change log.
+RULES_VERSION = "2"
+RULES_STAMP = f"#rules{RULES_VERSION}"
+
+
+def derived_stamp(content_hash: str | None) -> str | None:
+    """What a derivation records as its source: the content hash and the rules version."""
+    return content_hash + RULES_STAMP if content_hash else None
+
+
 @dataclass
 class DeriveSummary:
     policies: int = 0
@@ -29,7 +41,8 @@ def derive_policy(store, policy) -> bool:
     merged = store.get_card(policy.id)  # staff fields win, also for the deadline
     deadline = deadline_of(merged, policy)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
-    return store.save_derived(policy.id, deadline, info, source_hash=policy.content_hash)
+    return store.save_derived(policy.id, deadline, info,
+                              source_hash=derived_stamp(policy.content_hash))
 
 
 def refresh_deadline(store, policy_id: str) -> None:
@@ -47,7 +60,7 @@ def refresh_deadline(store, policy_id: str) -> None:
 def derive_all(store, *, everything: bool = False,
                progress: Callable[[int, int], None] | None = None) -> DeriveSummary:
     """Cards for every policy changed since its last extraction (or all), then repeal links."""
-    ids = store.all_policy_ids() if everything else store.policies_needing_cards()
+    ids = store.all_policy_ids() if everything else store.policies_needing_cards(RULES_STAMP)
     summary = DeriveSummary()
     for start in range(0, len(ids), 200):
         # One commit per batch: a commit per policy would be fsync-bound.

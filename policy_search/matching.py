@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from policy_search.regions import find_region, parent_codes, region_name
+from policy_search.applicability import applicability_of
+from policy_search.regions import find_region, region_name
 
 MATCH, MISMATCH, UNKNOWN = "符合", "不符合", "未知"
 SIZES = ("小微", "中型", "大型")
@@ -312,13 +313,15 @@ def card_condition_reasons(profile: EnterpriseProfile, conditions: Iterable[str]
 
 
 def _region_reason(profile: EnterpriseProfile, policy) -> Reason:
-    code = policy.region_code
-    name = policy.region_name or region_name(code) or "全国"
-    if not code:
+    applies = applicability_of(policy)
+    if not applies.codes:
         return Reason("地区", UNKNOWN, "政策未标注地区")
+    name = "、".join(applies.names())
+    if applies.restricted:
+        name += f"（{'标题' if applies.source == 'title' else '原文'}限定）"
     if profile.region_code is None:
         return Reason("地区", UNKNOWN, f"政策适用于{name}，未填写企业所在地")
-    if code in parent_codes(profile.region_code):
+    if applies.applies_in(profile.region_code):
         return Reason("地区", MATCH, f"政策适用于{name}，覆盖{region_name(profile.region_code)}")
     return Reason("地区", MISMATCH, f"政策适用于{name}，不含{region_name(profile.region_code)}")
 
@@ -426,10 +429,11 @@ def _neg(date: str) -> str:
 
 
 def profile_filters(profile: EnterpriseProfile) -> dict[str, list[str]]:
-    """Search filters that pre-select candidates: the enterprise's region and its parents,
-    and in-force policies (validity 有效 or 未知). Keys as in /api/search.
+    """Search filters that pre-select candidates: the policies that apply in the enterprise's
+    region (those for it and every division above it), in force (validity 有效 or 未知).
+    Keys as in /api/search.
     """
     filters: dict[str, list[str]] = {"validity": ["有效", "未知"]}
     if profile.region_code:
-        filters["region"] = parent_codes(profile.region_code)
+        filters["region"] = [profile.region_code]
     return filters

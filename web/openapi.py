@@ -10,11 +10,23 @@ from web.params import (
     MAX_RESULT_WINDOW, MAX_VALUE_CHARS, MAX_VALUES_PER_FACET,
 )
 
-_FACET_ENUMS = {"level": list(LEVELS), "validity": [*VALIDITIES, ALL_VALIDITIES],
+_FACET_ENUMS = {"level": list(LEVELS), "scope": list(LEVELS),
+                "validity": [*VALIDITIES, ALL_VALIDITIES],
                 "kind": list(DOC_KINDS), "deadline": list(DEADLINE_STATUSES)}
 _FACET_HELP = {
     "level": "层级: national 国家 / provincial 省 / city 市 / county 县",
-    "region": "地区 (a region name as listed in the facet counts, e.g. 长沙县)",
+    "region": ("适用地区: where a policy applies, not where it was issued. A region name or GB/T "
+               "2260 code (e.g. 长沙县, 430121): national, provincial and city policies apply in "
+               "their counties too, so region=长沙县 finds national, 湖南省, 长沙市 and 长沙县 "
+               "policies; a policy whose text restricts it (上海市促进浦东新区…规定) applies only "
+               "where it says. The `region` facet counts, per region, the results that apply "
+               "there (those for the region and every division above it), listed as a tree: "
+               "全国, each province, its cities, their counties"),
+    "scope": ("适用范围: the level a policy applies at — national 全国性, provincial 省级, city 市级, "
+              "county 县（区）级 (e.g. region=长沙县&scope=county: 长沙县's own policies)"),
+    "issued_region": ("发文地区: where a policy was issued (a region name or code; a province "
+                      "includes its cities and counties, e.g. issued_region=湖南省). Its facet "
+                      "counts the issuing regions"),
     "industry": "行业 (GB/T 4754 门类 name, e.g. 制造业, or 不限行业)",
     "support": "支持方式 (e.g. 资金补贴奖励, 税费减免)",
     "enterprise": "企业类型 (e.g. 专精特新, 小微企业)",
@@ -84,13 +96,17 @@ _SCHEMAS = {
                 "title": {"type": "string"}, "issuer": {"type": ["string", "null"]},
                 "doc_number": {"type": ["string", "null"]},
                 "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
-                "region": {"type": ["string", "null"]},
+                "region": {"type": ["string", "null"],
+                           "description": "发文地区: where the policy was issued"},
                 "publish_date": {"type": ["string", "null"], "format": "date"},
                 "validity": {"type": "string"},
                 "tags": {"type": "object", "additionalProperties": {
                     "type": "array", "items": {"type": "string"}}},
                 "snippet": {"type": "string", "description":
-                            "HTML: escaped text in which only <mark>…</mark> is markup"}}},
+                            "HTML: escaped text in which only <mark>…</mark> is markup"},
+                "applies_in": {"type": "array", "items": {"type": "string"}, "description":
+                               "names of the regions where the policy applies (全国 for a "
+                               "national one); `region` is where it was issued"}}},
     "SearchResult": {"type": "object", "required": ["total", "page", "size", "took_ms", "hits",
                                                     "facets"], "properties": {
         "total": {"type": "integer"}, "page": {"type": "integer"}, "size": {"type": "integer"},
@@ -116,7 +132,12 @@ _SCHEMAS = {
                    "days_left": {"type": ["integer", "null"],
                                  "description": "while applications are open"},
                    "repealed_by": {"type": ["string", "null"],
-                                   "description": "id of the policy that repealed this one"}}},
+                                   "description": "id of the policy that repealed this one"},
+                   "applies_in": {"type": "array", "items": {"type": "string"}, "description":
+                                  "names of the regions where the policy applies"},
+                   "applies_evidence": {"type": ["string", "null"], "description":
+                                        "the title or sentence that restricts where it applies "
+                                        "(null when it applies in its whole issuing region)"}}},
 }
 
 

@@ -36,12 +36,13 @@ DEFAULT_VALIDITY = tuple(v for v in VALIDITIES if v not in ("失效", "废止"))
 
 SORT_NAMES = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
 FACET_NAMES = {
-    "level": "层级", "region": "地区", "industry": "行业", "support": "支持方式",
+    "level": "层级", "region": "适用地区", "scope": "适用范围", "issued_region": "发文地区",
+    "industry": "行业", "support": "支持方式",
     "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
     "kind": "文件类型", "deadline": "申报状态",
 }
 # Facets whose values are a closed list: anything else is a client error.
-_CLOSED_VALUES = {"level": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
+_CLOSED_VALUES = {"level": LEVELS, "scope": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
                   "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
 # Order of parameters in generated URLs, so equal states give equal URLs.

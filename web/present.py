@@ -83,10 +83,17 @@ def level_name(level: str | None) -> str:
     return LEVEL_NAMES.get(level or "", level or "")
 
 
+# 适用范围: the level at which a policy applies, as a kind of policy.
+SCOPE_NAMES = {"national": "全国性政策", "provincial": "省级政策", "city": "市级政策",
+               "county": "县（区）级政策"}
+
+
 def facet_value_label(facet: str, value: str) -> str:
     """How a facet value reads on the page (the value in the URL stays as it is)."""
     if facet == "level":
         return level_name(value)
+    if facet == "scope":
+        return SCOPE_NAMES.get(value, value)
     if facet == "validity" and value == "all":
         return "全部（含失效、废止）"
     return value
@@ -99,6 +106,8 @@ def hit_json(hit: Hit) -> dict:
         "doc_number": hit.doc_number, "level": hit.level, "region": hit.region,
         "publish_date": hit.publish_date, "validity": hit.validity,
         "tags": hit.tags, "snippet": str(safe_snippet(hit.snippet)),
+        # an addition: where the policy applies (region is where it was issued)
+        "applies_in": hit.applies_in or ([hit.region] if hit.region else []),
     }
 
 

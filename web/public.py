@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from policy_search.models import Policy, policy_id_for
 from web.app import load_policy, services
-from web.cards import card_views, deadline_view, validity_view
+from web.cards import applies_view, card_views, deadline_view, validity_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
@@ -38,6 +38,7 @@ def policy_page(policy_id: str):
         body_paragraphs=paragraphs(policy.body_text), related=related_policies(policy),
         other_links=other_links(policy), card=card_views(services().store, policy),
         deadline=deadline_view(policy), validity=validity_view(services().store, policy),
+        applies=applies_view(policy),
     )
 
 

@@ -1,13 +1,14 @@
 """Running a search for a view: parameters in, a SearchResult out (or a 503)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort, request, url_for
 
 from index.api import FacetCount, SearchResult
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
+from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
 from web.app import services
 from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label
@@ -70,6 +71,7 @@ class FacetItem:
     count: int
     active: bool
     href: str
+    depth: int = 0  # 地区: 0 全国 and provinces, 1 cities, 2 counties (the list is a tree)
 
 
 @dataclass
@@ -78,10 +80,15 @@ class FacetView:
     name: str
     items: list[FacetItem]
     shown: int  # items listed before "更多"
+    note: str = ""
+    # 适用地区: the results by the level they apply at (全国性, 省级, 市级, 县级), on top
+    levels: list[FacetItem] = field(default_factory=list)
+    levels_name: str = ""
 
 
-# Facets whose values read best in their own order rather than by count.
-_FIXED_ORDER = {"level": LEVELS, "deadline": DEADLINE_STATUSES}
+# Facets whose values read best in their own order rather than by count (地区 comes as a tree).
+_FIXED_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}
+REGION_NOTE = "选一个地区：列出在该地适用的政策，含全国和上级政策；数字为适用的政策数"
 
 
 def hidden_by_default(result: SearchResult, state: SearchState) -> int:
@@ -115,9 +122,33 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
         if not listed:
             continue
         items = [FacetItem(c.value, facet_value_label(key, c.value), c.count, c.value in active,
-                           state.toggle_href(key, c.value)) for c in listed]
+                           state.toggle_href(key, c.value), _depth(key, c.value)) for c in listed]
         shown = max([FACET_SHOWN] + [n + 1 for n, item in enumerate(items) if item.active])
         views.append(FacetView(key, FACET_NAMES[key], items, shown))
+    return _nest_scope(views)
+
+
+def _depth(key: str, value: str) -> int:
+    """How far a region sits below its province in the tree (浦东新区: 1, 长沙县: 2)."""
+    if key != "region":
+        return 0
+    region = find_region(value)
+    if region is None:
+        return 0
+    return sum(1 for code in parent_codes(region.code)[1:]
+               if code != NATIONAL and region_name(code))
+
+
+def _nest_scope(views: list[FacetView]) -> list[FacetView]:
+    """适用范围 shows inside 适用地区: how many results apply nationally, provincially …"""
+    by_key = {v.key: v for v in views}
+    scope, region = by_key.get("scope"), by_key.get("region")
+    if region is None:
+        return views
+    region.note = REGION_NOTE
+    if scope is not None:
+        region.levels, region.levels_name = scope.items, scope.name
+        views = [v for v in views if v.key != "scope"]
     return views
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from policy_search.models import TAG_FACETS, attachment_error_label
+from web.cards import hit_deadline
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         safe_url=safe_url,
         media_label=media_label,
         attachment_error=attachment_error_label,
+        deadline_badge=hit_deadline,
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,

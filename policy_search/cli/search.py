@@ -83,14 +83,18 @@ def status_command(settings: Settings, as_json):
         sys.exit(1)
 
 
-_FILTER_OPTIONS = ("level", "region", "industry", "support", "enterprise", "issuer", "year",
-                   "validity", "kind")
+_FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "support",
+                   "enterprise", "issuer", "year", "validity", "kind")
 
 
 @click.command("search")
 @click.argument("query", nargs=-1)
 @click.option("--level", multiple=True, help="national|provincial|city|county (repeatable)")
-@click.option("--region", multiple=True, help="地区名称或 GB/T 2260 代码 (含下级地区)")
+@click.option("--region", multiple=True,
+              help="适用地区: 名称或 GB/T 2260 代码 (含在该地适用的全国和上级政策)")
+@click.option("--scope", multiple=True, help="适用范围 national|provincial|city|county (repeatable)")
+@click.option("--issued-region", "issued_region", multiple=True,
+              help="发文地区: 名称或代码 (含下级地区发布的政策)")
 @click.option("--industry", multiple=True, help="行业标签")
 @click.option("--support", multiple=True, help="支持方式标签")
 @click.option("--enterprise", multiple=True, help="企业类型标签")

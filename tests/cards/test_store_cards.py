@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from policy_search.card import CardItem
 from policy_search.cli import main
-from policy_search.derive import derive_all, refresh_deadline
+from policy_search.derive import RULES_STAMP, derive_all, refresh_deadline
 from policy_search.models import Policy
 
 BODY = ("一、支持对象\n本市中小企业。\n二、支持标准\n给予一次性奖励50万元。\n"
@@ -53,15 +53,15 @@ def test_staff_deadline_correction_moves_the_window(store):
 def test_only_changed_policies_are_reextracted_and_the_index_is_told(store):
     add(store, "p1")
     add(store, "p2", "无申报内容。")
-    assert sorted(store.policies_needing_cards()) == ["p1", "p2"]
+    assert sorted(store.policies_needing_cards(RULES_STAMP)) == ["p1", "p2"]
     seq = store.last_change()
     assert derive_all(store).policies == 2
-    assert store.policies_needing_cards() == []
+    assert store.policies_needing_cards(RULES_STAMP) == []
     assert set(store.changes_since(seq)[1]) == {"p1", "p2"}
     assert derive_all(store).policies == 0
     store.upsert_policy(Policy(id="p2", title="申报通知", body_text="请于2023年12月1日前申报。",
                                publish_date="2023-09-20"))
-    assert store.policies_needing_cards() == ["p2"]
+    assert store.policies_needing_cards(RULES_STAMP) == ["p2"]
     derive_all(store)
     assert store.get_policy("p2").deadline.end == "2023-12-01"
     # a deadline crossing "today" is found by the daily refresh
@@ -88,3 +88,17 @@ def test_cli_extract_and_show(tmp_path):
     assert data["deadline"]["status"] == "已截止" and data["card"]["phone"][0]["value"] == "0731-84011234"
     result = runner.invoke(main, ["card", "refresh", "--since", "2000-01-01"], env=env)
     assert result.exit_code == 0 and "1 篇" in result.output
+
+
+def test_policies_derived_under_older_rules_are_derived_again(store, monkeypatch):
+    import policy_search.derive as derive
+
+    add(store, "p1")
+    derive_all(store)
+    assert derive_all(store).policies == 0
+    seq = store.last_change()
+    monkeypatch.setattr(derive, "RULES_STAMP", "#rules999")
+    assert store.policies_needing_cards("#rules999") == ["p1"]
+    assert derive_all(store).policies == 1  # with the same result: nothing for the index
+    assert store.changes_since(seq)[1] == []
+    assert derive_all(store).policies == 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.api import FACETS, SearchRequest
+from policy_search.applicability import applicability_of
+from policy_search.models import LEVELS
+from policy_search.regions import NATIONAL
 from tests.index.conftest import crafted_policies
 
 
@@ -80,13 +83,60 @@ def test_level_filter_and_facet_counts(searcher, built):
     assert set(everything.facets) == set(FACETS)
 
 
-def test_region_filter_includes_child_regions(searcher):
-    hunan = search(searcher, "", filters={"region": ["湖南省"]}, size=50)
-    assert {COUNTY, CITY, PROVINCE, XSS} <= set(titles(hunan))
-    by_code = search(searcher, "", filters={"region": ["430100"]}, size=50)
+def test_issued_region_filter_includes_child_regions(searcher):
+    hunan = search(searcher, "", filters={"issued_region": ["湖南省"]}, size=50)
+    assert set(titles(hunan)) == {COUNTY, CITY, PROVINCE, XSS}
+    by_code = search(searcher, "", filters={"issued_region": ["430100"]}, size=50)
     assert set(titles(by_code)) == {COUNTY, CITY}
-    county = search(searcher, "", filters={"region": ["长沙县"]}, size=50)
+    county = search(searcher, "", filters={"issued_region": ["长沙县"]}, size=50)
     assert titles(county) == [COUNTY]
+    assert {f.value: f.count for f in county.facets["issued_region"]}["长沙市"] == 1
+
+
+def test_region_filter_means_where_a_policy_applies(searcher, built):
+    store, _ = built
+    national = {p.title for p in store.iter_policies()
+                if applicability_of(p).codes == (NATIONAL,)}
+    assert national
+    # national, provincial, city and county policies all apply in 长沙县
+    county = search(searcher, "", filters={"region": ["长沙县"]}, size=100)
+    assert set(titles(county)) == national | {COUNTY, CITY, PROVINCE, XSS}
+    # a province: its own and the national ones, not what its cities and counties issued
+    hunan = search(searcher, "", filters={"region": ["湖南省"]}, size=100)
+    assert set(titles(hunan)) == national | {PROVINCE, XSS}
+    assert set(titles(search(searcher, "", filters={"region": ["430100"]}, size=100))) == \
+        national | {CITY, PROVINCE, XSS}
+    # another county of 长沙市 gets the city's policy, not 长沙县's
+    liuyang = search(searcher, "", filters={"region": ["浏阳市"]}, size=100)
+    assert CITY in titles(liuyang) and COUNTY not in titles(liuyang)
+    assert set(titles(search(searcher, "", filters={"region": ["全国"]}, size=100))) == national
+    # the words still count
+    found = titles(search(searcher, "稳岗返还", filters={"region": ["长沙县"]}))
+    assert found[0] == CITY and set(found) <= national | {CITY}
+
+
+def test_region_facet_counts_what_applies_and_scope_shows_the_levels(searcher, built):
+    store, _ = built
+    national = sum(applicability_of(p).codes == (NATIONAL,) for p in store.iter_policies())
+    result = search(searcher, "", size=1)
+    counts = {f.value: f.count for f in result.facets["region"]}
+    # per region: the results that apply there — the same number its filter finds
+    assert counts["全国"] == national
+    assert counts["湖南省"] == national + 2
+    assert counts["长沙市"] == national + 3 and counts["长沙县"] == national + 4
+    for value in ("全国", "湖南省", "长沙市", "长沙县"):
+        assert search(searcher, "", filters={"region": [value]}).total == counts[value]
+    # a tree: 全国 first, then each province followed by its cities and counties
+    values = [f.value for f in result.facets["region"]]
+    assert values[0] == "全国"
+    assert values.index("湖南省") < values.index("长沙市") < values.index("长沙县")
+    # under region=长沙县: how many results apply at each level
+    county = search(searcher, "", filters={"region": ["长沙县"]}, size=1)
+    assert {f.value: f.count for f in county.facets["scope"]} == {
+        "national": national, "provincial": 2, "city": 1, "county": 1}
+    assert [f.value for f in county.facets["scope"]] == list(LEVELS)
+    only_county = search(searcher, "", filters={"region": ["长沙县"], "scope": ["county"]})
+    assert titles(only_county) == [COUNTY]
 
 
 def test_tag_validity_year_kind_filters(searcher):
@@ -95,7 +145,7 @@ def test_tag_validity_year_kind_filters(searcher):
     assert titles(search(searcher, "", filters={"validity": ["失效"]})) == [PROVINCE]
     both = search(searcher, "", filters={"support": ["稳岗就业", "税费减免"]})
     assert set(titles(both)) == {CITY, PROVINCE}
-    assert titles(search(searcher, "", filters={"year": ["2023"], "region": ["湖南省"]})) == [COUNTY]
+    assert titles(search(searcher, "", filters={"year": ["2023"], "issued_region": ["湖南省"]})) == [COUNTY]
     facet = {f.value: f.count for f in search(searcher, "").facets["support"]}
     assert facet == {"资金补贴奖励": 1, "稳岗就业": 1, "税费减免": 1}
 
@@ -182,7 +232,7 @@ def test_fields_of_a_hit(searcher):
 def test_nothing_found_gives_a_suggestion_or_message(searcher):
     result = search(searcher, "量子纠缠望远镜")
     assert result.total == 0 and result.message
-    filtered = search(searcher, "稳岗返还", filters={"region": ["长沙县"]})
+    filtered = search(searcher, "稳岗返还", filters={"issued_region": ["长沙县"]})
     assert filtered.total == 0
     assert "筛选" in filtered.message
 
@@ -208,7 +258,7 @@ def test_doc_count_and_usable(searcher, built):
 def test_each_facet_is_counted_without_its_own_filter(searcher, q):
     """With words or without: a facet's counts are those of the query under every other
     filter, so the values a filter leaves out (失效 under 有效) keep their counts."""
-    filters = {"validity": ["有效"], "region": ["湖南省"]}
+    filters = {"validity": ["有效"], "issued_region": ["湖南省"]}
     result = search(searcher, q, filters=filters)
     for key in filters:
         others = {k: v for k, v in filters.items() if k != key}

@@ -65,8 +65,15 @@ def test_lines_are_folded_at_75_octets_with_crlf(client):
 
 def test_the_calendar_follows_the_search_parameters(client):
     assert set(events_of(get_ics(client, "q=技术改造"))) == {"county-later-deadline@policy-search"}
-    assert events_of(get_ics(client, "region=浏阳市")) == {}
-    assert "X-WR-CALNAME:政策超市 · 申报截止 · 地区:浏阳市" in get_ics(client, "region=浏阳市")
+    # region = where a policy applies: the 湖南省 policy applies in 浏阳市, 长沙县's do not
+    assert set(events_of(get_ics(client, "region=浏阳市"))) == {"province-hitech-deadline@policy-search"}
+    assert set(events_of(get_ics(client, "region=长沙县"))) == {
+        f"{pid}-deadline@policy-search"
+        for pid in ("county-fund", "county-later", "province-hitech", "closed-call")}
+    assert "X-WR-CALNAME:政策超市 · 申报截止 · 适用地区:浏阳市" in get_ics(client, "region=浏阳市")
+    # issued_region = where it was issued: nothing was issued in 浏阳市 with a window
+    assert events_of(get_ics(client, "issued_region=浏阳市")) == {}
+    assert "发文地区:浏阳市" in get_ics(client, "issued_region=浏阳市")
     response = client.get("/feed.ics?validity=maybe")
     assert response.status_code == 400
 

@@ -21,7 +21,7 @@ def test_search_shape(client, site):
     assert body["page"] == 1 and body["size"] == 10
     assert isinstance(body["took_ms"], (int, float)) and body["total"] >= 3
     for hit in body["hits"]:
-        assert set(hit) == HIT_KEYS
+        assert set(hit) == HIT_KEYS | {"applies_in"}
         assert isinstance(hit["tags"], dict)
         assert all(isinstance(v, list) for v in hit["tags"].values())
     county = next(h for h in body["hits"] if h["id"] == site.ids["county"])
@@ -45,7 +45,11 @@ def test_search_filters_repeat_and_combine(client, site):
     assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"]}
     body = get_json(client, "/api/search?level=county&level=city&kind=政策解读")
     assert [h["id"] for h in body["hits"]] == [site.ids["interpretation"]]
+    # region: where a policy applies — the 湖南省 one applies in 长沙县 too
     body = get_json(client, "/api/search?enterprise=专精特新&region=长沙县")
+    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"],
+                                             site.ids["xss"]}
+    body = get_json(client, "/api/search?enterprise=专精特新&issued_region=长沙县")
     assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"]}
     body = get_json(client, "/api/search?validity=失效")
     assert {h["id"] for h in body["hits"]} == {site.ids["docno_b"]}

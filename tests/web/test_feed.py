@@ -18,13 +18,14 @@ def entry_ids(root) -> list[str]:
 
 
 def test_feed_of_a_filtered_search(client, site):
-    root = feed(client, "/feed?enterprise=专精特新&region=长沙县")
+    root = feed(client, "/feed?enterprise=专精特新&issued_region=长沙县")
     assert set(entry_ids(root)) == {site.ids["county"], site.ids["interpretation"]}
     # newest first
     assert entry_ids(root) == [site.ids["interpretation"], site.ids["county"]]
     assert "企业类型:专精特新" in root.find(f"{ATOM}title").text
     self_link = root.find(f"{ATOM}link[@rel='self']").get("href")
-    assert parse_qs(urlsplit(self_link).query) == {"enterprise": ["专精特新"], "region": ["长沙县"]}
+    assert parse_qs(urlsplit(self_link).query) == {"enterprise": ["专精特新"],
+                                                   "issued_region": ["长沙县"]}
     alternate = root.find(f"{ATOM}link[@rel='alternate']").get("href")
     assert urlsplit(alternate).path == "/" and "enterprise=" in alternate
     entry = root.find(f"{ATOM}entry")

@@ -57,7 +57,7 @@ def test_a_query_finds_policies_shows_metadata_and_highlights(client, site):
 
 def test_facets_have_counts_for_every_facet_kind(client):
     page = text(client.get("/"))
-    for name in ("层级", "地区", "支持方式", "企业类型", "发文机关", "年份", "有效性", "文件类型", "行业"):
+    for name in ("层级", "适用地区", "发文地区", "支持方式", "企业类型", "发文机关", "年份", "有效性", "文件类型", "行业"):
         assert f"<h3>{name}</h3>" in page
     facet_links = links(page, "facet-value")
     labels = [label for _, label in facet_links]
