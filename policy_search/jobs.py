@@ -74,6 +74,8 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "crawl": JobKind("crawl", "抓取", scope_arg="source"),
     "reindex": JobKind("reindex", "重建索引", exclusive=True),
+    "import": JobKind("import", "导入文件"),
+    "snapshot": JobKind("snapshot", "载入离线快照", exclusive=True),
 }
 
 
