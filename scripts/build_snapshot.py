@@ -9,8 +9,9 @@ How: every national and provincial document of ../shared/corpus/documents.jsonl 
 through the project's own pipeline in a temporary store — the importer's normalization,
 the auto-tagger, the policy cards (validity, repeals) — and `is_starter_policy` keeps the
 enterprise-related ones in force. The chosen records (the corpus's own fields, newest
-first) are written as xz-compressed JSON Lines, cut to fit SIZE_BUDGET, with a manifest
-that names the build date, the rule and the corpus it came from.
+first; Markdown heading marks of the law collection dropped) are written as
+xz-compressed JSON Lines, cut to fit SIZE_BUDGET, with a manifest that names the build
+date, the rule and the corpus it came from.
 
     .venv/bin/python scripts/build_snapshot.py [--corpus ../shared/corpus/documents.jsonl]
 
@@ -116,9 +117,20 @@ def newest_first(policies: list[Policy]) -> list[Policy]:
     return sorted(by_title, key=lambda p: p.publish_date or p.written_date or "", reverse=True)
 
 
+# The law collection in the corpus marks its chapter headings up as Markdown ("## 第一章").
+MARKDOWN_HEADING = re.compile(r"^[ \t\u3000]*#{1,6}[ \t\u3000]*", re.M)
+
+
+def compact(record: dict) -> dict:
+    """The record as the snapshot keeps it: its fields, headings as plain lines."""
+    kept = {k: record.get(k) for k in FIELDS if record.get(k) not in (None, "")}
+    if kept.get("body"):
+        kept["body"] = MARKDOWN_HEADING.sub("", kept["body"])
+    return kept
+
+
 def encode(records: list[dict]) -> bytes:
-    lines = "".join(json.dumps({k: r.get(k) for k in FIELDS if r.get(k) not in (None, "")},
-                               ensure_ascii=False) + "\n" for r in records)
+    lines = "".join(json.dumps(compact(r), ensure_ascii=False) + "\n" for r in records)
     return lzma.compress(lines.encode("utf-8"), preset=9 | lzma.PRESET_EXTREME)
 
 
