@@ -43,17 +43,16 @@ def crawl_since(settings) -> str:
 def queue_first_run(store: Store, settings) -> list[str]:
     """Queue the snapshot and the first crawl when the store has nothing to serve yet;
     returns what was queued, as lines for the terminal."""
+    since, snapshot = crawl_since(settings), snapshot_file(settings)  # both checked first
     lines = []
     active = jobs.active_jobs(store)
     if store.count_policies() == 0 and not any(j["kind"] == "snapshot" for j in active):
-        snapshot = snapshot_file(settings)
         if snapshot is not None:
             job_id = jobs.enqueue(store, "snapshot", {"path": snapshot.path}, FIRST_RUN_BY)
             count = f"{snapshot.documents} 条" if snapshot.documents else snapshot.path
             lines.append(f"离线快照（{snapshot.date}，{count}）已加入队列：任务 #{job_id}")
     if not store.has_policies_besides(SNAPSHOT_SOURCE) and not any(
             j["kind"] == "crawl" for j in active):
-        since = crawl_since(settings)
         job_id = jobs.enqueue(store, "crawl", {"since": since, "max_pages": FIRST_CRAWL_MAX_PAGES,
                                                FIRST_RUN_ARG: True}, FIRST_RUN_BY)
         lines.append(f"首次抓取（全部启用的来源，{since} 以来发布的政策）已加入队列：任务 #{job_id}")

@@ -19,7 +19,8 @@ from flask_login import current_user
 
 from policy_search import jobs
 from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
-from policy_search.dashboard import dashboard_figures, set_source_enabled, sources_health
+from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_enabled,
+                                     sources_health)
 from policy_search.importer import ImportFileError, check_file, detect_format
 from policy_search.models import CHECKED_FIELDS, LEVEL_NAMES
 from policy_search.review_queue import admin_actions, record_admin_action
@@ -74,7 +75,7 @@ def jobs_page():
     return render_template(
         "admin/jobs.html", jobs=jobs.list_jobs(svc.store, limit=50),
         workers=jobs.live_workers(svc.store), sources=sources, problems=problems,
-        import_max_bytes=svc.settings.import_max_bytes,
+        import_limit=human_bytes(svc.settings.import_max_bytes),
     )
 
 
@@ -168,7 +169,7 @@ def import_upload():
     upload.save(path)
     try:
         if path.stat().st_size > svc.settings.import_max_bytes:
-            raise ImportFileError(f"文件超过 {svc.settings.import_max_bytes / 1e6:.0f} MB 的上限")
+            raise ImportFileError(f"文件超过 {human_bytes(svc.settings.import_max_bytes)} 的上限")
         fmt = check_file(path)
     except ImportFileError as exc:
         path.unlink(missing_ok=True)
@@ -196,7 +197,7 @@ def import_refused(message: str):
 def too_large(error):
     if request.endpoint == "admin.import_upload":
         limit = services().settings.import_max_bytes
-        return import_refused(f"文件超过 {limit / 1e6:.0f} MB 的上限（设置 import_max_bytes），未导入。")
+        return import_refused(f"文件超过 {human_bytes(limit)} 的上限（设置 import_max_bytes），未导入。")
     from web.security import error_response
 
     return error_response(413)
