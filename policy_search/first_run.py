@@ -59,6 +59,22 @@ def queue_first_run(store: Store, settings) -> list[str]:
     return lines
 
 
+def requeue_interrupted(store: Store, failed_ids: list[int]) -> list[str]:
+    """Queue again the first-run jobs found dead at start (a run killed with SIGKILL or a
+    power cut: a clean stop requeues them itself), so the first crawl still completes."""
+    lines = []
+    for job_id in failed_ids:
+        job = jobs.job_dict(store, job_id, log_lines=0)
+        if job is None or job["created_by"] != FIRST_RUN_BY:
+            continue
+        try:
+            again = jobs.enqueue(store, job["kind"], job["args"], FIRST_RUN_BY)
+        except jobs.JobRefused:
+            continue
+        lines.append(f"任务 #{job_id}（{job['kind_label']}）上次被强制中断，已重新排队：任务 #{again}")
+    return lines
+
+
 @dataclass
 class SourceLine:
     id: str

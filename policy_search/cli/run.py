@@ -42,7 +42,7 @@ def run_command(ctx: click.Context, host: str | None, port: int | None, threads:
     from policy_search import jobs
     from policy_search.cli import open_store
     from policy_search.cli.jobs import _root_argv
-    from policy_search.first_run import queue_first_run
+    from policy_search.first_run import queue_first_run, requeue_interrupted
     from policy_search.schedule import ScheduleError, schedule_from_settings
 
     settings = ctx.obj
@@ -55,11 +55,13 @@ def run_command(ctx: click.Context, host: str | None, port: int | None, threads:
     except ScheduleError as exc:
         raise click.UsageError(f"crawl_schedule: {exc}") from exc
     store = open_store(settings)
-    # A job left "running" by a run that was killed would look active: fail it first.
-    for job_id in jobs.mark_stale(store):
+    # A job left "running" by a run that was killed would look active: fail it first
+    # (and queue the first run's own jobs again).
+    stale = jobs.mark_stale(store)
+    for job_id in stale:
         click.echo(f"任务 #{job_id} 的进程已不在运行，已标记为失败", err=True)
     try:
-        queued = queue_first_run(store, settings)
+        queued = requeue_interrupted(store, stale) + queue_first_run(store, settings)
     except (ValueError, jobs.JobRefused) as exc:
         raise click.UsageError(str(exc)) from exc
     for line in queued:

@@ -193,12 +193,14 @@ def wait_child(pid: int, timeout: float | None) -> bool:
 
 
 def spawn_job_worker(target: Callable[[], None], sock: socket.socket) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             sock.close()  # the job worker serves no requests
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            die_with_parent(parent)
             target()  # installs its own SIGTERM/SIGINT handlers (stop and requeue)
         except SystemExit as exc:
             code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
@@ -211,12 +213,14 @@ def spawn_job_worker(target: Callable[[], None], sock: socket.socket) -> int:
 
 
 def spawn(settings, sock: socket.socket, threads: int) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
+            die_with_parent(parent)
             run_worker(settings, sock, threads)
         except BaseException:
             log.exception("worker failed")
@@ -224,3 +228,22 @@ def spawn(settings, sock: socket.socket, threads: int) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux for a SIGTERM when the parent dies (killed with SIGKILL, say), so no
+    child outlives it holding the port or a job; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1

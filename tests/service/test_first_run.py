@@ -81,6 +81,24 @@ def test_a_store_with_crawled_or_imported_policies_queues_nothing(tmp_path, stor
     assert active(store) == []
 
 
+def test_first_run_jobs_killed_hard_are_queued_again(tmp_path, store):
+    from policy_search.first_run import requeue_interrupted
+
+    queue_first_run(store, settings_for(tmp_path))
+    other = jobs.enqueue(store, "reindex", {}, "管理员")
+    for job in (jobs.claim_next(store), jobs.claim_next(store), jobs.claim_next(store)):
+        # Their process is gone: a pid that cannot be running.
+        store.conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (2 ** 22 + 7, job.id))
+        store.conn.commit()
+    failed = jobs.mark_stale(store)
+    assert len(failed) == 3
+    lines = requeue_interrupted(store, failed)
+    assert [kind for kind, _args, _by in active(store)] == ["snapshot", "crawl"]
+    assert active(store)[1][1]["first_run"] is True
+    assert len(lines) == 2 and "上次被强制中断" in lines[0]
+    assert jobs.job_dict(store, other)["state"] == "failed"  # not ours to restart
+
+
 # --- the home page's account of it ----------------------------------------------------------
 
 SOURCES = [("a", "甲省人民政府"), ("b", "乙市人民政府"), ("c", "丙县人民政府")]

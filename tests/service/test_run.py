@@ -63,7 +63,8 @@ def crawl_settings(tmp_path, sources_text: str, **extra) -> dict:
 
 
 @pytest.mark.slow
-def test_run_serves_while_the_first_crawl_fills_the_site(tmp_path, held_site):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_run_serves_while_the_first_crawl_fills_the_site(tmp_path, held_site, stop_signal):
     site, held, gate = held_site
     data = tmp_path / "data"
     service = Service(data, crawl_settings(tmp_path, sources_toml(site), starter_snapshot="off",
@@ -92,8 +93,8 @@ def test_run_serves_while_the_first_crawl_fills_the_site(tmp_path, held_site):
             crawl = next(j for j in store.conn.execute("SELECT * FROM jobs WHERE kind = 'crawl'"))
             assert crawl["state"] == "running" and crawl["created_by"] == "首次运行"
 
-        # SIGTERM while the crawl waits on the held page: both stop, the job is requeued.
-        service.process.send_signal(signal.SIGTERM)
+        # A stop while the crawl waits on the held page: both end, the job is requeued.
+        service.process.send_signal(stop_signal)
         wait_for(lambda: service.said("收到信号 SIGTERM"), 30, "the job worker to get SIGTERM",
                  service)
         gate.set()
@@ -168,3 +169,22 @@ def test_the_shipped_snapshot_is_small_and_complete():
     manifest = json.loads(resources.files("policy_search").joinpath(
         "data/starter_snapshot.json").read_text("utf-8"))
     assert len(lines) == manifest["documents"] > 100
+
+
+@pytest.mark.slow
+def test_no_child_outlives_a_killed_run(tmp_path):
+    """SIGKILL leaves the parent no chance to stop its children: they go by themselves."""
+    sources = tmp_path / "none.toml"
+    sources.write_text("", "utf-8")
+    service = Service(tmp_path / "data", {"sources_file": sources, "starter_snapshot": "off",
+                                          "worker_poll_interval": 0.2}, workers=2)
+    try:
+        wait_for(service.healthy, 90, "/healthz 200", service)
+        wait_for(lambda: len(processes_with(f"run\0--port\0{service.port}")) == 4, 30,
+                 "two web workers and the job worker", service)
+        service.process.kill()
+        service.process.wait(timeout=30)
+        wait_for(lambda: processes_with(f"run\0--port\0{service.port}") == [], 60,
+                 "the children to go")
+    finally:
+        service.kill()
