@@ -21,6 +21,7 @@ from policy_search import jobs
 from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
 from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_enabled,
                                      sources_health)
+from policy_search.first_run import startup_status
 from policy_search.importer import ImportFileError, check_file, detect_format
 from policy_search.models import CHECKED_FIELDS, LEVEL_NAMES
 from policy_search.review_queue import admin_actions, record_admin_action
@@ -51,9 +52,11 @@ def dashboard():
     svc = services()
     figures = dashboard_figures(svc.store, svc.settings.data_dir)
     health = sources_health(svc.store, all_sources(svc.settings, svc.store)[0])
+    startup = startup_status(svc.store, lambda: [])
     return render_template("admin/dashboard.html", figures=figures, index=index_status(),
                            sync_error=getattr(svc.sync, "last_error", None),
-                           source_alarms=[h for h in health if h["alarms"]])
+                           source_alarms=[h for h in health if h["alarms"]],
+                           startup_failed=startup.phase == "failed")
 
 
 def index_status() -> dict:

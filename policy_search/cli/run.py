@@ -19,16 +19,11 @@ import sys
 
 import click
 
-from policy_search.cli.serve import default_workers, ensure_index, run_forked
+from policy_search.cli.serve import default_workers, ensure_index, run_forked, site_options
 
 
 @click.command("run")
-@click.option("--host", help="listen address (default: setting host, 127.0.0.1)")
-@click.option("--port", type=click.IntRange(0, 65535), help="port (default: setting port, 8000)")
-@click.option("--threads", type=click.IntRange(1, 256),
-              help="threads per web worker process (default: setting threads)")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="web worker processes (default: CPU count, at most 4)")
+@site_options("web worker processes (default: CPU count, at most 4)")
 @click.pass_context
 def run_command(ctx: click.Context, host: str | None, port: int | None, threads: int | None,
                 workers: int | None) -> None:

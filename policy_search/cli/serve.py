@@ -24,13 +24,26 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def site_options(workers_help: str):
+    """--host, --port, --threads, --workers: the options of the commands that serve."""
+    options = [
+        click.option("--host", help="listen address (default: setting host, 127.0.0.1)"),
+        click.option("--port", type=click.IntRange(0, 65535),
+                     help="port (default: setting port, 8000)"),
+        click.option("--threads", type=click.IntRange(1, 256),
+                     help="threads per web worker process (default: setting threads)"),
+        click.option("--workers", type=click.IntRange(1, 64), help=workers_help),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 @click.command("serve")
-@click.option("--host", help="listen address (default: setting host, 127.0.0.1)")
-@click.option("--port", type=click.IntRange(0, 65535), help="port (default: setting port, 8000)")
-@click.option("--threads", type=click.IntRange(1, 256),
-              help="threads per worker process (default: setting threads)")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="worker processes (default: CPU count, at most 4; 1 = no forking)")
+@site_options("worker processes (default: CPU count, at most 4; 1 = no forking)")
 @click.option("--no-sync", is_flag=True, help="do not follow store changes into the index")
 @click.pass_obj
 def serve_command(settings, host: str | None, port: int | None, threads: int | None,

@@ -717,3 +717,10 @@ allowed_hosts = ["127.0.0.1"]
 kind = "trs"
 url = "http://127.0.0.1:9/index.html"
 """
+
+
+def pick_sources(text: str, *ids: str) -> str:
+    """The [[source]] blocks of a sources TOML text that have these ids."""
+    blocks = text.split("[[source]]")[1:]
+    return "".join("[[source]]" + block for block in blocks
+                   if any(f'\nid = "{source_id}"\n' in block for source_id in ids))

@@ -14,7 +14,7 @@ from policy_search.store import Store
 from crawler.run import crawl_sources
 from crawler.sources import load_sources
 from tests.crawler.conftest import make_settings
-from tests.crawler.site import Page, sources_toml, trs_list
+from tests.crawler.site import Page, fault_sources_toml, pick_sources, sources_toml, trs_list
 
 
 def bare_source(site) -> str:
@@ -39,33 +39,12 @@ url = "{site.base}/bare/index.html"
 """
 
 
-BROKEN = """
-[[source]]
-id = "jslist"
-name = "JavaScript 列表"
-level = "county"
-region_code = "430121"
-allowed_hosts = ["127.0.0.1"]
-link_pattern = '/t\\d{{8}}_\\d+\\.html'
-[[source.entries]]
-kind = "trs"
-url = "{base}/jslist/index.html"
-
-[[source]]
-id = "unreachable"
-name = "无法连接"
-level = "county"
-region_code = "430121"
-allowed_hosts = ["127.0.0.1"]
-[[source.entries]]
-kind = "trs"
-url = "http://127.0.0.1:9/index.html"
-"""
 
 
 @pytest.fixture
 def check_env(tmp_path, site):
-    text = sources_toml(site) + BROKEN.format(base=site.base) + bare_source(site)
+    text = (sources_toml(site) + pick_sources(fault_sources_toml(site), "jslist", "unreachable")
+            + bare_source(site))
     settings = make_settings(tmp_path, text, crawl_retries=0)
     return settings
 

@@ -12,7 +12,8 @@ import pytest
 from policy_search import jobs
 from policy_search.cli.jobs import register_real_kinds
 from policy_search.review_queue import admin_actions
-from tests.crawler.site import FixtureSite, build_site, sources_toml, xlsx_bytes
+from tests.crawler.site import (FixtureSite, build_site, fault_sources_toml, pick_sources,
+                                sources_toml, xlsx_bytes)
 from tests.staff.conftest import csrf_token, logged_in
 
 ROWS = [
@@ -162,17 +163,7 @@ def fixture_site():
 def checked_app(site_factory, fixture_site, tmp_path):
     from web import create_app
 
-    text = sources_toml(fixture_site) + f"""
-[[source]]
-id = "jslist"
-name = "JavaScript 列表"
-level = "county"
-region_code = "430121"
-allowed_hosts = ["127.0.0.1"]
-[[source.entries]]
-kind = "trs"
-url = "{fixture_site.base}/jslist/index.html"
-"""
+    text = sources_toml(fixture_site) + pick_sources(fault_sources_toml(fixture_site), "jslist")
     path = tmp_path / "sources.toml"
     path.write_text(text, "utf-8")
     site = site_factory(sources_file=path, crawl_delay=0.05, crawl_jitter=0, crawl_retries=0)
@@ -222,3 +213,17 @@ def test_the_dashboard_lists_source_alarms(checked_app):
     assert "JavaScript 列表" in alarms and "上次抓取没有发现任何条目" in alarms
     assert "长沙县人民政府" in alarms and "没有提取到发布日期" in alarms and "没有提取到正文" in alarms
     assert "湖南省人民政府 文件库" not in alarms
+
+
+def test_the_dashboard_points_to_the_import_when_the_first_crawl_failed(app, site):
+    admin = logged_in(app, "boss")
+    assert "上传政策清单" not in admin.get("/admin/").get_data(as_text=True)
+    job_id = jobs.enqueue(site.store, "crawl", {"first_run": True}, "首次运行")
+    jobs.claim_next(site.store, ["crawl"])
+    jobs._finish(site.store, job_id, jobs.SUCCEEDED, result={"sources": [
+        {"source_id": "a", "name": "甲", "status": "failed", "error": "连接被拒绝"}]})
+    # The test site's policies came from no source: a store of snapshot copies only.
+    site.store.conn.execute("UPDATE policies SET source_id = 'snapshot'")
+    site.store.conn.commit()
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert "首次抓取没有成功" in page and "/admin/jobs#import" in page
