@@ -109,9 +109,8 @@ def startup_status(store: Store, sources: Callable[[], list[tuple[str, str]]]) -
     sources in crawl order, asked only while the first crawl runs (when it is over, its
     result names them)."""
     status = StartupStatus(snapshot=snapshot_summary(store))
-    recent = jobs.list_jobs(store, limit=20)
-    status.loading_snapshot = any(j["kind"] == "snapshot" and not j["finished"] for j in recent)
-    crawls = [j for j in recent if j["kind"] == "crawl" and not j["args"].get("source")]
+    status.loading_snapshot = any(not j["finished"] for j in jobs.recent_jobs(store, "snapshot", limit=1))
+    crawls = [j for j in jobs.recent_jobs(store, "crawl") if not j["args"].get("source")]
     if not crawls:
         return status
     latest = crawls[0]
@@ -122,7 +121,7 @@ def startup_status(store: Store, sources: Callable[[], list[tuple[str, str]]]) -
         status.policies = store.count_besides_source(SNAPSHOT_SOURCE)
         status.newest = store.newest_arrivals(NEWEST_SHOWN, besides_source=SNAPSHOT_SOURCE)
     elif latest["finished"] and not store.has_policies_besides(SNAPSHOT_SOURCE):
-        lines = _failed_lines(latest)
+        lines = _failed_lines(store, latest)
         if lines:
             status.phase, status.job, status.sources = "failed", latest, lines
     return status
@@ -145,9 +144,9 @@ def _source_line(store: Store, job: dict, source_id: str, name: str) -> SourceLi
     return SourceLine(source_id, name, "waiting", "等待中")
 
 
-def _failed_lines(job: dict) -> list[SourceLine]:
+def _failed_lines(store: Store, job: dict) -> list[SourceLine]:
     """Every source's reason when the whole crawl came to nothing; [] when one worked."""
-    results = (job.get("result") or {}).get("sources") or []
+    results = jobs.job_result(store, job["id"]).get("sources") or []
     if job["state"] == jobs.FAILED and not results:
         return [SourceLine("", "抓取任务", "failed", "失败", job.get("error") or "")]
     if job["state"] != jobs.SUCCEEDED or not results:

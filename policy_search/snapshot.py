@@ -87,7 +87,7 @@ def snapshot_summary(store: Store) -> dict | None:
     remaining = store.count_from_source(SNAPSHOT_SOURCE)
     if not remaining:
         return None
-    loaded = jobs.list_jobs(store, limit=1, kind="snapshot", state=jobs.SUCCEEDED)
-    result = loaded[0]["result"] if loaded else {}
+    loaded = [j for j in jobs.recent_jobs(store, "snapshot", limit=5) if j["state"] == jobs.SUCCEEDED]
+    result = jobs.job_result(store, loaded[0]["id"]) if loaded else {}
     return {"documents": remaining, "date": result.get("date"),
             "description": result.get("description") or ""}
