@@ -244,7 +244,7 @@ def make_worker(settings: Settings, store, root_argv: list[str], *, per_process:
               help="seconds between looks at the queue (default: worker_poll_interval)")
 @click.pass_context
 def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: float | None):
-    """Run queued jobs (crawl, reindex) and the crawl schedule.
+    """Run queued jobs (crawl, reindex, import, snapshot) and the crawl schedule.
 
     A job left running by a worker that died is marked failed at start. SIGTERM or
     Ctrl-C stops the current job at its next progress report and puts it back in the
