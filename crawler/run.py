@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from policy_search.models import Policy, policy_id_for
+from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.normalize import doc_number_key, parse_date
 from policy_search.store import ADDED, UPDATED, Store, now
 from policy_search.url_safety import check_url
@@ -25,10 +25,11 @@ from policy_search.urls import canonical_url
 from crawler import discover
 from crawler.attachments import (ExtractionLimits, fill_attachment, known_attachment,
                                  merge_cover_note, wants_text)
+from crawler.check import fields_present
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response
-from crawler.sources import DEFINITION_KEY, Entry, Source, SourceError, load_all_sources
+from crawler.sources import ADMIN_KEYS, Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10
 MAX_FAILURES_KEPT = 50
@@ -57,10 +58,19 @@ class SourceResult:
     recheck_changed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    # Detail pages extracted, and how many of them yielded each checked field: the
+    # dashboard compares runs to see a source whose pages start losing fields.
+    extracted: int = 0
+    fields: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "partial")
+
+    def count_fields(self, policy) -> None:
+        self.extracted += 1
+        for name in fields_present(policy):
+            self.fields[name] = self.fields.get(name, 0) + 1
 
     def fail(self, url: str, reason: str) -> None:
         self.failed += 1
@@ -265,10 +275,11 @@ class SourceRun:
         self.result = SourceResult(source.id, source.name)
         saved = store.source_state(source.id)
         self.saved = saved
-        # The crawl's own keys only: the definition in the same row belongs to the admin
-        # pages, and writing back a copy taken now would undo an edit made during the run.
+        # The crawl's own keys only: the definition and the last check in the same row
+        # belong to the admin pages, and writing back a copy taken now would undo an
+        # edit (or a check) made during the run.
         self.state: dict = {k: v for k, v in (saved.get("state") or {}).items()
-                            if k != DEFINITION_KEY}
+                            if k not in ADMIN_KEYS}
         self.pages: dict[str, list] = dict(self.state.get("pages") or {})
         self.pending: dict[str, list] = dict(self.state.get("pending_interprets") or {})
         # A run that did not finish last time is redone in full (no early stop).
@@ -499,8 +510,10 @@ class SourceRun:
         key = canonical_url(url)
         if key in self.pages:
             return True
+        # A snapshot copy is not "known": its crawled record is still to be fetched.
         return self.store.conn.execute(
-            "SELECT 1 FROM policy_links WHERE url = ? LIMIT 1", (key,)
+            "SELECT 1 FROM policy_links WHERE url = ? AND source_id != ? LIMIT 1",
+            (key, SNAPSHOT_SOURCE),
         ).fetchone() is not None
 
     # --- detail pages ------------------------------------------------------
@@ -539,6 +552,7 @@ class SourceRun:
             return
         policy = self.to_policy(page, item, response)
         self.fetch_attachments(policy)
+        self.result.count_fields(policy)
         outcome = self.store_policy(policy, page, noticed="recheck" if recheck else "list")
         if outcome == ADDED:
             self.result.new += 1
@@ -615,6 +629,12 @@ class SourceRun:
 
     def store_policy(self, policy: Policy, page: ExtractedPage, *, noticed: str = "list") -> str:
         with self.writes:
+            # The crawled record replaces a snapshot copy kept under another id (the
+            # snapshot had no address for it, or another one); under its own id, the
+            # store replaces it.
+            copy = self.store.find_snapshot_copy(policy.title, policy.doc_number_key)
+            if copy is not None and copy != policy.id:
+                self.store.delete_policy(copy)
             duplicate_of = self.same_document(policy)
             if duplicate_of is not None:
                 # One policy, several source links: the first sighting stays the record.

@@ -89,6 +89,10 @@ def load_sources(settings=None, path: str | Path | None = None) -> list[Source]:
 # Sources an admin adds on the sources page live in the store (the source row's
 # state, under this key), in the same shape as a TOML entry.
 DEFINITION_KEY = "definition"
+# The last `sources check` of a source, kept in the same row (crawler/check.py).
+CHECK_KEY = "check"
+# Keys of a source's state that the admin pages write and a crawl run leaves alone.
+ADMIN_KEYS = (DEFINITION_KEY, CHECK_KEY)
 
 
 def stored_definitions(store) -> list[dict]:

@@ -7,8 +7,10 @@ labels. A bad row is reported with its line number and skipped; the rest imports
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+import lzma
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -89,23 +91,59 @@ def read_rows(path: Path, fmt: str = "auto") -> Iterator[Row]:
     return readers[fmt](path)
 
 
+# Compressed exports (a JSONL dump as .jsonl.gz, the starter snapshot as .jsonl.xz).
+COMPRESSED = {".gz": gzip.open, ".xz": lzma.open}
+
+
+def check_file(path: Path, fmt: str = "auto") -> str:
+    """The file's format, after reading its header (or first line): ImportFileError when
+    it cannot be imported at all, before anything is queued or written."""
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if path.stat().st_size == 0:
+        raise ImportFileError("文件是空的")
+    for _line, record, error, _fraction in read_rows(path, fmt):
+        if error and fmt == "jsonl":
+            raise ImportFileError(f"第一行无法读取（不是 JSON Lines 文件？）: {error}")
+        if fmt == "jsonl" and "title" not in record:
+            raise ImportFileError("第一条记录没有 title 字段（JSON Lines 用英文字段名，见 README）")
+        break
+    return fmt
+
+
 def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
+    name = Path(path.name[:-len(path.suffix)]) if path.suffix.lower() in COMPRESSED else path
+    suffix = name.suffix.lower().lstrip(".")
     if suffix in ("jsonl", "ndjson", "json"):
         return "jsonl"
     if suffix in ("csv", "tsv", "txt"):
         return "csv"
     if suffix in ("xlsx", "xlsm"):
+        if name is not path:
+            raise ImportFileError(f"XLSX 文件本身已是压缩格式，请直接导入: {path.name}")
         return "xlsx"
     raise ImportFileError(f"无法从扩展名判断格式: {path.name} (用 --format 指定)")
 
 
+def _open_binary(path: Path):
+    """(the file's bytes as a stream, the raw file: its position measures progress)."""
+    raw = open(path, "rb")
+    opener = COMPRESSED.get(path.suffix.lower())
+    return (opener(raw, "rb") if opener else raw), raw
+
+
 def _read_jsonl(path: Path) -> Iterator[Row]:
+    try:
+        yield from _jsonl_rows(path)
+    except (OSError, EOFError, lzma.LZMAError) as exc:  # a truncated or corrupt archive
+        raise ImportFileError(f"无法读取或解压文件（文件可能不完整）: {exc}") from exc
+
+
+def _jsonl_rows(path: Path) -> Iterator[Row]:
     total = max(path.stat().st_size, 1)
-    read = 0
-    with open(path, "rb") as f:
+    stream, raw_file = _open_binary(path)
+    with raw_file, stream as f:
         for number, raw in enumerate(f, start=1):
-            read += len(raw)
+            read = raw_file.tell()
             if not raw.strip():
                 continue
             try:
@@ -130,8 +168,15 @@ def _decode(data: bytes) -> str:
 
 
 def _read_csv(path: Path) -> Iterator[Row]:
-    text = _decode(path.read_bytes())
-    dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+    stream, raw_file = _open_binary(path)
+    try:
+        with raw_file, stream:
+            data = stream.read()
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise ImportFileError(f"无法读取或解压文件（文件可能不完整）: {exc}") from exc
+    text = _decode(data)
+    plain = path.with_suffix("") if path.suffix.lower() in COMPRESSED else path
+    dialect = csv.excel_tab if plain.suffix.lower() == ".tsv" else csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     fields = _map_header(next(reader, None) or [])
     approx_lines = max(text.count("\n"), 1)  # for progress only
@@ -269,8 +314,14 @@ def import_file(
     fmt: str = "auto",
     source_id: str = "import",
     progress: Callable[[Progress], None] | None = None,
+    fixed_source: bool = False,
+    keep: Callable[[str], bool] | None = None,
 ) -> ImportSummary:
-    """Import one file into the store; idempotent; returns what happened to each row."""
+    """Import one file into the store; idempotent; returns what happened to each row.
+
+    `fixed_source`: every row gets `source_id`, whatever its 来源 column says.
+    `keep(policy_id)`: true for stored policies a row must not replace (counted unchanged).
+    """
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"文件不存在: {path}")
@@ -284,7 +335,8 @@ def import_file(
             if not conn.in_transaction:
                 conn.execute("BEGIN IMMEDIATE")
                 batch_started, batch_rows = time.monotonic(), 0
-            outcome = _import_row(store, record, error, line, source_id, seen, summary)
+            outcome = _import_row(store, record, error, line, source_id, seen, summary,
+                                  fixed_source, keep)
             if outcome:
                 summary.count(outcome)
             batch_rows += 1
@@ -303,7 +355,8 @@ def import_file(
     return summary
 
 
-def _import_row(store, record, error, line, source_id, seen, summary) -> str | None:
+def _import_row(store, record, error, line, source_id, seen, summary, fixed_source,
+                keep) -> str | None:
     if error:
         summary.rejected.append(Rejected(line, error))
         return None
@@ -316,6 +369,10 @@ def _import_row(store, record, error, line, source_id, seen, summary) -> str | N
         summary.rejected.append(Rejected(line, f"与第 {seen[policy.id]} 行是同一文件 (链接或标题相同)"))
         return None
     seen[policy.id] = line
+    if keep is not None and keep(policy.id):
+        return UNCHANGED
+    if fixed_source:
+        policy.source_id = source_id
     _keep_absent_fields(store, policy, record)
     outcome = store.upsert_policy(policy)
     assert outcome in (ADDED, UPDATED, UNCHANGED)

@@ -19,6 +19,14 @@ REVIEW_STATES = ("new", "reviewed")
 TAG_ORIGINS = ("auto", "staff")
 # Tag facets: the key used in the store, the index and the API -> the name users see.
 TAG_FACETS = {"industry": "行业", "support": "支持方式", "enterprise": "企业类型"}
+# The source id of the starter snapshot's documents (policy_search/snapshot.py): any
+# record of the same document from a real source replaces a snapshot copy.
+SNAPSHOT_SOURCE = "snapshot"
+# The fields a source is judged by (`sources check`, the dashboard's alarms), with
+# their Chinese names; a page without the required ones is not usable.
+CHECKED_FIELDS = {"title": "标题", "publish_date": "发布日期", "issuer": "发文机关",
+                  "doc_number": "文号", "body": "正文"}
+REQUIRED_FIELDS = ("title", "publish_date", "body")
 
 
 @dataclass

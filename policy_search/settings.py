@@ -58,6 +58,13 @@ class Settings:
     session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
+    crawl_since: str = _setting(
+        "2019-01-01", "the first crawl (queued by `run` while nothing is crawled or imported yet)"
+        " follows list pages back to policies published on or after this date")
+    starter_snapshot: str = _setting(
+        "builtin", "离线快照 loaded by `run` into an empty store: builtin = the shipped national and"
+        " provincial 惠企 policies; off = none; or a JSONL/CSV/XLSX file of your own")
+    import_max_bytes: int = _setting(50_000_000, "largest file an admin may upload on /admin/jobs to import, bytes")
 
     @property
     def db_path(self) -> Path:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from policy_search.card_store import CardStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
-from policy_search.models import DOC_KINDS, REVIEW_STATES, VALIDITIES, Attachment, Policy, Tag
+from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
+                                  Attachment, Policy, Tag)
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
@@ -174,13 +175,22 @@ class Store(CardStoreMixin):
         policy.content_hash = policy.compute_hash()
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy.id,)).fetchone()
-            if row is not None and row["content_hash"] == policy.content_hash:
+            # A snapshot copy gives way to the same document from a real source, even
+            # when the text is the same: the record then names where it really came from.
+            superseded = (row is not None and row["source_id"] == SNAPSHOT_SOURCE
+                          and policy.source_id != SNAPSHOT_SOURCE)
+            if superseded:
+                conn.execute("DELETE FROM policy_links WHERE policy_id = ? AND source_id = ?",
+                             (policy.id, SNAPSHOT_SOURCE))
+            if row is not None and row["content_hash"] == policy.content_hash and not superseded:
                 self._link_source(conn, policy)
                 return UNCHANGED
             stamp = now()
             policy.updated_at = stamp
-            policy.first_seen_at = row["first_seen_at"] if row else (policy.first_seen_at or stamp)
-            if row is not None and history:
+            # A superseded snapshot copy counts as arriving now (the site's "newest arrivals").
+            policy.first_seen_at = (row["first_seen_at"] if row and not superseded
+                                    else (policy.first_seen_at or stamp))
+            if row is not None and history and not superseded:
                 self._record_update(conn, policy, row, history)
             values = [getattr(policy, c) for c in POLICY_COLUMNS]
             conn.execute(
@@ -314,6 +324,39 @@ class Store(CardStoreMixin):
 
     def count_policies(self) -> int:
         return self.conn.execute("SELECT count(*) FROM policies").fetchone()[0]
+
+    def count_from_source(self, source_id: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM policies WHERE source_id = ?",
+                                 (source_id,)).fetchone()[0]
+
+    def count_besides_source(self, source_id: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM policies WHERE source_id != ?",
+                                 (source_id,)).fetchone()[0]
+
+    def has_policies_besides(self, source_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM policies WHERE source_id != ? LIMIT 1",
+                                 (source_id,)).fetchone() is not None
+
+    def source_of(self, policy_id: str) -> str | None:
+        row = self.conn.execute("SELECT source_id FROM policies WHERE id = ?",
+                                (policy_id,)).fetchone()
+        return row[0] if row else None
+
+    def find_snapshot_copy(self, title: str, doc_number_key: str | None) -> str | None:
+        """A snapshot document with this title (and this 文号 when both have one)."""
+        for row in self.conn.execute(
+                "SELECT id, doc_number_key FROM policies WHERE source_id = ? AND title = ?",
+                (SNAPSHOT_SOURCE, title)):
+            if not doc_number_key or not row["doc_number_key"] or row["doc_number_key"] == doc_number_key:
+                return row["id"]
+        return None
+
+    def newest_arrivals(self, limit: int = 5, *, besides_source: str = "") -> list[Policy]:
+        """The policies first seen most recently (those of one source left out)."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT id FROM policies WHERE source_id != ? ORDER BY first_seen_at DESC, rowid DESC"
+            " LIMIT ?", (besides_source, limit))]
+        return self.get_policies(ids)
 
     def find_by_doc_number_key(self, key: str) -> list[str]:
         return [r[0] for r in self.conn.execute(

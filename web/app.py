@@ -33,8 +33,10 @@ BLUEPRINTS = [
     "web.admin:bp",
 ]
 
-# Requests carry no uploads on the public site; staff forms are small too.
+# Requests carry no uploads on the public site; staff forms are small too. The one
+# upload (a policy file to import, admins only) has its own limit, import_max_bytes.
 MAX_CONTENT_LENGTH = 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 class SearchBackend(Protocol):
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.config.update(
         SECRET_KEY=secrets.token_hex(16) if testing else settings.ensure_secret_key(),
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        # What the WSGI server accepts at most; views keep their own, smaller limits.
+        MAX_REQUEST_BODY=max(MAX_CONTENT_LENGTH, settings.import_max_bytes + MULTIPART_OVERHEAD),
         JSON_AS_ASCII=False,
         TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,5 +1,6 @@
-"""What the admin pages need from the crawler: the list of sources, and source
-definitions checked the crawler's way. (The one web module allowed to import crawler.)
+"""What the admin pages need from the crawler: the list of sources, source definitions
+checked the crawler's way, and a source's check (its first list page and one detail
+page, fetched while the admin waits). (The one web module allowed to import crawler.)
 
 Sources come from the crawler's TOML file; sources an admin adds on the sources page are
 kept in the store (the source row's state, key "definition") and listed with them.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 # DEFINITION_KEY, all_sources and stored_definitions are passed on to the admin pages.
+from crawler.check import check_sources, quick_policy, save_check
 from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
 from crawler.sources import load_all_sources as all_sources  # noqa: F401
 from policy_search.regions import find_region
@@ -67,3 +69,11 @@ def definition_urls(raw: dict) -> list[str]:
         if entry.get("page_url"):
             urls.append(entry["page_url"].replace("{n}", "2").replace("{page}", "2"))
     return urls
+
+
+def check_one_source(settings, store, source):
+    """`sources check` for one source, with a waiting admin's timeouts; the result is
+    kept with the source (crawler/check.py)."""
+    result = check_sources([source], quick_policy(settings))[0]
+    save_check(store, result)
+    return result

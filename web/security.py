@@ -7,6 +7,7 @@ crawled HTML that slipped through).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -68,10 +69,22 @@ def init_app(app: Flask) -> None:
 
 
 def limit_body():
-    """Refuse an oversized body before any view runs (the server caps it too)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    """Refuse an oversized body before any view runs (the server caps it too). A view
+    marked with `body_limit` (the import upload) has its own limit, for this request."""
+    own = getattr(current_app.view_functions.get(request.endpoint), "body_limit", None)
+    limit = own() if own is not None else current_app.config.get("MAX_CONTENT_LENGTH")
+    if own is not None:
+        request.max_content_length = limit
     if limit and (request.content_length or 0) > limit:
         abort(413)
+
+
+def body_limit(limit: Callable[[], int]):
+    """Give a view its own request size limit (bytes, asked per request)."""
+    def mark(view):
+        view.body_limit = limit
+        return view
+    return mark
 
 
 def add_headers(response):

@@ -26,6 +26,8 @@ COMMANDS = {
     "index": "policy_search.cli.search:index_group",
     "search": "policy_search.cli.search:search_command",
     "serve": "policy_search.cli.serve:serve_command",
+    "run": "policy_search.cli.run:run_command",
+    "sources": "policy_search.cli.sources:sources_group",
     "worker": "policy_search.cli.jobs:worker_command",
     "jobs": "policy_search.cli.jobs:jobs_group",
     "tag": "policy_search.cli.tagging:tag_group",
