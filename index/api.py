@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 SORTS = ("relevance", "newest", "deadline")
 # Filter / facet keys, as in /api/search parameters.
 FACETS = ("level", "region", "industry", "support", "enterprise", "issuer", "year",
-          "validity", "kind", "deadline")
+          "validity", "kind", "huiqi", "deadline")
 
 
 @dataclass
@@ -50,6 +50,8 @@ class Hit:
     deadline_status: str | None = None
     deadline_end: str | None = None
     expiry_date: str | None = None
+    # Does the policy give enterprises something (policy_search.kinds)? None: not known.
+    huiqi: bool | None = None
 
 
 @dataclass

@@ -444,7 +444,7 @@ class SearchIndex:
             title_html=highlight_title(title, terms if highlight else ([], [])),
             review_state=data.get("review_state"),
             deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
-            expiry_date=data.get("expiry_date"),
+            expiry_date=data.get("expiry_date"), huiqi=data.get("huiqi"),
         )
 
     def _facets(self, table: DocTable, matched: int, filter_bits: dict[str, int]

@@ -133,7 +133,7 @@ _APPLY_REQUEST = re.compile(
     r"|于\d{4}年\d{1,2}月\d{1,2}日(?:前|之前)[^。；]{0,30}(?:申报|推荐|报名|提交申请)")
 _SUPPORT_SUBJECT = re.compile(
     r"扶持|资助|补贴|补助|奖补|奖励|专项资金|资金管理|引导资金|发展资金|贴息|优惠|减免|惠企|纾困|助企|"
-    r"稳就业|促进就业|支持[^，]{0,12}(?:企业|发展|创业|就业)|若干(?:措施|政策)|政策措施|税收政策|减税|降费")
+    r"稳就业|促进就业|支持[^，]{0,12}(?:企业|发展|创业|就业)|若干(?:措施|政策)(?!问题)|政策措施|税收政策|减税|降费")
 # A law whose purpose is to promote or support (促进法, 扶持条例 …): support is its point.
 _PROMOTION_LAW = re.compile(r"促进|扶持|振兴|发展条例|发展规定|科学技术进步|科技创新|高新技术|开发区|试验区|示范区")
 # … or whose first article says so ("为了扶持和引导乡镇企业…发展").
@@ -246,6 +246,8 @@ _GRANT = re.compile(
     r"申领|优先(?:安排|保障|给予|供应|支持|贷款)|提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|服务|场地|培训|咨询|便利)|"
     r"退还|发放|实行[^，。；]{0,8}(?:优惠|减免)|(?:落实|贯彻)[^，。；]{0,30}(?:优惠|补贴|减免|贴息|扣除)|"
     r"按规定[^，。；]{0,10}(?:补贴|补助|奖励)|降低[^，。；]{0,10}(?:费率|利率|收费|成本)|"
+    r"(?:奖励|补贴|补助|资助|奖补|贴息)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)|"
+    r"最高[^，。；]{0,10}(?:万元|元)|"
     r"(?:通过|采取)[^，。；]{0,16}(?:补助|补贴|奖励|贴息|资助)等?方式|用于[^，。；]{0,30}(?:贴息|补贴|补助|奖励|资助)|"
     r"提供[^，。；]{0,20}(?:场所|用地|厂房|用房)|提高对[^，。；]{0,12}的(?:贷款|信贷)|增加[^，。；]{0,12}信贷投入|"
     r"扶持[^，。；]{0,10}(?:企业|项目|合作社)")
@@ -274,6 +276,7 @@ LAW_MIN_SHARE = 0.08         # … and they must be a share of the law, not a pa
 PROMOTION_MIN_SUPPORT = 2    # a promotion law (促进法, 扶持条例 …) is about support: fewer do
 PROMOTION_MIN_SHARE = 0.04
 POLICY_MIN_SUPPORT = 2
+TITLE_ONLY_CHARS = 200       # less text than this: a record without its body
 
 
 @dataclass
@@ -283,27 +286,42 @@ class SupportSentence:
     names_enterprise: bool = True
 
 
-def support_sentences(text: str, limit_chars: int = 200_000) -> list[SupportSentence]:
-    """Sentences in which an enterprise is granted something (one per sentence, in order)."""
+def support_sentences(text: str, limit_chars: int = 200_000, *,
+                      implicit_beneficiary: bool = False) -> list[SupportSentence]:
+    """Sentences in which an enterprise is granted something (one per sentence, in order).
+
+    implicit_beneficiary: the document is a support scheme (its title says 奖补办法, 扶持
+    措施 …), so "对年度研发投入超过500万元的，给予补助" grants its readers something even
+    without naming them.
+    """
     found: list[SupportSentence] = []
     text = text[:limit_chars]
     for piece in _SENTENCE.finditer(text):
         sentence = piece.group(0).strip()
         if len(sentence) > 400 or not _BENEFIT_HINT.search(sentence):
             continue
-        match = _BENEFIT.search(sentence)
-        if match is None:
-            continue
-        if not _BENEFICIARY.search(sentence) or not (
-                _GRANT.search(sentence) or _SELF_GRANT.search(sentence)):
-            continue
-        category = _CATEGORY[match.lastgroup]
-        if category in ("服务", "资质") and not _ENTERPRISE.search(sentence):
-            continue  # a simplification for "projects" is the administration's own business
-        if _NOT_BENEFIT.search(sentence):
-            continue
-        found.append(SupportSentence(sentence, category, bool(_ENTERPRISE.search(sentence))))
+        support = support_in(sentence, implicit_beneficiary=implicit_beneficiary)
+        if support is not None:
+            found.append(support)
     return found
+
+
+def support_in(sentence: str, *, implicit_beneficiary: bool = False) -> SupportSentence | None:
+    """The support one sentence grants enterprises, or None (a mention, a duty, a sanction)."""
+    match = _BENEFIT.search(sentence)
+    if match is None:
+        return None
+    if not (_GRANT.search(sentence) or _SELF_GRANT.search(sentence)):
+        return None
+    if not implicit_beneficiary and not _BENEFICIARY.search(sentence):
+        return None
+    category = _CATEGORY[match.lastgroup]
+    enterprise = bool(_ENTERPRISE.search(sentence))
+    if category in ("服务", "资质") and not enterprise:
+        return None  # a simplification for "projects" is the administration's own business
+    if _NOT_BENEFIT.search(sentence):
+        return None
+    return SupportSentence(sentence, category, enterprise)
 
 
 def _clip(text: str) -> str:
@@ -352,7 +370,12 @@ def _doc(policy) -> _Doc:
 def classify(policy) -> KindDecision:
     """Kind and 惠企 flag of a policy (anything with title, issuer, body_text …), with clues."""
     doc = _doc(policy)
-    support = support_sentences(doc.text)
+    subject = _SUPPORT_SUBJECT.search(doc.title.inner or doc.title.title)
+    # A support scheme about enterprises need not name them in every sentence.
+    implicit = (bool(subject) and not _LAW_END.search(doc.title.title)
+                and doc.title.genre not in _LAW_GENRES
+                and len(_ENTERPRISE.findall(doc.title.title + doc.text[:20000])) >= 3)
+    support = support_sentences(doc.text, implicit_beneficiary=implicit)
     kind, kind_clues = _kind_by_form(doc)
     if kind is None:
         kind, kind_clues = _kind_by_content(doc, support)
@@ -452,7 +475,7 @@ def _huiqi(kind: str, doc: _Doc, support: list[SupportSentence]) -> tuple[bool, 
                           or (not t.genre and _NEWS_VERBS.search(t.title))):
         return False, [Clue("文件类型", t.genre or "新闻", "答复、任免或新闻，不直接给予企业扶持")]
     clues = _support_clues(support)
-    if kind == LAW:
+    if kind == LAW and not doc.support_scheme:
         support = [s for s in support if s.category in _LAW_CATEGORIES and s.names_enterprise]
         clues = _support_clues(support)
         articles = max(1, len(_ARTICLE.findall(doc.text)))
@@ -472,6 +495,9 @@ def _huiqi(kind: str, doc: _Doc, support: list[SupportSentence]) -> tuple[bool, 
                   if support else "未见给予企业资金、税费、融资等扶持的条款")
         return False, [Clue("正文", "", reason)]
     if kind == APPLICATION_CALL:
+        money = re.search(r"专项资金|扶持资金|资金|补助|补贴|奖补|奖励|扶持|贴息", t.title)
+        if money:
+            return True, [Clue("标题", money.group(0), "申报所得为资金、补助或扶持"), *clues[:2]]
         applicants = re.search(r"企业|公司|项目单位|合作社|个体工商户", t.title) or \
             re.search(r"(?:申报|申请|推荐)(?:单位|主体)?(?:为|是|应为|须为|应当为)?[^。；]{0,20}企业"
                       r"|企业[^。；]{0,10}(?:申报|申请)", doc.text[:6000])
@@ -484,6 +510,9 @@ def _huiqi(kind: str, doc: _Doc, support: list[SupportSentence]) -> tuple[bool, 
     subject = _SUPPORT_SUBJECT.search(t.inner or t.title)
     if len(support) >= POLICY_MIN_SUPPORT or (subject and support):
         if subject:
-            clues.insert(0, Clue("标题", subject.group(0), "标题表明扶持、奖补或优惠"))
+            clues.append(Clue("标题", subject.group(0), "标题表明扶持、奖补或优惠"))
         return True, clues
+    if subject and len(doc.text) < TITLE_ONLY_CHARS:
+        # a list entry without its text: the title is all there is to go by
+        return True, [Clue("标题", subject.group(0), "标题表明扶持、奖补或优惠（正文缺失）")]
     return False, [Clue("正文", "", "未见给予企业资金、税费、融资等扶持的条款")]

@@ -207,6 +207,7 @@ def hit_of(policy: Policy) -> Hit:
                doc_number=policy.doc_number, level=policy.level, region=policy.region_name,
                region_code=policy.region_code, publish_date=policy.publish_date,
                validity=policy.validity, doc_kind=policy.doc_kind, tags=policy.active_tags(),
+               huiqi=policy.huiqi,
                snippet="")
 
 

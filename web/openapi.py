@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from index.api import SORTS
 from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 from web.params import (
     ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS, MAX_PAGE, MAX_QUERY_CHARS,
@@ -11,7 +12,8 @@ from web.params import (
 )
 
 _FACET_ENUMS = {"level": list(LEVELS), "validity": [*VALIDITIES, ALL_VALIDITIES],
-                "kind": list(DOC_KINDS), "deadline": list(DEADLINE_STATUSES)}
+                "kind": list(DOC_KINDS), "huiqi": [HUIQI_YES, HUIQI_NO],
+                "deadline": list(DEADLINE_STATUSES)}
 _FACET_HELP = {
     "level": "层级: national 国家 / provincial 省 / city 市 / county 县",
     "region": "地区 (a region name as listed in the facet counts, e.g. 长沙县)",
@@ -24,7 +26,13 @@ _FACET_HELP = {
                  f"expired (失效) and repealed (废止) policies are left out; "
                  f"`validity={ALL_VALIDITIES}` includes every policy; explicit values search "
                  f"exactly those. The `validity` facet counts all values either way"),
-    "kind": "文件类型",
+    "kind": ("文件类型, derived from the title's form, the issuer and the text (each hit's "
+             "`kind`; the evidence is in `/api/policies/{id}`): 惠企措施 measures giving "
+             "enterprises something, 申报通知 calls to apply, 政策解读, 法律法规, 司法解释, "
+             "工作报告与规划, 公告公示, 其他"),
+    "huiqi": ("惠企政策: 是 — the policy gives enterprises something they can obtain (money, "
+              "tax or fee relief, loans, guarantees, services, qualifications, land, talent "
+              "support); 否 — it does not"),
     "deadline": ("申报状态 on the day asked: 申报中 (open), 即将截止 (closes within 14 days), "
                  "未开始, 已截止, 长期有效, 未知"),
 }
@@ -78,7 +86,8 @@ _SCHEMAS = {
                "additionalProperties": {"type": "array",
                                         "items": {"$ref": "#/components/schemas/FacetCount"}}},
     "Hit": {"type": "object", "required": ["id", "url", "title", "issuer", "doc_number", "level",
-                                           "region", "publish_date", "validity", "tags", "snippet"],
+                                           "region", "publish_date", "validity", "kind", "huiqi",
+                                           "tags", "snippet"],
             "properties": {
                 "id": {"type": "string"}, "url": {"type": ["string", "null"]},
                 "title": {"type": "string"}, "issuer": {"type": ["string", "null"]},
@@ -87,6 +96,9 @@ _SCHEMAS = {
                 "region": {"type": ["string", "null"]},
                 "publish_date": {"type": ["string", "null"], "format": "date"},
                 "validity": {"type": "string"},
+                "kind": {"type": "string", "enum": list(DOC_KINDS), "description": "文件类型"},
+                "huiqi": {"type": ["boolean", "null"],
+                          "description": "惠企: gives enterprises something they can obtain"},
                 "tags": {"type": "object", "additionalProperties": {
                     "type": "array", "items": {"type": "string"}}},
                 "snippet": {"type": "string", "description":
@@ -116,7 +128,20 @@ _SCHEMAS = {
                    "days_left": {"type": ["integer", "null"],
                                  "description": "while applications are open"},
                    "repealed_by": {"type": ["string", "null"],
-                                   "description": "id of the policy that repealed this one"}}},
+                                   "description": "id of the policy that repealed this one"},
+                   "doc_kind": {"type": "string", "enum": list(DOC_KINDS), "description": "文件类型"},
+                   "huiqi": {"type": "boolean", "description": "惠企: gives enterprises something"},
+                   "kind_evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Clue"}},
+                   "huiqi_evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Clue"}},
+                   "kind_by": {"type": "string", "enum": ["auto", "staff", ""],
+                               "description": "derived, corrected by staff, or not derived yet"},
+                   "huiqi_by": {"type": "string", "enum": ["auto", "staff", ""]},
+                   "source_kind": {"type": "string",
+                                   "description": "what the source or import file called it"}}},
+    "Clue": {"type": "object", "required": ["where", "text", "rule"], "properties": {
+        "where": {"type": "string", "description": "标题 / 发文机关 / 正文 / 来源标注 / 人工校正"},
+        "text": {"type": "string", "description": "the words that decided"},
+        "rule": {"type": "string", "description": "what they show"}}},
 }
 
 

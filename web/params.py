@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 
 from index.api import FACETS, SORTS, SearchRequest
 from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 
 MAX_QUERY_CHARS = 200
@@ -38,11 +39,11 @@ SORT_NAMES = {"relevance": "相关度", "newest": "最新发布", "deadline": "�
 FACET_NAMES = {
     "level": "层级", "region": "地区", "industry": "行业", "support": "支持方式",
     "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
-    "kind": "文件类型", "deadline": "申报状态",
+    "kind": "文件类型", "huiqi": "惠企政策", "deadline": "申报状态",
 }
 # Facets whose values are a closed list: anything else is a client error.
 _CLOSED_VALUES = {"level": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
-                  "deadline": DEADLINE_STATUSES}
+                  "huiqi": (HUIQI_YES, HUIQI_NO), "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
 # Order of parameters in generated URLs, so equal states give equal URLs.
 PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")

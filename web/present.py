@@ -83,10 +83,15 @@ def level_name(level: str | None) -> str:
     return LEVEL_NAMES.get(level or "", level or "")
 
 
+HUIQI_LABELS = {"是": "惠企政策", "否": "其他文件"}
+
+
 def facet_value_label(facet: str, value: str) -> str:
     """How a facet value reads on the page (the value in the URL stays as it is)."""
     if facet == "level":
         return level_name(value)
+    if facet == "huiqi":
+        return HUIQI_LABELS.get(value, value)
     if facet == "validity" and value == "all":
         return "全部（含失效、废止）"
     return value
@@ -98,6 +103,7 @@ def hit_json(hit: Hit) -> dict:
         "id": hit.id, "url": hit.url, "title": hit.title, "issuer": hit.issuer,
         "doc_number": hit.doc_number, "level": hit.level, "region": hit.region,
         "publish_date": hit.publish_date, "validity": hit.validity,
+        "kind": hit.doc_kind, "huiqi": hit.huiqi,
         "tags": hit.tags, "snippet": str(safe_snippet(hit.snippet)),
     }
 

@@ -7,7 +7,7 @@ from flask import abort, request, url_for
 
 from index.api import FacetCount, SearchResult
 from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.models import LEVELS
+from policy_search.models import DOC_KINDS, LEVELS
 from web.app import services
 from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label
@@ -81,7 +81,8 @@ class FacetView:
 
 
 # Facets whose values read best in their own order rather than by count.
-_FIXED_ORDER = {"level": LEVELS, "deadline": DEADLINE_STATUSES}
+_FIXED_ORDER = {"level": LEVELS, "deadline": DEADLINE_STATUSES, "kind": DOC_KINDS,
+                "huiqi": ("是", "否")}
 
 
 def hidden_by_default(result: SearchResult, state: SearchState) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from policy_search.models import TAG_FACETS
+from policy_search.models import DOC_KINDS, TAG_FACETS
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -27,4 +27,6 @@ def init_app(app: Flask) -> None:
         SORT_NAMES=SORT_NAMES,
         TAG_FACETS=TAG_FACETS,
         SITE_NAME="政策超市",
+        # CSS class suffix per document kind (ASCII: class names stay simple)
+        KIND_CLASSES={kind: f"k{number}" for number, kind in enumerate(DOC_KINDS)},
     )
