@@ -133,7 +133,8 @@ _APPLY_REQUEST = re.compile(
     r"|于\d{4}年\d{1,2}月\d{1,2}日(?:前|之前)[^。；]{0,30}(?:申报|推荐|报名|提交申请)")
 _SUPPORT_SUBJECT = re.compile(
     r"扶持|资助|补贴|补助|奖补|奖励|专项资金|资金管理|引导资金|发展资金|贴息|优惠|减免|惠企|纾困|助企|"
-    r"稳就业|促进就业|支持[^，]{0,12}(?:企业|发展|创业|就业)|若干(?:措施|政策)(?!问题)|政策措施|税收政策|减税|降费")
+    r"稳就业|促进就业|支持[^，]{0,12}(?:企业|发展|创业|就业)|若干(?:措施|政策)(?!问题)|政策措施|税收政策|减税|降费|"
+    r"(?:支持|扶持|优惠)(?:措施|政策|办法)")
 # A law whose purpose is to promote or support (促进法, 扶持条例 …): support is its point.
 _PROMOTION_LAW = re.compile(r"促进|扶持|振兴|发展条例|发展规定|科学技术进步|科技创新|高新技术|开发区|试验区|示范区")
 # … or whose first article says so ("为了扶持和引导乡镇企业…发展").
@@ -263,7 +264,7 @@ _NOT_BENEFIT = re.compile(
     r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|不得(?:享受|给予|申请)|"
     r"罚款|罚金|处分|违法|处以|责令|没收|不予|追究|举报|见义勇为|反补贴|补贴调查|倾销|"
     r"(?:作出|做出)[^，。；]{0,10}(?:成绩|贡献)|表彰|征收[^，。；]{0,10}(?:费|金)|应当缴纳|收取|"
-    r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
+    r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
     r"(?:对|向)[^，。；]{0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 # A chapter or section of a law devoted to support.
@@ -304,6 +305,34 @@ def support_sentences(text: str, limit_chars: int = 200_000, *,
         if support is not None:
             found.append(support)
     return found
+
+
+# A grant an enterprise can claim, in so many words — what serves a need (policy_search.matching):
+# "给予…补贴", "可申请…贷款", "免征", an amount …; not "鼓励和扶持…发展".
+_DIRECT_GRANT = re.compile(
+    r"给予|享受|可申请|可以申请|申领|优先(?:安排|保障|给予|供应|贷款)|予以(?:补贴|补助|奖励|资助|贴息|减免)|"
+    r"提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|场地|资助|用房)|免征|减按|减征|减半|免收|免缴|缓缴|抵免|"
+    r"退税|加计扣除|贴息|(?:奖励|补贴|补助|资助|奖补)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)")
+# Support that reaches an enterprise only through an institution, or tax mechanics.
+_INDIRECT = re.compile(
+    r"(?:奖励|补贴|补助|资助|奖补|支持)[^，。；]{0,16}(?:金融机构|银行|管理机构|运营机构|担保机构|服务机构|运营管理|"
+    r"地方|各地|省（区、市）)|利息(?:所得|收入|支出)|(?:所得|收入)[^，。；]{0,6}(?:免征|减征)[^，。；]{0,4}所得税")
+
+
+# Enterprises by name (not founders or groups of people: 残疾人自主创业 is for persons).
+_COMPANY = re.compile(
+    r"企业|公司|个体工商户|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|孵化器|众创空间|生产经营组织")
+
+
+def claimable_support(sentence: str) -> SupportSentence | None:
+    """Support an enterprise can claim from one sentence: a support provision naming
+    enterprises, granted in so many words, not through an institution (None otherwise)."""
+    support = support_in(sentence)
+    if support is None or not _COMPANY.search(sentence):
+        return None
+    if not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
+        return None
+    return support
 
 
 def support_in(sentence: str, *, implicit_beneficiary: bool = False) -> SupportSentence | None:

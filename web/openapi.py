@@ -145,6 +145,79 @@ _SCHEMAS = {
 }
 
 
+def _match_parameters() -> list[dict]:
+    from policy_search.matching import NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES
+
+    def one(name, description, schema):
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": schema}
+
+    def many(name, description, values):
+        return {"name": name, "in": "query", "required": False, "style": "form",
+                "explode": True, "description": description,
+                "schema": {"type": "array", "items": {"type": "string", "enum": list(values)}}}
+
+    number = {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,4})?$"}
+    return [
+        one("region", "企业所在地: a region name (长沙县) or its GB/T 2260 code (430121)",
+            {"type": "string", "maxLength": 60}),
+        one("industry", "所属行业: a 行业 value (GB/T 4754 门类 name, e.g. 制造业)",
+            {"type": "string", "maxLength": 60}),
+        {"name": "size", "in": "query", "required": False, "style": "form", "explode": True,
+         "description": f"Two things, told apart by their values, and both may be given "
+                        f"(size=小微&size=20): 企业规模 {' / '.join(SIZES)} (as in /match; "
+                        f"default: from revenue and employees), or the page size, 1–100 "
+                        f"(default 10)",
+         "schema": {"type": "array", "maxItems": 2, "items": {"type": "string"}}},
+        one("revenue", "上年营业收入, 万元", number),
+        one("employees", "从业人数", number),
+        one("age", "成立年限, years", number),
+        one("ownership", "企业性质", {"type": "string", "enum": list(OWNERSHIPS)}),
+        many("qual", "资质 (repeat for several)", QUALIFICATIONS),
+        many("need", "需要的支持 (repeat for several)", NEEDS),
+        one("page", f"1-based page of the applicable policies; page × size ≤ {MAX_RESULT_WINDOW}",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    ]
+
+
+_MATCH_SCHEMAS = {
+    "MatchReason": {"type": "object", "required": ["condition", "status", "evidence"], "properties": {
+        "condition": {"type": "string", "description":
+                      "地区, 行业, 企业规模, 企业类型, 资质, 成立年限, 营业收入, 从业人数, "
+                      "需求：<need>, 惠企, 有效性, 申报状态"},
+        "status": {"type": "string", "enum": ["met", "unmet", "unknown"]},
+        "evidence": {"type": "string", "description":
+                     "the policy's sentence the decision rests on; when the condition comes "
+                     "from metadata (region, validity) what was compared"}}},
+    "MatchHit": {"type": "object", "required": ["id", "title", "url", "issuer", "level", "region",
+                                                "publish_date", "kind", "deadline_status",
+                                                "days_left", "support", "reasons"],
+                 "properties": {
+                     "id": {"type": "string"}, "title": {"type": "string"},
+                     "url": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
+                     "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
+                     "region": {"type": ["string", "null"]},
+                     "publish_date": {"type": ["string", "null"], "format": "date"},
+                     "kind": {"type": "string", "enum": list(DOC_KINDS)},
+                     "deadline_status": {"type": "string", "enum": list(DEADLINE_STATUSES)},
+                     "days_left": {"type": ["integer", "null"]},
+                     "support": {"type": "array", "items": {"type": "string"},
+                                 "description": "what the policy gives: its 支持标准, else the "
+                                                "sentences that grant enterprises support"},
+                     "reasons": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/MatchReason"}}}},
+    "MatchResult": {"type": "object", "required": ["total", "page", "size", "profile", "hits"],
+                    "properties": {
+                        "total": {"type": "integer", "description": "policies that apply"},
+                        "page": {"type": "integer"}, "size": {"type": "integer"},
+                        "profile": {"type": "object", "description":
+                                    "the profile as understood: region, region_name, industry, "
+                                    "size (小微/中型/大型, stated or derived), revenue, employees, "
+                                    "age, ownership, qualifications, needs"},
+                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/MatchHit"}}}},
+}
+
+
 def openapi_document(server_url: str) -> dict:
     params = _search_parameters()
     return {
@@ -177,6 +250,14 @@ def openapi_document(server_url: str) -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}},
                     "404": {"description": "No such policy", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/api/match": {"get": {
+                "summary": "政策计算器: the 惠企 policies in force that apply to an enterprise, "
+                           "ranked (conditions met, then how specific, then open applications, "
+                           "then newest), each with the reasons it applies",
+                "parameters": _match_parameters(),
+                "responses": {"200": {"description": "Ranked policies", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/MatchResult"}}}},
+                    "400": _ERROR}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest policies matching a search",
                 "parameters": [p for p in params if p["name"] not in ("sort", "page")],
@@ -192,5 +273,5 @@ def openapi_document(server_url: str) -> dict:
                                       "content": {"text/calendar": {}}},
                               "400": {"description": "Bad parameter (a Chinese error page)"}}}},
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": {**_SCHEMAS, **_MATCH_SCHEMAS}},
     }

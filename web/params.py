@@ -171,6 +171,15 @@ def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> S
                        default_size=default_size)
 
 
+def parse_page(args, *, default_size: int = 10, max_size: int = 100) -> tuple[int, int]:
+    """`page` and `size` of a paged request, checked as for a search (ParamError)."""
+    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
+    size = _parse_int(args, "size", default_size, 1, max_size)
+    if page * size > MAX_RESULT_WINDOW:
+        raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页")
+    return page, size
+
+
 def search_filters(filters: dict[str, list[str]]) -> dict[str, list[str]]:
     """The filters the index gets: the validity default applied, `all` taken away."""
     out = {k: list(v) for k, v in filters.items()}
