@@ -16,30 +16,17 @@ import json
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from policy_search.importer import policy_from_record
 from policy_search.kinds import DOC_KINDS, classify
 
+# Run as a script, bench/ is on sys.path: one Counts for the quality benches.
+from tagging_quality import Counts
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "bench" / "kind_labels.jsonl"
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
 
 
 def load_labels(path: Path) -> list[dict]:
