@@ -23,7 +23,7 @@ import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
 
-from policy_search.url_safety import UnsafeURL
+from policy_search.url_safety import UnsafeURL, scheme_problem
 
 from crawler.encoding import decode_bytes
 
@@ -226,9 +226,9 @@ class Fetcher:
         raise FetchError(url, "too_many_redirects", f"超过 {MAX_REDIRECTS} 次重定向: {url}")
 
     def check_allowed(self, url: str, origin: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(url, "bad_scheme", f"不支持的地址: {url}")
+        problem = scheme_problem(url)
+        if problem:
+            raise FetchError(url, "bad_scheme", f"{problem}: {url}")
         if self.allowed is not None and not self.allowed(url):
             raise FetchError(url, "off_site", f"{origin} 指向允许范围以外的主机: {url}")
         if self.check_address is not None:
