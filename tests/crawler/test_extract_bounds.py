@@ -103,6 +103,18 @@ def test_bare_labels_in_a_large_parent_read_little(text_read):
     assert text_read[0] < 20 * len(html)
 
 
+def test_list_page_of_links_in_one_block_is_read_in_bounded_work(text_read):
+    from crawler.discover import parse_link_list
+
+    links = "".join(f'<a href="/zwgk/t20240301_{i}.html">关于第{i}号文件的通知</a> 2024-03-01 '
+                    for i in range(3 * MAX_LINKS))
+    html = f"<html><body><div class=list>{links}</div></body></html>"
+    page = parse_link_list(html, "http://www.csx.gov.cn/zwgk/index.html", lambda url: True)
+    assert len(page.items) == MAX_LINKS
+    assert page.items[0].title == "关于第0号文件的通知" and page.items[0].date == "2024-03-01"
+    assert text_read[0] < 20 * len(html)
+
+
 def test_empty_and_blank_pages():
     for html in ("", "   ", "<html></html>"):
         page = extract_page(html, URL)
