@@ -37,6 +37,11 @@ class Settings:
     crawl_parallel_hosts: int = _setting(
         4, "sources on different hosts crawled at once (each host still gets one connection"
         " and its delay); 1 = one source after another")
+    crawl_attachments_per_page: int = _setting(
+        30, "attachments downloaded per page and run (the rest are listed, marked 未下载, and"
+        " fetched by later crawls)")
+    crawl_attachments_per_run: int = _setting(
+        300, "attachments downloaded per source and run (the rest wait for later crawls)")
     recheck_days: int = _setting(
         90, "re-crawls re-check documents published in the last N days for edits"
         " (conditional GET), not only those on changed list pages; 0 = off")
