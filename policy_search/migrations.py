@@ -260,6 +260,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE attachments ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
     """,
+    # 9: staff sessions known to the server (a hash of the token the signed cookie holds),
+    #    so that logging out ends the session in every web process, even for a copy of
+    #    the cookie
+    """
+    CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        started_at REAL NOT NULL
+    );
+    CREATE INDEX staff_sessions_user ON staff_sessions (username);
+    """,
 ]
 
 

@@ -5,15 +5,19 @@ checks every request of the blueprint before any view runs; a view cannot forget
 An anonymous visitor is sent to /login (a JSON endpoint answers 401), a signed-in
 user without the role gets 403.
 
-A session is bound to the password: the session id includes a fingerprint of the
-password hash, so resetting a password ends that user's other sessions. Disabling a
-user or changing the role takes effect on the next request (the user is reloaded from
-the store every time).
+Sessions are known to the server: the signed cookie carries a random token whose hash is
+kept in the store (staff_sessions) and checked on every request, in whichever web
+process answers it. Logging out deletes it, so a copy of the cookie opens nothing
+afterwards; changing the password or disabling the user deletes all of that user's. The
+session id also includes a fingerprint of the password hash. Disabling a user or
+changing the role takes effect on the next request (the user is reloaded from the store
+every time).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -43,13 +47,14 @@ ROLE_NAMES = {"staff": "工作人员", "admin": "管理员"}
 class StaffUser(UserMixin):
     """The signed-in account as Flask-Login sees it."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.user = user
         self.username = user.username
         self.role = user.role
+        self.token = token  # this session's, as kept (hashed) in the store
 
     def get_id(self) -> str:
-        return f"{self.username}|{password_fingerprint(self.user.password_hash)}"
+        return f"{self.username}|{password_fingerprint(self.user.password_hash)}|{self.token}"
 
     @property
     def is_active(self) -> bool:
@@ -65,6 +70,20 @@ class StaffUser(UserMixin):
 
 def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> StaffUser:
+    """A new server-side session for the user (sessions older than the longest a session
+    may last are forgotten meanwhile)."""
+    token = secrets.token_urlsafe(32)
+    moment = time.time()
+    services().store.add_staff_session(token_hash(token), user.username, moment,
+                                       forget_before=moment - MAX_SESSION_HOURS * 3600)
+    return StaffUser(user, token)
 
 
 class LoginForm(FlaskForm):
@@ -141,11 +160,15 @@ def setup(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    username, _, fingerprint = user_id.partition("|")
-    user = services().store.get_user(username)
+    username, _, rest = user_id.partition("|")
+    fingerprint, _, token = rest.partition("|")
+    store = services().store
+    if not token or not store.staff_session_open(token_hash(token), username):
+        return None  # logged out (in any process), or a session from before sessions were kept
+    user = store.get_user(username)
     if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
         return None
-    return StaffUser(user)
+    return StaffUser(user, token)
 
 
 @login_manager.unauthorized_handler
@@ -163,6 +186,8 @@ def wants_json() -> bool:
 def end_old_session():
     started = session.get("login_at")
     if started and time.time() - started > MAX_SESSION_HOURS * 3600:
+        if current_user.is_authenticated:
+            services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
         logout_user()
         session.clear()
 
@@ -242,7 +267,7 @@ def login():
             else:
                 throttle().succeeded(username)
                 session.clear()  # no fixation: a fresh session (and CSRF token) per login
-                login_user(StaffUser(user))
+                login_user(start_session(user))
                 session.permanent = True
                 session["login_at"] = time.time()
                 record_admin_action(services().store, "login", f"user:{user.username}",
@@ -257,6 +282,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
         record_admin_action(services().store, "logout", f"user:{current_user.username}",
                             current_user.username)
     logout_user()
