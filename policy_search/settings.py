@@ -60,9 +60,27 @@ class Settings:
         " \"02:00, 14:00\", optionally with days (\"mon,thu 02:00\", \"mon-fri 03:30\"); empty = off")
     schedule_timezone: str = _setting("Asia/Shanghai", "time zone of crawl_schedule")
     worker_poll_interval: float = _setting(2.0, "seconds the job worker waits between looks at the queue")
-    session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
+    session_cookie_secure: str = _setting(
+        "auto", "auto = staff login cookies are Secure when the request came over HTTPS (directly or"
+        " through a trusted proxy), and a login over plain http is refused unless it comes from this"
+        " machine; 1 = always Secure (no login over http at all); 0 = never: allow staff login over"
+        " plain http, on a trusted internal network only")
+    trusted_proxies: str = _setting(
+        "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or"
+        " networks, comma-separated (e.g. \"127.0.0.1, 10.0.0.0/8\"); empty = none")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
+
+    def cookie_secure_mode(self) -> str:
+        """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""
+        value = str(self.session_cookie_secure).strip().lower()
+        if value in ("auto", ""):
+            return "auto"
+        if value in ("1", "true", "yes", "on", "always"):
+            return "always"
+        if value in ("0", "false", "no", "off", "never"):
+            return "never"
+        raise ValueError(f"setting session_cookie_secure: {value!r} (use auto, 1 or 0)")
 
     @property
     def db_path(self) -> Path:

@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     from web import security, templating
 
     security.init_app(app)
+    networks = security.trusted_networks(settings.trusted_proxies)
+    if networks:
+        app.wsgi_app = security.TrustedProxies(app.wsgi_app, networks)
     templating.init_app(app)
     for target in blueprints if blueprints is not None else BLUEPRINTS:
         register(app, target)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template,
                    request, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -33,6 +34,7 @@ from policy_search.accounts import authenticate, has_role
 from policy_search.review_queue import record_admin_action
 from policy_search.store import User
 from web.app import services
+from web.security import is_direct_loopback
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -132,20 +134,57 @@ def throttle() -> LoginThrottle:
     return current_app.extensions["login_throttle"]
 
 
+# --- the Secure flag and logins over http --------------------------------------------
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the Secure flag chosen per request.
+
+    The session cookie also carries flask-wtf's CSRF token: a Secure cookie set over http
+    is dropped by the browser, so the next form post finds no token. That is why the flag
+    follows the request's scheme (auto), and why a login over http is refused with the
+    reason rather than left to fail as an expired form.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.config["COOKIE_SECURE_MODE"]
+        return request.is_secure if mode == "auto" else mode == "always"
+
+
+def http_login_problem() -> str | None:
+    """Why a staff login cannot happen over this connection, else None."""
+    if request.is_secure:
+        return None
+    mode = current_app.config["COOKIE_SECURE_MODE"]
+    allow_http = ("若确实只在可信的内部网络中用 http 访问，可把设置 session_cookie_secure 设为 0"
+                  "（配置文件 DATA_DIR/config.toml 或环境变量 POLICY_SEARCH_SESSION_COOKIE_SECURE=0），"
+                  "然后重启服务。")
+    behind_proxy = ("若本站在已启用 HTTPS 的反向代理之后，请在设置 trusted_proxies 中写明代理的地址，"
+                    "并让代理发送 X-Forwarded-Proto。")
+    if mode == "always":
+        return ("本站设置为只通过 HTTPS 登录（session_cookie_secure = 1）：经 http 访问时，浏览器不会"
+                "保存登录凭据，登录无法完成。请改用 https:// 地址访问。" + behind_proxy + allow_http)
+    if mode == "auto" and not is_direct_loopback():
+        return ("登录需要 HTTPS 连接：用户名、密码和登录凭据不能以明文在网络上传输。"
+                "请改用 https:// 地址访问本站。" + behind_proxy + allow_http)
+    return None
+
+
 # --- app wiring ---------------------------------------------------------------------
 
 def setup(app: Flask) -> None:
     settings = app.extensions["policy_search"].settings
+    app.session_interface = SessionInterface()
     app.config.update(
         SESSION_COOKIE_NAME="ps_session",
-        SESSION_COOKIE_SECURE=bool(int(settings.session_cookie_secure)),
+        COOKIE_SECURE_MODE=settings.cookie_secure_mode(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(settings.session_minutes)),
         SESSION_REFRESH_EACH_REQUEST=True,
         # The token lives as long as the session (which expires on its own).
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=bool(int(settings.session_cookie_secure)),
+        # Over https, a form post must come from a page of this site (the Referer).
+        WTF_CSRF_SSL_STRICT=True,
     )
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -195,7 +234,13 @@ def end_old_session():
 def handle_csrf_error(error: CSRFError):
     from web.security import error_response
 
-    message = "表单已过期或缺少安全校验码，请刷新页面后重新提交。"
+    # The usual cause over http: the browser dropped the Secure session cookie, and with
+    # it the CSRF token. Say that, not "expired".
+    message = http_login_problem()
+    if message is None and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        message = ("表单已过期，或浏览器没有保存本站的 Cookie（登录和表单需要 Cookie），"
+                   "请允许本站使用 Cookie 后刷新页面重新提交。")
+    message = message or "表单已过期或缺少安全校验码，请刷新页面后重新提交。"
     if wants_json():
         return jsonify({"error": "请求有误", "message": message, "status": 400}), 400
     return error_response(400, message)
@@ -227,7 +272,7 @@ def require_role(blueprint: Blueprint, role: str) -> None:
 
 
 def client_address() -> str:
-    # The site runs behind no proxy by default; a proxy must set REMOTE_ADDR (ProxyFix).
+    # Behind a proxy named in trusted_proxies, REMOTE_ADDR is the client's (ProxyFix).
     return request.remote_addr or "unknown"
 
 
@@ -251,6 +296,11 @@ def login():
     next_url = safe_next(request.args.get("next") or request.form.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("staff.queue"))
+    refused = http_login_problem()
+    if refused:
+        response = render_template("staff/login.html", form=form, next_url=next_url,
+                                   refused=refused)
+        return response, 403 if request.method == "POST" else 200, {"Cache-Control": "no-store"}
     if form.validate_on_submit():
         username = form.username.data.strip()
         address = client_address()
