@@ -70,6 +70,10 @@ class Settings:
         " networks, comma-separated (e.g. \"127.0.0.1, 10.0.0.0/8\"); empty = none")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
+    public_base_url: str = _setting(
+        "", "the site's public address (e.g. https://zc.example.gov.cn): absolute links in feeds,"
+        " the API and pushed messages are built from it, never from a request's Host header; empty ="
+        " the request's own host (such responses are then not cached publicly), fit only for a local test")
 
     def cookie_secure_mode(self) -> str:
         """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""

@@ -4,9 +4,9 @@ These routes and shapes are a public interface; add keys, never rename or remove
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, url_for
 
-from web.app import services
+from web.app import services, site_url
 from web.cards import deadline_view
 from web.openapi import openapi_document
 from web.params import FACET_NAMES
@@ -47,7 +47,7 @@ def policy(policy_id: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(site_url()))
 
 
 @bp.get("/")

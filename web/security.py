@@ -117,6 +117,23 @@ def handle_unexpected(error: Exception):
     return error_response(500)
 
 
+class SecurityHeaders:
+    """WSGI middleware: any response of the app that lacks a security header gets it
+    (after_request covers the views; this covers whatever else answers)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers = list(headers) + [(name, value) for name, value in SECURITY_HEADERS.items()
+                                       if name.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
 # --- reverse proxies ------------------------------------------------------------------
 
 FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_FORWARDED",
