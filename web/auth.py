@@ -150,22 +150,25 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure if mode == "auto" else mode == "always"
 
 
-def http_login_problem() -> str | None:
-    """Why a staff login cannot happen over this connection, else None."""
+def http_login_problem() -> list[str] | None:
+    """Why a staff login cannot happen over this connection (the reason, then what to do,
+    one sentence each), else None."""
     if request.is_secure:
         return None
     mode = current_app.config["COOKIE_SECURE_MODE"]
-    allow_http = ("若确实只在可信的内部网络中用 http 访问，可把设置 session_cookie_secure 设为 0"
-                  "（配置文件 DATA_DIR/config.toml 或环境变量 POLICY_SEARCH_SESSION_COOKIE_SECURE=0），"
-                  "然后重启服务。")
-    behind_proxy = ("若本站在已启用 HTTPS 的反向代理之后，请在设置 trusted_proxies 中写明代理的地址，"
-                    "并让代理发送 X-Forwarded-Proto。")
+    what_to_do = [
+        "请改用 https:// 地址访问本站。",
+        "若本站在已启用 HTTPS 的反向代理之后：在设置 trusted_proxies 中写明代理的地址，"
+        "并让代理发送 X-Forwarded-Proto。",
+        "若确实只在可信的内部网络中用 http 访问：把设置 session_cookie_secure 设为 0"
+        "（配置文件 DATA_DIR/config.toml，或环境变量 POLICY_SEARCH_SESSION_COOKIE_SECURE=0），"
+        "然后重启服务。",
+    ]
     if mode == "always":
-        return ("本站设置为只通过 HTTPS 登录（session_cookie_secure = 1）：经 http 访问时，浏览器不会"
-                "保存登录凭据，登录无法完成。请改用 https:// 地址访问。" + behind_proxy + allow_http)
+        return ["本站设置为只通过 HTTPS 登录（session_cookie_secure = 1）：经 http 访问时，"
+                "浏览器不会保存登录凭据，登录无法完成。", *what_to_do]
     if mode == "auto" and not is_direct_loopback():
-        return ("登录需要 HTTPS 连接：用户名、密码和登录凭据不能以明文在网络上传输。"
-                "请改用 https:// 地址访问本站。" + behind_proxy + allow_http)
+        return ["登录需要 HTTPS 连接：用户名、密码和登录凭据不能以明文在网络上传输。", *what_to_do]
     return None
 
 
@@ -236,7 +239,8 @@ def handle_csrf_error(error: CSRFError):
 
     # The usual cause over http: the browser dropped the Secure session cookie, and with
     # it the CSRF token. Say that, not "expired".
-    message = http_login_problem()
+    refused = http_login_problem()
+    message = " ".join(refused) if refused else None
     if message is None and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         message = ("表单已过期，或浏览器没有保存本站的 Cookie（登录和表单需要 Cookie），"
                    "请允许本站使用 Cookie 后刷新页面重新提交。")
