@@ -53,7 +53,8 @@ def safe_date(text: str | None) -> str | None:
 def parse_link_list(html: str, base_url: str, is_item, link_selector: str | None = None
                     ) -> ListPage:
     """Item links of a static list page (TRS and most others) and its page count."""
-    soup = parse_html(html)  # bounded like a detail page: depth, elements, links
+    # Bounded like a detail page (depth, elements, links); <noscript> fallbacks kept.
+    soup = parse_html(html, unread=())
     links = soup.select(link_selector) if link_selector else soup.find_all("a", href=True)
     items: list[ListItem] = []
     seen: set[str] = set()

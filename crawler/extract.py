@@ -157,18 +157,20 @@ def extract_page(html: str, url: str | None = None, *, body_selector: str | None
     return page
 
 
-def parse_html(html: str) -> BeautifulSoup:
+def parse_html(html: str, unread: tuple[str, ...] = _UNREAD) -> BeautifulSoup:
     """The page as a BeautifulSoup tree of bounded depth and size.
 
     libxml2 (through lxml, in C) parses first and the tree is bounded there; BeautifulSoup
     reads the bounded result. Parsed directly, BeautifulSoup builds 100,000 unclosed
     <span> as 100,000 levels (its tree walks then recurse or cost depth × size).
-    libxml2 itself stops reading a document nested deeper than 2,048 levels.
+    libxml2 itself stops reading a document nested deeper than 2,048 levels. The elements
+    named in `unread` (scripts, styles…) are dropped first.
     """
     root = etree.HTML(html.encode("utf-8", "replace"), parser=_PARSER)
     if root is None:  # nothing to parse (empty, or only spaces)
         return BeautifulSoup("", "lxml")
-    etree.strip_elements(root, *_UNREAD, with_tail=False)
+    if unread:
+        etree.strip_elements(root, *unread, with_tail=False)
     bound_tree(root)
     return BeautifulSoup(etree.tostring(root, encoding="unicode", method="html"), "lxml")
 
