@@ -1,15 +1,16 @@
 """Snippets with the query's words marked, without re-running jieba.
 
-The analyzer folds width and case without moving characters, so a query word is
-found in a document by a plain search of the folded text, and its offsets are the
-offsets in the original. Overlapping matches keep the longest word (天使投资, not
+The analyzer folds width and case without moving characters and squeezes out
+marks that only decorate a word (首台（套）, “小巨人”, 研 发 费 用), so a query word
+is found in a document by a plain search of the folded, squeezed text; its offsets
+map back to the original. Overlapping matches keep the longest word (天使投资, not
 投资 inside it). Everything is HTML-escaped except the <mark> tags.
 """
 from __future__ import annotations
 
 from html import escape
 
-from index.analysis import fold
+from index.analysis import fold, original_span, squeeze
 
 MAX_MATCHES_PER_TERM = 40
 SCAN_CHARS = 20_000   # snippets come from the first part of long documents
@@ -37,6 +38,13 @@ def _fold_fast(text: str) -> str:
 
 def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) of term occurrences, longest first on overlap."""
+    text, keep = squeeze(folded)
+    if keep is None:
+        return _joined(_find(folded, terms))
+    return _joined([original_span(folded, keep, s, e) for s, e in _find(text, terms)])
+
+
+def _find(folded: str, terms: list[str]) -> list[tuple[int, int]]:
     found = []
     for term in terms:
         if not term:
@@ -59,6 +67,17 @@ def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
             continue
         spans.append((start, end))
     return spans
+
+
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Words of the query written next to each other are marked as one phrase."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start == out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

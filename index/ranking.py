@@ -11,7 +11,13 @@ term frequency}; a query adds those up in plain dicts:
 - a clause (a word with its synonyms and parts) scores its best alternative, summed
   over fields; clauses add up;
 - words of a multi-word alternative, or the query's words, found next to each other
-  (a phrase check on the few candidate documents) earn a proximity bonus.
+  (a phrase check on the few candidate documents) earn a proximity bonus;
+- focus over mention: the best candidates are re-scored by their best passage, a
+  window of about a sentence or a short article in which the query's words occur
+  (each clause's words counted, saturated, weighted by idf). A document about the
+  need has a passage dense with its words (a dedicated article, a chapter, a notice
+  on it); a long report that names it once in a list does not, however well its
+  many words happen to match.
 """
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ B = 0.75
 FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
 PROXIMITY_FIELDS = ("title", "body")
 PROXIMITY_BOOST = 0.5
+FOCUS_WINDOW = 40         # words in a passage: about a long sentence or a short article
+FOCUS_SATURATION = 1.0    # count / (count + this): the second mention adds a third more
 
 
 class TermStats:
@@ -139,3 +147,38 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
         if not remaining:
             return set()
     return set(remaining)
+
+
+def passage_scores(reader, fieldname: str, clauses: list[tuple[tuple[str, ...], float]],
+                   docs: list[int], window: int = FOCUS_WINDOW) -> dict[int, float]:
+    """The best passage of each of `docs` (ascending): the window of `window` words
+    with the highest sum over clauses of weight * n / (n + FOCUS_SATURATION), n the
+    occurrences of the clause's words in it. clauses: (words, weight) per clause."""
+    events: dict[int, list[tuple[int, int]]] = {}
+    for index, (words, _) in enumerate(clauses):
+        for word in words:
+            for docnum, spots in postings.positions(reader, fieldname, word, docs).items():
+                events.setdefault(docnum, []).extend((p, index) for p in spots)
+    weights = [w for _, w in clauses]
+    out = {}
+    for docnum, found in events.items():
+        found.sort()
+        counts = [0] * len(clauses)
+        best = current = 0.0
+        start = 0
+        for position, index in found:
+            while found[start][0] <= position - window:
+                current += _gain(counts, found[start][1], weights, -1)
+                start += 1
+            current += _gain(counts, index, weights, +1)
+            best = max(best, current)
+        out[docnum] = best
+    return out
+
+
+def _gain(counts: list[int], index: int, weights: list[float], step: int) -> float:
+    """Change of a passage's score when a clause's count moves by `step`."""
+    before = counts[index]
+    counts[index] = after = before + step
+    k = FOCUS_SATURATION
+    return weights[index] * (after / (after + k) - before / (before + k))

@@ -17,7 +17,7 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
 from policy_search.models import Policy
-from policy_search.normalize import doc_number_key
+from policy_search.normalize import doc_number_canonical, doc_number_key
 from policy_search.regions import parent_codes, region_name
 
 # Bump when fields change; with the analysis version it names index directories,
@@ -116,7 +116,10 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "validity": policy.validity or "未知",
         "kind": policy.doc_kind or "其他",
         "review_state": policy.review_state or "new",
-        "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
+        # as published, and canonical (国办发|2019|6) for the ways people type it
+        "docno_key": [k for k in dict.fromkeys((
+            policy.doc_number_key or doc_number_key(policy.doc_number),
+            doc_number_canonical(policy.doc_number))) if k],
         "pubdate": date_number(date),
         "deadline": status,
         # only a window one can still apply in sorts first (an expired policy's does not)
