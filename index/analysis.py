@@ -275,10 +275,11 @@ def everyday_words() -> EverydayWords:
             if phrase.startswith("*"):
                 suffixes[phrase[1:]] = tuple(t.lstrip("*") for t in targets)
                 continue
-            words = tuple(query_words(phrase))
-            if words:
-                known = phrases.setdefault(words, ())
-                phrases[words] = known + tuple(t for t in targets if t not in known)
+            # as jieba cuts it alone, and whole (in a query it may stay one word: 招人)
+            for words in {tuple(query_words(phrase)), (phrase,)}:
+                if words:
+                    known = phrases.setdefault(words, ())
+                    phrases[words] = known + tuple(t for t in targets if t not in known)
     return EverydayWords(phrases, suffixes, max((len(k) for k in phrases), default=1))
 
 

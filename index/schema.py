@@ -22,7 +22,7 @@ from policy_search.regions import parent_codes, region_name
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s3a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s4a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -59,6 +59,8 @@ def make_schema() -> Schema:
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
+        # lexical richness of the body x 10 (index.ranking.lexical_breadth)
+        breadth=NUMERIC(int, bits=32, sortable=True, default=0),
         hit=STORED, text=STORED,
     )
 

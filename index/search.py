@@ -31,7 +31,7 @@ from index.docsets import (
 from index.highlight import highlight_title, snippet
 from index.ranking import (
     FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
-    alternative_scores, passage_scores, top_documents,
+    alternative_scores, breadth_factor, passage_scores, top_documents,
 )
 from index.query import ParsedQuery, normalized_filter_value, parse
 from index.schema import (
@@ -231,10 +231,12 @@ class SearchIndex:
                 mode = "doc_number"
         docset = matched & allowed
         total = docset.bit_count()
+        found_all = total  # documents with every word (what a suggestion must beat)
         if mode == "or":
             complete = allowed
             for bits in clause_bits:
                 complete &= bits
+            found_all = complete.bit_count()
             notes.append("同时包含全部关键词的结果较少，已补充包含部分关键词的结果" if complete else
                          "没有同时包含全部关键词的结果，已显示包含部分关键词的结果")
 
@@ -254,7 +256,8 @@ class SearchIndex:
             facets = self._facets(table, unfiltered, filter_bits)
         suggestion = None
         if not parsed.empty and mode != "doc_number":
-            suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters, total)
+            suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters,
+                                             total, found_all)
             if hint:
                 notes.append(hint)
         result = SearchResult(total=total, page=page, size=size, took_ms=0.0, hits=hits,
@@ -477,10 +480,12 @@ class SearchIndex:
 
     def _rerank(self, live: _Live, scored: list[tuple[int, float]], clause_bits: list[int]
                 ) -> list[tuple[int, float]]:
-        """Coverage of the query's clauses, then small nudges to newer and valid policies."""
+        """Coverage of the query's clauses, breadth (a document about everything leans
+        below one about the need), then small nudges to newer and valid policies."""
         if not scored:
             return scored
         dates = live.table.dates
+        breadth = live.table.breadth
         this_year = date.today().year
         invalid = {v: live.table.values.get("validity", {}).get(v, 0) for v in VALIDITY_FACTOR}
         n = len(clause_bits)
@@ -490,6 +495,8 @@ class SearchIndex:
             if n > 1:
                 covered = sum(1 for bits in clause_bits if bits & bit)
                 score *= (covered / n) ** 2
+            if docnum < len(breadth):
+                score *= breadth_factor(breadth[docnum])
             year = dates[docnum] // 10000 if docnum < len(dates) else 0
             if year:
                 age = max(0, this_year - year)
@@ -541,12 +548,14 @@ class SearchIndex:
         return facets
 
     def _suggest(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int],
-                 allowed: int, filters: dict, total: int) -> tuple[str | None, str | None]:
-        """A query that finds more than this one did: the index's word for what was typed
-        (pinyin, a mistyped character), or when nothing was found the words that match,
-        or the query without filters. Never single characters."""
+                 allowed: int, filters: dict, total: int, found_all: int
+                 ) -> tuple[str | None, str | None]:
+        """A query that finds more than this one did (more documents with all its words):
+        the index's word for what was typed (pinyin, a mistyped character), or when
+        nothing was found the words that match, or the query without filters. Never
+        single characters."""
         for candidate in self._respelled(live, parsed):
-            if self._count(live, candidate, allowed) > total:
+            if self._count(live, candidate, allowed) > found_all:
                 return candidate, None if total else "没有找到，您输入的可能是建议的词"
         if total:
             return None, None
