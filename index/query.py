@@ -30,6 +30,7 @@ MAX_ALTERNATIVES = 8
 PARTS_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.6
 EVERYDAY_WEIGHT = 0.5     # policy words searched for an everyday phrase
+MAX_EVERYDAY_ALTERNATIVES = 10
 MIN_SUFFIX_STEM = 2       # *厂 => *生产 needs a stem of two characters at least
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -238,10 +239,28 @@ def understand(words: list[str], rewrite: Rewrite) -> list[Clause]:
         clause.text = text
         if targets:
             rewrite.mapped[text] = targets
-            clause.alternatives += [Alternative(tuple(query_words(t)), EVERYDAY_WEIGHT)
-                                    for t in targets if query_words(t)]
+            clause.alternatives += _policy_word_alternatives(targets)
         clauses.append(clause)
     return clauses
+
+
+def _policy_word_alternatives(targets: list[str]) -> list[Alternative]:
+    """The policy words of an everyday phrase, then their synonyms (小微企业: 小型微型企业)."""
+    out, seen = [], set()
+
+    def add(text: str, weight: float) -> None:
+        words = tuple(query_words(text))
+        if words and words not in seen and len(out) < MAX_EVERYDAY_ALTERNATIVES:
+            seen.add(words)
+            out.append(Alternative(words, weight))
+
+    for target in targets:
+        add(target, EVERYDAY_WEIGHT)
+    table = synonyms()
+    for target in targets:
+        for synonym in table.get(target, ()):
+            add(synonym, EVERYDAY_WEIGHT * SYNONYM_WEIGHT)
+    return out
 
 
 def _lone_character(clause: Clause) -> bool:
