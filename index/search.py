@@ -568,7 +568,9 @@ class SearchIndex:
         the index's word for what was typed (pinyin, a mistyped character), or when
         nothing was found the words that match, or the query without filters. Never
         single characters."""
-        for candidate in self._respelled(live, parsed):
+        # a word the index does not know is only "corrected" when the query finds
+        # (almost) nothing with all its words: 企业注册 is no typo of 企业注销
+        for candidate in self._respelled(live, parsed, typos=found_all < FALLBACK_MIN):
             if self._count(live, candidate, allowed) > found_all:
                 return candidate, None if total else "没有找到，您输入的可能是建议的词"
         if total:
@@ -583,30 +585,36 @@ class SearchIndex:
             return parsed.text, "去掉筛选条件后有结果"
         return None, "没有找到相关政策，可以换个说法或减少关键词"
 
-    def _respelled(self, live: _Live, parsed: ParsedQuery) -> list[str]:
+    def _respelled(self, live: _Live, parsed: ParsedQuery, typos: bool = True) -> list[str]:
         """The query with a piece of it (pinyin, or a word the index does not know)
         replaced by a word of the index vocabulary, best first."""
-        vocabulary = self._vocabulary(live)
         chunks = parsed.text.split()
-        out = []
         letters = "".join(chunks)
+        if not typos and not any(c.isascii() and c.isalpha() for c in chunks):
+            return []
+        vocabulary = self._vocabulary(live)
+        out = []
         if letters.isascii() and letters.isalpha():
             out += vocabulary.for_pinyin(letters)
         for i, chunk in enumerate(chunks):
             found = (vocabulary.for_pinyin(chunk) if chunk.isascii()
-                     else vocabulary.for_typo(chunk))
+                     else vocabulary.for_typo(chunk) if typos else [])
             out += [" ".join(chunks[:i] + [word] + chunks[i + 1:]) for word in found]
         return [q for q in dict.fromkeys(out) if q != parsed.text][:MAX_SUGGESTIONS_TRIED]
 
     def _vocabulary(self, live: _Live) -> Vocabulary:
-        """Built once per generation on first need (~1 s at 37k documents): incremental
-        commits add few title words, and a rebuild starts a new generation."""
+        """Built on the first query that needs it, once per generation (incremental
+        commits add few title words; a rebuild starts a new generation): a second or
+        so at 37k documents, for a pinyin query or one that found next to nothing."""
         if self._vocabulary_of is None or self._vocabulary_of[0] != live.generation:
-            reader = live.searcher.reader()
-            terms = ((term.decode("utf-8") if isinstance(term, bytes) else term,
-                      info.doc_frequency()) for term, info in reader.iter_field("title"))
-            self._vocabulary_of = (live.generation, build_vocabulary(terms))
+            words = (t.decode("utf-8") if isinstance(t, bytes) else t
+                     for t in live.searcher.reader().lexicon("title"))
+            self._vocabulary_of = (live.generation, build_vocabulary(words, self._title_df))
         return self._vocabulary_of[1]
+
+    def _title_df(self, word: str) -> int:
+        live = self._live
+        return live.searcher.reader().doc_frequency("title", word) if live else 0
 
     def _count(self, live: _Live, text: str, allowed: int) -> int:
         """How many documents a query finds with all its words (no fall-back)."""

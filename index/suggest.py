@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -73,18 +73,18 @@ def _plain(reading: str) -> str:
 
 @dataclass
 class Vocabulary:
-    """Index words by pinyin and by one-character-wildcard shape, with a weight each."""
-    weight: dict[str, int] = field(default_factory=dict)       # word -> document frequency
+    """Index words by pinyin and by one-character-wildcard shape. `weigh(word)` gives a
+    candidate's weight when one is looked up (its document frequency in titles; 0 drops
+    it), so building needs only the words."""
+    weigh: Callable[[str], int]
+    known: set[str] = field(default_factory=set)
     by_pinyin: dict[str, list[str]] = field(default_factory=dict)
     by_shape: dict[str, list[str]] = field(default_factory=dict)  # 专精?新 -> [专精特新]
 
-    def add(self, word: str, weight: int) -> None:
-        if not _HAN.match(word) or len(word) > MAX_WORD:
+    def add(self, word: str) -> None:
+        if not _HAN.match(word) or len(word) > MAX_WORD or word in self.known:
             return
-        if word in self.weight:
-            self.weight[word] = max(self.weight[word], weight)
-            return
-        self.weight[word] = weight
+        self.known.add(word)
         for key in pinyin_keys(word):
             self.by_pinyin.setdefault(key, []).append(word)
         if len(word) >= 3:  # two-character words are one character away from too much
@@ -92,7 +92,7 @@ class Vocabulary:
                 self.by_shape.setdefault(word[:i] + "?" + word[i + 1:], []).append(word)
 
     def knows(self, word: str) -> bool:
-        return word in self.weight
+        return word in self.known
 
     def for_pinyin(self, letters: str) -> list[str]:
         letters = letters.lower().replace("ü", "v")
@@ -113,19 +113,23 @@ class Vocabulary:
         return self._best(w for w in found if w != text)
 
     def _best(self, words: Iterable[str]) -> list[str]:
-        unique = dict.fromkeys(words)
-        return sorted(unique, key=lambda w: (-self.weight.get(w, 0), w))[:MAX_CANDIDATES]
+        data = set(_data_words())
+        weights = {}
+        for word in dict.fromkeys(words):
+            weight = self.weigh(word)
+            if weight >= MIN_TITLE_DF or word in data:
+                weights[word] = max(weight, MIN_TITLE_DF)
+        return sorted(weights, key=lambda w: (-weights[w], w))[:MAX_CANDIDATES]
 
 
-def build_vocabulary(title_terms: Iterable[tuple[str, int]]) -> Vocabulary:
-    """The vocabulary of an index: its title words (word, document frequency) seen in
-    MIN_TITLE_DF documents or more, and the words of the query-side data files."""
-    vocabulary = Vocabulary()
-    for word, df in title_terms:
-        if df >= MIN_TITLE_DF:
-            vocabulary.add(word, df)
+def build_vocabulary(title_words: Iterable[str], weigh: Callable[[str], int]) -> Vocabulary:
+    """The vocabulary of an index: the words of its titles (those seen in fewer than
+    MIN_TITLE_DF titles are dropped when looked up) and of the query-side data files."""
+    vocabulary = Vocabulary(weigh)
+    for word in title_words:
+        vocabulary.add(word)
     for word in _data_words():
-        vocabulary.add(word, MIN_TITLE_DF)
+        vocabulary.add(word)
     return vocabulary
 
 
