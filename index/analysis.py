@@ -53,26 +53,43 @@ _ASCII_PIECES = re.compile(r"[a-z0-9]+(?:\.\d+)?%?|[^a-z0-9]+")
 
 
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
-# Marks that only decorate a word (offsets of the characters to drop are the groups):
-# a bracket around one or two characters right after a word (首台（套）, 省（市）级 stays),
-# quotes around a short word touching another (专精特新“小巨人”企业), and spaces between
-# characters of which one stands alone (研 发 费 用; 首台套 重大技术装备 stays apart).
-_SQUEEZE = re.compile(
-    rf"(?<=[{_HAN}])([(（])[{_HAN}]{{1,2}}([)）])"
-    rf"|(?<=[{_HAN}])([“”‘’\"'「」『』])[{_HAN}]{{2,8}}([“”‘’\"'「」『』])"
-    rf"|([“”‘’\"'「」『』])[{_HAN}]{{2,8}}([“”‘’\"'「」『』])(?=[{_HAN}])"
-    rf"|(?<![{_HAN}])[{_HAN}]([ \t\xa0\u3000]+)(?=[{_HAN}])"
-    rf"|(?<=[{_HAN}])([ \t\xa0\u3000]+)[{_HAN}](?![{_HAN}])")
+_IS_HAN = re.compile(f"[{_HAN}]")
+_QUOTE = "“”‘’\"'「」『』"
+# Marks that only decorate a word: a bracket around one or two characters right after a
+# word (首台（套）; 省（区、市） stays), quotes around a short word touching another
+# (专精特新“小巨人”企业), and spaces between characters of which one stands alone
+# (研 发 费 用; 首台套 重大技术装备 stays apart). Each pattern starts with the mark, so
+# the scan is quick; the context is checked in `_decorations`.
+_BRACKETED = re.compile(f"[(（][{_HAN}]{{1,2}}[)）]")
+_QUOTED = re.compile(f"[{_QUOTE}][{_HAN}]{{2,8}}[{_QUOTE}]")
+_SPACES = re.compile("[ \t\xa0\u3000]+")
+
+
+def _han(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and _IS_HAN.match(text, at) is not None
+
+
+def _decorations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the characters `squeeze` drops."""
+    drop = []
+    for match in _BRACKETED.finditer(text):
+        if _han(text, match.start() - 1):
+            drop += [(match.start(), match.start() + 1), (match.end() - 1, match.end())]
+    for match in _QUOTED.finditer(text):
+        if _han(text, match.start() - 1) or _han(text, match.end()):
+            drop += [(match.start(), match.start() + 1), (match.end() - 1, match.end())]
+    for match in _SPACES.finditer(text):
+        start, end = match.span()
+        if _han(text, start - 1) and _han(text, end) and (
+                not _han(text, start - 2) or not _han(text, end + 1)):
+            drop.append((start, end))
+    return drop
 
 
 def squeeze(folded: str) -> tuple[str, list[int] | None]:
-    """A folded text without decorating marks (see `_SQUEEZE`), and the offset in the
-    input of each character kept (None: nothing was dropped)."""
-    drop = []
-    for match in _SQUEEZE.finditer(folded):
-        for group in range(1, (match.lastindex or 0) + 1):
-            if match.start(group) >= 0:
-                drop.append((match.start(group), match.end(group)))
+    """A folded text without decorating marks (see `_decorations`), and the offset in
+    the input of each character kept (None: nothing was dropped)."""
+    drop = _decorations(folded)
     if not drop:
         return folded, None
     keep, pieces, position = [], [], 0

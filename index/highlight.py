@@ -1,16 +1,19 @@
 """Snippets with the query's words marked, without re-running jieba.
 
-The analyzer folds width and case without moving characters and squeezes out
-marks that only decorate a word (首台（套）, “小巨人”, 研 发 费 用), so a query word
-is found in a document by a plain search of the folded, squeezed text; its offsets
-map back to the original. Overlapping matches keep the longest word (天使投资, not
+The analyzer folds width and case without moving characters, so a query word is
+found in a document by a plain search of the folded text, and its offsets are the
+offsets in the original. Where the analyzer squeezed out marks that only decorate a
+word (首台（套）, 研 发 费 用), the word is found by a pattern that allows them
+between its characters. Overlapping matches keep the longest word (天使投资, not
 投资 inside it). Everything is HTML-escaped except the <mark> tags.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
-from index.analysis import fold, original_span, squeeze
+from index.analysis import fold
 
 MAX_MATCHES_PER_TERM = 40
 SCAN_CHARS = 20_000   # snippets come from the first part of long documents
@@ -37,11 +40,40 @@ def _fold_fast(text: str) -> str:
 
 
 def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) of term occurrences, longest first on overlap."""
-    text, keep = squeeze(folded)
-    if keep is None:
-        return _joined(_find(folded, terms))
-    return _joined([original_span(folded, keep, s, e) for s, e in _find(text, terms)])
+    """Non-overlapping (start, end) of term occurrences, longest first on overlap;
+    words of the query written next to each other are one span."""
+    return _joined(_find(folded, terms))
+
+
+def find_loose_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Like `find_spans`, but a term may be written with marks inside that the analyzer
+    squeezes out (首台套 in 首台（套）, 研发 in 研 发). One regular-expression scan: only
+    used when no term is found as written."""
+    pattern = _loose_pattern(tuple(t for t in terms if len(t) > 1))
+    if pattern is None:
+        return []
+    found = [m.span() for m in pattern.finditer(folded)][:MAX_MATCHES_PER_TERM * len(terms)]
+    spans = []
+    for start, end in found:
+        # a closing mark whose opening one is inside goes with the word: 首台（套）
+        if end < len(folded) and folded[end] in _CLOSERS and \
+                _CLOSERS[folded[end]] in folded[start:end]:
+            end += 1
+        spans.append((start, end))
+    return _joined(spans)
+
+
+_MARKS = "(（)）“”‘’\"'「」『』 \t\xa0\u3000"
+_CLOSERS = {")": "(", "）": "（", "”": "“", "’": "‘", "」": "「", "』": "『"}
+
+
+@lru_cache(maxsize=256)
+def _loose_pattern(terms: tuple[str, ...]):
+    if not terms:
+        return None
+    gap = "[" + re.escape(_MARKS) + "]{0,2}"
+    ordered = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(gap.join(re.escape(ch) for ch in term) for term in ordered))
 
 
 def _find(folded: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -95,14 +127,16 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
 
 
 def _spans(folded: str, terms) -> list[tuple[int, int]]:
-    """Spans of the primary terms, or of all terms when no primary one occurs.
+    """Spans of the primary terms (as written, else with decorating marks inside), or
+    of all terms when no primary one occurs.
 
     `terms` is (primary, all) or a plain list."""
     if isinstance(terms, tuple):
         primary, every = terms
         return (find_spans(folded, _variants(primary))
+                or find_loose_spans(folded, primary)
                 or find_spans(folded, _variants(every)))
-    return find_spans(folded, _variants(terms))
+    return find_spans(folded, _variants(terms)) or find_loose_spans(folded, terms)
 
 
 def highlight_title(title: str, terms) -> str:

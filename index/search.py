@@ -52,7 +52,8 @@ PROXIMITY_DEPTH = 60      # candidates checked for words written next to each ot
 CITED_TITLES = 3          # a 文号 shared by several documents: titles looked for in others
 MIN_CITED_TITLE_WORDS = 4  # shorter titles (通知) are not a citation
 MAX_SUGGESTIONS_TRIED = 3
-FOCUS_DEPTH = 60          # candidates re-scored by their best passage
+FOCUS_DEPTH = 40          # candidates re-scored by their best passage
+FOCUS_WORDS = 6           # of a clause's words (itself, synonyms, policy words) looked at
 FOCUS_WEIGHT = 2.0        # a passage's score (idf units) added to the document's
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
@@ -477,10 +478,16 @@ class SearchIndex:
         """Focus over mention: the best candidates gain their best passage's score."""
         clauses = []
         stats = live.stats
+        # words found almost everywhere say nothing about focus and cost the most to read
+        common = live.table.doc_count_all * COMMON_SHARE
         for clause in parsed.clauses:
+            if clause.optional:
+                continue
             words = tuple(dict.fromkeys(
                 alt.words[0] for alt in clause.alternatives
-                if len(alt.words) == 1 and stats.reader.doc_frequency("body", alt.words[0])))
+                if len(alt.words) == 1
+                and 0 < stats.reader.doc_frequency("body", alt.words[0]) <= common
+            ))[:FOCUS_WORDS]
             if words:
                 clauses.append((words, max(stats.idf("body", w) for w in words)))
         if not clauses or not scored:
