@@ -167,9 +167,57 @@ def document_for(policy: Policy, items: dict[str, list], day: dt.date | None = N
     return doc
 
 
-def _worker_init() -> None:
+# Documents written so far in this build, shared with the worker processes (a
+# multiprocessing Value), so progress moves with every document, not every bucket.
+_counter = None
+PROGRESS_POLL = 0.5  # seconds between progress reports while buckets are written
+
+
+class _LocalCounter:
+    """The counter of an in-process build: reports as it counts (throttled)."""
+
+    def __init__(self, report: Callable[[int], None] | None):
+        self.value, self.report, self.reported = 0, report, 0.0
+
+    def get_lock(self):
+        return _NO_LOCK
+
+    def add(self, n: int) -> None:
+        self.value += n
+        moment = time.monotonic()
+        if self.report is not None and moment - self.reported >= PROGRESS_POLL:
+            self.reported = moment
+            self.report(self.value)
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+def _count_documents(n: int = 1) -> None:
+    counter = _counter
+    if counter is None:
+        return
+    if isinstance(counter, _LocalCounter):
+        counter.add(n)
+        return
+    with counter.get_lock():
+        counter.value += n
+
+
+def _worker_init(counter=None) -> None:
     import signal
     import warnings
+
+    global _counter
+    _counter = counter
     warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
     # A forked worker inherits its parent's handlers; the job worker's SIGTERM handler
     # only requeues, so Pool.terminate() would wait forever on such a child.
@@ -267,6 +315,7 @@ def write_bucket(job: BucketJob) -> BucketResult:
     result = BucketResult(job.bucket, fingerprint, len(policies))
     if fingerprint == job.previous:
         result.reused = True
+        _count_documents(len(policies))
         return result
     if not policies:
         return result
@@ -294,6 +343,7 @@ def write_bucket(job: BucketJob) -> BucketResult:
                 items = decode_items(blob)
                 writer.add_document(**document_for(policy, items, job.day))
                 hot.add(docnum, items)
+                _count_documents()
             result.segment = writer._finalize_segment()
         finally:
             writer._finish()
@@ -340,20 +390,53 @@ def _link_segment(source: Path, target: Path, segment_id: str) -> None:
                 shutil.copy2(path, target / path.name)
 
 
-def _run_jobs(jobs: list[BucketJob], procs: int, misses: bool) -> Iterator[BucketResult]:
+def _run_jobs(jobs: list[BucketJob], procs: int, misses: bool,
+              tick: Callable[[int], None] | None = None) -> Iterator[BucketResult]:
+    """Write the buckets (in worker processes when procs > 1); tick(documents done) is
+    called about every PROGRESS_POLL seconds meanwhile."""
+    global _counter
     if procs > 1 and len(jobs) > 1:
-        if misses:
-            init_jieba()  # before fork, so workers share the dictionary
-        with _pool_context().Pool(min(procs, len(jobs)), initializer=_worker_init) as pool:
-            yield from pool.imap_unordered(write_bucket, jobs)
+        context = _pool_context()
+        counter = context.Value("q", 0)
+        with context.Pool(min(procs, len(jobs)), initializer=_worker_init,
+                          initargs=(counter,)) as pool:
+            results = pool.imap_unordered(write_bucket, jobs)
+            for _ in jobs:
+                while True:
+                    try:
+                        result = results.next(timeout=PROGRESS_POLL)
+                        break
+                    except multiprocessing.TimeoutError:
+                        if tick:
+                            tick(counter.value)
+                if tick:
+                    tick(counter.value)
+                yield result
             pool.close()  # all done: let the workers exit rather than terminating them
             pool.join()
     else:
-        for job in jobs:
-            yield write_bucket(job)
+        _counter = _LocalCounter(tick)
+        try:
+            for job in jobs:
+                result = write_bucket(job)
+                if tick:
+                    tick(_counter.value)
+                yield result
+        finally:
+            _counter = None
 
 
 # --- rebuild -----------------------------------------------------------------------
+
+# The steps a rebuild reports (progress(done, total, step)), in order.
+STEP_PREPARE = "准备：读取文档清单"
+STEP_DICTIONARY = "准备：加载分词词典"
+STEP_WRITE = "分词与写入"
+STEP_MERGE = "合并索引"
+STEP_VERIFY = "校验新索引"
+STEP_SWITCH = "切换到新索引"
+STEP_DONE = "完成"
+
 
 def rebuild(store: Store, index_path: str | Path,
             progress: Callable[[int, int, str], None] | None = None,
@@ -361,17 +444,21 @@ def rebuild(store: Store, index_path: str | Path,
     """Build a new generation from the store and switch to it atomically.
 
     Unchanged buckets are taken over from the live generation (reuse=False writes
-    everything). progress(done, total, step) is called now and then. Raises
-    RebuildRunning when another rebuild is under way; on any error the live index
-    stays as it was.
+    everything). progress(done, total, step) reports each step (STEP_*) and, while
+    documents are written, their count about twice a second. Raises RebuildRunning
+    when another rebuild is under way; on any error the live index stays as it was.
+    Afterwards every generation no searcher holds is removed (the previous one stays
+    until the searchers still reading it have moved on; see layout).
     """
     index_path = Path(index_path)
     index_path.mkdir(parents=True, exist_ok=True)
     procs = procs or min(2, os.cpu_count() or 1)
     started = time.monotonic()
     day = index_day()
+    report = progress or (lambda done, total, step: None)
     with layout.rebuild_lock(index_path):
-        layout.remove_old_generations(index_path, keep=1)
+        layout.remove_unused_generations(index_path, rebuilding=True)
+        report(0, 0, STEP_PREPARE)
         start_seq = store.last_change()
         hashes = store.content_hashes()
         fingerprint = analysis_fingerprint()
@@ -379,8 +466,6 @@ def rebuild(store: Store, index_path: str | Path,
         total = len(ids_and_keys)
         live, reusable, live_segments = _live_buckets(index_path) if reuse else (None, {}, {})
         generation = layout.new_generation(index_path)
-        if progress:
-            progress(0, total, "分词与写入")
         by_bucket: dict[int, list[str]] = {b: [] for b in range(BUCKETS)}
         for pid in ids_and_keys:
             by_bucket[bucket_of(pid)].append(pid)
@@ -389,18 +474,21 @@ def rebuild(store: Store, index_path: str | Path,
             misses = bool(set(ids_and_keys.values()) - cache.keys())
         finally:
             cache.close()
+        if misses:
+            # Loaded once here, before the workers fork, so they share the dictionary.
+            report(0, total, STEP_DICTIONARY)
+            init_jieba()
+        report(0, total, STEP_WRITE)
         schema = make_schema()
         ix = whoosh_index.create_in(str(generation), schema)
         jobs = [BucketJob(str(store.path), str(index_path), str(generation), b, ids,
                           (reusable.get(b) or {}).get("fingerprint"), day)
                 for b, ids in sorted(by_bucket.items(), key=lambda kv: -len(kv[1]))]
         results: dict[int, BucketResult] = {}
-        done = 0
-        for result in _run_jobs(jobs, procs, misses):
+        for result in _run_jobs(jobs, procs, misses,
+                                tick=lambda done: report(min(done, total), total, STEP_WRITE)):
             results[result.bucket] = result
-            done += result.documents
-            if progress:
-                progress(done, total, "分词与写入")
+        report(total, total, STEP_MERGE)
         segments, record = [], {}
         for bucket in range(BUCKETS):
             result = results[bucket]
@@ -414,8 +502,6 @@ def rebuild(store: Store, index_path: str | Path,
                 segments.append(segment)
             record[str(bucket)] = {"fingerprint": result.fingerprint, "documents": result.documents,
                                    "segment": segment.segment_id() if segment else None}
-        if progress:
-            progress(total, total, "合并索引")
         shutil.rmtree(generation / f"{ix.indexname}.tmp", ignore_errors=True)
         TOC(schema, segments, 1).write(ix.storage, ix.indexname)
         clean_files(ix.storage, ix.indexname, 1, segments)
@@ -424,6 +510,7 @@ def rebuild(store: Store, index_path: str | Path,
             "buckets_n": BUCKETS, "fingerprint": fingerprint, "day": day.isoformat(),
             "buckets": record})
         layout.write_sync_seq(generation, start_seq)
+        report(total, total, STEP_VERIFY)
         verify(generation, written)
         layout.mark_complete(generation)
         cache = TokenCache(index_path / "tokens.sqlite3")
@@ -433,12 +520,12 @@ def rebuild(store: Store, index_path: str | Path,
             cache.close()
         # Catch up with what changed during the build, then switch, under the writer
         # lock so no incremental update lands on the old generation after this.
+        report(total, total, STEP_SWITCH)
         with layout.writer_lock(index_path):
             caught_up = _apply_changes(store, generation).applied
             layout.switch_to(index_path, generation, documents=written)
-        removed = layout.remove_old_generations(index_path, keep=1)
-        if progress:
-            progress(total, total, "完成")
+        removed = layout.remove_unused_generations(index_path, rebuilding=True)
+        report(total, total, STEP_DONE)
     values = list(results.values())
     return BuildReport(generation.name, written, sum(r.analyzed for r in values),
                        sum(r.from_cache for r in values), time.monotonic() - started,

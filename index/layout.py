@@ -2,13 +2,20 @@
 
     INDEX_PATH/
       CURRENT                 {"generation": "g000007-s2a1", ...}  (replaced atomically)
-      g000007-s2a1/           a Whoosh index; SYNC holds the last applied store change
-      g000006-s2a1/           the previous generation, removed by the next rebuild
+      g000007-s2a1/           a Whoosh index; SYNC holds the last applied store change,
+                              READERS the shared locks of the searchers using it
+      g000006-s2a1/           the previous generation, removed once no searcher holds it
       tokens.sqlite3          analyzed text per content hash (token cache)
       writer.lock, rebuild.lock
 
 A crash at any point leaves CURRENT naming a complete generation: a new one is
 only named after it was built, verified and fsynced.
+
+Searchers open a generation's segment files on demand (not all at once), so a generation
+may only be removed when no searcher in any process uses it: each searcher holds a shared
+flock on the generation's READERS file for as long as it searches it; a generation other
+than the live one is removed (by the rebuild after its switch, or by the last searcher to
+move on) only when an exclusive flock on that file succeeds.
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from index.schema import SCHEMA_VERSION
 POINTER = "CURRENT"
 SYNC_FILE = "SYNC"
 DONE_FILE = "COMPLETE"
+READERS_FILE = "READERS"
 _GEN = re.compile(r"^g(\d{6})-(\S+)$")
 
 
@@ -125,25 +133,80 @@ def write_sync_seq(generation: Path, seq: int) -> None:
     write_json_atomic(generation / SYNC_FILE, {"seq": seq, "at": time.time()})
 
 
-def remove_old_generations(index_path: Path, keep: int = 1) -> list[str]:
-    """Remove generations other than the live one and the `keep` newest before it.
+def generation_number(generation: Path | str) -> int:
+    found = _GEN.match(Path(generation).name)
+    return int(found.group(1)) if found else -1
 
-    Called under the rebuild lock, so an incomplete generation is a crashed build.
-    A site still reading a removed generation keeps its open files (POSIX) until
-    it refreshes to the live one.
+
+def remove_unused_generations(index_path: Path, *, rebuilding: bool = False) -> list[str]:
+    """Remove every generation no searcher holds, except the live one.
+
+    A generation newer than the live one is a build in progress, left alone unless the
+    caller holds the rebuild lock (`rebuilding`): then an incomplete one is a crashed
+    build. Safe to call from any process at any time.
     """
     pointer = read_pointer(index_path)
-    live = pointer["generation"] if pointer else None
+    if pointer is None:
+        return []  # nothing is known to be live: remove nothing
+    live = generation_number(pointer["generation"])
     removed = []
-    older = [g for g in generations(index_path) if g.name != live]
-    complete_older = [g for g in older if is_complete(g)]
-    kept = {g.name for g in complete_older[-keep:]} if keep else set()
-    for gen in older:
-        if gen.name in kept:
+    for gen in generations(index_path):
+        number = generation_number(gen)
+        if number == live or (number > live and not (rebuilding and not is_complete(gen))):
             continue
-        shutil.rmtree(gen, ignore_errors=True)
-        removed.append(gen.name)
+        if _remove_if_unheld(gen):
+            removed.append(gen.name)
     return removed
+
+
+def _remove_if_unheld(generation: Path) -> bool:
+    try:
+        fd = os.open(generation / READERS_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False  # gone already (another process removed it)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a searcher still uses it
+        # Unmarked first: a searcher arriving now sees an incomplete generation and backs off.
+        (generation / DONE_FILE).unlink(missing_ok=True)
+        shutil.rmtree(generation, ignore_errors=True)
+        return not generation.exists()
+    finally:
+        os.close(fd)
+
+
+def hold_generation(generation: Path) -> int | None:
+    """A shared lock on a complete generation for a searcher (release_generation ends
+    it); None when the generation is gone or being removed: read CURRENT again."""
+    path = Path(generation) / READERS_FILE
+    if not is_complete(Path(generation)):
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    _HELD_LOCK_FDS.add(fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        release_generation(fd)  # being removed right now
+        return None
+    if not is_complete(Path(generation)):
+        release_generation(fd)  # removed between our checks
+        return None
+    return fd
+
+
+def release_generation(fd: int | None) -> None:
+    if fd is None:
+        return
+    _HELD_LOCK_FDS.discard(fd)
+    try:
+        os.close(fd)  # closing releases the lock
+    except OSError:
+        pass
 
 
 # Descriptors of the locks this process holds. A forked child (Whoosh's segment
@@ -210,11 +273,18 @@ def rebuild_lock(index_path: Path):
 
 
 def directory_size(path: Path) -> int:
-    total = 0
+    """Bytes on disk under path; a file linked several times (a segment a rebuild took
+    over from the previous generation) counts once."""
+    total, seen = 0, set()
     for root, _, files in os.walk(path):
         for name in files:
             try:
-                total += os.path.getsize(os.path.join(root, name))
+                info = os.stat(os.path.join(root, name))
             except OSError:
-                pass
+                continue
+            if info.st_nlink > 1:
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+            total += info.st_size
     return total

@@ -82,6 +82,7 @@ class _Live:
     results: LRU
     stats: TermStats | None = None
     regions: object = None  # _RegionTree of the 适用地区 facet, made on first use
+    hold: int | None = None  # the shared lock that keeps the generation on disk
 
 
 class SearchIndex:
@@ -122,27 +123,57 @@ class SearchIndex:
         if generation is None:
             return False  # nothing usable on disk: keep serving what is open
         if live is None or live.generation != generation:
-            ix = whoosh_index.open_dir(str(generation))
-            searcher = ix.searcher(weighting=self._scorer)
-            self._install(generation, ix, searcher)
+            # Held while this searcher uses it: no process removes a generation in use
+            # (segment files are opened on demand, long after the switch).
+            generation, hold = self._hold_live(generation)
+            if hold is None:
+                return False  # switching right now: keep serving what is open
+            if live is not None and live.generation == generation:
+                layout.release_generation(hold)
+                return False
+            try:
+                ix = whoosh_index.open_dir(str(generation))
+                searcher = ix.searcher(weighting=self._scorer)
+                self._install(generation, ix, searcher, hold)
+            except BaseException:
+                layout.release_generation(hold)
+                raise
             if live is not None:
                 live.searcher.close()
+                layout.release_generation(live.hold)
+                self._remove_unused()
             return True
         if not live.searcher.up_to_date():
             # A fresh searcher, not searcher.refresh(): refresh reuses segment readers
             # whose deletions changed and would keep serving deleted documents.
             old = live.searcher
-            self._install(generation, live.ix, live.ix.searcher(weighting=self._scorer))
+            self._install(generation, live.ix, live.ix.searcher(weighting=self._scorer), live.hold)
             old.close()
             return True
         return False
 
-    def _install(self, generation, ix, searcher) -> None:
+    def _install(self, generation, ix, searcher, hold: int | None = None) -> None:
         table = self._segments.doc_table(searcher)
         terms = LRU(self.term_cache_size)
         self._live = _Live(generation, ix, searcher, table, terms, LRU(self.result_cache_size),
                            TermStats(searcher, terms, table.lengths, LRU(self.tf_cache_size),
-                                     table.hot))
+                                     table.hot), hold=hold)
+
+    def _hold_live(self, generation: Path) -> tuple[Path, int | None]:
+        """(the live generation, a hold on it); re-reads CURRENT if it switched meanwhile."""
+        for _ in range(3):
+            hold = layout.hold_generation(generation)
+            if hold is not None:
+                return generation, hold
+            generation = layout.current_generation(self.index_path) or generation
+        return generation, None
+
+    def _remove_unused(self) -> None:
+        """The last searcher to leave a generation removes it (the rebuild could not)."""
+        try:
+            layout.remove_unused_generations(self.index_path)
+        except Exception:
+            log.exception("removing unused index generations failed")
 
     def _current(self) -> _Live | None:
         self.refresh(force=False)
@@ -152,6 +183,7 @@ class SearchIndex:
         with self._lock:
             if self._live is not None:
                 self._live.searcher.close()
+                layout.release_generation(self._live.hold)
                 self._live = None
 
     def is_usable(self) -> bool:

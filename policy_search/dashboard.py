@@ -181,13 +181,19 @@ def disk_usage(data_dir: str | Path) -> dict:
     """Bytes used under the data directory: the store (with WAL), the index, the rest."""
     root = Path(data_dir)
     parts = {"store": 0, "index": 0, "other": 0}
+    seen: set[tuple[int, int]] = set()
     for dirpath, _dirs, files in os.walk(root):
         rel = Path(dirpath).relative_to(root).parts
         for name in files:
             try:
-                size = os.lstat(os.path.join(dirpath, name)).st_size
+                info = os.lstat(os.path.join(dirpath, name))
             except OSError:
                 continue  # removed while we walked (an old index generation)
+            if info.st_nlink > 1:  # a segment two index generations share counts once
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+            size = info.st_size
             if not rel and name.startswith("policies.sqlite3"):
                 parts["store"] += size
             elif rel and rel[0] == "index":

@@ -298,6 +298,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX staff_sessions_user ON staff_sessions (username);
     """,
+    # 11: who last marked a policy reviewed and when (the reviewed list shows it); a policy
+    #    marked reviewed while suggestions were still open (the bulk action of old did
+    #    that) goes back to the queue: reviewed now means no suggestion is left undecided
+    """
+    ALTER TABLE policies ADD COLUMN reviewed_by TEXT;
+    ALTER TABLE policies ADD COLUMN reviewed_at TEXT;
+    UPDATE policies SET
+        reviewed_by = (SELECT a.by_user FROM tag_audit AS a WHERE a.policy_id = policies.id
+                       AND a.action = 'review' AND a.value = 'reviewed' ORDER BY a.id DESC LIMIT 1),
+        reviewed_at = (SELECT a.at FROM tag_audit AS a WHERE a.policy_id = policies.id
+                       AND a.action = 'review' AND a.value = 'reviewed' ORDER BY a.id DESC LIMIT 1)
+        WHERE review_state = 'reviewed';
+    INSERT INTO tag_audit (policy_id, facet, value, action, by_user, at, detail)
+        SELECT id, '', 'new', 'rereview', 'migration', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
+               '审核时仍有未处理的建议标签，退回待审核'
+        FROM policies WHERE review_state = 'reviewed' AND EXISTS (SELECT 1 FROM tags AS t
+            WHERE t.policy_id = policies.id AND t.origin = 'auto' AND t.rejected = 0);
+    INSERT INTO change_log (policy_id, kind, at)
+        SELECT id, 'reviewed', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        FROM policies WHERE review_state = 'reviewed' AND EXISTS (SELECT 1 FROM tags AS t
+            WHERE t.policy_id = policies.id AND t.origin = 'auto' AND t.rejected = 0);
+    UPDATE policies SET review_state = 'new',
+        rereview_reason = '审核时仍有未处理的建议标签'
+        WHERE review_state = 'reviewed' AND EXISTS (SELECT 1 FROM tags AS t
+            WHERE t.policy_id = policies.id AND t.origin = 'auto' AND t.rejected = 0);
+    """,
 ]
 
 

@@ -41,7 +41,8 @@ HISTORY_FIELDS = ("title", "doc_number", "issuer", "written_date", "publish_date
 STAFF_FIELDS = ("validity", "doc_kind", "huiqi", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
 MATERIAL_SIMILARITY = 0.9
-RARITY_SCALE = 1_000_000  # a shared tag weighs RARITY_SCALE // (policies with the tag)
+RARITY_SCALE = 1_000_000
+SOURCE_LABEL_KEY = "label"  # a source's state: the name an admin gave an import source  # a shared tag weighs RARITY_SCALE // (policies with the tag)
 
 
 def now() -> str:
@@ -447,9 +448,13 @@ class Store(CardStoreMixin, KindStoreMixin):
             raise ValueError(f"unknown review state: {state}")
         with self.transaction() as conn:
             self._check_version(conn, policy_id, expected_version)
+            stamp = now()
             conn.execute(
                 "UPDATE policies SET review_state = ?, rereview_reason = CASE WHEN ? = 'reviewed'"
-                " THEN NULL ELSE rereview_reason END WHERE id = ?", (state, state, policy_id),
+                " THEN NULL ELSE rereview_reason END, reviewed_by = CASE WHEN ? = 'reviewed'"
+                " THEN ? ELSE reviewed_by END, reviewed_at = CASE WHEN ? = 'reviewed' THEN ?"
+                " ELSE reviewed_at END WHERE id = ?",
+                (state, state, state, by, state, stamp, policy_id),
             )
             self._audit(conn, policy_id, "", state, "review", by)
             self._log_change(conn, policy_id, "reviewed")
@@ -459,8 +464,8 @@ class Store(CardStoreMixin, KindStoreMixin):
     def edit_state(self, policy_id: str) -> dict | None:
         """What the review page needs to save safely: edit version, review state, re-review reason."""
         row = self.conn.execute(
-            "SELECT edit_version, review_state, rereview_reason, auto_tagged_hash, content_hash"
-            " FROM policies WHERE id = ?", (policy_id,),
+            "SELECT edit_version, review_state, rereview_reason, auto_tagged_hash, content_hash,"
+            " reviewed_by, reviewed_at FROM policies WHERE id = ?", (policy_id,),
         ).fetchone()
         return dict(row) if row else None
 
@@ -818,6 +823,20 @@ class Store(CardStoreMixin, KindStoreMixin):
         result["enabled"] = bool(result["enabled"])
         result["state"] = json.loads(result.pop("state_json") or "{}")
         return result
+
+    def source_labels(self) -> dict[str, str]:
+        """Names admins gave to sources that are not crawl sources (an imported data set)."""
+        labels = {}
+        for row in self.conn.execute("SELECT id, state_json FROM sources"):
+            label = json.loads(row["state_json"] or "{}").get(SOURCE_LABEL_KEY)
+            if label:
+                labels[row["id"]] = label
+        return labels
+
+    def policy_sources(self) -> list[tuple[str, int]]:
+        """(source id, number of policies) of every source policies came from."""
+        return [(r[0] or "", r[1]) for r in self.conn.execute(
+            "SELECT source_id, count(*) FROM policies GROUP BY source_id ORDER BY count(*) DESC")]
 
     def save_source_state(self, source_id: str, **fields) -> None:
         """Set a source's fields; `state` is merged key by key into the stored state, in

@@ -26,6 +26,31 @@ FAMILIES = {
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
 
 
+# Sources that are not crawled: where their policies came from instead.
+BUILTIN_SOURCE_NAMES = {"snapshot": "离线快照", "import": "导入文件", "": "（无来源）"}
+_REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$", re.ASCII)
+
+
+def source_names(settings, store) -> dict[str, str]:
+    """Every source's name as people read it: a crawl source's own name, the name an admin
+    gave an import source, the built-in ones (see source_name for the rest)."""
+    names = dict(BUILTIN_SOURCE_NAMES)
+    names.update(store.source_labels())
+    names.update({s.id: s.name for s in all_sources(settings, store)[0]})
+    return names
+
+
+def source_name(source_id: str | None, names: dict[str, str]) -> str:
+    """A source id as a name: known ones by their names; an unnamed import source that
+    is a data set's repository path (owner/name) says it is imported data."""
+    source_id = source_id or ""
+    if source_id in names:
+        return names[source_id]
+    if _REPOSITORY.match(source_id):
+        return f"导入数据集 {source_id.split('/', 1)[1]}"
+    return source_id
+
+
 def build_definition(form: dict) -> dict:
     """A source definition from the add/edit form; SourceError says what is wrong."""
     source_id = (form.get("id") or "").strip().lower()

@@ -155,8 +155,9 @@ def policy_json(policy: Policy) -> dict:
 
 
 def is_suggestion(policy: Policy, tag) -> bool:
-    """Auto tags stay suggestions until staff have reviewed the policy."""
-    return tag.origin == "auto" and policy.review_state != "reviewed"
+    """An auto tag no staff member decided on is a suggestion (a reviewed policy has none
+    left: review_queue marks a policy reviewed only then; a later re-tagging may add some)."""
+    return tag.origin == "auto"
 
 
 def tag_groups(policy: Policy) -> list[tuple[str, str, list]]:

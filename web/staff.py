@@ -7,7 +7,6 @@ overwrite). The store's change log takes every save to the index within seconds.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -18,13 +17,17 @@ from markupsafe import Markup, escape
 from policy_search.card import CARD_FIELDS, CardItem
 from policy_search.derive import refresh_deadline
 from policy_search.models import DOC_KINDS, LEVEL_NAMES, LEVELS, VALIDITIES, Policy
-from policy_search.review_queue import (LOW_CONFIDENCE, QueueFilter, open_suggestions,
+from policy_search.review_queue import (ANY_FACET, LOW_CONFIDENCE, QueueFilter,
+                                        accept_suggestions, mark_reviewed,
+                                        mark_reviewed_if_settled, neighbours_in_queue,
                                         next_in_queue, queue_counts, queue_page)
 from policy_search.store import EditConflict
 from policy_search.tagging import Evidence, load_evidence
 from policy_search.taxonomy import current_taxonomy
 from web.app import load_policy, services
 from web.auth import require_role
+from web.history import ACTION_NAMES, entry_view
+from web.jobs import source_name, source_names
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 require_role(bp, "staff")
@@ -36,21 +39,7 @@ MAX_CARD_ITEMS = 20
 MAX_CARD_ITEM_CHARS = 500
 # Card fields with a box of their own; 惠及对象 is edited as the summary above them.
 CARD_FORM_FIELDS = [key for key in CARD_FIELDS if key != "beneficiaries"]
-ACTION_NAMES = {
-    "accept": "接受标签", "reject": "否决标签", "remove": "撤销标签决定", "review": "审核状态",
-    "set_field": "修改字段", "set_card": "修改政策卡片", "remove_card": "撤销卡片修改",
-    "update": "原文已修改", "rereview": "退回复审", "remove_field": "撤销字段校正",
-}
-# Fields a crawl reports changed (policy_search.store.HISTORY_FIELDS and attachments).
-CHANGED_FIELD_NAMES = {
-    "title": "标题", "doc_number": "文号", "issuer": "发文机关", "written_date": "成文日期",
-    "publish_date": "发布日期", "effective_date": "施行日期", "expiry_date": "失效日期",
-    "validity": "有效性", "body_text": "正文", "attachments": "附件",
-}
-MACHINE_USERS = {"crawler": "抓取程序", "system": "系统"}
-NOTICED_NAMES = {"recheck": "定期复查近期文件时发现", "list": "抓取列表时发现"}
-FIELD_NAMES = {**CARD_FIELDS, "validity": "有效性", "doc_kind": "文件类型", "huiqi": "惠企政策",
-               "beneficiaries": "惠及对象"}
+CHOICE_NAMES = {"keep": "不变", "accept": "接受", "reject": "否决", "undo": "撤销决定"}
 DECISION_NAMES = {"proposed": "建议", "accepted": "已接受", "rejected": "已否决"}
 
 
@@ -65,7 +54,7 @@ def queue_filter(args) -> QueueFilter:
         level=args.get("level", "") if args.get("level") in LEVELS else "",
         date_from=valid_date(args.get("from", "")),
         date_to=valid_date(args.get("to", "")),
-        low_facet=low if low in facets else "",
+        low_facet=low if low in facets or low == ANY_FACET else "",
         rereview=args.get("rereview") == "1",
     )
 
@@ -104,47 +93,89 @@ def queue():
         "staff/queue.html", filt=filt, items=items, total=total, page=page,
         last_page=max(1, -(-total // PAGE_SIZE)), counts=queue_counts(store),
         facets=taxonomy.labels(), levels=LEVEL_NAMES, query=query,
-        low_confidence=LOW_CONFIDENCE,
+        low_confidence=LOW_CONFIDENCE, any_facet=ANY_FACET, source_name=source_namer(),
     )
+
+
+def source_namer():
+    """source id -> the name pages show (web.jobs.source_name over every known source)."""
+    names = source_names(services().settings, services().store)
+    return lambda source_id: source_name(source_id, names)
 
 
 @bp.post("/bulk")
 def bulk():
-    """Accept the suggestions of one facet (or all) or mark reviewed, for the ticked rows."""
+    """Accept the suggestions of one facet (or all) and/or mark reviewed, for the ticked
+    rows. A policy is marked reviewed only when none of its suggestions is left open; the
+    others stay in the queue and the message names what is left of each."""
     store = services().store
     ids = list(dict.fromkeys(request.form.getlist("ids")))[:MAX_BULK]
     op = request.form.get("op", "")
     facet = request.form.get("facet", "")
     query = request.form.get("q", "")
-    if facet and facet not in current_taxonomy(store).facets:
+    labels = current_taxonomy(store).labels()
+    if facet and facet not in labels:
         abort(400)
     if op not in ("accept", "accept_review", "review") or not ids:
         flash("请先勾选政策并选择批量操作。", "error")
         return redirect(queue_url(query))
-    done, conflicts, missing = 0, [], 0
+    accepted, reviewed, unsettled, conflicts, missing = 0, 0, [], 0, 0
     for policy_id in ids:
         version = parse_version(request.form.get(f"v-{policy_id}"))
         try:
-            with store.staff_edit(policy_id, current_user.username, expected_version=version) as edit:
-                if op in ("accept", "accept_review"):
-                    for tag_facet, value in open_suggestions(store, policy_id, facet or None):
-                        edit.set_tag(tag_facet, value)
-                if op in ("review", "accept_review"):
-                    edit.set_review_state("reviewed")
-            done += 1
+            if op == "review":
+                outcome = mark_reviewed(store, policy_id, current_user.username,
+                                        expected_version=version)
+            else:
+                outcome = accept_suggestions(store, policy_id, current_user.username,
+                                             facet=facet or None, expected_version=version,
+                                             mark_reviewed=op == "accept_review")
         except EditConflict:
-            conflicts.append(policy_id)
+            conflicts += 1
+            continue
         except KeyError:
             missing += 1
+            continue
+        accepted += len(outcome.accepted)
+        reviewed += outcome.reviewed
+        if op != "accept" and not outcome.reviewed:
+            unsettled.append((policy_id, outcome.remaining))
+    scope = f"（{labels[facet]}）" if facet and op != "review" else ""
+    done = []
+    if op != "review":
+        done.append(f"接受建议标签 {accepted} 个")
+    if op != "accept":
+        done.append(f"标记已审核 {reviewed} 条")
     what = {"accept": "接受建议标签", "accept_review": "接受建议标签并标记已审核",
             "review": "标记已审核"}[op]
-    scope = f"（{current_taxonomy(store).labels()[facet]}）" if facet and op != "review" else ""
-    flash(f"批量{what}{scope}：完成 {done} 条。", "info")
+    flash(f"批量{what}{scope}：{'，'.join(done)}。", "info")
+    if unsettled:
+        flash(unsettled_message(store, unsettled, labels), "error")
     if conflicts:
-        flash(f"{len(conflicts)} 条政策在您打开列表后已被他人修改，未作改动，请刷新后重试。", "error")
+        flash(f"{conflicts} 条政策在您打开列表后已被他人修改，未作改动，请刷新后重试。", "error")
     if missing:
         flash(f"{missing} 条政策已不存在。", "error")
     return redirect(queue_url(query))
+
+
+MAX_UNSETTLED_NAMED = 10
+
+
+def unsettled_message(store, unsettled: list[tuple[str, list[tuple[str, str]]]],
+                      labels: dict[str, str]) -> str:
+    """'N 条仍有未处理的建议，未标记已审核，留在队列中：《title》（行业 2 条）…'"""
+    named = []
+    for policy_id, remaining in unsettled[:MAX_UNSETTLED_NAMED]:
+        policy = store.get_policy(policy_id)
+        title = short_title(policy.title, 30) if policy else policy_id
+        facets: dict[str, int] = {}
+        for facet, _value in remaining:
+            facets[facet] = facets.get(facet, 0) + 1
+        named.append(f"《{title}》（" + "、".join(f"{labels.get(f, f)} {n} 条"
+                                               for f, n in facets.items()) + "）")
+    more = f"等 {len(unsettled)} 条" if len(unsettled) > MAX_UNSETTLED_NAMED else ""
+    return (f"{len(unsettled)} 条政策还有未处理的建议，未标记已审核，仍在队列中："
+            + "；".join(named) + more + "。请逐条审核，或选“全部分类”再执行“接受建议标签并标记已审核”。")
 
 
 def parse_version(raw: str | None) -> int | None:
@@ -175,6 +206,12 @@ class TagView:
     @property
     def key(self) -> str:
         return f"d:{self.facet}:{self.value}"
+
+    @property
+    def choices(self) -> list[str]:
+        """The form's options for this tag: leave it, or change its decision."""
+        return ["keep"] + [c for c, skip in (("accept", "accepted"), ("reject", "rejected"),
+                                              ("undo", "proposed")) if self.decision != skip]
 
 
 @dataclass
@@ -209,7 +246,8 @@ def highlight(text: str, spans: list[tuple[int, int, str]]) -> Markup:
     out, position = [], 0
     for start, end, labels in merged:
         out.append(escape(text[position:start]))
-        out.append(Markup('<mark class="evidence" title="{}">{}</mark>').format(
+        # Not class "evidence": site.css makes that a block line (the 依据 notes of public pages).
+        out.append(Markup('<mark class="ev-mark" title="{}">{}</mark>').format(
             "、".join(labels), text[start:end]))
         position = end
     out.append(escape(text[position:]))
@@ -271,24 +309,100 @@ def card_form_fields(policy_id: str) -> list[CardFieldForm]:
                           card.get(key)) for key in CARD_FORM_FIELDS]
 
 
-def render_review(policy: Policy, *, query: str = "", status: int = 200, conflict=None):
+def render_review(policy: Policy, *, query: str = "", status: int = 200, conflict=None,
+                  submitted=None):
+    """The review page. After a conflict, `submitted` is the form the editor sent: it is
+    filled in again over the latest state, so the editor can check and re-apply it."""
     store = services().store
     views = tag_views(policy)
     state = store.edit_state(policy.id) or {}
     summary, summary_by_staff = beneficiaries_of(policy.id)
-    filt = queue_filter(_query_args(query))
-    following = next_in_queue(store, filt, policy.id)
+    previous, following = neighbours_in_queue(store, queue_filter(_query_args(query)), policy.id)
     first_open = next((t.key for v in views.values() for t in v.tags if t.decision == "proposed"), None)
+    cards = card_form_fields(policy.id)
+    form = FormValues.of(policy, views, summary, cards, submitted)
     return render_template(
         "staff/review.html", policy=policy, views=views, state=state, query=query,
         title_marked=highlight(policy.title, evidence_spans(views, "title")),
         body=body_paragraphs(policy.body_text, evidence_spans(views, "body")),
         evidence_sentence=evidence_sentence, validities=VALIDITIES, doc_kinds=DOC_KINDS,
-        summary=summary, summary_by_staff=summary_by_staff, next_id=following,
-        first_open=first_open, conflict=conflict, decision_names=DECISION_NAMES,
-        max_summary=MAX_SUMMARY_CHARS, card_fields=card_form_fields(policy.id),
-        auto_kind=store.auto_kind(policy.id),
+        summary_by_staff=summary_by_staff, next_id=following, previous_id=previous,
+        first_open=first_open, conflict=conflict and conflict_view(conflict, policy, views, submitted),
+        decision_names=DECISION_NAMES, max_summary=MAX_SUMMARY_CHARS, card_fields=cards,
+        auto_kind=store.auto_kind(policy.id), form=form, choice_names=CHOICE_NAMES,
+        source_name=source_namer(),
     ), status
+
+
+@dataclass
+class FormValues:
+    """What the review form shows in each field: the stored state, or after a conflict
+    what the editor had sent."""
+    choices: dict[str, str]      # tag key -> keep | accept | reject | undo
+    validity: str
+    doc_kind: str                # "auto" or a kind
+    huiqi: str                   # "auto", 是, 否
+    cards: dict[str, str]
+    summary: str
+    add_facet: str = ""
+    add_value: str = ""
+
+    @classmethod
+    def of(cls, policy: Policy, views: dict[str, FacetView], summary: str,
+           cards: list[CardFieldForm], submitted=None) -> FormValues:
+        sent = submitted or {}
+        accept_all = sent.get("op") == "accept_all"
+        choices = {}
+        for view in views.values():
+            for tag in view.tags:
+                wanted = sent.get(tag.key, "keep")
+                if accept_all and tag.decision == "proposed" and wanted == "keep":
+                    wanted = "accept"
+                choices[tag.key] = wanted if wanted in tag.choices else "keep"
+        kind = policy.doc_kind if policy.kind_by == "staff" else "auto"
+        huiqi = ("是" if policy.huiqi else "否") if policy.huiqi_by == "staff" else "auto"
+        return cls(
+            choices=choices, validity=sent.get("validity", policy.validity),
+            doc_kind=sent.get("doc_kind", kind), huiqi=sent.get("huiqi", huiqi),
+            cards={f.key: sent.get(f"card-{f.key}", f.text) for f in cards},
+            summary=sent.get("beneficiaries", summary),
+            add_facet=sent.get("add_facet", ""), add_value=sent.get("add_value", ""))
+
+
+@dataclass
+class ConflictView:
+    expected: int
+    current: int
+    changes: list           # web.history.Entry: what the other editor did
+    yours: list[str]        # what saving the kept form would change now
+    problem: str = ""
+
+
+def conflict_view(conflict: EditConflict, policy: Policy, views, submitted) -> ConflictView:
+    labels = current_taxonomy(services().store).labels()
+    changes = [entry_view(row, labels, {}) for row in conflict.changes]
+    yours, problem = [], ""
+    if submitted is not None:
+        try:
+            plan = plan_changes(policy, views, submitted,
+                                accept_all=submitted.get("op") == "accept_all")
+            yours = describe_plan(plan, labels)
+        except ValueError as exc:
+            problem = str(exc)
+    return ConflictView(conflict.expected, conflict.current, changes, yours, problem)
+
+
+def describe_plan(plan: dict, labels: dict[str, str]) -> list[str]:
+    words = {"accept": "接受", "reject": "否决", "remove": "撤销决定"}
+    lines = [f"{words[kind]} {labels.get(facet, facet)}：{value}" for kind, facet, value in plan["tags"]]
+    lines += [f"{FIELD_LABELS.get(name, name)} → {value or '自动判定'}" for name, value in plan["fields"]]
+    lines += [f"{CARD_FIELDS.get(name, name)}：{'恢复系统提取' if items is None else '修改'}"
+              for name, items in plan["card"]]
+    return lines
+
+
+FIELD_LABELS = {"validity": "有效性", "doc_kind": "文件类型", "huiqi": "惠企政策",
+                "beneficiaries": "惠及对象摘要"}
 
 
 def _query_args(query: str):
@@ -318,42 +432,61 @@ def save(policy_id: str):
         plan = plan_changes(policy, views, form, accept_all=op == "accept_all")
     except ValueError as exc:
         flash(str(exc), "error")
-        return render_review(policy, query=query, status=400)
-    mark_reviewed = op == "save_next"
+        return render_review(policy, query=query, status=400, submitted=form)
+    finish = op == "save_next"
+    remaining: list[tuple[str, str]] = []
     try:
         with store.staff_edit(policy.id, current_user.username, expected_version=version) as edit:
-            for kind, facet, value in plan["tags"]:
-                if kind == "remove":
-                    edit.remove_tag(facet, value)
-                else:
-                    edit.set_tag(facet, value, rejected=kind == "reject")
-            for name, value in plan["fields"]:
-                if value is None:
-                    edit.remove_field(name)  # back to the derived value
-                else:
-                    edit.set_field(name, value)
-            for name, items in plan["card"]:
-                if items is None:
-                    store.remove_staff_card_field(policy.id, name, current_user.username)
-                else:
-                    store.set_staff_card_field(policy.id, name, items, current_user.username)
-            if any(name == "deadline" for name, _items in plan["card"]):
-                refresh_deadline(store, policy.id)  # the window and its status follow the field
-            if mark_reviewed:
-                edit.set_review_state("reviewed")
+            apply_plan(store, edit, plan)
+            if finish:
+                remaining = mark_reviewed_if_settled(store, edit)
     except EditConflict as exc:
         flash(str(exc), "error")
-        return render_review(store.get_policy(policy.id), query=query, status=409, conflict=exc)
+        return render_review(store.get_policy(policy.id), query=query, status=409, conflict=exc,
+                             submitted=form)
     changed = len(plan["tags"]) + len(plan["fields"]) + len(plan["card"])
-    if mark_reviewed:
-        flash(f"已保存 {changed} 处改动并标记为已审核。", "info")
+    title = short_title(policy.title)
+    saved = f"《{title}》：已保存 {changed} 处改动" if changed else f"《{title}》：没有改动"
+    if finish and not remaining:
+        flash(f"{saved}，已标记为已审核。", "info")
         following = next_in_queue(store, queue_filter(_query_args(query)), policy.id)
         if following:
             return redirect(url_for("staff.review", policy_id=following, q=query or None))
         flash("队列中已没有待审核的政策。", "info")
         return redirect(queue_url(query))
-    flash(f"已保存 {changed} 处改动。" if changed else "没有改动。", "info")
+    if finish:
+        labels = current_taxonomy(store).labels()
+        open_ones = "、".join(f"{labels.get(f, f)}：{v}" for f, v in remaining)
+        flash(f"{saved}；还有 {len(remaining)} 条建议未处理（{open_ones}），未标记已审核。"
+              "请接受或否决每一条建议后再标记。", "error")
+    else:
+        flash(f"{saved}。", "info")
     return redirect(url_for("staff.review", policy_id=policy.id, q=query or None))
+
+
+def apply_plan(store, edit, plan: dict) -> None:
+    """Write a review form's changes inside one staff edit."""
+    for kind, facet, value in plan["tags"]:
+        if kind == "remove":
+            edit.remove_tag(facet, value)
+        else:
+            edit.set_tag(facet, value, rejected=kind == "reject")
+    for name, value in plan["fields"]:
+        if value is None:
+            edit.remove_field(name)  # back to the derived value
+        else:
+            edit.set_field(name, value)
+    for name, items in plan["card"]:
+        if items is None:
+            store.remove_staff_card_field(edit.policy_id, name, edit.by)
+        else:
+            store.set_staff_card_field(edit.policy_id, name, items, edit.by)
+    if any(name == "deadline" for name, _items in plan["card"]):
+        refresh_deadline(store, edit.policy_id)  # the window and its status follow the field
+
+
+def short_title(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[:limit - 1] + "…"
 
 
 def plan_changes(policy: Policy, views: dict[str, FacetView], form, *, accept_all: bool) -> dict:
@@ -460,53 +593,11 @@ def plan_card(policy_id: str, form) -> list[tuple[str, list[CardItem] | None]]:
 @bp.get("/policy/<policy_id>/history")
 def history(policy_id: str):
     policy = load_policy(policy_id)
-    entries = []
-    for row in reversed(services().store.audit_log(policy.id)):
-        entries.append({**row, "action_name": ACTION_NAMES.get(row["action"], row["action"]),
-                        "what": describe_entry(row),
-                        "by_user": MACHINE_USERS.get(row["by_user"], row["by_user"])})
+    store = services().store
+    labels = current_taxonomy(store).labels()
+    entries = [entry_view(row, labels, {}) for row in reversed(store.audit_log(policy.id))]
     return render_template("staff/history.html", policy=policy, entries=entries,
                            query=request.args.get("q", ""))
-
-
-def describe_entry(row: dict) -> str:
-    labels = current_taxonomy(services().store).labels()
-    action = row["action"]
-    if action in ("accept", "reject", "remove"):
-        origin = {"proposed": "（系统建议）", "added": "（人工添加）"}.get(row.get("detail"), "")
-        return f"{labels.get(row['facet'], row['facet'])}：{row['value']}{origin}"
-    if action == "review":
-        return {"reviewed": "标记为已审核", "new": "退回待审核"}.get(row["value"], row["value"])
-    if action == "update":
-        return describe_update(row.get("detail") or "")
-    if action == "rereview":
-        return row.get("detail") or "内容有实质变化"
-    if action in ("set_field", "set_card", "remove_card", "remove_field"):
-        name = FIELD_NAMES.get(row["value"], row["value"])
-        try:
-            detail = json.loads(row.get("detail") or "{}")
-        except ValueError:
-            detail = {}
-        if isinstance(detail, dict) and "new" in detail:
-            return f"{name}：{detail.get('old') or '（空）'} → {detail.get('new') or '（空）'}"
-        return name
-    return f"{row['facet']} {row['value']}".strip()
-
-
-def describe_update(detail: str) -> str:
-    """A crawl's record of an edited document: which fields changed and how it was found."""
-    try:
-        data = json.loads(detail or "{}")
-    except ValueError:
-        data = {}
-    fields = "、".join(CHANGED_FIELD_NAMES.get(f, f) for f in data.get("fields") or []) or "内容"
-    text = f"变更：{fields}"
-    if data.get("similarity") is not None:
-        text += f"（正文相似度 {data['similarity']:.0%}）"
-    if data.get("old_title"):
-        text += f"；原标题：{data['old_title']}"
-    noticed = NOTICED_NAMES.get(data.get("noticed"))
-    return f"{text}；{noticed}" if noticed else text
 
 
 @bp.get("/taxonomy.json")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from policy_search.local_time import beijing_time
 from policy_search.models import DOC_KINDS, TAG_FACETS, attachment_error_label
 from web.cards import hit_deadline
 from web.params import FACET_NAMES, SORT_NAMES
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
         media_label=media_label,
         attachment_error=attachment_error_label,
         deadline_badge=hit_deadline,
+        bj_time=beijing_time,  # every time a person reads: Beijing time, not UTC
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,

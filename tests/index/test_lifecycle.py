@@ -29,7 +29,7 @@ def fresh(tmp_path):
     store.close()
 
 
-def test_rebuild_switches_atomically_and_cleans_old_generations(fresh):
+def test_rebuild_switches_atomically_and_removes_generations_nobody_uses(fresh):
     store, index_path = fresh
     first = rebuild(store, index_path, procs=1)
     assert first.documents == store.count_policies() and first.analyzed == first.documents
@@ -37,9 +37,103 @@ def test_rebuild_switches_atomically_and_cleans_old_generations(fresh):
     second = rebuild(store, index_path, procs=1)
     third = rebuild(store, index_path, procs=1)
     assert third.analyzed == 0 and third.reused == third.documents  # nothing changed
-    on_disk = [g.name for g in layout.generations(index_path)]
-    assert on_disk == [second.generation, third.generation]  # live + one previous
-    assert first.generation in third.removed_generations + second.removed_generations
+    # no searcher holds the old ones: only the live generation is left on disk
+    assert [g.name for g in layout.generations(index_path)] == [third.generation]
+    assert second.removed_generations == [first.generation]
+    assert third.removed_generations == [second.generation]
+
+
+def test_a_generation_a_searcher_uses_stays_until_it_moves_on(fresh):
+    store, index_path = fresh
+    first = rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path, refresh_interval=0)
+    assert index.search(SearchRequest(q=CANARY)).total >= 1
+    second = rebuild(store, index_path, procs=1)
+    assert first.generation not in second.removed_generations
+    assert {g.name for g in layout.generations(index_path)} == {first.generation, second.generation}
+    # the searcher's next search moves it to the live one; it then removes the old one
+    assert index.search(SearchRequest(q=CANARY)).total >= 1
+    assert index.generation == second.generation
+    assert [g.name for g in layout.generations(index_path)] == [second.generation]
+    index.close()
+
+
+_HOLDING_SEARCHER = """
+import sys
+from index.api import SearchRequest
+from index.search import SearchIndex
+index = SearchIndex(sys.argv[1], refresh_interval=3600)  # never refreshes on its own
+def ask():
+    result = index.search(SearchRequest(q="%s", size=5))
+    titles = [h.title for h in result.hits]  # stored fields: files read on demand
+    print(index.generation, result.total, len(titles), flush=True)
+ask()
+for line in sys.stdin:
+    if line.strip() == "refresh":
+        index.refresh()
+    ask()
+""" % CANARY
+
+
+def test_a_searcher_in_another_process_keeps_its_generation_readable(fresh):
+    """A serve worker still searching the previous generation: a rebuild in another
+    process does not remove it under it (Whoosh opens segment files on demand)."""
+    store, index_path = fresh
+    first = rebuild(store, index_path, procs=1)
+    reader = subprocess.Popen([sys.executable, "-c", _HOLDING_SEARCHER, str(index_path)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        generation, total, _titles = reader.stdout.readline().split()
+        assert generation == first.generation and int(total) >= 1
+        changed = store.get_policy(crafted_policies()[1].id)
+        changed.body_text += " 新增条款：全部分桶重写。"
+        store.upsert_policy(changed)
+        second = rebuild(store, index_path, procs=1, reuse=False)  # nothing shared on disk
+        assert first.generation not in second.removed_generations
+        reader.stdin.write("search\n")
+        reader.stdin.flush()
+        generation, total, _titles = reader.stdout.readline().split()
+        assert generation == first.generation and int(total) >= 1  # still reads the old one
+        reader.stdin.write("refresh\n")
+        reader.stdin.flush()
+        generation, total, _titles = reader.stdout.readline().split()
+        assert generation == second.generation and int(total) >= 1
+        assert [g.name for g in layout.generations(index_path)] == [second.generation]
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=60)
+
+
+def test_rebuild_reports_its_steps_and_moves_within_the_writing_step(fresh):
+    from index import build
+
+    store, index_path = fresh
+    reports = []
+    build.PROGRESS_POLL, saved = 0.0, build.PROGRESS_POLL  # report every document
+    try:
+        rebuild(store, index_path, procs=1, progress=lambda d, t, s: reports.append((d, t, s)))
+    finally:
+        build.PROGRESS_POLL = saved
+    steps = list(dict.fromkeys(step for _d, _t, step in reports))
+    assert steps == [build.STEP_PREPARE, build.STEP_DICTIONARY, build.STEP_WRITE, build.STEP_MERGE,
+                     build.STEP_VERIFY, build.STEP_SWITCH, build.STEP_DONE]
+    total = store.count_policies()
+    writing = [d for d, t, s in reports if s == build.STEP_WRITE]
+    # counted per document, not per bucket of documents
+    assert len(set(writing)) > build.BUCKETS and writing == sorted(writing) and writing[-1] == total
+
+
+def test_directory_size_counts_a_linked_segment_once(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    index = SearchIndex(index_path, refresh_interval=0)
+    index.search(SearchRequest(q=CANARY))  # holds the first generation
+    rebuild(store, index_path, procs=1)  # takes every bucket over: hard links
+    both = layout.generations(index_path)
+    assert len(both) == 2
+    sizes = [layout.directory_size(g) for g in both]
+    assert layout.directory_size(index_path) < sum(sizes)
+    index.close()
 
 
 def test_changed_document_is_reanalyzed_on_rebuild(fresh):

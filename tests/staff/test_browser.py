@@ -48,7 +48,7 @@ def test_review_flow(server, site):
 
         page.click(f'a.queue-title[href^="/staff/policy/{policy_id}"]')
         expect(page).to_have_url(re.compile(policy_id))
-        expect(page.locator("mark.evidence").first).to_be_visible()
+        expect(page.locator("mark.ev-mark").first).to_be_visible()
         page.click("button[value=accept_all]")
         expect(page.locator(".flash").first).to_contain_text("已保存")
         staff = {(t.facet, t.value) for t in site.store.get_policy(policy_id).tags

@@ -36,12 +36,28 @@ def test_queue_lists_new_policies_newest_first_with_counts_and_filters(app, site
     html = client.get("/staff/", query_string={"source": source}).get_data(as_text=True)
     shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
     assert shown == {i for i in site.ids if site.store.get_policy(i).source_id == source}
-    # low confidence in 行业: no industry suggestion at 60 % or more, and no staff tag
+    # low confidence in 行业: an open industry suggestion under 60 % (a policy without any
+    # industry suggestion has nothing weak to review)
+    def weak_in(facet=None):
+        return {i for i in site.ids if any(
+            t.origin == "auto" and not t.rejected and t.confidence < 0.6
+            and (facet is None or t.facet == facet) for t in site.store.get_policy(i).tags)}
+
     html = client.get("/staff/?low=industry").get_data(as_text=True)
     shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
-    weak = {i for i in site.ids if not any(t.facet == "industry" and t.confidence >= 0.6
-                                          for t in site.store.get_policy(i).tags)}
-    assert shown == weak and 0 < len(weak) < len(site.ids)
+    without = {i for i in site.ids if not any(t.facet == "industry"
+                                              for t in site.store.get_policy(i).tags)}
+    assert shown == weak_in("industry") and shown and not shown & without
+    html = client.get("/staff/?low=any").get_data(as_text=True)
+    shown = set(re.findall(r'href="/staff/policy/([0-9a-f]+)', html))
+    assert shown == weak_in() and weak_in("industry") <= shown < set(site.ids)
+    # a weak suggestion decided by staff no longer counts
+    decided = sorted(weak_in("industry"))[0]
+    for tag in site.store.get_policy(decided).tags:
+        if tag.facet == "industry" and tag.confidence < 0.6:
+            site.store.set_staff_tag(decided, "industry", tag.value, "staffer", rejected=True)
+    html = client.get("/staff/?low=industry").get_data(as_text=True)
+    assert decided not in html and decided not in weak_in("industry")
 
 
 def test_review_page_shows_suggestions_with_highlighted_evidence(app, site):
@@ -52,8 +68,8 @@ def test_review_page_shows_suggestions_with_highlighted_evidence(app, site):
         assert f'name="d:{tag.facet}:{tag.value}"' in html
         for ev in load_evidence(tag.evidence)[:1]:
             assert ev.match in html
-    assert '<mark class="evidence"' in html
-    assert "autofocus" in html and 'accesskey="n"' in html and 'accesskey="a"' in html
+    assert '<mark class="ev-mark"' in html
+    assert "autofocus" in html and 'id="kbd-help"' in html and 'accesskey="n"' not in html
 
 
 def test_accept_all_add_fields_and_next_with_audit(app, site):
@@ -133,28 +149,79 @@ def test_edit_conflict_is_reported_not_overwritten(app, site):
     assert [e["by_user"] for e in site.store.audit_log(policy_id)] == ["staffer"]
 
 
-def test_bulk_accept_facet_and_mark_reviewed(app, site):
+def test_bulk_accept_one_facet_leaves_policies_with_other_open_suggestions_in_the_queue(app, site):
     client = logged_in(app, "staffer")
     html = client.get("/staff/").get_data(as_text=True)
     versions = dict(re.findall(r'name="v-([0-9a-f]+)" value="(\d+)"', html))
-    chosen = [i for i in site.ids if any(t.facet == "industry" for t in suggestions(site, i))][:4]
+    facets_of = {i: {t.facet for t in suggestions(site, i)} for i in site.ids}
+    mixed = [i for i in site.ids if "industry" in facets_of[i] and len(facets_of[i]) > 1][:2]
+    only = [i for i in site.ids if facets_of[i] == {"industry"}][:2]
+    assert mixed and only
+    chosen = mixed + only
     data = [("op", "accept_review"), ("facet", "industry")]
     data += [("ids", i) for i in chosen] + [(f"v-{i}", versions[i]) for i in chosen]
     response = post_form(client, "/staff/bulk", data)
     assert response.status_code == 302
     for policy_id in chosen:
         policy = site.store.get_policy(policy_id)
-        assert policy.review_state == "reviewed"
         for tag in policy.tags:
             assert (tag.origin == "staff") == (tag.facet == "industry"), tag
+    # reviewed only where nothing is left open; the others stay in the queue, named
+    assert {i for i in chosen if site.store.get_policy(i).review_state == "reviewed"} == set(only)
+    for policy_id in only:
         assert {e["action"] for e in site.store.audit_log(policy_id)} == {"accept", "review"}
+    for policy_id in mixed:
+        assert "review" not in {e["action"] for e in site.store.audit_log(policy_id)}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"标记已审核 {len(only)} 条" in page
+    assert f"{len(mixed)} 条政策还有未处理的建议，未标记已审核，仍在队列中" in page
+    for policy_id in mixed:
+        policy = site.store.get_policy(policy_id)
+        assert policy.title[:20] in page
+        assert f'href="/staff/policy/{policy_id}"' in page  # still listed
+    # a public page shows the open ones as suggestions still
+    from web.present import is_suggestion
+    policy = site.store.get_policy(mixed[0])
+    assert {t.facet for t in policy.tags if is_suggestion(policy, t)} == facets_of[mixed[0]] - {"industry"}
+
+
+def test_bulk_all_facets_marks_reviewed_and_mark_only_refuses_open_suggestions(app, site):
+    client = logged_in(app, "staffer")
+    html = client.get("/staff/").get_data(as_text=True)
+    versions = dict(re.findall(r'name="v-([0-9a-f]+)" value="(\d+)"', html))
+    with_tags = [i for i in site.ids if suggestions(site, i)][:3]
+    # 标记已审核 alone: nothing is reviewed while suggestions are open
+    response = post_form(client, "/staff/bulk", [("op", "review")] + [("ids", i) for i in with_tags]
+                         + [(f"v-{i}", versions[i]) for i in with_tags])
+    assert all(site.store.get_policy(i).review_state == "new" for i in with_tags)
+    assert all(site.store.edit_state(i)["edit_version"] == int(versions[i]) for i in with_tags)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "标记已审核 0 条" in page and f"{len(with_tags)} 条政策还有未处理的建议" in page
+    # 全部分类: every suggestion accepted, then reviewed
+    response = post_form(client, "/staff/bulk", [("op", "accept_review"), ("facet", "")]
+                         + [("ids", i) for i in with_tags] + [(f"v-{i}", versions[i]) for i in with_tags])
+    for policy_id in with_tags:
+        policy = site.store.get_policy(policy_id)
+        assert policy.review_state == "reviewed"
+        assert site.store.edit_state(policy_id)["reviewed_by"] == "staffer"
+        assert all(t.origin == "staff" for t in policy.tags)
     # a stale version is not applied
-    stale = chosen[0]
+    stale = with_tags[0]
     response = post_form(client, "/staff/bulk", [("op", "review"), ("ids", stale),
                                                  (f"v-{stale}", versions[stale])])
     assert response.status_code == 302
     page = client.get("/staff/").get_data(as_text=True)
     assert "已被他人修改" in page
+
+
+def test_bulk_route_uses_the_domain_function():
+    """One implementation of accepting suggestions: the route calls review_queue's."""
+    import inspect
+
+    import web.staff
+
+    source = inspect.getsource(web.staff.bulk)
+    assert "accept_suggestions(" in source and "set_tag" not in source
 
 
 def test_autocomplete_endpoint(app, site):

@@ -14,6 +14,7 @@ import pytest
 from policy_search.derive import derive_kinds
 from policy_search.importer import policy_from_record
 from policy_search.models import Attachment, Policy, Tag, policy_id_for
+from policy_search.review_queue import accept_suggestions
 from policy_search.normalize import doc_number_key
 from policy_search.settings import Settings
 from policy_search.store import Store
@@ -128,17 +129,11 @@ def fill_store(store: Store) -> tuple[list[str], dict[str, str]]:
         ids[name] = policy.id
         store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.8) for f, v in CRAFTED_TAGS[name]])
     derive_kinds(store)  # what each document is, as enrich would after an import
-    # A staff decision on the county policy, which is then reviewed.
+    # A staff decision on the county policy, which is then reviewed (its other suggestions
+    # accepted: a policy is reviewed only when no suggestion is left open).
     store.set_staff_tag(ids["county"], "enterprise", "专精特新", by="tester")
-    mark_reviewed(store, ids["county"])
+    accept_suggestions(store, ids["county"], "tester", mark_reviewed=True)
     return corpus_ids, ids
-
-
-def mark_reviewed(store: Store, policy_id: str) -> None:
-    try:
-        store.set_review_state(policy_id, "reviewed", "tester")
-    except TypeError:  # the older signature without the reviewer
-        store.set_review_state(policy_id, "reviewed")
 
 
 def build_fixture(data_dir: Path) -> Fixture:
