@@ -149,7 +149,7 @@ def _failed_lines(store: Store, job: dict) -> list[SourceLine]:
     results = jobs.job_result(store, job["id"]).get("sources") or []
     if job["state"] == jobs.FAILED and not results:
         return [SourceLine("", "抓取任务", "failed", "失败", job.get("error") or "")]
-    if job["state"] != jobs.SUCCEEDED or not results:
+    if job["state"] not in (jobs.SUCCEEDED, jobs.FAILED) or not results:
         return []
     if any(r.get("status") not in FAILED_STATUSES for r in results):
         return []

@@ -1,8 +1,10 @@
 """The job queue: long work (crawl, reindex) as rows in the store, run by a worker process.
 
 A job is enqueued (by the admin page or the CLI), claimed atomically by a worker, reports
-progress (done/total and the current step) and log lines, and ends succeeded, failed or
-cancelled. Everything lives in the store, so a web restart neither kills nor loses a job,
+progress (done/total and the current step) and log lines, and ends succeeded (成功, or
+部分失败 when its result says part of the work failed), failed or cancelled. A handler's
+result may carry "outcome" ("partial" or "failed", see job_outcome) and "summary" (the
+counts in a line): a crawl whose every source failed ends failed with the reason. Everything lives in the store, so a web restart neither kills nor loses a job,
 and a job whose process died is found (its pid is gone) and marked failed.
 
 Cancellation and a worker's shutdown are noticed at the job's next progress report: the
@@ -26,14 +28,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from policy_search.local_time import beijing_time
 from policy_search.store import Job, Store, now
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATES = (QUEUED, RUNNING)
 FINISHED_STATES = (SUCCEEDED, FAILED, CANCELLED)
-STATE_NAMES = {QUEUED: "排队中", RUNNING: "运行中", SUCCEEDED: "已完成", FAILED: "失败",
-               CANCELLED: "已取消"}
+# How a job ended, as people read it: a succeeded job whose result says some of its
+# work failed (a source of a crawl, rows of an import) ended 部分失败. The state column
+# keeps `succeeded` for it; job_dict's "outcome" says "partial".
+PARTIAL = "partial"
+OUTCOMES = (SUCCEEDED, PARTIAL, FAILED, CANCELLED)
+STATE_NAMES = {QUEUED: "排队中", RUNNING: "运行中", SUCCEEDED: "成功", PARTIAL: "部分失败",
+               FAILED: "失败", CANCELLED: "已取消"}
 
 # Progress is written at most this often (a write is an fsync); step changes and the
 # last report are always written.
@@ -449,9 +457,25 @@ def run_job(store: Store, job: Job, *, settings=None,
     ctx.flush()
     if ctx.step:
         ctx.log(f"步骤完成：{ctx.step}（用时 {time.monotonic() - ctx._step_started:.1f} 秒）")
+    outcome = result.get("outcome") if isinstance(result, dict) else None
+    summary = result.get("summary") if isinstance(result, dict) else None
+    took = f"共用时 {time.monotonic() - started:.1f} 秒"
+    if outcome == FAILED:
+        error = (result.get("error") or summary or "任务失败")[:LOG_LINE_MAX]
+        if _finish(store, job.id, FAILED, error=error, result=result):
+            store.append_job_log(job.id, f"失败：{summary + '；' if summary else ''}{took}")
+        return store.get_job(job.id).state
     if _finish(store, job.id, SUCCEEDED, result=result):
-        store.append_job_log(job.id, f"完成，共用时 {time.monotonic() - started:.1f} 秒")
+        label = STATE_NAMES[PARTIAL if outcome == PARTIAL else SUCCEEDED]
+        store.append_job_log(job.id, f"{label}：{summary + '；' if summary else ''}{took}")
     return store.get_job(job.id).state
+
+
+def job_outcome(state: str, result: dict | None) -> str | None:
+    """succeeded | partial | failed | cancelled for a finished job, None before."""
+    if state == SUCCEEDED and (result or {}).get("outcome") == PARTIAL:
+        return PARTIAL
+    return state if state in FINISHED_STATES else None
 
 
 # --- views for the admin page and the CLI -------------------------------------------
@@ -480,13 +504,17 @@ def _row_dict(row, log_lines: int) -> dict:
     if row["state"] == RUNNING and elapsed and total and 0 < done < total:
         eta = round(elapsed / done * (total - done), 1)
     lines = (row["log"] or "").splitlines()
+    result = json.loads(row["result"] or "{}") if row["result"] else {}
+    outcome = job_outcome(row["state"], result)
     return {
         "id": row["id"],
         "kind": row["kind"],
         "kind_label": kind_label(row["kind"]),
         "args": json.loads(row["args"] or "{}"),
         "state": row["state"],
-        "state_label": STATE_NAMES.get(row["state"], row["state"]),
+        "outcome": outcome,
+        "state_label": STATE_NAMES.get(outcome or row["state"], row["state"]),
+        "summary": result.get("summary") if isinstance(result, dict) else None,
         "finished": row["state"] in FINISHED_STATES,
         "done": done,
         "total": total,
@@ -503,10 +531,17 @@ def _row_dict(row, log_lines: int) -> dict:
         "pid": row["pid"],
         "cancel_requested": bool(row["cancel_requested"]),
         "cancelled_by": row["cancelled_by"],
-        "result": json.loads(row["result"] or "{}") if row["result"] else {},
-        "log": lines[-log_lines:] if log_lines else [],
+        "result": result,
+        "log": [log_line(line) for line in lines[-log_lines:]] if log_lines else [],
         "log_total_lines": len(lines),
     }
+
+
+def log_line(line: str) -> str:
+    """A log line as stored ("<UTC ISO time> text") with the time in Beijing time."""
+    stamp, _, text = line.partition(" ")
+    moment = beijing_time(stamp, seconds=True) if stamp[:2] == "20" and "T" in stamp else ""
+    return f"{moment} {text}" if moment and moment != stamp else line
 
 
 def list_jobs(store: Store, *, limit: int = 50, offset: int = 0, kind: str | None = None,
@@ -517,7 +552,10 @@ def list_jobs(store: Store, *, limit: int = 50, offset: int = 0, kind: str | Non
     params: list = []
     if kind:
         sql, params = sql + " AND j.kind = ?", [*params, kind]
-    if state:
+    if state in (SUCCEEDED, PARTIAL):  # 成功 and 部分失败 share the stored state
+        sql += (" AND j.state = 'succeeded' AND coalesce(json_extract(c.result, '$.outcome'), '')"
+                f" {'=' if state == PARTIAL else '!='} 'partial'")
+    elif state:
         sql, params = sql + " AND j.state = ?", [*params, state]
     rows = store.conn.execute(sql + " ORDER BY j.id DESC LIMIT ? OFFSET ?",
                               [*params, limit, offset]).fetchall()

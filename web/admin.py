@@ -29,8 +29,9 @@ from policy_search.taxonomy import current_taxonomy, save_value
 from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
 from web.app import MULTIPART_OVERHEAD, services
 from web.auth import ROLE_NAMES, require_role
-from web.jobs import (DEFINITION_KEY, FAMILIES, SourceError, all_sources, build_definition,
-                      check_one_source, definition_urls, stored_definitions)
+from web.jobs import (CRAWL_STATUS_NAMES, DEFINITION_KEY, FAMILIES, SourceError, all_sources,
+                      build_definition, check_one_source, definition_urls, source_name,
+                      source_names, stored_definitions)
 from web.security import body_limit
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,21 @@ def index_status() -> dict:
 
 # --- jobs -----------------------------------------------------------------------------
 
+# How a job ended, as a badge's class (jobs.OUTCOMES).
+OUTCOME_CLASSES = {jobs.SUCCEEDED: "ok", jobs.PARTIAL: "warn", jobs.FAILED: "bad"}
+
+
+def outcome_class(job: dict) -> str:
+    return OUTCOME_CLASSES.get(job.get("outcome") or "", "")
+
+
+def job_page_helpers() -> dict:
+    svc = services()
+    names = source_names(svc.settings, svc.store)
+    return {"outcome_class": outcome_class, "crawl_status_names": CRAWL_STATUS_NAMES,
+            "source_name": lambda source_id: source_name(source_id, names)}
+
+
 @bp.get("/jobs")
 def jobs_page():
     svc = services()
@@ -78,7 +94,7 @@ def jobs_page():
     return render_template(
         "admin/jobs.html", jobs=jobs.list_jobs(svc.store, limit=50),
         workers=jobs.live_workers(svc.store), sources=sources, problems=problems,
-        import_limit=human_bytes(svc.settings.import_max_bytes),
+        import_limit=human_bytes(svc.settings.import_max_bytes), **job_page_helpers(),
     )
 
 
@@ -94,7 +110,8 @@ def jobs_json():
 RESULT_LABELS = {"file": "文件", "date": "快照日期", "description": "说明", "added": "新增",
                  "updated": "更新", "unchanged": "未变", "rejected": "拒绝", "index": "索引",
                  "generation": "索引版本", "documents": "文档数", "analyzed": "分词",
-                 "from_cache": "缓存", "caught_up": "追加变更", "seconds": "用时（秒）"}
+                 "from_cache": "缓存", "caught_up": "追加变更", "seconds": "用时（秒）",
+                 "removed": "删除的旧索引版本"}
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -102,7 +119,8 @@ def job_page(job_id: int):
     job = jobs.job_dict(services().store, job_id)
     if job is None:
         abort(404)
-    return render_template("admin/job.html", job=job, result_labels=RESULT_LABELS)
+    return render_template("admin/job.html", job=job, result_labels=RESULT_LABELS,
+                           **job_page_helpers())
 
 
 @bp.get("/jobs/<int:job_id>.json")

@@ -11,6 +11,7 @@ import re
 
 # DEFINITION_KEY, all_sources and stored_definitions are passed on to the admin pages.
 from crawler.check import check_sources, quick_policy, save_check
+from crawler.run import STATUS_NAMES as CRAWL_STATUS_NAMES  # noqa: F401
 from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
 from crawler.sources import load_all_sources as all_sources  # noqa: F401
 from policy_search.regions import find_region

@@ -16,6 +16,7 @@ import click
 
 from policy_search import jobs
 from policy_search.cli import open_store
+from policy_search.local_time import beijing_time
 from policy_search.schedule import ScheduleError, enqueue_due, schedule_from_settings
 from policy_search.settings import Settings
 
@@ -70,7 +71,7 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
     explanation = explain_failures(results)
     if explanation:
         ctx.log(explanation)
-    return {
+    result = {
         "sources": [{k: v for k, v in r.to_dict().items()} for r in results],
         "new": sum(r.new for r in results),
         "updated": sum(r.updated for r in results),
@@ -78,6 +79,27 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
         "explanation": explanation,
         "index": index_note,
     }
+    return {**result, **crawl_outcome(results, explanation)}
+
+
+def crawl_outcome(results, explanation: str | None) -> dict:
+    """成功 when every source was crawled without a failed page, 失败 when no source could
+    be crawled (the reason: each source's), else 部分失败; with the counts."""
+    ok = [r for r in results if r.ok]
+    bad = [r for r in results if not r.ok]
+    pages_failed = sum(r.failed for r in results)
+    summary = (f"来源：成功 {len(ok)} 个，失败 {len(bad)} 个；文件：新增 {sum(r.new for r in results)} 篇，"
+               f"更新 {sum(r.updated for r in results)} 篇；未能获取的页面 {pages_failed} 个")
+    counts = {"sources_ok": len(ok), "sources_failed": len(bad), "summary": summary}
+    if not results:
+        return {**counts, "outcome": jobs.FAILED, "summary": "没有可抓取的来源",
+                "error": "没有可抓取的来源：所有来源都已停用"}
+    if not ok:
+        reason = explanation or "；".join(f"{r.name}：{r.error or r.status}" for r in bad)
+        return {**counts, "outcome": jobs.FAILED, "error": reason}
+    if bad or pages_failed:
+        return {**counts, "outcome": jobs.PARTIAL}
+    return counts
 
 
 def _sync_index(ctx: jobs.JobContext) -> str:
@@ -100,7 +122,9 @@ def run_reindex(ctx: jobs.JobContext) -> dict:
             f"缓存 {report.from_cache} 篇，追加变更 {report.caught_up} 篇，用时 {report.seconds:.1f} 秒")
     return {"generation": report.generation, "documents": report.documents,
             "analyzed": report.analyzed, "from_cache": report.from_cache,
-            "caught_up": report.caught_up, "seconds": round(report.seconds, 2)}
+            "caught_up": report.caught_up, "seconds": round(report.seconds, 2),
+            "removed": report.removed_generations,
+            "summary": f"{report.documents} 篇，重新分词 {report.analyzed} 篇"}
 
 
 def run_import(ctx: jobs.JobContext) -> dict:
@@ -135,7 +159,8 @@ def run_import(ctx: jobs.JobContext) -> dict:
             f"拒绝 {len(summary.rejected)}")
     result = {"file": name, "added": summary.added, "updated": summary.updated,
               "unchanged": summary.unchanged, "rejected": len(summary.rejected)}
-    return {**result, "index": _enrich_and_index(ctx, summary.added + summary.updated)}
+    return {**result, "index": _enrich_and_index(ctx, summary.added + summary.updated),
+            **import_outcome(result)}
 
 
 def run_snapshot(ctx: jobs.JobContext) -> dict:
@@ -152,7 +177,19 @@ def run_snapshot(ctx: jobs.JobContext) -> dict:
         ctx.log(line)
     ctx.log(f"离线快照：新增 {result['added']}，更新 {result['updated']}，"
             f"未变 {result['unchanged']}，拒绝 {result['rejected']}")
-    return {**result, "index": _enrich_and_index(ctx, result["added"] + result["updated"])}
+    return {**result, "index": _enrich_and_index(ctx, result["added"] + result["updated"]),
+            **import_outcome(result)}
+
+
+def import_outcome(result: dict) -> dict:
+    """部分失败 when rows were rejected, 失败 when every row was (or the file had none)."""
+    kept = result["added"] + result["updated"] + result["unchanged"]
+    summary = (f"新增 {result['added']}，更新 {result['updated']}，未变 {result['unchanged']}，"
+               f"拒绝 {result['rejected']}")
+    if not kept:
+        reason = "所有行都被拒绝（原因见日志）" if result["rejected"] else "文件中没有政策记录"
+        return {"outcome": jobs.FAILED, "summary": summary, "error": reason}
+    return {"outcome": jobs.PARTIAL if result["rejected"] else jobs.SUCCEEDED, "summary": summary}
 
 
 MAX_REJECTS_LOGGED = 50
@@ -226,9 +263,10 @@ def make_worker(settings: Settings, store, root_argv: list[str], *, per_process:
         click.echo(f"任务 #{job.id} 开始：{jobs.kind_label(job.kind)} {json.dumps(job.args, ensure_ascii=False)}")
 
     def ended(job_id: int, state: str) -> None:
-        job = store.get_job(job_id)
-        line = f"任务 #{job_id} 结束：{jobs.STATE_NAMES.get(state, state)}"
-        click.echo(line + (f"（{job.error}）" if job and job.error else ""))
+        job = jobs.job_dict(store, job_id, log_lines=0)
+        line = f"任务 #{job_id} 结束：{job['state_label'] if job else jobs.STATE_NAMES.get(state, state)}"
+        detail = job and (job["error"] or job["summary"])
+        click.echo(line + (f"（{detail}）" if detail else ""))
 
     worker = jobs.Worker(
         store, settings=settings,
@@ -296,7 +334,8 @@ def list_command(settings: Settings, limit: int, state: str | None, kind: str | 
         timing = f"{job['elapsed_seconds']:.0f}s" if job["elapsed_seconds"] is not None else "-"
         progress = f"{job['done']}/{job['total']}" if job["total"] else ""
         click.echo(f"#{job['id']:<5} {job['kind_label']:<6} {job['state_label']:<4} {progress:>11} "
-                   f"{timing:>7}  {job['created_at']}  {job['created_by'] or ''}  {args}"
+                   f"{timing:>7}  {beijing_time(job['created_at'])}  {job['created_by'] or ''}  {args}"
+                   + (f"\n       结果: {job['summary']}" if job.get("summary") else "")
                    + (f"\n       错误: {job['error']}" if job["error"] else ""))
     if not jobs.live_workers(store) and any(j["state"] == jobs.QUEUED for j in found):
         click.echo("注意：没有工作进程在运行，排队的任务不会开始（运行 policy-search worker）", err=True)
@@ -383,7 +422,7 @@ def show_command(settings: Settings, job_id: int, follow: bool, as_json: bool):
         click.echo(json.dumps(jobs.job_dict(store, job_id), ensure_ascii=False, indent=2))
         return
     click.echo(f"任务 #{job['id']} {job['kind_label']} {json.dumps(job['args'], ensure_ascii=False)}"
-               f"  发起: {job['created_by'] or '-'}  创建: {job['created_at']}")
+               f"  发起: {job['created_by'] or '-'}  创建: {beijing_time(job['created_at'])}（北京时间）")
     if job["finished"] or not follow:
         for line in job["log"]:
             click.echo("  " + line)
@@ -445,6 +484,8 @@ def _duration(seconds: float) -> str:
 
 def summary_line(job: dict) -> str:
     line = f"状态: {job['state_label']}"
+    if job.get("summary"):
+        line += f"（{job['summary']}）"
     if job["elapsed_seconds"] is not None:
         line += f"，用时 {_duration(job['elapsed_seconds'])}"
     if job["error"]:

@@ -9,6 +9,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress
+from policy_search.local_time import beijing_time
 from policy_search.settings import Settings
 
 
@@ -76,8 +77,8 @@ def status_command(settings: Settings, as_json):
     click.echo(f"索引文档数: {status.documents}  库中文档数: {status.store_documents}")
     click.echo(f"已应用变更序号: {status.applied_seq} / 库中最新 {status.store_seq}"
                f"  待处理 {status.pending_changes}"
-               + (f" (最早 {status.oldest_pending_at})" if status.oldest_pending_at else ""))
-    click.echo(f"切换时间: {status.switched_at or '-'}  大小: {status.size_bytes / 1e6:.1f} MB")
+               + (f" (最早 {beijing_time(status.oldest_pending_at)})" if status.oldest_pending_at else ""))
+    click.echo(f"切换时间: {beijing_time(status.switched_at) or '-'}（北京时间）  大小: {status.size_bytes / 1e6:.1f} MB")
     click.echo(f"磁盘上的版本: {', '.join(status.generations_on_disk) or '-'}")
     if not status.usable:
         sys.exit(1)

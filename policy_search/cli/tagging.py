@@ -8,6 +8,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress
+from policy_search.local_time import beijing_time
 from policy_search.settings import Settings
 
 
@@ -116,4 +117,4 @@ def user_list(settings: Settings):
         return
     for user in users:
         state = "启用" if user.active else "停用"
-        click.echo(f"{user.username:<24} {user.role:<6} {state}  {user.created_at}")
+        click.echo(f"{user.username:<24} {user.role:<6} {state}  {beijing_time(user.created_at)}")

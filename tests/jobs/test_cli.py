@@ -51,11 +51,11 @@ def test_start_reindex_twice_then_the_worker_runs_one(cli):
 
     worker = cli("worker", "--once")
     assert worker.exit_code == 0, worker.output
-    assert "任务 #1 结束：已完成" in worker.output and "本次运行了 1 个任务" in worker.output
+    assert "任务 #1 结束：成功" in worker.output and "本次运行了 1 个任务" in worker.output
 
     shown = cli("jobs", "show", "1")
     assert shown.exit_code == 0
-    assert "状态: 已完成" in shown.output and "新索引" in shown.output and "5 篇" in shown.output
+    assert "状态: 成功" in shown.output and "新索引" in shown.output and "5 篇" in shown.output
     as_json = json.loads(cli("jobs", "show", "1", "--json").output)
     assert as_json["state"] == "succeeded" and as_json["result"]["documents"] == 5
     assert as_json["created_by"] == "alice"
@@ -105,7 +105,7 @@ def test_show_follows_a_running_job_with_a_progress_bar(cli, fake_kinds):
     assert followed.exit_code == 0, followed.output
     assert "10.0% 1/10 等待放行" in followed.output
     assert "100.0% 10/10" in followed.output and "█" * 30 in followed.output
-    assert "状态: 已完成" in followed.output
+    assert "状态: 成功" in followed.output
     assert followed.output.index("10.0%") < followed.output.index("100.0%")
     store.close()
 
@@ -143,7 +143,7 @@ def test_a_crawl_job_against_the_loopback_site_reports_each_source(cli, shared):
         started = cli("jobs", "start", "crawl", "--by", "admin")
         assert started.exit_code == 0
         worker = cli("worker", "--once")
-        assert "任务 #1 结束：已完成" in worker.output, worker.output
+        assert "任务 #1 结束：成功" in worker.output, worker.output
     finally:
         site.stop()
     job = json.loads(cli("jobs", "show", "1", "--json").output)
@@ -154,4 +154,61 @@ def test_a_crawl_job_against_the_loopback_site_reports_each_source(cli, shared):
     log = "\n".join(jobs.job_dict(Store(cli.data_dir / "policies.sqlite3"), 1)["log"])
     assert "抓取 " in log and "新增" in log and "尚无索引" in log
     shown = cli("jobs", "show", "1")
-    assert shown.exit_code == 0 and "状态: 已完成" in shown.output
+    assert shown.exit_code == 0 and "状态: 成功" in shown.output
+
+
+UNREACHABLE_CSX = """
+[[source]]
+id = "csx"
+name = "长沙县人民政府 政府信息公开"
+level = "county"
+region_code = "430121"
+allowed_hosts = ["127.0.0.1"]
+[[source.entries]]
+kind = "trs"
+url = "http://127.0.0.1:9/csx/zwgk/index.html"
+"""
+
+
+def _unreachable_config(cli, text=UNREACHABLE_CSX):
+    cli.data_dir.mkdir(parents=True, exist_ok=True)
+    (cli.data_dir / "sources.toml").write_text(text, "utf-8")
+    (cli.data_dir / "config.toml").write_text(
+        f'sources_file = "{cli.data_dir / "sources.toml"}"\n'
+        "crawl_delay = 0.0\ncrawl_jitter = 0.0\ncrawl_timeout = 2.0\n"
+        "crawl_connect_timeout = 1.0\ncrawl_retries = 0\n", "utf-8")
+
+
+def test_a_crawl_whose_host_cannot_be_reached_ends_failed_with_the_reason(cli):
+    _unreachable_config(cli)
+    assert cli("jobs", "start", "crawl", "--source", "csx", "--by", "admin").exit_code == 0
+    worker = cli("worker", "--once")
+    assert "任务 #1 结束：失败" in worker.output, worker.output
+    job = json.loads(cli("jobs", "show", "1", "--json").output)
+    assert job["state"] == "failed" and job["outcome"] == "failed" and job["state_label"] == "失败"
+    assert "长沙县人民政府 政府信息公开" in job["error"] and "无法访问" in job["error"]
+    assert job["result"]["sources_ok"] == 0 and job["result"]["sources_failed"] == 1
+    assert job["result"]["sources"][0]["source_id"] == "csx"
+    shown = cli("jobs", "show", "1")
+    assert shown.exit_code == 1
+    assert "状态: 失败（来源：成功 0 个，失败 1 个；文件：新增 0 篇，更新 0 篇；" in shown.output
+    assert "错误: " in shown.output and "无法访问" in shown.output
+    assert "已完成" not in shown.output
+    listed = cli("jobs", "list")
+    assert " 失败 " in listed.output and "结果: 来源：成功 0 个，失败 1 个" in listed.output
+    assert cli("jobs", "list", "--state", "failed").output.count("#1 ") == 1
+
+
+def test_job_outcome_and_the_state_filter_tell_partial_from_success(tmp_path):
+    with Store(tmp_path / "policies.sqlite3") as store:
+        ok, partial = (store.create_job("import", {}, "a") for _ in range(2))
+        for job_id, outcome in ((ok, "succeeded"), (partial, "partial")):
+            store.conn.execute("UPDATE jobs SET state = 'succeeded' WHERE id = ?", (job_id,))
+            store.conn.execute("INSERT INTO job_control (job_id, active, result) VALUES (?, 0, ?)",
+                               (job_id, json.dumps({"outcome": outcome, "summary": "新增 3，拒绝 1"})))
+        shown = jobs.job_dict(store, partial)
+        assert (shown["state"], shown["outcome"], shown["state_label"]) == ("succeeded", "partial", "部分失败")
+        assert shown["summary"] == "新增 3，拒绝 1"
+        assert jobs.job_dict(store, ok)["state_label"] == "成功"
+        assert [j["id"] for j in jobs.list_jobs(store, state="partial")] == [partial]
+        assert [j["id"] for j in jobs.list_jobs(store, state="succeeded")] == [ok]

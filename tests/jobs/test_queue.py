@@ -72,7 +72,7 @@ def test_progress_log_timings_and_result(store, fake_kinds):
     assert job["result"] == {"counted": 4}
     assert job["finished"] and job["finished_at"] and job["elapsed_seconds"] >= 0
     log = "\n".join(job["log"])
-    assert "步骤完成：计数（用时" in log and "计数完毕" in log and "完成，共用时" in log
+    assert "步骤完成：计数（用时" in log and "计数完毕" in log and "成功：共用时" in log
     assert job["error"] is None
 
 

@@ -72,7 +72,7 @@ def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
     store = Store(data_dir / "policies.sqlite3")
     fill(store, 60)  # a small first generation; the killed rebuild has more to do
     assert cli("jobs", "start", "reindex").exit_code == 0
-    assert "结束：已完成" in cli("worker", "--once").output
+    assert "结束：成功" in cli("worker", "--once").output
     first_generation = current_generation(data_dir / "index")
 
     searcher = Searcher(data_dir / "index")
@@ -105,7 +105,7 @@ def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
         fill(store, 2500, start=2400)  # 100 more policies, searched for below
         new_id = jobs.enqueue(store, "reindex", {}, "admin")
         finished = cli("worker", "--once")
-        assert f"任务 #{new_id} 结束：已完成" in finished.output, finished.output
+        assert f"任务 #{new_id} 结束：成功" in finished.output, finished.output
         result = jobs.job_dict(store, new_id)["result"]
         assert result["documents"] == 2500
         assert current_generation(data_dir / "index").name == result["generation"] != first_generation.name

@@ -14,8 +14,19 @@
     if (node && node.textContent !== String(text)) node.textContent = text;
   }
 
+  var OUTCOME_CLASSES = { succeeded: "ok", partial: "warn", failed: "bad" };
+
   function updateJob(root, job) {
     setText(root, ".job-state", job.state_label);
+    var state = root.querySelector(".job-state");
+    if (state) {
+      ["ok", "warn", "bad"].forEach(function (name) { state.classList.remove(name); });
+      if (OUTCOME_CLASSES[job.outcome]) state.classList.add(OUTCOME_CLASSES[job.outcome]);
+    }
+    var summary = root.querySelector(".job-summary");
+    if (summary) { summary.textContent = job.summary || ""; summary.hidden = !job.finished || !job.summary; }
+    var running = root.querySelector(".job-running");
+    if (running) running.hidden = job.finished;
     setText(root, ".job-count", job.done + "/" + job.total);
     setText(root, ".job-percent", job.percent + "%");
     setText(root, ".job-step", job.error && root.tagName === "TR" ? job.error : job.step);
