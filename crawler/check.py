@@ -27,6 +27,8 @@ from crawler.sources import CHECK_KEY, Entry, Source
 
 MIN_BODY_CHARS = 20
 SAMPLE_ITEMS = 3
+# A trial of a source not yet saved (its link pattern, on the admin's form) lists more.
+TRIAL_ITEMS = 20
 # A check answers an admin waiting on a page: short timeouts, no retries.
 QUICK_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "retries": 0}
 
@@ -60,6 +62,10 @@ class EntryCheck:
     sample: list[dict] = field(default_factory=list)
     detail: DetailCheck | None = None
     error: str | None = None
+    # Links of the source's hosts on the list page that the link pattern leaves out (a
+    # sample; only when asked for: the trial of a link pattern).
+    unmatched: list[dict] = field(default_factory=list)
+    unmatched_count: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -110,8 +116,9 @@ def quick_policy(settings) -> FetchPolicy:
         name: min(getattr(policy, name), limit) for name, limit in QUICK_TIMEOUTS.items()})
 
 
-def check_source(source: Source, fetcher: Fetcher) -> SourceCheck:
-    """Each entry's first list page and its first item's detail page."""
+def check_source(source: Source, fetcher: Fetcher, *, trial: bool = False) -> SourceCheck:
+    """Each entry's first list page and its first item's detail page. A `trial` (of a
+    source not yet saved) lists up to TRIAL_ITEMS items and the links the pattern leaves out."""
     started = time.monotonic()
     result = SourceCheck(source.id, source.name, checked_at=now())
     for host in source.allowed_hosts:
@@ -119,15 +126,15 @@ def check_source(source: Source, fetcher: Fetcher) -> SourceCheck:
     fetcher.allowed = source.allows
     fetcher.check_address = check_url if source.public_only else None
     for entry in source.entries:
-        result.entries.append(check_entry(source, entry, fetcher))
+        result.entries.append(check_entry(source, entry, fetcher, trial=trial))
     result.seconds = round(time.monotonic() - started, 2)
     return result
 
 
-def check_entry(source: Source, entry: Entry, fetcher: Fetcher) -> EntryCheck:
+def check_entry(source: Source, entry: Entry, fetcher: Fetcher, *, trial: bool = False) -> EntryCheck:
     checked = EntryCheck(entry.kind, entry.url)
     try:
-        items, checked.page_count = first_list(source, entry, fetcher)
+        items, checked.page_count, left_out = first_list(source, entry, fetcher)
     except FetchError as exc:
         checked.error = f"列表页无法获取：{exc.detail}"
         return checked
@@ -135,32 +142,47 @@ def check_entry(source: Source, entry: Entry, fetcher: Fetcher) -> EntryCheck:
         checked.error = f"列表页无法解析：{exc}"
         return checked
     checked.items = len(items)
-    checked.sample = [{"url": i.url, "title": i.title, "date": i.date} for i in items[:SAMPLE_ITEMS]]
+    shown = TRIAL_ITEMS if trial else SAMPLE_ITEMS
+    checked.sample = [{"url": i.url, "title": i.title, "date": i.date} for i in items[:shown]]
+    if trial:
+        checked.unmatched_count = len(left_out)
+        checked.unmatched = [{"url": i.url, "title": i.title} for i in left_out[:TRIAL_ITEMS]]
     if items:
         checked.detail = check_detail(source, items[0], fetcher)
     return checked
 
 
-def first_list(source: Source, entry: Entry, fetcher: Fetcher) -> tuple[list[ListItem], int | None]:
-    """The items of an entry's first list page (or first API answer) and its page count."""
+def first_list(source: Source, entry: Entry,
+               fetcher: Fetcher) -> tuple[list[ListItem], int | None, list[ListItem]]:
+    """The items of an entry's first list page (or first API answer), its page count, and
+    the links of the source's hosts there that the link pattern leaves out."""
+    def split(found: list[ListItem]) -> tuple[list[ListItem], list[ListItem]]:
+        taken = [i for i in found if source.is_item(i.url)]
+        return taken, [i for i in found if not source.is_item(i.url) and source.allows(i.url)]
+
     if entry.kind in ("trs", "links"):
         response = fetcher.get(entry.url, headers=entry.headers)
-        page = discover.parse_link_list(response.text(), response.url, source.is_item,
+        page = discover.parse_link_list(response.text(), response.url, source.allows,
                                         source.link_selector)
-        return page.items, page.page_count
+        taken, left_out = split(page.items)
+        return taken, page.page_count, left_out
     if entry.kind == "hanweb":
         column = fetcher.get(entry.url, headers=entry.headers)
         proxy = discover.hanweb_proxy(column.text(), column.url)
         if proxy is None:  # the column page holds its records inline
-            return discover.parse_hanweb_records(column.text(), column.url, source.is_item)[0], None
-        base, form = proxy
-        response = fetcher.get(discover.hanweb_records_url(base, 1), headers=entry.headers,
-                               data=form)
-        return discover.parse_hanweb_records(response.text(), response.url, source.is_item)[0], None
+            found = discover.parse_hanweb_records(column.text(), column.url, source.allows)[0]
+        else:
+            base, form = proxy
+            response = fetcher.get(discover.hanweb_records_url(base, 1), headers=entry.headers,
+                                   data=form)
+            found = discover.parse_hanweb_records(response.text(), response.url, source.allows)[0]
+        taken, left_out = split(found)
+        return taken, None, left_out
     parse = discover.parse_govcn_api if entry.kind == "govcn_api" else discover.parse_gkmlpt
     response = fetcher.get(entry.url.format(page=entry.first_page), headers=entry.headers)
     page = parse(response.text(), response.url)
-    return [i for i in page.items if source.is_item(i.url)], page.page_count
+    taken, left_out = split(page.items)
+    return taken, page.page_count, left_out
 
 
 def check_detail(source: Source, item: ListItem, fetcher: Fetcher) -> DetailCheck:
@@ -192,11 +214,12 @@ def check_detail(source: Source, item: ListItem, fetcher: Fetcher) -> DetailChec
     return checked
 
 
-def check_sources(sources: list[Source], policy: FetchPolicy) -> list[SourceCheck]:
+def check_sources(sources: list[Source], policy: FetchPolicy, *,
+                  trial: bool = False) -> list[SourceCheck]:
     """Check several sources with one fetcher (one connection and delay per host)."""
     fetcher = Fetcher(policy)
     try:
-        return [check_source(source, fetcher) for source in sources]
+        return [check_source(source, fetcher, trial=trial) for source in sources]
     finally:
         fetcher.close()
 

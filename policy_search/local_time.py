@@ -44,3 +44,23 @@ def beijing_time(value, *, seconds: bool = False) -> str:
     if moment is None:
         return "" if value is None else str(value)
     return moment.strftime(FORMAT_SECONDS if seconds else FORMAT)
+
+
+def beijing_day_start(day: str) -> str:
+    """The UTC ISO timestamp (the store's form) at which a Beijing calendar day begins;
+    '' for anything that is not a yyyy-mm-dd date."""
+    try:
+        date = dt.date.fromisoformat((day or "").strip())
+    except ValueError:
+        return ""
+    start = dt.datetime.combine(date, dt.time(), BEIJING).astimezone(dt.timezone.utc)
+    return start.replace(microsecond=0).isoformat()
+
+
+def beijing_day_end(day: str) -> str:
+    """The UTC ISO timestamp at which the Beijing day after `day` begins (exclusive end)."""
+    try:
+        date = dt.date.fromisoformat((day or "").strip())
+    except ValueError:
+        return ""
+    return beijing_day_start((date + dt.timedelta(days=1)).isoformat())

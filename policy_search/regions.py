@@ -182,3 +182,38 @@ def parent_codes(code: str | None) -> list[str]:
 
 def all_regions() -> list[Region]:
     return sorted(_table()[0].values(), key=lambda r: r.code)
+
+
+def region_path(code: str | None) -> str:
+    """The division with the ones above it, widest first: 湖南省 长沙市 长沙县 (全国 alone)."""
+    if not code:
+        return ""
+    chain = [c for c in reversed(parent_codes(code)) if c != NATIONAL or code == NATIONAL]
+    names = [region_name(c) for c in chain]
+    return " ".join(n for n in names if n)
+
+
+def find_region_by_path(text: str | None) -> Region | None:
+    """find_region, also for a path as region_path writes it (湖南省 长沙市 长沙县)."""
+    if not text:
+        return None
+    return find_region(text) or find_region("".join(text.split()))
+
+
+def search_regions(query: str, limit: int = 30) -> list[Region]:
+    """Divisions whose name (or code) starts with or contains the query: those starting
+    with it first, wider ones (province, city) before narrower ones."""
+    query = "".join((query or "").split())
+    if not query:
+        return []
+    names = divisions()
+    if query.isdigit():
+        found = [code for code in names if code.startswith(query)]
+    else:
+        found = [code for code, name in names.items() if query in name]
+    found.sort(key=lambda c: (not names[c].startswith(query), level_rank(c), c))
+    return [Region(code, names[code]) for code in found[:limit]]
+
+
+def level_rank(code: str) -> int:
+    return ("national", "provincial", "city", "county").index(level_of_code(code))

@@ -41,8 +41,7 @@ HISTORY_FIELDS = ("title", "doc_number", "issuer", "written_date", "publish_date
 STAFF_FIELDS = ("validity", "doc_kind", "huiqi", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
 MATERIAL_SIMILARITY = 0.9
-RARITY_SCALE = 1_000_000
-SOURCE_LABEL_KEY = "label"  # a source's state: the name an admin gave an import source  # a shared tag weighs RARITY_SCALE // (policies with the tag)
+RARITY_SCALE = 1_000_000  # a shared tag weighs RARITY_SCALE // (policies with the tag)
 
 
 def now() -> str:
@@ -673,6 +672,38 @@ class Store(CardStoreMixin, KindStoreMixin):
             sql, args = sql + " WHERE by_user = ?", [by]
         return [dict(r) for r in self.conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])]
 
+    def search_audit(self, *, by: str = "", action: str = "", since: str = "", until: str = "",
+                     limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+        """(how many, this page of) audit entries over all policies and admin actions,
+        newest first; since/until are UTC ISO timestamps (until exclusive)."""
+        clauses, args = [], []
+        for column, op, value in (("by_user", "=", by), ("action", "=", action),
+                                  ("at", ">=", since), ("at", "<", until)):
+            if value:
+                clauses.append(f"{column} {op} ?")
+                args.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        total = self.conn.execute(f"SELECT count(*) FROM tag_audit{where}", args).fetchone()[0]
+        rows = self.conn.execute(f"SELECT * FROM tag_audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                 [*args, limit, offset]).fetchall()
+        return total, [dict(r) for r in rows]
+
+    def audit_choices(self) -> tuple[list[str], list[str]]:
+        """(the people, the actions) the audit log has entries of."""
+        people = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT by_user FROM tag_audit ORDER BY by_user")]
+        actions = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT action FROM tag_audit ORDER BY action")]
+        return people, actions
+
+    def policy_titles(self, ids: list[str]) -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(i for i in ids if i)), 500):
+            marks = ", ".join("?" * len(chunk))
+            titles.update(self.conn.execute(
+                f"SELECT id, title FROM policies WHERE id IN ({marks})", chunk).fetchall())
+        return titles
+
     # --- taxonomy values added by staff (versioned) ---------------------------
 
     def save_taxonomy_value(self, facet: str, value: str, data: dict, by: str, *,
@@ -823,20 +854,6 @@ class Store(CardStoreMixin, KindStoreMixin):
         result["enabled"] = bool(result["enabled"])
         result["state"] = json.loads(result.pop("state_json") or "{}")
         return result
-
-    def source_labels(self) -> dict[str, str]:
-        """Names admins gave to sources that are not crawl sources (an imported data set)."""
-        labels = {}
-        for row in self.conn.execute("SELECT id, state_json FROM sources"):
-            label = json.loads(row["state_json"] or "{}").get(SOURCE_LABEL_KEY)
-            if label:
-                labels[row["id"]] = label
-        return labels
-
-    def policy_sources(self) -> list[tuple[str, int]]:
-        """(source id, number of policies) of every source policies came from."""
-        return [(r[0] or "", r[1]) for r in self.conn.execute(
-            "SELECT source_id, count(*) FROM policies GROUP BY source_id ORDER BY count(*) DESC")]
 
     def save_source_state(self, source_id: str, **fields) -> None:
         """Set a source's fields; `state` is merged key by key into the stored state, in

@@ -24,14 +24,17 @@ from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_
 from policy_search.first_run import startup_status
 from policy_search.importer import ImportFileError, check_file, detect_format
 from policy_search.models import CHECKED_FIELDS, LEVEL_NAMES
-from policy_search.review_queue import admin_actions, record_admin_action
+from policy_search.regions import all_regions, region_path, search_regions
+from policy_search.local_time import beijing_day_end, beijing_day_start
+from policy_search.review_queue import record_admin_action
 from policy_search.taxonomy import current_taxonomy, save_value
 from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
 from web.app import MULTIPART_OVERHEAD, services
 from web.auth import ROLE_NAMES, require_role
+from web.history import ACTION_NAMES, entry_view, user_name
 from web.jobs import (CRAWL_STATUS_NAMES, DEFINITION_KEY, FAMILIES, SourceError, all_sources,
                       build_definition, check_one_source, definition_urls, source_name,
-                      source_names, stored_definitions)
+                      source_names, stored_definitions, try_source)
 from web.security import body_limit
 
 log = logging.getLogger(__name__)
@@ -277,19 +280,24 @@ def source_enabled(source_id: str):
     return redirect(url_for("admin.sources")), 303
 
 
+SOURCE_FIELDS = ("id", "name", "family", "url", "page_url", "region", "level", "link_pattern")
+
+
 @bp.route("/sources/edit", methods=["GET", "POST"])
 def source_form():
-    """Add a source of a known CMS family, or edit one an admin added."""
+    """Add a source of a known CMS family, or edit one an admin added; 试用 fetches its
+    list page with the link pattern and shows the items it would find, saving nothing."""
     svc = services()
     stored = {d["id"]: d for d in stored_definitions(svc.store)}
     editing = request.args.get("id", "")
     if editing and editing not in stored:
         abort(404)
     values = form_values(stored.get(editing)) if editing else {}
-    status = 200
+    status, trial = 200, None
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in
-                  ("id", "name", "family", "url", "page_url", "region_code", "level", "link_pattern")}
+        values = {k: request.form.get(k, "") for k in SOURCE_FIELDS}
+        values["region"] = values["region"] or request.form.get("region_code", "")
+        trying = request.form.get("op") == "try"
         try:
             definition = build_definition(values)
             configured_ids = {s.id for s in all_sources(svc.settings, svc.store)[0]}
@@ -299,26 +307,50 @@ def source_form():
                 raise SourceError("该编号已存在；要修改请从来源列表点“编辑”")
             if editing and definition["id"] != editing:
                 raise SourceError("编辑时不能修改来源编号")
-            for url in definition_urls(definition):
-                check_source_url(url)
+            if not loopback_sources():
+                for url in definition_urls(definition):
+                    check_source_url(url)
         except (SourceError, UnsafeURL) as exc:
-            flash(f"未保存：{exc}", "error")
+            flash(f"{'未试用' if trying else '未保存'}：{exc}", "error")
             status = 400
         else:
-            svc.store.save_source_state(definition["id"], state={DEFINITION_KEY: definition})
-            audit("source_edit" if editing else "source_add", f"source:{definition['id']}",
-                  definition)
-            flash(f"来源 {definition['id']} 已保存。", "info")
-            return redirect(url_for("admin.sources")), 303
+            if trying:
+                trial = try_source(svc.settings, definition, public_only=not loopback_sources())
+                audit("source_try", f"source:{definition['id']}",
+                      {"link_pattern": definition.get("link_pattern"), "ok": trial.ok,
+                       "items": sum(e.items for e in trial.entries)})
+            else:
+                svc.store.save_source_state(definition["id"], state={DEFINITION_KEY: definition})
+                audit("source_edit" if editing else "source_add", f"source:{definition['id']}",
+                      definition)
+                flash(f"来源 {definition['id']} 已保存。", "info")
+                return redirect(url_for("admin.sources")), 303
     return render_template("admin/source_form.html", values=values, editing=editing,
-                           families=FAMILIES, levels=LEVEL_NAMES), status
+                           families=FAMILIES, levels=LEVEL_NAMES, trial=trial,
+                           regions=[region_path(r.code) for r in all_regions()],
+                           check_fields=CHECKED_FIELDS), status
+
+
+def loopback_sources() -> bool:
+    """Tests only (app config): let a source on 127.0.0.1 be tried, to reach a fixture site."""
+    return bool(current_app.config.get("LOOPBACK_SOURCES_FOR_TESTS"))
+
+
+@bp.get("/regions.json")
+def regions_json():
+    """The region field's list: divisions whose name or code matches q, as paths."""
+    query = request.args.get("q", "")[:20]
+    return jsonify({"q": query, "items": [
+        {"code": r.code, "name": r.name, "path": region_path(r.code)}
+        for r in search_regions(query, limit=30)]})
 
 
 def form_values(definition: dict) -> dict:
     entry = (definition.get("entries") or [{}])[0]
     return {"id": definition["id"], "name": definition.get("name", ""),
             "family": entry.get("kind", ""), "url": entry.get("url", ""),
-            "page_url": entry.get("page_url", ""), "region_code": definition.get("region_code", ""),
+            "page_url": entry.get("page_url", ""),
+            "region": region_path(definition.get("region_code", "")),
             "level": definition.get("level", ""), "link_pattern": definition.get("link_pattern", "")}
 
 
@@ -461,9 +493,32 @@ def split_terms(text: str) -> list[str]:
 
 # --- audit log ----------------------------------------------------------------------------
 
+AUDIT_PAGE_SIZE = 100
+
+
 @bp.get("/audit", endpoint="audit")
 def audit_page():
+    """Every audited change, policies' and admins', newest first: who, what, when (Beijing
+    time), filtered by person, action and date."""
     store = services().store
-    return render_template("admin/audit.html", actions=admin_actions(store, 200),
-                           recent=store.recent_audit(100))
-
+    people, actions = store.audit_choices()
+    by = request.args.get("by", "") if request.args.get("by") in people else ""
+    action = request.args.get("action", "") if request.args.get("action") in actions else ""
+    day_from, day_to = request.args.get("from", ""), request.args.get("to", "")
+    since, until = beijing_day_start(day_from), beijing_day_end(day_to)
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    total, rows = store.search_audit(by=by, action=action, since=since, until=until,
+                                     limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+    titles = store.policy_titles([r["policy_id"] for r in rows])
+    labels = current_taxonomy(store).labels()
+    query = {k: v for k, v in (("by", by), ("action", action), ("from", day_from if since else ""),
+                               ("to", day_to if until else "")) if v}
+    return render_template(
+        "admin/audit.html", entries=[entry_view(r, labels, titles) for r in rows], total=total,
+        page=page, last_page=max(1, -(-total // AUDIT_PAGE_SIZE)), query=query,
+        people=[(p, user_name(p)) for p in people],
+        actions=sorted(((a, ACTION_NAMES.get(a, a)) for a in actions), key=lambda x: x[1]),
+        by=by, action=action, day_from=query.get("from", ""), day_to=query.get("to", ""))

@@ -22,7 +22,7 @@ POLICY_ACTIONS = {
 ADMIN_ACTIONS = {
     "job_start": "发起任务", "job_cancel": "取消任务", "source_check": "检查来源",
     "source_enable": "启用来源", "source_disable": "停用来源", "source_add": "添加来源",
-    "source_edit": "修改来源", "user_add": "添加用户", "user_enable": "启用用户",
+    "source_edit": "修改来源", "source_try": "试用来源规则", "user_add": "添加用户", "user_enable": "启用用户",
     "user_disable": "停用用户", "user_role": "修改角色", "user_password": "重设密码",
     "taxonomy_value": "添加或修订标签值", "login": "登录", "logout": "退出登录",
 }
@@ -43,7 +43,7 @@ DETAIL_NAMES = {
     "problems": "问题", "role": "角色", "old": "原值", "new": "新值", "ip": "地址",
     "version": "版本", "synonyms": "同义词", "keywords": "关键词", "negative": "排除短语",
     "name": "名称", "region_code": "区划代码", "level": "层级", "link_pattern": "条目链接正则",
-    "since": "起始日期", "max_pages": "列表页数",
+    "since": "起始日期", "max_pages": "列表页数", "items": "条目数",
 }
 VALUE_NAMES = {"crawl": "抓取", "reindex": "重建索引", "import": "导入文件",
                "snapshot": "载入离线快照", "staff": "审核员", "admin": "管理员",
@@ -60,7 +60,9 @@ def value_text(value) -> str:
     if isinstance(value, (list, tuple)):
         return "；".join(value_text(v) for v in value)
     if isinstance(value, dict):
-        return "，".join(f"{DETAIL_NAMES.get(k, k)}：{value_text(v)}" for k, v in value.items())
+        return "，".join(f"{DETAIL_NAMES.get(k, k)}："
+                        + (("正常" if v else "有问题") if k == "ok" else value_text(v))
+                        for k, v in value.items())
     return VALUE_NAMES.get(value, str(value)) if isinstance(value, str) else str(value)
 
 

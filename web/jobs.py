@@ -14,7 +14,7 @@ from crawler.check import check_sources, quick_policy, save_check
 from crawler.run import STATUS_NAMES as CRAWL_STATUS_NAMES  # noqa: F401
 from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
 from crawler.sources import load_all_sources as all_sources  # noqa: F401
-from policy_search.regions import find_region
+from policy_search.regions import find_region_by_path, region_path, search_regions
 from policy_search.url_safety import scheme_problem
 
 # The CMS families an admin can add without code: entry kind -> name shown.
@@ -33,17 +33,16 @@ _REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$", re.ASCII)
 
 
 def source_names(settings, store) -> dict[str, str]:
-    """Every source's name as people read it: a crawl source's own name, the name an admin
-    gave an import source, the built-in ones (see source_name for the rest)."""
+    """Every known source's name as people read it: a crawl source's own name, the
+    built-in ones (see source_name for the rest)."""
     names = dict(BUILTIN_SOURCE_NAMES)
-    names.update(store.source_labels())
     names.update({s.id: s.name for s in all_sources(settings, store)[0]})
     return names
 
 
 def source_name(source_id: str | None, names: dict[str, str]) -> str:
-    """A source id as a name: known ones by their names; an unnamed import source that
-    is a data set's repository path (owner/name) says it is imported data."""
+    """A source id as a name: known ones by their names; the 来源 of an imported record
+    that is a data set's repository path (owner/name) reads as that data set's name."""
     source_id = source_id or ""
     if source_id in names:
         return names[source_id]
@@ -63,9 +62,7 @@ def build_definition(form: dict) -> dict:
     name = (form.get("name") or "").strip()
     if not name or len(name) > 100:
         raise SourceError("请填写来源名称（最多 100 字）")
-    region = find_region((form.get("region_code") or "").strip())
-    if region is None:
-        raise SourceError("未知的行政区划代码")
+    region = source_region(form.get("region") or form.get("region_code") or "")
     url = (form.get("url") or "").strip()
     entry = {"kind": family, "url": url}
     page_url = (form.get("page_url") or "").strip()
@@ -90,6 +87,32 @@ def build_definition(form: dict) -> dict:
         raw["link_pattern"] = pattern
     parse_source(raw, "管理页面")  # the crawler's own checks
     return raw
+
+
+def source_region(text: str):
+    """The region an admin chose (a name, a path like 湖南省 长沙市 长沙县, or a code)."""
+    text = " ".join(text.split())
+    if not text:
+        raise SourceError("请选择来源所在的地区")
+    region = find_region_by_path(text)
+    if region is not None:
+        return region
+    same = [r for r in search_regions(text, limit=50) if r.name == text.replace(" ", "")]
+    if len(same) > 1:
+        raise SourceError(f"“{text}”有 {len(same)} 个同名地区（"
+                          + "、".join(region_path(r.code) for r in same[:6])
+                          + "），请从列表中选择带上级地区的一项")
+    raise SourceError(f"未知的地区：{text}（请从列表中选择）")
+
+
+def try_source(settings, raw: dict, *, public_only: bool = True):
+    """A source definition not yet saved, tried the way `sources check` checks a source
+    (its first list page and one detail page), with up to TRIAL_ITEMS items and the links
+    its link pattern leaves out; nothing is kept."""
+    from dataclasses import replace
+
+    source = replace(parse_source(raw, "管理页面"), public_only=public_only)
+    return check_sources([source], quick_policy(settings), trial=True)[0]
 
 
 def definition_urls(raw: dict) -> list[str]:

@@ -48,6 +48,31 @@
     });
   }
 
+  function setupRegionList() {
+    // The source form's region: every division of China to choose from, as the admin types.
+    var input = document.getElementById("region");
+    var list = document.getElementById("region-list");
+    if (!input || !list) return;
+    var url = input.getAttribute("data-complete-url");
+    input.addEventListener("input", debounce(function () {
+      if (!input.value.trim()) return;
+      fetch(url + "?q=" + encodeURIComponent(input.value.trim()),
+            { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data.items.length) return;
+          while (list.firstChild) list.removeChild(list.firstChild);
+          data.items.forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.path;
+            option.label = item.code;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () { /* keep the server-rendered list */ });
+    }, 150));
+  }
+
   function setupSelectAll() {
     var boxes = document.querySelectorAll("[data-select-all]");
     Array.prototype.forEach.call(boxes, function (box) {
@@ -175,5 +200,6 @@
     setupAutocomplete();
     setupSelectAll();
     setupReviewKeys();
+    setupRegionList();
   });
 })();
