@@ -60,9 +60,19 @@ def test_start_reindex_twice_then_the_worker_runs_one(cli):
     assert as_json["state"] == "succeeded" and as_json["result"]["documents"] == 5
     assert as_json["created_by"] == "alice"
 
-    from index.layout import current_generation
+    from index.build import STEP_DICTIONARY, STEP_PREPARE, STEP_WRITE
+    from index.layout import current_generation, generations
     assert current_generation(cli.data_dir / "index").name == as_json["result"]["generation"]
+    # the warm-up before the first document is a step of its own, not a silent 0 %
+    log = "\n".join(as_json["log"])
+    for step in (STEP_PREPARE, STEP_DICTIONARY, STEP_WRITE):
+        assert f"步骤完成：{step}" in log, log
     assert cli("jobs", "start", "reindex").exit_code == 0  # free again
+    # the second reindex removes the first generation: nobody searches it
+    assert "任务 #2 结束：成功" in cli("worker", "--once").output
+    second_job = json.loads(cli("jobs", "show", "2", "--json").output)
+    assert second_job["result"]["removed"] == [as_json["result"]["generation"]]
+    assert [g.name for g in generations(cli.data_dir / "index")] == [second_job["result"]["generation"]]
 
 
 def test_worker_with_a_subprocess_per_job(cli):

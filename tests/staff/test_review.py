@@ -147,6 +147,10 @@ def test_edit_conflict_is_reported_not_overwritten(app, site):
     assert decided.origin == "staff" and not decided.rejected
     assert policy.validity != "废止"
     assert [e["by_user"] for e in site.store.audit_log(policy_id)] == ["staffer"]
+    # the second editor's input is still in the form, to check and save again
+    assert re.search(rf'name="d:{tag.facet}:{tag.value}" value="reject" checked', html)
+    assert "<option selected>废止</option>" in html
+    assert "按现在的内容重新保存，将会" in html
 
 
 def test_bulk_accept_one_facet_leaves_policies_with_other_open_suggestions_in_the_queue(app, site):
