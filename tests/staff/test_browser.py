@@ -248,3 +248,41 @@ def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(server, sit
         assert policy.review_state != "reviewed"
         assert all(t.origin == "staff" for t in policy.tags if t.facet == "support" and not t.rejected)
     assert problems == []
+
+
+# Headings and badges of the admin tables on one line each; nothing wider than the window.
+_TABLE_LAYOUT = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll('.data th, .data .badge')) {
+    if (getComputedStyle(el).display === 'none' || !el.textContent.trim()) continue;
+    const lines = el.getClientRects().length;
+    const height = el.getBoundingClientRect().height;
+    const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.6;
+    if (lines > 1 || height > line * 1.5 + 12) broken.push(el.textContent.trim());
+  }
+  return {broken, overflow: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, PHONE], ids=["1366", "390"])
+def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths(server, site, viewport):
+    from playwright.sync_api import sync_playwright
+
+    store = site.store
+    failed = store.create_job("crawl", {"source": "csx"}, "boss")
+    store.update_job(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
+                     finished_at="2026-05-01T08:00:00+00:00")
+    store.create_job("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
+    pages = ["/admin/sources", "/admin/jobs", "/admin/users", "/admin/audit", "/staff/",
+             f"/staff/policy/{site.ids[0]}/history"]
+    found = {}
+    with sync_playwright() as playwright:
+        browser, page, problems = _open_review(playwright, server, viewport, username="boss")
+        for path in pages:
+            page.goto(server + path)
+            found[path] = page.evaluate(_TABLE_LAYOUT)
+        browser.close()
+    for path, layout in found.items():
+        assert layout["broken"] == [], (path, layout)
+        assert layout["overflow"] <= 0, (path, layout)
+    assert problems == []
