@@ -70,6 +70,12 @@ def test_an_uploaded_file_is_imported_by_a_job(app, site):
     assert uploads(site) == []  # the upload is removed once imported
     page = admin.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "导入文件（县政策清单.jsonl）" in page and "新增：2" in page and "拒绝：1" in page
+    # a rejected row makes it 部分失败, with the counts, on the job page and in the list
+    assert job["outcome"] == "partial" and job["state_label"] == "部分失败"
+    assert '<span class="badge job-state warn">部分失败</span>' in page
+    assert "新增 2，更新 0，未变 0，拒绝 1" in page and "已完成" not in page
+    listed = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "部分失败" in listed and "新增 2，更新 0，未变 0，拒绝 1" in listed
     assert admin.get(f"/admin/jobs/{job_id}.json").get_json()["percent"] == 100.0
     assert ("job_start", f"job:{job_id}", "boss") in [
         (a["action"], a["value"], a["by_user"]) for a in admin_actions(site.store)]

@@ -54,6 +54,10 @@ def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, site
     assert policy.id not in text  # the title, not the hex id
     if store.edit_state(policy.id)["review_state"] == "reviewed":
         assert "标记为已审核" in text
+    # the policy's own history reads the same way
+    history = visible_text(admin.get(f"/staff/policy/{policy.id}/history").get_data(as_text=True))
+    assert "修改政策卡片" in history and "2019年12月31日前" in history
+    assert "['2019年12月31日前']" not in history and "set_card" not in history
 
 
 def test_audit_filters_by_person_action_and_beijing_date(app, site):
