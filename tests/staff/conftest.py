@@ -84,6 +84,17 @@ def site_factory(tmp_path, template_site):
                                         template_site.settings.db_path, **settings)
 
 
+@pytest.fixture(scope="module")
+def fixture_site():
+    """The crawler tests' fixture government site, served on 127.0.0.1."""
+    from tests.crawler.site import FixtureSite, build_site
+
+    site = FixtureSite().start()
+    build_site(site)
+    yield site
+    site.stop()
+
+
 class NoIndex:
     """The staff pages need no index; the public pages answer 503 without one."""
 

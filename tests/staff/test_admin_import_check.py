@@ -12,8 +12,7 @@ import pytest
 from policy_search import jobs
 from policy_search.cli.jobs import register_real_kinds
 from policy_search.review_queue import admin_actions
-from tests.crawler.site import (FixtureSite, build_site, fault_sources_toml, pick_sources,
-                                sources_toml, xlsx_bytes)
+from tests.crawler.site import fault_sources_toml, pick_sources, sources_toml, xlsx_bytes
 from tests.staff.conftest import csrf_token, logged_in
 
 ROWS = [
@@ -156,14 +155,6 @@ def test_upload_needs_an_admin_and_a_csrf_token(app, site):
 
 
 # --- the 检查 button and the dashboard --------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def fixture_site():
-    site = FixtureSite().start()
-    build_site(site)
-    yield site
-    site.stop()
-
 
 @pytest.fixture
 def checked_app(site_factory, fixture_site, tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from policy_search.review_queue import admin_actions
-from tests.crawler.site import FixtureSite, build_site
 from tests.staff.conftest import logged_in, post_form
 
 PUBLIC_IP = "93.184.216.34"
@@ -53,14 +52,6 @@ def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app,
     found = admin.get("/admin/regions.json?q=朝阳").get_json()["items"]
     assert {"code": "110105", "name": "朝阳区", "path": "北京市 朝阳区"} in found
     assert all(i["code"].startswith("4301") for i in admin.get("/admin/regions.json?q=4301").get_json()["items"])
-
-
-@pytest.fixture(scope="module")
-def fixture_site():
-    site = FixtureSite().start()
-    build_site(site)
-    yield site
-    site.stop()
 
 
 @pytest.fixture
