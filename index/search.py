@@ -252,6 +252,33 @@ class SearchIndex:
         live.results.put(cache_key, result)
         return dataclasses.replace(result, hits=list(hits), facets=dict(facets))
 
+    def matching_ids(self, request: SearchRequest, ids=None) -> set[str] | None:
+        """Ids of the documents the request finds with all its words (or its 文号) and
+        its filters — no fall-back to fewer words —, among `ids` when given. For saved
+        searches (subscriptions): which new policies a search finds. None: no index."""
+        with self._lock:
+            live = self._current()
+            if live is None:
+                return None
+            filters, _notes = _clean_filters(request.filters)
+            allowed = live.table.live
+            for key, values in filters.items():
+                allowed &= self._filter_bits(live, key, values)
+            if ids is not None:
+                reader, wanted = live.searcher.reader(), 0
+                for policy_id in ids:
+                    wanted |= posting_bits(reader, "id", policy_id)
+                allowed &= wanted
+            parsed = parse(request.q)
+            if not parsed.empty and allowed:
+                found = allowed
+                for clause in parsed.clauses:
+                    found &= self._clause_bits(live, clause)
+                if parsed.doc_number_key:
+                    found |= self._term_bits(live, "docno_key", parsed.doc_number_key) & allowed
+                allowed = found
+            return {live.searcher.stored_fields(d)["id"] for d in docnums_of(allowed)}
+
     # --- matching -----------------------------------------------------------------
 
     def _term_bits(self, live: _Live, fieldname: str, text: str) -> int:

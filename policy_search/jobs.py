@@ -74,6 +74,7 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "crawl": JobKind("crawl", "抓取", scope_arg="source"),
     "reindex": JobKind("reindex", "重建索引", exclusive=True),
+    "notify": JobKind("notify", "推送", exclusive=True),  # one delivery round of the subscriptions
 }
 
 

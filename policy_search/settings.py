@@ -51,6 +51,23 @@ class Settings:
     session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
+    public_base_url: str = _setting(
+        "", "the site's public address (e.g. https://zc.example.gov.cn) for links in pushed"
+        " messages; empty = http://HOST:PORT, fit only for a local test")
+    notify_schedule: str = _setting(
+        "", "when the worker runs a delivery round of the subscriptions, same syntax as"
+        " crawl_schedule (a round also follows each crawl or import); empty = only after those")
+    webhook_allowed_hosts: str = _setting(
+        "qyapi.weixin.qq.com, oapi.dingtalk.com, open.feishu.cn, open.larksuite.com",
+        "hosts a group-robot webhook may point at (host or host:port, comma-separated; the"
+        " platforms' official hosts only over https); list an intranet or loopback host to allow it")
+    subscribe_max_per_hour: int = _setting(10, "subscriptions one client address may create on the site per hour")
+    smtp_host: str = _setting("", "SMTP server for e-mail subscriptions; empty = e-mail off")
+    smtp_port: int = _setting(587, "SMTP port (465 = TLS from the start)")
+    smtp_user: str = _setting("", "SMTP login name; empty = no login")
+    smtp_password: str = _setting("", "SMTP password")
+    smtp_starttls: int = _setting(1, "1 = upgrade the SMTP connection with STARTTLS (not on port 465); 0 = plain (a local relay)")
+    mail_from: str = _setting("", "sender of the e-mails, e.g. 政策超市 <noreply@example.gov.cn>")
 
     @property
     def db_path(self) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from policy_search.card_store import CardStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import DOC_KINDS, REVIEW_STATES, VALIDITIES, Attachment, Policy, Tag
+from policy_search.subscriptions_store import SubscriptionStoreMixin
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
@@ -101,7 +102,7 @@ class StaffEdit:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin):
+class Store(CardStoreMixin, SubscriptionStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):

@@ -31,6 +31,8 @@ COMMANDS = {
     "tag": "policy_search.cli.tagging:tag_group",
     "user": "policy_search.cli.tagging:user_group",
     "card": "policy_search.cli.cards:card_group",
+    "subscribe": "policy_search.cli.notify:subscribe_group",
+    "notify": "policy_search.cli.notify:notify_command",
 }
 
 
