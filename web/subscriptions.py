@@ -16,7 +16,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import Length
 
 from policy_search.channels import Sender
@@ -43,10 +43,11 @@ PURPOSE_NAMES = {"digest": "推送", "test": "测试消息", "confirm": "确认�
 
 
 class SubscribeForm(FlaskForm):
-    channel = RadioField("推送方式", choices=list(CHANNELS.items()), default="wecom")
+    # channel and frequency are checked by the use case (one message for every client)
+    channel = StringField("推送方式", default="wecom")
     address = StringField("地址", validators=[Length(max=500)])
     secret = PasswordField("签名密钥（可选）", validators=[Length(max=200)])
-    frequency = RadioField("推送频率", choices=list(FREQUENCIES.items()), default="day")
+    frequency = StringField("推送频率", default="day")
     name = StringField("名称（可选）", validators=[Length(max=MAX_NAME_CHARS)])
 
 
@@ -81,7 +82,8 @@ def subscribe_page(kind: str):
         abort(404)
     query, back = subscribed_query(kind)
     form = SubscribeForm()
-    context = dict(kind=kind, query=query, back=back, form=form,
+    context = dict(kind=kind, query=query, back=back, form=form, channels=CHANNELS,
+                   frequencies=FREQUENCIES,
                    description=describe_query(kind, query), email_enabled=email_enabled(),
                    examples=WEBHOOK_EXAMPLES, signed_channels=SIGNED_CHANNELS,
                    current=current_count(kind, query))

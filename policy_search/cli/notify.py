@@ -224,7 +224,8 @@ def remove_command(settings: Settings, subscription_id: int):
 # --- notify -------------------------------------------------------------------------------
 
 @click.command("notify")
-@click.option("--dry-run", is_flag=True, help="show what would be sent; send and record nothing")
+@click.option("--dry-run", is_flag=True,
+              help="show what would be sent; send nothing and record no delivery")
 @click.pass_obj
 def notify_command(settings: Settings, dry_run: bool):
     """One delivery round: per subscription what was (or would be) sent."""
@@ -232,8 +233,9 @@ def notify_command(settings: Settings, dry_run: bool):
     from policy_search.notify import run_round
 
     store = open_store(settings)
-    if not dry_run:
-        click.echo(sync_index(store, settings), err=True)
+    # Even a dry run first brings the index up to date, as a real round would: it shows
+    # what a round now would send. The index is derived data, not a delivery record.
+    click.echo(sync_index(store, settings), err=True)
     report = run_round(store, settings, IndexMatcher(settings, store), Sender(settings),
                        dry_run=dry_run)
     for note in report.notes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -192,7 +193,7 @@ class Mailbox:
             code, text = self.refuse.pop(0)
             return f"{code} {text}"
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.content)))
+                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int) -> list[MailMessage]:
@@ -266,7 +267,7 @@ def make_settings(data_dir: Path, robot: Robot | None = None, mailbox: Mailbox |
     values = dict(
         data_dir=data_dir, secret_key="test-secret", session_cookie_secure=0,
         public_base_url="https://zc.example.gov.cn",
-        webhook_allowed_hosts="qyapi.weixin.qq.com, oapi.dingtalk.com, open.feishu.cn"
+        webhook_allowed_hosts=Settings().webhook_allowed_hosts
         + (f", 127.0.0.1:{robot.port}" if robot else ""),
         mail_from="政策超市 <noreply@zc.example.gov.cn>",
     )
