@@ -28,6 +28,7 @@ from index.api import FACETS, SORTS, FacetCount, Hit, SearchRequest, SearchResul
 from index.docsets import (
     LRU, DocTable, SegmentCache, bits_of, deadline_sorted, docnums_of, posting_bits,
 )
+from index.docids import DocIds
 from index.highlight import highlight_title, snippet
 from index.ranking import (
     FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
@@ -84,6 +85,7 @@ class SearchIndex:
         self._live: _Live | None = None
         self._checked_at = 0.0
         self._segments = SegmentCache()
+        self._doc_ids = DocIds()  # for matching_ids (saved searches)
         self._scorer = scoring.BM25F()
         init_jieba()
 
@@ -265,10 +267,8 @@ class SearchIndex:
             for key, values in filters.items():
                 allowed &= self._filter_bits(live, key, values)
             if ids is not None:
-                reader, wanted = live.searcher.reader(), 0
-                for policy_id in ids:
-                    wanted |= posting_bits(reader, "id", policy_id)
-                allowed &= wanted
+                wanted = self._doc_ids.docnums(live.searcher, live.table.live, ids)
+                allowed &= bits_of(wanted)
             parsed = parse(request.q)
             if not parsed.empty and allowed:
                 found = allowed
@@ -277,7 +277,10 @@ class SearchIndex:
                 if parsed.doc_number_key:
                     found |= self._term_bits(live, "docno_key", parsed.doc_number_key) & allowed
                 allowed = found
-            return {live.searcher.stored_fields(d)["id"] for d in docnums_of(allowed)}
+            if ids is not None:
+                return {wanted[d] for d in docnums_of(allowed)}
+            doc_ids = self._doc_ids.table(live.searcher, live.table.live)[0]
+            return {doc_ids[d] for d in docnums_of(allowed) if doc_ids[d] is not None}
 
     # --- matching -----------------------------------------------------------------
 

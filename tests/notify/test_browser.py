@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import serve_in_thread
-from tests.web.test_browser import CHROMIUM_ARGS, PHONE, chromium_path
+from tests.web.test_browser import PHONE, browser  # noqa: F401 — the fixture, shared
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1366, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -198,3 +198,22 @@ def test_rounds_deliver_to_signed_robots(site, clock, channel):
     round_(site, clock)
     site.add(policy("专精特新企业贷款贴息办法", "对专精特新企业贷款给予贴息。"))
     assert round_(site, clock, when="2024-05-07").outcomes[0].action == "sent"
+
+
+def test_unconfirmed_subscriptions_are_deleted_after_a_week(site, clock):
+    import datetime as dt
+
+    from policy_search.notify import PENDING_DAYS
+
+    pending = site.store.create_subscription(kind="search", query="q=补贴", channel="email",
+                                             address="boss@company.example")
+    site.sync()
+    sender = Sender(site.settings, sleep=clock.sleep)
+    matcher = IndexMatcher(site.settings, site.store)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=PENDING_DAYS - 1)
+    run_round(site.store, site.settings, matcher, sender, now=soon)
+    assert site.store.get_subscription(pending.id) is not None
+    late = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=PENDING_DAYS, hours=1)
+    report = run_round(site.store, site.settings, matcher, sender, now=late)
+    assert site.store.get_subscription(pending.id) is None
+    assert any("未确认" in note for note in report.notes)
