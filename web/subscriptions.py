@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
@@ -49,6 +50,21 @@ class SubscribeForm(FlaskForm):
     secret = PasswordField("签名密钥（可选）", validators=[Length(max=200)])
     frequency = StringField("推送频率", default="day")
     name = StringField("名称（可选）", validators=[Length(max=MAX_NAME_CHARS)])
+
+
+def local_time(stamp: str | None, seconds: bool = False) -> str:
+    """A stored UTC time as people here read it (schedule_timezone)."""
+    if not stamp:
+        return ""
+    moment = dt.datetime.fromisoformat(stamp).astimezone(
+        ZoneInfo(services().settings.schedule_timezone or "Asia/Shanghai"))
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+@bp.context_processor
+@staff_bp.context_processor
+def subscription_helpers() -> dict:
+    return {"local_time": local_time}
 
 
 def make_sender() -> Sender:
