@@ -37,7 +37,7 @@ from policy_search.matching import EnterpriseProfile, match_policy, profile_filt
 from policy_search.subscriptions import (ACTIVE, PENDING, Subscription, SubscriptionError,
                                          check_address, check_channel, check_frequency,
                                          check_name, check_query, check_secret,
-                                         next_period_start, sent_this_period)
+                                         next_period_start, query_params, sent_this_period)
 
 SITE_NAME = "政策超市"
 RETRIES = 3                      # within a round, after the first attempt
@@ -181,7 +181,7 @@ def matches(store, matcher: Matcher, subscription: Subscription, candidates: lis
         return set()
     if subscription.kind == "search":
         return matcher.search_ids(subscription.query, candidates)
-    profile = EnterpriseProfile.from_params(_params(subscription.query))
+    profile = EnterpriseProfile.from_params(query_params(subscription.query))
     scope = sorted(matcher.scope_ids(profile_filters(profile), candidates))
     found: set[str] = set()
     for start in range(0, len(scope), MATCH_CHUNK):
@@ -190,13 +190,6 @@ def matches(store, matcher: Matcher, subscription: Subscription, candidates: lis
         found.update(p.id for p in chunk
                      if match_policy(profile, p, cards.get(p.id), today).applies)
     return found
-
-
-def _params(query: str) -> dict[str, list[str]]:
-    params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query):
-        params.setdefault(key, []).append(value)
-    return params
 
 
 # --- the digest ---------------------------------------------------------------------------
@@ -224,7 +217,7 @@ def digest_message(store, settings, subscription: Subscription, policy_ids: list
                                 deadline=deadline, summary=summary))
     what = subscription.name or subscription.description
     return Message(
-        title=f"{SITE_NAME} · {what}：新政策 {len(items)} 条",
+        title=f"{SITE_NAME} · {what} · 新政策 {len(items)} 条",
         lines=[f"您订阅的“{subscription.description}”有 {len(items)} 条新政策"
                f"（{subscription.frequency_name}推送）："],
         items=items, more_url=results_url(settings, subscription),
@@ -315,8 +308,7 @@ class _Round:
         return self._changed[after]
 
     def process(self, subscription: Subscription) -> Outcome:
-        until = (self.now + dt.timedelta(minutes=CLAIM_MINUTES)).isoformat()
-        if not self.dry_run and not self.store.claim_subscription(subscription.id, until):
+        if not self.dry_run and not self.store.claim_subscription(subscription.id, CLAIM_MINUTES):
             return Outcome(subscription, "skipped", detail="另一轮推送正在处理，跳过")
         try:
             started, new = self.look(subscription)

@@ -134,9 +134,9 @@ def new_token() -> str:
 
 def describe_query(kind: str, query: str) -> str:
     """"关键词：专精特新 · 地区：长沙县" or "长沙县 · 制造业 · 小微" (a profile)."""
-    pairs = parse_qsl(query, keep_blank_values=False)
     if kind == "match":
-        return EnterpriseProfile.from_params(_multi(pairs)).describe() or "政策计算器"
+        return EnterpriseProfile.from_params(query_params(query)).describe() or "政策计算器"
+    pairs = parse_qsl(query)
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
         if key in SEARCH_PARAM_NAMES:
@@ -147,9 +147,10 @@ def describe_query(kind: str, query: str) -> str:
     return " · ".join(parts) or "全部最新政策"
 
 
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+def query_params(query: str) -> dict[str, list[str]]:
+    """A URL query string as {key: [values]} (what EnterpriseProfile.from_params reads)."""
     params: dict[str, list[str]] = {}
-    for key, value in pairs:
+    for key, value in parse_qsl(query.lstrip("?")):
         params.setdefault(key, []).append(value)
     return params
 

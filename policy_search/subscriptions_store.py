@@ -137,9 +137,11 @@ class SubscriptionStoreMixin:
 
     # --- a delivery round's bookkeeping -------------------------------------------------
 
-    def claim_subscription(self, subscription_id: int, until: str) -> bool:
-        """Take a subscription for this round (another round skips it until `until`)."""
-        stamp = _now()
+    def claim_subscription(self, subscription_id: int, minutes: int) -> bool:
+        """Take a subscription for this round (another round skips it meanwhile, for at
+        most `minutes`: a round that died does not hold it for ever)."""
+        moment = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        stamp, until = moment.isoformat(), (moment + dt.timedelta(minutes=minutes)).isoformat()
         with self.transaction() as conn:
             return bool(conn.execute(
                 "UPDATE subscriptions SET claimed_until = ? WHERE id = ?"

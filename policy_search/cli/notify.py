@@ -17,7 +17,7 @@ from policy_search import jobs
 from policy_search.cli import open_store
 from policy_search.settings import Settings
 from policy_search.subscriptions import (ACTIVE, CHANNELS, FREQUENCIES, SubscriptionError,
-                                         canonical_profile_query)
+                                         canonical_profile_query, query_params)
 
 ROUND_KINDS = ("crawl", "import")  # a finished job of these kinds is followed by a round
 
@@ -146,7 +146,7 @@ def add_command(settings: Settings, search, match, channel, address, frequency, 
         if search is not None:
             kind, query = "search", canonical_search_query(search)
         else:
-            kind, query = "match", canonical_profile_query(_params(match))
+            kind, query = "match", canonical_profile_query(query_params(match))
     except (ParamError, SubscriptionError) as exc:
         raise click.BadParameter(str(exc), param_hint="--search" if search else "--match")
     store = open_store(settings)
@@ -170,13 +170,6 @@ def add_command(settings: Settings, search, match, channel, address, frequency, 
         click.echo(f"测试消息发送失败：{created.result.error}。订阅尚未生效；"
                    f"检查地址后在管理页重新测试：{manage_url(settings, subscription)}", err=True)
         sys.exit(1)
-
-
-def _params(query: str) -> dict[str, list[str]]:
-    params: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query.lstrip("?")):
-        params.setdefault(key, []).append(value)
-    return params
 
 
 def subscription_dict(store, subscription) -> dict:
