@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from policy_search.subscriptions import Subscription, WebhookRefused, check_webhook_url
-from policy_search.url_safety import resolve_host
+from policy_search.url_safety import UnsafeURL, resolve_host
 
 WECOM_MAX_BYTES = 4096
 DINGTALK_MAX_BYTES = 4096   # kept like 企业微信's: long digests read badly in a chat anyway
@@ -335,6 +335,8 @@ class Sender:
                                     self.settings.webhook_allowed_hosts, resolve=self.resolve)
         except WebhookRefused as exc:
             return Attempt(number, False, "refused", str(exc))
+        except UnsafeURL as exc:  # the host name did not resolve: worth another try
+            return Attempt(number, False, "dns", str(exc), True)
         payload = PAYLOADS[channel](message)
         if subscription.secret and channel == "dingtalk":
             url = dingtalk_signed_url(url, subscription.secret, int(self.clock() * 1000))

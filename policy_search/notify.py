@@ -25,6 +25,7 @@ Matching needs the index, which lives above this layer: the caller passes a Matc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 from policy_search.channels import DigestItem, Message, SendResult, Sender
 from policy_search.deadlines import UNKNOWN, china_today
 from policy_search.matching import EnterpriseProfile, match_policy, profile_filters
-from policy_search.subscriptions import (ACTIVE, PENDING, Subscription, SubscriptionError,
+from policy_search.subscriptions import (ACTIVE, Subscription, SubscriptionError,
                                          check_address, check_channel, check_frequency,
                                          check_name, check_query, check_secret,
                                          next_period_start, query_params, sent_this_period)
@@ -47,7 +48,8 @@ PENDING_DAYS = 7                 # an unconfirmed subscription is deleted after 
 CLAIM_MINUTES = 30               # a round holds a subscription at most this long
 SUMMARY_CHARS = 60
 MATCH_CHUNK = 500
-ROUND_USER = "推送"
+
+log = logging.getLogger(__name__)
 
 
 class Matcher(Protocol):
@@ -308,6 +310,10 @@ class _Round:
         return self._changed[after]
 
     def process(self, subscription: Subscription) -> Outcome:
+        if (subscription.seen_seq is not None and subscription.seen_seq >= self.bound
+                and not self.store.pending_policy_ids(subscription.id)):
+            # nothing changed since it last looked, nothing waiting: no write at all
+            return Outcome(subscription, "nothing", detail="没有新政策")
         if not self.dry_run and not self.store.claim_subscription(subscription.id, CLAIM_MINUTES):
             return Outcome(subscription, "skipped", detail="另一轮推送正在处理，跳过")
         try:
@@ -317,6 +323,9 @@ class _Round:
                 pending = list(dict.fromkeys(pending + sorted(new)))
             return self.deliver(self.store.get_subscription(subscription.id) or subscription,
                                 pending, started)
+        except Exception as exc:  # one broken subscription must not stop the others
+            log.exception("delivery round: subscription %s failed", subscription.id)
+            return Outcome(subscription, "failed", detail=f"内部错误：{type(exc).__name__}: {exc}")
         finally:
             if not self.dry_run:
                 self.store.release_subscription(subscription.id)
@@ -337,9 +346,10 @@ class _Round:
             known = self.store.known_policy_ids(subscription.id, candidates)
             new = matches(self.store, self.matcher, subscription,
                           [c for c in candidates if c not in known], self.today)
-        if not self.dry_run:
+        seen = max(self.bound, subscription.seen_seq or 0)
+        if not self.dry_run and (baseline or new or seen != subscription.seen_seq):
             self.store.record_matches(subscription.id, baseline=baseline, pending=new,
-                                      seen_seq=max(self.bound, subscription.seen_seq or 0))
+                                      seen_seq=seen)
         return note, new
 
     def deliver(self, subscription: Subscription, pending: list[str], note: str) -> Outcome:
@@ -383,9 +393,4 @@ class _Round:
 
 def _local(stamp: str, timezone: str) -> str:
     return dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def activate(store, subscription: Subscription) -> bool:
-    """The e-mail confirmation link was followed (and its button pressed)."""
-    return subscription.state == PENDING and store.activate_subscription(subscription.id)
 

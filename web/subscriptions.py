@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -68,9 +68,7 @@ def subscription_helpers() -> dict:
 
 
 def make_sender() -> Sender:
-    # Tests may install a factory (a fake clock, a short timeout); the site sends for real.
-    factory = current_app.config.get("SUBSCRIPTION_SENDER")
-    return factory() if factory else Sender(services().settings)
+    return Sender(services().settings)
 
 
 def email_enabled() -> bool:

@@ -217,3 +217,13 @@ def test_unconfirmed_subscriptions_are_deleted_after_a_week(site, clock):
     report = run_round(site.store, site.settings, matcher, sender, now=late)
     assert site.store.get_subscription(pending.id) is None
     assert any("未确认" in note for note in report.notes)
+
+
+def test_a_broken_subscription_does_not_stop_the_round(site, clock):
+    broken = site.store.create_subscription(kind="search", query="level=township", channel="wecom",
+                                            address=site.robot.url("wecom"), state=ACTIVE)
+    make(site, clock)
+    report = round_(site, clock)
+    outcomes = {o.subscription.id: o for o in report.outcomes}
+    assert outcomes[broken.id].action == "failed" and "ParamError" in outcomes[broken.id].detail
+    assert [o.action for o in report.outcomes if o.subscription.id != broken.id] == ["nothing"]

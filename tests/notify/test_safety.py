@@ -95,3 +95,17 @@ def test_addresses_are_masked():
         == "oapi.dingtalk.com/robot/send?access_token=****4fb9"
     assert mask_address("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/5e3d587e-d78e-4a07-bd07-265f269f86fd") \
         == "open.feishu.cn/open-apis/bot/v2/hook/****86fd"
+
+
+def test_an_unresolvable_official_host_is_a_retryable_failure(tmp_path, clock):
+    from policy_search.url_safety import UnsafeURL
+
+    def no_dns(host):
+        raise UnsafeURL(f"无法解析主机名 {host}")
+
+    settings = make_settings(tmp_path)
+    sender = Sender(settings, sleep=clock.sleep, resolve=no_dns)
+    result = sender.send(subscription("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"),
+                         Message(title="测试"), retries=1)
+    assert not result.ok and [a.status for a in result.attempts] == ["dns", "dns"]
+    assert "无法解析主机名 qyapi.weixin.qq.com" in result.error and clock.slept == [2.0]
