@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import Length
 
+from policy_search import jobs
 from policy_search.channels import Sender
 from policy_search.notify import send_test, subscribe
 from policy_search.review_queue import record_admin_action
@@ -284,6 +285,20 @@ def back_to_list(message: str, category: str = "info"):
     flash(message, category)
     return redirect(request.form.get("next") if request.form.get("next", "").startswith(
         "/staff/subscriptions") else url_for("staff_subscriptions.staff_list"), 303)
+
+
+@staff_bp.post("/round")
+def staff_round():
+    """Queue a delivery round now (a worker runs it, as after a crawl)."""
+    store = services().store
+    try:
+        job_id = jobs.enqueue(store, "notify", {}, current_user.username)
+    except jobs.JobRefused as exc:
+        return back_to_list(str(exc), "error")
+    record_admin_action(store, "job_start", f"job:{job_id}", current_user.username,
+                        {"kind": "notify"})
+    note = "" if jobs.live_workers(store) else "注意：当前没有运行中的工作进程（policy-search worker）。"
+    return back_to_list(f"推送任务 #{job_id} 已加入队列。{note}")
 
 
 def staff_change(subscription_id: int, action: str, change, done: str, refused: str):

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from policy_search import jobs
 from policy_search.accounts import create_user
 from policy_search.channels import Sender
 from policy_search.cli.notify import IndexMatcher
@@ -261,6 +262,11 @@ def test_staff_page_lists_masked_and_needs_a_role(site, client, app, accounts):
     assert "工作人员已暂停" in owner_page and "恢复推送" not in owner_page
     staff.post(f"/staff/subscriptions/{sub.id}/resume", data={"csrf_token": csrf(staff, listing)})
     assert site.store.get_subscription(sub.id).state == ACTIVE
+    queued = staff.post("/staff/subscriptions/round", data={"csrf_token": csrf(staff, listing)},
+                        follow_redirects=True)
+    assert "推送任务 #" in text(queued)
+    [job] = [j for j in jobs.list_jobs(site.store) if j["kind"] == "notify"]
+    assert job["created_by"] == "staffer" and job["state"] == "queued"
     log = text(staff.get(f"/staff/subscriptions/log?subscription={sub.id}"))
     assert "测试消息" in log and "成功" in log
 
