@@ -187,7 +187,8 @@ def matches(store, matcher: Matcher, subscription: Subscription, candidates: lis
     scope = sorted(matcher.scope_ids(profile_filters(profile), candidates))
     found: set[str] = set()
     for start in range(0, len(scope), MATCH_CHUNK):
-        chunk = store.policies_for_matching(scope[start:start + MATCH_CHUNK])
+        # the whole record: a profile is matched on the text's evidence, kind and 惠企 flag too
+        chunk = store.get_policies(scope[start:start + MATCH_CHUNK])
         cards = store.get_cards([p.id for p in chunk])
         found.update(p.id for p in chunk
                      if match_policy(profile, p, cards.get(p.id), today).applies)

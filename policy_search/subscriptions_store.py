@@ -235,37 +235,6 @@ class SubscriptionStoreMixin:
         return {r[0] for r in self.conn.execute(
             "SELECT DISTINCT policy_id FROM change_log WHERE seq > ? AND kind = 'added'", (seq,))}
 
-    def policies_for_matching(self, ids: list[str]) -> list:
-        """Policies with what a profile is matched on — region, validity, dates, tags,
-        the application window — but not their text: a subscription's first round
-        checks every policy in its region, and the bodies would cost most of the time."""
-        from policy_search.models import Policy, Tag
-
-        found = []
-        for chunk in _chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            tags: dict[str, list[Tag]] = {}
-            for r in self.conn.execute(
-                f"SELECT policy_id, facet, value, origin, rejected FROM tags"
-                f" WHERE policy_id IN ({marks})", chunk):
-                tags.setdefault(r["policy_id"], []).append(Tag(
-                    facet=r["facet"], value=r["value"], origin=r["origin"],
-                    rejected=bool(r["rejected"])))
-            validity = dict(self.conn.execute(
-                f"SELECT policy_id, value FROM policy_staff_fields WHERE field = 'validity'"
-                f" AND policy_id IN ({marks})", chunk).fetchall())
-            policies = [Policy(
-                id=r["id"], title=r["title"], region_code=r["region_code"],
-                region_name=r["region_name"], publish_date=r["publish_date"],
-                effective_date=r["effective_date"], expiry_date=r["expiry_date"],
-                validity=validity.get(r["id"], r["validity"]), tags=tags.get(r["id"], []))
-                for r in self.conn.execute(
-                    f"SELECT id, title, region_code, region_name, publish_date, effective_date,"
-                    f" expiry_date, validity FROM policies WHERE id IN ({marks})", chunk)]
-            self._apply_derived(policies)
-            found.extend(policies)
-        return found
-
     # --- the delivery log ------------------------------------------------------------------
 
     def log_delivery(self, subscription_id: int, *, purpose: str, attempt: int, ok: bool,

@@ -251,9 +251,12 @@ class Site:
     mailbox: Mailbox | None = None
 
     def add(self, item: Policy, tags: list[tuple[str, str]] = ()) -> str:
+        from policy_search.derive import derive_kinds
+
         self.store.upsert_policy(item)
         if tags:
             self.store.replace_auto_tags(item.id, [Tag(f, v) for f, v in tags])
+        derive_kinds(self.store)  # as import and crawl do before a round (enrich)
         return item.id
 
     def sync(self) -> None:
