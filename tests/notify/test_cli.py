@@ -125,7 +125,7 @@ def test_the_worker_runs_a_round_after_an_import_and_on_schedule(cli, site, tmp_
     assert "推送任务 #" in imported.output
     worker = cli("worker", "--once")
     assert worker.exit_code == 0, worker.output
-    assert "推送" in worker.output and "已完成" in worker.output
+    assert "推送" in worker.output and "结束：成功" in worker.output
     digest = site.robot.received[-1].json["markdown"]["content"]
     assert "专精特新企业融资奖励办法" in digest
     [job] = [j for j in jobs.list_jobs(site.store) if j["kind"] == "notify"]
