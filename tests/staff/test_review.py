@@ -238,3 +238,18 @@ def test_autocomplete_endpoint(app, site):
     anonymous = site and app.test_client()
     assert anonymous.get("/staff/taxonomy.json?q=制造").status_code == 401
     assert csrf_token(client, "/staff/")
+
+
+def test_sources_appear_by_their_names_not_repository_paths(app, site):
+    store = site.store
+    crawled = site.ids[0]
+    with store.transaction() as conn:
+        conn.execute("UPDATE policies SET source_id = 'csx' WHERE id = ?", (crawled,))
+    imported = next(i for i in site.ids[1:] if "/" in (store.get_policy(i).source_id or ""))
+    repository = store.get_policy(imported).source_id
+    client = logged_in(app, "staffer")
+    text = re.sub(r"<[^>]+>", " ", client.get("/staff/").get_data(as_text=True))
+    assert "来源：长沙县人民政府 政府信息公开" in text and "来源：csx" not in text
+    assert f"导入数据集 {repository.split('/', 1)[1]}" in text and repository not in text
+    review = re.sub(r"<[^>]+>", " ", client.get(f"/staff/policy/{crawled}").get_data(as_text=True))
+    assert "长沙县人民政府 政府信息公开" in review
