@@ -260,6 +260,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE attachments ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
     """,
+    # 9: 热门搜索 — how often a normalized query that found something was searched per
+    #    day; nothing about who searched (policy_search/query_log.py)
+    """
+    CREATE TABLE query_counts (
+        day TEXT NOT NULL,
+        query TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, query)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -65,6 +65,9 @@ class Settings:
         "builtin", "离线快照 loaded by `run` into an empty store: builtin = the shipped national and"
         " provincial 惠企 policies; off = none; or a JSONL/CSV/XLSX file of your own")
     import_max_bytes: int = _setting(50_000_000, "largest file an admin may upload on /admin/jobs to import, bytes")
+    popular_min_count: int = _setting(
+        3, "热门搜索 on the home page: a query is listed once searched (and found something) this"
+        " many times in 30 days; 0 = no 热门搜索")
 
     @property
     def db_path(self) -> Path:
