@@ -1,7 +1,7 @@
 """Template filters and globals shared by every page."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 
 from policy_search.models import TAG_FACETS, attachment_error_label
 from web.cards import hit_deadline
@@ -30,4 +30,20 @@ def init_app(app: Flask) -> None:
         SORT_NAMES=SORT_NAMES,
         TAG_FACETS=TAG_FACETS,
         SITE_NAME="政策超市",
+        subscribe_href=subscribe_href,
     )
+
+
+# The subscriptions' form, when the site has one (its blueprint registered).
+SUBSCRIBE_ENDPOINT = "subscriptions.subscribe_page"
+
+
+def subscribe_href(state=None) -> str:
+    """Where 订阅 in the header leads: the subscription form for this search when the site
+    has one; else the feed section of this results page, or of the home page."""
+    query = state.query_string(sort="relevance", page=1) if state is not None else ""
+    if SUBSCRIBE_ENDPOINT in current_app.view_functions:
+        return url_for(SUBSCRIBE_ENDPOINT, kind="search") + (f"?{query}" if query else "")
+    if state is not None:
+        return "#subscribe"
+    return url_for("public.search_page") + "#subscribe"

@@ -1,0 +1,107 @@
+"""The home page (`/` without parameters): the 政策超市 front for entrepreneurs.
+
+Shortcuts by 支持方式, 行业 and 企业类型 with their counts (the index's facets over the
+policies in force), the open calls soonest deadline first, the newest 惠企 policies and
+calls, and 热门搜索 from the site's own query log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.api import FACETS, Hit
+from policy_search.deadlines import CLOSING, OPEN
+from web.app import services
+from web.cards import Glance, hit_glances
+from web.params import SearchState, search_filters
+from web.querylog import query_tally
+from web.searching import run_search
+
+LIST_SIZE = 6
+SHORTCUTS = {"support": 13, "industry": 12, "enterprise": 11}
+# Tag values that name no particular group: no use as a shortcut.
+NOT_A_SHORTCUT = {"不限行业"}
+OPEN_CALLS = [OPEN, CLOSING]
+CALL_KIND = "申报通知"
+
+
+@dataclass
+class Shortcut:
+    label: str
+    count: int
+    href: str
+
+
+@dataclass
+class HomeList:
+    key: str
+    title: str
+    hits: list[Hit]
+    total: int
+    more_href: str
+    more_label: str
+
+
+@dataclass
+class HomeView:
+    total: int                                   # policies in force
+    shortcuts: dict[str, list[Shortcut]]         # facet key -> shortcuts, most policies first
+    lists: list[HomeList]
+    glances: dict[str, Glance]
+    popular: list[Shortcut] = field(default_factory=list)
+
+
+def huiqi_filters(support_values: list[str]) -> dict[str, list[str]]:
+    """The filter that lists 惠企 policies (ones giving enterprises something they can get).
+
+    The index's 惠企 flag when it has one; until then the policies carrying a 支持方式 tag
+    (资金补贴奖励, 税费减免 …), which is what the tagger reads as something to obtain.
+    """
+    if "huiqi" in FACETS:
+        return {"huiqi": ["是"]}
+    return {"support": support_values}
+
+
+def home_view(state: SearchState) -> HomeView:
+    browse = run_search(state, page=1, size=1, highlight=False)
+    shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
+                 for key, limit in SHORTCUTS.items()}
+    support_values = [c.value for c in browse.facets.get("support", []) if c.count]
+    lists = [
+        home_list(state, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
+                  "查看全部正在申报的政策"),
+        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(support_values), "newest",
+                  "查看更多惠企政策"),
+        home_list(state, "calls", "最新申报通知", {"kind": [CALL_KIND]}, "newest",
+                  "查看全部申报通知"),
+    ]
+    lists = [item for item in lists if item.hits]
+    hits = [hit for item in lists for hit in item.hits]
+    return HomeView(total=browse.total, shortcuts=shortcuts, lists=lists,
+                    glances=hit_glances(services().store, hits),
+                    popular=popular_searches(state))
+
+
+def shortcuts_of(state: SearchState, key: str, counts, limit: int) -> list[Shortcut]:
+    found = [c for c in counts if c.count and c.value not in NOT_A_SHORTCUT]
+    found.sort(key=lambda c: -c.count)
+    return [Shortcut(c.value, c.count, state.href(filters={key: [c.value]}, page=1))
+            for c in found[:limit]]
+
+
+def home_list(state: SearchState, key: str, title: str, filters: dict[str, list[str]],
+              sort: str, more_label: str) -> HomeList:
+    result = run_search(state, filters=search_filters(filters), sort=sort, page=1,
+                        size=LIST_SIZE, highlight=False, facets=False)
+    # A link with a value or two reads well as filters; a long OR of tag values does not.
+    if sum(len(values) for values in filters.values()) <= 2:
+        more_href = state.href(filters=filters, sort=sort, page=1)
+    else:
+        more_href = state.href(sort="newest", page=1)
+        more_label = "浏览全部政策"
+    return HomeList(key, title, result.hits, result.total, more_href, more_label)
+
+
+def popular_searches(state: SearchState) -> list[Shortcut]:
+    min_count = services().settings.popular_min_count
+    return [Shortcut(query, 0, state.href(q=query, filters={}, page=1))
+            for query in query_tally().popular(min_count)]
