@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from policy_search.cleaning import clean_body
 from policy_search.models import VALIDITIES, Attachment
 from policy_search.normalize import clean_doc_number, find_doc_number, parse_date
 
@@ -140,7 +141,7 @@ def extract_page(html: str, url: str | None = None, *, body_selector: str | None
     else:
         labelled = read_labelled_fields(soup)
 
-    page.body_text = block_text(container) if container is not None else ""
+    page.body_text = clean_body(block_text(container)) if container is not None else ""
     page.body_html = sanitize_html(container, url) if container is not None else ""
     page.attachments = find_attachments(soup, container, url)
     fill_fields(page, labelled, metas, soup, title_selector)

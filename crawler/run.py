@@ -599,7 +599,7 @@ class SourceRun:
             doc_number_key=doc_number_key(doc_number), index_number=page.index_number,
             subject=page.subject, written_date=page.written_date,
             publish_date=page.publish_date or item.date, effective_date=page.effective_date,
-            expiry_date=page.expiry_date, validity=page.validity, doc_kind=page.doc_kind,
+            expiry_date=page.expiry_date, validity=page.validity, source_kind=page.doc_kind,
             body_text=page.body_text, body_html=page.body_html, attachments=page.attachments,
             fetched_at=now(),
         )
@@ -687,7 +687,7 @@ class SourceRun:
         if title:
             name = title.strip("《》 ")
             row = self.store.conn.execute(
-                "SELECT id FROM policies WHERE doc_kind != '政策解读' AND (title = ? OR title LIKE ?)"
+                "SELECT id FROM policies WHERE source_kind != '政策解读' AND (title = ? OR title LIKE ?)"
                 " ORDER BY length(title) LIMIT 1", (name, f"%{name}%"),
             ).fetchone()
             if row is not None and len(name) >= 6:
@@ -710,8 +710,8 @@ class SourceRun:
             target = self.find_policy(url, title)
             if target and target != interpretation_id:
                 interpretation.interprets = target
-                if interpretation.doc_kind != "政策解读":
-                    interpretation.doc_kind = "政策解读"
+                if interpretation.source_kind != "政策解读":
+                    interpretation.source_kind = "政策解读"
                 self.store.upsert_policy(interpretation)
                 del self.pending[interpretation_id]
 

@@ -12,7 +12,7 @@ SORTS = ("relevance", "newest", "deadline")
 # (national, provincial and city policies apply in 长沙县 too), `scope` the level it applies
 # at (national … county), `issued_region` where it was issued.
 FACETS = ("level", "region", "scope", "issued_region", "industry", "support", "enterprise",
-          "issuer", "year", "validity", "kind", "deadline")
+          "issuer", "year", "validity", "kind", "huiqi", "deadline")
 
 
 @dataclass
@@ -54,6 +54,8 @@ class Hit:
     expiry_date: str | None = None
     # Names of the regions where the policy applies (全国 for a national one).
     applies_in: list[str] | None = None
+    # Does the policy give enterprises something (policy_search.kinds)? None: not known.
+    huiqi: bool | None = None
 
 
 @dataclass

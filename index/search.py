@@ -455,6 +455,7 @@ class SearchIndex:
             review_state=data.get("review_state"),
             deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
             expiry_date=data.get("expiry_date"), applies_in=data.get("applies_in"),
+            huiqi=data.get("huiqi"),
         )
 
     def _facets(self, live: _Live, matched: int, filter_bits: dict[str, int]

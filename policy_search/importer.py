@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_search.models import VALIDITIES, DOC_KINDS, Policy, policy_id_for
+from policy_search.cleaning import clean_body
+from policy_search.kinds import DEFAULT_SOURCE_KIND, SOURCE_KINDS
+from policy_search.models import VALIDITIES, Policy, policy_id_for
 from policy_search.normalize import (
     clean_doc_number, doc_number_key, normalize_level, normalize_text, parse_date,
 )
@@ -249,7 +251,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
     doc_number = clean_doc_number(get("doc_number"), title)
     url = get("url")
     validity = get("validity")
-    doc_kind = get("doc_kind")
+    source_kind = get("doc_kind")
     return Policy(
         id=policy_id_for(url, title),
         url=url,
@@ -267,7 +269,8 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
         region_name=region.name if region else get("region"),
         body_text=_clean_body(record.get("body")),
         validity=validity if validity in VALIDITIES else "未知",
-        doc_kind=doc_kind if doc_kind in DOC_KINDS else "政策原文",
+        # the file's 文件类型 is a clue for the derived kind, not the kind itself
+        source_kind=source_kind if source_kind in SOURCE_KINDS else DEFAULT_SOURCE_KIND,
     )
 
 
@@ -277,7 +280,7 @@ _POLICY_ATTRS = {
     "index_number": ("index_number",), "topic": ("subject",),
     "written_date": ("written_date",), "publish_date": ("publish_date",),
     "level": ("level",), "region": ("region_code", "region_name"), "body": ("body_text",),
-    "validity": ("validity",), "doc_kind": ("doc_kind",),
+    "validity": ("validity",), "doc_kind": ("source_kind",),
 }
 
 
@@ -302,7 +305,7 @@ def _clean_body(value) -> str:
     if not value:
         return ""
     lines = (line.replace("\u3000", " ").strip() for line in str(value).splitlines())
-    return "\n".join(line for line in lines if line)
+    return clean_body("\n".join(line for line in lines if line))
 
 
 # --- the import ----------------------------------------------------------------

@@ -260,7 +260,34 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE attachments ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
     """,
-    # 9: 热门搜索 — how often a normalized query that found something was searched per
+    # 9: what a document is becomes derived (policy_search.kinds: 惠企措施, 申报通知, 政策解读,
+    #    法律法规, 司法解释, 工作报告与规划, 公告公示, 其他) with the 惠企 flag, each with its
+    #    evidence. The kind importers and the crawler stated (政策原文 / 政策解读 / 申报通知 /
+    #    其他) stays as `source_kind`, a clue. Staff corrections in the old scheme that the
+    #    new one also has are kept; "政策原文" only said "not an interpretation", so it is
+    #    dropped (audited) and the derived kind shows instead.
+    """
+    ALTER TABLE policies RENAME COLUMN doc_kind TO source_kind;
+    CREATE TABLE policy_kinds (
+        policy_id TEXT PRIMARY KEY REFERENCES policies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        kind_evidence TEXT NOT NULL DEFAULT '[]',
+        huiqi INTEGER NOT NULL DEFAULT 0,
+        huiqi_evidence TEXT NOT NULL DEFAULT '[]',
+        source_hash TEXT,
+        computed_at TEXT NOT NULL
+    );
+    CREATE INDEX policy_kinds_kind ON policy_kinds (kind, huiqi);
+    INSERT INTO tag_audit (policy_id, facet, value, action, by_user, at, detail)
+        SELECT policy_id, 'field', 'doc_kind', 'set_field', 'migration',
+               strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
+               '{"old": "' || value || '", "new": null, "note": "文件类型改为自动判定"}'
+        FROM policy_staff_fields WHERE field = 'doc_kind' AND value NOT IN
+            ('惠企措施', '申报通知', '政策解读', '法律法规', '司法解释', '工作报告与规划', '公告公示', '其他');
+    DELETE FROM policy_staff_fields WHERE field = 'doc_kind' AND value NOT IN
+        ('惠企措施', '申报通知', '政策解读', '法律法规', '司法解释', '工作报告与规划', '公告公示', '其他');
+    """,
+    # 10: 热门搜索 — how often a normalized query that found something was searched per
     #    day; nothing about who searched (policy_search/query_log.py)
     """
     CREATE TABLE query_counts (

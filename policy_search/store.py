@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_search.card_store import CardStoreMixin
+from policy_search.kind_store import KIND_FIELDS, KindStoreMixin, parse_huiqi
 from policy_search.query_log_store import QueryLogStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
@@ -26,7 +27,7 @@ from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VAL
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
     "doc_number", "doc_number_key", "index_number", "subject", "written_date",
-    "publish_date", "effective_date", "expiry_date", "validity", "doc_kind", "interprets",
+    "publish_date", "effective_date", "expiry_date", "validity", "source_kind", "interprets",
     "body_text", "body_html", "review_state", "content_hash", "fetched_at",
     "first_seen_at", "updated_at",
 )
@@ -37,8 +38,8 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 # Fields whose change a crawl records in the policy's history (besides attachments).
 HISTORY_FIELDS = ("title", "doc_number", "issuer", "written_date", "publish_date",
                   "effective_date", "expiry_date", "validity", "body_text")
-# Document fields staff may correct; their value wins over the crawled one.
-STAFF_FIELDS = ("validity", "doc_kind", "beneficiaries")
+# Document fields staff may correct; their value wins over the crawled or derived one.
+STAFF_FIELDS = ("validity", "doc_kind", "huiqi", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
 MATERIAL_SIMILARITY = 0.9
 RARITY_SCALE = 1_000_000  # a shared tag weighs RARITY_SCALE // (policies with the tag)
@@ -102,11 +103,14 @@ class StaffEdit:
     def set_field(self, field: str, value: str) -> None:
         self.store.set_staff_field(self.policy_id, field, value, self.by)
 
+    def remove_field(self, field: str) -> None:
+        self.store.remove_staff_field(self.policy_id, field, self.by)
+
     def set_review_state(self, state: str) -> None:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin, QueryLogStoreMixin):
+class Store(CardStoreMixin, KindStoreMixin, QueryLogStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):
@@ -320,6 +324,30 @@ class Store(CardStoreMixin, QueryLogStoreMixin):
             yield from self._hydrate(rows)
             last = rows[-1]["id"]
 
+    def body_texts(self, after: str = "", limit: int = 500) -> list[tuple[str, str]]:
+        """(id, body_text) of the next `limit` policies in id order after `after`."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT id, body_text FROM policies WHERE id > ? ORDER BY id LIMIT ?", (after, limit))]
+
+    def replace_body_text(self, policy_id: str, text: str) -> bool:
+        """A body re-derived from the stored one (cleaned): saved with its new content hash
+        and logged for the index; True when it changed. Not a change at the source, so a
+        reviewed policy does not go back to the review queue for it."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+            if row is None or row["body_text"] == text:
+                return False
+            policy = Policy(**{c: row[c] for c in POLICY_COLUMNS})
+            policy.attachments = [Attachment(name=r["name"], url=r["url"], sha256=r["sha256"],
+                                             text=r["text"]) for r in conn.execute(
+                "SELECT name, url, sha256, text FROM attachments WHERE policy_id = ?"
+                " ORDER BY position", (policy_id,))]
+            policy.body_text = text
+            conn.execute("UPDATE policies SET body_text = ?, content_hash = ?, updated_at = ?"
+                         " WHERE id = ?", (text, policy.compute_hash(), now(), policy_id))
+            self._log_change(conn, policy_id, UPDATED)
+            return True
+
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, content_hash FROM policies"))
 
@@ -483,10 +511,16 @@ class Store(CardStoreMixin, QueryLogStoreMixin):
             raise ValueError(f"unknown validity: {value}")
         if field == "doc_kind" and value not in DOC_KINDS:
             raise ValueError(f"unknown doc kind: {value}")
+        if field == "huiqi":
+            value = parse_huiqi(value)
         with self.transaction() as conn:
             self._check_version(conn, policy_id, expected_version)
             old = self.staff_fields(policy_id).get(field)
-            if old is None and field != "beneficiaries":
+            if old is None and field in KIND_FIELDS:
+                current = self.get_policy(policy_id)
+                old = current.doc_kind if field == "doc_kind" else (
+                    "是" if current.huiqi else "否")
+            elif old is None and field != "beneficiaries":
                 old = conn.execute(
                     f"SELECT {field} FROM policies WHERE id = ?", (policy_id,)
                 ).fetchone()[0]
@@ -498,6 +532,22 @@ class Store(CardStoreMixin, QueryLogStoreMixin):
             )
             self._audit(conn, policy_id, "field", field, "set_field", by,
                         json.dumps({"old": old, "new": value}, ensure_ascii=False))
+            self._log_change(conn, policy_id, "fields")
+
+    def remove_staff_field(self, policy_id: str, field: str, by: str, *,
+                           expected_version: int | None = None) -> None:
+        """Undo a staff correction: the derived (or crawled) value shows again. Audited."""
+        if field not in STAFF_FIELDS:
+            raise ValueError(f"staff cannot set field {field!r}")
+        with self.transaction() as conn:
+            self._check_version(conn, policy_id, expected_version)
+            old = self.staff_fields(policy_id).get(field)
+            if old is None:
+                return
+            conn.execute("DELETE FROM policy_staff_fields WHERE policy_id = ? AND field = ?",
+                         (policy_id, field))
+            self._audit(conn, policy_id, "field", field, "remove_field", by,
+                        json.dumps({"old": old, "new": None}, ensure_ascii=False))
             self._log_change(conn, policy_id, "fields")
 
     def staff_fields(self, policy_id: str) -> dict[str, str]:
@@ -796,7 +846,7 @@ class Store(CardStoreMixin, QueryLogStoreMixin):
         overrides: dict[str, dict[str, str]] = {}
         for r in self.conn.execute(
             f"SELECT policy_id, field, value FROM policy_staff_fields WHERE policy_id IN ({marks})"
-            " AND field IN ('validity', 'doc_kind')", ids
+            " AND field = 'validity'", ids
         ):
             overrides.setdefault(r["policy_id"], {})[r["field"]] = r["value"]
         policies = [
@@ -805,6 +855,7 @@ class Store(CardStoreMixin, QueryLogStoreMixin):
             for r in rows
         ]
         self._apply_derived(policies)  # card_store: deadline, validity dates, repeal
+        self._apply_kinds(policies)    # kind_store: doc kind and 惠企 flag
         return policies
 
 

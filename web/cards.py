@@ -15,6 +15,7 @@ from index.api import Hit
 from policy_search.applicability import applicability_of
 from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
                                      UNKNOWN, china_today, to_date)
+from policy_search.kinds import DOC_KINDS, HUIQI_MEASURE
 from policy_search.models import Policy
 
 OUT_OF_FORCE = ("失效", "废止")
@@ -110,12 +111,16 @@ VALIDITY_CLASSES = {"有效": "valid", "失效": "invalid", "废止": "invalid",
 VALIDITY_SHOWN = {"未知": "未注明"}   # a bare "未知" says nothing: the source did not state it
 PLACE_LEVELS = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级"}
 KINDS_NOT_SHOWN = ("其他",)
+# CSS class suffix per document kind (ASCII: class names stay simple)
+KIND_CLASSES = {kind: f"k{number}" for number, kind in enumerate(DOC_KINDS)}
 SUPPORT_CHARS = 60
 
 
 @dataclass
 class Glance:
     kind: str                     # "" when the kind says nothing (其他)
+    kind_css: str
+    huiqi: bool                   # gives enterprises something, though not a 惠企措施 itself
     deadline: HitDeadline | None
     validity: str                 # "有效性：有效"
     validity_css: str
@@ -140,9 +145,11 @@ def support_line(text: str | None) -> str:
     return line if len(line) <= SUPPORT_CHARS else line[:SUPPORT_CHARS - 1] + "…"
 
 
-def glance(*, kind: str | None, validity: str | None, level: str | None, region: str | None,
-           deadline: HitDeadline | None, support: str | None) -> Glance:
-    return Glance(kind="" if not kind or kind in KINDS_NOT_SHOWN else kind, deadline=deadline,
+def glance(*, kind: str | None, huiqi: bool | None, validity: str | None, level: str | None,
+           region: str | None, deadline: HitDeadline | None, support: str | None) -> Glance:
+    return Glance(kind="" if not kind or kind in KINDS_NOT_SHOWN else kind,
+                  kind_css=KIND_CLASSES.get(kind or "", "other"),
+                  huiqi=bool(huiqi) and kind != HUIQI_MEASURE, deadline=deadline,
                   validity=validity_label(validity),
                   validity_css=VALIDITY_CLASSES.get(validity or "", "unknown"),
                   place=place_label(level, region), support=support_line(support))
@@ -152,14 +159,16 @@ def hit_glances(store, hits: list[Hit], day: dt.date | None = None) -> dict[str,
     """Glances of a page of hits; their 支持标准 read from the store in one query."""
     support = store.first_card_items([h.id for h in hits], "support") if hits else {}
     day = day or today()
-    return {h.id: glance(kind=h.doc_kind, validity=h.validity, level=h.level, region=h.region,
-                         deadline=hit_deadline(h, day), support=support.get(h.id))
+    return {h.id: glance(kind=h.doc_kind, huiqi=h.huiqi, validity=h.validity, level=h.level,
+                         region=h.region, deadline=hit_deadline(h, day),
+                         support=support.get(h.id))
             for h in hits}
 
 
 def policy_glance(policy: Policy, deadline: DeadlineView | None, support: str | None) -> Glance:
-    return glance(kind=policy.doc_kind, validity=policy.validity, level=policy.level,
-                  region=policy.region_name, deadline=deadline_line(deadline), support=support)
+    return glance(kind=policy.doc_kind, huiqi=policy.huiqi, validity=policy.validity,
+                  level=policy.level, region=policy.region_name,
+                  deadline=deadline_line(deadline), support=support)
 
 
 # A numbering mark at the start ("（二）", "3.") and punctuation: not what an item says.

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.api import FACETS, Hit
+from index.api import Hit
 from policy_search.deadlines import CLOSING, OPEN
+from policy_search.kinds import APPLICATION_CALL, HUIQI_YES
 from web.app import services
 from web.cards import Glance, hit_glances
 from web.params import SearchState, search_filters
@@ -21,7 +22,6 @@ SHORTCUTS = {"support": 13, "industry": 12, "enterprise": 11}
 # Tag values that name no particular group: no use as a shortcut.
 NOT_A_SHORTCUT = {"不限行业"}
 OPEN_CALLS = [OPEN, CLOSING]
-CALL_KIND = "申报通知"
 
 
 @dataclass
@@ -50,28 +50,22 @@ class HomeView:
     popular: list[Shortcut] = field(default_factory=list)
 
 
-def huiqi_filters(support_values: list[str]) -> dict[str, list[str]]:
-    """The filter that lists 惠企 policies (ones giving enterprises something they can get).
-
-    The index's 惠企 flag when it has one; until then the policies carrying a 支持方式 tag
-    (资金补贴奖励, 税费减免 …), which is what the tagger reads as something to obtain.
-    """
-    if "huiqi" in FACETS:
-        return {"huiqi": ["是"]}
-    return {"support": support_values}
+def huiqi_filters() -> dict[str, list[str]]:
+    """The filter that lists 惠企 policies: ones giving enterprises something they can get
+    (the index's 惠企 flag, policy_search.kinds)."""
+    return {"huiqi": [HUIQI_YES]}
 
 
 def home_view(state: SearchState) -> HomeView:
     browse = run_search(state, page=1, size=1, highlight=False)
     shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
-    support_values = [c.value for c in browse.facets.get("support", []) if c.count]
     lists = [
         home_list(state, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
                   "查看全部正在申报的政策"),
-        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(support_values), "newest",
+        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(), "newest",
                   "查看更多惠企政策"),
-        home_list(state, "calls", "最新申报通知", {"kind": [CALL_KIND]}, "newest",
+        home_list(state, "calls", "最新申报通知", {"kind": [APPLICATION_CALL]}, "newest",
                   "查看全部申报通知"),
     ]
     lists = [item for item in lists if item.hits]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, url_for
 
 from policy_search.models import TAG_FACETS, attachment_error_label
-from web.cards import hit_deadline
+from web.cards import KIND_CLASSES, hit_deadline
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         TAG_FACETS=TAG_FACETS,
         SITE_NAME="政策超市",
         subscribe_href=subscribe_href,
+        KIND_CLASSES=KIND_CLASSES,
     )
 
 

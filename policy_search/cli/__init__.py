@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh
 COMMANDS = {
     "import": "policy_search.cli.data:import_command",
     "stats": "policy_search.cli.data:stats_command",
+    "clean-bodies": "policy_search.cli.data:clean_bodies_command",
     "settings": "policy_search.cli.data:settings_command",
     "crawl": "policy_search.cli.crawl:crawl_command",
     "extract": "policy_search.cli.crawl:extract_command",
@@ -33,6 +34,7 @@ COMMANDS = {
     "tag": "policy_search.cli.tagging:tag_group",
     "user": "policy_search.cli.tagging:user_group",
     "card": "policy_search.cli.cards:card_group",
+    "kind": "policy_search.cli.kinds:kind_group",
 }
 
 

@@ -24,7 +24,8 @@ MAX_REJECTS_SHOWN = 50
               help="source id recorded for rows that name none")
 @click.option("--quiet", is_flag=True, help="no progress line")
 @click.option("--no-enrich", is_flag=True,
-              help="skip auto-tagging and policy cards (run `tag auto` and `card extract` later)")
+              help="skip auto-tagging, kinds and policy cards (run `tag auto`, `kind derive` and "
+                   "`card extract` later)")
 @click.pass_obj
 def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     """Import policies from JSONL, CSV or XLSX files (headers: field names or 中文标签).
@@ -66,6 +67,30 @@ def enrich(store, quiet: bool) -> None:
     with CountProgress("补充标签与卡片") as line:
         summary = enrich_changed(store, None if quiet else line)
     click.echo(summary.describe())
+
+
+@click.command("clean-bodies")
+@click.option("--dry-run", is_flag=True, help="only count what would change")
+@click.option("--quiet", is_flag=True, help="no progress line")
+@click.option("--no-enrich", is_flag=True, help="skip re-deriving tags, kinds and cards")
+@click.pass_obj
+def clean_bodies_command(settings: Settings, dry_run: bool, quiet: bool, no_enrich: bool):
+    """Strip page chrome (下载 打印 收藏, 【字号：…】, 分享到, 扫一扫…) and markdown marks from the
+    stored bodies, as import and crawl now do on arrival.
+
+    Only the bodies that change are written; the index follows through the change log, and
+    the changed policies' tags, kinds and cards are derived again.
+    """
+    from policy_search.cleaning import clean_stored_bodies
+
+    store = open_store(settings)
+    with CountProgress("清理正文") as line:
+        summary = clean_stored_bodies(store, dry_run=dry_run, progress=None if quiet else line)
+    verb = "可清理" if dry_run else "已清理"
+    click.echo(f"检查 {summary.policies} 篇, {verb} {summary.cleaned} 篇 "
+               f"(去掉 {summary.chars_removed} 个字符的页面杂项和 markdown 标记)")
+    if summary.cleaned and not dry_run and not no_enrich:
+        enrich(store, quiet)
 
 
 @click.command("stats")

@@ -5,7 +5,7 @@ from index.api import FACETS
 from web.params import FILTERS
 
 HIT_KEYS = {"id", "url", "title", "issuer", "doc_number", "level", "region", "publish_date",
-            "validity", "tags", "snippet"}
+            "validity", "kind", "huiqi", "tags", "snippet"}
 
 
 def get_json(client, url, status=200):
