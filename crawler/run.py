@@ -28,7 +28,7 @@ from crawler.attachments import (ExtractionLimits, fill_attachment, known_attach
 from crawler.check import fields_present
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
-from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response
+from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response, page_problem
 from crawler.sources import ADMIN_KEYS, Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10
@@ -53,6 +53,8 @@ class SourceResult:
     duplicates: int = 0
     failed: int = 0
     attachments: int = 0
+    # Attachments left for a later crawl by the per-page and per-run caps.
+    attachments_skipped: int = 0
     # Recent documents re-checked though no list page led to them, and how many had changed.
     rechecked: int = 0
     recheck_changed: int = 0
@@ -84,10 +86,15 @@ class SourceResult:
                 f"重复转载 {self.duplicates}，失败 {self.failed}")
         if self.rechecked:
             line += f"，复查近期文件 {self.rechecked}（已修改 {self.recheck_changed}）"
+        if self.attachments_skipped:
+            line += f"，附件未下载 {self.attachments_skipped}（超过上限，之后的抓取再下载）"
         if self.error:
             line += f"\n    原因: {self.error}"
-        for url, reason in self.failures[:5]:
+        for url, reason in self.failures:
             line += f"\n    失败: {reason}"
+        if self.failed > len(self.failures):
+            line += (f"\n    另有 {self.failed - len(self.failures)} 个失败未逐条记录"
+                     f"（每个来源每次最多记录 {MAX_FAILURES_KEPT} 个）")
         return line
 
     def to_dict(self) -> dict:
@@ -291,6 +298,7 @@ class SourceRun:
         # When each detail page was last fetched or revalidated (ISO date), for re-checks.
         self.checked: dict[str, str] = dict(self.state.get("checked") or {})
         self.seen: set[str] = set()
+        self.attachments_fetched = 0  # downloads this run, for crawl_attachments_per_run
         self._since_checkpoint = 0
         self.pending_list_validators = None
 
@@ -352,7 +360,7 @@ class SourceRun:
         self.state["retry"] = list(dict.fromkeys(self.failed_details))[:500]
         self.state["last_figures"] = {k: v for k, v in result.to_dict().items() if k != "failures"}
         self.state["error_rate"] = round(result.failed / attempted, 3) if attempted else 0.0
-        self.state["failures"] = result.failures[:20]
+        self.state["failures"] = result.failures
         keep_from = (dt.date.today() - dt.timedelta(
             days=max(self.settings.recheck_days, self.settings.recheck_every_days))).isoformat()
         self.state["checked"] = {url: day for url, day in self.checked.items() if day >= keep_from}
@@ -540,6 +548,11 @@ class SourceRun:
             self.result.not_modified += 1
             return
         self.result.pages_fetched += 1
+        problem = page_problem(response)
+        if problem:
+            self.result.fail(item.url, f"{problem}: {item.url}")
+            self.failed_details.append(item.url)
+            return
         try:
             page = extract_page(response.text(), response.url,
                                 body_selector=self.source.body_selector,
@@ -563,7 +576,9 @@ class SourceRun:
             self.result.duplicates += 1
         else:
             self.result.unchanged += 1
-        self.pages[key] = [response.etag, response.last_modified]
+        if not any(a.text_error.startswith("skipped:") for a in policy.attachments):
+            # (with attachments left for later, the next fetch must not be a 304)
+            self.pages[key] = [response.etag, response.last_modified]
         self.progress(f"[{self.source.id}] {outcome}: {policy.title[:40]}")
 
     def recheck_recent(self) -> None:
@@ -605,6 +620,8 @@ class SourceRun:
         )
 
     def fetch_attachments(self, policy: Policy) -> None:
+        per_page = self.settings.crawl_attachments_per_page
+        downloads = 0
         for index, attachment in enumerate(policy.attachments):
             if not wants_text(attachment) or not self.source.allows(attachment.url):
                 continue
@@ -613,6 +630,16 @@ class SourceRun:
                 known.name = attachment.name or known.name
                 policy.attachments[index] = known
                 continue
+            # Caps: a page listing thousands of files must not hold the crawl for days.
+            # What is left stays listed, marked, and is fetched when the page comes again.
+            if downloads >= per_page or self.attachments_fetched >= self.settings.crawl_attachments_per_run:
+                which = f"每页 {per_page} 个" if downloads >= per_page else \
+                    f"每个来源每次 {self.settings.crawl_attachments_per_run} 个"
+                attachment.text_error = f"skipped: 超过{which}附件的上限"
+                self.result.attachments_skipped += 1
+                continue
+            downloads += 1
+            self.attachments_fetched += 1
             try:
                 response = self.fetcher.get(attachment.url)
             except BlockedError:

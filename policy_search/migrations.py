@@ -287,7 +287,18 @@ MIGRATIONS: list[str] = [
     DELETE FROM policy_staff_fields WHERE field = 'doc_kind' AND value NOT IN
         ('惠企措施', '申报通知', '政策解读', '法律法规', '司法解释', '工作报告与规划', '公告公示', '其他');
     """,
-    # 10: 热门搜索 — how often a normalized query that found something was searched per
+    # 10: staff sessions known to the server (a hash of the token the signed cookie holds),
+    #    so that logging out ends the session in every web process, even for a copy of
+    #    the cookie
+    """
+    CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        started_at REAL NOT NULL
+    );
+    CREATE INDEX staff_sessions_user ON staff_sessions (username);
+    """,
+    # 11: 热门搜索 — how often a normalized query that found something was searched per
     #    day; nothing about who searched (policy_search/query_log.py)
     """
     CREATE TABLE query_counts (

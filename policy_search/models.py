@@ -53,6 +53,7 @@ ATTACHMENT_ERRORS = {
     "memory": "解析超出内存限制",
     "worker": "解析进程出错",
     "download": "下载失败",
+    "skipped": "未下载（超过附件数上限，之后的抓取再下载）",
     "no_text_layer": "扫描件，没有文字层",
 }
 

@@ -37,6 +37,11 @@ class Settings:
     crawl_parallel_hosts: int = _setting(
         4, "sources on different hosts crawled at once (each host still gets one connection"
         " and its delay); 1 = one source after another")
+    crawl_attachments_per_page: int = _setting(
+        30, "attachments downloaded per page and run (the rest are listed, marked 未下载, and"
+        " fetched by later crawls)")
+    crawl_attachments_per_run: int = _setting(
+        300, "attachments downloaded per source and run (the rest wait for later crawls)")
     recheck_days: int = _setting(
         90, "re-crawls re-check documents published in the last N days for edits"
         " (conditional GET), not only those on changed list pages; 0 = off")
@@ -55,7 +60,14 @@ class Settings:
         " \"02:00, 14:00\", optionally with days (\"mon,thu 02:00\", \"mon-fri 03:30\"); empty = off")
     schedule_timezone: str = _setting("Asia/Shanghai", "time zone of crawl_schedule")
     worker_poll_interval: float = _setting(2.0, "seconds the job worker waits between looks at the queue")
-    session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
+    session_cookie_secure: str = _setting(
+        "auto", "auto = staff login cookies are Secure when the request came over HTTPS (directly or"
+        " through a trusted proxy), and a login over plain http is refused unless it comes from this"
+        " machine; 1 = always Secure (no login over http at all); 0 = never: allow staff login over"
+        " plain http, on a trusted internal network only")
+    trusted_proxies: str = _setting(
+        "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or"
+        " networks, comma-separated (e.g. \"127.0.0.1, 10.0.0.0/8\"); empty = none")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
     crawl_since: str = _setting(
@@ -65,9 +77,24 @@ class Settings:
         "builtin", "离线快照 loaded by `run` into an empty store: builtin = the shipped national and"
         " provincial 惠企 policies; off = none; or a JSONL/CSV/XLSX file of your own")
     import_max_bytes: int = _setting(50_000_000, "largest file an admin may upload on /admin/jobs to import, bytes")
+    public_base_url: str = _setting(
+        "", "the site's public address (e.g. https://zc.example.gov.cn): absolute links in feeds,"
+        " the API and pushed messages are built from it, never from a request's Host header; empty ="
+        " the request's own host (such responses are then not cached publicly), fit only for a local test")
     popular_min_count: int = _setting(
         3, "热门搜索 on the home page: a query is listed once searched (and found something) this"
         " many times in 30 days; 0 = no 热门搜索")
+
+    def cookie_secure_mode(self) -> str:
+        """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""
+        value = str(self.session_cookie_secure).strip().lower()
+        if value in ("auto", ""):
+            return "auto"
+        if value in ("1", "true", "yes", "on", "always"):
+            return "always"
+        if value in ("0", "false", "no", "off", "never"):
+            return "never"
+        raise ValueError(f"setting session_cookie_secure: {value!r} (use auto, 1 or 0)")
 
     @property
     def db_path(self) -> Path:

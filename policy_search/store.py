@@ -739,6 +739,27 @@ class Store(CardStoreMixin, KindStoreMixin, QueryLogStoreMixin):
         with self.transaction() as conn:
             conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
+    def add_staff_session(self, token_hash: str, username: str, started_at: float, *,
+                          forget_before: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM staff_sessions WHERE started_at <= ?", (forget_before,))
+            conn.execute("INSERT INTO staff_sessions (token_hash, username, started_at)"
+                         " VALUES (?, ?, ?)", (token_hash, username, started_at))
+
+    def staff_session_open(self, token_hash: str, username: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM staff_sessions WHERE token_hash = ? AND username = ?",
+            (token_hash, username)).fetchone() is not None
+
+    def end_staff_sessions(self, *, token_hash: str | None = None,
+                           username: str | None = None) -> None:
+        """End one session (by its token's hash) or every session of a user."""
+        with self.transaction() as conn:
+            if token_hash is not None:
+                conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
+            if username is not None:
+                conn.execute("DELETE FROM staff_sessions WHERE username = ?", (username,))
+
     def update_user(self, username: str, *, password_hash: str | None = None,
                     role: str | None = None, active: bool | None = None) -> None:
         changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from policy_search.deadlines import Deadline, fold, parse_window
+from policy_search.kinds import classify
 
 # --- what rules a window out -------------------------------------------------------------
 
@@ -176,3 +177,10 @@ WINDOW_KINDS = frozenset({"申报通知", "惠企措施"})
 def kind_states_windows(doc_kind: str | None) -> bool:
     """Whether a document of this kind can state an application window (the card's 申报时间)."""
     return doc_kind in WINDOW_KINDS
+
+
+def states_windows(policy) -> bool:
+    """Whether this policy's kind states windows; a policy whose kind was not derived yet (a
+    record read outside the store's enrich step) is classified here rather than guessed."""
+    kind = policy.doc_kind if getattr(policy, "kind_by", "") else classify(policy).kind
+    return kind_states_windows(kind)

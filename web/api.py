@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from policy_search.applicability import applicability_of
-from web.app import services
+from web.app import services, site_url
 from web.cards import deadline_view
 from web.match import (match_hit_json, profile_json, profile_query, read_profile_strictly,
                        run_match)
@@ -85,7 +85,7 @@ def split_size(args) -> tuple[MultiDict, MultiDict]:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(site_url()))
 
 
 @bp.get("/")

@@ -14,6 +14,7 @@ from crawler.check import check_sources, quick_policy, save_check
 from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
 from crawler.sources import load_all_sources as all_sources  # noqa: F401
 from policy_search.regions import find_region
+from policy_search.url_safety import scheme_problem
 
 # The CMS families an admin can add without code: entry kind -> name shown.
 FAMILIES = {
@@ -42,6 +43,10 @@ def build_definition(form: dict) -> dict:
     url = (form.get("url") or "").strip()
     entry = {"kind": family, "url": url}
     page_url = (form.get("page_url") or "").strip()
+    for address in (url, page_url):  # the scheme before anything derived from the host
+        problem = scheme_problem(address) if address else None
+        if problem:
+            raise SourceError(problem)
     if page_url:
         entry["page_url"] = page_url
     from urllib.parse import urlsplit

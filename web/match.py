@@ -25,7 +25,7 @@ from policy_search.applicability import applicability_of
 from policy_search.models import Policy
 from policy_search.regions import all_regions, level_of_code, region_name
 from policy_search.taxonomy import current_taxonomy
-from web.app import services
+from web.app import services, site_url
 from web.cards import Glance, deadline_view, policy_glance, today
 from web.feeds import FEED_ENTRIES, atom_time
 from web.present import xml_text
@@ -233,8 +233,8 @@ def match_feed():
     title = "政策超市 · 政策计算器" + (f" · {profile.describe()}" if profile.describe() else "")
     page_url = url_for("match.match_page", _external=True) + (f"?{query}" if query else "")
     response = make_response(render_template(
-        "feed.xml", entries=entries, title=xml_text(title), self_url=request.url,
-        alternate=page_url, feed_id=f"{request.host_url.rstrip('/')}/match/feed?{query}",
+        "feed.xml", entries=entries, title=xml_text(title),
+        self_url=site_url() + request.full_path.rstrip("?"), alternate=page_url, feed_id=f"{site_url()}/match/feed?{query}",
         updated=max((e["updated"] for e in entries), default=atom_time(None)),
         xml_text=xml_text,
     ))

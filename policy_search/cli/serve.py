@@ -95,17 +95,10 @@ def ensure_index(settings, store, *, create_empty: bool = False) -> None:
 
 def run_worker(settings, sock: socket.socket, threads: int, start_sync: bool = False) -> None:
     """One waitress server on the shared socket (blocks until stopped)."""
-    from waitress.server import create_server
-
     from web import create_app
 
     app = create_app(settings, start_sync=start_sync)
-    server = create_server(
-        app, sockets=[sock], threads=threads, ident="policy-search",
-        max_request_body_size=app.config["MAX_REQUEST_BODY"],
-        max_request_header_size=64 * 1024, channel_timeout=60,
-        clear_untrusted_proxy_headers=True, connection_limit=1000,
-    )
+    server = make_server(app, sock, threads)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -122,6 +115,36 @@ def run_worker(settings, sock: socket.socket, threads: int, start_sync: bool = F
 JOB_WORKER_STOP_SECONDS = 90
 # A child dying this soon after it started has a configuration problem: respawning loops.
 START_UP_SECONDS = 5
+
+
+def make_server(app, sock: socket.socket, threads: int):
+    """The waitress server of one worker, its own error answers (413 body too large, 431
+    headers too large, 400, 500) carrying the site's security headers too."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import create_server
+    from waitress.task import ErrorTask
+
+    from web.security import SECURITY_HEADERS
+
+    class SecureErrorTask(ErrorTask):
+        def execute(self) -> None:
+            self.response_headers.extend(SECURITY_HEADERS.items())
+            super().execute()
+
+    class Channel(HTTPChannel):
+        error_task_class = SecureErrorTask
+
+    server = create_server(
+        app, sockets=[sock], threads=threads, ident="policy-search",
+        max_request_body_size=app.config["MAX_REQUEST_BODY"],
+        max_request_header_size=64 * 1024, channel_timeout=60,
+        # X-Forwarded-* reach the app, which believes them only from the proxies named in
+        # trusted_proxies (web.security.TrustedProxies) and otherwise treats the request
+        # as relayed by an unknown proxy (no http login "from this machine").
+        clear_untrusted_proxy_headers=False, connection_limit=1000,
+    )
+    server.channel_class = Channel  # one socket: one TcpWSGIServer
+    return server
 
 
 def run_forked(settings, sock: socket.socket, threads: int, workers: int,

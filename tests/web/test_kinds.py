@@ -17,10 +17,10 @@ def test_kind_facet_lists_the_derived_kinds(client, site):
 
 
 def test_kind_and_huiqi_filters(client, site):
-    body = get_json(client, "/api/search?region=长沙县&kind=惠企措施")
+    body = get_json(client, "/api/search?issued_region=长沙县&kind=惠企措施")
     assert [h["id"] for h in body["hits"]] == [site.ids["county"]]
     assert body["hits"][0]["kind"] == "惠企措施" and body["hits"][0]["huiqi"] is True
-    body = get_json(client, "/api/search?region=长沙县&kind=政策解读")
+    body = get_json(client, "/api/search?issued_region=长沙县&kind=政策解读")
     assert [h["id"] for h in body["hits"]] == [site.ids["interpretation"]]
     body = get_json(client, "/api/search?huiqi=是&validity=all&size=100")
     assert site.ids["county"] in [h["id"] for h in body["hits"]]
