@@ -74,7 +74,8 @@ def site_words(page: str, store, *, also_shown: set[str] = frozenset()) -> list[
 
     seen = visible_text(page)
     own = document_text(store, linked_policy_ids(page) | set(also_shown)) + " " + facet_text(store)
-    allowed = set(LATIN_WORD.findall(own)) | FILE_FORMATS
-    found = [w for w in LATIN_WORD.findall(seen) if w.rstrip(".-") not in allowed and w not in allowed]
+    # A word the documents contain, whole or cut (an evidence sentence shortened mid-word).
+    found = [w for w in LATIN_WORD.findall(seen)
+             if w.rstrip(".-") not in own and w.rstrip(".-") not in FILE_FORMATS]
     codes = [n for n in SIX_DIGITS.findall(seen) if n not in own and find_region(n) is not None]
     return sorted(set(found + codes))
