@@ -128,11 +128,15 @@ class Glance:
     support: str                  # the first 支持标准, shortened; "" when not known
 
 
+def validity_text(validity: str | None) -> str:
+    return VALIDITY_SHOWN.get(validity or "未知", validity or "未知")
+
+
 def validity_label(validity: str | None) -> str:
-    return "有效性：" + VALIDITY_SHOWN.get(validity or "未知", validity or "未知")
+    return "有效性：" + validity_text(validity)
 
 
-def place_label(level: str | None, region: str | None) -> str:
+def place_label(level: str | None, region: str | None = None) -> str:
     parts = [PLACE_LEVELS.get(level or "", "")]
     if region and not (level == "national" and region == "全国"):
         parts.append(region)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.api import Hit
-from policy_search.deadlines import CLOSING, OPEN
+from policy_search.deadlines import CLOSED, CLOSING, DEADLINE_STATUSES, OPEN
 from policy_search.kinds import APPLICATION_CALL, HUIQI_YES
 from web.app import services
 from web.cards import Glance, hit_glances
@@ -22,6 +22,7 @@ SHORTCUTS = {"support": 13, "industry": 12, "enterprise": 11}
 # Tag values that name no particular group: no use as a shortcut.
 NOT_A_SHORTCUT = {"不限行业"}
 OPEN_CALLS = [OPEN, CLOSING]
+NOT_CLOSED = [status for status in DEADLINE_STATUSES if status != CLOSED]
 
 
 @dataclass
@@ -36,7 +37,7 @@ class HomeList:
     key: str
     title: str
     hits: list[Hit]
-    total: int
+    count_label: str           # "3 条": how many the list shows the first of
     more_href: str
     more_label: str
 
@@ -44,6 +45,7 @@ class HomeList:
 @dataclass
 class HomeView:
     total: int                                   # policies in force
+    huiqi_total: int                             # of them 惠企
     shortcuts: dict[str, list[Shortcut]]         # facet key -> shortcuts, most policies first
     lists: list[HomeList]
     glances: dict[str, Glance]
@@ -60,17 +62,19 @@ def home_view(state: SearchState) -> HomeView:
     browse = run_search(state, page=1, size=1, highlight=False)
     shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
+    calls = {"kind": [APPLICATION_CALL]}
     lists = [
         home_list(state, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
                   "查看全部正在申报的政策"),
-        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(), "newest",
-                  "查看更多惠企政策"),
-        home_list(state, "calls", "最新申报通知", {"kind": [APPLICATION_CALL]}, "newest",
-                  "查看全部申报通知"),
+        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(), "newest", "查看更多惠企政策"),
+        # a call whose window has closed offers nothing any more
+        home_list(state, "calls", "最新申报通知", calls, "newest", "查看全部申报通知",
+                  shown={**calls, "deadline": NOT_CLOSED}, count_label="未截止的 {} 条"),
     ]
     lists = [item for item in lists if item.hits]
     hits = [hit for item in lists for hit in item.hits]
-    return HomeView(total=browse.total, shortcuts=shortcuts, lists=lists,
+    huiqi = {c.value: c.count for c in browse.facets.get("huiqi", [])}.get(HUIQI_YES, 0)
+    return HomeView(total=browse.total, huiqi_total=huiqi, shortcuts=shortcuts, lists=lists,
                     glances=hit_glances(services().store, hits),
                     popular=popular_searches(state))
 
@@ -83,16 +87,14 @@ def shortcuts_of(state: SearchState, key: str, counts, limit: int) -> list[Short
 
 
 def home_list(state: SearchState, key: str, title: str, filters: dict[str, list[str]],
-              sort: str, more_label: str) -> HomeList:
-    result = run_search(state, filters=search_filters(filters), sort=sort, page=1,
+              sort: str, more_label: str, shown: dict[str, list[str]] | None = None,
+              count_label: str = "{} 条") -> HomeList:
+    """The first hits of a search; `shown` narrows what the home page lists, the link to
+    more is the whole search."""
+    result = run_search(state, filters=search_filters(shown or filters), sort=sort, page=1,
                         size=LIST_SIZE, highlight=False, facets=False)
-    # A link with a value or two reads well as filters; a long OR of tag values does not.
-    if sum(len(values) for values in filters.values()) <= 2:
-        more_href = state.href(filters=filters, sort=sort, page=1)
-    else:
-        more_href = state.href(sort="newest", page=1)
-        more_label = "浏览全部政策"
-    return HomeList(key, title, result.hits, result.total, more_href, more_label)
+    return HomeList(key, title, result.hits, count_label.format(result.total),
+                    state.href(filters=filters, sort=sort, page=1), more_label)
 
 
 def popular_searches(state: SearchState) -> list[Shortcut]:

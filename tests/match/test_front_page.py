@@ -95,6 +95,8 @@ def test_the_newest_huiqi_policies_and_calls(client, site):
     assert dates == sorted(dates, reverse=True)
     calls = listed_ids(section(page, "calls"))
     assert calls and all(policies[i].doc_kind == "申报通知" for i in calls)
+    assert "closed-call" not in calls                               # nothing to apply for
+    assert "未截止的 3 条" in section(page, "calls")
     assert params(hrefs(section(page, "huiqi"))[-1][0]) == {"huiqi": ["是"], "sort": ["newest"]}
     assert params(hrefs(section(page, "calls"))[-1][0]) == {"kind": ["申报通知"], "sort": ["newest"]}
 
