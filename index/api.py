@@ -77,3 +77,13 @@ class SearchResult:
     # how the query was run: "and", "or" (fallback), "doc_number", "browse"
     mode: str = "and"
     message: str | None = None  # a user-facing note, e.g. about ignored syntax
+    # How a question was read, when that changed the search (None otherwise)
+    rewrite: QueryRewrite | None = None
+
+
+@dataclass
+class QueryRewrite:
+    note: str                       # 按「…」为您检索, for the page
+    searched: list[str]             # the query's words and phrases as searched
+    dropped: list[str]              # question scaffolding left out (能不能, 怎么办理)
+    mapped: dict[str, list[str]]    # everyday phrase -> the policy words also searched

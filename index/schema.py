@@ -21,12 +21,12 @@ from policy_search.applicability import applicability_of
 from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
 from policy_search.kinds import OTHER, huiqi_label
 from policy_search.models import Policy
-from policy_search.normalize import doc_number_key
+from policy_search.normalize import doc_number_canonical, doc_number_key
 from policy_search.regions import parent_codes, region_name
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s5a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s6a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -67,6 +67,8 @@ def make_schema() -> Schema:
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
+        # lexical richness of the body x 10 (index.ranking.lexical_breadth)
+        breadth=NUMERIC(int, bits=32, sortable=True, default=0),
         hit=STORED, text=STORED,
     )
 
@@ -128,7 +130,10 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "kind": policy.doc_kind or OTHER,
         "huiqi": huiqi_label(policy.huiqi),
         "review_state": policy.review_state or "new",
-        "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
+        # as published, and canonical (国办发|2019|6) for the ways people type it
+        "docno_key": [k for k in dict.fromkeys((
+            policy.doc_number_key or doc_number_key(policy.doc_number),
+            doc_number_canonical(policy.doc_number))) if k],
         "pubdate": date_number(date),
         "deadline": status,
         # only a window one can still apply in sorts first (an expired policy's does not)

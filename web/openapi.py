@@ -125,8 +125,19 @@ _SCHEMAS = {
         "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": {"$ref": "#/components/schemas/Facets"},
-        "suggestion": {"type": "string", "description": "present when the query found little"},
-        "message": {"type": "string"}}},
+        "suggestion": {"type": "string", "description":
+                       "a query of index words that finds more (pinyin or a mistyped word "
+                       "read as the term meant, or the words that match)"},
+        "message": {"type": "string"},
+        "rewrite": {"type": "object", "description":
+                    "present when a question was read differently from its words: "
+                    "scaffolding dropped, everyday words also searched as policy words",
+                    "required": ["note", "searched", "dropped", "mapped"], "properties": {
+                        "note": {"type": "string", "description": "按「…」为您检索"},
+                        "searched": {"type": "array", "items": {"type": "string"}},
+                        "dropped": {"type": "array", "items": {"type": "string"}},
+                        "mapped": {"type": "object", "additionalProperties": {
+                            "type": "array", "items": {"type": "string"}}}}}}},
     "Policy": {"type": "object", "description": "The full stored record; body_html sanitized",
                "required": ["id", "title"], "additionalProperties": True, "properties": {
                    "id": {"type": "string"}, "title": {"type": "string"},

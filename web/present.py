@@ -133,6 +133,10 @@ def result_json(result: SearchResult) -> dict:
         body["suggestion"] = result.suggestion
     if result.message:
         body["message"] = result.message
+    rewrite = getattr(result, "rewrite", None)
+    if rewrite:
+        body["rewrite"] = {"note": rewrite.note, "searched": rewrite.searched,
+                           "dropped": rewrite.dropped, "mapped": rewrite.mapped}
     return body
 
 

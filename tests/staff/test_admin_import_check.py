@@ -95,7 +95,7 @@ def test_xlsx_and_csv_with_chinese_headers(app, site):
     ("表.csv", "编号,日期\n一,二\n".encode(), "表头中没有标题列"),
     ("坏.jsonl", b"not json at all\n", "第一行无法读取"),
     ("英文.jsonl", jsonl([{"标题": "中文字段名"}]), "第一条记录没有 title 字段"),
-    ("坏.xlsx", b"PK\x03\x04 broken", "无法打开 XLSX 文件"),
+    ("坏.xlsx", b"PK\x03\x04 broken", "不是有效的 XLSX 文件"),
 ])
 def test_a_file_that_cannot_be_imported_is_refused_at_once(app, site, name, data, message):
     admin = logged_in(app, "boss")
