@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, url_for
 
 from policy_search.models import TAG_FACETS, attachment_error_label
-from web.cards import KIND_CLASSES, hit_deadline, place_label, validity_label, validity_text
+from web.cards import KIND_CLASSES, place_label, validity_label, validity_text
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -23,7 +23,6 @@ def init_app(app: Flask) -> None:
         safe_url=safe_url,
         media_label=media_label,
         attachment_error=attachment_error_label,
-        deadline_badge=hit_deadline,
         validity_label=validity_label,
         validity_text=validity_text,
         place_label=place_label,
