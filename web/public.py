@@ -14,7 +14,7 @@ from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
                            parse_state, run_search)
-from web.querylog import query_tally
+from web.querylog import is_new_search, query_tally
 from web.startup import home_status
 
 bp = Blueprint("public", __name__)
@@ -29,7 +29,7 @@ def search_page():
         return render_template("home.html", state=state, home=home_view(state),
                                max_query_chars=MAX_QUERY_CHARS, startup=home_status(state))
     result = run_search(state)
-    if state.q and result.total and state.page == 1:
+    if state.q and result.total and state.page == 1 and is_new_search(state.q):
         query_tally().count(state.q)  # 热门搜索: searches that found something
     last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
     return render_template(

@@ -13,8 +13,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
-from flask import current_app
+from flask import current_app, request
 
 from policy_search.deadlines import china_today
 from policy_search.query_log import KEEP_DAYS, POPULAR_DAYS, normalize_query
@@ -91,6 +92,20 @@ class QueryTally:
         found = [q for q, _n in self.store.popular_queries(since, min_count, POPULAR_SHOWN)]
         self.popular_cache = (self.clock(), since, min_count, found)
         return found
+
+
+def is_new_search(query: str) -> bool:
+    """A query typed or followed here, not the same search refined: a filter, a sort or a
+    page chosen on its results (the referring page, read and forgotten, had the same words)
+    would count one searcher several times."""
+    referrer = request.referrer
+    if not referrer:
+        return True
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.path != request.path:
+        return True
+    previous = parse_qs(parts.query).get("q", [""])[0]
+    return " ".join(previous.split()) != query
 
 
 def query_tally() -> QueryTally:

@@ -197,13 +197,18 @@ def test_popular_searches_come_from_searches_that_found_something(fresh):
     for _ in range(2):
         client.get("/?q=补贴")
     client.get("/?q=补贴&page=2")                   # paging on is no new search
+    refined = {"Referer": "http://localhost/?q=%E8%A1%A5%E8%B4%B4"}
+    client.get("/?q=补贴&level=county", headers=refined)   # nor a filter chosen on its results
+    client.get("/?q=补贴&sort=newest", headers=refined)    # nor another order
     client.get("/api/search?q=补贴")                 # programs are not the site's searchers
     for _ in range(5):
         client.get("/?q=量子引力火星殖民")              # found nothing
         client.get("/?q=13812345678 补贴")           # could say who asked
     tally.flush()
     assert popular_on_home(client) == []             # 2 < popular_min_count (3)
-    client.get("/?q= 补贴 &support=资金补贴奖励")        # with filters, other spacing: counts
+    # typed anew, from another search's results, with filters and other spacing: counts
+    client.get("/?q= 补贴 &support=资金补贴奖励",
+               headers={"Referer": "http://localhost/?q=%E7%A8%B3%E5%B2%97"})
     tally.flush()
     assert popular_on_home(client) == ["补贴"]
     href = re.search(r'<a class="chip" href="([^"]+)">补贴</a>', client.get("/").get_data(as_text=True))[1]
