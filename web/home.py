@@ -63,12 +63,14 @@ def home_view(state: SearchState) -> HomeView:
     shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
     calls = {"kind": [APPLICATION_CALL]}
+    seen: set[str] = set()   # a policy is listed once, in the first list that has it
     lists = [
-        home_list(state, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
+        home_list(state, seen, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
                   "查看全部正在申报的政策"),
-        home_list(state, "huiqi", "最新惠企政策", huiqi_filters(), "newest", "查看更多惠企政策"),
+        home_list(state, seen, "huiqi", "最新惠企政策", huiqi_filters(), "newest",
+                  "查看更多惠企政策"),
         # a call whose window has closed offers nothing any more
-        home_list(state, "calls", "最新申报通知", calls, "newest", "查看全部申报通知",
+        home_list(state, seen, "calls", "最新申报通知", calls, "newest", "查看全部申报通知",
                   shown={**calls, "deadline": NOT_CLOSED}, count_label="未截止的 {} 条"),
     ]
     lists = [item for item in lists if item.hits]
@@ -86,14 +88,16 @@ def shortcuts_of(state: SearchState, key: str, counts, limit: int) -> list[Short
             for c in found[:limit]]
 
 
-def home_list(state: SearchState, key: str, title: str, filters: dict[str, list[str]],
-              sort: str, more_label: str, shown: dict[str, list[str]] | None = None,
-              count_label: str = "{} 条") -> HomeList:
-    """The first hits of a search; `shown` narrows what the home page lists, the link to
-    more is the whole search."""
+def home_list(state: SearchState, seen: set[str], key: str, title: str,
+              filters: dict[str, list[str]], sort: str, more_label: str,
+              shown: dict[str, list[str]] | None = None, count_label: str = "{} 条") -> HomeList:
+    """The first hits of a search not listed above; `shown` narrows what the home page
+    lists, the link to more is the whole search."""
     result = run_search(state, filters=search_filters(shown or filters), sort=sort, page=1,
-                        size=LIST_SIZE, highlight=False, facets=False)
-    return HomeList(key, title, result.hits, count_label.format(result.total),
+                        size=LIST_SIZE + len(seen), highlight=False, facets=False)
+    hits = [hit for hit in result.hits if hit.id not in seen][:LIST_SIZE]
+    seen.update(hit.id for hit in hits)
+    return HomeList(key, title, hits, count_label.format(result.total),
                     state.href(filters=filters, sort=sort, page=1), more_label)
 
 

@@ -93,12 +93,51 @@ def test_the_newest_huiqi_policies_and_calls(client, site):
     assert not {"old-measure", "national-loan"} & set(huiqi)        # out of force
     dates = [policies[i].publish_date for i in huiqi]
     assert dates == sorted(dates, reverse=True)
-    calls = listed_ids(section(page, "calls"))
-    assert calls and all(policies[i].doc_kind == "申报通知" for i in calls)
-    assert "closed-call" not in calls                               # nothing to apply for
-    assert "未截止的 3 条" in section(page, "calls")
     assert params(hrefs(section(page, "huiqi"))[-1][0]) == {"huiqi": ["是"], "sort": ["newest"]}
+    # each policy once, in the first list that has it: the calls still open are all above
+    listed = listed_ids(page)
+    assert len(listed) == len(set(listed))
+    assert 'list-calls' not in page
+    assert {"county-fund", "county-later", "xss-card"} <= set(listed)
+
+
+def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
+    """A site with more calls than the lists above show (a store of its own)."""
+    from index.build import rebuild
+    from index.search import SearchIndex
+    from policy_search.derive import derive_all, derive_kinds
+    from policy_search.models import Policy
+    from policy_search.settings import Settings
+    from policy_search.store import Store
+    from web import create_app
+
+    settings = Settings(data_dir=tmp_path, secret_key="t")
+    store = Store(settings.db_path)
+    day = site.today
+    for number in range(24):
+        closes_in = -30 if number % 3 == 0 else 30 + number
+        start, end = day - dt.timedelta(days=60), day + dt.timedelta(days=closes_in)
+        store.upsert_policy(Policy(
+            id=f"call-{number}", title=f"长沙县第{number + 1}批中小企业发展专项资金申报通知",
+            url=f"http://www.example.gov.cn/call-{number}.html", region_code="430121",
+            region_name="长沙县", level="county", validity="有效",
+            publish_date=(day - dt.timedelta(days=number)).isoformat(),
+            body_text="一、支持对象\n在长沙县注册的中小企业。\n二、支持标准\n"
+                      f"给予一次性奖励{number + 5}万元。\n三、申报时间\n"
+                      f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日。\n"))
+    derive_kinds(store)
+    derive_all(store)
+    rebuild(store, settings.index_path, procs=1)
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+                     testing=True)
+    page = app.test_client().get("/").get_data(as_text=True)
+    calls = listed_ids(section(page, "calls"))
+    closed = {f"call-{n}" for n in range(24) if n % 3 == 0}
+    assert calls and not closed & set(calls)
+    assert all(store.get_policy(i).doc_kind == "申报通知" for i in calls)
+    assert "未截止的 16 条" in section(page, "calls")
     assert params(hrefs(section(page, "calls"))[-1][0]) == {"kind": ["申报通知"], "sort": ["newest"]}
+    store.close()
 
 
 def test_a_list_without_words_says_it_is_newest_first(client):
