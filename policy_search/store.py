@@ -23,6 +23,7 @@ from policy_search.query_log_store import QueryLogStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
                                   Attachment, Policy, Tag)
+from policy_search.subscriptions_store import SubscriptionStoreMixin
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
@@ -110,7 +111,7 @@ class StaffEdit:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin, KindStoreMixin, QueryLogStoreMixin):
+class Store(CardStoreMixin, KindStoreMixin, SubscriptionStoreMixin, QueryLogStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):

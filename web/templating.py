@@ -1,7 +1,7 @@
 """Template filters and globals shared by every page."""
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 
 from policy_search.models import TAG_FACETS, attachment_error_label
 from web.cards import KIND_CLASSES, place_label, validity_label, validity_text
@@ -37,16 +37,8 @@ def init_app(app: Flask) -> None:
     )
 
 
-# The subscriptions' form, when the site has one (its blueprint registered).
-SUBSCRIBE_ENDPOINT = "subscriptions.subscribe_page"
-
-
 def subscribe_href(state=None) -> str:
-    """Where 订阅 in the header leads: the subscription form for this search when the site
-    has one; else the feed section of this results page, or of the home page."""
+    """Where 订阅 in the header leads: the subscription form for this search, or for every
+    new policy on a page that shows no search."""
     query = state.query_string(sort="relevance", page=1) if state is not None else ""
-    if SUBSCRIBE_ENDPOINT in current_app.view_functions:
-        return url_for(SUBSCRIBE_ENDPOINT, kind="search") + (f"?{query}" if query else "")
-    if state is not None:
-        return "#subscribe"
-    return url_for("public.search_page") + "#subscribe"
+    return url_for("subscriptions.subscribe_page", kind="search") + (f"?{query}" if query else "")
