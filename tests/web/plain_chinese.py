@@ -6,7 +6,9 @@ is a literal, not prose), plus the attributes a reader meets: title (tooltips),
 placeholder, aria-label and alt (screen readers). Words the shown documents contain
 (their titles, bodies, 文号, cards, attachment names) are theirs to say; URLs are
 addresses. What is left must be Chinese — apart from the names people use for file
-formats (PDF, Word, Excel …), which have no Chinese name in use.
+formats (PDF, Word, Excel …), which have no Chinese name in use, and "Webhook", which is
+what 企业微信, 钉钉 and 飞书 call a group robot's address on their own Chinese screens (the
+subscribe page tells the reader to look for it there).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from lxml import html as lxml_html
 SKIPPED = {"script", "style", "code", "template"}
 READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 FILE_FORMATS = {"PDF", "Word", "Excel", "PPT", "OFD", "WPS"}
+PLATFORM_WORDS = {"Webhook"}
 URL = re.compile(r"https?://[^\s\"'<>，。；）)]+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-.]*")
 SIX_DIGITS = re.compile(r"(?<![\d.])\d{6}(?![\d.])")
@@ -76,6 +79,6 @@ def site_words(page: str, store, *, also_shown: set[str] = frozenset()) -> list[
     own = document_text(store, linked_policy_ids(page) | set(also_shown)) + " " + facet_text(store)
     # A word the documents contain, whole or cut (an evidence sentence shortened mid-word).
     found = [w for w in LATIN_WORD.findall(seen)
-             if w.rstrip(".-") not in own and w.rstrip(".-") not in FILE_FORMATS]
+             if w.rstrip(".-") not in own and w.rstrip(".-") not in FILE_FORMATS | PLATFORM_WORDS]
     codes = [n for n in SIX_DIGITS.findall(seen) if n not in own and find_region(n) is not None]
     return sorted(set(found + codes))

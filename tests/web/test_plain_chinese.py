@@ -21,6 +21,9 @@ PUBLIC_PAGES = [
     "/match",
     "/match?region=430121&industry=制造业&size=小型&need=资金&qual=高新技术企业",
     "/login",
+    "/subscribe/search?q=专精特新&level=county",
+    "/subscribe/match?region=430121&industry=制造业",
+    "/subscribe/match",
 ]
 ERROR_PAGES = ["/policy/nope", "/?sort=bogus", "/?level=planet"]
 
