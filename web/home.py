@@ -63,19 +63,21 @@ def home_view(state: SearchState) -> HomeView:
     shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
     calls = {"kind": [APPLICATION_CALL]}
+    huiqi = {c.value: c.count for c in browse.facets.get("huiqi", [])}.get(HUIQI_YES, 0)
     seen: set[str] = set()   # a policy is listed once, in the first list that has it
+    # A call whose window has closed offers nothing any more: the front lists leave it out
+    # (the links to more list everything, as the filters say).
     lists = [
         home_list(state, seen, "open", "申报中 · 即将截止", {"deadline": OPEN_CALLS}, "deadline",
                   "查看全部正在申报的政策"),
         home_list(state, seen, "huiqi", "最新惠企政策", huiqi_filters(), "newest",
-                  "查看更多惠企政策"),
-        # a call whose window has closed offers nothing any more
+                  "查看更多惠企政策", shown={**huiqi_filters(), "deadline": NOT_CLOSED},
+                  count_label=f"{huiqi} 条"),
         home_list(state, seen, "calls", "最新申报通知", calls, "newest", "查看全部申报通知",
                   shown={**calls, "deadline": NOT_CLOSED}, count_label="未截止的 {} 条"),
     ]
     lists = [item for item in lists if item.hits]
     hits = [hit for item in lists for hit in item.hits]
-    huiqi = {c.value: c.count for c in browse.facets.get("huiqi", [])}.get(HUIQI_YES, 0)
     return HomeView(total=browse.total, huiqi_total=huiqi, shortcuts=shortcuts, lists=lists,
                     glances=hit_glances(services().store, hits),
                     popular=popular_searches(state))

@@ -104,6 +104,14 @@ def test_reasons_kinds_and_the_policies_left_out(browser, live_server, tmp_path)
         context.close()
 
 
+# The texts of the elements that wrap onto a second line.
+ONE_LINE_EACH = """selector => [...document.querySelectorAll(selector)].filter(el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(el => el.textContent)"""
+
+
 def no_horizontal_overflow(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -122,6 +130,8 @@ def test_the_home_page_for_entrepreneurs(browser, live_server, site, viewport, t
         assert page.locator(".site-nav a.nav-subscribe").is_visible()
         tiles = page.locator(".by-support .tiles a")
         assert tiles.count() >= 3 and tiles.first.is_visible()
+        # each shortcut's name on one line, never broken in two ("资金补贴奖 / 励")
+        assert page.evaluate(ONE_LINE_EACH, ".shortcuts .value") == []
         open_calls = page.locator(".list-open")
         assert "还剩 10 天" in open_calls.locator(".hit").first.inner_text()
         if viewport is not PHONE:   # the lists side by side on a desktop

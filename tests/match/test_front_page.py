@@ -91,6 +91,11 @@ def test_the_newest_huiqi_policies_and_calls(client, site):
     assert huiqi and all(policies[i].huiqi for i in huiqi)
     assert "duty-rules" not in huiqi                                 # a law giving nothing
     assert not {"old-measure", "national-loan"} & set(huiqi)        # out of force
+    # a call whose window has closed offers nothing any more, 惠企 though it is
+    assert policies["closed-call"].huiqi and "closed-call" not in huiqi
+    huiqi_in_force = client.get("/api/facets").get_json()["facets"]["huiqi"]
+    count = {f["value"]: f["count"] for f in huiqi_in_force}["是"]
+    assert f'最新惠企政策 <span class="muted small">{count} 条</span>' in page
     dates = [policies[i].publish_date for i in huiqi]
     assert dates == sorted(dates, reverse=True)
     assert params(hrefs(section(page, "huiqi"))[-1][0]) == {"huiqi": ["是"], "sort": ["newest"]}
@@ -99,6 +104,7 @@ def test_the_newest_huiqi_policies_and_calls(client, site):
     assert len(listed) == len(set(listed))
     assert 'list-calls' not in page
     assert {"county-fund", "county-later", "xss-card"} <= set(listed)
+    assert "closed-call" not in listed
 
 
 def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
