@@ -258,6 +258,8 @@ def test_the_phone_filter_sheet_keeps_the_readers_place(browser, live_server, sc
 
 PUBLIC_PAGES = ["/", "/?sort=newest", "/?q=专精特新", "/?q=专精特新&level=county&support=资金补贴奖励",
                 "/?q=量子引力火星殖民", "/match", "/match?region=430121&industry=制造业&need=资金",
+                "/match?region=430121&industry=制造业&need=资金&show=unmet",
+                "/subscribe/search?q=专精特新&level=county", "/subscribe/match?region=430121",
                 "/policy/nope"]
 
 
