@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
+from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path, no_horizontal_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -110,10 +110,6 @@ ONE_LINE_EACH = """selector => [...document.querySelectorAll(selector)].filter(e
     range.selectNodeContents(el);
     return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
 }).map(el => el.textContent)"""
-
-
-def no_horizontal_overflow(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["390", "1366"])
