@@ -85,6 +85,9 @@ def test_search_filter_sort_open_and_subscribe(page, live_server):
     # apply two facet filters
     page.locator(".facet-level a.facet-value", has_text="县").first.click()
     assert query_of(page.url) == {"q": ["专精特新"], "level": ["county"]}
+    # beside the filters, the results start on the first screen: the page does not jump
+    # past the search box in the header
+    assert page.locator(".site-header input[name=q]").bounding_box()["y"] >= 0
     page.locator(".facet-support a.facet-value", has_text="资金补贴奖励").first.click()
     assert query_of(page.url) == {"q": ["专精特新"], "level": ["county"], "support": ["资金补贴奖励"]}
     assert page.locator(".active-filters .chip-active").count() == 2
