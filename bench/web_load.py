@@ -6,7 +6,8 @@ Without --data-dir the corpus (../shared/corpus/documents.jsonl) is imported int
 temporary data directory and indexed first (a few minutes; --limit N imports fewer).
 The site runs as `policy-search serve` in its own process(es) (waitress, forked workers),
 the clients are threads in this process with keep-alive connections (http.client), each looping over realistic requests: /api/search and / with
-queries from the evaluation set, facet filters, sorts and pages. Prints requests/s,
+queries from the evaluation set, facet filters, sorts and pages, and the front page (bare /,
+a tenth of the requests). Prints requests/s,
 p50/p95/max latency and errors per endpoint.
 """
 from __future__ import annotations
@@ -118,6 +119,8 @@ def start_server(data_dir: Path, workers: int, threads: int):
 
 
 def random_path(rng: random.Random, queries: list[str]) -> tuple[str, str]:
+    if rng.random() < 0.1:   # the front page: shortcuts, open calls, newest lists, 热门搜索
+        return "/ (home)", "/"
     endpoint = rng.choice(["/api/search", "/"])
     params = {"q": rng.choice(queries)} if rng.random() < 0.85 else {}
     params.update(rng.choice(FILTERS))
@@ -126,6 +129,8 @@ def random_path(rng: random.Random, queries: list[str]) -> tuple[str, str]:
         params["sort"] = sort
     if rng.random() < 0.2:
         params["page"] = rng.randint(2, 4)
+    if not params and endpoint == "/":
+        params["sort"] = "newest"   # the list of every policy (bare "/" is the front page)
     return endpoint, endpoint + ("?" + urlencode(params) if params else "")
 
 

@@ -110,6 +110,20 @@ class CardStoreMixin:
             cards[policy_id] = card
         return cards
 
+    def first_card_items(self, ids: list[str], field: str) -> dict[str, str]:
+        """The first item of one card field per policy, staff's when staff set the field —
+        one query for a page of results (a result line shows the 支持标准 at a glance)."""
+        first: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            # 'auto' sorts before 'staff': staff's first item (or its "nothing") overwrites.
+            for r in self.conn.execute(
+                f"SELECT policy_id, value FROM policy_cards WHERE field = ? AND position = 0"
+                f" AND policy_id IN ({', '.join('?' * len(chunk))}) ORDER BY origin",
+                [field, *chunk],
+            ):
+                first[r["policy_id"]] = r["value"]
+        return {policy_id: value for policy_id, value in first.items() if value}
+
     def card_field_origins(self, policy_id: str) -> dict[str, str]:
         """field -> 'staff' for the fields staff decided (the review page marks them)."""
         return {r[0]: "staff" for r in self.conn.execute(

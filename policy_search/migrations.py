@@ -384,6 +384,16 @@ MIGRATIONS: list[str] = [
         WHERE review_state = 'reviewed' AND EXISTS (SELECT 1 FROM tags AS t
             WHERE t.policy_id = policies.id AND t.origin = 'auto' AND t.rejected = 0);
     """,
+    # 13: 热门搜索 — how often a normalized query that found something was searched per
+    #    day; nothing about who searched (policy_search/query_log.py)
+    """
+    CREATE TABLE query_counts (
+        day TEXT NOT NULL,
+        query TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, query)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -95,6 +95,9 @@ class Settings:
     smtp_password: str = _setting("", "SMTP password")
     smtp_starttls: int = _setting(1, "1 = upgrade the SMTP connection with STARTTLS (not on port 465); 0 = plain (a local relay)")
     mail_from: str = _setting("", "sender of the e-mails, e.g. 政策超市 <noreply@example.gov.cn>")
+    popular_min_count: int = _setting(
+        3, "热门搜索 on the home page: a query is listed once searched (and found something) this"
+        " many times in 30 days; 0 = no 热门搜索")
 
     def cookie_secure_mode(self) -> str:
         """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""

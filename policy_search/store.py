@@ -19,6 +19,7 @@ from pathlib import Path
 
 from policy_search.card_store import CardStoreMixin
 from policy_search.kind_store import KIND_FIELDS, KindStoreMixin, parse_huiqi
+from policy_search.query_log_store import QueryLogStoreMixin
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
                                   Attachment, Policy, Tag)
@@ -110,7 +111,7 @@ class StaffEdit:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin, KindStoreMixin, SubscriptionStoreMixin):
+class Store(CardStoreMixin, KindStoreMixin, SubscriptionStoreMixin, QueryLogStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):

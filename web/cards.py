@@ -15,6 +15,7 @@ from index.api import Hit
 from policy_search.applicability import applicability_of
 from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
                                      UNKNOWN, china_today, to_date)
+from policy_search.kinds import DOC_KINDS, HUIQI_MEASURE
 from policy_search.models import Policy
 
 OUT_OF_FORCE = ("失效", "废止")
@@ -90,6 +91,88 @@ def hit_deadline(hit: Hit, day: dt.date | None = None) -> HitDeadline | None:
             left = (end - day).days
             detail += " · 今天截止" if left == 0 else f" · 还剩 {left} 天"
     return HitDeadline(status, STATUS_CLASSES.get(status, "unknown"), detail)
+
+
+def deadline_line(view: DeadlineView | None) -> HitDeadline | None:
+    """A policy's 申报状态 as a result line shows it (the 政策计算器 loads whole policies)."""
+    if view is None or view.status == UNKNOWN:
+        return None
+    detail = ""
+    if view.status in (OPEN, CLOSING) and view.end is not None:
+        detail = f"截止 {view.end.isoformat()} · {view.countdown}" if view.countdown else \
+            f"截止 {view.end.isoformat()}"
+    elif view.status == NOT_STARTED:
+        detail = view.countdown
+    return HitDeadline(view.status, view.css, detail)
+
+
+# What a result line shows at a glance: kind, 申报状态 with its date, validity, where.
+VALIDITY_CLASSES = {"有效": "valid", "失效": "invalid", "废止": "invalid", "部分失效": "partial"}
+VALIDITY_SHOWN = {"未知": "未注明"}   # a bare "未知" says nothing: the source did not state it
+PLACE_LEVELS = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级"}
+KINDS_NOT_SHOWN = ("其他",)
+# CSS class suffix per document kind (ASCII: class names stay simple)
+KIND_CLASSES = {kind: f"k{number}" for number, kind in enumerate(DOC_KINDS)}
+SUPPORT_CHARS = 60
+
+
+@dataclass
+class Glance:
+    kind: str                     # "" when the kind says nothing (其他)
+    kind_css: str
+    huiqi: bool                   # gives enterprises something, though not a 惠企措施 itself
+    deadline: HitDeadline | None
+    validity: str                 # "有效性：有效"
+    validity_css: str
+    place: str                    # "县级 · 长沙县", "国家级"
+    support: str                  # the first 支持标准, shortened; "" when not known
+
+
+def validity_text(validity: str | None) -> str:
+    return VALIDITY_SHOWN.get(validity or "未知", validity or "未知")
+
+
+def validity_label(validity: str | None) -> str:
+    return "有效性：" + validity_text(validity)
+
+
+def place_label(level: str | None, region: str | None = None) -> str:
+    parts = [PLACE_LEVELS.get(level or "", "")]
+    if region and not (level == "national" and region == "全国"):
+        parts.append(region)
+    return " · ".join(p for p in parts if p)
+
+
+def support_line(text: str | None) -> str:
+    """The first 支持标准 item without its numbering, cut to one line."""
+    line = _NUMBERING.sub("", " ".join((text or "").split())).strip()
+    return line if len(line) <= SUPPORT_CHARS else line[:SUPPORT_CHARS - 1] + "…"
+
+
+def glance(*, kind: str | None, huiqi: bool | None, validity: str | None, level: str | None,
+           region: str | None, deadline: HitDeadline | None, support: str | None) -> Glance:
+    return Glance(kind="" if not kind or kind in KINDS_NOT_SHOWN else kind,
+                  kind_css=KIND_CLASSES.get(kind or "", "other"),
+                  huiqi=bool(huiqi) and kind != HUIQI_MEASURE, deadline=deadline,
+                  validity=validity_label(validity),
+                  validity_css=VALIDITY_CLASSES.get(validity or "", "unknown"),
+                  place=place_label(level, region), support=support_line(support))
+
+
+def hit_glances(store, hits: list[Hit], day: dt.date | None = None) -> dict[str, Glance]:
+    """Glances of a page of hits; their 支持标准 read from the store in one query."""
+    support = store.first_card_items([h.id for h in hits], "support") if hits else {}
+    day = day or today()
+    return {h.id: glance(kind=h.doc_kind, huiqi=h.huiqi, validity=h.validity, level=h.level,
+                         region=h.region, deadline=hit_deadline(h, day),
+                         support=support.get(h.id))
+            for h in hits}
+
+
+def policy_glance(policy: Policy, deadline: DeadlineView | None, support: str | None) -> Glance:
+    return glance(kind=policy.doc_kind, huiqi=policy.huiqi, validity=policy.validity,
+                  level=policy.level, region=policy.region_name,
+                  deadline=deadline_line(deadline), support=support)
 
 
 # A numbering mark at the start ("（二）", "3.") and punctuation: not what an item says.

@@ -26,7 +26,7 @@ from policy_search.models import Policy
 from policy_search.regions import all_regions, level_of_code, region_name
 from policy_search.taxonomy import current_taxonomy
 from web.app import services, site_url
-from web.cards import deadline_view, today
+from web.cards import Glance, deadline_view, policy_glance, today
 from web.feeds import FEED_ENTRIES, atom_time
 from web.present import xml_text
 from web.searching import PAGE_MAX, index_usable
@@ -58,6 +58,7 @@ class MatchView:
     policy: Policy
     deadline: object = None
     reasons: list = field(default_factory=list)   # sorted: 符合, 未知, 不符合
+    glance: Glance | None = None
 
 
 @dataclass
@@ -183,7 +184,10 @@ def run_match(profile: EnterpriseProfile, *, shown: int = SHOWN, skip: int = 0,
         policy = by_id[result.policy_id]
         order = STATUS_ORDER if result.applies else {MISMATCH: 0, MATCH: 1, UNKNOWN: 2}
         reasons = sorted(result.reasons, key=lambda r: order.get(r.status, 3))
-        views.append(MatchView(result, policy, deadline_view(policy, day), reasons))
+        deadline = deadline_view(policy, day)
+        support = cards[policy.id].get("support") if policy.id in cards else []
+        views.append(MatchView(result, policy, deadline, reasons, policy_glance(
+            policy, deadline, support[0].value if support else None)))
     return MatchRun(len(applicable), views, len(excluded))
 
 

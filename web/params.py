@@ -55,6 +55,10 @@ def _quote(value: str) -> str:
     return quote_plus(value)
 
 
+# What a page reader calls each parameter (a page shows no parameter names or codes).
+PARAM_LABELS = {"q": "检索词", "sort": "排序方式", "page": "页码", "size": "每页条数", **FACET_NAMES}
+
+
 class ParamError(ValueError):
     """A parameter the client got wrong; the message is shown to the user (Chinese)."""
 
@@ -62,6 +66,15 @@ class ParamError(ValueError):
         super().__init__(message)
         self.param = param
         self.message = message
+
+    @property
+    def page_message(self) -> str:
+        """The message for a page: the API's own when it names no parameter or code (those
+        help a programmer, not a reader), else which part of the link is wrong."""
+        if not re.search(r"[A-Za-z]", self.message):
+            return self.message
+        label = PARAM_LABELS.get(self.param, "检索条件")
+        return f"链接中的“{label}”一项无效，请回到首页重新检索或筛选。"
 
 
 @dataclass
@@ -151,6 +164,16 @@ class SearchState:
     @property
     def is_browse(self) -> bool:
         return not self.q and not self.filters
+
+    @property
+    def is_home(self) -> bool:
+        """The bare `/`: no words, filters, sort, page or size — the front page, not a list."""
+        return not self.params()
+
+    @property
+    def shown_sort(self) -> str:
+        """The order the list is in: without words there is no relevance, the newest lead."""
+        return "newest" if not self.q and self.sort == "relevance" else self.sort
 
 
 def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> SearchState:

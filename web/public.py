@@ -8,11 +8,13 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.snapshot import snapshot_summary
 from web.app import load_policy, services
-from web.cards import applies_view, card_views, deadline_view, validity_view
+from web.cards import applies_view, card_views, deadline_view, hit_glances, validity_view
+from web.home import home_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
                            parse_state, run_search)
+from web.querylog import is_new_search, query_tally
 from web.startup import home_status
 
 bp = Blueprint("public", __name__)
@@ -23,13 +25,18 @@ RELATED_LIMIT = 8
 @bp.get("/")
 def search_page():
     state = parse_state()
+    if state.is_home:
+        return render_template("home.html", state=state, home=home_view(state),
+                               max_query_chars=MAX_QUERY_CHARS, startup=home_status(state))
     result = run_search(state)
+    if state.q and result.total and state.page == 1 and is_new_search(state.q):
+        query_tally().count(state.q)  # 热门搜索: searches that found something
     last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
     return render_template(
         "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
         max_query_chars=MAX_QUERY_CHARS, hidden_count=hidden_by_default(result, state),
-        startup=home_status(state),
+        startup=home_status(state), glances=hit_glances(services().store, result.hits),
     )
 
 

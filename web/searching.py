@@ -17,6 +17,9 @@ from web.present import facet_value_label
 FACET_SHOWN = 8
 FACET_MAX = 40
 PAGE_MAX = 100  # hits the index hands out per request
+# Links that change the search land on the results, not the top of the page: on a phone
+# the reader is back at the list (and the filter sheet closes) after each choice.
+RESULTS_ANCHOR = "#results"
 
 
 def parse_state(args=None) -> SearchState:
@@ -123,7 +126,8 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
         if not listed:
             continue
         items = [FacetItem(c.value, facet_value_label(key, c.value), c.count, c.value in active,
-                           state.toggle_href(key, c.value), _depth(key, c.value)) for c in listed]
+                           state.toggle_href(key, c.value) + RESULTS_ANCHOR, _depth(key, c.value))
+                 for c in listed]
         shown = max([FACET_SHOWN] + [n + 1 for n, item in enumerate(items) if item.active])
         views.append(FacetView(key, FACET_NAMES[key], items, shown))
     return _nest_scope(views)

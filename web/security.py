@@ -114,7 +114,8 @@ def error_response(status: int, message: str | None = None, param: str | None = 
 
 
 def handle_param_error(error: ParamError):
-    return error_response(400, error.message, error.param)
+    return error_response(400, error.message if is_api_request() else error.page_message,
+                          error.param)
 
 
 def handle_http_error(error: HTTPException):

@@ -1,11 +1,11 @@
 """Template filters and globals shared by every page."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
 
 from policy_search.local_time import beijing_time
-from policy_search.models import DOC_KINDS, TAG_FACETS, attachment_error_label
-from web.cards import hit_deadline
+from policy_search.models import TAG_FACETS, attachment_error_label
+from web.cards import KIND_CLASSES, place_label, validity_label, validity_text
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -24,14 +24,23 @@ def init_app(app: Flask) -> None:
         safe_url=safe_url,
         media_label=media_label,
         attachment_error=attachment_error_label,
-        deadline_badge=hit_deadline,
         bj_time=beijing_time,  # every time a person reads: Beijing time, not UTC
+        validity_label=validity_label,
+        validity_text=validity_text,
+        place_label=place_label,
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,
         SORT_NAMES=SORT_NAMES,
         TAG_FACETS=TAG_FACETS,
         SITE_NAME="政策超市",
-        # CSS class suffix per document kind (ASCII: class names stay simple)
-        KIND_CLASSES={kind: f"k{number}" for number, kind in enumerate(DOC_KINDS)},
+        subscribe_href=subscribe_href,
+        KIND_CLASSES=KIND_CLASSES,
     )
+
+
+def subscribe_href(state=None) -> str:
+    """Where 订阅 in the header leads: the subscription form for this search, or for every
+    new policy on a page that shows no search."""
+    query = state.query_string(sort="relevance", page=1) if state is not None else ""
+    return url_for("subscriptions.subscribe_page", kind="search") + (f"?{query}" if query else "")

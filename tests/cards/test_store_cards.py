@@ -102,3 +102,15 @@ def test_policies_derived_under_older_rules_are_derived_again(store, monkeypatch
     assert derive_all(store).policies == 1  # with the same result: nothing for the index
     assert store.changes_since(seq)[1] == []
     assert derive_all(store).policies == 0
+
+
+def test_first_items_of_a_page_come_in_one_read_with_staff_winning(store):
+    for pid in ("p1", "p2", "p3"):
+        add(store, pid)
+    add(store, "bare", body="本办法自发布之日起施行。")
+    derive_all(store)
+    store.set_staff_card_field("p2", "support", [CardItem("最高奖励80万元"), CardItem("另奖10万元")], "alice")
+    store.set_staff_card_field("p3", "support", [], "alice")   # staff: nothing to show
+    found = store.first_card_items(["p1", "p2", "p3", "bare", "missing"], "support")
+    assert found == {"p1": "给予一次性奖励50万元", "p2": "最高奖励80万元"}
+    assert store.first_card_items([], "support") == {}

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
+from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path, no_horizontal_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -101,4 +101,77 @@ def test_reasons_kinds_and_the_policies_left_out(browser, live_server, tmp_path)
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1
         page.screenshot(path=str(tmp_path / f"match-unmet-{viewport['width']}.png"), full_page=True)
         assert problems == []
+        context.close()
+
+
+# The texts of the elements that wrap onto a second line.
+ONE_LINE_EACH = """selector => [...document.querySelectorAll(selector)].filter(el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(el => el.textContent)"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["390", "1366"])
+def test_the_home_page_for_entrepreneurs(browser, live_server, site, viewport, tmp_path):
+    context, page, problems = open_page(browser, viewport)
+    try:
+        page.goto(f"{live_server}/")
+        page.screenshot(path=str(tmp_path / f"home-{viewport['width']}.png"), full_page=True)
+        assert no_horizontal_overflow(page)
+        # the search box first, on the first screen; the calculator and 订阅 in the header
+        search = page.locator("form.hero-search input[name=q]").bounding_box()
+        assert search["y"] < 400 and search["width"] >= viewport["width"] * 0.5 - 40
+        assert page.locator(".site-nav a.nav-match").is_visible()
+        assert page.locator(".site-nav a.nav-subscribe").is_visible()
+        tiles = page.locator(".by-support .tiles a")
+        assert tiles.count() >= 3 and tiles.first.is_visible()
+        # each shortcut's name on one line, never broken in two ("资金补贴奖 / 励")
+        assert page.evaluate(ONE_LINE_EACH, ".shortcuts .value") == []
+        open_calls = page.locator(".list-open")
+        assert "还剩 10 天" in open_calls.locator(".hit").first.inner_text()
+        if viewport is not PHONE:   # the lists side by side on a desktop
+            assert abs(open_calls.bounding_box()["y"] - page.locator(".list-huiqi").bounding_box()["y"]) < 5
+        # a shortcut lands on the list of its policies
+        label = tiles.first.locator(".value").inner_text()
+        tiles.first.click()
+        assert parse_qs(urlsplit(page.url).query) == {"support": [label]}
+        assert page.locator(".chip-active").inner_text().startswith(f"支持方式：{label}")
+        assert page.locator(".results .hit").count() >= 1
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_the_calculator_on_a_phone_shows_results_first(browser, live_server, tmp_path):
+    context, page, problems = open_page(browser, PHONE)
+    try:
+        page.goto(f"{live_server}/match")
+        assert page.locator("form.match-form").is_visible()        # no result yet: the form
+        page.select_option("#m-region", "430121")
+        page.select_option("#m-industry", "制造业")
+        page.check("input[name=need][value=资金]")
+        page.click("form.match-form button[type=submit]")
+        page.wait_for_load_state()
+        page.screenshot(path=str(tmp_path / "match-phone.png"))
+        assert no_horizontal_overflow(page)
+        # the results on the first screen, the profile summed up above them, the form folded
+        first = page.locator(".match-hit").first.bounding_box()
+        assert first["y"] < PHONE["height"] - 150
+        summary = page.locator(".match-profile > summary")
+        assert summary.is_visible() and "长沙县" in summary.inner_text() and "制造业" in summary.inner_text()
+        assert "修改" in summary.inner_text()
+        assert not page.locator("form.match-form").is_visible()
+        # editable: open the form, change the profile, search again
+        summary.click()
+        assert page.locator("form.match-form").is_visible()
+        page.select_option("#m-industry", "")
+        page.click("form.match-form button[type=submit]")
+        page.wait_for_load_state()
+        query = parse_qs(urlsplit(page.url).query)
+        assert query["region"] == ["430121"] and "industry" not in query
+        assert page.locator(".match-hit").first.bounding_box()["y"] < PHONE["height"] - 150
+        assert "制造业" not in page.locator(".match-profile > summary").inner_text()
+        assert problems == []
+    finally:
         context.close()

@@ -43,7 +43,7 @@ def test_the_empty_form_asks_for_the_enterprise(client):
     for name in ("industry", "size", "revenue", "employees", "age", "ownership", "qual", "need"):
         assert f'name="{name}"' in html
     assert "制造业</option>" in html and 'value="高新技术企业"' in html and 'value="融资"' in html
-    assert result_ids(html) == [] and "请在左侧填写企业情况" in html
+    assert result_ids(html) == [] and "请填写企业情况" in html
 
 
 def test_a_small_manufacturer_in_changsha_county(client):
@@ -59,7 +59,7 @@ def test_a_small_manufacturer_in_changsha_county(client):
             ("符合", "营业收入"), ("符合", "需求：资金"), ("符合", "申报状态")} <= reasons(fund)
     assert "要求不少于500万元，贵企业为800万元" in fund
     assert "原文：上年度营业收入不低于500万元" in fund      # the evidence sentence
-    assert "即将截止 · 还剩 10 天" in fund
+    assert ">即将截止</span>" in fund and "· 还剩 10 天" in fund
     hitech = hit_block(html, "province-hitech")
     # 研发奖补 is money: a 支持标准 provision meets the need for 资金 (not the 科技创新 tag)
     assert ("未知", "资质") in reasons(hitech) and ("符合", "需求：资金") in reasons(hitech)

@@ -30,8 +30,8 @@ def params_of(href: str) -> dict:
 
 
 def test_browsing_without_a_query_lists_the_newest_policies(client, site):
-    page = text(client.get("/"))
-    assert "最新政策" in page
+    page = text(client.get("/?sort=newest"))
+    assert "全部政策" in page and "最新发布的在前" in page
     # expired and repealed policies are left out by default
     in_force = sum(p.validity not in ("失效", "废止") for p in site.store.iter_policies())
     assert f"共 {in_force} 条" in page
@@ -50,13 +50,13 @@ def test_a_query_finds_policies_shows_metadata_and_highlights(client, site):
     assert 'name="q" value="专精特新"' in page
     # result line: issuer, 文号, level · region, date, validity, tag chips
     block = page.split(f'/policy/{site.ids["county"]}"', 1)[1].split('<li class="hit">', 1)[0]
-    for expected in ("长沙县人民政府办公室", "长县政办发〔2023〕12号", "县 · 长沙县", "发布 2023-05-12",
-                     "有效", 'class="chip tag-enterprise"'):
+    for expected in ("长沙县人民政府办公室", "长县政办发〔2023〕12号", "县级 · 长沙县", "发布 2023-05-12",
+                     "有效性：有效", 'class="chip tag-enterprise"'):
         assert expected in block
 
 
 def test_facets_have_counts_for_every_facet_kind(client):
-    page = text(client.get("/"))
+    page = text(client.get("/?sort=newest"))
     for name in ("层级", "适用地区", "发文地区", "支持方式", "企业类型", "发文机关", "年份", "有效性", "文件类型", "行业"):
         assert f"<h3>{name}</h3>" in page
     facet_links = links(page, "facet-value")
@@ -66,21 +66,23 @@ def test_facets_have_counts_for_every_facet_kind(client):
 
 
 def test_apply_two_facets_then_remove_one(client, site):
-    page = text(client.get("/"))
+    page = text(client.get("/?sort=newest"))
     county_href = next(href for href, label in links(page, "facet-value") if re.fullmatch(r"县\d+", label))
-    assert params_of(county_href) == {"level": ["county"]}
+    assert params_of(county_href) == {"level": ["county"], "sort": ["newest"]}
+    assert urlsplit(county_href).fragment == "results"  # back at the list, not the top
     page = text(client.get(county_href))
     assert set(hit_ids(page)) == {site.ids["county"], site.ids["interpretation"]}
     support_href = next(href for href, label in links(page, "facet-value")
                         if label.startswith("资金补贴奖励"))
-    assert params_of(support_href) == {"level": ["county"], "support": ["资金补贴奖励"]}
+    assert params_of(support_href) == {"level": ["county"], "support": ["资金补贴奖励"],
+                                       "sort": ["newest"]}
     page = text(client.get(support_href))
     assert set(hit_ids(page)) == {site.ids["county"], site.ids["interpretation"]}
     # both shown as active filters, each removable
     chips = links(page, "chip chip-active")
     assert {label for _, label in chips} == {"层级：县×", "支持方式：资金补贴奖励×"}
     remove_level = next(href for href, label in chips if label.startswith("层级"))
-    assert params_of(remove_level) == {"support": ["资金补贴奖励"]}
+    assert params_of(remove_level) == {"support": ["资金补贴奖励"], "sort": ["newest"]}
     page = text(client.get(remove_level))
     ids = set(hit_ids(page))
     assert {site.ids["county"], site.ids["interpretation"]} <= ids and len(ids) > 2
@@ -120,7 +122,7 @@ def test_pagination_moves_through_results(client, site):
 def test_an_empty_result_explains_and_suggests(client):
     page = text(client.get("/?q=量子引力火星殖民&level=county"))
     assert "没有找到与“量子引力火星殖民”相符的政策" in page
-    assert "去掉全部筛选" in page and "浏览全部最新政策" in page
+    assert "去掉全部筛选" in page and "浏览全部政策" in page
     assert hit_ids(page) == []
 
 
