@@ -22,10 +22,11 @@ from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_key
 from policy_search.regions import parent_codes, region_name
+from policy_search.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s4a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s4b{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -34,10 +35,11 @@ FACET_FIELDS = {
     "level": "level", "region": "applies", "scope": "scope", "issued_region": "region_name",
     "industry": "industry", "support": "support",
     "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
-    "kind": "kind", "deadline": "deadline",
+    "kind": "kind", "deadline": "deadline", "subject": "subject",
 }
 KEYWORD_FIELDS = ("level", "region", "region_name", "applies", "scope", "industry", "support",
-                  "enterprise", "issuer", "year", "validity", "kind", "review_state", "deadline")
+                  "enterprise", "issuer", "year", "validity", "kind", "review_state", "deadline",
+                  "subject")
 OUT_OF_FORCE = ("失效", "废止")
 
 
@@ -61,6 +63,7 @@ def make_schema() -> Schema:
         docno_key=ID,
         level=ID, region=ID, region_name=ID, applies=ID, scope=ID, industry=ID, support=ID,
         enterprise=ID, issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID, deadline=ID,
+        subject=ID,
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
@@ -78,7 +81,7 @@ def texts_of(policy: Policy) -> dict[str, str]:
         "title": policy.title or "",
         "body": body,
         "docno": " ".join(x for x in (policy.doc_number, policy.index_number) if x),
-        "meta": " ".join(x for x in (policy.issuer, policy.subject) if x),
+        "meta": " ".join(x for x in (policy.issuer, subject_label(policy.subject)) if x),
     }
 
 
@@ -127,6 +130,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
         "pubdate": date_number(date),
         "deadline": status,
+        "subject": subject_prefixes(policy.subject) or None,
         # only a window one can still apply in sorts first (an expired policy's does not)
         "deadline_end": date_number(end.isoformat()) if end and status != CLOSED else 0,
     }

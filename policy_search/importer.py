@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policy_search.metadata import tidy_metadata
 from policy_search.models import VALIDITIES, DOC_KINDS, Policy, policy_id_for
 from policy_search.normalize import (
     clean_doc_number, doc_number_key, normalize_level, normalize_text, parse_date,
@@ -205,7 +206,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
     url = get("url")
     validity = get("validity")
     doc_kind = get("doc_kind")
-    return Policy(
+    return tidy_metadata(Policy(
         id=policy_id_for(url, title),
         url=url,
         source_id=get("source_repo") or source_id,
@@ -223,7 +224,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
         body_text=_clean_body(record.get("body")),
         validity=validity if validity in VALIDITIES else "未知",
         doc_kind=doc_kind if doc_kind in DOC_KINDS else "政策原文",
-    )
+    ))
 
 
 # imported field -> the Policy attributes it fills

@@ -67,3 +67,9 @@ def definition_urls(raw: dict) -> list[str]:
         if entry.get("page_url"):
             urls.append(entry["page_url"].replace("{n}", "2").replace("{page}", "2"))
     return urls
+
+
+def source_hosts(settings, store) -> tuple[str, ...]:
+    """Every host a crawl source may fetch from (its site counts as a government site)."""
+    sources, _problems = all_sources(settings, store)
+    return tuple(sorted({h.lower() for s in sources for h in s.allowed_hosts if h}))

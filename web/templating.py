@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask
 
 from policy_search.models import TAG_FACETS, attachment_error_label
+from policy_search.subjects import subject_label, subject_path
 from web.cards import hit_deadline
+from web.originals import original_link
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -24,6 +26,9 @@ def init_app(app: Flask) -> None:
         media_label=media_label,
         attachment_error=attachment_error_label,
         deadline_badge=hit_deadline,
+        original_link=original_link,
+        subject_label=subject_label,
+        subject_path=subject_path,
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,

@@ -31,6 +31,7 @@ COMMANDS = {
     "tag": "policy_search.cli.tagging:tag_group",
     "user": "policy_search.cli.tagging:user_group",
     "card": "policy_search.cli.cards:card_group",
+    "metadata": "policy_search.cli.metadata:metadata_group",
 }
 
 

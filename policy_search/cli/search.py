@@ -84,7 +84,7 @@ def status_command(settings: Settings, as_json):
 
 
 _FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "support",
-                   "enterprise", "issuer", "year", "validity", "kind")
+                   "enterprise", "issuer", "year", "validity", "kind", "subject")
 
 
 @click.command("search")
@@ -102,6 +102,7 @@ _FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "sup
 @click.option("--year", multiple=True, help="年份 YYYY 或 YYYY-YYYY")
 @click.option("--validity", multiple=True, help="有效|失效|废止|部分失效|未知")
 @click.option("--kind", multiple=True, help="政策原文|政策解读|申报通知|其他")
+@click.option("--subject", multiple=True, help="主题分类 (含下级分类), e.g. 财政、金融、审计")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "deadline"]), default="relevance",
               show_default=True)
 @click.option("--page", type=int, default=1, show_default=True)
