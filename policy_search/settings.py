@@ -58,6 +58,12 @@ class Settings:
     session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
+    public_base_url: str = _setting("", "the site's public base URL, e.g. https://zcss.example.gov.cn; empty = from the request")
+    embed_origins: str = _setting(
+        "", "sites that may show the /embed widget in an <iframe>: origins separated by spaces"
+        " or commas, e.g. \"https://www.example.gov.cn https://*.example.gov.cn\"; empty = none"
+        " (every other page can never be framed)")
+    export_max_policies: int = _setting(500, "most policies in one 政策汇编 export (DOCX/XLSX); a larger search is cut and says so")
 
     @property
     def db_path(self) -> Path:

@@ -348,3 +348,6 @@ def audit_page():
     return render_template("admin/audit.html", actions=admin_actions(store, 200),
                            recent=store.recent_audit(100))
 
+
+# The portal widget adds its snippet page (/admin/embed) to this blueprint.
+from web import embed  # noqa: E402,F401

@@ -31,6 +31,7 @@ BLUEPRINTS = [
     "web.auth:bp",  # login, sessions, CSRF (its setup() wires them app-wide)
     "web.staff:bp",
     "web.admin:bp",
+    "web.embed:bp",  # the portal widget /embed (the one page other sites may frame)
 ]
 
 # Requests carry no uploads on the public site; staff forms are small too.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from web.params import ParamError
@@ -75,8 +75,20 @@ def limit_body():
 
 
 def add_headers(response):
+    # Only a view that sets g.frame_ancestors (the /embed widget) may be framed, and only by
+    # the sites it names; X-Frame-Options cannot name sites, so it is left off there.
+    frame_ancestors = g.get("frame_ancestors")
     for name, value in SECURITY_HEADERS.items():
+        if frame_ancestors and name == "X-Frame-Options":
+            continue
+        if frame_ancestors and name == "Content-Security-Policy":
+            value = value.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors}")
         response.headers.setdefault(name, value)
+    # A page may add a directive (g.csp_extra), e.g. the digest preview's inline styles;
+    # this runs after every blueprint's own headers.
+    for directive, sources in g.get("csp_extra", {}).items():
+        policy = response.headers.get("Content-Security-Policy", CSP)
+        response.headers["Content-Security-Policy"] = f"{policy}; {directive} {sources}"
     if is_api_request() and request.method in ("GET", "HEAD", "OPTIONS"):
         response.headers.update(CORS_HEADERS)
     return response
