@@ -68,13 +68,13 @@ class Booklet:
         return f"{self.day.year}年{self.day.month}月{self.day.day}日"
 
 
-def row_of(booklet: Booklet, number: int, policy: Policy) -> dict[str, str]:
-    """Every field of a policy as text, keyed like XLSX_COLUMNS."""
+def row_of(booklet: Booklet, number: int, policy: Policy) -> dict:
+    """Every field of a policy (text, and its number), keyed like XLSX_COLUMNS."""
     card = booklet.cards.get(policy.id) or PolicyCard(policy.id)
     status, deadline = deadline_line(policy, booklet.day)
     tags = policy.active_tags()
     row = {
-        "number": str(number), "title": policy.title, "doc_number": policy.doc_number or "",
+        "number": number, "title": policy.title, "doc_number": policy.doc_number or "",
         "issuer": policy.issuer or "", "publish_date": policy.publish_date or "",
         "written_date": policy.written_date or "",
         "level": LEVEL_NAMES.get(policy.level or "", policy.level or ""),
@@ -126,10 +126,10 @@ def write_xlsx(booklet: Booklet, out: BinaryIO) -> None:
     workbook.save(out)
 
 
-def _set_text(cell, value: str, alignment) -> None:
+def _set_text(cell, value, alignment) -> None:
     """Text stays text: a value starting with = (or + - @) is not turned into a formula."""
     cell.value = value
-    if value and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"
         cell.quotePrefix = True
     cell.alignment = alignment
@@ -146,7 +146,8 @@ def write_docx(booklet: Booklet, out: BinaryIO) -> None:
     _chinese_fonts(document)
     _cover(document, booklet)
     groups = grouped(booklet.policies, "support", booklet.order)
-    numbers = {p.id: n for n, p in enumerate(booklet.policies, 1)}
+    in_order = [policy for _, members in groups for policy in members]
+    numbers = {p.id: n for n, p in enumerate(in_order, 1)}  # numbered as the contents list them
 
     document.add_heading("目录", level=1)
     for name, members in groups:
@@ -211,7 +212,7 @@ _FACTS = (("doc_number", "文号"), ("issuer", "发文机关"), ("publish_date",
 
 
 def _policy_section(document, booklet: Booklet, number: int, policy: Policy) -> None:
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     row = row_of(booklet, number, policy)
     row["place"] = " · ".join(x for x in (row["level"], row["region"]) if x)
@@ -222,11 +223,13 @@ def _policy_section(document, booklet: Booklet, number: int, policy: Policy) -> 
     facts = [(label, row[key]) for key, label in _FACTS if row[key] and row[key] != "未知"]
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
+    table.autofit = False
     for label, value in facts:
         cells = table.add_row().cells
         cells[0].text = label
         cells[0].paragraphs[0].runs[0].bold = True
         cells[1].text = value
+        cells[0].width, cells[1].width = Cm(3.6), Cm(12.4)
     card = booklet.cards.get(policy.id) or PolicyCard(policy.id)
     for key, label in CARD_FIELDS.items():
         values = card.values(key)

@@ -41,7 +41,8 @@ class PeriodError(ValueError):
 
 
 def period_start(since: str, today: dt.date) -> dt.date:
-    """The first day of the period: "7d" (the last 7 days, today included), "2w", "1m" (30
+    """The first day of the period: "7d" (since the day a week ago: a weekly digest overlaps
+    the last one by a day rather than miss what was published after it), "2w", "1m" (30
     days), or a date (2024-05-01)."""
     text = (since or "").strip()
     match = _PERIOD.match(text)
@@ -49,14 +50,14 @@ def period_start(since: str, today: dt.date) -> dt.date:
         days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
         if not 1 <= days <= MAX_PERIOD_DAYS:
             raise PeriodError(f"时间段应在 1–{MAX_PERIOD_DAYS} 天之间")
-        return today - dt.timedelta(days=days - 1)
+        return today - dt.timedelta(days=days)
     try:
         start = dt.date.fromisoformat(text)
     except ValueError:
         raise PeriodError(f"无法识别的时间段 {text!r}：写作 7d、2w、1m 或 2024-05-01") from None
     if start > today:
         raise PeriodError("起始日期不能晚于今天")
-    if (today - start).days >= MAX_PERIOD_DAYS:
+    if (today - start).days > MAX_PERIOD_DAYS:
         raise PeriodError(f"时间段最长 {MAX_PERIOD_DAYS} 天")
     return start
 

@@ -8,22 +8,18 @@ the site turns into a digest or a booklet by carrying its query string over.
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from flask import abort, g, render_template, request, send_file, url_for
 
 from policy_search import booklet as booklets
 from policy_search import digest as digests
 from policy_search.deadlines import china_today
-from policy_search.taxonomy import current_taxonomy
 from web.app import services
 from web.originals import original_link, site_url
 from web.params import SearchState, parse_search_args
 from web.searching import index_usable
-from web.selection import describe_search, newest
+from web.selection import compose_booklet, compose_digest, describe_search
 from web.staff import bp as staff_bp
-
-DIGEST_MAX = 200  # policies in one digest
 
 
 def search_state() -> SearchState:
@@ -32,11 +28,6 @@ def search_state() -> SearchState:
                               max_size=settings.search_max_page_size)
     state.base = url_for("public.search_page")
     return state
-
-
-def support_order() -> list[str]:
-    facet = current_taxonomy(services().store).facets.get("support")
-    return [v.value for v in facet.values] if facet else []
 
 
 # --- the 公众号 digest -------------------------------------------------------------------
@@ -73,16 +64,10 @@ def digest_page():
 
 
 def make_digest(state: SearchState, since: str, grouping: str) -> digests.Digest:
-    today = china_today()
-    start = digests.period_start(since, today)
-    chosen = newest(services().index, state, DIGEST_MAX, since=start, until=today)
-    store = services().store
-    policies = store.get_policies([h.id for h in chosen.hits])
-    title = request.args.get("title", "").strip()[:60] or f"惠企政策速递（{digests.period_words(start, today)}）"
     query = state.query_string(page=1, sort="newest")
-    return digests.build_digest(
-        policies, store.get_cards([p.id for p in policies]), start=start, end=today, title=title,
-        description=describe_search(state), grouping=grouping, order=support_order(),
+    return compose_digest(
+        services().index, services().store, state, since=since, today=china_today(),
+        grouping=grouping, title=request.args.get("title", "").strip()[:60],
         link_for=lambda p: site_url(url_for("public.policy_page", policy_id=p.id)),
         more_link=site_url(url_for("public.search_page") + (f"?{query}" if query else "")))
 
@@ -104,22 +89,14 @@ def export(fmt: str):
 
 def make_booklet(state: SearchState, title: str = "") -> booklets.Booklet:
     svc = services()
-    limit = max(1, svc.settings.export_max_policies)
-    chosen = newest(svc.index, state, limit)
-    policies = svc.store.get_policies([h.id for h in chosen.hits])
-    return booklets.Booklet(
-        title=title.strip()[:60] or "惠企政策汇编", description=describe_search(state),
-        policies=policies, cards=svc.store.get_cards([p.id for p in policies]),
-        total=chosen.total, limit=limit, day=china_today(), order=support_order(),
+    return compose_booklet(
+        svc.index, svc.store, state, limit=svc.settings.export_max_policies, today=china_today(),
+        title=title.strip()[:60],
         page_url=lambda p: site_url(url_for("public.policy_page", policy_id=p.id)),
         original_url=lambda p: original_link(p.url))
 
 
 def _download(data: bytes, filename: str, mimetype: str):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=filename)
-    # RFC 6266: a UTF-8 name for browsers, an ASCII one for the rest
-    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name.lstrip('-')}\"; filename*=UTF-8''{quote(filename)}")
-    return response
+    # send_file writes the Chinese name as filename* (RFC 6266) with an ASCII fallback
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=filename)

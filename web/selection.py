@@ -1,16 +1,25 @@
-"""The policies of a digest or a 汇编, chosen by a search through the index interface.
+"""The policies of a digest or a 汇编, chosen by a search through the index interface, and
+the digest and booklet made of them.
 
-No Flask here: the staff pages and the `policy-search digest` / `export` commands share it.
+No Flask here: the staff pages and the `policy-search digest` / `export` commands share it;
+each passes in how it writes links.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from collections.abc import Callable
+
 from index.api import Hit, SearchRequest
+from policy_search import booklet as booklets
+from policy_search import digest as digests
+from policy_search.models import Policy
+from policy_search.taxonomy import current_taxonomy
 from web.params import FACET_NAMES, SearchState, search_filters
 from web.present import facet_value_label
 
+DIGEST_MAX = 200  # policies in one digest
 PAGE_SIZE = 100  # the most hits the index hands out per request
 MAX_WALK = 5000  # the deepest the index pages (a period beyond it is counted as that many)
 
@@ -61,3 +70,37 @@ def describe_search(state: SearchState) -> str:
         by_key.setdefault(key, []).append(facet_value_label(key, value))
     parts += [f"{FACET_NAMES[key]}：{'、'.join(values)}" for key, values in by_key.items()]
     return "；".join(parts)
+
+
+def support_order(store) -> list[str]:
+    """The 支持方式 values in the taxonomy's order: the order of a digest's groups."""
+    facet = current_taxonomy(store).facets.get("support")
+    return [v.value for v in facet.values] if facet else []
+
+
+def compose_digest(index, store, state: SearchState, *, since: str, today: dt.date,
+                   grouping: str, title: str, link_for: Callable[[Policy], str | None],
+                   more_link: str | None) -> digests.Digest:
+    """The digest of the policies the search finds dated from `since` (7d, 2024-05-01) to
+    today; PeriodError for a period it cannot read."""
+    start = digests.period_start(since, today)
+    chosen = newest(index, state, DIGEST_MAX, since=start, until=today)
+    policies = store.get_policies([h.id for h in chosen.hits])
+    return digests.build_digest(
+        policies, store.get_cards([p.id for p in policies]), start=start, end=today,
+        title=title or f"惠企政策速递（{digests.period_words(start, today)}）",
+        description=describe_search(state), grouping=grouping, order=support_order(store),
+        link_for=link_for, more_link=more_link)
+
+
+def compose_booklet(index, store, state: SearchState, *, limit: int, today: dt.date, title: str,
+                    page_url: Callable[[Policy], str | None],
+                    original_url: Callable[[Policy], str | None]) -> booklets.Booklet:
+    """The 汇编 of the search: its newest `limit` policies (the total says how many matched)."""
+    limit = max(1, limit)
+    chosen = newest(index, state, limit)
+    policies = store.get_policies([h.id for h in chosen.hits])
+    return booklets.Booklet(
+        title=title or "惠企政策汇编", description=describe_search(state), policies=policies,
+        cards=store.get_cards([p.id for p in policies]), total=chosen.total, limit=limit,
+        day=today, order=support_order(store), page_url=page_url, original_url=original_url)

@@ -32,6 +32,8 @@ COMMANDS = {
     "user": "policy_search.cli.tagging:user_group",
     "card": "policy_search.cli.cards:card_group",
     "metadata": "policy_search.cli.metadata:metadata_group",
+    "digest": "policy_search.cli.outputs:digest_command",
+    "export": "policy_search.cli.outputs:export_command",
 }
 
 
