@@ -184,11 +184,21 @@ def issuer_from_title(title: str, place: str | None = None) -> str | None:
         return None
     found = []
     for part in re.split(r"[、\s]+", match.group("names")):
-        name = _qualified_agency(part, place)
-        if name is None:
+        names = [_qualified_agency(p, place) for p in _unjoined(part)]
+        if None in names:
             return None  # one part not an agency: the title does not open with issuers
-        found.append(name)
+        found += names
     return "、".join(dict.fromkeys(found))
+
+
+def _unjoined(part: str) -> list[str]:
+    """Agencies written one after another without a separator ("福建省人民政府广东省人民政府"):
+    split where one agency's name ends and a division's name begins."""
+    for end in re.finditer(_AGENCY_END, part):
+        rest = part[end.end():]
+        if rest and division_chain(rest) and _WHOLE.search(rest):
+            return [part[:end.end()], *_unjoined(rest)]
+    return [part]
 
 
 @lru_cache(maxsize=8192)

@@ -76,6 +76,8 @@ def build_site(data_dir: Path) -> Site:
 
     settings = Settings(data_dir=data_dir, secret_key="test", session_cookie_secure=0,
                         public_base_url=BASE_URL, embed_origins=f"{PORTAL} not-an-origin")
+    # the same for the commands run on the data directory
+    (data_dir / "config.toml").write_text(f'public_base_url = "{BASE_URL}"\n', encoding="utf-8")
     store = fill_store(settings)
     day = today()
     ids = {}
