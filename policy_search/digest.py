@@ -222,79 +222,63 @@ _W = {
 }
 
 
-def render_wechat(digest: Digest) -> str:
-    """HTML for the 公众号 editor: <section>/<p>/<a>/<strong> with inline styles, no classes,
-    no <style>, no scripts, no images."""
-    out = [f'<section style="{_W["wrap"]}">',
-           f'<p style="{_W["intro"]}">{_E(_intro(digest))}</p>']
+def _body(digest: Digest, attr: Callable[[str], str]) -> list[str]:
+    """The digest's HTML, each element given its look by attr(role): an inline style
+    (wechat) or a class (html)."""
+    out = [f'<p{attr("intro")}>{_E(_intro(digest))}</p>']
     for group in digest.groups:
         if group.name:
-            out.append(f'<p style="{_W["group"]}">{_E(group.name)}（{len(group.items)}）</p>')
+            out.append(f'<p{attr("group")}>{_E(group.name)}（{len(group.items)}）</p>')
         for item in group.items:
-            out.append(f'<section style="{_W["item"]}">')
-            out.append(f'<p style="{_W["title"]}">{_E(item.title)}</p>')
-            if item.summary:
-                out.append(f'<p style="{_W["summary"]}">{_E(item.summary)}</p>')
-            if item.deadline:
-                out.append(f'<p style="{_W["deadline"]}">{_E(item.deadline)}</p>')
-            if _meta(item):
-                out.append(f'<p style="{_W["meta"]}">{_E(_meta(item))}</p>')
+            out.append(f'<section{attr("item")}>')
+            out.append(f'<p{attr("title")}>{_E(item.title)}</p>')
+            for role, line in (("summary", item.summary), ("deadline", item.deadline),
+                               ("meta", _meta(item))):
+                if line:
+                    out.append(f'<p{attr(role)}>{_E(line)}</p>')
             if item.link:
-                out.append(f'<p style="{_W["link"]}">详情：<a href="{_E(item.link)}" '
-                           f'style="{_W["a"]}">{_E(item.link)}</a></p>')
+                out.append(f'<p{attr("link")}>详情：<a href="{_E(item.link)}"{attr("a")}>'
+                           f'{_E(item.link)}</a></p>')
             out.append("</section>")
     if not digest.count:
-        out.append(f'<p style="{_W["summary"]}">本期没有新发布的政策。</p>')
+        out.append(f'<p{attr("summary")}>本期没有新发布的政策。</p>')
     footer = "以上内容由政策超市整理，政策以发文机关公布的原文为准。"
     if digest.more_link:
         footer += f"更多政策：{digest.more_link}"
-    out.append(f'<p style="{_W["footer"]}">{_E(footer)}</p>')
-    out.append("</section>")
-    return "\n".join(out) + "\n"
+    out.append(f'<p{attr("footer")}>{_E(footer)}</p>')
+    return out
+
+
+def render_wechat(digest: Digest) -> str:
+    """HTML for the 公众号 editor: <section>/<p>/<a> with inline styles, no classes, no
+    <style>, no scripts, no images."""
+    lines = _body(digest, lambda role: f' style="{_W[role]}"')
+    return "\n".join([f'<section style="{_W["wrap"]}">', *lines, "</section>"]) + "\n"
 
 
 _HTML_STYLE = """
 body{margin:0;background:#f6f7f9;color:#1f2328;font:16px/1.7 "Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
 main{max-width:720px;margin:0 auto;padding:20px 16px 40px;background:#fff}
 h1{font-size:1.4rem;margin:0 0 8px}
-.intro{color:#5c6370;margin:0 0 20px}
-h2{font-size:1.1rem;color:#b3261e;border-left:4px solid #b3261e;padding-left:8px;margin:28px 0 10px}
-article{border-bottom:1px solid #dfe3e8;padding:0 0 12px;margin:0 0 14px}
-h3{font-size:1rem;margin:0 0 4px}
-h3 a{color:#0b57d0;text-decoration:none}
 p{margin:0 0 4px}
+.intro{color:#5c6370;margin:0 0 20px}
+.group{font-size:1.1rem;font-weight:700;color:#b3261e;border-left:4px solid #b3261e;padding-left:8px;margin:28px 0 10px}
+.item{border-bottom:1px solid #dfe3e8;padding:0 0 12px;margin:0 0 14px}
+.title{font-weight:700}
 .deadline{color:#b3261e;font-weight:600}
-.meta,.footer{color:#5c6370;font-size:.9rem}
+.meta,.link,.footer{color:#5c6370;font-size:.9rem}
+a{color:#0b57d0;text-decoration:none;word-break:break-all}
 """
 
 
 def render_html(digest: Digest) -> str:
     """A whole page with its own small stylesheet (e-mail, a web page)."""
-    out = ["<!doctype html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_E(digest.title)}</title>", f"<style>{_HTML_STYLE}</style>", "</head>",
-           "<body>", "<main>", f"<h1>{_E(digest.title)}</h1>",
-           f'<p class="intro">{_E(_intro(digest))}</p>']
-    for group in digest.groups:
-        if group.name:
-            out.append(f"<h2>{_E(group.name)}（{len(group.items)}）</h2>")
-        for item in group.items:
-            title = (f'<a href="{_E(item.link)}">{_E(item.title)}</a>' if item.link
-                     else _E(item.title))
-            out.append(f"<article><h3>{title}</h3>")
-            if item.summary:
-                out.append(f"<p>{_E(item.summary)}</p>")
-            if item.deadline:
-                out.append(f'<p class="deadline">{_E(item.deadline)}</p>')
-            if _meta(item):
-                out.append(f'<p class="meta">{_E(_meta(item))}</p>')
-            out.append("</article>")
-    if not digest.count:
-        out.append("<p>本期没有新发布的政策。</p>")
-    more = (f' <a href="{_E(digest.more_link)}">查看更多政策</a>' if digest.more_link else "")
-    out += [f'<p class="footer">以上内容由政策超市整理，政策以发文机关公布的原文为准。{more}</p>',
-            "</main>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    head = ["<!doctype html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_E(digest.title)}</title>", f"<style>{_HTML_STYLE}</style>", "</head>",
+            "<body>", "<main>", f"<h1>{_E(digest.title)}</h1>"]
+    lines = _body(digest, lambda role: f' class="{role}"' if role != "a" else "")
+    return "\n".join([*head, *lines, "</main>", "</body>", "</html>"]) + "\n"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,9 @@ from policy_search.accounts import create_user
 from policy_search.importer import policy_from_record
 from policy_search.models import Tag
 from policy_search.settings import Settings
-from policy_search.store import Store
-from tests.conftest import serve_in_thread
-from tests.match.conftest import fill_store
+# The site fixtures of the 政策计算器's tests work on this site too (same attributes).
+from tests.match.conftest import Site as MatchSite
+from tests.match.conftest import app, client, fill_store, live_server  # noqa: F401
 
 BASE_URL = "https://zcss.example.gov.cn"
 PORTAL = "https://portal.example.gov.cn"
@@ -60,12 +60,8 @@ EXTRA_TAGS = {"bank": ["融资信贷"], "tax": ["税费减免"], "tech": ["科�
 
 
 @dataclass
-class Site:
-    settings: Settings
-    store: Store
-    index: object
-    today: dt.date
-    ids: dict[str, str]      # short name of an extra record -> policy id
+class Site(MatchSite):
+    ids: dict[str, str] = field(default_factory=dict)  # an extra record's short name -> its id
 
 
 def build_site(data_dir: Path) -> Site:
@@ -100,18 +96,6 @@ def site(tmp_path_factory) -> Site:
     return build_site(tmp_path_factory.mktemp("channels"))
 
 
-@pytest.fixture(scope="session")
-def app(site):
-    from web import create_app
-
-    return create_app(site.settings, store=site.store, index=site.index, testing=True)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def logged_in(app, username: str):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
@@ -130,12 +114,3 @@ def staff(app):
 @pytest.fixture
 def admin(app):
     return logged_in(app, "boss")
-
-
-@pytest.fixture(scope="session")
-def live_server(site):
-    from web import create_app
-
-    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
-    with serve_in_thread(app) as url:
-        yield url

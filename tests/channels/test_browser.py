@@ -11,7 +11,7 @@ import pytest
 
 from tests.channels.conftest import PASSWORDS
 from tests.conftest import serve_in_thread
-from tests.web.test_browser import CHROMIUM_ARGS, chromium_path, screenshots  # noqa: F401
+from tests.web.test_browser import browser, screenshots  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +33,6 @@ PORTAL_PAGE = """<!doctype html>
 <iframe id="policy" src="{site}/policy/county-fund" title="政策" width="300" height="200"></iframe>
 </body></html>
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -92,7 +92,7 @@ def test_the_other_formats(staff):
     _, tree = digest_page(staff, "region=长沙县&since=7d&format=html")
     page = tree.xpath("//textarea[@id='digest-source']")[0].text_content()
     assert page.startswith("<!doctype html>") and "<style>" in page and "<script" not in page
-    assert "<h2>资金补贴奖励（" in page and f'<a href="{BASE_URL}/policy/' in page
+    assert '<p class="group">资金补贴奖励（' in page and f'<a href="{BASE_URL}/policy/' in page
     assert not tree.xpath("//div[@id='digest-preview']")  # a whole page is not previewed inline
     _, tree = digest_page(staff, "region=长沙县&since=7d&format=markdown&group=kind")
     markdown = tree.xpath("//textarea[@id='digest-source']")[0].text_content()
