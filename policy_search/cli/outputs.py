@@ -1,7 +1,8 @@
 """`policy-search digest` (the 公众号 digest) and `policy-search export` (the 政策汇编).
 
-Both take the search parameters of /api/search as `key=value` arguments or a whole query
-string copied from the site's address bar: `region=长沙县 support=资金补贴奖励` or
+Both take a search as the search command does (words and filter options: `创业 --region
+长沙县 --support 资金补贴奖励`) or as the parameters of /api/search, `key=value` arguments or a
+whole query string copied from the site's address bar: `region=长沙县 support=资金补贴奖励` or
 `'region=长沙县&support=资金补贴奖励'`. Links point at the site's policy pages when its address
 is known (`public_base_url`, or --base-url), else at the original on a government site.
 """
@@ -14,23 +15,32 @@ from urllib.parse import parse_qsl
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.search import filter_options
 from policy_search.settings import Settings
 
 _FORMAT_SUFFIX = {"wechat": "html", "html": "html", "markdown": "md", "text": "txt"}
 
 
-def search_state(settings: Settings, params: tuple[str, ...]):
-    """The SearchState of /api/search parameters; a usage error names what is wrong."""
+def search_state(settings: Settings, params: tuple[str, ...], filters: dict | None = None):
+    """The SearchState of the search command's words and filter options (--region 长沙县) and
+    of /api/search parameters; a usage error names what is wrong."""
     from werkzeug.datastructures import MultiDict
 
     from web.params import FILTERS, PARAM_ORDER, ParamError, parse_search_args
 
-    pairs = []
+    pairs, words = [], []
     for param in params:
+        if "=" not in param:  # a search word, as in `policy-search search 创业 担保`
+            words.append(param)
+            continue
         found = parse_qsl(param.lstrip("?"), keep_blank_values=True)
         if not found:
             raise click.UsageError(f"检索参数应写作 key=value：{param!r}")
         pairs += found
+    if words:
+        query = " ".join([*(value for key, value in pairs if key == "q"), *words])
+        pairs = [("q", query), *(pair for pair in pairs if pair[0] != "q")]
+    pairs += [(key, value) for key, values in (filters or {}).items() for value in values]
     unknown = sorted({key for key, _ in pairs if key not in PARAM_ORDER})
     if unknown:
         raise click.UsageError(f"未知的检索参数 {', '.join(unknown)}；可用：q, {', '.join(FILTERS)}, sort")
@@ -81,17 +91,19 @@ def link_makers(settings: Settings, store, base_url: str | None):
 @click.option("--base-url", default=None, help="the site's address for links (default: public_base_url)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="write to this file (default: standard output)")
+@filter_options
 @click.pass_obj
-def digest_command(settings: Settings, params, since, fmt, group, title, base_url, output):
+def digest_command(settings: Settings, params, since, fmt, group, title, base_url, output, **filters):
     """The 公众号 digest: the policies published in the period that a search finds.
 
-    PARAMS are /api/search parameters, e.g. region=长沙县 support=资金补贴奖励.
+    PARAMS are search words and /api/search parameters (region=长沙县 support=资金补贴奖励);
+    the filter options do the same (--region 长沙县 --support 资金补贴奖励).
     """
     from policy_search.deadlines import china_today
     from policy_search.digest import PeriodError, render
     from web.selection import compose_digest
 
-    state = search_state(settings, params)
+    state = search_state(settings, params, filters)
     store = open_store(settings)
     index = open_index(settings, store)
     page, original, base = link_makers(settings, store, base_url)
@@ -124,11 +136,13 @@ def digest_command(settings: Settings, params, since, fmt, group, title, base_ur
 @click.option("--max", "limit", type=click.IntRange(1, 5000), default=None,
               help="most policies (default: export_max_policies)")
 @click.option("--base-url", default=None, help="the site's address for links (default: public_base_url)")
+@filter_options
 @click.pass_obj
-def export_command(settings: Settings, params, fmt, output, title, limit, base_url):
+def export_command(settings: Settings, params, fmt, output, title, limit, base_url, **filters):
     """The 政策汇编 of a search as DOCX or XLSX (the newest policies first).
 
-    PARAMS are /api/search parameters, e.g. region=长沙县 enterprise=专精特新.
+    PARAMS are search words and /api/search parameters (region=长沙县 enterprise=专精特新);
+    the filter options do the same (--region 长沙县 --enterprise 专精特新).
     """
     from policy_search.booklet import write
     from policy_search.deadlines import china_today
@@ -138,7 +152,7 @@ def export_command(settings: Settings, params, fmt, output, title, limit, base_u
     if fmt not in ("docx", "xlsx"):
         raise click.BadParameter("用 --format docx|xlsx 指定，或让文件名以 .docx / .xlsx 结尾",
                                  param_hint="--format")
-    state = search_state(settings, params)
+    state = search_state(settings, params, filters)
     store = open_store(settings)
     index = open_index(settings, store)
     page, original, _base = link_makers(settings, store, base_url)

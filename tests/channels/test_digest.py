@@ -139,6 +139,20 @@ def test_the_command_writes_each_format(site, tmp_path):
     result = runner.invoke(main, [*base, "region=长沙县", "--format", "text"])
     assert result.exit_code == 0, result.output
     assert f"{BASE_URL}/policy/" in result.stdout  # public_base_url of the data directory
+    # the form: the search command's filter options, its words, mixed with parameters
+    result = runner.invoke(main, [*base, "--region", "长沙县", "--support", "资金补贴奖励",
+                                  "--format", "wechat"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == wechat.replace("https://site.example.gov.cn", BASE_URL)
+    result = runner.invoke(main, [*base, "贴息", "--region", "长沙县", "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "关键词“贴息”；适用地区：长沙县" in result.stdout and "长沙县银行业金融机构" in result.stdout
+    assert "长沙县科技创新券" not in result.stdout
+    result = runner.invoke(main, [*base, "q=银行业", "support=融资信贷", "贴息", "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "关键词“银行业 贴息”；支持方式：融资信贷" in result.stdout
+    result = runner.invoke(main, [*base, "--region", "长沙县", "--level", "nowhere"])
+    assert result.exit_code == 2 and "level" in result.output
     result = runner.invoke(main, [*base, "regoin=长沙县"])
     assert result.exit_code == 2 and "未知的检索参数 regoin" in result.output
     result = runner.invoke(main, [*base[:-1], "next week"])

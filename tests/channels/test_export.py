@@ -118,6 +118,11 @@ def test_the_export_command(site, tmp_path):
     assert "共收录 4 条政策（检索结果共" in result.output
     _, _, rows = read_sheet(out.read_bytes())
     assert len(rows) == 5 and all("资金补贴奖励" in row[rows[0].index("支持方式")] for row in rows[1:])
+    again = tmp_path / "again.xlsx"  # the same search as the search command's options
+    result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export", "--region",
+                                  "长沙县", "--support", "资金补贴奖励", "-o", str(again), "--max", "4"])
+    assert result.exit_code == 0, result.output
+    assert read_sheet(again.read_bytes())[2] == rows
     docx = tmp_path / "book.docx"
     result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export",
                                   "?q=贴息", "-o", str(docx)])
