@@ -143,6 +143,7 @@ def write_docx(booklet: Booklet, out: BinaryIO) -> None:
     from docx.shared import Pt
 
     document = Document()
+    _a4(document)
     _chinese_fonts(document)
     _cover(document, booklet)
     groups = grouped(booklet.policies, "support", booklet.order)
@@ -166,6 +167,16 @@ def write_docx(booklet: Booklet, out: BinaryIO) -> None:
     document.core_properties.subject = booklet.description or "全部政策"
     document.core_properties.author = booklet.site_name
     document.save(out)
+
+
+def _a4(document) -> None:
+    """A4 with 2.5 cm margins (the template is US Letter): 16 cm of text width."""
+    from docx.shared import Cm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.5)
+        section.top_margin = section.bottom_margin = Cm(2.5)
 
 
 def _chinese_fonts(document) -> None:
@@ -214,6 +225,8 @@ _FACTS = (("doc_number", "文号"), ("issuer", "发文机关"), ("publish_date",
 def _policy_section(document, booklet: Booklet, number: int, policy: Policy) -> None:
     from docx.shared import Cm, Pt
 
+    widths = (Cm(3.6), Cm(12.4))  # label, value: the text width of the page (_a4)
+
     row = row_of(booklet, number, policy)
     row["place"] = " · ".join(x for x in (row["level"], row["region"]) if x)
     row["deadline"] = row["deadline"] or row["status"]
@@ -229,7 +242,10 @@ def _policy_section(document, booklet: Booklet, number: int, policy: Policy) -> 
         cells[0].text = label
         cells[0].paragraphs[0].runs[0].bold = True
         cells[1].text = value
-        cells[0].width, cells[1].width = Cm(3.6), Cm(12.4)
+        cells[0].width, cells[1].width = widths
+    # Word reads the cells' widths, LibreOffice and WPS the table's grid: both are set
+    for column, width in zip(table.columns, widths):
+        column.width = width
     card = booklet.cards.get(policy.id) or PolicyCard(policy.id)
     for key, label in CARD_FIELDS.items():
         values = card.values(key)

@@ -34,6 +34,7 @@ def extra_records(day: dt.date) -> list[dict]:
     return [
         {"title": "长沙县银行业金融机构支持小微企业贷款贴息办法", "url": "http://www.csx.gov.cn/zcwj/bank.html",
          "issuer": "长沙县财政局", "topic": "财政、金融、审计\\银行", "publish_date": recent,
+         "doc_number": "长财发〔2026〕12号",
          "level": "county", "region": "长沙县",
          "body": "一、支持标准\n对银行向小微企业发放的贷款给予50%贴息。"},
         {"title": "长沙县小微企业税费减免指引", "url": "http://www.csx.gov.cn/zcwj/tax.html",

@@ -78,6 +78,7 @@ def test_the_wechat_format_uses_inline_styles_only(staff, site):
     assert "上海市政府工作报告" not in text              # not where 长沙县 enterprises are
     # summary from the card's 支持标准, the deadline with days left
     assert "给予一次性奖励20万元" in text
+    assert "长沙县财政局 · 长财发〔2026〕12号 · " in text  # issuer, 文号, date
     assert re.search(r"申报截止 \d{4}-\d\d-\d\d（还剩 10 天）", text)
     # crawled text stays text
     assert "<script>" not in source.replace("&lt;script&gt;", "") and "&lt;script&gt;" in source

@@ -7,6 +7,7 @@ import io
 
 from click.testing import CliRunner
 from docx import Document
+from docx.shared import Cm
 from openpyxl import load_workbook
 
 from policy_search.booklet import XLSX_COLUMNS
@@ -47,7 +48,17 @@ def test_the_docx_booklet(staff, site):
     links = [h.address for p in document.paragraphs for h in p.hyperlinks]
     assert f"{BASE_URL}/policy/county-fund" in links
     assert "http://www.example.gov.cn/county-fund.html" in links  # a gov.cn original
+    bank = next(h for h in headings if "长沙县银行业金融机构" in h)
+    facts = {row.cells[0].text: row.cells[1].text for row in document.tables[headings.index(bank)].rows}
+    assert facts["文号"] == "长财发〔2026〕12号" and facts["发文机关"] == "长沙县财政局"
     assert document.core_properties.title == "长沙县惠企政策汇编"
+    # an A4 page, its facts tables as wide as the text, labels narrow (Word reads the cells,
+    # LibreOffice and WPS the grid)
+    page = document.sections[0]
+    assert (round(page.page_width.cm, 1), round(page.page_height.cm, 1)) == (21.0, 29.7)
+    text_width = page.page_width - page.left_margin - page.right_margin
+    for widths in ([c.width for c in table.columns], [c.width for c in table.rows[0].cells]):
+        assert widths[0] < widths[1] / 3 and abs(sum(widths) - text_width) < Cm(0.2)
 
 
 def test_the_docx_gives_no_original_for_a_republished_text(staff, site):
@@ -81,7 +92,7 @@ def test_the_xlsx_has_a_row_per_policy_with_every_field(staff, site):
     assert fund["原文链接（政府网站）"] == "http://www.example.gov.cn/county-fund.html"
     assert fund["适用地区"] == "长沙县" and fund["编号"] == "county-fund"
     bank = by_title["长沙县银行业金融机构支持小微企业贷款贴息办法"]
-    assert bank["主题分类"] == "财政、金融、审计 › 银行"
+    assert bank["主题分类"] == "财政、金融、审计 › 银行" and bank["文号"] == "长财发〔2026〕12号"
     # a title that looks like a formula stays text
     formula_row = next(i for i, row in enumerate(body, 2) if str(row[1]).startswith("=HYPERLINK"))
     cell = sheet.cell(row=formula_row, column=2)
