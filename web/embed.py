@@ -11,13 +11,14 @@ Only this page may be framed, and only by the portals named in the `embed_origin
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from web.admin import bp as admin_bp
 from web.app import services
 from web.originals import site_url
-from web.params import parse_search_args
+from web.params import PARAM_ORDER, parse_search_args
 from web.searching import run_search
 from web.selection import describe_search
 
@@ -68,6 +69,9 @@ def embed():
 
 @admin_bp.get("/embed")
 def embed_snippet():
+    pasted = request.args.get("from", "").strip()
+    if pasted:  # a search's address pasted from the address bar: its conditions
+        return redirect(url_for("admin.embed_snippet") + search_of_address(pasted, request.args))
     state = parse_search_args(request.args, default_size=EMBED_SIZE, max_size=EMBED_MAX_SIZE)
     query = state.query_string(page=1, sort=state.sort)
     src = site_url(url_for("embed.embed") + (f"?{query}" if query else ""))
@@ -79,5 +83,17 @@ def embed_snippet():
     return render_template("admin/embed.html", state=state, src=src, snippet=snippet,
                            preview=url_for("embed.embed") + (f"?{query}" if query else ""),
                            allowed=allowed, problems=problems, description=describe_search(state),
-                           height=EMBED_HEIGHT, size_max=EMBED_MAX_SIZE)
+                           height=EMBED_HEIGHT, size_max=EMBED_MAX_SIZE,
+                           site_search=site_url(url_for("public.search_page")))
 
+
+
+def search_of_address(address: str, args) -> str:
+    """The query string ("?region=…") of a search page's address (or of its part after "?"),
+    with the widget's size kept; the search page's own page and sort are left out."""
+    query = urlsplit(address).query if "://" in address or address.startswith("/") else address
+    pairs = [(k, v) for k, v in parse_qsl(query.lstrip("?"), keep_blank_values=False)
+             if k in PARAM_ORDER and k not in ("page", "size", "sort")]
+    if args.get("size"):
+        pairs.append(("size", args["size"]))
+    return "?" + urlencode(pairs) if pairs else ""

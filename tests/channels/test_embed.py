@@ -133,3 +133,27 @@ def test_admins_get_the_snippet_with_a_preview(admin, staff, client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert staff.get("/admin/embed").status_code == 403
     assert client.get("/admin/embed").status_code == 302
+
+
+def test_the_snippet_takes_a_search_pages_address(admin):
+    """The conditions of a search chosen on the site: its address pasted whole (or its query)."""
+    address = f"{BASE_URL}/?q=贴息&region=长沙县&support=融资信贷&sort=relevance&page=2#results"
+    response = admin.get("/admin/embed", query_string={"from": address, "size": "6"})
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/admin/embed"
+    assert parse_qs(target.query) == {"q": ["贴息"], "region": ["长沙县"], "support": ["融资信贷"],
+                                      "size": ["6"]}
+    tree = page_tree(admin.get(response.headers["Location"]))
+    src = urlsplit(lxml_html.fromstring(
+        tree.xpath("//textarea[@id='embed-snippet']")[0].text_content()).get("src"))
+    assert parse_qs(src.query) == {"q": ["贴息"], "region": ["长沙县"], "support": ["融资信贷"],
+                                   "size": ["6"]}
+    assert "关键词“贴息”；适用地区：长沙县；支持方式：融资信贷" in tree.text_content()
+    assert tree.xpath("//form[contains(@class,'embed-from')]//input[@name='from']")
+    # the part after "?" alone, and unknown keys dropped
+    response = admin.get("/admin/embed", query_string={"from": "?level=county&evil=1"})
+    assert parse_qs(urlsplit(response.headers["Location"]).query) == {"level": ["county"]}
+    # nothing usable: the page as it was
+    response = admin.get("/admin/embed", query_string={"from": "https://elsewhere.example/"})
+    assert response.headers["Location"] == "/admin/embed"
