@@ -230,7 +230,7 @@ def _policy_section(document, booklet: Booklet, number: int, policy: Policy) -> 
     row = row_of(booklet, number, policy)
     row["place"] = " · ".join(x for x in (row["level"], row["region"]) if x)
     row["deadline"] = row["deadline"] or row["status"]
-    row["validity"] = " ".join(x for x in (row["validity"], f"（施行 {row['effective_date']}）"
+    row["validity"] = "".join(x for x in (row["validity"], f"（施行 {row['effective_date']}）"
                                            if row["effective_date"] else "") if x)
     document.add_heading(f"{number}. {policy.title}", level=2)
     facts = [(label, row[key]) for key, label in _FACTS if row[key] and row[key] != "未知"]

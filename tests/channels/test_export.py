@@ -51,6 +51,9 @@ def test_the_docx_booklet(staff, site):
     bank = next(h for h in headings if "长沙县银行业金融机构" in h)
     facts = {row.cells[0].text: row.cells[1].text for row in document.tables[headings.index(bank)].rows}
     assert facts["文号"] == "长财发〔2026〕12号" and facts["发文机关"] == "长沙县财政局"
+    measure = next(h for h in headings if "长沙县促进制造业高质量发展若干政策" in h)
+    facts = {row.cells[0].text: row.cells[1].text for row in document.tables[headings.index(measure)].rows}
+    assert facts["有效性"] == "有效（施行 2021-01-01）"
     assert document.core_properties.title == "长沙县惠企政策汇编"
     # an A4 page, its facts tables as wide as the text, labels narrow (Word reads the cells,
     # LibreOffice and WPS the grid)
