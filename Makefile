@@ -8,11 +8,10 @@ CLI := $(BIN)/policy-search --data-dir $(DATA_DIR)
 
 .PHONY: run test test-fast setup browser-deps crawl index serve import bench clean
 
-# The main job: crawl the default sources, build the index, serve the site.
+# The main job: the whole service (the site and the job worker). A first run loads the
+# starter snapshot and starts crawling the default sources; the site answers at once.
 run: setup
-	$(CLI) crawl
-	$(CLI) index rebuild
-	$(CLI) serve
+	$(CLI) run
 
 # Everything the tests need, then the whole suite (slow and browser tests included).
 # pytest exits 5 when it ran no test: that is a failure too.

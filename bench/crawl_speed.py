@@ -3,7 +3,8 @@ the first crawl of a multi-host site one source after another vs hosts in parall
 
     .venv/bin/python bench/crawl_speed.py [--rounds 3] [--delay 0.25] [--hosts 4]
 
-Prints extraction pages/s over ../shared/pages/*/*.html, then crawls the loopback
+Prints extraction pages/s over ../shared/pages/*/*.html and the time and peak memory of
+extracting hostile pages (`--hostile`: only those), then crawls the loopback
 fixture site (tests/crawler/site.py) with the politeness delay set to 0 and prints
 pages/s, policies stored and peak memory (Python heap via tracemalloc, and the
 process's max RSS). Last, the multi-host site (tests/crawler/hosts.py: one server per
@@ -111,14 +112,60 @@ def bench_parallel_hosts(rounds: int, delay: float, hosts: int) -> None:
         site.stop()
 
 
+HOSTILE_PAGES = {
+    # name: (the page, what outside testing measured before the tree was bounded)
+    "100,000 unclosed <span>": (
+        "<html><body><div id=content><p>正文。" + "<span>x" * 100_000 + "</p></div></body></html>",
+        "RecursionError"),
+    "10,000 nested <div> (110 KB)": (
+        "<html><body>" + "<div>文字" * 10_000 + "</div>" * 10_000 + "</body></html>", "27 s"),
+    "200,000 links (7.6 MB)": (
+        "<html><head><title>关于支持企业发展的通知</title></head><body><div id=content><p>正文。</p>"
+        + "".join(f'<a href="/jd/{i}.html">相关解读：第{i}号</a>' for i in range(100_000))
+        + "".join(f'<a href="/f/{i}.pdf">附件{i}</a>' for i in range(100_000))
+        + "</div></body></html>", "78 s, 744 MB"),
+}
+_ONE_PAGE = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from bench.crawl_speed import HOSTILE_PAGES
+from crawler.extract import extract_page
+html = HOSTILE_PAGES[{name!r}][0]
+started = time.perf_counter()
+extract_page(html, "http://www.example.gov.cn/a.html")
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def bench_hostile(rounds: int) -> None:
+    """Extraction of hostile pages, each in its own process (its peak memory alone)."""
+    import subprocess
+
+    for name, (_, before) in HOSTILE_PAGES.items():
+        runs = []
+        for _ in range(rounds):
+            out = subprocess.run([sys.executable, "-c", _ONE_PAGE.format(root=str(ROOT), name=name)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            runs.append((float(out[0]), int(out[1])))
+        print(f"hostile page, {name}: median {statistics.median(s for s, _ in runs):.1f} s,"
+              f" max RSS {statistics.median(m for _, m in runs):.0f} MB over {rounds} runs"
+              f" (before: {before})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--delay", type=float, default=0.25,
                         help="politeness delay of the multi-host crawl, seconds")
     parser.add_argument("--hosts", type=int, default=4)
+    parser.add_argument("--hostile", action="store_true",
+                        help="only the hostile pages (deep nesting, 200,000 links)")
     args = parser.parse_args()
+    if args.hostile:
+        bench_hostile(args.rounds)
+        return
     bench_extraction(args.rounds)
+    bench_hostile(args.rounds)
     bench_crawl()
     bench_parallel_hosts(args.rounds, args.delay, args.hosts)
 

@@ -1,13 +1,20 @@
-"""Search quality on the shared dev queries: nDCG@10, MRR, recall@20, project vs baseline.
+"""Search quality on the shared dev queries: nDCG@10, MRR, recall@20, project vs baselines.
 
-    .venv/bin/python bench/relevance.py [--workdir DIR] [--shared ../shared]
+    .venv/bin/python bench/relevance.py [--workdir DIR] [--shared ../shared] [--show]
+                                        [--queries FILE --qrels FILE]
 
 Imports ../shared/corpus/documents.jsonl into a store, builds the project index
-(`index.build.rebuild`) and a naive baseline (Whoosh + jieba.analyse.ChineseAnalyzer,
-default settings, title + body, MultifieldParser), runs ../shared/eval/queries-dev.jsonl
-through both and prints the figures side by side. Also checks that a 文号 typed in any
-bracket style finds its document at rank 1. A document is keyed by its url, or
-"title:" + title when it has none (as in qrels-dev.jsonl).
+(`index.build.rebuild`) and two baselines: a naive Whoosh one (jieba.analyse.ChineseAnalyzer,
+default settings, title + body, MultifieldParser) and a plain SQLite FTS5 one (title and
+body pre-tokenized by jieba, the query's jieba tokens joined by OR, ranked by FTS5's
+bm25). Runs ../shared/eval/queries-dev.jsonl through all three and prints the figures
+side by side: all queries, D01–D20, D21–D40 and per query type (kw keywords, nl
+questions, docno 文号, title). `--queries/--qrels` run another judged set the same way
+(bench/own-queries.jsonl with bench/own-qrels.jsonl: questions and keywords written
+apart from the dev set, to check that a change is not fitted to it). Also checks that a
+文号 typed in any bracket style, or with 年 and a zero-padded number, finds its document
+at rank 1. A document is keyed by its url, or "title:" + title when it has none (as in
+qrels-dev.jsonl).
 """
 from __future__ import annotations
 
@@ -34,11 +41,12 @@ def doc_key(url, title) -> str:
     return url if url else "title:" + (title or "")
 
 
-def load_queries(shared: Path):
-    queries = [json.loads(line) for line in open(shared / "eval" / "queries-dev.jsonl",
-                                                   encoding="utf-8") if line.strip()]
+def load_queries(shared: Path, queries_file: Path | None = None, qrels_file: Path | None = None):
+    queries_file = queries_file or shared / "eval" / "queries-dev.jsonl"
+    qrels_file = qrels_file or shared / "eval" / "qrels-dev.jsonl"
+    queries = [json.loads(line) for line in open(queries_file, encoding="utf-8") if line.strip()]
     qrels: dict[str, dict[str, int]] = {}
-    for line in open(shared / "eval" / "qrels-dev.jsonl", encoding="utf-8"):
+    for line in open(qrels_file, encoding="utf-8"):
         if line.strip():
             row = json.loads(line)
             qrels.setdefault(row["qid"], {})[row["doc"]] = int(row["grade"])
@@ -143,6 +151,51 @@ def baseline_search(path: Path):
     return run
 
 
+# --- the SQLite FTS5 baseline ----------------------------------------------------------
+
+def _jieba_tokens(text: str) -> list[str]:
+    """jieba's accurate-mode words (by jieba-rs: the same words), punctuation dropped."""
+    import rjieba
+    return [w for w in (t.strip() for t in rjieba.cut(text or "")) if w and re.search(r"\w", w)]
+
+
+def build_fts(workdir: Path, documents: Path) -> Path:
+    import sqlite3
+
+    path = workdir / "fts5.sqlite3"
+    if path.exists():
+        return path
+    started = time.monotonic()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE docs USING fts5(key UNINDEXED, title, body)")
+    with conn:
+        for line in open(documents, encoding="utf-8"):
+            row = json.loads(line)
+            conn.execute("INSERT INTO docs VALUES (?, ?, ?)", (
+                doc_key(row.get("url"), row.get("title")),
+                " ".join(_jieba_tokens(row.get("title"))), " ".join(_jieba_tokens(row.get("body")))))
+    conn.close()
+    print(f"FTS5 baseline: built in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return path
+
+
+def fts_search(path: Path):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+
+    def run(query: str, size: int = 20) -> list[str]:
+        words = dict.fromkeys(_jieba_tokens(query))
+        if not words:
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        rows = conn.execute("SELECT key FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+                            (match, size)).fetchall()
+        return [r[0] for r in rows]
+
+    return run
+
+
 # --- 文号 check ----------------------------------------------------------------------
 
 def doc_number_check(store, search, samples: int = 40, seed: int = 7) -> tuple[int, int, list]:
@@ -160,8 +213,13 @@ def doc_number_check(store, search, samples: int = 40, seed: int = 7) -> tuple[i
         match = re.match(r"(.*?)〔(\d{4})〕(.*)", row["doc_number"])
         if not match:
             continue
-        for left, right in BRACKETS:
-            query = f"{match.group(1)}{left}{match.group(2)}{right}{match.group(3)}"
+        number = re.match(r"第?(\d+)(.*)", match.group(3))
+        forms = [f"{match.group(1)}{left}{match.group(2)}{right}{match.group(3)}"
+                 for left, right in BRACKETS]
+        if number:  # as people also type it: 年 for the brackets, a zero-padded number
+            issuer, year, n = match.group(1), match.group(2), int(number.group(1))
+            forms += [f"{issuer}{year}年{n:02d}号", f"{issuer}〔{year}〕{n}", f"{issuer} {year} {n}号"]
+        for query in forms:
             hits = search(query, 1)
             total += 1
             if hits and doc_number_key(hits[0].doc_number) == row["doc_number_key"]:
@@ -171,41 +229,62 @@ def doc_number_check(store, search, samples: int = 40, seed: int = 7) -> tuple[i
     return ok, total, failures
 
 
+GROUPS = [("all", lambda q: True),
+          ("D01-D20", lambda q: q["qid"] <= "D20"),
+          ("D21-D40", lambda q: "D21" <= q["qid"] <= "D40"),
+          ("kw", lambda q: q.get("type") == "kw"),
+          ("nl", lambda q: q.get("type") == "nl"),
+          ("docno", lambda q: q.get("type") == "docno"),
+          ("title", lambda q: q.get("type") == "title")]
+SYSTEMS = ("project", "whoosh", "fts5")
+
+
+def report(queries: list[dict], rows: dict[str, list[dict]]) -> None:
+    """Each metric per group of queries, the systems side by side."""
+    print(f"{'queries':<9} {'n':>3}  {'metric':<10}" + "".join(f"{s:>9}" for s in SYSTEMS))
+    for name, keep in GROUPS:
+        picked = [i for i, q in enumerate(queries) if keep(q)]
+        if not picked:
+            continue
+        means = {s: mean([rows[s][i] for i in picked]) for s in SYSTEMS}
+        for metric in means["project"]:
+            print(f"{name:<9} {len(picked):>3}  {metric:<10}"
+                  + "".join(f"{means[s][metric]:9.3f}" for s in SYSTEMS))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT / ".." / "shared")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep store and indexes here between runs (default: a temp dir)")
     parser.add_argument("--show", action="store_true", help="print each query's figures")
+    parser.add_argument("--queries", type=Path, help="another judged query set (JSONL)")
+    parser.add_argument("--qrels", type=Path, help="its judgments (JSONL: qid, doc, grade)")
     args = parser.parse_args(argv)
     shared = args.shared.resolve()
     documents = shared / "corpus" / "documents.jsonl"
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="relevance-"))
     workdir.mkdir(parents=True, exist_ok=True)
 
-    queries, qrels = load_queries(shared)
+    queries, qrels = load_queries(shared, args.queries, args.qrels)
     store, index_path = build_project(workdir, documents)
-    ours = project_search(index_path)
-    theirs = baseline_search(build_baseline(workdir, documents))
+    systems = {"project": project_search(index_path),
+               "whoosh": baseline_search(build_baseline(workdir, documents)),
+               "fts5": fts_search(build_fts(workdir, documents))}
 
-    rows_ours, rows_base = [], []
+    rows: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
     for q in queries:
         judged = qrels.get(q["qid"], {})
-        ranked_ours = [doc_key(h.url, h.title) for h in ours(q["query"])]
-        ranked_base = theirs(q["query"])
-        m_ours, m_base = metrics(ranked_ours, judged), metrics(ranked_base, judged)
-        rows_ours.append(m_ours)
-        rows_base.append(m_base)
+        for name, search in systems.items():
+            found = search(q["query"])
+            ranked = [h if isinstance(h, str) else doc_key(h.url, h.title) for h in found]
+            rows[name].append(metrics(ranked, judged))
         if args.show:
-            print(f"{q['qid']} {q['query'][:16]:<16} ours " +
-                  " ".join(f"{k}={v:.3f}" for k, v in m_ours.items()) + "  base " +
-                  " ".join(f"{k}={v:.3f}" for k, v in m_base.items()))
-    ours_mean, base_mean = mean(rows_ours), mean(rows_base)
-    print(f"{'metric':<10} {'project':>8} {'baseline':>9}")
-    for key in ours_mean:
-        print(f"{key:<10} {ours_mean[key]:8.3f} {base_mean[key]:9.3f}")
-    ok, total, failures = doc_number_check(store, ours)
-    print(f"文号 at rank 1 in every bracket style: {ok}/{total}"
+            print(f"{q['qid']} {q.get('type', ''):<5} {q['query'][:16]:<16} " + "  ".join(
+                f"{s} " + " ".join(f"{v:.3f}" for v in rows[s][-1].values()) for s in SYSTEMS))
+    report(queries, rows)
+    ok, total, failures = doc_number_check(store, systems["project"])
+    print(f"文号 at rank 1 in every bracket style, with 年 and zero-padded: {ok}/{total}"
           + (f"  failures: {failures[:5]}" if failures else ""))
     return 0
 

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from policy_search.normalize import find_doc_number, parse_date
+
+from crawler.extract import parse_html
 
 _PAGE_COUNT = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_VAR = re.compile(r"(?:countPage|pageCount|totalPage)\s*[=:]\s*['\"]?(\d+)")
@@ -23,6 +23,7 @@ _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
 _DATAPROXY = re.compile(r"[\w/.:-]*dataproxy\.jsp\?[^\"'<>\s\]]+")
 _HIGHLIGHT = re.compile(r"</?em>|<[^>]+>")
+MAX_ROW_CHARS = 1000
 
 
 @dataclass
@@ -52,10 +53,12 @@ def safe_date(text: str | None) -> str | None:
 def parse_link_list(html: str, base_url: str, is_item, link_selector: str | None = None
                     ) -> ListPage:
     """Item links of a static list page (TRS and most others) and its page count."""
-    soup = BeautifulSoup(html, "lxml")
+    # Bounded like a detail page (depth, elements, links); <noscript> fallbacks kept.
+    soup = parse_html(html, unread=())
     links = soup.select(link_selector) if link_selector else soup.find_all("a", href=True)
     items: list[ListItem] = []
     seen: set[str] = set()
+    row_texts: dict[int, str] = {}  # links sharing a row (or a large parent) read it once
     for link in links:
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
@@ -66,7 +69,14 @@ def parse_link_list(html: str, base_url: str, is_item, link_selector: str | None
         seen.add(url)
         title = (link.get("title") or link.get_text(" ")).strip() or None
         row = link.find_parent(["li", "tr", "dd", "p"]) or link.parent
-        row_text = row.get_text(" ") if row is not None else ""
+        if row is None:
+            row_text = ""
+        elif id(row) in row_texts:
+            row_text = row_texts[id(row)]
+        else:
+            # A row's date and 文号 sit near its link; a parent holding thousands of
+            # links is no row, and searching all of it per link would be quadratic.
+            row_text = row_texts[id(row)] = row.get_text(" ")[:MAX_ROW_CHARS]
         date_match = _DATE.search(row_text.replace(title or "", ""))
         items.append(ListItem(
             url=url, title=" ".join(title.split()) if title else None,

@@ -14,7 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
 
+from policy_search.cleaning import clean_body
 from policy_search.models import VALIDITIES, Attachment
 from policy_search.normalize import clean_doc_number, find_doc_number, parse_date
 
@@ -67,6 +69,14 @@ _URL_DATE = (
     re.compile(r"/((?:19|20)\d{2})-(\d{1,2})/(\d{1,2})/"),
     re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
 )
+# Bounds on the tree the extractor walks, far above real pages (the shared pages reach
+# depth 24, 2,000 elements, 30 links). Past them, elements keep their text but lose
+# their tags: a hostile page costs bounded time and memory instead of a RecursionError.
+MAX_DEPTH = 150
+MAX_ELEMENTS = 20_000
+MAX_LINKS = 5_000  # <a> elements considered per page (attachments, interpretations)
+_UNREAD = ("script", "style", "noscript", "template")
+_PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True)
 ALLOWED_TAGS = {
     "p", "br", "div", "span", "b", "strong", "i", "em", "u", "sub", "sup", "a", "img",
     "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup", "col",
@@ -125,7 +135,7 @@ class ExtractedPage:
 def extract_page(html: str, url: str | None = None, *, body_selector: str | None = None,
                  title_selector: str | None = None) -> ExtractedPage:
     """Every field the page states; missing ones stay None."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = parse_html(html)
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     page = ExtractedPage(url=url, layout=detect_layout(soup))
@@ -140,12 +150,80 @@ def extract_page(html: str, url: str | None = None, *, body_selector: str | None
     else:
         labelled = read_labelled_fields(soup)
 
-    page.body_text = block_text(container) if container is not None else ""
+    page.body_text = clean_body(block_text(container)) if container is not None else ""
     page.body_html = sanitize_html(container, url) if container is not None else ""
     page.attachments = find_attachments(soup, container, url)
     fill_fields(page, labelled, metas, soup, title_selector)
     link_interpretations(page, soup, container, url)
     return page
+
+
+def parse_html(html: str, unread: tuple[str, ...] = _UNREAD) -> BeautifulSoup:
+    """The page as a BeautifulSoup tree of bounded depth and size.
+
+    libxml2 (through lxml, in C) parses first and the tree is bounded there; BeautifulSoup
+    reads the bounded result. Parsed directly, BeautifulSoup builds 100,000 unclosed
+    <span> as 100,000 levels (its tree walks then recurse or cost depth × size).
+    libxml2 itself stops reading a document nested deeper than 2,048 levels. The elements
+    named in `unread` (scripts, styles…) are dropped first.
+    """
+    root = etree.HTML(html.encode("utf-8", "replace"), parser=_PARSER)
+    if root is None:  # nothing to parse (empty, or only spaces)
+        return BeautifulSoup("", "lxml")
+    if unread:
+        etree.strip_elements(root, *unread, with_tail=False)
+    bound_tree(root)
+    return BeautifulSoup(etree.tostring(root, encoding="unicode", method="html"), "lxml")
+
+
+def bound_tree(root) -> None:
+    """Replace by their text the elements past MAX_DEPTH, MAX_ELEMENTS or MAX_LINKS.
+
+    Each limit is found by an XPath query (in C), so a normal page costs three queries
+    and nothing else; only the elements past a limit are touched from Python.
+    """
+    flatten(root.xpath("/*" * (MAX_DEPTH + 1)))  # the topmost elements too deep
+    first_past = root.xpath(f"(//*)[{MAX_ELEMENTS + 1}]")
+    if first_past:  # it, its later siblings, and the later siblings of its ancestors
+        rest = [first_past[0], *first_past[0].itersiblings()]
+        rest += [later for ancestor in first_past[0].iterancestors()
+                 for later in ancestor.itersiblings()]
+        flatten([element for element in rest if isinstance(element.tag, str)])
+    flatten(root.xpath(f"(//a)[position() > {MAX_LINKS}]"))
+
+
+def flatten(elements: list) -> None:
+    by_parent: dict = {}
+    for element in elements:
+        by_parent.setdefault(element.getparent(), set()).add(element)
+    for parent, chosen in by_parent.items():
+        flatten_children(parent, chosen)
+
+
+def flatten_children(parent, chosen: set) -> None:
+    """Put the text of the chosen children (and their tails) where they stood, in one
+    pass over the parent: dropping them one at a time is quadratic in wide pages."""
+    pending: list[str] = []
+    anchor = None  # the kept child the pending text follows (None: the parent's text)
+
+    def attach() -> None:
+        text = "".join(pending)
+        pending.clear()
+        if anchor is None:
+            parent.text = (parent.text or "") + text
+        else:
+            anchor.tail = (anchor.tail or "") + text
+
+    for child in list(parent):
+        if child in chosen:
+            pending.append("".join(child.itertext()) + (child.tail or ""))
+            parent.remove(child)
+        else:
+            if pending:
+                attach()
+            anchor = child
+    if pending:
+        attach()
 
 
 def detect_layout(soup: BeautifulSoup) -> str:
@@ -208,6 +286,19 @@ def densest_block(soup: BeautifulSoup) -> Tag | None:
 
 def clean_space(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
+
+
+def text_head(element: Tag, length: int) -> str:
+    """The start of clean_space(element.get_text()), at least `length` characters when the
+    text has them: reads no further, so asking it of a large parent per link stays cheap."""
+    parts: list[str] = []
+    seen = 0
+    for string in element.strings:
+        parts.append(string)
+        seen += len(string.strip())
+        if seen >= length:
+            break
+    return clean_space("".join(parts))
 
 
 def block_text(element: Tag) -> str:
@@ -304,7 +395,8 @@ def next_value_element(element: Tag) -> Tag | None:
     # A bare label inside <b>/<span> sits in a cell: its value is the next cell.
     node = element
     while node is not None and node.name in ("b", "strong", "span") and node.parent is not None:
-        if clean_space(node.parent.get_text()) != clean_space(node.get_text()):
+        text = clean_space(node.get_text())
+        if text_head(node.parent, len(text) + 1) != text:
             break
         node = node.parent
     sibling = node.find_next_sibling() if node is not None else None
@@ -499,19 +591,23 @@ def media_type_for(url: str) -> str:
 def link_interpretations(page: ExtractedPage, soup: BeautifulSoup, container: Tag | None,
                          base_url: str | None) -> None:
     """Who explains whom: an interpretation's 相关文件 link, a policy's 相关解读 links."""
-    for link in soup.find_all("a", href=True):
+    listed = set(page.interpretation_urls)
+    for link in soup.find_all("a", href=True, limit=MAX_LINKS):
         href = link["href"].strip()
         if href.startswith(("javascript:", "#", "mailto:")) or is_attachment_url(href):
             continue
         text = clean_space(link.get_text())
-        context = clean_space(link.parent.get_text()) if link.parent is not None else text
+        # Only the start of the line the link stands in is read: its parent may be the
+        # whole page.
+        context = text_head(link.parent, 40)[:40] if link.parent is not None else text
         absolute = urljoin(base_url, href) if base_url else href
         if page.doc_kind == "政策解读":
-            if page.interprets_url is None and _RELATED_DOC.search(context[:40]) and text:
+            if page.interprets_url is None and _RELATED_DOC.search(context) and text:
                 page.interprets_url, page.interprets_title = absolute, text
-        elif (_RELATED_INTERPRETATION.search(context[:40]) or text.startswith("解读")) \
+        elif (_RELATED_INTERPRETATION.search(context) or text.startswith("解读")) \
                 and _INTERPRETATION_TITLE.search(text):
-            if absolute not in page.interpretation_urls:
+            if absolute not in listed:
+                listed.add(absolute)
                 page.interpretation_urls.append(absolute)
     if page.doc_kind == "政策解读" and page.interprets_title is None and page.title:
         named = re.search(r"《(.+?)》", page.title)

@@ -3,7 +3,9 @@
 robots.txt is obeyed (an unreachable or failing robots.txt closes the host for the
 run); one connection and a minimum delay with jitter per host; connect and read
 timeouts and an overall deadline; retries with backoff on 429/5xx and network errors,
-honouring Retry-After; a size cap enforced while streaming, after decompression;
+honouring Retry-After; a whole-exchange deadline enforced by a watchdog that cuts the
+connection (a server dripping a byte a second never trips a per-read timeout); a size
+cap enforced while streaming, after decompression;
 redirects followed by hand so every hop is checked against the allowed hosts and
 robots; conditional GET; an honest User-Agent. A challenge page or a 403 wall is a
 block to report, never something to retry around.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -20,10 +23,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from protego import Protego
 from requests.adapters import HTTPAdapter
 
-from policy_search.url_safety import UnsafeURL
+from policy_search.url_safety import UnsafeURL, scheme_problem
 
 from crawler.encoding import decode_bytes
 
@@ -111,6 +115,79 @@ class FetchPolicy:
         )
 
 
+# --- the whole-exchange deadline ------------------------------------------------------
+
+_sending = threading.local()  # the Deadline of the request this thread is making
+
+
+class Deadline:
+    """Cuts the connection of the request made inside it when the whole exchange (connect,
+    headers, body) runs past `seconds`. The read timeout holds per read only, and the size
+    is checked per chunk: a server sending one byte a second would trip neither."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.connection = None  # set by the connection the request goes out on
+        self.expired = threading.Event()
+        self.timer = threading.Timer(seconds, self.cut)
+        self.timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        _sending.deadline = self
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.timer.cancel()
+        _sending.deadline = None
+
+    def cut(self) -> None:
+        self.expired.set()
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            try:
+                # The plain socket's shutdown, also under TLS: it wakes the reading thread
+                # with an end of stream without touching the TLS object that thread uses.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Watched:
+    """Mixed into urllib3's connections: tell the current Deadline which connection its
+    request went out on."""
+
+    def request(self, *args, **kwargs):
+        deadline = getattr(_sending, "deadline", None)
+        if deadline is not None:
+            deadline.connection = self
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections a Deadline can cut."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class HostGate:
     """Politeness shared by every fetcher of one crawl: a lock, a next-request time, a
     delay and the robots.txt rules per host, whichever source (thread) asks.
@@ -159,7 +236,7 @@ class Fetcher:
     def _new_session(policy: FetchPolicy) -> requests.Session:
         session = requests.Session()
         # One pooled connection per host: with the host lock, never two at once.
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=1, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=16, pool_maxsize=1, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers.update({
@@ -226,9 +303,9 @@ class Fetcher:
         raise FetchError(url, "too_many_redirects", f"超过 {MAX_REDIRECTS} 次重定向: {url}")
 
     def check_allowed(self, url: str, origin: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(url, "bad_scheme", f"不支持的地址: {url}")
+        problem = scheme_problem(url)
+        if problem:
+            raise FetchError(url, "bad_scheme", f"{problem}: {url}")
         if self.allowed is not None and not self.allowed(url):
             raise FetchError(url, "off_site", f"{origin} 指向允许范围以外的主机: {url}")
         if self.check_address is not None:
@@ -346,8 +423,25 @@ class Fetcher:
 
     def _stream(self, url: str, headers: dict, data: dict | None, cap: int,
                 started: float) -> Response:
+        limit = max(self.policy.read_timeout * 3, self.policy.connect_timeout)
+        deadline = started + limit
+        too_slow = FetchError(url, "too_slow", f"下载超时：超过总时限 {limit:g} 秒（服务器发送过慢）: {url}")
+        with Deadline(limit) as watchdog:
+            try:
+                response = self._exchange(url, headers, data, cap, started, deadline)
+            except FetchError:
+                if watchdog.expired.is_set():
+                    # Not retried: a server this slow is as slow the next time.
+                    raise too_slow from None
+                raise
+        # Cut while the headers came, the answer may look complete: it is not.
+        if watchdog.expired.is_set():
+            raise too_slow
+        return response
+
+    def _exchange(self, url: str, headers: dict, data: dict | None, cap: int,
+                  started: float, deadline: float) -> Response:
         timeout = (self.policy.connect_timeout, self.policy.read_timeout)
-        deadline = started + max(self.policy.read_timeout * 3, self.policy.connect_timeout)
         try:
             raw = self.session.request(
                 "POST" if data is not None else "GET", url, headers=headers, data=data,
@@ -405,6 +499,30 @@ class Fetcher:
             if response.status == 202:
                 raise BlockedError(response.url, "challenge",
                                    f"网站返回 202 挑战响应，不绕过: {response.url}")
+
+
+# Declared types that are no web page (unless the bytes are HTML after all: some servers
+# label every answer application/octet-stream).
+BINARY_TYPES = re.compile(r"^(image|audio|video|font)/|^application/(pdf|zip|octet-stream|x-|msword|vnd\.)")
+_HTML_START = re.compile(rb"<(!doctype|html|head|body|meta|title|div|p|table)\b", re.I)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+MAX_CONTROL_SHARE = 0.02  # text in any encoding has none; random bytes have ~11 %
+
+
+def page_problem(response: Response) -> str | None:
+    """Why a 200 answer is no page to extract a policy from (empty, binary), else None."""
+    body = response.content
+    if not body.strip():
+        return "页面内容为空（HTTP 200 但没有内容）"
+    head = body[:4096]
+    declared = response.content_type.split(";")[0].strip().lower()
+    if BINARY_TYPES.search(declared) and not _HTML_START.search(head):
+        return f"不是网页（Content-Type: {declared}）"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NUL bytes by nature
+        return None
+    if len(_CONTROL_BYTES.findall(head)) > MAX_CONTROL_SHARE * len(head):
+        return "内容不是文本（疑似二进制文件）"
+    return None
 
 
 def short(exc: BaseException) -> str:

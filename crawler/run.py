@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from policy_search.metadata import tidy_metadata
-from policy_search.models import Policy, policy_id_for
+from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.normalize import doc_number_key, parse_date
 from policy_search.store import ADDED, UPDATED, Store, now
 from policy_search.url_safety import check_url
@@ -26,10 +26,11 @@ from policy_search.urls import canonical_url
 from crawler import discover
 from crawler.attachments import (ExtractionLimits, fill_attachment, known_attachment,
                                  merge_cover_note, wants_text)
+from crawler.check import fields_present
 from crawler.discover import ListItem
 from crawler.extract import ExtractedPage, extract_page, fold
-from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response
-from crawler.sources import DEFINITION_KEY, Entry, Source, SourceError, load_all_sources
+from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response, page_problem
+from crawler.sources import ADMIN_KEYS, Entry, Source, SourceError, load_all_sources
 
 CHECKPOINT_EVERY = 10
 MAX_FAILURES_KEPT = 50
@@ -53,15 +54,26 @@ class SourceResult:
     duplicates: int = 0
     failed: int = 0
     attachments: int = 0
+    # Attachments left for a later crawl by the per-page and per-run caps.
+    attachments_skipped: int = 0
     # Recent documents re-checked though no list page led to them, and how many had changed.
     rechecked: int = 0
     recheck_changed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    # Detail pages extracted, and how many of them yielded each checked field: the
+    # dashboard compares runs to see a source whose pages start losing fields.
+    extracted: int = 0
+    fields: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "partial")
+
+    def count_fields(self, policy) -> None:
+        self.extracted += 1
+        for name in fields_present(policy):
+            self.fields[name] = self.fields.get(name, 0) + 1
 
     def fail(self, url: str, reason: str) -> None:
         self.failed += 1
@@ -75,10 +87,15 @@ class SourceResult:
                 f"重复转载 {self.duplicates}，失败 {self.failed}")
         if self.rechecked:
             line += f"，复查近期文件 {self.rechecked}（已修改 {self.recheck_changed}）"
+        if self.attachments_skipped:
+            line += f"，附件未下载 {self.attachments_skipped}（超过上限，之后的抓取再下载）"
         if self.error:
             line += f"\n    原因: {self.error}"
-        for url, reason in self.failures[:5]:
+        for url, reason in self.failures:
             line += f"\n    失败: {reason}"
+        if self.failed > len(self.failures):
+            line += (f"\n    另有 {self.failed - len(self.failures)} 个失败未逐条记录"
+                     f"（每个来源每次最多记录 {MAX_FAILURES_KEPT} 个）")
         return line
 
     def to_dict(self) -> dict:
@@ -266,10 +283,11 @@ class SourceRun:
         self.result = SourceResult(source.id, source.name)
         saved = store.source_state(source.id)
         self.saved = saved
-        # The crawl's own keys only: the definition in the same row belongs to the admin
-        # pages, and writing back a copy taken now would undo an edit made during the run.
+        # The crawl's own keys only: the definition and the last check in the same row
+        # belong to the admin pages, and writing back a copy taken now would undo an
+        # edit (or a check) made during the run.
         self.state: dict = {k: v for k, v in (saved.get("state") or {}).items()
-                            if k != DEFINITION_KEY}
+                            if k not in ADMIN_KEYS}
         self.pages: dict[str, list] = dict(self.state.get("pages") or {})
         self.pending: dict[str, list] = dict(self.state.get("pending_interprets") or {})
         # A run that did not finish last time is redone in full (no early stop).
@@ -281,6 +299,7 @@ class SourceRun:
         # When each detail page was last fetched or revalidated (ISO date), for re-checks.
         self.checked: dict[str, str] = dict(self.state.get("checked") or {})
         self.seen: set[str] = set()
+        self.attachments_fetched = 0  # downloads this run, for crawl_attachments_per_run
         self._since_checkpoint = 0
         self.pending_list_validators = None
 
@@ -342,7 +361,7 @@ class SourceRun:
         self.state["retry"] = list(dict.fromkeys(self.failed_details))[:500]
         self.state["last_figures"] = {k: v for k, v in result.to_dict().items() if k != "failures"}
         self.state["error_rate"] = round(result.failed / attempted, 3) if attempted else 0.0
-        self.state["failures"] = result.failures[:20]
+        self.state["failures"] = result.failures
         keep_from = (dt.date.today() - dt.timedelta(
             days=max(self.settings.recheck_days, self.settings.recheck_every_days))).isoformat()
         self.state["checked"] = {url: day for url, day in self.checked.items() if day >= keep_from}
@@ -500,8 +519,10 @@ class SourceRun:
         key = canonical_url(url)
         if key in self.pages:
             return True
+        # A snapshot copy is not "known": its crawled record is still to be fetched.
         return self.store.conn.execute(
-            "SELECT 1 FROM policy_links WHERE url = ? LIMIT 1", (key,)
+            "SELECT 1 FROM policy_links WHERE url = ? AND source_id != ? LIMIT 1",
+            (key, SNAPSHOT_SOURCE),
         ).fetchone() is not None
 
     # --- detail pages ------------------------------------------------------
@@ -528,6 +549,11 @@ class SourceRun:
             self.result.not_modified += 1
             return
         self.result.pages_fetched += 1
+        problem = page_problem(response)
+        if problem:
+            self.result.fail(item.url, f"{problem}: {item.url}")
+            self.failed_details.append(item.url)
+            return
         try:
             page = extract_page(response.text(), response.url,
                                 body_selector=self.source.body_selector,
@@ -540,6 +566,7 @@ class SourceRun:
             return
         policy = self.to_policy(page, item, response)
         self.fetch_attachments(policy)
+        self.result.count_fields(policy)
         outcome = self.store_policy(policy, page, noticed="recheck" if recheck else "list")
         if outcome == ADDED:
             self.result.new += 1
@@ -550,7 +577,9 @@ class SourceRun:
             self.result.duplicates += 1
         else:
             self.result.unchanged += 1
-        self.pages[key] = [response.etag, response.last_modified]
+        if not any(a.text_error.startswith("skipped:") for a in policy.attachments):
+            # (with attachments left for later, the next fetch must not be a 304)
+            self.pages[key] = [response.etag, response.last_modified]
         self.progress(f"[{self.source.id}] {outcome}: {policy.title[:40]}")
 
     def recheck_recent(self) -> None:
@@ -586,12 +615,14 @@ class SourceRun:
             doc_number_key=doc_number_key(doc_number), index_number=page.index_number,
             subject=page.subject, written_date=page.written_date,
             publish_date=page.publish_date or item.date, effective_date=page.effective_date,
-            expiry_date=page.expiry_date, validity=page.validity, doc_kind=page.doc_kind,
+            expiry_date=page.expiry_date, validity=page.validity, source_kind=page.doc_kind,
             body_text=page.body_text, body_html=page.body_html, attachments=page.attachments,
             fetched_at=now(),
         ))
 
     def fetch_attachments(self, policy: Policy) -> None:
+        per_page = self.settings.crawl_attachments_per_page
+        downloads = 0
         for index, attachment in enumerate(policy.attachments):
             if not wants_text(attachment) or not self.source.allows(attachment.url):
                 continue
@@ -600,6 +631,16 @@ class SourceRun:
                 known.name = attachment.name or known.name
                 policy.attachments[index] = known
                 continue
+            # Caps: a page listing thousands of files must not hold the crawl for days.
+            # What is left stays listed, marked, and is fetched when the page comes again.
+            if downloads >= per_page or self.attachments_fetched >= self.settings.crawl_attachments_per_run:
+                which = f"每页 {per_page} 个" if downloads >= per_page else \
+                    f"每个来源每次 {self.settings.crawl_attachments_per_run} 个"
+                attachment.text_error = f"skipped: 超过{which}附件的上限"
+                self.result.attachments_skipped += 1
+                continue
+            downloads += 1
+            self.attachments_fetched += 1
             try:
                 response = self.fetcher.get(attachment.url)
             except BlockedError:
@@ -616,6 +657,12 @@ class SourceRun:
 
     def store_policy(self, policy: Policy, page: ExtractedPage, *, noticed: str = "list") -> str:
         with self.writes:
+            # The crawled record replaces a snapshot copy kept under another id (the
+            # snapshot had no address for it, or another one); under its own id, the
+            # store replaces it.
+            copy = self.store.find_snapshot_copy(policy.title, policy.doc_number_key)
+            if copy is not None and copy != policy.id:
+                self.store.delete_policy(copy)
             duplicate_of = self.same_document(policy)
             if duplicate_of is not None:
                 # One policy, several source links: the first sighting stays the record.
@@ -668,7 +715,7 @@ class SourceRun:
         if title:
             name = title.strip("《》 ")
             row = self.store.conn.execute(
-                "SELECT id FROM policies WHERE doc_kind != '政策解读' AND (title = ? OR title LIKE ?)"
+                "SELECT id FROM policies WHERE source_kind != '政策解读' AND (title = ? OR title LIKE ?)"
                 " ORDER BY length(title) LIMIT 1", (name, f"%{name}%"),
             ).fetchone()
             if row is not None and len(name) >= 6:
@@ -691,8 +738,8 @@ class SourceRun:
             target = self.find_policy(url, title)
             if target and target != interpretation_id:
                 interpretation.interprets = target
-                if interpretation.doc_kind != "政策解读":
-                    interpretation.doc_kind = "政策解读"
+                if interpretation.source_kind != "政策解读":
+                    interpretation.source_kind = "政策解读"
                 self.store.upsert_policy(interpretation)
                 del self.pending[interpretation_id]
 

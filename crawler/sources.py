@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from policy_search.normalize import normalize_level
 from policy_search.regions import find_region, level_of_code, region_name
+from policy_search.url_safety import scheme_problem
 
 ENTRY_KINDS = ("trs", "hanweb", "gkmlpt", "govcn_api", "links")
 
@@ -89,6 +90,10 @@ def load_sources(settings=None, path: str | Path | None = None) -> list[Source]:
 # Sources an admin adds on the sources page live in the store (the source row's
 # state, under this key), in the same shape as a TOML entry.
 DEFINITION_KEY = "definition"
+# The last `sources check` of a source, kept in the same row (crawler/check.py).
+CHECK_KEY = "check"
+# Keys of a source's state that the admin pages write and a crawl run leaves alone.
+ADMIN_KEYS = (DEFINITION_KEY, CHECK_KEY)
 
 
 def stored_definitions(store) -> list[dict]:
@@ -121,6 +126,13 @@ def load_all_sources(settings, store) -> tuple[list[Source], list[str]]:
 
 def parse_source(raw: dict, origin: str) -> Source:
     where = f"{origin}: source {raw.get('id', '?')!r}"
+    # The scheme first: a file:// address has no host, and "missing allowed_hosts"
+    # would hide why it cannot be crawled.
+    for entry in raw.get("entries") or []:
+        for url in (entry.get("url"), entry.get("page_url")) if isinstance(entry, dict) else ():
+            problem = scheme_problem(url) if url else None
+            if problem:
+                raise SourceError(f"{where}: {problem}")
     for key in ("id", "name", "region_code", "allowed_hosts", "entries"):
         if not raw.get(key):
             raise SourceError(f"{where}: missing {key}")

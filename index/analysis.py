@@ -23,6 +23,7 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -32,7 +33,7 @@ import rjieba  # noqa: E402
 from whoosh.analysis import Token, Tokenizer  # noqa: E402
 from whoosh.fields import TEXT  # noqa: E402
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 USER_WORD_FREQ = 3000
 MAX_SUBWORD = 8
 
@@ -49,6 +50,75 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # How Python jieba splits a Latin token: letter/digit runs with a decimal part and a
 # percent sign kept on (pm2.5, 99.7%), symbols apart (www . gov . cn, 8702 - 2014).
 _ASCII_PIECES = re.compile(r"[a-z0-9]+(?:\.\d+)?%?|[^a-z0-9]+")
+
+
+_HAN = r"\u3400-\u9fff\uf900-\ufaff"
+_IS_HAN = re.compile(f"[{_HAN}]")
+_QUOTE = "“”‘’\"'「」『』"
+# Marks that only decorate a word: a bracket around one or two characters right after a
+# word (首台（套）; 省（区、市） stays), quotes around a short word touching another
+# (专精特新“小巨人”企业), and spaces between characters of which one stands alone
+# (研 发 费 用; 首台套 重大技术装备 stays apart). Each pattern starts with the mark, so
+# the scan is quick; the context is checked in `_decorations`.
+_BRACKETED = re.compile(f"[(（][{_HAN}]{{1,2}}[)）]")
+_QUOTED = re.compile(f"[{_QUOTE}][{_HAN}]{{2,8}}[{_QUOTE}]")
+_SPACES = re.compile("[ \t\xa0\u3000]+")
+
+
+def _han(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and _IS_HAN.match(text, at) is not None
+
+
+def _decorations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the characters `squeeze` drops."""
+    drop = []
+    for match in _BRACKETED.finditer(text):
+        if _han(text, match.start() - 1):
+            drop += [(match.start(), match.start() + 1), (match.end() - 1, match.end())]
+    for match in _QUOTED.finditer(text):
+        if _han(text, match.start() - 1) or _han(text, match.end()):
+            drop += [(match.start(), match.start() + 1), (match.end() - 1, match.end())]
+    for match in _SPACES.finditer(text):
+        start, end = match.span()
+        if _han(text, start - 1) and _han(text, end) and (
+                not _han(text, start - 2) or not _han(text, end + 1)):
+            drop.append((start, end))
+    return drop
+
+
+def squeeze(folded: str) -> tuple[str, list[int] | None]:
+    """A folded text without decorating marks (see `_decorations`), and the offset in
+    the input of each character kept (None: nothing was dropped)."""
+    drop = _decorations(folded)
+    if not drop:
+        return folded, None
+    keep, pieces, position = [], [], 0
+    for start, end in sorted(drop):
+        if start < position:
+            continue
+        pieces.append(folded[position:start])
+        keep.extend(range(position, start))
+        position = end
+    pieces.append(folded[position:])
+    keep.extend(range(position, len(folded)))
+    return "".join(pieces), keep
+
+
+_CLOSING = frozenset(")）”’\"'」』")
+
+
+def original_span(text: str, keep: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Offsets in `text` of the squeezed text's [start, end): when a mark was dropped
+    inside, its closing partner right after the last character goes with it
+    (首台（套） whole, but 小巨人 of “小巨人” without the quote)."""
+    if keep is None:
+        return start, end
+    first, last = keep[start], keep[end - 1] + 1
+    if last - first > end - start:
+        limit = keep[end] if end < len(keep) else len(text)
+        while last < limit and text[last] in _CLOSING:
+            last += 1
+    return first, last
 
 
 def fold(text: str) -> str:
@@ -129,17 +199,23 @@ def analyze(text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]
     if not text:
         return []
     has_word = init_jieba().has_word
+    folded = fold(text)
+    text, keep = squeeze(folded)
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        return original_span(folded, keep, start, end)
+
     out = []
     pos = -1
-    for word, start, end in _tokenize(fold(text)):
+    for word, start, end in _tokenize(text):
         if not _WORDISH.search(word):
             continue
         pos += 1
         word = word.strip()
         if subwords and len(word) > 2 and _CJK.match(word):
             for piece, offset in _subwords(word, has_word):
-                out.append((piece, pos, start + offset, start + offset + len(piece)))
-        out.append((word, pos, start, end))
+                out.append((piece, pos, *span(start + offset, start + offset + len(piece))))
+        out.append((word, pos, *span(start, end)))
     return out
 
 
@@ -195,6 +271,33 @@ def synonyms() -> dict[str, tuple[str, ...]]:
         bucket = table.setdefault(term, [])
         bucket.extend(t for t in extra if t != term and t not in bucket)
     return {term: tuple(values) for term, values in table.items()}
+
+
+@dataclass(frozen=True)
+class EverydayWords:
+    """index/data/everyday_words.txt: everyday phrases (as query words) -> policy words."""
+    phrases: dict[tuple[str, ...], tuple[str, ...]]   # () = question scaffolding, dropped
+    suffixes: dict[str, tuple[str, ...]]              # 厂 -> (生产,): *厂 => *生产
+    longest: int
+
+
+@cache
+def everyday_words() -> EverydayWords:
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    suffixes: dict[str, tuple[str, ...]] = {}
+    for line in _data_lines("everyday_words.txt"):
+        left, _, right = line.partition("=>")
+        targets = _terms(right)
+        for phrase in _terms(left):
+            if phrase.startswith("*"):
+                suffixes[phrase[1:]] = tuple(t.lstrip("*") for t in targets)
+                continue
+            # as jieba cuts it alone, and whole (in a query it may stay one word: 招人)
+            for words in {tuple(query_words(phrase)), (phrase,)}:
+                if words:
+                    known = phrases.setdefault(words, ())
+                    phrases[words] = known + tuple(t for t in targets if t not in known)
+    return EverydayWords(phrases, suffixes, max((len(k) for k in phrases), default=1))
 
 
 def _terms(text: str) -> list[str]:

@@ -13,7 +13,7 @@ SORTS = ("relevance", "newest", "deadline")
 # at (national … county), `issued_region` where it was issued. `subject` (主题分类) is a
 # path: a category finds its sub-categories' documents too.
 FACETS = ("level", "region", "scope", "issued_region", "industry", "support", "enterprise",
-          "issuer", "year", "validity", "kind", "deadline", "subject")
+          "issuer", "year", "validity", "kind", "huiqi", "deadline", "subject")
 
 
 @dataclass
@@ -55,6 +55,8 @@ class Hit:
     expiry_date: str | None = None
     # Names of the regions where the policy applies (全国 for a national one).
     applies_in: list[str] | None = None
+    # Does the policy give enterprises something (policy_search.kinds)? None: not known.
+    huiqi: bool | None = None
 
 
 @dataclass
@@ -76,3 +78,13 @@ class SearchResult:
     # how the query was run: "and", "or" (fallback), "doc_number", "browse"
     mode: str = "and"
     message: str | None = None  # a user-facing note, e.g. about ignored syntax
+    # How a question was read, when that changed the search (None otherwise)
+    rewrite: QueryRewrite | None = None
+
+
+@dataclass
+class QueryRewrite:
+    note: str                       # 按「…」为您检索, for the page
+    searched: list[str]             # the query's words and phrases as searched
+    dropped: list[str]              # question scaffolding left out (能不能, 怎么办理)
+    mapped: dict[str, list[str]]    # everyday phrase -> the policy words also searched

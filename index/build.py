@@ -35,6 +35,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from index import layout
 from index.analysis import ANALYSIS_VERSION, Preindexed, index_items, init_jieba
 from index.postings import HotTermWriter, hot_path
+from index.ranking import lexical_breadth
 from index.schema import (
     SCHEMA_VERSION, TEXT_FIELDS, index_day, keyword_fields, make_schema, stored_fields,
     texts_of,
@@ -162,6 +163,7 @@ def document_for(policy: Policy, items: dict[str, list], day: dt.date | None = N
     for name in TEXT_FIELDS:
         if items.get(name):
             doc[name] = Preindexed(items[name])
+    doc["breadth"] = lexical_breadth(items.get("body") or [])
     return doc
 
 

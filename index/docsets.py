@@ -62,6 +62,7 @@ class SegmentTable:
     lengths: dict[str, list[int]]       # text field -> token count per document
     ends: list[int] = field(default_factory=list)  # deadline_end (yyyymmdd, 0: none)
     hot: postings.HotTerms | None = None  # frequent terms' postings (index.postings)
+    breadth: list[int] = field(default_factory=list)  # index.ranking.lexical_breadth
 
 
 def _column(reader, name: str, doc_count: int) -> list[int]:
@@ -120,7 +121,8 @@ def build_segment_table(reader) -> SegmentTable:
     dates = _column(reader, "pubdate", doc_count)
     ends = _column(reader, "deadline_end", doc_count)
     lengths = {f: _field_lengths(reader, f, doc_count) for f in TEXT_FIELDS}
-    return SegmentTable(doc_count, values, dates, lengths, ends, postings.read_hot_terms(reader))
+    return SegmentTable(doc_count, values, dates, lengths, ends, postings.read_hot_terms(reader),
+                        _column(reader, "breadth", doc_count))
 
 
 @dataclass
@@ -133,6 +135,7 @@ class DocTable:
     lengths: dict[str, list[int]]
     ends: list[int] = field(default_factory=list)
     hot: dict[int, postings.HotTerms | None] = field(default_factory=dict)  # by leaf offset
+    breadth: list[int] = field(default_factory=list)
     _newest: list[int] | None = field(default=None, repr=False)
     _by_deadline: tuple[int, list[int]] | None = field(default=None, repr=False)
 
@@ -191,6 +194,7 @@ class SegmentCache:
         values: dict[str, dict[str, int]] = {f: {} for f in KEYWORD_FIELDS}
         dates: list[int] = []
         ends: list[int] = []
+        breadth: list[int] = []
         lengths: dict[str, list[int]] = {f: [] for f in TEXT_FIELDS}
         live = 0
         hot = {}
@@ -209,6 +213,7 @@ class SegmentCache:
                     merged[value] = merged.get(value, 0) | (bits << offset)
             dates.extend(table.dates)
             ends.extend(table.ends or [0] * table.doc_count)
+            breadth.extend(table.breadth or [0] * table.doc_count)
             for fieldname in TEXT_FIELDS:
                 lengths[fieldname].extend(table.lengths[fieldname])
             segment_live = (1 << table.doc_count) - 1
@@ -222,10 +227,11 @@ class SegmentCache:
             dates.extend([0] * (total - len(dates)))
         if len(ends) < total:
             ends.extend([0] * (total - len(ends)))
+        breadth.extend([0] * (total - len(breadth)))
         for fieldname in TEXT_FIELDS:
             column = lengths[fieldname]
             column.extend([0] * (total - len(column)))
-        return DocTable(total, live, values, dates, lengths, ends, hot)
+        return DocTable(total, live, values, dates, lengths, ends, hot, breadth)
 
 
 def _deleted_docs(reader):

@@ -2,11 +2,15 @@
 
 The analyzer folds width and case without moving characters, so a query word is
 found in a document by a plain search of the folded text, and its offsets are the
-offsets in the original. Overlapping matches keep the longest word (天使投资, not
+offsets in the original. Where the analyzer squeezed out marks that only decorate a
+word (首台（套）, 研 发 费 用), the word is found by a pattern that allows them
+between its characters. Overlapping matches keep the longest word (天使投资, not
 投资 inside it). Everything is HTML-escaped except the <mark> tags.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
 from index.analysis import fold
@@ -36,7 +40,43 @@ def _fold_fast(text: str) -> str:
 
 
 def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) of term occurrences, longest first on overlap."""
+    """Non-overlapping (start, end) of term occurrences, longest first on overlap;
+    words of the query written next to each other are one span."""
+    return _joined(_find(folded, terms))
+
+
+def find_loose_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Like `find_spans`, but a term may be written with marks inside that the analyzer
+    squeezes out (首台套 in 首台（套）, 研发 in 研 发). One regular-expression scan: only
+    used when no term is found as written."""
+    pattern = _loose_pattern(tuple(t for t in terms if len(t) > 1))
+    if pattern is None:
+        return []
+    found = [m.span() for m in pattern.finditer(folded)][:MAX_MATCHES_PER_TERM * len(terms)]
+    spans = []
+    for start, end in found:
+        # a closing mark whose opening one is inside goes with the word: 首台（套）
+        if end < len(folded) and folded[end] in _CLOSERS and \
+                _CLOSERS[folded[end]] in folded[start:end]:
+            end += 1
+        spans.append((start, end))
+    return _joined(spans)
+
+
+_MARKS = "(（)）“”‘’\"'「」『』 \t\xa0\u3000"
+_CLOSERS = {")": "(", "）": "（", "”": "“", "’": "‘", "」": "「", "』": "『"}
+
+
+@lru_cache(maxsize=256)
+def _loose_pattern(terms: tuple[str, ...]):
+    if not terms:
+        return None
+    gap = "[" + re.escape(_MARKS) + "]{0,2}"
+    ordered = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(gap.join(re.escape(ch) for ch in term) for term in ordered))
+
+
+def _find(folded: str, terms: list[str]) -> list[tuple[int, int]]:
     found = []
     for term in terms:
         if not term:
@@ -61,6 +101,17 @@ def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Words of the query written next to each other are marked as one phrase."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start == out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
     end = len(text) if end is None else end
     out, position = [], start
@@ -76,14 +127,16 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
 
 
 def _spans(folded: str, terms) -> list[tuple[int, int]]:
-    """Spans of the primary terms, or of all terms when no primary one occurs.
+    """Spans of the primary terms (as written, else with decorating marks inside), or
+    of all terms when no primary one occurs.
 
     `terms` is (primary, all) or a plain list."""
     if isinstance(terms, tuple):
         primary, every = terms
         return (find_spans(folded, _variants(primary))
+                or find_loose_spans(folded, primary)
                 or find_spans(folded, _variants(every)))
-    return find_spans(folded, _variants(terms))
+    return find_spans(folded, _variants(terms)) or find_loose_spans(folded, terms)
 
 
 def highlight_title(title: str, terms) -> str:

@@ -19,14 +19,15 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.applicability import applicability_of
 from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
+from policy_search.kinds import OTHER, huiqi_label
 from policy_search.models import Policy
-from policy_search.normalize import doc_number_key
+from policy_search.normalize import doc_number_canonical, doc_number_key
 from policy_search.regions import parent_codes, region_name
 from policy_search.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s4b{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s7a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -35,11 +36,11 @@ FACET_FIELDS = {
     "level": "level", "region": "applies", "scope": "scope", "issued_region": "region_name",
     "industry": "industry", "support": "support",
     "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
-    "kind": "kind", "deadline": "deadline", "subject": "subject",
+    "kind": "kind", "huiqi": "huiqi", "deadline": "deadline", "subject": "subject",
 }
 KEYWORD_FIELDS = ("level", "region", "region_name", "applies", "scope", "industry", "support",
-                  "enterprise", "issuer", "year", "validity", "kind", "review_state", "deadline",
-                  "subject")
+                  "enterprise", "issuer", "year", "validity", "kind", "huiqi", "review_state",
+                  "deadline", "subject")
 OUT_OF_FORCE = ("失效", "废止")
 
 
@@ -62,11 +63,13 @@ def make_schema() -> Schema:
         meta=PolicyText(analyzer=analyzer, phrase=False),
         docno_key=ID,
         level=ID, region=ID, region_name=ID, applies=ID, scope=ID, industry=ID, support=ID,
-        enterprise=ID, issuer=ID, year=ID, validity=ID, kind=ID, review_state=ID, deadline=ID,
-        subject=ID,
+        enterprise=ID, issuer=ID, year=ID, validity=ID, kind=ID, huiqi=ID, review_state=ID,
+        deadline=ID, subject=ID,
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
+        # lexical richness of the body x 10 (index.ranking.lexical_breadth)
+        breadth=NUMERIC(int, bits=32, sortable=True, default=0),
         hit=STORED, text=STORED,
     )
 
@@ -125,9 +128,13 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "issuer": split_issuers(policy.issuer) or None,
         "year": date[:4] if date else None,
         "validity": policy.validity or "未知",
-        "kind": policy.doc_kind or "其他",
+        "kind": policy.doc_kind or OTHER,
+        "huiqi": huiqi_label(policy.huiqi),
         "review_state": policy.review_state or "new",
-        "docno_key": policy.doc_number_key or doc_number_key(policy.doc_number),
+        # as published, and canonical (国办发|2019|6) for the ways people type it
+        "docno_key": [k for k in dict.fromkeys((
+            policy.doc_number_key or doc_number_key(policy.doc_number),
+            doc_number_canonical(policy.doc_number))) if k],
         "pubdate": date_number(date),
         "deadline": status,
         "subject": subject_prefixes(policy.subject) or None,
@@ -148,7 +155,8 @@ def stored_fields(policy: Policy, day: dt.date | None = None) -> dict:
         "doc_number": policy.doc_number, "level": policy.level,
         "region": policy_region_name(policy), "region_code": policy.region_code,
         "publish_date": policy.publish_date or policy.written_date,
-        "validity": policy.validity or "未知", "doc_kind": policy.doc_kind or "其他",
+        "validity": policy.validity or "未知", "doc_kind": policy.doc_kind or OTHER,
+        "huiqi": bool(policy.huiqi),
         "tags": policy.active_tags(), "review_state": policy.review_state,
         "expiry_date": policy.expiry_date, "effective_date": policy.effective_date,
         "deadline_status": status, "deadline_end": end.isoformat() if end else None,

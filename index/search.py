@@ -23,20 +23,22 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 
 from index import layout
-from index.analysis import init_jieba
-from index.api import FACETS, SORTS, FacetCount, Hit, SearchRequest, SearchResult
+from index.analysis import init_jieba, query_words
+from index.api import FACETS, SORTS, FacetCount, Hit, QueryRewrite, SearchRequest, SearchResult
 from index.docsets import (
     LRU, DocTable, SegmentCache, bits_of, deadline_sorted, docnums_of, posting_bits,
 )
+from index.docids import DocIds
 from index.highlight import highlight_title, snippet
 from index.ranking import (
     FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
-    alternative_scores, top_documents,
+    alternative_scores, breadth_factor, passage_scores, top_documents,
 )
 from index.query import ParsedQuery, normalized_filter_value, parse
 from index.schema import (
     FACET_FIELDS, TEXT_FIELDS, date_number, index_day, load_hit, load_text,
 )
+from index.suggest import Vocabulary, build_vocabulary
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
@@ -49,6 +51,12 @@ log = logging.getLogger(__name__)
 CANDIDATE_LOOKUP_MAX = 3000
 PROXIMITY_MAX_WORDS = 4
 PROXIMITY_DEPTH = 60      # candidates checked for words written next to each other
+CITED_TITLES = 3          # a 文号 shared by several documents: titles looked for in others
+MIN_CITED_TITLE_WORDS = 4  # shorter titles (通知) are not a citation
+MAX_SUGGESTIONS_TRIED = 3
+FOCUS_DEPTH = 40          # candidates re-scored by their best passage
+FOCUS_WORDS = 6           # of a clause's words (itself, synonyms, policy words) looked at
+FOCUS_WEIGHT = 2.0        # a passage's score (idf units) added to the document's
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
 MAX_PAGE_SIZE = 100
@@ -57,6 +65,11 @@ FACET_LIMITS = {"issuer": 50, "region": 100, "issued_region": 100}
 FILTER_KEYS = set(FACETS) | {"review_state"}
 MAX_FILTER_VALUES = 30
 VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
+# A word found in more than this share of documents (政策, 企业, 支持 in a question) need
+# not match when the query has rarer words: it only adds to the score.
+COMMON_SHARE = 0.25
+OTHER_ALTERNATIVES = 0.5  # share of a clause's other matching alternatives in its score
+QUESTION_SLACK_FROM = 3   # required words of a question from which one may be missing
 REFRESH_INTERVAL = 0.25   # seconds between checks for a new generation or commit
 
 
@@ -86,6 +99,8 @@ class SearchIndex:
         self._live: _Live | None = None
         self._checked_at = 0.0
         self._segments = SegmentCache()
+        self._vocabulary_of: tuple[Path, Vocabulary] | None = None
+        self._doc_ids = DocIds()  # for matching_ids (saved searches)
         self._scorer = scoring.BM25F()
         init_jieba()
 
@@ -210,22 +225,26 @@ class SearchIndex:
             matched = unfiltered = table.live
         else:
             clause_bits = [self._clause_bits(live, clause) for clause in parsed.clauses]
-            if parsed.doc_number_key:
-                exact = self._term_bits(live, "docno_key", parsed.doc_number_key)
+            clause_bits = self._required(live, parsed, clause_bits)
+            exact = self._exact_bits(live, parsed)
             # A 文号 found exactly: no fall-back to documents sharing a word of it.
-            matched, mode, needed = _combine(clause_bits, allowed, allow_or=not exact & allowed)
+            matched, mode, needed = _combine(clause_bits, allowed, allow_or=not exact & allowed,
+                                             slack=self._slack(live, parsed, clause_bits))
             unfiltered = (_at_least(clause_bits, table.live)[needed] if filter_bits
                           else matched)
             if exact & allowed:
-                matched |= exact
-                unfiltered |= exact
+                citing = self._citing_bits(live, exact)
+                matched |= exact | citing
+                unfiltered |= exact | citing
                 mode = "doc_number"
         docset = matched & allowed
         total = docset.bit_count()
+        found_all = total  # documents with every word (what a suggestion must beat)
         if mode == "or":
             complete = allowed
             for bits in clause_bits:
                 complete &= bits
+            found_all = complete.bit_count()
             notes.append("同时包含全部关键词的结果较少，已补充包含部分关键词的结果" if complete else
                          "没有同时包含全部关键词的结果，已显示包含部分关键词的结果")
 
@@ -244,15 +263,45 @@ class SearchIndex:
         if request.facets:
             facets = self._facets(live, unfiltered, filter_bits)
         suggestion = None
-        if total == 0 and not parsed.empty:
-            suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters)
+        if not parsed.empty and mode != "doc_number":
+            suggestion, hint = self._suggest(live, parsed, clause_bits, allowed, filters,
+                                             total, found_all)
             if hint:
                 notes.append(hint)
         result = SearchResult(total=total, page=page, size=size, took_ms=0.0, hits=hits,
                               facets=facets, suggestion=suggestion, mode=mode,
-                              message="；".join(dict.fromkeys(notes)) or None)
+                              message="；".join(dict.fromkeys(notes)) or None,
+                              rewrite=_rewrite(parsed))
         live.results.put(cache_key, result)
         return dataclasses.replace(result, hits=list(hits), facets=dict(facets))
+
+    def matching_ids(self, request: SearchRequest, ids=None) -> set[str] | None:
+        """Ids of the documents the request finds with all its words (or its 文号) and
+        its filters — no fall-back to fewer words —, among `ids` when given. For saved
+        searches (subscriptions): which new policies a search finds. None: no index."""
+        with self._lock:
+            live = self._current()
+            if live is None:
+                return None
+            filters, _notes = _clean_filters(request.filters)
+            allowed = live.table.live
+            for key, values in filters.items():
+                allowed &= self._filter_bits(live, key, values)
+            if ids is not None:
+                wanted = self._doc_ids.docnums(live.searcher, live.table.live, ids)
+                allowed &= bits_of(wanted)
+            parsed = parse(request.q)
+            if not parsed.empty and allowed:
+                found = allowed
+                for clause in parsed.clauses:
+                    found &= self._clause_bits(live, clause)
+                if parsed.doc_number_key:
+                    found |= self._term_bits(live, "docno_key", parsed.doc_number_key) & allowed
+                allowed = found
+            if ids is not None:
+                return {wanted[d] for d in docnums_of(allowed)}
+            doc_ids = self._doc_ids.table(live.searcher, live.table.live)[0]
+            return {doc_ids[d] for d in docnums_of(allowed) if doc_ids[d] is not None}
 
     # --- matching -----------------------------------------------------------------
 
@@ -296,6 +345,49 @@ class SearchIndex:
                         break
                 bits |= found
         return bits
+
+    def _slack(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int]) -> int:
+        """A question (its scaffolding dropped or its words mapped) of three or more
+        words that must match may miss one: people ask with more words than a policy
+        uses for the need. Coverage still ranks the documents with every word first."""
+        if not parsed.rewrite.changed or parsed.doc_number_keys or parsed.doc_number_key:
+            return 0
+        required = sum(1 for bits in clause_bits if bits != live.table.live)
+        return 1 if required >= QUESTION_SLACK_FROM else 0
+
+    def _exact_bits(self, live: _Live, parsed: ParsedQuery) -> int:
+        """Documents whose 文号 is the one typed: its key as published, or the first
+        canonical key (issuer|year|number) the index knows."""
+        bits = 0
+        if parsed.doc_number_key:
+            bits = self._term_bits(live, "docno_key", parsed.doc_number_key)
+        for key in parsed.doc_number_keys:
+            found = self._term_bits(live, "docno_key", key)
+            if found:
+                return bits | found
+        return bits
+
+    def _citing_bits(self, live: _Live, exact: int) -> int:
+        """Documents naming a 文号's document by its title (as 解读 and notices that
+        implement it do, 《…》), not only by its number."""
+        bits = 0
+        for docnum in docnums_of(exact, CITED_TITLES):
+            title = load_hit(live.searcher.stored_fields(docnum)).get("title") or ""
+            words = tuple(query_words(title))
+            if len(words) >= MIN_CITED_TITLE_WORDS:
+                bits |= self._phrase_bits(live, "body", words) | self._phrase_bits(live, "title", words)
+        return bits & ~exact
+
+    def _required(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int]) -> list[int]:
+        """The clauses' documents for matching: an optional clause (a lone character, a
+        word found almost everywhere) matches every document, unless all are optional."""
+        everywhere = live.table.live
+        common = everywhere.bit_count() * COMMON_SHARE
+        optional = [c.optional or bits.bit_count() > common
+                    for c, bits in zip(parsed.clauses, clause_bits)]
+        if all(optional) or not any(optional):
+            return clause_bits
+        return [everywhere if skip else bits for skip, bits in zip(optional, clause_bits)]
 
     def _filter_bits(self, live: _Live, key: str, values: list[str]) -> int:
         table = live.table
@@ -354,13 +446,23 @@ class SearchIndex:
             scores = self._scores(live, parsed, rest)
             scored = top_documents(scores, rest, limit)
             scored = self._proximity(live, parsed, scored)[:limit]
+            scored = self._focus(live, parsed, scored)
             ranked = self._rerank(live, scored[:RERANK_DEPTH], clause_bits) + scored[RERANK_DEPTH:]
             if len(ranked) < needed:
                 # Documents only an exact key or a phrase check let in: newest first.
                 seen = bits_of(d for d, _ in ranked)
                 ranked += _newest_first(live.table, rest & ~seen, needed - len(ranked))
+        if exact_docs:
+            # then what explains it (政策解读, or 解读 in the title), then what cites it
+            about = self._interpretation_bits(live)
+            ranked = ([x for x in ranked if about >> x[0] & 1]
+                      + [x for x in ranked if not about >> x[0] & 1])
         top = exact_docs[0][1] if exact_docs else 0.0
         return [(d, top + 1.0) for d, _ in exact_docs] + ranked
+
+    def _interpretation_bits(self, live: _Live) -> int:
+        kinds = live.table.values.get("kind", {})
+        return kinds.get("政策解读", 0) | self._term_bits(live, "title", "解读")
 
     def _scores(self, live: _Live, parsed: ParsedQuery, docset: int) -> dict[int, float]:
         """BM25F: each clause sums its alternatives over fields; clauses add up.
@@ -385,9 +487,11 @@ class SearchIndex:
                     for docnum, value in found.items():
                         per_alt[docnum] = per_alt.get(docnum, 0.0) + value
                 for docnum, value in per_alt.items():
-                    best[docnum] = best.get(docnum, 0.0) + value
-            for docnum, value in best.items():
-                total[docnum] = total.get(docnum, 0.0) + value
+                    top, rest = best.get(docnum, (0.0, 0.0))
+                    best[docnum] = (value, rest + top) if value > top else (top, rest + value)
+            for docnum, (top, rest) in best.items():
+                # the best alternative, and a little for the others it also holds
+                total[docnum] = total.get(docnum, 0.0) + top + OTHER_ALTERNATIVES * rest
         return total
 
     def _proximity(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]]
@@ -412,12 +516,40 @@ class SearchIndex:
         out.sort(key=lambda ds: (-ds[1], -ds[0]))
         return out
 
+    def _focus(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]]
+               ) -> list[tuple[int, float]]:
+        """Focus over mention: the best candidates gain their best passage's score."""
+        clauses = []
+        stats = live.stats
+        # words found almost everywhere say nothing about focus and cost the most to read
+        common = live.table.doc_count_all * COMMON_SHARE
+        for clause in parsed.clauses:
+            if clause.optional:
+                continue
+            words = tuple(dict.fromkeys(
+                alt.words[0] for alt in clause.alternatives
+                if len(alt.words) == 1
+                and 0 < stats.reader.doc_frequency("body", alt.words[0]) <= common
+            ))[:FOCUS_WORDS]
+            if words:
+                clauses.append((words, max(stats.idf("body", w) for w in words)))
+        if not clauses or not scored:
+            return scored
+        head = scored[:FOCUS_DEPTH]
+        docs = sorted(d for d, _ in head)
+        passages = passage_scores(live.searcher.reader(), "body", clauses, docs)
+        head = [(d, s + FOCUS_WEIGHT * passages.get(d, 0.0)) for d, s in head]
+        head.sort(key=lambda ds: (-ds[1], -ds[0]))
+        return head + scored[FOCUS_DEPTH:]
+
     def _rerank(self, live: _Live, scored: list[tuple[int, float]], clause_bits: list[int]
                 ) -> list[tuple[int, float]]:
-        """Coverage of the query's clauses, then small nudges to newer and valid policies."""
+        """Coverage of the query's clauses, breadth (a document about everything leans
+        below one about the need), then small nudges to newer and valid policies."""
         if not scored:
             return scored
         dates = live.table.dates
+        breadth = live.table.breadth
         this_year = date.today().year
         invalid = {v: live.table.values.get("validity", {}).get(v, 0) for v in VALIDITY_FACTOR}
         n = len(clause_bits)
@@ -427,6 +559,8 @@ class SearchIndex:
             if n > 1:
                 covered = sum(1 for bits in clause_bits if bits & bit)
                 score *= (covered / n) ** 2
+            if docnum < len(breadth):
+                score *= breadth_factor(breadth[docnum])
             year = dates[docnum] // 10000 if docnum < len(dates) else 0
             if year:
                 age = max(0, this_year - year)
@@ -458,6 +592,7 @@ class SearchIndex:
             review_state=data.get("review_state"),
             deadline_status=data.get("deadline_status"), deadline_end=data.get("deadline_end"),
             expiry_date=data.get("expiry_date"), applies_in=data.get("applies_in"),
+            huiqi=data.get("huiqi"),
         )
 
     def _facets(self, live: _Live, matched: int, filter_bits: dict[str, int]
@@ -482,18 +617,68 @@ class SearchIndex:
         return facets
 
     def _suggest(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int],
-                 allowed: int, filters: dict) -> tuple[str | None, str | None]:
-        """A query that finds something: the words that match, or the query without filters."""
-        useful = [c.text for c, bits in zip(parsed.clauses, clause_bits) if bits & allowed]
+                 allowed: int, filters: dict, total: int, found_all: int
+                 ) -> tuple[str | None, str | None]:
+        """A query that finds more than this one did (more documents with all its words):
+        the index's word for what was typed (pinyin, a mistyped character), or when
+        nothing was found the words that match, or the query without filters. Never
+        single characters."""
+        # a word the index does not know is only "corrected" when the query finds
+        # (almost) nothing with all its words: 企业注册 is no typo of 企业注销
+        for candidate in self._respelled(live, parsed, typos=found_all < FALLBACK_MIN):
+            if self._count(live, candidate, allowed) > found_all:
+                return candidate, None if total else "没有找到，您输入的可能是建议的词"
+        if total:
+            return None, None
+        useful = [c.text for c, bits in zip(parsed.clauses, clause_bits)
+                  if bits & allowed and not c.optional and len(c.text) > 1]
         if useful and len(useful) < len(parsed.clauses):
-            return " ".join(useful), "部分关键词没有找到，可以试试建议的查询"
+            candidate = " ".join(useful)
+            if self._count(live, candidate, allowed):
+                return candidate, "部分关键词没有找到，可以试试建议的查询"
         if filters and any(clause_bits):
             return parsed.text, "去掉筛选条件后有结果"
-        words = [c.text for c in parsed.clauses]
-        if len(words) == 1 and len(words[0]) > 2:
-            parts = " ".join(words[0])
-            return parts, "没有找到，可以试试更短的词或分开输入"
         return None, "没有找到相关政策，可以换个说法或减少关键词"
+
+    def _respelled(self, live: _Live, parsed: ParsedQuery, typos: bool = True) -> list[str]:
+        """The query with a piece of it (pinyin, or a word the index does not know)
+        replaced by a word of the index vocabulary, best first."""
+        chunks = parsed.text.split()
+        letters = "".join(chunks)
+        if not typos and not any(c.isascii() and c.isalpha() for c in chunks):
+            return []
+        vocabulary = self._vocabulary(live)
+        out = []
+        if letters.isascii() and letters.isalpha():
+            out += vocabulary.for_pinyin(letters)
+        for i, chunk in enumerate(chunks):
+            found = (vocabulary.for_pinyin(chunk) if chunk.isascii()
+                     else vocabulary.for_typo(chunk) if typos else [])
+            out += [" ".join(chunks[:i] + [word] + chunks[i + 1:]) for word in found]
+        return [q for q in dict.fromkeys(out) if q != parsed.text][:MAX_SUGGESTIONS_TRIED]
+
+    def _vocabulary(self, live: _Live) -> Vocabulary:
+        """Built on the first query that needs it, once per generation (incremental
+        commits add few title words; a rebuild starts a new generation): a second or
+        so at 37k documents, for a pinyin query or one that found next to nothing."""
+        if self._vocabulary_of is None or self._vocabulary_of[0] != live.generation:
+            words = (t.decode("utf-8") if isinstance(t, bytes) else t
+                     for t in live.searcher.reader().lexicon("title"))
+            self._vocabulary_of = (live.generation, build_vocabulary(words, self._title_df))
+        return self._vocabulary_of[1]
+
+    def _title_df(self, word: str) -> int:
+        live = self._live
+        return live.searcher.reader().doc_frequency("title", word) if live else 0
+
+    def _count(self, live: _Live, text: str, allowed: int) -> int:
+        """How many documents a query finds with all its words (no fall-back)."""
+        parsed = parse(text)
+        if parsed.empty:
+            return 0
+        bits = self._required(live, parsed, [self._clause_bits(live, c) for c in parsed.clauses])
+        matched, _, _ = _combine(bits, allowed, allow_or=False)
+        return matched.bit_count()
 
 
 @dataclasses.dataclass
@@ -539,16 +724,27 @@ def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
     return counts[:limit]
 
 
-def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True
+def _rewrite(parsed: ParsedQuery) -> QueryRewrite | None:
+    rewrite = parsed.rewrite
+    if not rewrite.changed:
+        return None
+    return QueryRewrite(rewrite.note(), list(rewrite.searched), list(rewrite.dropped),
+                        {k: list(v) for k, v in rewrite.mapped.items()})
+
+
+def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True, slack: int = 0
              ) -> tuple[int, str, int]:
-    """AND of the clauses; when that finds too little, the documents matching the most
-    clauses (all but one, all but two, ... down to any one): a graded, ranked OR.
+    """AND of the clauses (all but `slack` of them); when that finds too little, the
+    documents matching the most clauses (all but one, all but two, ... down to any
+    one): a graded, ranked OR.
 
     Returns (documents, mode, how many clauses a document had to match)."""
     if not clause_bits:
         return 0, "and", 0
     at_least = _at_least(clause_bits, allowed)
     n = len(clause_bits)
+    if slack:
+        return at_least[n - slack], "and", n - slack
     matched = at_least[n]
     if not allow_or or n == 1 or matched.bit_count() >= FALLBACK_MIN:
         return matched, "and", n

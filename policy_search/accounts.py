@@ -81,6 +81,7 @@ def authenticate(store, username: str, password: str) -> User | None:
 def change_password(store, username: str, password: str) -> None:
     validate_password(password, username)
     store.update_user(username, password_hash=hash_password(password))
+    store.end_staff_sessions(username=username)  # signed in elsewhere: sign in again
 
 
 def set_role(store, username: str, role: str) -> None:
@@ -89,6 +90,8 @@ def set_role(store, username: str, role: str) -> None:
 
 def set_active(store, username: str, active: bool) -> None:
     store.update_user(username, active=active)
+    if not active:
+        store.end_staff_sessions(username=username)
 
 
 def has_role(user: User | None, needed: str) -> bool:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from policy_search.deadlines import Deadline, find_dates, parse_window, to_date
-from policy_search.windows import application_window, kind_states_windows
+from policy_search.windows import application_window, states_windows
 
 # field key -> label shown to users
 CARD_FIELDS = {
@@ -477,7 +477,7 @@ def extract_card(policy) -> PolicyCard:
     card.fields["conditions"] = extract_conditions(text, sections)
     card.fields["support"] = extract_support(text, sections)
     card.fields["deadline"] = (extract_deadline(text, sections, anchor, getattr(policy, "title", "") or "")
-                               if kind_states_windows(getattr(policy, "doc_kind", None)) else [])
+                               if states_windows(policy) else [])
     card.fields["address"] = extract_address(text, sections)
     card.fields["phone"] = extract_phones(text)
     return card
@@ -493,10 +493,10 @@ def deadline_of(card: PolicyCard, policy) -> Deadline:
     """The normalized application window of a policy from its card's 申报时间 field.
 
     The first item that yields a window wins (staff items come first when present); auto items
-    count only for the kinds of document that state windows (`windows.kind_states_windows`).
+    count only for the kinds of document that state windows (`windows.states_windows`).
     """
     anchor = policy.publish_date or policy.written_date or _signature_date(card_text(policy))
-    auto_allowed = kind_states_windows(getattr(policy, "doc_kind", None))
+    auto_allowed = states_windows(policy)
     for item in card.get("deadline"):
         if item.origin != "staff" and not auto_allowed:
             continue  # staff may state a window for any document; the rules only for some kinds

@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 
 from policy_search import jobs
-from policy_search.models import ATTACHMENT_ERRORS, LEVEL_NAMES
+from policy_search.models import ATTACHMENT_ERRORS, CHECKED_FIELDS, LEVEL_NAMES, REQUIRED_FIELDS
 from policy_search.store import Store
 
 REVIEW_STATE_NAMES = {"new": "待审核", "reviewed": "已审核"}
@@ -22,6 +22,13 @@ ZERO_RUNS_ALARM = 3
 FAILURE_RATE_ALARM = 0.5
 FAILURE_RATE_JUMP = 0.3
 HISTORY_JOBS = 20
+# Pages losing fields: judged on runs that extracted at least FIELD_MIN_PAGES pages. A
+# field the source's pages usually carry is missing from this share more of them…
+FIELD_MIN_PAGES = 3
+FIELD_DROP_ALARM = 0.4
+# …or, with no earlier run to compare, a field no usable page lacks is missing from
+# at least this share.
+FIELD_MISSING_ALARM = 0.5
 
 
 def _field(source, name: str, default=None):
@@ -52,6 +59,34 @@ def _failure_rate(figures: dict) -> float | None:
     return (figures.get("failed") or 0) / attempted if attempted else None
 
 
+def _coverage(figures: dict) -> dict[str, float] | None:
+    """Share of a run's extracted pages that had each field; None for too few pages."""
+    pages = figures.get("extracted") or 0
+    if pages < FIELD_MIN_PAGES:
+        return None
+    found = figures.get("fields") or {}
+    return {name: (found.get(name) or 0) / pages for name in CHECKED_FIELDS}
+
+
+def field_alarms(figures: dict, history: list[dict]) -> list[str]:
+    """Fields a source's pages lost in its last run, compared with its earlier runs."""
+    now = _coverage(figures)
+    if now is None:
+        return []
+    earlier = [c for c in (_coverage(h) for h in history) if c is not None]
+    alarms = []
+    for name, label in CHECKED_FIELDS.items():
+        if earlier:
+            usual = statistics.median(c[name] for c in earlier)
+            if usual - now[name] >= FIELD_DROP_ALARM:
+                alarms.append(f"页面丢失字段：有{label}的页面从通常的 {usual:.0%} 降到 {now[name]:.0%}"
+                              "（页面结构可能已变，可在来源页“检查”）")
+        elif name in REQUIRED_FIELDS and 1 - now[name] >= FIELD_MISSING_ALARM:
+            alarms.append(f"页面缺少字段：{1 - now[name]:.0%} 的页面没有提取到{label}"
+                          "（页面结构可能与提取规则不符，可在来源页“检查”）")
+    return alarms
+
+
 def source_alarms(state: dict, history: list[dict], *, zero_runs_alarm: int = ZERO_RUNS_ALARM) -> list[str]:
     """Why a source needs an admin's look (Chinese, one sentence each)."""
     alarms = []
@@ -70,6 +105,8 @@ def source_alarms(state: dict, history: list[dict], *, zero_runs_alarm: int = ZE
             alarms.append(f"提取失败率 {rate:.0%}（偏高）")
         elif rate - usual >= FAILURE_RATE_JUMP:
             alarms.append(f"提取失败率从通常的 {usual:.0%} 升至 {rate:.0%}（页面结构可能已变）")
+    figures = (state.get("state") or {}).get("last_figures") or {}
+    alarms += field_alarms(figures, history[1:] if history else [])
     return alarms
 
 
@@ -115,6 +152,7 @@ def sources_health(store: Store, sources=(), *, zero_runs_alarm: int = ZERO_RUNS
             "failed": figures.get("failed", 0),
             "error_rate": extra.get("error_rate"),
             "failures": extra.get("failures") or [],
+            "check": extra.get("check"),
             "alarms": source_alarms(state, history.get(source_id, []),
                                     zero_runs_alarm=zero_runs_alarm),
             "attachments_without_text": attachments_without_text(

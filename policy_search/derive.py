@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from policy_search.card import card_text, deadline_of, extract_card
+from policy_search.kinds import classify
 from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
 
 
 # The version of the rules that derive cards, windows and validity. Bump it when they change
-# (v2: application windows told from duties): `card extract` — run by every import and crawl —
+# (v2: application windows told from duties; v3: only calls and measures state them):
+# `card extract` — run by every import and crawl —
 # then re-derives what older rules derived, and the index follows through the change log.
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 RULES_STAMP = f"#rules{RULES_VERSION}"
 
 
@@ -108,3 +110,26 @@ def _save_links(store, links: dict[str, tuple[str, str]]) -> int:
     for repealed_id, (repealer_id, evidence) in links.items():
         store.set_repealed_by(repealed_id, repealer_id, evidence)
     return len(links)
+
+
+@dataclass
+class KindSummary:
+    policies: int = 0
+    changed: int = 0
+
+
+def derive_kinds(store, *, everything: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> KindSummary:
+    """Kind and 惠企 flag of every policy new or changed since its last classification (or
+    all); staff corrections are stored apart and stay."""
+    ids = store.all_policy_ids() if everything else store.policies_needing_kinds()
+    summary = KindSummary()
+    for start in range(0, len(ids), 200):
+        with store.transaction():  # one commit per batch, as for cards
+            for policy in store.get_policies(ids[start:start + 200]):
+                summary.policies += 1
+                summary.changed += store.save_auto_kind(policy.id, classify(policy),
+                                                        source_hash=policy.content_hash)
+        if progress:
+            progress(min(start + 200, len(ids)), len(ids))
+    return summary

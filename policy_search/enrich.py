@@ -1,4 +1,4 @@
-"""What follows every write of new or changed policies: auto tags, then cards.
+"""What follows every write of new or changed policies: auto tags, kinds, then cards.
 
 Import, crawl and the crawl job all end here, so a policy is tagged and carded
 however it arrived; a run that was killed half-way is caught up by the next one
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from policy_search.derive import DeriveSummary, derive_all
+from policy_search.derive import DeriveSummary, KindSummary, derive_all, derive_kinds
 from policy_search.tagging import TagRunSummary, tag_policies
 
 # progress(done, total, step), as `index rebuild` reports its steps
@@ -20,10 +20,12 @@ StepProgress = Callable[[int, int, str], None]
 class EnrichSummary:
     tags: TagRunSummary
     cards: DeriveSummary
+    kinds: KindSummary | None = None
 
     def describe(self) -> str:
+        kinds = f"文件类型 {self.kinds.policies} 条; " if self.kinds else ""
         return (f"自动标注 {self.tags.policies} 条 (其中 {self.tags.with_tags} 条有建议标签); "
-                f"政策卡片 {self.cards.policies} 条, 废止关联 {self.cards.repeal_links} 条")
+                f"{kinds}政策卡片 {self.cards.policies} 条, 废止关联 {self.cards.repeal_links} 条")
 
 
 def enrich_changed(store, progress: StepProgress | None = None) -> EnrichSummary:
@@ -32,5 +34,7 @@ def enrich_changed(store, progress: StepProgress | None = None) -> EnrichSummary
         return (lambda done, total: progress(done, total, name)) if progress else None
 
     tags = tag_policies(store, progress=step("自动标注"))
+    # the kind comes before the card: what a document is decides what its dates mean
+    kinds = derive_kinds(store, progress=step("文件类型"))
     cards = derive_all(store, progress=step("政策卡片"))
-    return EnrichSummary(tags, cards)
+    return EnrichSummary(tags, cards, kinds)

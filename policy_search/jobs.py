@@ -74,6 +74,9 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "crawl": JobKind("crawl", "抓取", scope_arg="source"),
     "reindex": JobKind("reindex", "重建索引", exclusive=True),
+    "import": JobKind("import", "导入文件"),
+    "snapshot": JobKind("snapshot", "载入离线快照", exclusive=True),
+    "notify": JobKind("notify", "推送", exclusive=True),  # one delivery round of the subscriptions
 }
 
 
@@ -520,6 +523,21 @@ def list_jobs(store: Store, *, limit: int = 50, offset: int = 0, kind: str | Non
     rows = store.conn.execute(sql + " ORDER BY j.id DESC LIMIT ? OFFSET ?",
                               [*params, limit, offset]).fetchall()
     return [_row_dict(r, 0) for r in rows]
+
+
+def recent_jobs(store: Store, kind: str, *, limit: int = 10) -> list[dict]:
+    """The newest jobs of a kind, lightly: no log, no result (for pages read often);
+    `job_result` fetches one job's result."""
+    rows = store.conn.execute(
+        "SELECT id, kind, state, args, created_by, started_at, finished_at, error FROM jobs"
+        " WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)).fetchall()
+    return [{**dict(row), "args": json.loads(row["args"] or "{}"),
+             "finished": row["state"] in FINISHED_STATES} for row in rows]
+
+
+def job_result(store: Store, job_id: int) -> dict:
+    row = store.conn.execute("SELECT result FROM job_control WHERE job_id = ?", (job_id,)).fetchone()
+    return json.loads(row["result"]) if row is not None and row["result"] else {}
 
 
 def active_jobs(store: Store) -> list[dict]:

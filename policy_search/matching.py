@@ -1,20 +1,34 @@
 """政策计算器: which policies fit an enterprise, and why.
 
 An entrepreneur describes the enterprise (region, industry, size, age, ownership,
-qualifications, needs). Each candidate policy is checked condition by condition — from
-its tags (region, 行业, 企业类型, 支持方式) and from its card's 申报条件 (成立年限, 营业收入,
-从业人数, 资质) — and every condition comes out as 符合 / 不符合 / 未知 with the evidence.
+qualifications, needs). Only 惠企 documents are considered (policy_search.kinds: a law on
+veterans or a tax does not give an enterprise anything to act on). Each candidate is checked
+condition by condition — from its tags (region, 行业, 企业类型) and from its card's 申报条件
+(成立年限, 营业收入, 从业人数, 资质) — and every condition comes out as 符合 / 不符合 / 未知 with
+the evidence. A tag restricts a policy only when its evidence stands in the title or in the
+section naming who benefits (or staff set it); a word in passing leaves the condition 未知.
+A need (资金, 融资 …) is met only by a support provision of the document — its card's 支持标准,
+a sentence granting enterprises that kind of support — never by the word alone.
+
+Ranking: the conditions met, then how specific the policy is (a call or measure of the
+enterprise's own county before a national law), then open applications, then recency.
 Pure domain logic: the site passes in candidates (from the index or the store).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.applicability import applicability_of
-from policy_search.regions import find_region, region_name
+from policy_search.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
+                                 claimable_support, support_in)
+from policy_search.regions import (all_regions, find_region, level_of_code, parent_codes,
+                                   region_name)
+from policy_search.tagging import load_evidence
+from policy_search.taxonomy import REGEX_PREFIX, current_taxonomy
 
 MATCH, MISMATCH, UNKNOWN = "符合", "不符合", "未知"
 SIZES = ("小微", "中型", "大型")
@@ -36,16 +50,38 @@ NEEDS = {
     "法律": ("法律服务",),
     "办事": ("政务服务便利",),
 }
+# need -> the kinds of support (policy_search.kinds categories) and the words of a support
+# provision that serve it
+NEED_CATEGORIES = {"资金": ("资金",), "税费": ("税费",), "融资": ("融资",), "人才": ("人才",),
+                   "用地": ("用地",), "办事": ("服务",)}
+NEED_WORDS = {
+    "资金": r"补贴|补助|奖励|奖补|资助|专项资金|扶持资金|引导资金|以奖代补|一次性",
+    "融资": r"贷款|贴息|担保|信贷|融资|授信|风险补偿|续贷|再贷款",
+    "人才": r"人才|安家|专家|博士|技能|引进",
+    "用地": r"用地|土地|厂房|租金|房租|场地|用房|供地",
+    "税费": r"免征|减征|减按|减半|加计扣除|退税|税收优惠|税费|减免|缓缴|抵免",
+    "创新": r"研发|研究开发|科技|创新|技术改造|专利|成果转化",
+    "市场": r"展会|参展|市场开拓|开拓市场|出口|政府采购|品牌",
+    "用工": r"就业|稳岗|社会保险补贴|吸纳|招用|用工|培训",
+    "数字化": r"数字化|信息化|上云|智能化|工业互联网",
+    "绿色": r"节能|减排|绿色|低碳|环保|循环",
+    "法律": r"法律|律师|维权|合规",
+    "办事": r"审批|一网通办|帮办|代办|便利|简化|绿色通道|服务",
+}
 # qualification -> the 企业类型 tag it proves
 _QUAL_TAGS = {"高新技术企业": "高新技术企业", "专精特新": "专精特新", "专精特新小巨人": "专精特新",
               "科技型中小企业": "科技型中小企业", "规模以上企业": "规模以上企业",
               "外贸企业": "外贸企业", "农业经营主体": "农业经营主体"}
 STARTUP_YEARS = 3  # 初创企业: established at most this many years
 
-# Weights: how much a condition says about fit.
-WEIGHTS = {"地区": 3.0, "行业": 2.0, "企业规模": 2.0, "企业类型": 2.5, "资质": 2.5,
-           "成立年限": 1.5, "营业收入": 1.5, "从业人数": 1.0, "需求": 2.0, "有效性": 0.0,
-           "申报状态": 0.5}
+# Conditions whose 符合 says the policy fits this enterprise in particular (the region and
+# the status of a policy are met by every candidate).
+FIT_CONDITIONS = ("行业", "企业规模", "企业类型", "企业性质", "资质", "成立年限", "营业收入", "从业人数",
+                  "需求")
+# How specific a policy is: a call or measure of the enterprise's county before a law.
+KIND_SPECIFICITY = {APPLICATION_CALL: 3, HUIQI_MEASURE: 2, INTERPRETATION: 1}
+LEVEL_SPECIFICITY = {"county": 3, "city": 2, "provincial": 1, "national": 0}
+OPEN_STATUSES = {"申报中": 2, "即将截止": 2, "未开始": 1, "长期有效": 1}
 # Industry groups of the 2011 SME standard (工信部联企业〔2011〕300号): 中型 lower bounds
 # (employees, revenue 万元) and 大型 lower bounds. A 中型 enterprise reaches both lower
 # bounds of 中型; below either it is 小微.
@@ -200,7 +236,7 @@ def _number_text(value) -> str:
 
 @dataclass
 class Reason:
-    condition: str   # 地区 / 行业 / 企业规模 / 企业类型 / 资质 / 成立年限 / 营业收入 / 从业人数 / 需求 …
+    condition: str   # 地区 / 行业 / 企业规模 / 企业类型 / 资质 / 成立年限 / 营业收入 / 从业人数 / 需求：资金 …
     status: str      # 符合 / 不符合 / 未知
     detail: str      # what was compared, in Chinese
     evidence: str = ""
@@ -210,9 +246,11 @@ class Reason:
 class MatchResult:
     policy_id: str
     title: str
-    score: float
-    applies: bool                      # no condition is 不符合
+    score: float                       # conditions met that fit this enterprise in particular
+    applies: bool                      # no condition is 不符合 (needs aside)
     reasons: list[Reason] = field(default_factory=list)
+    specificity: int = 0               # kind and level: a county's call before a national law
+    open_level: int = 0                # 2 applications open, 1 long-term or not yet, 0 unknown
 
     @property
     def matched(self) -> list[Reason]:
@@ -312,7 +350,61 @@ def card_condition_reasons(profile: EnterpriseProfile, conditions: Iterable[str]
 # --- the tags ----------------------------------------------------------------------
 
 
+# The place a title begins with: "宁波市科技创新促进条例", "汕头经济特区…", "景宁畲族自治县…".
+_TITLE_PLACE = re.compile(
+    r"^([\u4e00-\u9fff]{2,7}?)(省|自治区|市|自治州|自治县|县|区|经济特区|特别行政区)(?=[\u4e00-\u9fff《])")
+_PLACE_SUFFIX = re.compile(r"(?:省|自治区|市|自治州|自治县|县|区|经济特区|特别行政区)$")
+
+
+def _core(name: str) -> str:
+    return _PLACE_SUFFIX.sub("", name or "")
+
+
+def title_place(title: str) -> str | None:
+    """The place a title says the policy is for, when it begins with one, else None."""
+    found = _TITLE_PLACE.match(title or "")
+    return found.group(1) + found.group(2) if found else None
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(region name, the names a title may use for it) for every known region but 全国."""
+    return tuple((r.name, tuple(n for n in {r.name, _core(r.name)} if len(n) >= 2))
+                 for r in all_regions() if r.code != "100000")
+
+
+@lru_cache(maxsize=256)
+def _covered_places(region_code: str) -> tuple[frozenset, frozenset]:
+    """The place names (without 省/市/县) of a region's chain up to 全国, and of the
+    regions below it: a title naming one of these is about the enterprise's place."""
+    chain = frozenset(_core(region_name(code) or "") for code in parent_codes(region_code))
+    below = frozenset(_core(r.name) for r in all_regions() if region_code in parent_codes(r.code))
+    return chain, below
+
+
+def _named_places(title: str) -> list[str]:
+    """Known provinces and cities a title names anywhere ("鼓励投资开发海南岛")."""
+    return [name for name, spellings in _place_names() if any(n in title for n in spellings)]
+
+
+# A zone the title names: the policy is for enterprises there (开发区, 合作区, 保税区 …).
+_ZONE = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:经济技术开发区|开发区|合作区|试验区|示范区|保税港区|保税区|"
+                   r"高新区|新区|自由贸易试验区|自贸区|产业园区?)")
+
+
 def _region_reason(profile: EnterpriseProfile, policy) -> Reason:
+    title = policy.title or ""
+    zone = _ZONE.search(title)
+    if zone and profile.region_code:
+        return Reason("地区", MISMATCH, f"政策只适用于{zone.group(0)}内，未表明企业位于该区域", title)
+    place = title_place(title) or next(iter(_named_places(title)), None)
+    if place and profile.region_code:
+        # the title says where it applies, whatever the source filed it under (a city's
+        # regulation is often filed under its province)
+        chain, below = _covered_places(profile.region_code)
+        if _core(place) not in chain and _core(place) not in below:
+            return Reason("地区", MISMATCH,
+                          f"政策适用于{place}，不含{region_name(profile.region_code)}", policy.title)
     applies = applicability_of(policy)
     if not applies.codes:
         return Reason("地区", UNKNOWN, "政策未标注地区")
@@ -326,69 +418,271 @@ def _region_reason(profile: EnterpriseProfile, policy) -> Reason:
     return Reason("地区", MISMATCH, f"政策适用于{name}，不含{region_name(profile.region_code)}")
 
 
-def _industry_reason(profile: EnterpriseProfile, tags: dict[str, list[str]]) -> Reason:
-    values = tags.get("industry", [])
-    if not values:
+@dataclass
+class TagFact:
+    """A tag value as a condition: does the policy restrict itself to it, and where it says so."""
+
+    value: str
+    restricts: bool
+    evidence: str
+    in_title: bool = False
+
+
+def tag_facts(policy, facet: str) -> list[TagFact]:
+    """A policy's tags of one facet; a tag restricts when staff set it (or it came without
+    evidence, e.g. imported) or its evidence stands in the title or the 适用对象 section."""
+    facts = []
+    for tag in policy.tags:
+        if tag.facet != facet or tag.rejected:
+            continue
+        evidence = load_evidence(tag.evidence)
+        telling = [e for e in evidence if e.field == "title" or e.in_section]
+        restricts = tag.origin == "staff" or not evidence or bool(telling)
+        shown = (telling or evidence)[0].text if evidence else ""
+        facts.append(TagFact(tag.value, restricts, shown,
+                             any(e.field == "title" for e in evidence)))
+    return facts
+
+
+_GENERAL_TARGET = re.compile(r"小微企业|中小企业|中小微企业|民营企业|个体工商户|市场主体|各类企业")
+
+
+def _industry_reason(profile: EnterpriseProfile, policy) -> Reason:
+    facts = tag_facts(policy, "industry")
+    if not facts:
         return Reason("行业", UNKNOWN, "政策未标注行业")
-    if "不限行业" in values:
-        return Reason("行业", MATCH, "政策不限行业")
-    shown = "、".join(values)
+    open_to_all = next((f for f in facts if f.value == "不限行业"), None)
+    if open_to_all:
+        return Reason("行业", MATCH, "政策不限行业", open_to_all.evidence)
+    shown = "、".join(f.value for f in facts)
     if profile.industry is None:
-        return Reason("行业", UNKNOWN, f"政策面向{shown}，未填写行业")
-    if profile.industry in values:
-        return Reason("行业", MATCH, f"政策面向{shown}")
-    return Reason("行业", MISMATCH, f"政策面向{shown}，贵企业属{profile.industry}")
+        return Reason("行业", UNKNOWN, f"政策面向{shown}，未填写行业", facts[0].evidence)
+    same = next((f for f in facts if f.value == profile.industry), None)
+    if same:
+        return Reason("行业", MATCH, f"政策面向{shown}", same.evidence)
+    restricting = [f for f in facts if f.restricts]
+    general = _GENERAL_TARGET.search(policy.title or "")
+    if restricting and general:
+        # "支持小微企业和“三农”发展": enterprises of a size in any industry, or that industry
+        return Reason("行业", UNKNOWN, f"政策面向{general.group(0)}及{shown}", policy.title)
+    if restricting:
+        return Reason("行业", MISMATCH, f"政策面向{shown}，贵企业属{profile.industry}",
+                      restricting[0].evidence)
+    return Reason("行业", UNKNOWN, f"政策提及{shown}，未限定行业", facts[0].evidence)
 
 
-def _enterprise_reasons(profile: EnterpriseProfile, tags: dict[str, list[str]]) -> list[Reason]:
+# "…光伏产业…", "…稀土行业…": a policy for one sector, named in the title.
+_SECTOR = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:产业|行业)")
+_NOT_A_SECTOR = re.compile(
+    r"^(?:关于|促进|加快|推进|推动|支持|扶持|发展|做好|新兴|战略性新兴|相关|重点|优势|特色|主导|传统|"
+    r"现代|各|全|本|有关|实体|中小|民营)+$|实体经济|中小企业|民营经济")
+
+
+def _sector_reason(profile: EnterpriseProfile, policy, reason: Reason) -> Reason:
+    """A sector the title names decides the 行业 condition when tags left it open or only
+    matched it as "不限行业" or in passing."""
+    if profile.industry is None or (reason.status == MATCH and reason.evidence == policy.title):
+        return reason
+    title = policy.title or ""
+    for match in _SECTOR.finditer(title):
+        sector = re.sub(r"^(?:关于|促进|加快|推进|推动|支持|扶持|做好|和|与)+", "", match.group(1))
+        if len(sector) < 2 or _NOT_A_SECTOR.search(sector):
+            continue
+        value = current_taxonomy().facets["industry"].get(profile.industry) \
+            if "industry" in current_taxonomy().facets else None
+        # the value's names and its strong keywords (a weak one like 机械 says little)
+        words = [w for w in ([*value.terms, *(k for k, weight in value.keywords.items()
+                                             if weight >= 2)] if value else [profile.industry])
+                 if not w.startswith(REGEX_PREFIX)]
+        if any(w in sector or sector in w for w in words):
+            return Reason("行业", MATCH, f"政策面向{sector}{match.group(0)[-2:]}", title)
+        return Reason("行业", MISMATCH,
+                      f"政策面向{sector}{match.group(0)[-2:]}，贵企业属{profile.industry}", title)
+    return reason
+
+
+# "中华人民共和国乡镇企业法", "劳动就业服务企业管理规定": a policy for one kind of enterprise.
+_TITLE_CATEGORY = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?)企业(?=法|条例|规定|办法|管理|发展|促进|权益|的|和|、|若干|改革)")
+_CATEGORY_PREFIX = re.compile(
+    r"^(?:中华人民共和国|关于|国务院|促进|支持|扶持|鼓励|加快|推进|推动|做好|发展|保障|"
+    r"[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|县|区))+")
+_GENERIC_CATEGORY = re.compile(
+    r"各类|广大|中小|小微|小型|微型|民营|私营|非公有|国有|全民所有制|集体|外商|外资|台湾|华侨|港澳|个体")
+
+
+def _category_reason(profile: EnterpriseProfile, policy) -> Reason | None:
+    """A kind of enterprise the title names and the profile cannot claim: 乡镇企业,
+    劳动就业服务企业 … (sizes, ownership and known types are decided elsewhere)."""
+    title = policy.title or ""
+    found = _TITLE_CATEGORY.search(title)
+    if not found:
+        return None
+    category = _CATEGORY_PREFIX.sub("", found.group(1))
+    if len(category) < 2 or _GENERIC_CATEGORY.search(category):
+        return None
+    taxonomy = current_taxonomy()
+    for facet in ("enterprise", "industry"):
+        for value in taxonomy.facets[facet].active_values() if facet in taxonomy.facets else []:
+            words = [w for w in (*value.terms, *value.keywords) if not w.startswith(REGEX_PREFIX)]
+            if any(w in category + "企业" for w in words if len(w) >= 2):
+                return None  # a known type or industry: tags and the 行业 check decide
+    return Reason("企业类型", MISMATCH, f"政策面向{category}企业，贵企业未表明属于此类", title)
+
+
+def _enterprise_reasons(profile: EnterpriseProfile, policy) -> list[Reason]:
     """企业类型 tags: any one the enterprise is counts (a policy for 小微企业 or 专精特新)."""
-    values = [v for v in tags.get("enterprise", [])]
-    if not values:
+    category = _category_reason(profile, policy)
+    if category:
+        return [category]
+    facts = tag_facts(policy, "enterprise")
+    if not facts:
         return []
     types = profile.enterprise_types()
     size_tags = {"小微企业", "中小企业"}
-    results = {v: types.get(v) for v in values}
-    condition = "企业规模" if set(values) <= size_tags else "企业类型"
-    shown = "、".join(values)
-    yes = [v for v, ok in results.items() if ok]
+    # what the title or the 适用对象 section names decides; a type met in passing does not
+    considered = ([f for f in facts if f.in_title] or [f for f in facts if f.restricts]
+                  or facts)
+    condition = "企业规模" if {f.value for f in considered} <= size_tags else "企业类型"
+    shown = "、".join(f.value for f in considered)
+    yes = [f for f in considered if types.get(f.value)]
     if yes:
-        return [Reason(condition, MATCH, f"政策面向{shown}，贵企业属{'、'.join(yes)}")]
-    if all(ok is False for ok in results.values()):
-        return [Reason(condition, MISMATCH, f"政策面向{shown}，贵企业不属于")]
-    return [Reason(condition, UNKNOWN, f"政策面向{shown}，无法判断")]
+        return [Reason(condition, MATCH, f"政策面向{shown}，贵企业属{'、'.join(f.value for f in yes)}",
+                       yes[0].evidence)]
+    restricting = [f for f in considered if f.restricts]
+    if restricting and all(types.get(f.value) is False for f in restricting):
+        return [Reason(condition, MISMATCH, f"政策面向{shown}，贵企业不属于", restricting[0].evidence)]
+    if not restricting:
+        return [Reason(condition, UNKNOWN, f"政策提及{shown}，未限定企业类型", facts[0].evidence)]
+    return [Reason(condition, UNKNOWN, f"政策面向{shown}，无法判断", restricting[0].evidence)]
 
 
-def _needs_reason(profile: EnterpriseProfile, tags: dict[str, list[str]]) -> Reason | None:
-    if not profile.needs:
-        return None
-    offered = tags.get("support", [])
-    wanted = {v for need in profile.needs for v in NEEDS.get(need, ())}
-    if not offered:
-        return Reason("需求", UNKNOWN, "政策未标注支持方式")
-    served = [v for v in offered if v in wanted]
-    if served:
-        return Reason("需求", MATCH, f"提供{'、'.join(served)}")
-    return Reason("需求", MISMATCH, f"提供{'、'.join(offered)}，与所需{'、'.join(profile.needs)}不符")
+# Ownership a title restricts a policy to (企业性质 on the form): a law for 外商投资企业 is
+# not for a private company.
+_OWNERSHIP_TARGETS = (
+    (re.compile(r"外商投资|外资企业|外国投资|外国企业"), ("外资",)),
+    (re.compile(r"台湾同胞|台胞|港澳|华侨|香港|澳门"), ("港澳台资",)),
+    (re.compile(r"国有企业|国营|全民所有制"), ("国有",)),
+    (re.compile(r"集体企业|集体所有制"), ("集体",)),
+    (re.compile(r"民营|私营|非公有制"), ("民营", "个体工商户")),
+    (re.compile(r"个体工商户|个体经济"), ("个体工商户",)),
+)
+
+
+def _ownership_reason(profile: EnterpriseProfile, policy) -> Reason | None:
+    title = policy.title or ""
+    for pattern, owners in _OWNERSHIP_TARGETS:
+        found = pattern.search(title)
+        if not found:
+            continue
+        shown = "、".join(owners)
+        if profile.ownership is None:
+            return Reason("企业性质", UNKNOWN, f"政策面向{shown}企业，未填写企业性质", title)
+        if profile.ownership in owners:
+            return Reason("企业性质", MATCH, f"政策面向{shown}企业", title)
+        return Reason("企业性质", MISMATCH, f"政策面向{shown}企业，贵企业为{profile.ownership}", title)
+    return None
+
+
+# --- needs: met by support provisions ------------------------------------------------
+
+
+def support_evidence(policy, card, need: str) -> str | None:
+    """A sentence of the policy granting enterprises the support the need asks for, or None.
+
+    Looked for in the card's 支持标准 (support statements with their amounts), the support
+    sentences that made the policy 惠企, and the evidence of its 支持方式 tags. Each must be
+    support an enterprise can claim (policy_search.kinds.claimable_support) of the kind the
+    need asks for — never the word in passing ("鼓励金融机构加强融资服务").
+    """
+    words = re.compile(NEED_WORDS[need])
+    categories = NEED_CATEGORIES.get(need, ())
+
+    def serves(sentence: str, *, scheme: bool = False) -> bool:
+        if not sentence or not words.search(sentence):
+            return False
+        support = claimable_support(sentence) if not scheme else support_in(
+            sentence, implicit_beneficiary=True)
+        return support is not None and (not categories or support.category in categories)
+
+    # a measure's or call's own 支持标准 speaks to its applicants without naming them
+    scheme = getattr(policy, "doc_kind", "") in (HUIQI_MEASURE, APPLICATION_CALL)
+    if card is not None:
+        for item in card.get("support"):
+            for text in (item.evidence, item.value):
+                if serves(text, scheme=scheme):
+                    return text
+    for clue in getattr(policy, "huiqi_evidence", []) or []:
+        if isinstance(clue, Clue) and clue.where == "正文" and serves(clue.text):
+            return clue.text
+    for tag in policy.tags:
+        if tag.facet != "support" or tag.rejected or tag.value not in NEEDS.get(need, ()):
+            continue
+        for evidence in load_evidence(tag.evidence):
+            if serves(evidence.text):
+                return evidence.text
+    return None
+
+
+def _needs_reasons(profile: EnterpriseProfile, policy, card) -> list[Reason]:
+    reasons = []
+    for need in profile.needs:
+        evidence = support_evidence(policy, card, need)
+        if evidence:
+            reasons.append(Reason(f"需求：{need}", MATCH, f"提供{need}方面的支持", evidence))
+        else:
+            reasons.append(Reason(f"需求：{need}", MISMATCH, f"未见提供{need}方面支持的条款"))
+    return reasons
 
 
 # --- the whole -----------------------------------------------------------------------
 
 
+# What makes a support provision something to act on: a rate, an amount, where to apply.
+_CONCRETE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|倍|个百分点)|百分之[一二三四五六七八九十]+|减半|"
+    r"可以申请|可申请|可以向[^，。；]{1,20}申请|向[^，。；]{1,20}(?:申请|申报)|申领")
+
+
+def _concrete(policy, card) -> bool:
+    """Does a law state support an enterprise could claim from it (not only that the
+    state "实行…优惠" or "设立…资金")?"""
+    texts = [c.text for c in getattr(policy, "huiqi_evidence", []) or []
+             if isinstance(c, Clue) and c.where == "正文"]
+    if card is not None:
+        texts += [i.evidence or i.value for i in card.get("support")]
+    return any(claimable_support(t) and _CONCRETE.search(t) for t in texts)
+
+
+def _first_support(policy) -> str:
+    return next((c.text for c in getattr(policy, "huiqi_evidence", []) or []
+                 if isinstance(c, Clue) and c.where == "正文"), "")
+
+
 def match_policy(profile: EnterpriseProfile, policy, card=None,
                  today: dt.date | None = None) -> MatchResult:
-    """Check one policy (a Policy with tags; card: its PolicyCard or None)."""
+    """Check one policy (a Policy with tags, kind and 惠企 flag; card: its PolicyCard or None)."""
     today = today or dt.date.today()
-    tags = policy.active_tags()
-    reasons = [_region_reason(profile, policy), _industry_reason(profile, tags),
-               *_enterprise_reasons(profile, tags)]
-    need = _needs_reason(profile, tags)
-    if need:
-        reasons.append(need)
+    industry = _sector_reason(profile, policy, _industry_reason(profile, policy))
+    reasons = [_region_reason(profile, policy), industry,
+               *_enterprise_reasons(profile, policy), *_needs_reasons(profile, policy, card)]
+    ownership = _ownership_reason(profile, policy)
+    if ownership:
+        reasons.append(ownership)
     if card is not None:
         reasons += card_condition_reasons(profile, card.values("conditions"))
+    if getattr(policy, "doc_kind", "") == "法律法规" and getattr(policy, "huiqi", False) \
+            and not _concrete(policy, card):
+        reasons.append(Reason("惠企", MISMATCH, "法律法规，未写明企业可申请或可享受的具体扶持（比例、金额或申请途径）",
+                              _first_support(policy)))
+    if not getattr(policy, "huiqi", False):
+        clue = (getattr(policy, "huiqi_evidence", None) or [None])[0]
+        reasons.append(Reason("惠企", MISMATCH, f"{policy.doc_kind}，不直接给予企业扶持",
+                              clue.describe() if isinstance(clue, Clue) else ""))
     if policy.validity in ("失效", "废止"):
         reasons.append(Reason("有效性", MISMATCH, f"政策已{policy.validity}"))
     deadline = getattr(policy, "deadline", None)
+    status = "未知"
     if deadline is not None and deadline.kind != "unknown":
         status = deadline.status(today, in_force=policy.validity not in ("失效", "废止"))
         if status == "已截止":
@@ -396,29 +690,31 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         else:
             reasons.append(Reason("申报状态", MATCH, f"{status}（{deadline.describe()}）",
                                   deadline.evidence))
-    score = 0.0
-    for reason in reasons:
-        weight = WEIGHTS.get(reason.condition, 1.0)
-        score += weight if reason.status == MATCH else (-1.5 * weight if reason.status == MISMATCH
-                                                          else 0.0)
-    applies = not any(r.status == MISMATCH and r.condition != "需求" for r in reasons)
-    return MatchResult(policy.id, policy.title, round(score, 2), applies, reasons)
+    fit = sum(1 for r in reasons if r.status == MATCH and r.condition.split("：")[0] in FIT_CONDITIONS
+              and r.detail != "政策不限行业")
+    applies = not any(r.status == MISMATCH and not r.condition.startswith("需求") for r in reasons)
+    level = policy.level or (level_of_code(policy.region_code) if policy.region_code else "national")
+    specificity = KIND_SPECIFICITY.get(policy.doc_kind, 0) + LEVEL_SPECIFICITY.get(level, 0)
+    return MatchResult(policy.id, policy.title, float(fit), applies, reasons, specificity,
+                       OPEN_STATUSES.get(status, 0))
 
 
 def match_policies(profile: EnterpriseProfile, candidates: Iterable[tuple], *,
                    today: dt.date | None = None, include_unmet: bool = False,
                    limit: int | None = None) -> list[MatchResult]:
-    """Rank (policy, card) pairs for the profile: applicable ones, best score first.
+    """Rank (policy, card) pairs for the profile: applicable ones first; then the conditions
+    met, how specific the policy is, open applications, and the newer policy.
 
-    Ties go to the newer policy. include_unmet keeps the ones with a 不符合 condition
-    (ranked after the applicable ones), for a "why not" view.
+    include_unmet keeps the ones with a 不符合 condition (after the applicable ones), for a
+    "why not" view.
     """
     results = []
     for policy, card in candidates:
         result = match_policy(profile, policy, card, today)
         if result.applies or include_unmet:
-            results.append((result, policy.publish_date or ""))
-    results.sort(key=lambda pair: (not pair[0].applies, -pair[0].score, _neg(pair[1])))
+            results.append((result, policy.publish_date or policy.written_date or ""))
+    results.sort(key=lambda pair: (not pair[0].applies, -pair[0].score, -pair[0].specificity,
+                                   -pair[0].open_level, _neg(pair[1])))
     ranked = [r for r, _ in results]
     return ranked[:limit] if limit else ranked
 
@@ -429,11 +725,11 @@ def _neg(date: str) -> str:
 
 
 def profile_filters(profile: EnterpriseProfile) -> dict[str, list[str]]:
-    """Search filters that pre-select candidates: the policies that apply in the enterprise's
-    region (those for it and every division above it), in force (validity 有效 or 未知).
+    """Search filters that pre-select candidates: 惠企 policies in force (validity 有效 or
+    未知) that apply in the enterprise's region (those for it and every division above it).
     Keys as in /api/search.
     """
-    filters: dict[str, list[str]] = {"validity": ["有效", "未知"]}
+    filters: dict[str, list[str]] = {"validity": ["有效", "未知"], "huiqi": ["是"]}
     if profile.region_code:
         filters["region"] = [profile.region_code]
     return filters

@@ -260,6 +260,104 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE attachments ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
     """,
+    # 9: what a document is becomes derived (policy_search.kinds: 惠企措施, 申报通知, 政策解读,
+    #    法律法规, 司法解释, 工作报告与规划, 公告公示, 其他) with the 惠企 flag, each with its
+    #    evidence. The kind importers and the crawler stated (政策原文 / 政策解读 / 申报通知 /
+    #    其他) stays as `source_kind`, a clue. Staff corrections in the old scheme that the
+    #    new one also has are kept; "政策原文" only said "not an interpretation", so it is
+    #    dropped (audited) and the derived kind shows instead.
+    """
+    ALTER TABLE policies RENAME COLUMN doc_kind TO source_kind;
+    CREATE TABLE policy_kinds (
+        policy_id TEXT PRIMARY KEY REFERENCES policies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        kind_evidence TEXT NOT NULL DEFAULT '[]',
+        huiqi INTEGER NOT NULL DEFAULT 0,
+        huiqi_evidence TEXT NOT NULL DEFAULT '[]',
+        source_hash TEXT,
+        computed_at TEXT NOT NULL
+    );
+    CREATE INDEX policy_kinds_kind ON policy_kinds (kind, huiqi);
+    INSERT INTO tag_audit (policy_id, facet, value, action, by_user, at, detail)
+        SELECT policy_id, 'field', 'doc_kind', 'set_field', 'migration',
+               strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
+               '{"old": "' || value || '", "new": null, "note": "文件类型改为自动判定"}'
+        FROM policy_staff_fields WHERE field = 'doc_kind' AND value NOT IN
+            ('惠企措施', '申报通知', '政策解读', '法律法规', '司法解释', '工作报告与规划', '公告公示', '其他');
+    DELETE FROM policy_staff_fields WHERE field = 'doc_kind' AND value NOT IN
+        ('惠企措施', '申报通知', '政策解读', '法律法规', '司法解释', '工作报告与规划', '公告公示', '其他');
+    """,
+    # 10: staff sessions known to the server (a hash of the token the signed cookie holds),
+    #    so that logging out ends the session in every web process, even for a copy of
+    #    the cookie
+    """
+    CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        started_at REAL NOT NULL
+    );
+    CREATE INDEX staff_sessions_user ON staff_sessions (username);
+    """,
+    # 11: subscriptions (a search or a /match profile pushed by e-mail or to a group robot):
+    #    the subscription with its delivery state (created_seq: the change log's end when
+    #    it was made; seen_seq: the position its last round looked up to, NULL until the
+    #    first round took its starting point),
+    #    every policy it knows (baseline: matched when it started, never sent; pending;
+    #    sent), the log of every delivery attempt, and subscribe requests per client
+    #    address (rate limit)
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('search', 'match')),
+        query TEXT NOT NULL,
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'wecom', 'dingtalk', 'feishu')),
+        address TEXT NOT NULL,
+        secret TEXT NOT NULL DEFAULT '',
+        frequency TEXT NOT NULL CHECK (frequency IN ('day', 'week')),
+        name TEXT NOT NULL DEFAULT '',
+        token TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'paused')),
+        pause_reason TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_seq INTEGER NOT NULL DEFAULT 0,
+        confirmed_at TEXT,
+        seen_seq INTEGER,
+        last_sent_at TEXT,
+        last_attempt_at TEXT,
+        next_attempt_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        claimed_until TEXT
+    );
+    CREATE INDEX subscriptions_state ON subscriptions (state);
+    CREATE TABLE subscription_policies (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        policy_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('baseline', 'pending', 'sent')),
+        at TEXT NOT NULL,
+        delivery_id INTEGER,
+        PRIMARY KEY (subscription_id, policy_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscription_policies_state ON subscription_policies (subscription_id, state);
+    CREATE TABLE subscription_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        policies INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX subscription_deliveries_sub ON subscription_deliveries (subscription_id, id);
+    CREATE TABLE subscribe_requests (
+        address TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX subscribe_requests_address ON subscribe_requests (address, at);
+    """,
 ]
 
 

@@ -9,16 +9,24 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from policy_search.deadlines import Deadline
+from policy_search.kinds import DEFAULT_SOURCE_KIND, DOC_KINDS, OTHER, Clue  # noqa: F401 (DOC_KINDS: re-exported)
 from policy_search.urls import canonical_url
 
 LEVELS = ("national", "provincial", "city", "county")
 LEVEL_NAMES = {"national": "国家", "provincial": "省", "city": "市", "county": "县"}
 VALIDITIES = ("有效", "失效", "废止", "部分失效", "未知")
-DOC_KINDS = ("政策原文", "政策解读", "申报通知", "其他")
 REVIEW_STATES = ("new", "reviewed")
 TAG_ORIGINS = ("auto", "staff")
 # Tag facets: the key used in the store, the index and the API -> the name users see.
 TAG_FACETS = {"industry": "行业", "support": "支持方式", "enterprise": "企业类型"}
+# The source id of the starter snapshot's documents (policy_search/snapshot.py): any
+# record of the same document from a real source replaces a snapshot copy.
+SNAPSHOT_SOURCE = "snapshot"
+# The fields a source is judged by (`sources check`, the dashboard's alarms), with
+# their Chinese names; a page without the required ones is not usable.
+CHECKED_FIELDS = {"title": "标题", "publish_date": "发布日期", "issuer": "发文机关",
+                  "doc_number": "文号", "body": "正文"}
+REQUIRED_FIELDS = ("title", "publish_date", "body")
 
 
 @dataclass
@@ -45,6 +53,7 @@ ATTACHMENT_ERRORS = {
     "memory": "解析超出内存限制",
     "worker": "解析进程出错",
     "download": "下载失败",
+    "skipped": "未下载（超过附件数上限，之后的抓取再下载）",
     "no_text_layer": "扫描件，没有文字层",
 }
 
@@ -91,7 +100,9 @@ class Policy:
     effective_date: str | None = None
     expiry_date: str | None = None
     validity: str = "未知"
-    doc_kind: str = "政策原文"
+    # What the source page or the import file called the document (政策原文 / 政策解读 /
+    # 申报通知 …): a clue for the kind, not the kind.
+    source_kind: str = DEFAULT_SOURCE_KIND
     interprets: str | None = None
     body_text: str = ""
     body_html: str = ""
@@ -106,6 +117,15 @@ class Policy:
     # application window and the later document that repeals this one.
     deadline: Deadline | None = None
     repealed_by: str | None = None
+    # What the document is (policy_search.kinds) and whether it gives enterprises something,
+    # each with its clues; set by `enrich` (kind_by "auto") or corrected by staff
+    # (kind_by / huiqi_by "staff"); "" while not derived yet.
+    doc_kind: str = OTHER
+    huiqi: bool = False
+    kind_evidence: list[Clue] = field(default_factory=list)
+    huiqi_evidence: list[Clue] = field(default_factory=list)
+    kind_by: str = ""
+    huiqi_by: str = ""
 
     # Fields that describe the document itself. Bookkeeping (times, review
     # state, tags, source) is left out so that re-importing or re-crawling the
@@ -113,12 +133,15 @@ class Policy:
     CONTENT_FIELDS = (
         "url", "level", "region_code", "region_name", "title", "issuer",
         "doc_number", "index_number", "subject", "written_date", "publish_date",
-        "effective_date", "expiry_date", "validity", "doc_kind", "interprets",
+        "effective_date", "expiry_date", "validity", "source_kind", "interprets",
         "body_text", "body_html",
     )
 
     def compute_hash(self) -> str:
         content = {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+        # Stored under its old name, so that hashes written before the rename stay valid
+        # (an unchanged document must not come back as "updated").
+        content["doc_kind"] = content.pop("source_kind")
         content["attachments"] = [
             (a.name, a.url, a.sha256, a.text) for a in self.attachments
         ]

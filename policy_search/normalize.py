@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 # --- dates -----------------------------------------------------------------
 
@@ -130,6 +131,52 @@ def doc_number_key(value: str | None) -> str | None:
     text = "".join(ch for ch in text if ch not in _BRACKETS)
     text = re.sub(r"第(?=\d+号)", "", text)
     return text or None
+
+
+# 文号 as people type them: 国办发2019年6号, 国办发〔2019〕06号, 国办发〔2019〕6 (no 号),
+# 国办发 2019 6号, 国办发(2019)6号; 国令第706号 has no year.
+_TYPED_NUMBER = re.compile(
+    r"(?P<issuer>" + _ISSUER_CHAR + r"{2,16}?)\s*"
+    r"(?:[" + re.escape(_OPEN) + r"]\s*(?P<y1>(?:19|20)\d{2})\s*[" + re.escape(_CLOSE) + r"]"
+    r"|(?P<y2>(?:19|20)\d{2})\s*年?|(?=第))"
+    r"\s*第?\s*(?P<n>\d{1,5})\s*(?:号|(?![\d月日.]))")
+
+
+@dataclass(frozen=True)
+class TypedDocNumber:
+    """A 文号 as found in typed text (NFKC-folded offsets: `text` is that folded text)."""
+    text: str
+    start: int
+    end: int
+    issuer: str
+    year: str
+    number: str
+
+    def keys(self) -> list[str]:
+        """Canonical keys for each way of reading where the issuer begins (关于国办发…:
+        关于国办发, 于国办发, 国办发, 办发), longest first: a caller keeps the one its
+        index knows."""
+        return [f"{self.issuer[i:]}|{self.year}|{self.number}"
+                for i in range(max(1, len(self.issuer) - 1))]
+
+
+def find_typed_doc_number(value: str | None) -> TypedDocNumber | None:
+    if not value:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).lower()
+    match = _TYPED_NUMBER.search(text)
+    if not match:
+        return None
+    return TypedDocNumber(text, match.start(), match.end(), match["issuer"],
+                          match["y1"] or match["y2"] or "", str(int(match["n"])))
+
+
+def doc_number_canonical(value: str | None) -> str | None:
+    """One key for every way a 文号 is written or typed: issuer|year|number, the number
+    without leading zeros (国办发〔2019〕6号, 国办发2019年06号, 国办发[2019]6 all give
+    国办发|2019|6); None when there is no 文号 shape in it."""
+    found = find_typed_doc_number(value)
+    return found.keys()[0] if found else None
 
 
 # --- levels ----------------------------------------------------------------

@@ -37,6 +37,11 @@ class Settings:
     crawl_parallel_hosts: int = _setting(
         4, "sources on different hosts crawled at once (each host still gets one connection"
         " and its delay); 1 = one source after another")
+    crawl_attachments_per_page: int = _setting(
+        30, "attachments downloaded per page and run (the rest are listed, marked 未下载, and"
+        " fetched by later crawls)")
+    crawl_attachments_per_run: int = _setting(
+        300, "attachments downloaded per source and run (the rest wait for later crawls)")
     recheck_days: int = _setting(
         90, "re-crawls re-check documents published in the last N days for edits"
         " (conditional GET), not only those on changed list pages; 0 = off")
@@ -55,15 +60,57 @@ class Settings:
         " \"02:00, 14:00\", optionally with days (\"mon,thu 02:00\", \"mon-fri 03:30\"); empty = off")
     schedule_timezone: str = _setting("Asia/Shanghai", "time zone of crawl_schedule")
     worker_poll_interval: float = _setting(2.0, "seconds the job worker waits between looks at the queue")
-    session_cookie_secure: int = _setting(1, "1 = staff login cookies only over HTTPS; 0 for a local http test setup")
+    session_cookie_secure: str = _setting(
+        "auto", "auto = staff login cookies are Secure when the request came over HTTPS (directly or"
+        " through a trusted proxy), and a login over plain http is refused unless it comes from this"
+        " machine; 1 = always Secure (no login over http at all); 0 = never: allow staff login over"
+        " plain http, on a trusted internal network only")
+    trusted_proxies: str = _setting(
+        "", "reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or"
+        " networks, comma-separated (e.g. \"127.0.0.1, 10.0.0.0/8\"); empty = none")
     session_minutes: int = _setting(480, "a staff session ends after this many minutes without a request")
     login_max_failures: int = _setting(5, "failed logins per account (and 4x per IP) in 15 minutes before logins are paused")
-    public_base_url: str = _setting("", "the site's public base URL, e.g. https://zcss.example.gov.cn; empty = from the request")
+    crawl_since: str = _setting(
+        "2019-01-01", "the first crawl (queued by `run` while nothing is crawled or imported yet)"
+        " follows list pages back to policies published on or after this date")
+    starter_snapshot: str = _setting(
+        "builtin", "离线快照 loaded by `run` into an empty store: builtin = the shipped national and"
+        " provincial 惠企 policies; off = none; or a JSONL/CSV/XLSX file of your own")
+    import_max_bytes: int = _setting(50_000_000, "largest file an admin may upload on /admin/jobs to import, bytes")
+    public_base_url: str = _setting(
+        "", "the site's public address (e.g. https://zc.example.gov.cn): absolute links in feeds,"
+        " the API and pushed messages are built from it, never from a request's Host header; empty ="
+        " the request's own host (such responses are then not cached publicly), fit only for a local test")
     embed_origins: str = _setting(
         "", "sites that may show the /embed widget in an <iframe>: origins separated by spaces"
         " or commas, e.g. \"https://www.example.gov.cn https://*.example.gov.cn\"; empty = none"
         " (every other page can never be framed)")
     export_max_policies: int = _setting(500, "most policies in one 政策汇编 export (DOCX/XLSX); a larger search is cut and says so")
+    notify_schedule: str = _setting(
+        "", "when the worker runs a delivery round of the subscriptions, same syntax as"
+        " crawl_schedule (a round also follows each crawl or import); empty = only after those")
+    webhook_allowed_hosts: str = _setting(
+        "qyapi.weixin.qq.com, oapi.dingtalk.com, open.feishu.cn, open.larksuite.com",
+        "hosts a group-robot webhook may point at (host or host:port, comma-separated; the"
+        " platforms' official hosts only over https); list an intranet or loopback host to allow it")
+    subscribe_max_per_hour: int = _setting(10, "subscriptions one client address may create on the site per hour")
+    smtp_host: str = _setting("", "SMTP server for e-mail subscriptions; empty = e-mail off")
+    smtp_port: int = _setting(587, "SMTP port (465 = TLS from the start)")
+    smtp_user: str = _setting("", "SMTP login name; empty = no login")
+    smtp_password: str = _setting("", "SMTP password")
+    smtp_starttls: int = _setting(1, "1 = upgrade the SMTP connection with STARTTLS (not on port 465); 0 = plain (a local relay)")
+    mail_from: str = _setting("", "sender of the e-mails, e.g. 政策超市 <noreply@example.gov.cn>")
+
+    def cookie_secure_mode(self) -> str:
+        """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""
+        value = str(self.session_cookie_secure).strip().lower()
+        if value in ("auto", ""):
+            return "auto"
+        if value in ("1", "true", "yes", "on", "always"):
+            return "always"
+        if value in ("0", "false", "no", "off", "never"):
+            return "never"
+        raise ValueError(f"setting session_cookie_secure: {value!r} (use auto, 1 or 0)")
 
     @property
     def db_path(self) -> Path:

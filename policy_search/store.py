@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_search.card_store import CardStoreMixin
+from policy_search.kind_store import KIND_FIELDS, KindStoreMixin, parse_huiqi
 from policy_search.migrations import MIGRATIONS, migrate
-from policy_search.models import DOC_KINDS, REVIEW_STATES, VALIDITIES, Attachment, Policy, Tag
+from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
+                                  Attachment, Policy, Tag)
+from policy_search.subscriptions_store import SubscriptionStoreMixin
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
     "doc_number", "doc_number_key", "index_number", "subject", "written_date",
-    "publish_date", "effective_date", "expiry_date", "validity", "doc_kind", "interprets",
+    "publish_date", "effective_date", "expiry_date", "validity", "source_kind", "interprets",
     "body_text", "body_html", "review_state", "content_hash", "fetched_at",
     "first_seen_at", "updated_at",
 )
@@ -35,8 +38,8 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 # Fields whose change a crawl records in the policy's history (besides attachments).
 HISTORY_FIELDS = ("title", "doc_number", "issuer", "written_date", "publish_date",
                   "effective_date", "expiry_date", "validity", "body_text")
-# Document fields staff may correct; their value wins over the crawled one.
-STAFF_FIELDS = ("validity", "doc_kind", "beneficiaries")
+# Document fields staff may correct; their value wins over the crawled or derived one.
+STAFF_FIELDS = ("validity", "doc_kind", "huiqi", "beneficiaries")
 # Below this similarity of the normalized text a change is "material" (re-review).
 MATERIAL_SIMILARITY = 0.9
 RARITY_SCALE = 1_000_000  # a shared tag weighs RARITY_SCALE // (policies with the tag)
@@ -100,11 +103,14 @@ class StaffEdit:
     def set_field(self, field: str, value: str) -> None:
         self.store.set_staff_field(self.policy_id, field, value, self.by)
 
+    def remove_field(self, field: str) -> None:
+        self.store.remove_staff_field(self.policy_id, field, self.by)
+
     def set_review_state(self, state: str) -> None:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin):
+class Store(CardStoreMixin, KindStoreMixin, SubscriptionStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):
@@ -174,13 +180,22 @@ class Store(CardStoreMixin):
         policy.content_hash = policy.compute_hash()
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy.id,)).fetchone()
-            if row is not None and row["content_hash"] == policy.content_hash:
+            # A snapshot copy gives way to the same document from a real source, even
+            # when the text is the same: the record then names where it really came from.
+            superseded = (row is not None and row["source_id"] == SNAPSHOT_SOURCE
+                          and policy.source_id != SNAPSHOT_SOURCE)
+            if superseded:
+                conn.execute("DELETE FROM policy_links WHERE policy_id = ? AND source_id = ?",
+                             (policy.id, SNAPSHOT_SOURCE))
+            if row is not None and row["content_hash"] == policy.content_hash and not superseded:
                 self._link_source(conn, policy)
                 return UNCHANGED
             stamp = now()
             policy.updated_at = stamp
-            policy.first_seen_at = row["first_seen_at"] if row else (policy.first_seen_at or stamp)
-            if row is not None and history:
+            # A superseded snapshot copy counts as arriving now (the site's "newest arrivals").
+            policy.first_seen_at = (row["first_seen_at"] if row and not superseded
+                                    else (policy.first_seen_at or stamp))
+            if row is not None and history and not superseded:
                 self._record_update(conn, policy, row, history)
             values = [getattr(policy, c) for c in POLICY_COLUMNS]
             conn.execute(
@@ -309,11 +324,68 @@ class Store(CardStoreMixin):
             yield from self._hydrate(rows)
             last = rows[-1]["id"]
 
+    def body_texts(self, after: str = "", limit: int = 500) -> list[tuple[str, str]]:
+        """(id, body_text) of the next `limit` policies in id order after `after`."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT id, body_text FROM policies WHERE id > ? ORDER BY id LIMIT ?", (after, limit))]
+
+    def replace_body_text(self, policy_id: str, text: str) -> bool:
+        """A body re-derived from the stored one (cleaned): saved with its new content hash
+        and logged for the index; True when it changed. Not a change at the source, so a
+        reviewed policy does not go back to the review queue for it."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+            if row is None or row["body_text"] == text:
+                return False
+            policy = Policy(**{c: row[c] for c in POLICY_COLUMNS})
+            policy.attachments = [Attachment(name=r["name"], url=r["url"], sha256=r["sha256"],
+                                             text=r["text"]) for r in conn.execute(
+                "SELECT name, url, sha256, text FROM attachments WHERE policy_id = ?"
+                " ORDER BY position", (policy_id,))]
+            policy.body_text = text
+            conn.execute("UPDATE policies SET body_text = ?, content_hash = ?, updated_at = ?"
+                         " WHERE id = ?", (text, policy.compute_hash(), now(), policy_id))
+            self._log_change(conn, policy_id, UPDATED)
+            return True
+
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, content_hash FROM policies"))
 
     def count_policies(self) -> int:
         return self.conn.execute("SELECT count(*) FROM policies").fetchone()[0]
+
+    def count_from_source(self, source_id: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM policies WHERE source_id = ?",
+                                 (source_id,)).fetchone()[0]
+
+    def count_besides_source(self, source_id: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM policies WHERE source_id != ?",
+                                 (source_id,)).fetchone()[0]
+
+    def has_policies_besides(self, source_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM policies WHERE source_id != ? LIMIT 1",
+                                 (source_id,)).fetchone() is not None
+
+    def source_of(self, policy_id: str) -> str | None:
+        row = self.conn.execute("SELECT source_id FROM policies WHERE id = ?",
+                                (policy_id,)).fetchone()
+        return row[0] if row else None
+
+    def find_snapshot_copy(self, title: str, doc_number_key: str | None) -> str | None:
+        """A snapshot document with this title (and this 文号 when both have one)."""
+        for row in self.conn.execute(
+                "SELECT id, doc_number_key FROM policies WHERE source_id = ? AND title = ?",
+                (SNAPSHOT_SOURCE, title)):
+            if not doc_number_key or not row["doc_number_key"] or row["doc_number_key"] == doc_number_key:
+                return row["id"]
+        return None
+
+    def newest_arrivals(self, limit: int = 5, *, besides_source: str = "") -> list[Policy]:
+        """The policies first seen most recently (those of one source left out)."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT id FROM policies WHERE source_id != ? ORDER BY first_seen_at DESC, rowid DESC"
+            " LIMIT ?", (besides_source, limit))]
+        return self.get_policies(ids)
 
     def find_by_doc_number_key(self, key: str) -> list[str]:
         return [r[0] for r in self.conn.execute(
@@ -439,10 +511,16 @@ class Store(CardStoreMixin):
             raise ValueError(f"unknown validity: {value}")
         if field == "doc_kind" and value not in DOC_KINDS:
             raise ValueError(f"unknown doc kind: {value}")
+        if field == "huiqi":
+            value = parse_huiqi(value)
         with self.transaction() as conn:
             self._check_version(conn, policy_id, expected_version)
             old = self.staff_fields(policy_id).get(field)
-            if old is None and field != "beneficiaries":
+            if old is None and field in KIND_FIELDS:
+                current = self.get_policy(policy_id)
+                old = current.doc_kind if field == "doc_kind" else (
+                    "是" if current.huiqi else "否")
+            elif old is None and field != "beneficiaries":
                 old = conn.execute(
                     f"SELECT {field} FROM policies WHERE id = ?", (policy_id,)
                 ).fetchone()[0]
@@ -454,6 +532,22 @@ class Store(CardStoreMixin):
             )
             self._audit(conn, policy_id, "field", field, "set_field", by,
                         json.dumps({"old": old, "new": value}, ensure_ascii=False))
+            self._log_change(conn, policy_id, "fields")
+
+    def remove_staff_field(self, policy_id: str, field: str, by: str, *,
+                           expected_version: int | None = None) -> None:
+        """Undo a staff correction: the derived (or crawled) value shows again. Audited."""
+        if field not in STAFF_FIELDS:
+            raise ValueError(f"staff cannot set field {field!r}")
+        with self.transaction() as conn:
+            self._check_version(conn, policy_id, expected_version)
+            old = self.staff_fields(policy_id).get(field)
+            if old is None:
+                return
+            conn.execute("DELETE FROM policy_staff_fields WHERE policy_id = ? AND field = ?",
+                         (policy_id, field))
+            self._audit(conn, policy_id, "field", field, "remove_field", by,
+                        json.dumps({"old": old, "new": None}, ensure_ascii=False))
             self._log_change(conn, policy_id, "fields")
 
     def staff_fields(self, policy_id: str) -> dict[str, str]:
@@ -645,6 +739,27 @@ class Store(CardStoreMixin):
         with self.transaction() as conn:
             conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
+    def add_staff_session(self, token_hash: str, username: str, started_at: float, *,
+                          forget_before: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM staff_sessions WHERE started_at <= ?", (forget_before,))
+            conn.execute("INSERT INTO staff_sessions (token_hash, username, started_at)"
+                         " VALUES (?, ?, ?)", (token_hash, username, started_at))
+
+    def staff_session_open(self, token_hash: str, username: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM staff_sessions WHERE token_hash = ? AND username = ?",
+            (token_hash, username)).fetchone() is not None
+
+    def end_staff_sessions(self, *, token_hash: str | None = None,
+                           username: str | None = None) -> None:
+        """End one session (by its token's hash) or every session of a user."""
+        with self.transaction() as conn:
+            if token_hash is not None:
+                conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
+            if username is not None:
+                conn.execute("DELETE FROM staff_sessions WHERE username = ?", (username,))
+
     def update_user(self, username: str, *, password_hash: str | None = None,
                     role: str | None = None, active: bool | None = None) -> None:
         changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),
@@ -752,7 +867,7 @@ class Store(CardStoreMixin):
         overrides: dict[str, dict[str, str]] = {}
         for r in self.conn.execute(
             f"SELECT policy_id, field, value FROM policy_staff_fields WHERE policy_id IN ({marks})"
-            " AND field IN ('validity', 'doc_kind')", ids
+            " AND field = 'validity'", ids
         ):
             overrides.setdefault(r["policy_id"], {})[r["field"]] = r["value"]
         policies = [
@@ -761,6 +876,7 @@ class Store(CardStoreMixin):
             for r in rows
         ]
         self._apply_derived(policies)  # card_store: deadline, validity dates, repeal
+        self._apply_kinds(policies)    # kind_store: doc kind and 惠企 flag
         return policies
 
 

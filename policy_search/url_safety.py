@@ -85,6 +85,26 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or address.is_reserved or address.is_multicast or address.is_unspecified)
 
 
+def scheme_problem(url: str) -> str | None:
+    """Why a URL's scheme is not fetchable (one wording for every form and file), else None.
+
+    Checked before anything else about a URL: `file:///etc/passwd` has no host, and
+    "missing host" would hide the real reason.
+    """
+    scheme = urlsplit((url or "").strip()).scheme.lower()
+    if scheme in ALLOWED_SCHEMES:
+        return None
+    return f"只允许 http 或 https 网址（收到的是 {scheme or '无协议'}）"
+
+
+def check_scheme(url: str) -> str:
+    """The URL when it is http(s); else UnsafeURL with scheme_problem's message."""
+    problem = scheme_problem(url)
+    if problem:
+        raise UnsafeURL(problem)
+    return url
+
+
 def check_url(url: str, resolve: Resolver = resolve_host) -> str:
     """The URL when the server may fetch it; else UnsafeURL with the reason."""
     url = (url or "").strip()
@@ -94,9 +114,8 @@ def check_url(url: str, resolve: Resolver = resolve_host) -> str:
         raise UnsafeURL("网址过长")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise UnsafeURL("网址中不能有空白或控制字符")
+    check_scheme(url)
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise UnsafeURL(f"只允许 http 或 https 网址（收到的是 {parts.scheme or '无协议'}）")
     if parts.username or parts.password:
         raise UnsafeURL("网址中不能包含用户名或密码")
     try:

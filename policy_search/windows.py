@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from policy_search.deadlines import Deadline, fold, parse_window
+from policy_search.kinds import classify
 
 # --- what rules a window out -------------------------------------------------------------
 
@@ -167,13 +168,19 @@ def _clause_of(clauses: list[str], phrase: str) -> int:
 
 # --- which documents state windows ---------------------------------------------------------
 
-# kinds: once documents carry the derived kinds (惠企措施 / 申报通知 / 政策解读 / 法律法规 /
-# 司法解释 / 工作报告与规划 / 公告公示 / 其他), windows come from 申报通知 and 惠企措施 only; the
-# lead wires WINDOW_KINDS to them at merge. Today's 政策原文 is the catch-all that laws share with
-# measures, so it stays in until then and the sentence decision above does the work alone.
-WINDOW_KINDS = frozenset({"申报通知", "惠企措施", "政策原文"})
+# Application windows are stated by calls to apply and by measures that give enterprises
+# something (policy_search.kinds); a law's or a report's dates are duties or periods, whatever
+# their sentence says.
+WINDOW_KINDS = frozenset({"申报通知", "惠企措施"})
 
 
 def kind_states_windows(doc_kind: str | None) -> bool:
     """Whether a document of this kind can state an application window (the card's 申报时间)."""
-    return (doc_kind or "政策原文") in WINDOW_KINDS
+    return doc_kind in WINDOW_KINDS
+
+
+def states_windows(policy) -> bool:
+    """Whether this policy's kind states windows; a policy whose kind was not derived yet (a
+    record read outside the store's enrich step) is classified here rather than guessed."""
+    kind = policy.doc_kind if getattr(policy, "kind_by", "") else classify(policy).kind
+    return kind_states_windows(kind)

@@ -1,13 +1,17 @@
 """The admin pages (/admin, role admin): dashboard, jobs with live progress, sources with
 health and alarms, users, taxonomy values, the audit log of admin actions.
 
-Jobs are only enqueued here; a worker process (`policy-search worker`) runs them, so a
-restart of the site neither kills nor loses a job. Every state-changing action is
+Jobs are only enqueued here; a worker process (`policy-search worker`, or the one
+`policy-search run` starts) runs them, so a restart of the site neither kills nor loses
+a job — an uploaded policy file too is imported by a job. Every state-changing action is
 written to the audit log with who and when.
 """
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -15,15 +19,19 @@ from flask_login import current_user
 
 from policy_search import jobs
 from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
-from policy_search.dashboard import dashboard_figures, set_source_enabled, sources_health
-from policy_search.models import LEVEL_NAMES
+from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_enabled,
+                                     sources_health)
+from policy_search.first_run import startup_status
+from policy_search.importer import ImportFileError, check_file, detect_format
+from policy_search.models import CHECKED_FIELDS, LEVEL_NAMES
 from policy_search.review_queue import admin_actions, record_admin_action
 from policy_search.taxonomy import current_taxonomy, save_value
 from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
-from web.app import services
+from web.app import MULTIPART_OVERHEAD, services
 from web.auth import ROLE_NAMES, require_role
 from web.jobs import (DEFINITION_KEY, FAMILIES, SourceError, all_sources, build_definition,
-                      definition_urls, stored_definitions)
+                      check_one_source, definition_urls, stored_definitions)
+from web.security import body_limit
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +51,12 @@ def audit(action: str, target: str, detail=None) -> None:
 def dashboard():
     svc = services()
     figures = dashboard_figures(svc.store, svc.settings.data_dir)
+    health = sources_health(svc.store, all_sources(svc.settings, svc.store)[0])
+    startup = startup_status(svc.store, lambda: [])
     return render_template("admin/dashboard.html", figures=figures, index=index_status(),
-                           sync_error=getattr(svc.sync, "last_error", None))
+                           sync_error=getattr(svc.sync, "last_error", None),
+                           source_alarms=[h for h in health if h["alarms"]],
+                           startup_failed=startup.phase == "failed")
 
 
 def index_status() -> dict:
@@ -66,6 +78,7 @@ def jobs_page():
     return render_template(
         "admin/jobs.html", jobs=jobs.list_jobs(svc.store, limit=50),
         workers=jobs.live_workers(svc.store), sources=sources, problems=problems,
+        import_limit=human_bytes(svc.settings.import_max_bytes),
     )
 
 
@@ -77,12 +90,19 @@ def jobs_json():
                     "worker_running": bool(workers)})
 
 
+# The result of an import or snapshot job, as the job page names it.
+RESULT_LABELS = {"file": "文件", "date": "快照日期", "description": "说明", "added": "新增",
+                 "updated": "更新", "unchanged": "未变", "rejected": "拒绝", "index": "索引",
+                 "generation": "索引版本", "documents": "文档数", "analyzed": "分词",
+                 "from_cache": "缓存", "caught_up": "追加变更", "seconds": "用时（秒）"}
+
+
 @bp.get("/jobs/<int:job_id>")
 def job_page(job_id: int):
     job = jobs.job_dict(services().store, job_id)
     if job is None:
         abort(404)
-    return render_template("admin/job.html", job=job)
+    return render_template("admin/job.html", job=job, result_labels=RESULT_LABELS)
 
 
 @bp.get("/jobs/<int:job_id>.json")
@@ -121,6 +141,71 @@ def start_job():
     return redirect(url_for("admin.job_page", job_id=job_id)), 303
 
 
+# --- import an uploaded file -------------------------------------------------------
+
+UPLOAD_DIR = "uploads"
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+
+
+def upload_limit() -> int:
+    return services().settings.import_max_bytes + MULTIPART_OVERHEAD
+
+
+@bp.post("/import")
+@body_limit(upload_limit)
+def import_upload():
+    """Save an uploaded policy list and queue its import (the importer of `import`)."""
+    svc = services()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return import_refused("请选择要导入的文件（JSON Lines、CSV 或 XLSX）。")
+    name = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
+    try:
+        detect_format(Path(name))
+    except ImportFileError:
+        return import_refused(f"不支持的文件类型：{name}。请上传 .jsonl、.csv 或 .xlsx 文件"
+                              "（JSON Lines 也可以是 .jsonl.gz / .jsonl.xz）。")
+    suffixes = "".join(x for x in (s.lower() for s in Path(name).suffixes[-2:]) if _SUFFIX.match(x))
+    folder = Path(svc.settings.data_dir) / UPLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(8)}{suffixes}"
+    upload.save(path)
+    try:
+        if path.stat().st_size > svc.settings.import_max_bytes:
+            raise ImportFileError(f"文件超过 {human_bytes(svc.settings.import_max_bytes)} 的上限")
+        fmt = check_file(path)
+    except ImportFileError as exc:
+        path.unlink(missing_ok=True)
+        return import_refused(f"无法导入 {name}：{exc}")
+    try:
+        job_id = jobs.enqueue(svc.store, "import", {"path": str(path), "name": name, "format": fmt},
+                              current_user.username)
+    except jobs.JobRefused as exc:
+        path.unlink(missing_ok=True)
+        return import_refused(str(exc))
+    audit("job_start", f"job:{job_id}", {"kind": "import", "file": name})
+    message = f"已加入队列：任务 #{job_id}（导入 {name}）。"
+    if not jobs.live_workers(svc.store):
+        message += "注意：当前没有运行中的工作进程，请在服务器上运行 `policy-search worker`。"
+    flash(message, "info")
+    return redirect(url_for("admin.job_page", job_id=job_id)), 303
+
+
+def import_refused(message: str):
+    flash(message, "error")
+    return redirect(url_for("admin.jobs_page")), 303
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    if request.endpoint == "admin.import_upload":
+        limit = services().settings.import_max_bytes
+        return import_refused(f"文件超过 {human_bytes(limit)} 的上限（设置 import_max_bytes），未导入。")
+    from web.security import error_response
+
+    return error_response(413)
+
+
 @bp.post("/jobs/<int:job_id>/cancel")
 def cancel_job(job_id: int):
     try:
@@ -142,7 +227,23 @@ def sources():
     configured, problems = all_sources(svc.settings, svc.store)
     added = {d["id"] for d in stored_definitions(svc.store)}
     return render_template("admin/sources.html", health=sources_health(svc.store, configured),
-                           problems=problems, added=added)
+                           problems=problems, added=added, check_fields=CHECKED_FIELDS)
+
+
+@bp.post("/sources/<source_id>/check")
+def source_check(source_id: str):
+    """Fetch the source's first list pages and one detail page now; the result is kept."""
+    svc = services()
+    source = next((s for s in all_sources(svc.settings, svc.store)[0] if s.id == source_id), None)
+    if source is None:
+        abort(404)
+    result = check_one_source(svc.settings, svc.store, source)
+    audit("source_check", f"source:{source_id}", {"ok": result.ok, "problems": result.problems})
+    if result.ok:
+        flash(f"来源 {source_id} 检查通过（用时 {result.seconds:.1f} 秒）。", "info")
+    else:
+        flash(f"来源 {source_id} 有问题：" + "；".join(result.problems), "error")
+    return redirect(url_for("admin.sources") + f"#source-{source_id}"), 303
 
 
 @bp.post("/sources/<source_id>/enabled")

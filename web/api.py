@@ -5,13 +5,16 @@ These routes and shapes are a public interface; add keys, never rename or remove
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from policy_search.applicability import applicability_of
-from web.app import services
+from web.app import services, site_url
 from web.cards import deadline_view
+from web.match import (match_hit_json, profile_json, profile_query, read_profile_strictly,
+                       run_match)
 from web.openapi import openapi_document
 from web.originals import original_link
-from web.params import FACET_NAMES
+from web.params import FACET_NAMES, ParamError, parse_page
 from web.present import facets_json, policy_json, result_json
 from web.public import load_policy
 from web.searching import parse_state, run_search
@@ -54,9 +57,40 @@ def policy(policy_id: str):
     return jsonify(body)
 
 
+@bp.get("/match")
+def match():
+    """政策计算器 as JSON: the /match parameters, plus page and size.
+
+    `size` is both the page size (digits) and, as in /match, the enterprise size (小微 /
+    中型 / 大型): the values cannot be confused, so both may be given.
+    """
+    profile_args, paging_args = split_size(request.args)
+    profile, problems = read_profile_strictly(profile_args)
+    if problems:
+        raise ParamError(*problems[0])
+    if not profile_query(profile):
+        raise ParamError("region", "请至少填写一项企业情况：地区、行业、规模、成立年限、资质或需求")
+    settings = services().settings
+    page, size = parse_page(paging_args, default_size=settings.search_page_size,
+                            max_size=settings.search_max_page_size)
+    run = run_match(profile, shown=size, skip=(page - 1) * size)
+    return jsonify({"total": run.total, "page": page, "size": size,
+                    "profile": profile_json(profile),
+                    "hits": [match_hit_json(view) for view in run.views]})
+
+
+def split_size(args) -> tuple[MultiDict, MultiDict]:
+    """(the profile's parameters, the paging ones): numeric `size` values page."""
+    profile = MultiDict((k, v) for k, v in args.items(multi=True)
+                        if not (k == "size" and v.strip().isascii() and v.strip().isdigit()))
+    paging = MultiDict((k, v) for k, v in args.items(multi=True)
+                       if k == "page" or (k == "size" and v.strip().isascii() and v.strip().isdigit()))
+    return profile, paging
+
+
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(site_url()))
 
 
 @bp.get("/")
@@ -64,6 +98,7 @@ def index():
     return jsonify({
         "name": "政策超市 API",
         "openapi": url_for("api.openapi", _external=True),
-        "endpoints": ["/api/search", "/api/facets", "/api/policies/{id}", "/api/openapi.json"],
+        "endpoints": ["/api/search", "/api/facets", "/api/policies/{id}", "/api/match",
+                      "/api/openapi.json"],
     })
 

@@ -13,7 +13,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import Flask, abort, current_app
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, has_request_context, request
 
 from index.api import SearchRequest, SearchResult
 from policy_search.models import Policy
@@ -31,11 +33,63 @@ BLUEPRINTS = [
     "web.auth:bp",  # login, sessions, CSRF (its setup() wires them app-wide)
     "web.staff:bp",
     "web.admin:bp",
+    "web.subscriptions:bp",  # 订阅: the subscribe form, the subscriber's manage page
+    "web.subscriptions:staff_bp",  # /staff/subscriptions
     "web.embed:bp",  # the portal widget /embed (the one page other sites may frame)
 ]
 
-# Requests carry no uploads on the public site; staff forms are small too.
+# Requests carry no uploads on the public site; staff forms are small too. The one
+# upload (a policy file to import, admins only) has its own limit, import_max_bytes.
 MAX_CONTENT_LENGTH = 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class Site(Flask):
+    """Flask, building absolute links (feeds, API, share links) from the public_base_url
+    setting when it is set, never from the Host header a client sent."""
+
+    def url_for(self, endpoint: str, /, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values) -> str:
+        if has_request_context() and (_external or _scheme is not None):
+            base = self.config.get("PUBLIC_BASE_URL")
+            if base:
+                return base + super().url_for(endpoint, _anchor=_anchor, _method=_method,
+                                              _external=False, **values)
+            g.links_from_host = True
+        return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                               _external=_external, **values)
+
+
+def site_url() -> str:
+    """The site's address without a trailing slash, for absolute links: the public_base_url
+    setting, else the request's own host (and then the response is not cached publicly)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base
+    g.links_from_host = True
+    return request.host_url.rstrip("/")
+
+
+def checked_base_url(value: str) -> str:
+    """public_base_url without its trailing slash; ValueError for anything but http(s)://host[/path]."""
+    base = (value or "").strip().rstrip("/")
+    if not base:
+        return ""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"setting public_base_url: {value!r} (e.g. https://zcss.example.gov.cn)")
+    return base
+
+
+def keep_host_links_private(response):
+    """A response whose links come from the Host header must not be kept by shared caches
+    (one request with Host: evil.example would serve its links to everyone)."""
+    if g.get("links_from_host"):
+        cache = response.headers.get("Cache-Control", "")
+        if "public" in cache:
+            response.headers["Cache-Control"] = cache.replace("public", "private")
+        response.vary.add("Host")
+    return response
 
 
 class SearchBackend(Protocol):
@@ -80,10 +134,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     store's change log, so crawls and staff edits reach search within seconds.
     """
     settings = settings or load_settings()
-    app = Flask(__name__)
+    app = Site(__name__)
     app.config.update(
+        PUBLIC_BASE_URL=checked_base_url(settings.public_base_url),
         SECRET_KEY=secrets.token_hex(16) if testing else settings.ensure_secret_key(),
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        # What the WSGI server accepts at most; views keep their own, smaller limits.
+        MAX_REQUEST_BODY=max(MAX_CONTENT_LENGTH, settings.import_max_bytes + MULTIPART_OVERHEAD),
         JSON_AS_ASCII=False,
         TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True,
@@ -99,6 +156,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     from web import security, templating
 
     security.init_app(app)
+    app.after_request(keep_host_links_private)
+    # Outermost: every answer of the app, whatever produced it, has the security headers.
+    app.wsgi_app = security.SecurityHeaders(app.wsgi_app)
+    networks = security.trusted_networks(settings.trusted_proxies)
+    if networks:
+        app.wsgi_app = security.TrustedProxies(app.wsgi_app, networks)
     templating.init_app(app)
     for target in blueprints if blueprints is not None else BLUEPRINTS:
         register(app, target)

@@ -5,20 +5,25 @@ checks every request of the blueprint before any view runs; a view cannot forget
 An anonymous visitor is sent to /login (a JSON endpoint answers 401), a signed-in
 user without the role gets 403.
 
-A session is bound to the password: the session id includes a fingerprint of the
-password hash, so resetting a password ends that user's other sessions. Disabling a
-user or changing the role takes effect on the next request (the user is reloaded from
-the store every time).
+Sessions are known to the server: the signed cookie carries a random token whose hash is
+kept in the store (staff_sessions) and checked on every request, in whichever web
+process answers it. Logging out deletes it, so a copy of the cookie opens nothing
+afterwards; changing the password or disabling the user deletes all of that user's. The
+session id also includes a fingerprint of the password hash. Disabling a user or
+changing the role takes effect on the next request (the user is reloaded from the store
+every time).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 import time
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template,
                    request, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -29,6 +34,7 @@ from policy_search.accounts import authenticate, has_role
 from policy_search.review_queue import record_admin_action
 from policy_search.store import User
 from web.app import services
+from web.security import is_direct_loopback
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -43,13 +49,14 @@ ROLE_NAMES = {"staff": "工作人员", "admin": "管理员"}
 class StaffUser(UserMixin):
     """The signed-in account as Flask-Login sees it."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.user = user
         self.username = user.username
         self.role = user.role
+        self.token = token  # this session's, as kept (hashed) in the store
 
     def get_id(self) -> str:
-        return f"{self.username}|{password_fingerprint(self.user.password_hash)}"
+        return f"{self.username}|{password_fingerprint(self.user.password_hash)}|{self.token}"
 
     @property
     def is_active(self) -> bool:
@@ -65,6 +72,20 @@ class StaffUser(UserMixin):
 
 def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> StaffUser:
+    """A new server-side session for the user (sessions older than the longest a session
+    may last are forgotten meanwhile)."""
+    token = secrets.token_urlsafe(32)
+    moment = time.time()
+    services().store.add_staff_session(token_hash(token), user.username, moment,
+                                       forget_before=moment - MAX_SESSION_HOURS * 3600)
+    return StaffUser(user, token)
 
 
 class LoginForm(FlaskForm):
@@ -113,20 +134,60 @@ def throttle() -> LoginThrottle:
     return current_app.extensions["login_throttle"]
 
 
+# --- the Secure flag and logins over http --------------------------------------------
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the Secure flag chosen per request.
+
+    The session cookie also carries flask-wtf's CSRF token: a Secure cookie set over http
+    is dropped by the browser, so the next form post finds no token. That is why the flag
+    follows the request's scheme (auto), and why a login over http is refused with the
+    reason rather than left to fail as an expired form.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.config["COOKIE_SECURE_MODE"]
+        return request.is_secure if mode == "auto" else mode == "always"
+
+
+def http_login_problem() -> list[str] | None:
+    """Why a staff login cannot happen over this connection (the reason, then what to do,
+    one sentence each), else None."""
+    if request.is_secure:
+        return None
+    mode = current_app.config["COOKIE_SECURE_MODE"]
+    what_to_do = [
+        "请改用 https:// 地址访问本站。",
+        "若本站在已启用 HTTPS 的反向代理之后：在设置 trusted_proxies 中写明代理的地址，"
+        "并让代理发送 X-Forwarded-Proto。",
+        "若确实只在可信的内部网络中用 http 访问：把设置 session_cookie_secure 设为 0"
+        "（配置文件 DATA_DIR/config.toml，或环境变量 POLICY_SEARCH_SESSION_COOKIE_SECURE=0），"
+        "然后重启服务。",
+    ]
+    if mode == "always":
+        return ["本站设置为只通过 HTTPS 登录（session_cookie_secure = 1）：经 http 访问时，"
+                "浏览器不会保存登录凭据，登录无法完成。", *what_to_do]
+    if mode == "auto" and not is_direct_loopback():
+        return ["登录需要 HTTPS 连接：用户名、密码和登录凭据不能以明文在网络上传输。", *what_to_do]
+    return None
+
+
 # --- app wiring ---------------------------------------------------------------------
 
 def setup(app: Flask) -> None:
     settings = app.extensions["policy_search"].settings
+    app.session_interface = SessionInterface()
     app.config.update(
         SESSION_COOKIE_NAME="ps_session",
-        SESSION_COOKIE_SECURE=bool(int(settings.session_cookie_secure)),
+        COOKIE_SECURE_MODE=settings.cookie_secure_mode(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(settings.session_minutes)),
         SESSION_REFRESH_EACH_REQUEST=True,
         # The token lives as long as the session (which expires on its own).
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=bool(int(settings.session_cookie_secure)),
+        # Over https, a form post must come from a page of this site (the Referer).
+        WTF_CSRF_SSL_STRICT=True,
     )
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -141,11 +202,15 @@ def setup(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    username, _, fingerprint = user_id.partition("|")
-    user = services().store.get_user(username)
+    username, _, rest = user_id.partition("|")
+    fingerprint, _, token = rest.partition("|")
+    store = services().store
+    if not token or not store.staff_session_open(token_hash(token), username):
+        return None  # logged out (in any process), or a session from before sessions were kept
+    user = store.get_user(username)
     if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
         return None
-    return StaffUser(user)
+    return StaffUser(user, token)
 
 
 @login_manager.unauthorized_handler
@@ -163,6 +228,8 @@ def wants_json() -> bool:
 def end_old_session():
     started = session.get("login_at")
     if started and time.time() - started > MAX_SESSION_HOURS * 3600:
+        if current_user.is_authenticated:
+            services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
         logout_user()
         session.clear()
 
@@ -170,7 +237,14 @@ def end_old_session():
 def handle_csrf_error(error: CSRFError):
     from web.security import error_response
 
-    message = "表单已过期或缺少安全校验码，请刷新页面后重新提交。"
+    # The usual cause over http: the browser dropped the Secure session cookie, and with
+    # it the CSRF token. Say that, not "expired".
+    refused = http_login_problem()
+    message = " ".join(refused) if refused else None
+    if message is None and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        message = ("表单已过期，或浏览器没有保存本站的 Cookie（登录和表单需要 Cookie），"
+                   "请允许本站使用 Cookie 后刷新页面重新提交。")
+    message = message or "表单已过期或缺少安全校验码，请刷新页面后重新提交。"
     if wants_json():
         return jsonify({"error": "请求有误", "message": message, "status": 400}), 400
     return error_response(400, message)
@@ -202,7 +276,7 @@ def require_role(blueprint: Blueprint, role: str) -> None:
 
 
 def client_address() -> str:
-    # The site runs behind no proxy by default; a proxy must set REMOTE_ADDR (ProxyFix).
+    # Behind a proxy named in trusted_proxies, REMOTE_ADDR is the client's (ProxyFix).
     return request.remote_addr or "unknown"
 
 
@@ -226,6 +300,11 @@ def login():
     next_url = safe_next(request.args.get("next") or request.form.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("staff.queue"))
+    refused = http_login_problem()
+    if refused:
+        response = render_template("staff/login.html", form=form, next_url=next_url,
+                                   refused=refused)
+        return response, 403 if request.method == "POST" else 200, {"Cache-Control": "no-store"}
     if form.validate_on_submit():
         username = form.username.data.strip()
         address = client_address()
@@ -242,7 +321,7 @@ def login():
             else:
                 throttle().succeeded(username)
                 session.clear()  # no fixation: a fresh session (and CSRF token) per login
-                login_user(StaffUser(user))
+                login_user(start_session(user))
                 session.permanent = True
                 session["login_at"] = time.time()
                 record_admin_action(services().store, "login", f"user:{user.username}",
@@ -257,6 +336,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
         record_admin_action(services().store, "logout", f"user:{current_user.username}",
                             current_user.username)
     logout_user()

@@ -14,8 +14,8 @@ from flask import abort, g, render_template, request, send_file, url_for
 from policy_search import booklet as booklets
 from policy_search import digest as digests
 from policy_search.deadlines import china_today
-from web.app import services
-from web.originals import original_link, site_url
+from web.app import services, site_url
+from web.originals import original_link
 from web.params import SearchState, parse_search_args
 from web.searching import index_usable
 from web.selection import compose_booklet, compose_digest, describe_search
@@ -68,8 +68,8 @@ def make_digest(state: SearchState, since: str, grouping: str) -> digests.Digest
     return compose_digest(
         services().index, services().store, state, since=since, today=china_today(),
         grouping=grouping, title=request.args.get("title", "").strip()[:60],
-        link_for=lambda p: site_url(url_for("public.policy_page", policy_id=p.id)),
-        more_link=site_url(url_for("public.search_page") + (f"?{query}" if query else "")))
+        link_for=lambda p: site_url() + url_for("public.policy_page", policy_id=p.id),
+        more_link=site_url() + url_for("public.search_page") + (f"?{query}" if query else ""))
 
 
 # --- the 政策汇编 --------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def make_booklet(state: SearchState, title: str = "") -> booklets.Booklet:
     return compose_booklet(
         svc.index, svc.store, state, limit=svc.settings.export_max_policies, today=china_today(),
         title=title.strip()[:60],
-        page_url=lambda p: site_url(url_for("public.policy_page", policy_id=p.id)),
+        page_url=lambda p: site_url() + url_for("public.policy_page", policy_id=p.id),
         original_url=lambda p: original_link(p.url))
 
 

@@ -16,8 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from web.admin import bp as admin_bp
-from web.app import services
-from web.originals import site_url
+from web.app import services, site_url
 from web.params import PARAM_ORDER, parse_search_args
 from web.searching import run_search
 from web.selection import describe_search
@@ -74,7 +73,7 @@ def embed_snippet():
         return redirect(url_for("admin.embed_snippet") + search_of_address(pasted, request.args))
     state = parse_search_args(request.args, default_size=EMBED_SIZE, max_size=EMBED_MAX_SIZE)
     query = state.query_string(page=1, sort=state.sort)
-    src = site_url(url_for("embed.embed") + (f"?{query}" if query else ""))
+    src = site_url() + url_for("embed.embed") + (f"?{query}" if query else "")
     allowed, problems = embed_origins(services().settings.embed_origins)
     snippet = (f'<iframe src="{src}" title="政策超市 · 最新惠企政策" width="100%" '
                f'height="{EMBED_HEIGHT}" style="border:0;max-width:100%" loading="lazy" '
@@ -84,7 +83,7 @@ def embed_snippet():
                            preview=url_for("embed.embed") + (f"?{query}" if query else ""),
                            allowed=allowed, problems=problems, description=describe_search(state),
                            height=EMBED_HEIGHT, size_max=EMBED_MAX_SIZE,
-                           site_search=site_url(url_for("public.search_page")))
+                           site_search=site_url() + url_for("public.search_page"))
 
 
 

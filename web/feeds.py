@@ -13,7 +13,7 @@ from flask import Blueprint, make_response, render_template, request, url_for
 
 from index.api import FACETS
 from policy_search.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN
-from web.app import services
+from web.app import services, site_url
 from web.cards import OUT_OF_FORCE, today
 from web.ics import CalendarEvent, calendar_text
 from web.params import FACET_NAMES, search_filters
@@ -50,9 +50,10 @@ def feed():
     search_query = state.query_string(sort="relevance", page=1)
     response = make_response(render_template(
         "feed.xml", entries=entries, title=xml_text(feed_title(state)),
-        self_url=request.url, alternate=url_for("public.search_page", _external=True)
+        self_url=site_url() + request.full_path.rstrip("?"),
+        alternate=url_for("public.search_page", _external=True)
         + ("?" + search_query if search_query else ""),
-        feed_id=f"{request.host_url.rstrip('/')}/feed?{state.query_string(sort='relevance', page=1)}",
+        feed_id=f"{site_url()}/feed?{state.query_string(sort='relevance', page=1)}",
         updated=max((e["updated"] for e in entries), default=atom_time(None)),
         xml_text=xml_text,
     ))

@@ -1,5 +1,6 @@
-"""What the admin pages need from the crawler: the list of sources, and source
-definitions checked the crawler's way. (The one web module allowed to import crawler.)
+"""What the admin pages need from the crawler: the list of sources, source definitions
+checked the crawler's way, and a source's check (its first list page and one detail
+page, fetched while the admin waits). (The one web module allowed to import crawler.)
 
 Sources come from the crawler's TOML file; sources an admin adds on the sources page are
 kept in the store (the source row's state, key "definition") and listed with them.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import re
 
 # DEFINITION_KEY, all_sources and stored_definitions are passed on to the admin pages.
+from crawler.check import check_sources, quick_policy, save_check
 from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
 from crawler.sources import load_all_sources as all_sources  # noqa: F401
 from policy_search.regions import find_region
+from policy_search.url_safety import scheme_problem
 
 # The CMS families an admin can add without code: entry kind -> name shown.
 FAMILIES = {
@@ -40,6 +43,10 @@ def build_definition(form: dict) -> dict:
     url = (form.get("url") or "").strip()
     entry = {"kind": family, "url": url}
     page_url = (form.get("page_url") or "").strip()
+    for address in (url, page_url):  # the scheme before anything derived from the host
+        problem = scheme_problem(address) if address else None
+        if problem:
+            raise SourceError(problem)
     if page_url:
         entry["page_url"] = page_url
     from urllib.parse import urlsplit
@@ -73,3 +80,11 @@ def source_hosts(settings, store) -> tuple[str, ...]:
     """Every host a crawl source may fetch from (its site counts as a government site)."""
     sources, _problems = all_sources(settings, store)
     return tuple(sorted({h.lower() for s in sources for h in s.allowed_hosts if h}))
+
+
+def check_one_source(settings, store, source):
+    """`sources check` for one source, with a waiting admin's timeouts; the result is
+    kept with the source (crawler/check.py)."""
+    result = check_sources([source], quick_policy(settings))[0]
+    save_check(store, result)
+    return result

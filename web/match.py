@@ -1,10 +1,12 @@
-"""政策计算器 (/match): an entrepreneur describes the enterprise, the site lists the policies
-in force that apply, each with why — which conditions match, which do not, which are
-unknown. No login: the profile lives in the URL, so a result can be shared, bookmarked,
-or followed as an Atom feed (/match/feed?<same parameters>).
+"""政策计算器 (/match): an entrepreneur describes the enterprise, the site lists the 惠企
+policies in force that apply, each with why — which conditions match, which do not, which
+are unknown. No login: the profile lives in the URL, so a result can be shared, bookmarked,
+or followed as an Atom feed (/match/feed?<same parameters>); `show=unmet` also lists the
+policies left out, with the condition that excludes each. `/api/match` (web/api.py) gives
+the same as JSON.
 
-Candidates come from the index (the policies that apply in the enterprise's region, in
-force); without a usable index the store is scanned instead. The matching itself is
+Candidates come from the index (惠企 policies in force that apply in the enterprise's
+region); without a usable index the store is scanned instead. The matching itself is
 policy_search.matching.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from policy_search.applicability import applicability_of
 from policy_search.models import Policy
 from policy_search.regions import all_regions, level_of_code, region_name
 from policy_search.taxonomy import current_taxonomy
-from web.app import services
+from web.app import services, site_url
 from web.cards import deadline_view, today
 from web.feeds import FEED_ENTRIES, atom_time
 from web.present import xml_text
@@ -58,6 +60,13 @@ class MatchView:
     reasons: list = field(default_factory=list)   # sorted: 符合, 未知, 不符合
 
 
+@dataclass
+class MatchRun:
+    total: int                 # policies that apply
+    views: list[MatchView]     # the best of them (and, asked for, the excluded ones after)
+    excluded: int = 0          # 惠企 candidates left out by a 不符合 condition
+
+
 def region_options() -> list[RegionOption]:
     """全国, then each province with its cities and counties under it (by code)."""
     regions = all_regions()
@@ -73,7 +82,14 @@ def industry_values() -> list[str]:
 
 def read_profile(args) -> tuple[EnterpriseProfile, list[str]]:
     """The profile in the URL, values outside the form's choices dropped (with a notice)."""
-    notes = []
+    profile, problems = read_profile_strictly(args)
+    return profile, [message for _param, message in problems]
+
+
+def read_profile_strictly(args) -> tuple[EnterpriseProfile, list[tuple[str, str]]]:
+    """The profile and every (parameter, problem) found: the page shows the problems as
+    notices, /api/match answers 400 for the first."""
+    notes: list[tuple[str, str]] = []
     params: dict[str, list[str]] = {}
     for key in ("region", "industry", "size", "ownership"):
         value = (args.get(key) or "").strip()[:MAX_TEXT_CHARS]
@@ -86,22 +102,28 @@ def read_profile(args) -> tuple[EnterpriseProfile, list[str]]:
         if _NUMBER.fullmatch(value):
             params[key] = [value]
         else:
-            notes.append(f"{label}应为不小于 0 的数字，已按未填写计算。")
+            notes.append((key, f"{label}应为不小于 0 的数字，已按未填写计算。"))
     for key in ("qual", "need"):
         params[key] = [v[:MAX_TEXT_CHARS] for v in args.getlist(key)[:MAX_CHOICES]]
     profile = EnterpriseProfile.from_params(params)
     if params.get("region") and profile.region_code is None:
-        notes.append("未识别所填的地区，已按不限地区计算。")
+        notes.append(("region", "未识别所填的地区，已按不限地区计算。"))
     if profile.industry and profile.industry not in industry_values():
-        notes.append("未识别所填的行业，已按未填写计算。")
+        notes.append(("industry", "未识别所填的行业，已按未填写计算。"))
         profile.industry = None
     if profile.ownership and profile.ownership not in OWNERSHIPS:
-        notes.append("未识别所填的所有制类型，已按未填写计算。")
+        notes.append(("ownership", "未识别所填的所有制类型，已按未填写计算。"))
         profile.ownership = None
+    if params.get("size") and params["size"][0] not in SIZES:
+        notes.append(("size", f"企业规模应为 {' / '.join(SIZES)}，已按营业收入、从业人数判断。"))
     unknown = [q for q in profile.qualifications if q not in QUALIFICATIONS]
     if unknown:
-        notes.append("未识别的资质已忽略：" + "、".join(unknown[:5]))
+        notes.append(("qual", "未识别的资质已忽略：" + "、".join(unknown[:5])))
         profile.qualifications = [q for q in profile.qualifications if q in QUALIFICATIONS]
+    needs = [n for v in params.get("need", []) for n in re.split(r"[,，、]", v) if n.strip()]
+    unknown_needs = [n.strip() for n in needs if n.strip() not in NEEDS]
+    if unknown_needs:
+        notes.append(("need", "未识别的需求已忽略：" + "、".join(unknown_needs[:5])))
     return profile, notes
 
 
@@ -136,33 +158,48 @@ def _passes(policy: Policy, filters: dict[str, list[str]]) -> bool:
     """The index's filters applied to a store record (the fallback without an index)."""
     if policy.validity not in filters.get("validity", [policy.validity]):
         return False
+    if "huiqi" in filters and ("是" if policy.huiqi else "否") not in filters["huiqi"]:
+        return False
     regions = filters.get("region")
     return not regions or any(applicability_of(policy).applies_in(code) for code in regions)
 
 
-def run_match(profile: EnterpriseProfile) -> tuple[int, list[MatchView]]:
-    """(how many policies apply, the best SHOWN of them with their reasons)."""
+def run_match(profile: EnterpriseProfile, *, shown: int = SHOWN, skip: int = 0,
+              with_excluded: bool = False) -> MatchRun:
+    """The applicable policies, best first (`shown` of them from `skip`), with their reasons;
+    with_excluded: the ones a 不符合 condition leaves out follow, each saying why."""
     store = services().store
     policies = candidate_policies(profile)
     cards = store.get_cards([p.id for p in policies])
     by_id = {p.id: p for p in policies}
     day = today()
-    results = match_policies(profile, [(p, cards.get(p.id)) for p in policies], today=day)
+    results = match_policies(profile, [(p, cards.get(p.id)) for p in policies], today=day,
+                             include_unmet=True)
+    applicable = [r for r in results if r.applies]
+    excluded = [r for r in results if not r.applies]
+    listed = applicable[skip:skip + shown] + (excluded[:shown] if with_excluded else [])
     views = []
-    for result in results[:SHOWN]:
+    for result in listed:
         policy = by_id[result.policy_id]
-        reasons = sorted(result.reasons, key=lambda r: STATUS_ORDER.get(r.status, 3))
+        order = STATUS_ORDER if result.applies else {MISMATCH: 0, MATCH: 1, UNKNOWN: 2}
+        reasons = sorted(result.reasons, key=lambda r: order.get(r.status, 3))
         views.append(MatchView(result, policy, deadline_view(policy, day), reasons))
-    return len(results), views
+    return MatchRun(len(applicable), views, len(excluded))
 
 
 @bp.get("/match")
 def match_page():
     profile, notes = read_profile(request.args)
     query = profile_query(profile)
-    total, views = run_match(profile) if query else (0, [])
+    show_unmet = request.args.get("show") == "unmet"
+    run = run_match(profile, with_excluded=show_unmet) if query else MatchRun(0, [])
+    views = [v for v in run.views if v.result.applies]
+    excluded_views = [v for v in run.views if not v.result.applies]
+    toggle = url_for("match.match_page") + "?" + query + ("" if show_unmet else "&show=unmet")
     return render_template(
-        "match.html", profile=profile, notes=notes, total=total, views=views, query=query,
+        "match.html", profile=profile, notes=notes, total=run.total, views=views, query=query,
+        excluded=run.excluded, excluded_views=excluded_views, show_unmet=show_unmet,
+        toggle_url=toggle,
         share_url=url_for("match.match_page", _external=True) + (f"?{query}" if query else ""),
         feed_url=url_for("match.match_feed") + (f"?{query}" if query else ""),
         regions=region_options(), industries=industry_values(), sizes=SIZES,
@@ -177,7 +214,7 @@ def match_feed():
     """The applicable policies as Atom, newest first: new policies that fit show up."""
     profile, _notes = read_profile(request.args)
     query = profile_query(profile)
-    _total, views = run_match(profile) if query else (0, [])
+    views = run_match(profile).views if query else []
     views.sort(key=lambda v: v.policy.publish_date or "", reverse=True)
     entries = []
     for view in views[:FEED_ENTRIES]:
@@ -192,8 +229,8 @@ def match_feed():
     title = "政策超市 · 政策计算器" + (f" · {profile.describe()}" if profile.describe() else "")
     page_url = url_for("match.match_page", _external=True) + (f"?{query}" if query else "")
     response = make_response(render_template(
-        "feed.xml", entries=entries, title=xml_text(title), self_url=request.url,
-        alternate=page_url, feed_id=f"{request.host_url.rstrip('/')}/match/feed?{query}",
+        "feed.xml", entries=entries, title=xml_text(title),
+        self_url=site_url() + request.full_path.rstrip("?"), alternate=page_url, feed_id=f"{site_url()}/match/feed?{query}",
         updated=max((e["updated"] for e in entries), default=atom_time(None)),
         xml_text=xml_text,
     ))
@@ -202,12 +239,44 @@ def match_feed():
     return response
 
 
+API_STATUS = {MATCH: "met", MISMATCH: "unmet", UNKNOWN: "unknown"}
+SUPPORT_SHOWN = 3
+
+
+def profile_json(profile: EnterpriseProfile) -> dict:
+    """The profile as understood (after dropping what was not recognised)."""
+    return {"region": profile.region_code, "region_name": region_name(profile.region_code),
+            "industry": profile.industry, "size": profile.size_class(),
+            "revenue": profile.revenue, "employees": profile.employees, "age": profile.age_years,
+            "ownership": profile.ownership, "qualifications": list(profile.qualifications),
+            "needs": list(profile.needs)}
+
+
+def match_hit_json(view: MatchView) -> dict:
+    """One /api/match hit: the policy, its 申报状态, what it gives, and why it fits."""
+    policy = view.policy
+    card = services().store.get_card(policy.id)
+    support = card.values("support")[:SUPPORT_SHOWN] or [
+        c.text for c in policy.huiqi_evidence if c.where == "正文"][:SUPPORT_SHOWN]
+    return {
+        "id": policy.id, "title": policy.title, "url": policy.url, "issuer": policy.issuer,
+        "level": policy.level, "region": policy.region_name or region_name(policy.region_code),
+        "publish_date": policy.publish_date, "kind": policy.doc_kind,
+        "deadline_status": view.deadline.status if view.deadline else "未知",
+        "days_left": view.deadline.days_left if view.deadline else None,
+        "support": support,
+        "reasons": [{"condition": r.condition, "status": API_STATUS.get(r.status, "unknown"),
+                     "evidence": r.evidence or r.detail} for r in view.reasons],
+    }
+
+
 def hit_of(policy: Policy) -> Hit:
     """A policy in the shape the feed template lists."""
     return Hit(id=policy.id, url=policy.url, title=policy.title, issuer=policy.issuer,
                doc_number=policy.doc_number, level=policy.level, region=policy.region_name,
                region_code=policy.region_code, publish_date=policy.publish_date,
                validity=policy.validity, doc_kind=policy.doc_kind, tags=policy.active_tags(),
+               huiqi=policy.huiqi,
                snippet="")
 
 

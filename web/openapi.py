@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from index.api import SORTS
 from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 from web.params import (
     ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS, MAX_PAGE, MAX_QUERY_CHARS,
@@ -12,7 +13,8 @@ from web.params import (
 
 _FACET_ENUMS = {"level": list(LEVELS), "scope": list(LEVELS),
                 "validity": [*VALIDITIES, ALL_VALIDITIES],
-                "kind": list(DOC_KINDS), "deadline": list(DEADLINE_STATUSES)}
+                "kind": list(DOC_KINDS), "huiqi": [HUIQI_YES, HUIQI_NO],
+                "deadline": list(DEADLINE_STATUSES)}
 _FACET_HELP = {
     "level": "层级: national 国家 / provincial 省 / city 市 / county 县",
     "region": ("适用地区: where a policy applies, not where it was issued. A region name or GB/T "
@@ -36,7 +38,13 @@ _FACET_HELP = {
                  f"expired (失效) and repealed (废止) policies are left out; "
                  f"`validity={ALL_VALIDITIES}` includes every policy; explicit values search "
                  f"exactly those. The `validity` facet counts all values either way"),
-    "kind": "文件类型",
+    "kind": ("文件类型, derived from the title's form, the issuer and the text (each hit's "
+             "`kind`; the evidence is in `/api/policies/{id}`): 惠企措施 measures giving "
+             "enterprises something, 申报通知 calls to apply, 政策解读, 法律法规, 司法解释, "
+             "工作报告与规划, 公告公示, 其他"),
+    "huiqi": ("惠企政策: 是 — the policy gives enterprises something they can obtain (money, "
+              "tax or fee relief, loans, guarantees, services, qualifications, land, talent "
+              "support); 否 — it does not"),
     "deadline": ("申报状态 on the day asked: 申报中 (open), 即将截止 (closes within 14 days), "
                  "未开始, 已截止, 长期有效, 未知"),
     "subject": ("主题分类 as a path, levels joined by \" › \" (e.g. 财政、金融、审计 › 银行; "
@@ -93,7 +101,8 @@ _SCHEMAS = {
                "additionalProperties": {"type": "array",
                                         "items": {"$ref": "#/components/schemas/FacetCount"}}},
     "Hit": {"type": "object", "required": ["id", "url", "title", "issuer", "doc_number", "level",
-                                           "region", "publish_date", "validity", "tags", "snippet"],
+                                           "region", "publish_date", "validity", "kind", "huiqi",
+                                           "tags", "snippet"],
             "properties": {
                 "id": {"type": "string"}, "url": {"type": ["string", "null"]},
                 "title": {"type": "string"}, "issuer": {"type": ["string", "null"]},
@@ -103,6 +112,9 @@ _SCHEMAS = {
                            "description": "发文地区: where the policy was issued"},
                 "publish_date": {"type": ["string", "null"], "format": "date"},
                 "validity": {"type": "string"},
+                "kind": {"type": "string", "enum": list(DOC_KINDS), "description": "文件类型"},
+                "huiqi": {"type": ["boolean", "null"],
+                          "description": "惠企: gives enterprises something they can obtain"},
                 "tags": {"type": "object", "additionalProperties": {
                     "type": "array", "items": {"type": "string"}}},
                 "snippet": {"type": "string", "description":
@@ -120,8 +132,19 @@ _SCHEMAS = {
         "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": {"$ref": "#/components/schemas/Facets"},
-        "suggestion": {"type": "string", "description": "present when the query found little"},
-        "message": {"type": "string"}}},
+        "suggestion": {"type": "string", "description":
+                       "a query of index words that finds more (pinyin or a mistyped word "
+                       "read as the term meant, or the words that match)"},
+        "message": {"type": "string"},
+        "rewrite": {"type": "object", "description":
+                    "present when a question was read differently from its words: "
+                    "scaffolding dropped, everyday words also searched as policy words",
+                    "required": ["note", "searched", "dropped", "mapped"], "properties": {
+                        "note": {"type": "string", "description": "按「…」为您检索"},
+                        "searched": {"type": "array", "items": {"type": "string"}},
+                        "dropped": {"type": "array", "items": {"type": "string"}},
+                        "mapped": {"type": "object", "additionalProperties": {
+                            "type": "array", "items": {"type": "string"}}}}}}},
     "Policy": {"type": "object", "description": "The full stored record; body_html sanitized",
                "required": ["id", "title"], "additionalProperties": True, "properties": {
                    "id": {"type": "string"}, "title": {"type": "string"},
@@ -149,7 +172,93 @@ _SCHEMAS = {
                                     "the link to the original on the issuing government's "
                                     "site; null when `url` points elsewhere"},
                    "subject": {"type": ["string", "null"], "description":
-                               "主题分类, levels joined by \" › \""}}},
+                               "主题分类, levels joined by \" › \""},
+                   "doc_kind": {"type": "string", "enum": list(DOC_KINDS), "description": "文件类型"},
+                   "huiqi": {"type": "boolean", "description": "惠企: gives enterprises something"},
+                   "kind_evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Clue"}},
+                   "huiqi_evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Clue"}},
+                   "kind_by": {"type": "string", "enum": ["auto", "staff", ""],
+                               "description": "derived, corrected by staff, or not derived yet"},
+                   "huiqi_by": {"type": "string", "enum": ["auto", "staff", ""]},
+                   "source_kind": {"type": "string",
+                                   "description": "what the source or import file called it"}}},
+    "Clue": {"type": "object", "required": ["where", "text", "rule"], "properties": {
+        "where": {"type": "string", "description": "标题 / 发文机关 / 正文 / 来源标注 / 人工校正"},
+        "text": {"type": "string", "description": "the words that decided"},
+        "rule": {"type": "string", "description": "what they show"}}},
+}
+
+
+def _match_parameters() -> list[dict]:
+    from policy_search.matching import NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES
+
+    def one(name, description, schema):
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": schema}
+
+    def many(name, description, values):
+        return {"name": name, "in": "query", "required": False, "style": "form",
+                "explode": True, "description": description,
+                "schema": {"type": "array", "items": {"type": "string", "enum": list(values)}}}
+
+    number = {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,4})?$"}
+    return [
+        one("region", "企业所在地: a region name (长沙县) or its GB/T 2260 code (430121)",
+            {"type": "string", "maxLength": 60}),
+        one("industry", "所属行业: a 行业 value (GB/T 4754 门类 name, e.g. 制造业)",
+            {"type": "string", "maxLength": 60}),
+        {"name": "size", "in": "query", "required": False, "style": "form", "explode": True,
+         "description": f"Two things, told apart by their values, and both may be given "
+                        f"(size=小微&size=20): 企业规模 {' / '.join(SIZES)} (as in /match; "
+                        f"default: from revenue and employees), or the page size, 1–100 "
+                        f"(default 10)",
+         "schema": {"type": "array", "maxItems": 2, "items": {"type": "string"}}},
+        one("revenue", "上年营业收入, 万元", number),
+        one("employees", "从业人数", number),
+        one("age", "成立年限, years", number),
+        one("ownership", "企业性质", {"type": "string", "enum": list(OWNERSHIPS)}),
+        many("qual", "资质 (repeat for several)", QUALIFICATIONS),
+        many("need", "需要的支持 (repeat for several)", NEEDS),
+        one("page", f"1-based page of the applicable policies; page × size ≤ {MAX_RESULT_WINDOW}",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    ]
+
+
+_MATCH_SCHEMAS = {
+    "MatchReason": {"type": "object", "required": ["condition", "status", "evidence"], "properties": {
+        "condition": {"type": "string", "description":
+                      "地区, 行业, 企业规模, 企业类型, 资质, 成立年限, 营业收入, 从业人数, "
+                      "需求：<need>, 惠企, 有效性, 申报状态"},
+        "status": {"type": "string", "enum": ["met", "unmet", "unknown"]},
+        "evidence": {"type": "string", "description":
+                     "the policy's sentence the decision rests on; when the condition comes "
+                     "from metadata (region, validity) what was compared"}}},
+    "MatchHit": {"type": "object", "required": ["id", "title", "url", "issuer", "level", "region",
+                                                "publish_date", "kind", "deadline_status",
+                                                "days_left", "support", "reasons"],
+                 "properties": {
+                     "id": {"type": "string"}, "title": {"type": "string"},
+                     "url": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
+                     "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
+                     "region": {"type": ["string", "null"]},
+                     "publish_date": {"type": ["string", "null"], "format": "date"},
+                     "kind": {"type": "string", "enum": list(DOC_KINDS)},
+                     "deadline_status": {"type": "string", "enum": list(DEADLINE_STATUSES)},
+                     "days_left": {"type": ["integer", "null"]},
+                     "support": {"type": "array", "items": {"type": "string"},
+                                 "description": "what the policy gives: its 支持标准, else the "
+                                                "sentences that grant enterprises support"},
+                     "reasons": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/MatchReason"}}}},
+    "MatchResult": {"type": "object", "required": ["total", "page", "size", "profile", "hits"],
+                    "properties": {
+                        "total": {"type": "integer", "description": "policies that apply"},
+                        "page": {"type": "integer"}, "size": {"type": "integer"},
+                        "profile": {"type": "object", "description":
+                                    "the profile as understood: region, region_name, industry, "
+                                    "size (小微/中型/大型, stated or derived), revenue, employees, "
+                                    "age, ownership, qualifications, needs"},
+                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/MatchHit"}}}},
 }
 
 
@@ -185,6 +294,14 @@ def openapi_document(server_url: str) -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}},
                     "404": {"description": "No such policy", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/api/match": {"get": {
+                "summary": "政策计算器: the 惠企 policies in force that apply to an enterprise, "
+                           "ranked (conditions met, then how specific, then open applications, "
+                           "then newest), each with the reasons it applies",
+                "parameters": _match_parameters(),
+                "responses": {"200": {"description": "Ranked policies", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/MatchResult"}}}},
+                    "400": _ERROR}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest policies matching a search",
                 "parameters": [p for p in params if p["name"] not in ("sort", "page")],
@@ -200,5 +317,5 @@ def openapi_document(server_url: str) -> dict:
                                       "content": {"text/calendar": {}}},
                               "400": {"description": "Bad parameter (a Chinese error page)"}}}},
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": {**_SCHEMAS, **_MATCH_SCHEMAS}},
     }

@@ -1,17 +1,16 @@
-"""Links the site writes: 原文 only to the issuing government's own site, and absolute links
-to its own pages (for digests, booklets and the widget's snippet).
+"""The 原文 link the site offers: only to the issuing government's own site.
 
 `policy_search.links` holds the 原文 rule (a gov.cn host, or a host of a crawl source); the
 crawl sources' hosts are read here (from the shipped or configured sources and the ones
 admins added) and kept for a minute. Other links stay in the store and are shown only to
-staff. Absolute links start with the `public_base_url` setting, else with the request's.
+staff.
 """
 from __future__ import annotations
 
 import logging
 import time
 
-from flask import current_app, request
+from flask import current_app
 
 from policy_search.links import original_url
 from web.app import services
@@ -43,9 +42,3 @@ def original_link(url: str | None) -> str | None:
     """The URL to offer as 原文, or None (not http(s), or not a government site)."""
     safe = safe_url(url)
     return original_url(safe, source_hosts()) if safe else None
-
-
-def site_url(path: str) -> str:
-    """An absolute URL of a path on the site."""
-    base = services().settings.public_base_url.strip().rstrip("/") or request.url_root.rstrip("/")
-    return base + path

@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 
 from index.api import FACETS, SORTS, SearchRequest
 from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 
 MAX_QUERY_CHARS = 200
@@ -39,11 +40,11 @@ FACET_NAMES = {
     "level": "层级", "region": "适用地区", "scope": "适用范围", "issued_region": "发文地区",
     "industry": "行业", "support": "支持方式",
     "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
-    "kind": "文件类型", "deadline": "申报状态", "subject": "主题分类",
+    "kind": "文件类型", "huiqi": "惠企政策", "deadline": "申报状态", "subject": "主题分类",
 }
 # Facets whose values are a closed list: anything else is a client error.
 _CLOSED_VALUES = {"level": LEVELS, "scope": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
-                  "deadline": DEADLINE_STATUSES}
+                  "huiqi": (HUIQI_YES, HUIQI_NO), "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
 # Order of parameters in generated URLs, so equal states give equal URLs.
 PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")
@@ -169,6 +170,15 @@ def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> S
         raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页，请缩小检索范围")
     return SearchState(q=q, filters=filters, sort=sort, page=page, size=size,
                        default_size=default_size)
+
+
+def parse_page(args, *, default_size: int = 10, max_size: int = 100) -> tuple[int, int]:
+    """`page` and `size` of a paged request, checked as for a search (ParamError)."""
+    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
+    size = _parse_int(args, "size", default_size, 1, max_size)
+    if page * size > MAX_RESULT_WINDOW:
+        raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页")
+    return page, size
 
 
 def search_filters(filters: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -86,6 +86,7 @@ def level_name(level: str | None) -> str:
 # 适用范围: the level at which a policy applies, as a kind of policy.
 SCOPE_NAMES = {"national": "全国性政策", "provincial": "省级政策", "city": "市级政策",
                "county": "县（区）级政策"}
+HUIQI_LABELS = {"是": "惠企政策", "否": "其他文件"}
 
 
 def facet_value_label(facet: str, value: str) -> str:
@@ -94,6 +95,8 @@ def facet_value_label(facet: str, value: str) -> str:
         return level_name(value)
     if facet == "scope":
         return SCOPE_NAMES.get(value, value)
+    if facet == "huiqi":
+        return HUIQI_LABELS.get(value, value)
     if facet == "validity" and value == "all":
         return "全部（含失效、废止）"
     return value
@@ -105,6 +108,7 @@ def hit_json(hit: Hit) -> dict:
         "id": hit.id, "url": hit.url, "title": hit.title, "issuer": hit.issuer,
         "doc_number": hit.doc_number, "level": hit.level, "region": hit.region,
         "publish_date": hit.publish_date, "validity": hit.validity,
+        "kind": hit.doc_kind, "huiqi": hit.huiqi,
         "tags": hit.tags, "snippet": str(safe_snippet(hit.snippet)),
         # an addition: where the policy applies (region is where it was issued)
         "applies_in": hit.applies_in or ([hit.region] if hit.region else []),
@@ -129,6 +133,10 @@ def result_json(result: SearchResult) -> dict:
         body["suggestion"] = result.suggestion
     if result.message:
         body["message"] = result.message
+    rewrite = getattr(result, "rewrite", None)
+    if rewrite:
+        body["rewrite"] = {"note": rewrite.note, "searched": rewrite.searched,
+                           "dropped": rewrite.dropped, "mapped": rewrite.mapped}
     return body
 
 

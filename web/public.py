@@ -5,7 +5,8 @@ import os
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 
-from policy_search.models import Policy, policy_id_for
+from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
+from policy_search.snapshot import snapshot_summary
 from web.app import load_policy, services
 from web.cards import applies_view, card_views, deadline_view, validity_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
@@ -13,6 +14,7 @@ from web.originals import original_link
 from web.present import is_suggestion, paragraphs, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
                            parse_state, run_search)
+from web.startup import home_status
 
 bp = Blueprint("public", __name__)
 
@@ -28,6 +30,7 @@ def search_page():
         "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
         max_query_chars=MAX_QUERY_CHARS, hidden_count=hidden_by_default(result, state),
+        startup=home_status(state),
     )
 
 
@@ -40,6 +43,7 @@ def policy_page(policy_id: str):
         other_links=other_links(policy), card=card_views(services().store, policy),
         deadline=deadline_view(policy), validity=validity_view(services().store, policy),
         applies=applies_view(policy),
+        snapshot=snapshot_summary(services().store) if policy.source_id == SNAPSHOT_SOURCE else None,
     )
 
 

@@ -7,7 +7,7 @@ from flask import abort, request, url_for
 
 from index.api import FacetCount, SearchResult
 from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.models import LEVELS
+from policy_search.models import DOC_KINDS, LEVELS
 from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
 from policy_search.subjects import SEPARATOR as SUBJECT_SEPARATOR
 from policy_search.subjects import subject_depth, subject_path
@@ -89,7 +89,8 @@ class FacetView:
 
 
 # Facets whose values read best in their own order rather than by count (地区 comes as a tree).
-_FIXED_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}
+_FIXED_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES,
+                "kind": DOC_KINDS, "huiqi": ("是", "否")}
 REGION_NOTE = "选一个地区：列出在该地适用的政策，含全国和上级政策；数字为适用的政策数"
 
 

@@ -6,10 +6,13 @@ crawled HTML that slipped through).
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
+from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.params import ParamError
 
@@ -68,10 +71,22 @@ def init_app(app: Flask) -> None:
 
 
 def limit_body():
-    """Refuse an oversized body before any view runs (the server caps it too)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    """Refuse an oversized body before any view runs (the server caps it too). A view
+    marked with `body_limit` (the import upload) has its own limit, for this request."""
+    own = getattr(current_app.view_functions.get(request.endpoint), "body_limit", None)
+    limit = own() if own is not None else current_app.config.get("MAX_CONTENT_LENGTH")
+    if own is not None:
+        request.max_content_length = limit
     if limit and (request.content_length or 0) > limit:
         abort(413)
+
+
+def body_limit(limit: Callable[[], int]):
+    """Give a view its own request size limit (bytes, asked per request)."""
+    def mark(view):
+        view.body_limit = limit
+        return view
+    return mark
 
 
 def add_headers(response):
@@ -125,3 +140,84 @@ def handle_http_error(error: HTTPException):
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s", request.path)
     return error_response(500)
+
+
+class SecurityHeaders:
+    """WSGI middleware: any response of the app that lacks a security header gets it
+    (after_request covers the views; this covers whatever else answers)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            if framable(headers):  # the /embed widget: its CSP names who may frame it
+                present.add("x-frame-options")
+            headers = list(headers) + [(name, value) for name, value in SECURITY_HEADERS.items()
+                                       if name.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+def framable(headers) -> bool:
+    """Whether the app's own CSP lets some site frame the response (frame-ancestors not
+    'none'): X-Frame-Options cannot name sites, so DENY must not be added to it."""
+    policy = next((value for name, value in headers if name.lower() == "content-security-policy"), "")
+    return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
+
+
+# --- reverse proxies ------------------------------------------------------------------
+
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_FORWARDED",
+                      "HTTP_X_REAL_IP")
+
+
+def trusted_networks(spec: str) -> list:
+    """The trusted_proxies setting ("127.0.0.1, 10.0.0.0/8") as networks."""
+    networks = []
+    for part in (spec or "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"setting trusted_proxies: {part.strip()!r} is no address or network") from None
+    return networks
+
+
+class TrustedProxies:
+    """werkzeug's ProxyFix for requests that come from a proxy the settings name: only then
+    are X-Forwarded-For (the client's address: throttling, the loopback check) and
+    X-Forwarded-Proto (https: the Secure cookie) believed. Anyone else could send them."""
+
+    def __init__(self, app, networks: list):
+        self.app = app
+        self.networks = networks
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1)
+
+    def __call__(self, environ, start_response):
+        if address_in(environ.get("REMOTE_ADDR"), self.networks):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def address_in(address: str | None, networks: list) -> bool:
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def is_direct_loopback() -> bool:
+    """Does the request come from this machine itself, not relayed by an untrusted proxy?
+    (A proxy on this machine that the settings do not name makes every client look local.)"""
+    environ = request.environ
+    relayed = "werkzeug.proxy_fix.orig" not in environ and any(
+        environ.get(name) for name in FORWARDING_HEADERS)
+    try:
+        local = ipaddress.ip_address((request.remote_addr or "").split("%", 1)[0]).is_loopback
+    except ValueError:
+        local = False
+    return local and not relayed

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from index.api import Hit, SearchRequest
 from policy_search import booklet as booklets
 from policy_search import digest as digests
-from policy_search.models import Policy
+from policy_search.models import DOC_KINDS, Policy
 from policy_search.taxonomy import current_taxonomy
 from web.params import FACET_NAMES, SearchState, search_filters
 from web.present import facet_value_label
@@ -89,7 +89,8 @@ def compose_digest(index, store, state: SearchState, *, since: str, today: dt.da
     return digests.build_digest(
         policies, store.get_cards([p.id for p in policies]), start=start, end=today,
         title=title or f"惠企政策速递（{digests.period_words(start, today)}）",
-        description=describe_search(state), grouping=grouping, order=support_order(store),
+        description=describe_search(state), grouping=grouping,
+        order=list(DOC_KINDS) if grouping == "kind" else support_order(store),
         link_for=link_for, more_link=more_link)
 
 

@@ -39,7 +39,7 @@ CARD_FORM_FIELDS = [key for key in CARD_FIELDS if key != "beneficiaries"]
 ACTION_NAMES = {
     "accept": "接受标签", "reject": "否决标签", "remove": "撤销标签决定", "review": "审核状态",
     "set_field": "修改字段", "set_card": "修改政策卡片", "remove_card": "撤销卡片修改",
-    "update": "原文已修改", "rereview": "退回复审",
+    "update": "原文已修改", "rereview": "退回复审", "remove_field": "撤销字段校正",
 }
 # Fields a crawl reports changed (policy_search.store.HISTORY_FIELDS and attachments).
 CHANGED_FIELD_NAMES = {
@@ -49,7 +49,7 @@ CHANGED_FIELD_NAMES = {
 }
 MACHINE_USERS = {"crawler": "抓取程序", "system": "系统"}
 NOTICED_NAMES = {"recheck": "定期复查近期文件时发现", "list": "抓取列表时发现"}
-FIELD_NAMES = {**CARD_FIELDS, "validity": "有效性", "doc_kind": "文件类型",
+FIELD_NAMES = {**CARD_FIELDS, "validity": "有效性", "doc_kind": "文件类型", "huiqi": "惠企政策",
                "beneficiaries": "惠及对象"}
 DECISION_NAMES = {"proposed": "建议", "accepted": "已接受", "rejected": "已否决"}
 
@@ -287,6 +287,7 @@ def render_review(policy: Policy, *, query: str = "", status: int = 200, conflic
         summary=summary, summary_by_staff=summary_by_staff, next_id=following,
         first_open=first_open, conflict=conflict, decision_names=DECISION_NAMES,
         max_summary=MAX_SUMMARY_CHARS, card_fields=card_form_fields(policy.id),
+        auto_kind=store.auto_kind(policy.id),
     ), status
 
 
@@ -327,7 +328,10 @@ def save(policy_id: str):
                 else:
                     edit.set_tag(facet, value, rejected=kind == "reject")
             for name, value in plan["fields"]:
-                edit.set_field(name, value)
+                if value is None:
+                    edit.remove_field(name)  # back to the derived value
+                else:
+                    edit.set_field(name, value)
             for name, items in plan["card"]:
                 if items is None:
                     store.remove_staff_card_field(policy.id, name, current_user.username)
@@ -393,11 +397,7 @@ def plan_changes(policy: Policy, views: dict[str, FacetView], form, *, accept_al
         raise ValueError("有效性的取值无效。")
     if validity != policy.validity:
         fields.append(("validity", validity))
-    doc_kind = form.get("doc_kind", policy.doc_kind)
-    if doc_kind not in DOC_KINDS:
-        raise ValueError("文件类型的取值无效。")
-    if doc_kind != policy.doc_kind:
-        fields.append(("doc_kind", doc_kind))
+    fields += kind_changes(policy, form)
     if "beneficiaries" in form:
         summary = " ".join(form.get("beneficiaries", "").split())
         if len(summary) > MAX_SUMMARY_CHARS:
@@ -406,6 +406,25 @@ def plan_changes(policy: Policy, views: dict[str, FacetView], form, *, accept_al
         if summary != " ".join(current.split()):
             fields.append(("beneficiaries", summary))
     return {"tags": tags, "fields": fields, "card": plan_card(policy.id, form)}
+
+
+def kind_changes(policy: Policy, form) -> list[tuple[str, str | None]]:
+    """文件类型 and 惠企政策: "auto" keeps (or goes back to) the derived value; a value is a
+    staff correction that re-derivation keeps."""
+    changes: list[tuple[str, str | None]] = []
+    for field, current, by_staff, allowed, label in (
+            ("doc_kind", policy.doc_kind, policy.kind_by == "staff", DOC_KINDS, "文件类型"),
+            ("huiqi", "是" if policy.huiqi else "否", policy.huiqi_by == "staff", ("是", "否"),
+             "惠企政策")):
+        wanted = form.get(field, current if by_staff else "auto")
+        if wanted == "auto":
+            if by_staff:
+                changes.append((field, None))
+        elif wanted not in allowed:
+            raise ValueError(f"{label}的取值无效。")
+        elif not by_staff or wanted != current:
+            changes.append((field, wanted))
+    return changes
 
 
 def plan_card(policy_id: str, form) -> list[tuple[str, list[CardItem] | None]]:
@@ -462,7 +481,7 @@ def describe_entry(row: dict) -> str:
         return describe_update(row.get("detail") or "")
     if action == "rereview":
         return row.get("detail") or "内容有实质变化"
-    if action in ("set_field", "set_card", "remove_card"):
+    if action in ("set_field", "set_card", "remove_card", "remove_field"):
         name = FIELD_NAMES.get(row["value"], row["value"])
         try:
             detail = json.loads(row.get("detail") or "{}")

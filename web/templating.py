@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from policy_search.models import TAG_FACETS, attachment_error_label
+from policy_search.models import DOC_KINDS, TAG_FACETS, attachment_error_label
 from policy_search.subjects import subject_label, subject_path
 from web.cards import hit_deadline
 from web.originals import original_link
@@ -35,4 +35,6 @@ def init_app(app: Flask) -> None:
         SORT_NAMES=SORT_NAMES,
         TAG_FACETS=TAG_FACETS,
         SITE_NAME="政策超市",
+        # CSS class suffix per document kind (ASCII: class names stay simple)
+        KIND_CLASSES={kind: f"k{number}" for number, kind in enumerate(DOC_KINDS)},
     )

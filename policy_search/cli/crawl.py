@@ -71,7 +71,13 @@ def extract_command(settings, file_or_url, original_url, as_json):
         path = Path(file_or_url)
         if not path.is_file():
             raise click.BadParameter(f"文件不存在: {file_or_url}", param_hint="FILE_OR_URL")
-        html, _ = decode_bytes(path.read_bytes())
+        cap = settings.crawl_max_bytes  # the crawl's own cap: what it would not fetch
+        if path.stat().st_size > cap:
+            raise click.ClickException(
+                f"文件有 {path.stat().st_size} 字节，超过上限 {cap} 字节（设置 crawl_max_bytes，"
+                "抓取时也不接受更大的页面）")
+        with open(path, "rb") as f:
+            html, _ = decode_bytes(f.read(cap))  # no more, even if it grew meanwhile
         url = original_url
     source = source_for_url(load_sources(settings), url)
     page = extract_page(html, url, body_selector=source.body_selector if source else None,

@@ -24,7 +24,8 @@ MAX_REJECTS_SHOWN = 50
               help="source id recorded for rows that name none")
 @click.option("--quiet", is_flag=True, help="no progress line")
 @click.option("--no-enrich", is_flag=True,
-              help="skip auto-tagging and policy cards (run `tag auto` and `card extract` later)")
+              help="skip auto-tagging, kinds and policy cards (run `tag auto`, `kind derive` and "
+                   "`card extract` later)")
 @click.pass_obj
 def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     """Import policies from JSONL, CSV or XLSX files (headers: field names or 中文标签).
@@ -36,6 +37,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
 
     store = open_store(settings)
     failed = False
+    changed = 0
     for path in paths:
         try:
             with ImportProgress(f"导入 {path.name}") as line:
@@ -49,12 +51,19 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
             click.echo(f"{path}:{reject.line}: 已跳过: {reject.reason}", err=True)
         if len(summary.rejected) > MAX_REJECTS_SHOWN:
             click.echo(f"… 另有 {len(summary.rejected) - MAX_REJECTS_SHOWN} 行被拒绝", err=True)
+        changed += summary.added + summary.updated
         click.echo(f"{path}: 新增 {summary.added}, 更新 {summary.updated}, "
                    f"未变 {summary.unchanged}, 拒绝 {len(summary.rejected)} "
                    f"(added {summary.added} / updated {summary.updated} / "
                    f"unchanged {summary.unchanged} / rejected {len(summary.rejected)})")
     if not no_enrich:
         enrich(store, quiet)
+    if changed:
+        from policy_search.cli.notify import queue_round
+
+        job_id = queue_round(store, "命令行导入之后")
+        if job_id:
+            click.echo(f"推送任务 #{job_id} 已加入队列（由 policy-search worker 执行）")
     if failed:
         sys.exit(1)
 
@@ -66,6 +75,30 @@ def enrich(store, quiet: bool) -> None:
     with CountProgress("补充标签与卡片") as line:
         summary = enrich_changed(store, None if quiet else line)
     click.echo(summary.describe())
+
+
+@click.command("clean-bodies")
+@click.option("--dry-run", is_flag=True, help="only count what would change")
+@click.option("--quiet", is_flag=True, help="no progress line")
+@click.option("--no-enrich", is_flag=True, help="skip re-deriving tags, kinds and cards")
+@click.pass_obj
+def clean_bodies_command(settings: Settings, dry_run: bool, quiet: bool, no_enrich: bool):
+    """Strip page chrome (下载 打印 收藏, 【字号：…】, 分享到, 扫一扫…) and markdown marks from the
+    stored bodies, as import and crawl now do on arrival.
+
+    Only the bodies that change are written; the index follows through the change log, and
+    the changed policies' tags, kinds and cards are derived again.
+    """
+    from policy_search.cleaning import clean_stored_bodies
+
+    store = open_store(settings)
+    with CountProgress("清理正文") as line:
+        summary = clean_stored_bodies(store, dry_run=dry_run, progress=None if quiet else line)
+    verb = "可清理" if dry_run else "已清理"
+    click.echo(f"检查 {summary.policies} 篇, {verb} {summary.cleaned} 篇 "
+               f"(去掉 {summary.chars_removed} 个字符的页面杂项和 markdown 标记)")
+    if summary.cleaned and not dry_run and not no_enrich:
+        enrich(store, quiet)
 
 
 @click.command("stats")
@@ -96,6 +129,6 @@ def settings_command(settings: Settings):
     """Every setting with its current value and what it does."""
     for name, default, help_text in describe():
         value = getattr(settings, name)
-        if name == "secret_key" and value:
+        if name in ("secret_key", "smtp_password") and value:
             value = "(set)"
         click.echo(f"{name:<24} {str(value):<40} {help_text} [default {default}]")

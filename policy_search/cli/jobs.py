@@ -1,7 +1,8 @@
 """`policy-search worker` and `policy-search jobs …`: run, start, follow and cancel jobs.
 
 The real job kinds are wired here (the one layer allowed to import crawler and index):
-crawl → crawler.run.crawl_sources, reindex → index.build.rebuild.
+crawl → crawler.run.crawl_sources, reindex → index.build.rebuild, import → the importer
+(a file uploaded on the admin page), snapshot → the starter snapshot (first run).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import click
 
 from policy_search import jobs
 from policy_search.cli import open_store
-from policy_search.schedule import ScheduleError, enqueue_due, schedule_from_settings
+from policy_search.schedule import ScheduleError, enqueue_due, parse_schedule, schedule_from_settings
 from policy_search.settings import Settings
 
 BAR_WIDTH = 30
@@ -102,9 +103,90 @@ def run_reindex(ctx: jobs.JobContext) -> dict:
             "caught_up": report.caught_up, "seconds": round(report.seconds, 2)}
 
 
+def run_import(ctx: jobs.JobContext) -> dict:
+    """Import an uploaded file (JSONL/CSV/XLSX) with the importer, then tag, card and index
+    what changed. The upload is removed afterwards, unless the job goes back to the queue."""
+    from pathlib import Path
+
+    from policy_search.importer import ImportFileError, import_file
+
+    path = Path(ctx.args["path"])
+    name = ctx.args.get("name") or path.name
+    if not path.is_file():
+        raise ValueError(f"上传的文件已不存在：{name}（请重新上传）")
+    requeued = False
+    try:
+        summary = import_file(ctx.store, path, fmt=ctx.args.get("format") or "auto",
+                              source_id=ctx.args.get("source") or "import",
+                              progress=_import_progress(ctx, f"导入 {name}"))
+    except ImportFileError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    except (jobs.WorkerStopping, KeyboardInterrupt):
+        requeued = True  # the job runs again from the start: it needs its file
+        raise
+    finally:
+        if not requeued:
+            path.unlink(missing_ok=True)
+    for reject in summary.rejected[:MAX_REJECTS_LOGGED]:
+        ctx.log(f"第 {reject.line} 行已跳过：{reject.reason}")
+    if len(summary.rejected) > MAX_REJECTS_LOGGED:
+        ctx.log(f"另有 {len(summary.rejected) - MAX_REJECTS_LOGGED} 行被拒绝")
+    ctx.log(f"{name}：新增 {summary.added}，更新 {summary.updated}，未变 {summary.unchanged}，"
+            f"拒绝 {len(summary.rejected)}")
+    result = {"file": name, "added": summary.added, "updated": summary.updated,
+              "unchanged": summary.unchanged, "rejected": len(summary.rejected)}
+    return {**result, "index": _enrich_and_index(ctx, summary.added + summary.updated)}
+
+
+def run_snapshot(ctx: jobs.JobContext) -> dict:
+    """Load the starter snapshot (first run), then tag, card and index it."""
+    from policy_search.snapshot import load_snapshot, snapshot_file
+
+    snapshot = snapshot_file(ctx.settings)
+    if snapshot is None:
+        ctx.log("离线快照已在设置中关闭（starter_snapshot = off），未载入")
+        return {"added": 0}
+    result = load_snapshot(ctx.store, snapshot,
+                           progress=_import_progress(ctx, f"载入离线快照（{snapshot.date}）"))
+    for line in result["rejects"]:
+        ctx.log(line)
+    ctx.log(f"离线快照：新增 {result['added']}，更新 {result['updated']}，"
+            f"未变 {result['unchanged']}，拒绝 {result['rejected']}")
+    return {**result, "index": _enrich_and_index(ctx, result["added"] + result["updated"])}
+
+
+MAX_REJECTS_LOGGED = 50
+
+
+def _import_progress(ctx: jobs.JobContext, step: str):
+    """The importer's progress as the job's: per mille of the file read, rows so far."""
+    def report(progress) -> None:
+        ctx.progress(round(progress.done_fraction * 1000), 1000, step,
+                     note=f"已读 {progress.rows} 行")
+    return report
+
+
+def _enrich_and_index(ctx: jobs.JobContext, changed: int) -> str:
+    if not changed:
+        return "没有新增或更新的政策，索引无需更新"
+    from policy_search.enrich import enrich_changed
+
+    ctx.log(enrich_changed(ctx.store, progress=lambda done, total, step:
+                           ctx.progress(done, total, step)).describe())
+    ctx.progress(step="更新索引")
+    note = _sync_index(ctx)
+    ctx.log(note)
+    return note
+
+
 def register_real_kinds() -> None:
+    from policy_search.cli.notify import round_job
+
     jobs.set_handler("crawl", run_crawl)
     jobs.set_handler("reindex", run_reindex)
+    jobs.set_handler("import", run_import)
+    jobs.set_handler("snapshot", run_snapshot)
+    jobs.set_handler("notify", round_job)
 
 
 # --- the worker ----------------------------------------------------------------------
@@ -128,33 +210,29 @@ def _install_stop_handlers(stop) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-@click.command("worker")
-@click.option("--once", is_flag=True, help="run what is queued (and due by the schedule), then exit")
-@click.option("--subprocess", "per_process", is_flag=True,
-              help="run each job in its own subprocess (memory returned after each job)")
-@click.option("--poll", type=float, default=None,
-              help="seconds between looks at the queue (default: worker_poll_interval)")
-@click.pass_context
-def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: float | None):
-    """Run queued jobs (crawl, reindex) and the crawl schedule.
+def make_worker(settings: Settings, store, root_argv: list[str], *, per_process: bool = False,
+                poll: float | None = None) -> tuple[jobs.Worker, list]:
+    """A job worker with the real kinds, the crawl and notify schedules and terminal messages
+    (for `worker` and for the worker process of `run`); returns it with its schedules."""
+    from policy_search.cli.notify import queue_round_after
 
-    A job left running by a worker that died is marked failed at start. SIGTERM or
-    Ctrl-C stops the current job at its next progress report and puts it back in the
-    queue, so a restart picks it up again.
-    """
-    settings: Settings = ctx.obj
     try:
         schedule = schedule_from_settings(settings)
     except ScheduleError as exc:
         raise click.UsageError(f"crawl_schedule: {exc}") from exc
+    try:
+        notify_schedule = parse_schedule(settings.notify_schedule, settings.schedule_timezone)
+    except ScheduleError as exc:
+        raise click.UsageError(f"notify_schedule: {exc}") from exc
     register_real_kinds()
-    store = open_store(settings)
-    root = _root_argv(ctx, settings)
 
     def before_claim(st) -> None:
         job_id = enqueue_due(st, schedule)
         if job_id:
             click.echo(f"定时抓取已加入队列：任务 #{job_id}")
+        job_id = enqueue_due(st, notify_schedule, name="notify", kind="notify")
+        if job_id:
+            click.echo(f"定时推送已加入队列：任务 #{job_id}")
 
     def started(job) -> None:
         click.echo(f"任务 #{job.id} 开始：{jobs.kind_label(job.kind)} {json.dumps(job.args, ensure_ascii=False)}")
@@ -163,17 +241,43 @@ def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: floa
         job = store.get_job(job_id)
         line = f"任务 #{job_id} 结束：{jobs.STATE_NAMES.get(state, state)}"
         click.echo(line + (f"（{job.error}）" if job and job.error else ""))
+        round_id = queue_round_after(store, job)
+        if round_id:
+            click.echo(f"推送任务已加入队列：任务 #{round_id}")
 
     worker = jobs.Worker(
         store, settings=settings,
         poll_interval=poll if poll is not None else settings.worker_poll_interval,
-        before_claim=before_claim if schedule else None,
-        subprocess_argv=(lambda job_id: root + ["jobs", "run", str(job_id)]) if per_process else None,
+        before_claim=before_claim if schedule or notify_schedule else None,
+        subprocess_argv=(lambda job_id: root_argv + ["jobs", "run", str(job_id)]) if per_process else None,
         on_job=started, on_done=ended,
     )
+    return worker, [("定时抓取", schedule), ("定时推送", notify_schedule)]
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="run what is queued (and due by the schedule), then exit")
+@click.option("--subprocess", "per_process", is_flag=True,
+              help="run each job in its own subprocess (memory returned after each job)")
+@click.option("--poll", type=float, default=None,
+              help="seconds between looks at the queue (default: worker_poll_interval)")
+@click.pass_context
+def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: float | None):
+    """Run queued jobs (crawl, reindex, import, snapshot, notify) and the crawl and notify
+    schedules.
+
+    A job left running by a worker that died is marked failed at start. SIGTERM or
+    Ctrl-C stops the current job at its next progress report and puts it back in the
+    queue, so a restart picks it up again.
+    """
+    settings: Settings = ctx.obj
+    store = open_store(settings)
+    worker, schedules = make_worker(settings, store, _root_argv(ctx, settings),
+                                    per_process=per_process, poll=poll)
     _install_stop_handlers(worker.stop)
-    if schedule:
-        click.echo(f"定时抓取：{schedule.text}（{schedule.tz}）")
+    for name, schedule in schedules:
+        if schedule:
+            click.echo(f"{name}：{schedule.text}（{schedule.tz}）")
     ran = worker.run(once=once)
     for job_id in worker.stale_failed:
         click.echo(f"任务 #{job_id} 的进程已不在运行，已标记为失败", err=True)

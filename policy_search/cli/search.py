@@ -84,7 +84,8 @@ def status_command(settings: Settings, as_json):
 
 
 _FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "support",
-                   "enterprise", "issuer", "year", "validity", "kind", "subject")
+                   "enterprise", "issuer", "year", "validity", "kind", "huiqi",
+                   "subject")
 
 
 def filter_options(command):
@@ -103,7 +104,9 @@ def filter_options(command):
         click.option("--issuer", multiple=True, help="发文机关"),
         click.option("--year", multiple=True, help="年份 YYYY 或 YYYY-YYYY"),
         click.option("--validity", multiple=True, help="有效|失效|废止|部分失效|未知"),
-        click.option("--kind", multiple=True, help="政策原文|政策解读|申报通知|其他"),
+        click.option("--kind", multiple=True,
+                     help="惠企措施|申报通知|政策解读|法律法规|司法解释|工作报告与规划|公告公示|其他"),
+        click.option("--huiqi", multiple=True, type=click.Choice(["是", "否"]), help="惠企政策: 是|否"),
         click.option("--subject", multiple=True, help="主题分类 (含下级分类), e.g. 财政、金融、审计"),
     )):
         command = option(command)

@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
@@ -23,13 +24,26 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def site_options(workers_help: str):
+    """--host, --port, --threads, --workers: the options of the commands that serve."""
+    options = [
+        click.option("--host", help="listen address (default: setting host, 127.0.0.1)"),
+        click.option("--port", type=click.IntRange(0, 65535),
+                     help="port (default: setting port, 8000)"),
+        click.option("--threads", type=click.IntRange(1, 256),
+                     help="threads per web worker process (default: setting threads)"),
+        click.option("--workers", type=click.IntRange(1, 64), help=workers_help),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 @click.command("serve")
-@click.option("--host", help="listen address (default: setting host, 127.0.0.1)")
-@click.option("--port", type=click.IntRange(0, 65535), help="port (default: setting port, 8000)")
-@click.option("--threads", type=click.IntRange(1, 256),
-              help="threads per worker process (default: setting threads)")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="worker processes (default: CPU count, at most 4; 1 = no forking)")
+@site_options("worker processes (default: CPU count, at most 4; 1 = no forking)")
 @click.option("--no-sync", is_flag=True, help="do not follow store changes into the index")
 @click.pass_obj
 def serve_command(settings, host: str | None, port: int | None, threads: int | None,
@@ -61,30 +75,30 @@ def serve_command(settings, host: str | None, port: int | None, threads: int | N
         run_forked(settings, sock, threads, workers, start_sync=not no_sync)
 
 
-def ensure_index(settings, store) -> None:
-    """Build the index first when there are policies but no usable index yet."""
+def ensure_index(settings, store, *, create_empty: bool = False) -> None:
+    """Build the index first when there are policies but no usable index yet; with
+    `create_empty`, an empty store gets its (empty) index now rather than from the sync
+    thread, so the very first request finds one."""
     from index.build import rebuild
     from index.search import SearchIndex
 
-    if SearchIndex(settings.index_path, store=store).is_usable() or store.count_policies() == 0:
+    if SearchIndex(settings.index_path, store=store).is_usable():
         return
-    click.echo(f"索引尚未建立，正在为 {store.count_policies()} 条政策建立索引…")
+    count = store.count_policies()
+    if count == 0:
+        if create_empty:
+            rebuild(store, settings.index_path, procs=1)
+        return
+    click.echo(f"索引尚未建立，正在为 {count} 条政策建立索引…")
     rebuild(store, settings.index_path)
 
 
 def run_worker(settings, sock: socket.socket, threads: int, start_sync: bool = False) -> None:
     """One waitress server on the shared socket (blocks until stopped)."""
-    from waitress.server import create_server
-
     from web import create_app
 
     app = create_app(settings, start_sync=start_sync)
-    server = create_server(
-        app, sockets=[sock], threads=threads, ident="policy-search",
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-        max_request_header_size=64 * 1024, channel_timeout=60,
-        clear_untrusted_proxy_headers=True, connection_limit=1000,
-    )
+    server = make_server(app, sock, threads)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -95,14 +109,62 @@ def run_worker(settings, sock: socket.socket, threads: int, start_sync: bool = F
             sync.stop()
 
 
+# How long a stopping job worker may take to reach its job's next progress report (a
+# request in flight, a politeness delay) before it is killed; under systemd keep
+# TimeoutStopSec above this.
+JOB_WORKER_STOP_SECONDS = 90
+# A child dying this soon after it started has a configuration problem: respawning loops.
+START_UP_SECONDS = 5
+
+
+def make_server(app, sock: socket.socket, threads: int):
+    """The waitress server of one worker, its own error answers (413 body too large, 431
+    headers too large, 400, 500) carrying the site's security headers too."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import create_server
+    from waitress.task import ErrorTask
+
+    from web.security import SECURITY_HEADERS
+
+    class SecureErrorTask(ErrorTask):
+        def execute(self) -> None:
+            self.response_headers.extend(SECURITY_HEADERS.items())
+            super().execute()
+
+    class Channel(HTTPChannel):
+        error_task_class = SecureErrorTask
+
+    server = create_server(
+        app, sockets=[sock], threads=threads, ident="policy-search",
+        max_request_body_size=app.config["MAX_REQUEST_BODY"],
+        max_request_header_size=64 * 1024, channel_timeout=60,
+        # X-Forwarded-* reach the app, which believes them only from the proxies named in
+        # trusted_proxies (web.security.TrustedProxies) and otherwise treats the request
+        # as relayed by an unknown proxy (no http login "from this machine").
+        clear_untrusted_proxy_headers=False, connection_limit=1000,
+    )
+    server.channel_class = Channel  # one socket: one TcpWSGIServer
+    return server
+
+
 def run_forked(settings, sock: socket.socket, threads: int, workers: int,
-               start_sync: bool) -> None:
-    """Fork the workers, run the index sync here, stop everything on SIGTERM/SIGINT."""
+               start_sync: bool, job_worker: Callable[[], None] | None = None) -> None:
+    """Fork the web workers (and, for `run`, the job worker), run the index sync here,
+    replace a child that dies later, stop everything on SIGTERM/SIGINT."""
     from index.analysis import init_jieba
     from index.build import start_sync_thread
 
     init_jieba()  # before fork: the workers share the dictionary's memory
-    children = {spawn(settings, sock, threads): time.monotonic() for _ in range(workers)}
+    children: dict[int, tuple[str, float]] = {}
+
+    def start(role: str) -> None:
+        pid = spawn(settings, sock, threads) if role == "web" else spawn_job_worker(job_worker, sock)
+        children[pid] = (role, time.monotonic())
+
+    for _ in range(workers):
+        start("web")
+    if job_worker is not None:
+        start("jobs")
     sync = start_sync_thread(settings.db_path, settings.index_path) if start_sync else None
 
     def stop(signum, frame):
@@ -112,40 +174,89 @@ def run_forked(settings, sock: socket.socket, threads: int, workers: int,
     try:
         while children:
             pid, status = os.waitpid(-1, 0)
-            started = children.pop(pid, None)
-            if started is None:
+            role, started = children.pop(pid, (None, 0.0))
+            if role is None:
                 continue
-            if time.monotonic() - started < 5:
-                # Dying at start-up is a configuration problem: respawning would loop.
-                raise click.ClickException(f"worker {pid} failed at start-up (status {status})")
-            # A worker that dies later (out of memory, say) is replaced; the site stays up.
-            log.warning("worker %s exited (status %s); starting another", pid, status)
-            children[spawn(settings, sock, threads)] = time.monotonic()
+            name = "job worker" if role == "jobs" else "worker"
+            if time.monotonic() - started < START_UP_SECONDS:
+                raise click.ClickException(f"{name} {pid} failed at start-up (status {status})")
+            # A child that dies later (out of memory, say) is replaced; the site stays up.
+            log.warning("%s %s exited (status %s); starting another", name, pid, status)
+            start(role)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        stop_children(children)
         if sync is not None:
             sync.stop()
         sock.close()
 
 
+def stop_children(children: dict[int, tuple[str, float]]) -> None:
+    """SIGTERM every child; the web workers end at once, the job worker puts its job
+    back in the queue at the job's next progress report (killed after a bound)."""
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for pid, (role, _started) in children.items():
+        limit = JOB_WORKER_STOP_SECONDS if role == "jobs" else 10
+        if not wait_child(pid, limit):
+            log.warning("%s %s did not stop within %s s; killing it", role, pid, limit)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            wait_child(pid, None)
+
+
+def wait_child(pid: int, timeout: float | None) -> bool:
+    """Reap a child; False when it is still running after `timeout` seconds."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        try:
+            done, _status = os.waitpid(pid, 0 if deadline is None else os.WNOHANG)
+        except ChildProcessError:
+            return True
+        except InterruptedError:
+            continue
+        if done:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+def spawn_job_worker(target: Callable[[], None], sock: socket.socket) -> int:
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            sock.close()  # the job worker serves no requests
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            die_with_parent(parent)
+            target()  # installs its own SIGTERM/SIGINT handlers (stop and requeue)
+        except SystemExit as exc:
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            log.exception("job worker failed")
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
 def spawn(settings, sock: socket.socket, threads: int) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
+            die_with_parent(parent)
             run_worker(settings, sock, threads)
         except BaseException:
             log.exception("worker failed")
@@ -153,3 +264,22 @@ def spawn(settings, sock: socket.socket, threads: int) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux for a SIGTERM when the parent dies (killed with SIGKILL, say), so no
+    child outlives it holding the port or a job; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1

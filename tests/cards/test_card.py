@@ -3,6 +3,7 @@ import pytest
 
 from policy_search.card import (deadline_of, extract_card, extract_phones, find_sections, numbering_marks,
                                 support_clauses)
+from policy_search.models import Policy
 from tests.cards.corpus import real_policy
 
 HONORS = "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk06/201901/t20190115_689677.html"
@@ -78,9 +79,7 @@ def test_line_headed_sections_with_labels():
             "三、申报时间\n2023年10月1日至10月31日。\n"
             "四、受理地址\n长沙县星沙街道开元东路1号县政务服务中心3楼12号窗口。\n"
             "五、联系方式\n县工信局中小企业科，联系电话：0731-84011234。\n")
-    from types import SimpleNamespace
-    policy = SimpleNamespace(id="x", body_text=text, attachments=[], publish_date="2023-09-20",
-                             written_date=None)
+    policy = Policy(id="x", title=text.split("\n", 1)[0], body_text=text, publish_date="2023-09-20")
     card = extract_card(policy)
     assert card.values("beneficiaries") == ["在长沙县注册登记、具有独立法人资格的中小微企业"]
     assert card.values("support") == ["给予一次性奖励50万元"]

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from policy_search.card import CardItem, PolicyCard
-from policy_search.derive import derive_all
+from policy_search.derive import derive_all, derive_kinds
 from policy_search.matching import (MATCH, MISMATCH, UNKNOWN, EnterpriseProfile, match_policies,
                                     profile_filters)
 from policy_search.models import Policy, Tag
@@ -38,7 +38,9 @@ def fixture_store(store):
         store.upsert_policy(Policy(id=pid, title=title, region_code=code, body_text=body,
                                    publish_date="2023-09-20"))
         store.replace_auto_tags(pid, [Tag(facet=f, value=v) for f, vs in tags.items() for v in vs])
+    derive_kinds(store)
     derive_all(store)
+    assert all(p.huiqi for p in store.get_policies(store.all_policy_ids()))
     return store
 
 
@@ -62,7 +64,7 @@ def test_small_manufacturer_in_changsha_county(fixture_store):
     assert "national-loan" not in ids         # expired (有效期2年 from 2020)
     assert "startup" not in ids               # founded 5 years ago: not 初创, 成立不满3年 fails
     top = results[0]
-    assert {("地区", MATCH), ("行业", MATCH), ("企业规模", MATCH), ("需求", MATCH),
+    assert {("地区", MATCH), ("行业", MATCH), ("企业规模", MATCH), ("需求：资金", MATCH),
             ("成立年限", MATCH), ("营业收入", MATCH), ("申报状态", MATCH)} <= reasons_of(top)
     revenue = next(r for r in top.reasons if r.condition == "营业收入")
     assert revenue.detail == "要求不少于500万元，贵企业为800万元"
@@ -140,3 +142,173 @@ def test_card_conditions_from_staff_items_are_used(fixture_store):
     assert ("成立年限", MATCH) in reasons_of(startup)
     assert ("从业人数", MISMATCH) in reasons_of(startup)
     assert isinstance(fixture_store.get_card("startup"), PolicyCard)
+
+
+# --- 惠企 only, needs met by support provisions, restrictions with evidence, ranking ------
+
+from policy_search.derive import derive_kinds as _derive_kinds  # noqa: E402
+from policy_search.tagging import Evidence, dump_evidence  # noqa: E402
+
+MEASURE_BODY = ("一、支持对象\n在本县注册的中小企业。\n二、支持措施\n"
+                "对新认定的中小企业给予一次性奖励10万元。\n"
+                "鼓励银行加强融资服务，改善企业融资环境。\n")
+
+
+def evidence(field: str, text: str, in_section: bool = False) -> str:
+    return dump_evidence([Evidence(field=field, start=0, end=len(text), text=text, match=text[:2],
+                                   match_start=0, match_end=2, weight=2.0, in_section=in_section)])
+
+
+def add_policy(store, pid, title, body, tags, *, code="430121", date="2023-09-01", level=None):
+    store.upsert_policy(Policy(id=pid, title=title, region_code=code, body_text=body,
+                               publish_date=date, level=level, validity="有效"))
+    store.replace_auto_tags(pid, tags)
+
+
+def test_a_need_is_met_only_by_a_support_provision(store):
+    add_policy(store, "measure", "长沙县支持中小企业发展若干措施", MEASURE_BODY, [
+        Tag("support", "资金补贴奖励", evidence=evidence("body", "对新认定的中小企业给予一次性奖励10万元")),
+        # the tagger read 融资 in a sentence that only encourages banks: no support provision
+        Tag("support", "融资信贷", evidence=evidence("body", "鼓励银行加强融资服务，改善企业融资环境")),
+    ])
+    _derive_kinds(store)
+    profile = EnterpriseProfile(region_code="430121", needs=["资金", "融资"])
+    result = run(store, profile)[0]
+    needs = {r.condition: r for r in result.reasons if r.condition.startswith("需求")}
+    assert needs["需求：资金"].status == MATCH
+    assert needs["需求：资金"].evidence == "对新认定的中小企业给予一次性奖励10万元"
+    assert needs["需求：融资"].status == MISMATCH and not needs["需求：融资"].evidence
+    assert result.applies  # a need not served lowers the rank, it does not exclude
+
+
+def test_only_huiqi_policies_match(store):
+    add_policy(store, "law", "长沙县城市市容和环境卫生管理条例",
+               "第一条 为了加强城市市容和环境卫生管理，制定本条例。\n"
+               "第二条 对在市容管理工作中作出显著成绩的单位和个人给予表彰奖励。\n",
+               [Tag("support", "资金补贴奖励")])
+    add_policy(store, "measure", "长沙县支持中小企业发展若干措施", MEASURE_BODY, [])
+    _derive_kinds(store)
+    ranked = run(store, EnterpriseProfile(region_code="430121", needs=["资金"]), include_unmet=True)
+    law = next(r for r in ranked if r.policy_id == "law")
+    assert not law.applies and ("惠企", MISMATCH) in reasons_of(law)
+    assert [r.policy_id for r in ranked if r.applies] == ["measure"]
+    assert profile_filters(EnterpriseProfile())["huiqi"] == ["是"]
+
+
+def test_tags_restrict_only_with_telling_evidence(store):
+    body_only = evidence("body", "推动制造业企业技术改造。")
+    in_title = evidence("title", "长沙县制造业企业技术改造补助办法")
+    add_policy(store, "general", "长沙县支持企业发展若干措施", MEASURE_BODY,
+               [Tag("industry", "制造业", evidence=body_only)])
+    add_policy(store, "manufacturing", "长沙县制造业企业技术改造补助办法", MEASURE_BODY,
+               [Tag("industry", "制造业", evidence=in_title)])
+    _derive_kinds(store)
+    software = EnterpriseProfile(region_code="430121", industry="信息传输、软件和信息技术服务业")
+    ranked = {r.policy_id: r for r in run(store, software, include_unmet=True)}
+    general = next(r for r in ranked["general"].reasons if r.condition == "行业")
+    assert ranked["general"].applies and general.status == UNKNOWN and "未限定" in general.detail
+    manufacturing = next(r for r in ranked["manufacturing"].reasons if r.condition == "行业")
+    assert not ranked["manufacturing"].applies and manufacturing.status == MISMATCH
+    assert manufacturing.evidence == "长沙县制造业企业技术改造补助办法"
+
+
+def test_ranking_fit_then_specificity_then_open_then_recency(store):
+    call = ("一、申报条件\n在长沙县注册的企业。\n二、支持标准\n对符合条件的企业给予补助10万元。\n"
+            "三、申报时间\n2023年10月1日至10月31日。\n")
+    add_policy(store, "county-call", "长沙县企业技术改造补助申报通知", call, [], level="county")
+    add_policy(store, "national-old", "关于支持中小企业发展的若干措施", MEASURE_BODY, [],
+               code="100000", level="national", date="2023-01-01")
+    add_policy(store, "national-new", "关于支持小型企业发展的若干措施", MEASURE_BODY, [],
+               code="100000", level="national", date="2023-06-01")
+    add_policy(store, "fits", "关于支持制造业企业发展的若干措施", MEASURE_BODY,
+               [Tag("industry", "制造业", evidence=evidence("title", "制造业"))],
+               code="100000", level="national", date="2020-01-01")
+    _derive_kinds(store)
+    derive_all(store)
+    profile = EnterpriseProfile(region_code="430121", industry="制造业")
+    ids = [r.policy_id for r in run(store, profile)]
+    # the one that fits the industry first, then the county's own call (open), then newer
+    assert ids == ["fits", "county-call", "national-new", "national-old"]
+
+
+# --- real documents: the issue's examples gone for their cause; what titles restrict --------
+
+from policy_search.importer import policy_from_record  # noqa: E402
+from policy_search.matching import match_policy  # noqa: E402
+from tests.cards.corpus import all_documents  # noqa: E402
+
+ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
+                  "中华人民共和国契税法", "最高人民法院、最高人民检察院关于办理袭警刑事案件适用法律若干问题的解释",
+                  "最高人民法院关于审理食品药品惩罚性赔偿纠纷案件适用法律若干问题的解释"]
+JOBS = "http://www.gov.cn/zhengce/content/2018-12/05/content_5345808.htm"
+GUARANTEES = "http://www.gov.cn/zhengce/content/2019-02/14/content_5365711.htm"
+PV = "http://www.gov.cn/zhengce/content/2013-07/15/content_2632.htm"
+MACHINERY = "http://www.gov.cn/zhengce/content/2018-12/29/content_5353308.htm"
+
+
+def real_store(store, keys):
+    from policy_search.tagging import tag_policies
+
+    for key in keys:
+        store.upsert_policy(policy_from_record(all_documents()[key]))
+    tag_policies(store)
+    _derive_kinds(store)
+    derive_all(store)
+    return {p.title: p.id for p in store.get_policies(store.all_policy_ids())}
+
+
+def test_the_issues_examples_are_not_matches(store):
+    """Laws on veterans, reservists and taxes and court interpretations gave a 长沙县
+    manufacturer needing 资金 and 融资 "matches": none of them gives an enterprise anything."""
+    ids = real_store(store, ["title:" + t for t in ISSUE_EXAMPLES] + [JOBS, GUARANTEES])
+    profile = EnterpriseProfile(region_code="430121", industry="制造业", size="小微",
+                                qualifications=["专精特新"], needs=["资金", "融资"])
+    ranked = run(store, profile, include_unmet=True)
+    applicable = [r.title for r in ranked if r.applies]
+    assert set(applicable) == {all_documents()[JOBS]["title"], all_documents()[GUARANTEES]["title"]}
+    for title in ISSUE_EXAMPLES:
+        result = next(r for r in ranked if r.title == title)
+        assert ("惠企", MISMATCH) in reasons_of(result)
+    top = next(r for r in ranked if r.title == all_documents()[GUARANTEES]["title"])
+    need = next(r for r in top.reasons if r.condition == "需求：融资")
+    assert need.status == MATCH and "担保" in need.evidence
+    assert set(ids) >= set(ISSUE_EXAMPLES)
+
+
+def test_what_titles_restrict(store):
+    keys = ["title:宁波市科技创新促进条例", "title:郑洛新国家自主创新示范区条例", "title:中华人民共和国乡镇企业法",
+            "title:国务院关于鼓励外商投资的规定", PV, MACHINERY, "title:中华人民共和国中小企业促进法",
+            "title:中华人民共和国企业所得税法"]
+    real_store(store, keys)
+    by_title = {p.title: p for p in store.get_policies(store.all_policy_ids())}
+    cards = store.get_cards(store.all_policy_ids())
+
+    def reason(profile, title, condition):
+        policy = by_title[title]
+        result = match_policy(profile, policy, cards[policy.id], TODAY)
+        return next((r for r in result.reasons if r.condition == condition), None), result
+
+    hangzhou = EnterpriseProfile(region_code="330100", industry="信息传输、软件和信息技术服务业",
+                                 ownership="民营", size="小微")
+    place, result = reason(hangzhou, "宁波市科技创新促进条例", "地区")
+    assert place.status == MISMATCH and "宁波市" in place.detail and not result.applies
+    place, _ = reason(EnterpriseProfile(region_code="410100"), "郑洛新国家自主创新示范区条例", "地区")
+    assert place.status == MISMATCH and "示范区" in place.detail
+    kind, _ = reason(hangzhou, "中华人民共和国乡镇企业法", "企业类型")
+    assert kind.status == MISMATCH and "乡镇企业" in kind.detail
+    owner, _ = reason(hangzhou, "国务院关于鼓励外商投资的规定", "企业性质")
+    assert owner.status == MISMATCH
+    owner, _ = reason(EnterpriseProfile(ownership="外资"), "国务院关于鼓励外商投资的规定", "企业性质")
+    assert owner.status == MATCH
+    pv_title = all_documents()[PV]["title"]
+    sector, _ = reason(hangzhou, pv_title, "行业")
+    assert sector.status == MISMATCH and "光伏" in sector.detail
+    farm = EnterpriseProfile(region_code="370100", industry="农、林、牧、渔业", size="小微")
+    sector, _ = reason(farm, all_documents()[MACHINERY]["title"], "行业")
+    assert sector.status == MATCH
+    # a law counts only with support an enterprise can claim: rates, amounts, where to apply
+    _, framework = reason(hangzhou, "中华人民共和国中小企业促进法", "惠企")
+    assert not framework.applies
+    assert any(r.condition == "惠企" and "具体扶持" in r.detail for r in framework.reasons)
+    _, tax = reason(hangzhou, "中华人民共和国企业所得税法", "惠企")
+    assert tax.applies

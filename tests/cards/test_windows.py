@@ -117,8 +117,8 @@ def test_a_weekday_between_date_and_before():
     assert window.end == "2019-09-09"
 
 
-def _notice(doc_kind: str) -> Policy:
-    return Policy(id="p", title="关于开展2023年度专项资金申报工作的通知", doc_kind=doc_kind,
+def _notice(doc_kind: str, title: str = "关于开展2023年度专项资金申报工作的通知") -> Policy:
+    return Policy(id="p", title=title, doc_kind=doc_kind, kind_by="auto" if doc_kind else "",
                   publish_date="2023-04-01",
                   body_text="一、申报条件\n企业注册在本市。\n二、申报时间\n请申报单位于2023年5月31日前将申报材料报送至市工信局。")
 
@@ -136,3 +136,10 @@ def test_the_kind_gate_decides_which_documents_state_windows():
     assert deadline_of(stale, interpretation).kind == "unknown"
     staff = PolicyCard("p", {"deadline": [CardItem("2023年5月31日前", "", origin="staff")]})
     assert deadline_of(staff, interpretation).end == "2023-05-31"
+
+
+def test_a_policy_whose_kind_was_not_derived_is_classified_for_the_gate():
+    call = _notice("")
+    assert deadline_of(extract_card(call), call).end == "2023-05-31"
+    law = _notice("", title="中华人民共和国个人所得税法")
+    assert extract_card(law).get("deadline") == []

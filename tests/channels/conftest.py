@@ -68,7 +68,7 @@ class Site(MatchSite):
 def build_site(data_dir: Path) -> Site:
     from index.build import rebuild
     from index.search import SearchIndex
-    from policy_search.derive import derive_all
+    from policy_search.derive import derive_all, derive_kinds
     from web.cards import today
 
     settings = Settings(data_dir=data_dir, secret_key="test", session_cookie_secure=0,
@@ -86,6 +86,7 @@ def build_site(data_dir: Path) -> Site:
         store.replace_auto_tags(policy.id, [Tag("support", v, confidence=0.9)
                                             for v in EXTRA_TAGS.get(name, [])])
     derive_all(store)
+    derive_kinds(store)  # as enrich does after an import
     create_user(store, "boss", PASSWORDS["boss"], "admin")
     create_user(store, "staffer", PASSWORDS["staffer"], "staff")
     rebuild(store, settings.index_path, procs=1)

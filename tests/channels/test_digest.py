@@ -97,7 +97,11 @@ def test_the_other_formats(staff):
     assert not tree.xpath("//div[@id='digest-preview']")  # a whole page is not previewed inline
     _, tree = digest_page(staff, "region=长沙县&since=7d&format=markdown&group=kind")
     markdown = tree.xpath("//textarea[@id='digest-source']")[0].text_content()
-    assert markdown.startswith("# 惠企政策速递") and "## 政策原文（" in markdown
+    assert markdown.startswith("# 惠企政策速递")
+    # grouped by 文件类型 in its own order (惠企措施, 申报通知 … 其他)
+    kinds = re.findall(r"^## (\S+?)（\d+）$", markdown, re.M)
+    assert kinds[:2] == ["惠企措施", "申报通知"] and kinds[-1] == "其他"
+    assert re.search(r"^## 申报通知（\d+）\n\n1\. \*\*\[长沙县中小企业发展专项资金", markdown, re.M)
     assert re.search(r"^1\. \*\*\[长沙县.+\]\(<https://zcss\.example\.gov\.cn/policy/", markdown, re.M)
     assert "\\<script\\>" in markdown  # markdown's own markup escaped
     _, tree = digest_page(staff, "region=长沙县&since=7d&format=text&group=none")

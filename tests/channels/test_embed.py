@@ -72,7 +72,8 @@ def test_embed_may_be_framed_by_the_configured_portals_only(client):
 def _get_urls(app, site):
     """A GET URL for every rule of the site (arguments filled with real values)."""
     values = {"policy_id": site.ids["bank"], "job_id": 1, "username": "staffer",
-              "source_id": "govcn-api", "fmt": "docx", "filename": "site.css"}
+              "source_id": "govcn-api", "fmt": "docx", "filename": "site.css", "kind": "search",
+              "token": "no-such-token", "subscription_id": 1}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue

@@ -873,3 +873,10 @@ def ofd_bytes(pages: list[list[tuple[float, str]]], template: list[tuple[float, 
 
 def escape_xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def pick_sources(text: str, *ids: str) -> str:
+    """The [[source]] blocks of a sources TOML text that have these ids."""
+    blocks = text.split("[[source]]")[1:]
+    return "".join("[[source]]" + block for block in blocks
+                   if any(f'\nid = "{source_id}"\n' in block for source_id in ids))

@@ -39,9 +39,9 @@ url = "http://kjj.changsha.gov.cn/zfxxgk/tzgg/index.html"
 @pytest.mark.parametrize("body, message", [
     ('[[source]]\nid = "a"\n', "missing"),
     ('[[source]]\nid="a"\nname="n"\nregion_code="999999"\nallowed_hosts=["h"]\n'
-     '[[source.entries]]\nkind="trs"\nurl="u"\n', "region_code"),
+     '[[source.entries]]\nkind="trs"\nurl="http://h/"\n', "region_code"),
     ('[[source]]\nid="a"\nname="n"\nregion_code="430100"\nallowed_hosts=["h"]\n'
-     '[[source.entries]]\nkind="ftp"\nurl="u"\n', "kind"),
+     '[[source.entries]]\nkind="ftp"\nurl="http://h/"\n', "kind"),
     ("not toml [", "sources"),
 ])
 def test_bad_definitions_are_reported(tmp_path, body, message):
@@ -49,6 +49,20 @@ def test_bad_definitions_are_reported(tmp_path, body, message):
     path.write_text(body, "utf-8")
     with pytest.raises(SourceError, match=message):
         load_sources(path=path)
+
+
+@pytest.mark.parametrize("hosts", ['allowed_hosts=["h"]\n', ""])
+@pytest.mark.parametrize("key", ["url", "page_url"])
+def test_source_file_names_a_bad_scheme_before_missing_hosts(tmp_path, hosts, key):
+    """file:// has no host: the file says the scheme is wrong, not that hosts are missing."""
+    url = 'url="http://h/list.html"\n' if key == "page_url" else ""
+    path = tmp_path / "sources.toml"
+    path.write_text('[[source]]\nid="a"\nname="n"\nregion_code="430100"\n' + hosts
+                    + f'[[source.entries]]\nkind="trs"\n{url}{key}="file:///etc/passwd"\n', "utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_sources(path=path)
+    assert "只允许 http 或 https 网址（收到的是 file）" in str(caught.value)
+    assert "missing" not in str(caught.value)
 
 
 def test_sources_added_by_an_admin_are_loaded_with_the_shipped_ones(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.derive import derive_all
+from policy_search.derive import derive_all, derive_kinds
 from policy_search.models import Policy, Tag
 from policy_search.settings import Settings
 from policy_search.store import Store
@@ -71,7 +71,8 @@ def policies(day: dt.date) -> list[tuple[Policy, dict[str, list[str]]]]:
          "第三十条 债权人应当自接到通知之日起三十日内，向清算组申报债权。\n"),
         ("xss-card", "长沙县测试通知", "430121", "长沙县测试局", "county",
          {"support": ["资金补贴奖励"]},
-         f"一、申报条件\n申报企业须具备{XSS}条件，成立满1年以上。\n二、支持标准\n给予奖励10万元。\n"),
+         f"一、申报条件\n申报企业须具备{XSS}条件，成立满1年以上。\n二、支持标准\n给予奖励10万元。\n"
+         "三、申报材料\n营业执照复印件。\n"),
     ]
     dates = {"old-measure": "2018-03-01", "new-measure": "2020-12-20", "national-loan": "2019-12-20"}
     out = []
@@ -101,6 +102,7 @@ def fill_store(settings: Settings) -> Store:
         store.upsert_policy(policy)
         store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.9)
                                             for f, values in tags.items() for v in values])
+    derive_kinds(store)
     derive_all(store)
     return store
 

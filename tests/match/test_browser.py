@@ -49,7 +49,7 @@ def test_fill_in_the_form_and_share_the_result(browser, live_server):
         "长沙县中小企业发展专项资金（第一批, 试点; 制造业）申报通知"
     reasons = first.locator(".reason").all_inner_texts()
     assert any("营业收入" in r and "符合" in r and "800万元" in r for r in reasons)
-    assert page.locator(".reason-mismatch").count() >= 1  # some 不符合 shown (needs)
+    assert page.locator("a.unmet-link").count() == 1  # the ones left out, on request
     titles = page.locator(".match-hit .hit-title").all_inner_texts()
     assert "浏阳市招商引资奖励办法" not in titles and "长沙县促进制造业发展若干政策" not in titles
     # the shareable link opens the same result with the form filled in
@@ -71,3 +71,34 @@ def test_fill_in_the_form_and_share_the_result(browser, live_server):
     assert problems == []
     other.close()
     context.close()
+
+
+def test_reasons_kinds_and_the_policies_left_out(browser, live_server, tmp_path):
+    """The reasons with their evidence, the kind of each policy, and the 显示不适用的 toggle,
+    at desktop and phone width (screenshots kept in the test's tmp dir for a look)."""
+    query = "region=430121&industry=制造业&revenue=800&employees=60&age=5&need=资金&need=融资"
+    for viewport in (DESKTOP, PHONE):
+        context, page, problems = open_page(browser, viewport)
+        page.goto(f"{live_server}/match?{query}")
+        first = page.locator(".match-hit").first
+        assert first.locator(".badge.kind").inner_text() == "申报通知"
+        reasons = first.locator(".reason").all_inner_texts()
+        assert any("需求：资金" in r and "原文：" in r and "给予一次性奖励20万元" in r for r in reasons)
+        assert any("需求：融资" in r and "不符合" in r for r in reasons)
+        page.screenshot(path=str(tmp_path / f"match-{viewport['width']}.png"), full_page=True)
+        page.click("a.unmet-link")
+        page.wait_for_load_state()
+        assert "show=unmet" in page.url
+        left_out = page.locator(".unmet-hits .match-hit")
+        assert left_out.count() >= 2
+        titles = left_out.locator(".hit-title").all_inner_texts()
+        # the left-out list holds candidates that apply in the county but fail a condition;
+        # another county's policy never is a candidate (region = applies in)
+        assert "长沙县2023年度商务发展资金申报通知" in titles and "浏阳市招商引资奖励办法" not in titles
+        first_reason = left_out.first.locator(".reason").first
+        assert "不符合" in first_reason.inner_text()
+        box = page.locator(".unmet-hits").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1
+        page.screenshot(path=str(tmp_path / f"match-unmet-{viewport['width']}.png"), full_page=True)
+        assert problems == []
+        context.close()

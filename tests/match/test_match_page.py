@@ -53,15 +53,17 @@ def test_a_small_manufacturer_in_changsha_county(client):
     # other regions, policies that ended, expired or were repealed, startups only: left out
     assert not {"other-county", "closed-call", "old-measure", "national-loan", "startup"} & set(ids)
     assert {"county-later", "new-measure", "province-hitech"} <= set(ids)
-    assert f"适用的有效政策 <strong>{len(ids)}</strong> 条" in html
+    assert f"适用的惠企政策 <strong>{len(ids)}</strong> 条" in html
     fund = hit_block(html, "county-fund")
     assert {("符合", "地区"), ("符合", "行业"), ("符合", "企业规模"), ("符合", "成立年限"),
-            ("符合", "营业收入"), ("符合", "需求"), ("符合", "申报状态")} <= reasons(fund)
+            ("符合", "营业收入"), ("符合", "需求：资金"), ("符合", "申报状态")} <= reasons(fund)
     assert "要求不少于500万元，贵企业为800万元" in fund
     assert "原文：上年度营业收入不低于500万元" in fund      # the evidence sentence
     assert "即将截止 · 还剩 10 天" in fund
     hitech = hit_block(html, "province-hitech")
-    assert ("未知", "资质") in reasons(hitech) and ("不符合", "需求") in reasons(hitech)
+    # 研发奖补 is money: a 支持标准 provision meets the need for 资金 (not the 科技创新 tag)
+    assert ("未知", "资质") in reasons(hitech) and ("符合", "需求：资金") in reasons(hitech)
+    assert "原文：按研发投入的10%给予奖补，最高100万元" in hitech
     # reasons are listed 符合 first, then 未知, then 不符合
     statuses = re.findall(r'<span class="badge reason-status">([^<]+)</span>', hitech)
     assert statuses == sorted(statuses, key=["符合", "未知", "不符合"].index)
@@ -156,3 +158,22 @@ def test_the_page_is_linked_and_strict(client):
     html = response.get_data(as_text=True)
     assert "<script" not in html and " style=" not in html
     assert 'href="/match"' in page(client, "")  # the footer link on every page
+
+
+def test_the_policies_left_out_are_shown_on_request_with_why(client):
+    html = page(client, MANUFACTURER)
+    link = re.search(r'<a class="unmet-link" href="([^"]+)">显示不适用的政策（(\d+) 条）', html)
+    assert link and int(link.group(2)) >= 2
+    applicable = result_ids(html)
+    shown = page(client, link.group(1).replace("&amp;", "&").split("?", 1)[1])
+    assert "隐藏不适用的政策" in shown
+    unmet_section = shown.split('class="unmet-heading"', 1)[1]
+    left_out = re.findall(r'<h3 class="hit-title"><a href="/policy/([^"]+)"', unmet_section)
+    assert "closed-call" in left_out
+    assert not set(left_out) & set(applicable)
+    # a policy of another county is no candidate at all: the index asks where policies apply
+    assert "other-county" not in set(left_out) | set(applicable)
+    # the applicable list is the same; each excluded one says first what excludes it
+    assert result_ids(shown)[:len(applicable)] == applicable
+    closed = hit_block(unmet_section, "closed-call")
+    assert ("不符合", "申报状态") in reasons(closed)

@@ -112,6 +112,20 @@ def test_source_urls_refused(app, site, fake_net, url):
     assert not [a for a in actions(site) if a[0].startswith("source_")]
 
 
+@pytest.mark.parametrize("field", ["url", "page_url"])
+@pytest.mark.parametrize("url, scheme", [("file:///etc/passwd", "file"), ("gopher://www.demo.gov.cn/", "gopher"),
+                                         ("javascript:alert(1)", "javascript"), ("www.demo.gov.cn/x", "无协议")])
+def test_source_url_scheme_named_alike_in_both_fields(app, site, fake_net, field, url, scheme):
+    """A non-http address is refused for its scheme, in the same words in either field."""
+    admin = logged_in(app, "boss")
+    response = post_form(admin, "/admin/sources/edit", {**SOURCE, field: url}, "/admin/sources")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"只允许 http 或 https 网址（收到的是 {scheme}）" in page
+    assert "allowed_hosts" not in page and "missing" not in page
+    assert fake_net == []  # refused before anything was asked of the network
+
+
 def test_source_added_enabled_disabled_and_edited(app, site, fake_net):
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/sources/edit", {

@@ -31,19 +31,6 @@ def test_wrong_password_and_open_redirects_refused(app):
         assert response.headers["Location"] == "/staff/", target
 
 
-def test_cookie_flags(site_factory):
-    from web import create_app
-
-    site = site_factory(session_cookie_secure=1)
-    app = create_app(site.settings, store=site.store, index=None, testing=True)
-    client = app.test_client()
-    response = login(client, "staffer")
-    cookie = response.headers.get("Set-Cookie")
-    assert "ps_session=" in cookie
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
-    assert "Expires=" in cookie  # a permanent session with the configured lifetime
-
-
 def test_throttling_per_account(app):
     client = app.test_client()
     for _ in range(5):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from policy_search.derive import derive_kinds
 from policy_search.importer import policy_from_record
 from policy_search.models import Attachment, Policy, Tag, policy_id_for
 from policy_search.normalize import doc_number_key
@@ -60,7 +61,7 @@ def crafted_policies() -> dict[str, Policy]:
             id=policy_id_for(original_url, ""), url=original_url, title="长沙县支持专精特新中小企业高质量发展的若干措施",
             level="county", region_code="430121", region_name="长沙县", issuer="长沙县人民政府办公室",
             doc_number="长县政办发〔2023〕12号", publish_date="2023-05-12", written_date="2023-05-08",
-            validity="有效", doc_kind="政策原文",
+            validity="有效",
             body_text="为支持专精特新中小企业发展，制定以下措施。\n一、对新认定的国家级专精特新“小巨人”企业奖励50万元。\n二、研发费用加计扣除政策应享尽享。",
             body_html="<p>为支持专精特新中小企业发展，制定以下措施。</p><p>一、对新认定的国家级专精特新“小巨人”企业奖励50万元。</p>"
                       "<table><tr><th>项目</th><th>标准</th></tr><tr><td>小巨人</td><td>50万元</td></tr></table>",
@@ -75,7 +76,7 @@ def crafted_policies() -> dict[str, Policy]:
             url="http://www.csx.gov.cn/zwgk/zcjd/202305/t20230515_002.html",
             title="《长沙县支持专精特新中小企业高质量发展的若干措施》政策解读",
             level="county", region_code="430121", region_name="长沙县", issuer="长沙县工业和信息化局",
-            publish_date="2023-05-15", validity="有效", doc_kind="政策解读", interprets=original_url,
+            publish_date="2023-05-15", validity="有效", source_kind="政策解读", interprets=original_url,
             body_text="一、出台背景\n为贯彻落实专精特新中小企业培育工作部署。",
         ),
         "docno_a": Policy(
@@ -126,6 +127,7 @@ def fill_store(store: Store) -> tuple[list[str], dict[str, str]]:
         store.upsert_policy(policy)
         ids[name] = policy.id
         store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.8) for f, v in CRAFTED_TAGS[name]])
+    derive_kinds(store)  # what each document is, as enrich would after an import
     # A staff decision on the county policy, which is then reviewed.
     store.set_staff_tag(ids["county"], "enterprise", "专精特新", by="tester")
     mark_reviewed(store, ids["county"])

@@ -5,7 +5,7 @@ from index.api import FACETS
 from web.params import FILTERS
 
 HIT_KEYS = {"id", "url", "title", "issuer", "doc_number", "level", "region", "publish_date",
-            "validity", "tags", "snippet"}
+            "validity", "kind", "huiqi", "tags", "snippet"}
 
 
 def get_json(client, url, status=200):
@@ -161,3 +161,21 @@ def test_attachment_text_is_searchable(client, site):
 def test_head_requests_work(client):
     assert client.head("/api/search?q=通知").status_code == 200
     assert client.head("/").status_code == 200
+
+
+def test_a_question_says_how_it_was_read(client, site):
+    body = get_json(client, "/api/search?q=专精特新企业有没有补贴")
+    rewrite = body["rewrite"]
+    assert set(rewrite) == {"note", "searched", "dropped", "mapped"}
+    assert rewrite["note"].startswith("按「") and rewrite["note"].endswith("」为您检索")
+    assert "有没有" in rewrite["dropped"]
+    assert "专精特新" in rewrite["searched"]
+    assert body["total"] >= 1
+    # plain keywords: no rewrite key (the documented keys stay as they were)
+    assert "rewrite" not in get_json(client, "/api/search?q=专精特新")
+
+
+def test_openapi_documents_the_rewrite(client):
+    spec = get_json(client, "/api/openapi.json")
+    result = spec["components"]["schemas"]["SearchResult"]["properties"]
+    assert {"note", "searched", "dropped", "mapped"} <= set(result["rewrite"]["properties"])

@@ -16,7 +16,7 @@ def test_policy_page_shows_metadata_body_tags_attachments_and_source(client, sit
     page = text(response)
     for expected in ("长沙县支持专精特新中小企业高质量发展的若干措施", "长沙县人民政府办公室",
                      "长县政办发〔2023〕12号", "2023-05-12", "2023-05-08", "长沙县", "有效",
-                     "政策原文", "县"):
+                     "惠企措施", "县"):
         assert expected in page
     # body HTML with its table
     assert "<table>" in page and "<td>小巨人</td>" in page

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from policy_search.derive import derive_all
+from policy_search.derive import derive_all, derive_kinds
 from policy_search.models import Policy, Tag
 from policy_search.regions import find_region
 from policy_search.settings import Settings
@@ -57,6 +57,7 @@ def site(tmp_path_factory):
             validity="有效", doc_kind="政策原文"))
         store.replace_auto_tags(pid, [Tag("enterprise", "小微企业", confidence=0.9),
                                       Tag("support", "资金补贴奖励", confidence=0.9)])
+    derive_kinds(store)
     derive_all(store)
     rebuild(store, settings.index_path, procs=1)
     app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),

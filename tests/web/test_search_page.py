@@ -153,3 +153,11 @@ def test_bad_parameters_give_a_400_page_in_chinese(client, url):
 
 def test_unknown_parameters_are_ignored(client):
     assert client.get("/?utm_source=wechat&q=通知").status_code == 200
+
+
+def test_a_question_shows_how_it_was_searched(client):
+    html = client.get("/?q=专精特新企业有没有补贴").get_data(as_text=True)
+    assert 'class="notice rewrite"' in html
+    assert "按「" in html and "」为您检索" in html
+    plain = client.get("/?q=专精特新").get_data(as_text=True)
+    assert "为您检索" not in plain

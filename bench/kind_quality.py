@@ -1,0 +1,121 @@
+"""Document kind and 惠企 flag against hand labels: per-kind precision / recall and the
+惠企 flag's precision / recall, on the labels the rules were tuned on and on the held-out ones.
+
+The labels (bench/kind_labels.jsonl, rules in bench/kind_labels.md) were assigned by reading
+documents of ../shared/corpus/documents.jsonl. Another label file of the same shape (key, kind,
+huiqi; split optional) can be given with --labels.
+
+    .venv/bin/python bench/kind_quality.py [--labels FILE] [--corpus FILE] [--errors] [--split tune|heldout]
+
+Goal: 惠企 precision >= 0.90 at recall >= 0.80.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from policy_search.importer import policy_from_record
+from policy_search.kinds import DOC_KINDS, classify
+
+# Run as a script, bench/ is on sys.path: one Counts for the quality benches.
+from tagging_quality import Counts
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "bench" / "kind_labels.jsonl"
+CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
+
+
+def load_labels(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_documents(path: Path, keys: set[str]) -> dict[str, dict]:
+    found = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            key = record.get("url") or "title:" + record["title"]
+            if key in keys:
+                found[key] = record
+    return found
+
+
+def evaluate(labels: list[dict], documents: dict[str, dict]):
+    kinds = {k: Counts() for k in DOC_KINDS}
+    flag = Counts()
+    confusion: Counter = Counter()
+    errors = []
+    for label in labels:
+        record = documents.get(label["key"])
+        if record is None:
+            print(f"missing from corpus: {label['key']}", file=sys.stderr)
+            continue
+        decision = classify(policy_from_record(record))
+        want, got = label["kind"], decision.kind
+        confusion[(want, got)] += 1
+        if want == got:
+            kinds[want].tp += 1
+        else:
+            kinds[want].fn += 1
+            kinds[got].fp += 1
+        if label["huiqi"] and decision.huiqi:
+            flag.tp += 1
+        elif decision.huiqi:
+            flag.fp += 1
+        elif label["huiqi"]:
+            flag.fn += 1
+        if want != got or label["huiqi"] != decision.huiqi:
+            errors.append((label, decision))
+    return kinds, flag, confusion, errors
+
+
+def fmt(value: float) -> str:
+    return "  -  " if value != value else f"{value:.2f}"
+
+
+def report(name: str, labels: list[dict], documents: dict[str, dict], show_errors: bool) -> None:
+    kinds, flag, confusion, errors = evaluate(labels, documents)
+    total = sum(confusion.values())
+    right = sum(n for (want, got), n in confusion.items() if want == got)
+    print(f"\n== {name}: {total} documents, kind accuracy {right / max(total, 1):.2f}")
+    print(f"{'kind':<10} {'n':>4} {'prec':>6} {'recall':>6}")
+    for kind in DOC_KINDS:
+        c = kinds[kind]
+        print(f"{kind:<10} {c.tp + c.fn:>4} {fmt(c.precision):>6} {fmt(c.recall):>6}")
+    print(f"惠企 flag: {flag.tp + flag.fn} positive, precision {fmt(flag.precision)}, "
+          f"recall {fmt(flag.recall)}  (goal: precision >= 0.90 at recall >= 0.80)")
+    if show_errors:
+        for label, decision in errors:
+            print(f"  - {label['title'][:50]} | want {label['kind']}/{label['huiqi']} got "
+                  f"{decision.kind}/{decision.huiqi} | "
+                  + "; ".join(c.describe() for c in decision.kind_clues[:1] + decision.huiqi_clues[:1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--split", choices=("tune", "heldout"), help="only this part")
+    parser.add_argument("--errors", action="store_true", help="list the disagreements")
+    args = parser.parse_args()
+    labels = load_labels(args.labels)
+    started = time.perf_counter()
+    documents = load_documents(args.corpus, {label["key"] for label in labels})
+    splits = sorted({label.get("split", "all") for label in labels})
+    if args.split:
+        splits = [args.split]
+    for split in splits:
+        part = [label for label in labels if label.get("split", "all") == split]
+        report(split, part, documents, args.errors)
+    if len(splits) > 1 and not args.split:
+        report("all", labels, documents, False)
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

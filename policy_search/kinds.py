@@ -1,0 +1,547 @@
+"""What a document is — its kind — and whether it gives enterprises something (惠企), each
+decision with the clue that made it.
+
+Government documents say what they are at the end of their title: the 文种 (通知, 意见, 办法,
+规定, 条例, 法, 决定, 批复, 公告, 报告, 规划 …). A 通知 that 印发 / 转发 another document is that
+document, so its inner title is read instead; what a plain 通知 is about (申报 / 评选 / 征集 vs
+任免 vs 公布名单) tells a call for applications from an announcement. The issuer settles the rest
+(最高人民法院 issues 司法解释; a 令 or a 人大常委会 决定 is a law). The body decides only what
+the title leaves open: a 通知 whose sections are 申报条件 / 申报材料 / 申报时间 is a call; a
+document whose provisions name who gets what ("对…企业给予…补贴", "…企业享受…优惠") gives
+enterprises something. A policy document that does is a 惠企措施; a law may do so too (中小企业
+促进法), a tax law whose exemptions merely define its base does not (印花税法), and neither does a
+law that mentions an enterprise benefit in a few of its many articles (退役军人保障法).
+
+Pure text knowledge: anything with title, issuer, body_text (and optionally source_kind,
+attachments) can be classified; `enrich` stores the decision, staff may correct it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+# The kinds users filter by, in the order the site lists them.
+HUIQI_MEASURE, APPLICATION_CALL, INTERPRETATION, LAW, JUDICIAL, REPORT_PLAN, ANNOUNCEMENT, OTHER = (
+    "惠企措施", "申报通知", "政策解读", "法律法规", "司法解释", "工作报告与规划", "公告公示", "其他")
+DOC_KINDS = (HUIQI_MEASURE, APPLICATION_CALL, INTERPRETATION, LAW, JUDICIAL, REPORT_PLAN,
+             ANNOUNCEMENT, OTHER)
+# What importers and the crawler stated before kinds were derived (kept as a clue only).
+LEGACY_KINDS = ("政策原文", "政策解读", "申报通知", "其他")
+SOURCE_KINDS = tuple(dict.fromkeys(LEGACY_KINDS + DOC_KINDS))
+DEFAULT_SOURCE_KIND = "政策原文"  # "the source said nothing": the stored default
+# The 惠企 flag as filters and facets show it.
+HUIQI_YES, HUIQI_NO = "是", "否"
+CLASSIFIER = "kind-rules"
+MAX_CLUE_CHARS = 160
+MAX_SUPPORT_CLUES = 3
+
+
+@dataclass
+class Clue:
+    """One piece of evidence: where it is, the words, and what they show."""
+
+    where: str   # 标题 / 发文机关 / 正文 / 来源标注 / 人工校正
+    text: str
+    rule: str
+
+    def describe(self) -> str:
+        return f"{self.where}「{self.text}」：{self.rule}" if self.text else f"{self.where}：{self.rule}"
+
+
+@dataclass
+class KindDecision:
+    kind: str
+    huiqi: bool
+    kind_clues: list[Clue] = field(default_factory=list)
+    huiqi_clues: list[Clue] = field(default_factory=list)
+
+
+def dump_clues(clues: list[Clue]) -> str:
+    return json.dumps([asdict(c) for c in clues], ensure_ascii=False)
+
+
+def load_clues(raw: str | None) -> list[Clue]:
+    if not raw:
+        return []
+    try:
+        return [Clue(**item) for item in json.loads(raw)]
+    except (ValueError, TypeError):
+        return [Clue("备注", raw, "")]
+
+
+def huiqi_label(value: bool | None) -> str:
+    return HUIQI_YES if value else HUIQI_NO
+
+
+# --- the title --------------------------------------------------------------------
+
+# Status marks and 文号 some sites put before the title: "[有效]", "（已废止）", "【…】".
+_LEADING_MARK = re.compile(r"^(?:\[[^\]]{1,6}\]|\((?:已|现行)?(?:有效|失效|废止|修改|修订)\)|【[^】]{1,8}】)+")
+_DOCNO_WRAPPED = re.compile(r"^[^《]{0,20}[〔\[]\d{4}[〕\]]\d+号《(?P<title>.+)》$")
+_TRAILING_PARENS = re.compile(r"\([^()]{0,40}\)$")
+_WRAPPER = re.compile(
+    r"(?P<verb>印发|转发|批转|发布|公布|颁布|下发|修订印发|重新印发)(?P<inner>.+?)的?"
+    r"(?P<outer>通知|函|公告|通告|决定|令)$")
+# Genres (文种) by the word a title ends with; longer words first.
+_GENRES = (
+    "答记者问", "政府工作报告", "工作报告", "实施细则", "实施办法", "指导意见", "实施意见",
+    "若干意见", "若干措施", "若干规定", "修正案", "答复", "复函", "批复", "请示", "报告",
+    "规划", "纲要", "计划", "要点", "预算", "决算", "条例", "细则", "办法", "规定", "规则",
+    "守则", "决定", "决议", "通知", "通告", "公告", "公示", "通报", "意见", "措施", "举措",
+    "政策", "方案", "指南", "问答", "解读", "图解", "函", "纪要", "讲话", "名单", "目录",
+    "标准", "规范", "导则",
+)
+_LAW_END = re.compile(r"(?<![办方做想说看写用])法$")
+_INTERPRETATION = re.compile(
+    r"解读|答记者问|答问|问答|图解|一图(?:读懂|看懂|了解|速览)|读懂|吹风会|新闻发布会|政策解析")
+_NEWS_OF_ISSUE = re.compile(r"^[^《关]{2,30}?(?:印发|出台|发布|公布)(?:了)?《[^》]+》$")
+_NEWS_VERBS = re.compile(r"召开|签署|主持召开|会见|设宴|举行|出席|指出|强调|调研|考察|开幕|闭幕|宣传活动|开展.{0,8}宣传")
+_ORDER = re.compile(r"(?:人民政府|政府|国务院|部|委员会|总局|局|署|行|办公厅)令|令\s*(?:第|\(\d{4}年第)")
+_ORDER_BODY = re.compile(r"令\s*(?:\(\d{4}年\)\s*)?第\s*[0-9一二三四五六七八九十百零〇]+\s*号[\s\S]{0,200}?(?:现予公布|予以公布|现予发布|予以发布|公布施行)")
+_COURTS = re.compile(r"最高人民法院|最高人民检察院")
+_COURT_STYLE = re.compile(
+    r"^关于(?:审理|办理|适用|执行|审查|认定)[^，]{0,60}?(?:案件|法律|刑法|民法)[^，]{0,60}?(?:解释|规定|批复|答复)$"
+    r"|^人民(?:法院|检察院)[^，]{0,40}(?:规则|规定|解释)")
+_PEOPLES_CONGRESS = re.compile(r"人民代表大会(?:常务委员会)?")
+_AMENDS = re.compile(r"关于(?:修改|废止|修订|批准|暂时调整|授权)")
+_PERSONNEL = re.compile(r"任免|任职|免职|职务|同志任|组成人员|人事")
+_REPLY_GENRES = ("批复", "复函", "函", "答复", "请示")
+_ANNOUNCE_GENRES = ("公告", "通告", "公示", "通报")
+_ANNOUNCE_VERBS = ("公布", "公示")
+_ANNOUNCE_TITLE = re.compile(r"公告\s*(?:\d{4}年)?第\s*\d+\s*号|^关于(?:命名|表彰|表扬|授予)")
+_PLAN_GENRES = ("规划", "纲要", "计划", "要点", "预算", "决算")
+_LAW_GENRES = ("条例", "修正案")
+_RULE_GENRES = ("规定", "若干规定", "实施细则", "细则", "实施办法", "办法", "规则", "守则")
+_POLICY_GENRES = ("通知", "意见", "指导意见", "实施意见", "若干意见", "若干措施", "措施", "举措",
+                  "政策", "方案", "决定", "细则", "办法", "规定", "实施细则", "实施办法", "若干规定",
+                  "指南", "规则")
+# A call for applications: what the 通知 asks readers to do.
+_APPLY_TITLE = re.compile(
+    r"(?:申报|推荐|评选|推选|遴选|征集|报名|申请)(?:[^，。]{0,12}?)(?:工作|活动|指南|事项|通知|项目|$)"
+    r"|(?:申报|项目)指南|评选表彰|认定(?:工作|申报)")
+_NOT_APPLY_TITLE = re.compile(
+    r"纳税|税收|统计|国际收支|外汇|申报业务|申报标准|申报纳税|征求|征集[^，。]{0,20}意见|领导小组|申报世界")
+_APPLY_SECTIONS = re.compile(
+    r"申报(?:条件|材料|时间|程序|要求|对象|方式|范围|流程|截止)|申请(?:条件|材料|时间|程序)"
+    r"|推荐(?:条件|名额|程序|材料)|评选(?:条件|标准|程序)|报名(?:方式|时间|条件)"
+    r"|征集(?:范围|要求|时间|方式)")
+_APPLY_REQUEST = re.compile(
+    r"请[^。；]{0,40}?(?:组织|做好|择优)[^。；]{0,40}?(?:申报|推荐)"
+    r"|(?:申报|推荐|申请)材料[^。；]{0,40}?(?:前|之前)[^。；]{0,10}?(?:报送|提交|报)"
+    r"|于\d{4}年\d{1,2}月\d{1,2}日(?:前|之前)[^。；]{0,30}(?:申报|推荐|报名|提交申请)")
+_SUPPORT_SUBJECT = re.compile(
+    r"扶持|资助|补贴|补助|奖补|奖励|专项资金|资金管理|引导资金|发展资金|贴息|优惠|减免|惠企|纾困|助企|"
+    r"稳就业|促进就业|支持[^，]{0,12}(?:企业|发展|创业|就业)|若干(?:措施|政策)(?!问题)|政策措施|税收政策|减税|降费|"
+    r"(?:支持|扶持|优惠)(?:措施|政策|办法)")
+# A law whose purpose is to promote or support (促进法, 扶持条例 …): support is its point.
+_PROMOTION_LAW = re.compile(r"促进|扶持|振兴|发展条例|发展规定|科学技术进步|科技创新|高新技术|开发区|试验区|示范区")
+# … or whose first article says so ("为了扶持和引导乡镇企业…发展").
+_PROMOTION_PURPOSE = re.compile(
+    r"^[^。]{0,40}?第一条\s*为(?:了)?(?:扶持|促进|鼓励|支持)[^。，]{0,20}?(?:企业|产业|创业|就业|科技|创新|技术)")
+# Support kinds a law's provisions must grant to count (its "services" are mostly the
+# administration's own duties).
+_LAW_CATEGORIES = {"资金", "税费", "融资", "用地", "人才"}
+
+
+def clean_title(title: str | None) -> str:
+    """The title without status marks, a leading 文号, trailing notes and spacing."""
+    text = unicodedata.normalize("NFKC", title or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = "".join(lines)
+    text = re.sub(r"\s+", "", text)
+    text = _LEADING_MARK.sub("", text)
+    wrapped = _DOCNO_WRAPPED.match(text)
+    if wrapped:
+        text = wrapped["title"]
+    for _ in range(3):
+        stripped = _TRAILING_PARENS.sub("", text)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    return text
+
+
+def genre_of(title: str) -> str:
+    """The 文种 a (cleaned) title ends with, '' when none."""
+    text = title.strip("《》〈〉\"“”")
+    for genre in _GENRES:
+        if text.endswith(genre):
+            return genre
+    if _LAW_END.search(text):
+        return "法"
+    return ""
+
+
+@dataclass
+class TitleParts:
+    title: str            # cleaned
+    genre: str            # of the whole title
+    verb: str = ""        # 印发 / 转发 / 公布 … when the title wraps another document
+    inner: str = ""       # the wrapped document's title
+    inner_genre: str = ""
+
+    @property
+    def effective_genre(self) -> str:
+        """The genre of what the document really is: the printed one for 印发/转发."""
+        if self.verb in ("印发", "转发", "批转", "下发", "修订印发", "重新印发", "发布", "颁布") \
+                and self.inner_genre and self.genre in ("通知", "函", "决定"):
+            return self.inner_genre
+        return self.genre
+
+
+def title_parts(title: str | None) -> TitleParts:
+    text = clean_title(title)
+    parts = TitleParts(text, genre_of(text))
+    wrapped = _WRAPPER.search(text)
+    if wrapped:
+        first = re.search(r"[《〈]([^》〉]+)[》〉]", wrapped["inner"])
+        inner = first.group(1) if first else wrapped["inner"].strip("《》〈〉\"“”")
+        parts.verb, parts.inner = wrapped["verb"], inner
+        inner_clean = inner
+        for _ in range(2):
+            inner_clean = _TRAILING_PARENS.sub("", inner_clean.strip("《》〈〉"))
+        parts.inner_genre = genre_of(inner_clean.strip("《》〈〉"))
+    return parts
+
+
+# --- support provisions (the 惠企 flag) -----------------------------------------------
+
+# What an enterprise may get, by kind of support.
+_BENEFITS = {
+    "资金": r"补贴|补助|奖补|资助|(?<!举报)奖励(?!办法|条例)|扶持资金|专项资金|引导资金|发展资金|贴息|以奖代补|资金支持|后补助",
+    "税费": r"免征|减征|减按|减半征收|加计扣除|抵免|抵扣|退税|免收|免缴|缓缴|税收优惠|税费减免|税费优惠|"
+            r"减免[^，。；]{0,8}(?:税|费)|优惠待遇|优惠政策|免除担保|减收",
+    "融资": r"贷款|融资担保|担保(?:服务|支持|费)|授信|信贷|风险补偿|再贷款|续贷|融资(?:支持|服务|优惠)|投资基金|引导基金",
+    "用地": r"优先[^，。；]{0,8}(?:安排|保障|供应)[^，。；]{0,12}(?:用地|土地)|用地(?:指标|保障)|供地|"
+            r"(?:房租|租金|场租)(?:补贴|减免|优惠)|减免[^，。；]{0,4}(?:房租|租金)|免费[^，。；]{0,8}(?:场地|用房|场所)|"
+            r"标准厂房|降低[^，。；]{0,6}用地成本|弹性年期|先租后让",
+    "人才": r"人才公寓|安家|落户|引进人才|人才引进|人才培养",
+    "服务": r"免费|帮办|代办|绿色通道|应急审批|快速审批|简化[^，。；]{0,10}(?:程序|手续|审批|环评|内容)|"
+            r"咨询服务|一站式|创业培训|培训补贴|孵化",
+    "资质": r"认定为|授予[^，。；]{0,10}称号|示范企业|优先(?:推荐|支持)",
+}
+_BENEFIT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in (
+    ("money", _BENEFITS["资金"]), ("tax", _BENEFITS["税费"]), ("finance", _BENEFITS["融资"]),
+    ("land", _BENEFITS["用地"]), ("talent", _BENEFITS["人才"]), ("service", _BENEFITS["服务"]),
+    ("qualification", _BENEFITS["资质"]))))
+# Literal words one of which every benefit above contains: a literal alternation is scanned
+# fast, so sentences are found by these first and the patterns run only on them.
+_BENEFIT_HINT = re.compile("|".join((
+    "补贴 补助 奖补 资助 奖励 扶持资金 专项资金 引导资金 发展资金 贴息 以奖代补 资金支持 后补助 "
+    "免征 减征 减按 减半 加计扣除 抵免 抵扣 退税 免收 免缴 缓缴 税收优惠 税费 减免 优惠 减收 免除 "
+    "贷款 担保 授信 信贷 风险补偿 续贷 融资 基金 优先 用地 供地 房租 租金 场租 免费 厂房 弹性年期 "
+    "先租后让 人才 安家 落户 帮办 代办 绿色通道 审批 简化 咨询服务 一站式 培训 孵化 认定为 称号 "
+    "示范企业").split()))
+_CATEGORY = {"money": "资金", "tax": "税费", "finance": "融资", "land": "用地", "talent": "人才",
+             "service": "服务", "qualification": "资质"}
+# Who gets it: enterprises and the like (not "单位和个人" in general).
+_BENEFICIARY = re.compile(
+    r"企业|公司|个体工商户|个体经营|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|创业|"
+    r"投资者|项目|孵化器|众创空间|小微|中小|民营|私营|新兴技术|出口产品|先进技术|生产者|"
+    r"经营组织|从事[^，。；]{1,20}的(?:单位|收入|所得)")
+# A grant in so many words (the enterprise receives, may apply, is exempted …).
+_GRANT = re.compile(
+    r"给予|享受|予以(?:补贴|补助|奖励|资助|支持|减免|贴息|倾斜|优先)|可以申请|可申请|申请[^，。；]{0,10}(?:贷款|补贴|补助|减免)|"
+    r"申领|优先(?:安排|保障|给予|供应|支持|贷款)|提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|服务|场地|培训|咨询|便利)|"
+    r"退还|发放|实行[^，。；]{0,8}(?:优惠|减免)|(?:落实|贯彻)[^，。；]{0,30}(?:优惠|补贴|减免|贴息|扣除)|"
+    r"按规定[^，。；]{0,10}(?:补贴|补助|奖励)|降低[^，。；]{0,10}(?:费率|利率|收费|成本)|"
+    r"(?:奖励|补贴|补助|资助|奖补|贴息)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)|"
+    r"最高[^，。；]{0,10}(?:万元|元)|"
+    r"(?:通过|采取)[^，。；]{0,16}(?:补助|补贴|奖励|贴息|资助)等?方式|用于[^，。；]{0,30}(?:贴息|补贴|补助|奖励|资助)|"
+    r"提供[^，。；]{0,20}(?:场所|用地|厂房|用房)|提高对[^，。；]{0,12}的(?:贷款|信贷)|增加[^，。；]{0,12}信贷投入|"
+    r"扶持[^，。；]{0,10}(?:企业|项目|合作社)")
+# Benefits that are grants by themselves (an exemption, a simplification).
+_SELF_GRANT = re.compile(
+    r"免征|减征|减按|减半征收|免收|免缴|缓缴|抵免|退税|加计扣除|贴息|简化|免费|帮办|代办|绿色通道")
+# Enterprises named as such: what service-type support and a law's support must name.
+_ENTERPRISE = re.compile(
+    r"企业|公司|个体工商户|个体经营|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|创业者|自主创业|创业人员|创业项目|创业担保|"
+    r"投资者|孵化器|众创空间|小微|中小|民营|私营|生产经营组织|经营组织|生产者|经营单位")
+# Not a benefit: sanctions, misuse, duties, honours, levies.
+_NOT_BENEFIT = re.compile(
+    r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|不得(?:享受|给予|申请)|"
+    r"罚款|罚金|处分|违法|处以|责令|没收|不予|追究|举报|见义勇为|反补贴|补贴调查|倾销|"
+    r"(?:作出|做出)[^，。；]{0,10}(?:成绩|贡献)|表彰|征收[^，。；]{0,10}(?:费|金)|应当缴纳|收取|"
+    r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
+    r"(?:对|向)[^，。；]{0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予")
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+# A chapter or section of a law devoted to support.
+_SUPPORT_HEADING = re.compile(
+    r"(?:^|\n)\s*(?:#+\s*)?(?:第[一二三四五六七八九十]+章|[一二三四五六七八九十]+、)\s*"
+    r"[^\n。]{0,10}(?:扶持|优惠|激励措施|资金支持|财税支持|财政支持|融资促进|创业扶持|政策支持)")
+_ARTICLE = re.compile(r"(?:^|[\n。；])\s*第[一二三四五六七八九十百零〇]+条")
+LAW_MIN_SUPPORT = 3          # a law needs several support articles …
+LAW_MIN_SHARE = 0.08         # … and they must be a share of the law, not a passing mention
+PROMOTION_MIN_SUPPORT = 2    # a promotion law (促进法, 扶持条例 …) is about support: fewer do
+PROMOTION_MIN_SHARE = 0.04
+POLICY_MIN_SUPPORT = 2
+TITLE_ONLY_CHARS = 200       # less text than this: a record without its body
+
+
+@dataclass
+class SupportSentence:
+    text: str
+    category: str
+    names_enterprise: bool = True
+
+
+def support_sentences(text: str, limit_chars: int = 200_000, *,
+                      implicit_beneficiary: bool = False) -> list[SupportSentence]:
+    """Sentences in which an enterprise is granted something (one per sentence, in order).
+
+    implicit_beneficiary: the document is a support scheme (its title says 奖补办法, 扶持
+    措施 …), so "对年度研发投入超过500万元的，给予补助" grants its readers something even
+    without naming them.
+    """
+    found: list[SupportSentence] = []
+    text = text[:limit_chars]
+    for piece in _SENTENCE.finditer(text):
+        sentence = piece.group(0).strip()
+        if len(sentence) > 400 or not _BENEFIT_HINT.search(sentence):
+            continue
+        support = support_in(sentence, implicit_beneficiary=implicit_beneficiary)
+        if support is not None:
+            found.append(support)
+    return found
+
+
+# A grant an enterprise can claim, in so many words — what serves a need (policy_search.matching):
+# "给予…补贴", "可申请…贷款", "免征", an amount …; not "鼓励和扶持…发展".
+_DIRECT_GRANT = re.compile(
+    r"给予|享受|可申请|可以申请|申领|优先(?:安排|保障|给予|供应|贷款)|予以(?:补贴|补助|奖励|资助|贴息|减免)|"
+    r"提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|场地|资助|用房)|免征|减按|减征|减半|免收|免缴|缓缴|抵免|"
+    r"退税|加计扣除|贴息|(?:奖励|补贴|补助|资助|奖补)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)")
+# Support that reaches an enterprise only through an institution, or tax mechanics.
+_INDIRECT = re.compile(
+    r"(?:奖励|补贴|补助|资助|奖补|支持)[^，。；]{0,16}(?:金融机构|银行|管理机构|运营机构|担保机构|服务机构|运营管理|"
+    r"地方|各地|省（区、市）)|利息(?:所得|收入|支出)|(?:所得|收入)[^，。；]{0,6}(?:免征|减征)[^，。；]{0,4}所得税")
+
+
+# Enterprises by name (not founders or groups of people: 残疾人自主创业 is for persons).
+_COMPANY = re.compile(
+    r"企业|公司|个体工商户|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|孵化器|众创空间|生产经营组织")
+
+
+def claimable_support(sentence: str) -> SupportSentence | None:
+    """Support an enterprise can claim from one sentence: a support provision naming
+    enterprises, granted in so many words, not through an institution (None otherwise)."""
+    support = support_in(sentence)
+    if support is None or not _COMPANY.search(sentence):
+        return None
+    if not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
+        return None
+    return support
+
+
+def support_in(sentence: str, *, implicit_beneficiary: bool = False) -> SupportSentence | None:
+    """The support one sentence grants enterprises, or None (a mention, a duty, a sanction)."""
+    match = _BENEFIT.search(sentence)
+    if match is None:
+        return None
+    if not (_GRANT.search(sentence) or _SELF_GRANT.search(sentence)):
+        return None
+    if not implicit_beneficiary and not _BENEFICIARY.search(sentence):
+        return None
+    category = _CATEGORY[match.lastgroup]
+    enterprise = bool(_ENTERPRISE.search(sentence))
+    if category in ("服务", "资质") and not enterprise:
+        return None  # a simplification for "projects" is the administration's own business
+    if _NOT_BENEFIT.search(sentence):
+        return None
+    return SupportSentence(sentence, category, enterprise)
+
+
+def _clip(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= MAX_CLUE_CHARS else text[:MAX_CLUE_CHARS - 1] + "…"
+
+
+def _support_clues(sentences: list[SupportSentence]) -> list[Clue]:
+    """A few telling sentences, different kinds of support first."""
+    picked: list[SupportSentence] = []
+    for sentence in sentences:
+        if sentence.category not in {p.category for p in picked}:
+            picked.append(sentence)
+    for sentence in sentences:
+        if len(picked) >= MAX_SUPPORT_CLUES:
+            break
+        if sentence not in picked:
+            picked.append(sentence)
+    return [Clue("正文", _clip(s.text), f"给予企业{s.category}支持")
+            for s in picked[:MAX_SUPPORT_CLUES]]
+
+
+# --- classification -----------------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    title: TitleParts
+    issuer: str
+    text: str
+    source_kind: str
+    support_scheme: bool = False  # a standalone 办法 about 资金 / 奖励 / 扶持
+
+    @property
+    def head(self) -> str:
+        return self.text[:600]
+
+
+def _doc(policy) -> _Doc:
+    parts = [getattr(policy, "body_text", "") or ""]
+    parts += [a.text for a in getattr(policy, "attachments", []) or [] if getattr(a, "text", "")]
+    return _Doc(title_parts(getattr(policy, "title", "")), getattr(policy, "issuer", None) or "",
+                "\n".join(p for p in parts if p), getattr(policy, "source_kind", "") or "")
+
+
+def classify(policy) -> KindDecision:
+    """Kind and 惠企 flag of a policy (anything with title, issuer, body_text …), with clues."""
+    doc = _doc(policy)
+    subject = _SUPPORT_SUBJECT.search(doc.title.inner or doc.title.title)
+    # A support scheme about enterprises need not name them in every sentence.
+    implicit = (bool(subject) and not _LAW_END.search(doc.title.title)
+                and doc.title.genre not in _LAW_GENRES
+                and len(_ENTERPRISE.findall(doc.title.title + doc.text[:20000])) >= 3)
+    support = support_sentences(doc.text, implicit_beneficiary=implicit)
+    kind, kind_clues = _kind_by_form(doc)
+    if kind is None:
+        kind, kind_clues = _kind_by_content(doc, support)
+    huiqi, huiqi_clues = _huiqi(kind, doc, support)
+    if kind == LAW and doc.support_scheme and huiqi:
+        kind = HUIQI_MEASURE
+        kind_clues = [Clue("标题", doc.title.title[-12:], "扶持、奖补或资金管理办法，给予企业扶持：惠企措施")]
+    if kind in (OTHER, HUIQI_MEASURE) and kind_clues and kind_clues[0].rule.startswith("政策文件"):
+        kind = HUIQI_MEASURE if huiqi else OTHER
+        kind_clues[0].rule = ("政策文件，其条款给予企业扶持：惠企措施" if huiqi
+                              else "政策文件，未见给予企业的具体扶持：其他")
+    return KindDecision(kind, huiqi, kind_clues, huiqi_clues)
+
+
+def _kind_by_form(doc: _Doc) -> tuple[str | None, list[Clue]]:
+    """What the title, issuer and opening say the document is; None when they leave it open."""
+    t = doc.title
+    title, genre, effective = t.title, t.genre, t.effective_genre
+    if _ORDER.search(title):
+        return LAW, [Clue("标题", _ORDER.search(title).group(0), "以“令”公布：法规或规章")]
+    if genre in ("政府工作报告", "工作报告") or (genre == "报告" and "政府工作报告" in title):
+        return REPORT_PLAN, [Clue("标题", title[-12:], "政府或机关的工作报告")]
+    interpretation = _INTERPRETATION.search(title)
+    if interpretation and not (t.verb and interpretation.start() >= title.find(t.inner)):
+        return INTERPRETATION, [Clue("标题", interpretation.group(0), "解读、问答或图解")]
+    if _NEWS_OF_ISSUE.match(title):
+        return INTERPRETATION, [Clue("标题", title[:30], "新闻稿：介绍刚印发的文件")]
+    court = _COURTS.search(doc.issuer) or _COURTS.match(title)
+    if court:
+        where = "发文机关" if _COURTS.search(doc.issuer) else "标题"
+        return JUDICIAL, [Clue(where, court.group(0), "最高人民法院、最高人民检察院发布：司法解释")]
+    if _COURT_STYLE.search(title):
+        return JUDICIAL, [Clue("标题", title[:24], "审理、办理案件适用法律的解释或规定：司法解释")]
+    if effective in _PLAN_GENRES:
+        return REPORT_PLAN, [Clue("标题", (t.inner if effective != genre else title)[-16:],
+                                  f"文种为“{effective}”：规划、计划或预算")]
+    if genre in _REPLY_GENRES or (t.verb and genre == "函"):
+        return OTHER, [Clue("标题", genre, f"文种为“{genre}”：答复或往来函件")]
+    if genre in _ANNOUNCE_GENRES or _ANNOUNCE_TITLE.search(title):
+        word = genre if genre in _ANNOUNCE_GENRES else _ANNOUNCE_TITLE.search(title).group(0)
+        return ANNOUNCEMENT, [Clue("标题", word, "公告、通告、公示或通报")]
+    if t.verb in _ANNOUNCE_VERBS and genre == "通知":
+        return ANNOUNCEMENT, [Clue("标题", t.verb, "公布名单、结果或范围的通知：公告公示")]
+    if genre == "法" or genre in _LAW_GENRES or (not t.verb and genre == "条例"):
+        return LAW, [Clue("标题", title[-8:], f"文种为“{genre}”：法律或法规")]
+    if genre == "决定" and not t.verb and (_AMENDS.search(title) or _PEOPLES_CONGRESS.search(title)):
+        return LAW, [Clue("标题", (_AMENDS.search(title) or _PEOPLES_CONGRESS.search(title)).group(0),
+                          "修改、废止法规规章或人大常委会的决定：法律法规")]
+    if effective in ("决议", "纪要", "讲话"):
+        return OTHER, [Clue("标题", effective, "决议、会议纪要或讲话")]
+    order = _ORDER_BODY.search(doc.head)
+    if order and genre not in ("通知",):
+        return LAW, [Clue("正文", _clip(order.group(0)[:40]), "以“令”公布：法规或规章")]
+    if genre in _RULE_GENRES and not t.verb and not genre == "指南":
+        if "关于" not in title or genre in ("规定", "若干规定"):
+            subject = _SUPPORT_SUBJECT.search(title)
+            if subject and genre in ("办法", "实施办法", "细则", "实施细则"):
+                # 专项资金管理办法, 奖励办法 …: a support scheme when it gives enterprises something
+                doc.support_scheme = True
+            return LAW, [Clue("标题", title[-10:], f"独立成文的“{genre}”：法规或规章")]
+    if _PERSONNEL.search(title) and genre in ("通知", "决定", ""):
+        return OTHER, [Clue("标题", _PERSONNEL.search(title).group(0), "人事任免")]
+    if not genre and _NEWS_VERBS.search(title):
+        return OTHER, [Clue("标题", _NEWS_VERBS.search(title).group(0), "新闻报道")]
+    return None, []
+
+
+def _kind_by_content(doc: _Doc, support: list[SupportSentence]) -> tuple[str, list[Clue]]:
+    """A 通知 / 意见 / 办法 …: a call for applications, or a policy document."""
+    t = doc.title
+    title = t.title
+    apply = _APPLY_TITLE.search(title)
+    if apply and not _NOT_APPLY_TITLE.search(title) and t.genre in ("通知", "指南", "") \
+            and t.verb not in ("印发", "转发", "批转", "公布"):
+        return APPLICATION_CALL, [Clue("标题", apply.group(0), "组织申报、推荐、评选或征集")]
+    sections = {m.group(0) for m in _APPLY_SECTIONS.finditer(doc.text[:8000])}
+    request = _APPLY_REQUEST.search(doc.text[:8000])
+    if t.genre in ("通知", "指南", "") and (len(sections) >= 2 or (sections and request) or request) \
+            and not _NOT_APPLY_TITLE.search(title) and t.verb not in ("印发", "转发", "批转"):
+        evidence = request.group(0) if request else "、".join(sorted(sections))
+        return APPLICATION_CALL, [Clue("正文", _clip(evidence), "写明申报条件、材料或截止时间")]
+    hint = doc.source_kind
+    if hint == INTERPRETATION:
+        return INTERPRETATION, [Clue("来源标注", hint, "来源网站标注为政策解读")]
+    if hint in DOC_KINDS and hint not in (OTHER, HUIQI_MEASURE):
+        return hint, [Clue("来源标注", hint, "导入数据标注的文件类型")]
+    genre = t.effective_genre or t.genre
+    return OTHER, [Clue("标题", genre or title[-6:], "政策文件")]
+
+
+def _huiqi(kind: str, doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Clue]]:
+    if kind in (JUDICIAL, REPORT_PLAN, ANNOUNCEMENT):
+        return False, [Clue("文件类型", kind, "不直接给予企业扶持")]
+    t = doc.title
+    if kind == OTHER and (t.genre in _REPLY_GENRES or t.effective_genre in ("决议", "纪要", "讲话")
+                          or _PERSONNEL.search(t.title)
+                          or (not t.genre and _NEWS_VERBS.search(t.title))):
+        return False, [Clue("文件类型", t.genre or "新闻", "答复、任免或新闻，不直接给予企业扶持")]
+    clues = _support_clues(support)
+    if kind == LAW and not doc.support_scheme:
+        support = [s for s in support if s.category in _LAW_CATEGORIES and s.names_enterprise]
+        clues = _support_clues(support)
+        articles = max(1, len(_ARTICLE.findall(doc.text)))
+        share = len(support) / articles
+        chapter = _SUPPORT_HEADING.search(doc.text)
+        opening = re.sub(r"^[#\s]*第[一二三四五六七八九十]+章[^\n]*\n", "", doc.text.lstrip())[:200]
+        promotion = _PROMOTION_LAW.search(t.title) or _PROMOTION_PURPOSE.search(opening)
+        least, least_share = ((PROMOTION_MIN_SUPPORT, PROMOTION_MIN_SHARE) if promotion
+                              else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
+        if len(support) >= least and (share >= least_share or chapter):
+            if chapter:
+                clues.insert(0, Clue("正文", _clip(chapter.group(0)), "设有扶持、优惠专章"))
+            elif promotion:
+                clues.insert(0, Clue("标题", promotion.group(0), "促进、扶持类法规"))
+            return True, clues
+        reason = (f"仅{len(support)}处给予企业扶持的条款（共{articles}条），不是其主要内容"
+                  if support else "未见给予企业资金、税费、融资等扶持的条款")
+        return False, [Clue("正文", "", reason)]
+    if kind == APPLICATION_CALL:
+        money = re.search(r"专项资金|扶持资金|资金|补助|补贴|奖补|奖励|扶持|贴息", t.title)
+        if money:
+            return True, [Clue("标题", money.group(0), "申报所得为资金、补助或扶持"), *clues[:2]]
+        applicants = re.search(r"企业|公司|项目单位|合作社|个体工商户", t.title) or \
+            re.search(r"(?:申报|申请|推荐)(?:单位|主体)?(?:为|是|应为|须为|应当为)?[^。；]{0,20}企业"
+                      r"|企业[^。；]{0,10}(?:申报|申请)", doc.text[:6000])
+        gain = re.search(r"示范|认定|资金|补助|补贴|奖励|扶持|支持|称号|资质", t.title + doc.text[:6000])
+        if applicants and gain:
+            return True, [Clue("标题" if applicants.string is t.title else "正文",
+                               _clip(applicants.group(0)), "企业可申报，获得认定、资金或支持"),
+                          *clues[:2]]
+        return False, [Clue("正文", "", "申报对象不是企业，或申报所得不是扶持")]
+    subject = _SUPPORT_SUBJECT.search(t.inner or t.title)
+    if len(support) >= POLICY_MIN_SUPPORT or (subject and support):
+        if subject:
+            clues.append(Clue("标题", subject.group(0), "标题表明扶持、奖补或优惠"))
+        return True, clues
+    if subject and len(doc.text) < TITLE_ONLY_CHARS:
+        # a list entry without its text: the title is all there is to go by
+        return True, [Clue("标题", subject.group(0), "标题表明扶持、奖补或优惠（正文缺失）")]
+    return False, [Clue("正文", "", "未见给予企业资金、税费、融资等扶持的条款")]
