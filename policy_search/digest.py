@@ -24,6 +24,8 @@ from policy_search.models import Policy
 FORMATS = ("wechat", "html", "markdown", "text")
 GROUPINGS = {"support": "支持方式", "kind": "文件类型", "none": "不分组"}
 OTHER_GROUP = "其他政策"
+EMPTY = "本期没有新发布的政策。"
+FOOTER = "以上内容由政策超市整理，政策以发文机关公布的原文为准。"
 SUMMARY_CHARS = 80
 MAX_PERIOD_DAYS = 366
 OUT_OF_FORCE = ("失效", "废止")
@@ -241,8 +243,8 @@ def _body(digest: Digest, attr: Callable[[str], str]) -> list[str]:
                            f'{_E(item.link)}</a></p>')
             out.append("</section>")
     if not digest.count:
-        out.append(f'<p{attr("summary")}>本期没有新发布的政策。</p>')
-    footer = "以上内容由政策超市整理，政策以发文机关公布的原文为准。"
+        out.append(f'<p{attr("summary")}>{EMPTY}</p>')
+    footer = FOOTER
     if digest.more_link:
         footer += f"更多政策：{digest.more_link}"
     out.append(f'<p{attr("footer")}>{_E(footer)}</p>')
@@ -301,9 +303,8 @@ def render_markdown(digest: Digest) -> str:
                     out.append(f"   {_md(line)}  ")
             out.append("")
     if not digest.count:
-        out += ["本期没有新发布的政策。", ""]
-    out.append("以上内容由政策超市整理，政策以发文机关公布的原文为准。"
-               + (f"[查看更多政策](<{digest.more_link}>)" if digest.more_link else ""))
+        out += [EMPTY, ""]
+    out.append(FOOTER + (f"[查看更多政策](<{digest.more_link}>)" if digest.more_link else ""))
     return "\n".join(out) + "\n"
 
 
@@ -318,7 +319,6 @@ def render_text(digest: Digest) -> str:
                     if line]
             out.append("")
     if not digest.count:
-        out += ["本期没有新发布的政策。", ""]
-    out.append("以上内容由政策超市整理，政策以发文机关公布的原文为准。"
-               + (f"更多政策：{digest.more_link}" if digest.more_link else ""))
+        out += [EMPTY, ""]
+    out.append(FOOTER + (f"更多政策：{digest.more_link}" if digest.more_link else ""))
     return "\n".join(out) + "\n"

@@ -162,3 +162,16 @@ def test_the_command_writes_each_format(site, tmp_path):
     assert result.exit_code == 2 and "未知的检索参数 regoin" in result.output
     result = runner.invoke(main, [*base[:-1], "next week"])
     assert result.exit_code == 2 and "无法识别的时间段" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["wechat", "html", "markdown", "text"])
+def test_an_empty_period_says_so_in_every_format(fmt):
+    from policy_search.digest import EMPTY, FOOTER, build_digest, render
+
+    digest = build_digest([], {}, start=dt.date(2024, 5, 6), end=TODAY, title="本周新政策",
+                          link_for=lambda p: None, more_link="https://zcss.example.gov.cn/?q=补贴")
+    text = render(digest, fmt)
+    assert digest.count == 0 and "共 0 条新发布政策" in text
+    assert EMPTY in text and FOOTER in text and "https://zcss.example.gov.cn/?q=补贴" in text
+    if fmt == "wechat":
+        assert "<style" not in text and "class=" not in text
