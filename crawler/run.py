@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from policy_search.metadata import tidy_metadata
 from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.normalize import doc_number_key, parse_date
 from policy_search.store import ADDED, UPDATED, Store, now
@@ -607,7 +608,7 @@ class SourceRun:
         title = page.title or item.title or ""
         doc_number = page.doc_number or item.doc_number
         source = self.source
-        return Policy(
+        return tidy_metadata(Policy(
             id=policy_id_for(url, title), title=title, url=url, source_id=source.id,
             level=source.level, region_code=source.region_code, region_name=source.region_name,
             issuer=page.issuer or item.extra.get("issuer") or None, doc_number=doc_number,
@@ -617,7 +618,7 @@ class SourceRun:
             expiry_date=page.expiry_date, validity=page.validity, source_kind=page.doc_kind,
             body_text=page.body_text, body_html=page.body_html, attachments=page.attachments,
             fetched_at=now(),
-        )
+        ))
 
     def fetch_attachments(self, policy: Policy) -> None:
         per_page = self.settings.crawl_attachments_per_page

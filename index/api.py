@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 SORTS = ("relevance", "newest", "deadline")
 # Filter / facet keys, as in /api/search parameters. `region` is where a policy applies
 # (national, provincial and city policies apply in 长沙县 too), `scope` the level it applies
-# at (national … county), `issued_region` where it was issued.
+# at (national … county), `issued_region` where it was issued. `subject` (主题分类) is a
+# path: a category finds its sub-categories' documents too.
 FACETS = ("level", "region", "scope", "issued_region", "industry", "support", "enterprise",
-          "issuer", "year", "validity", "kind", "huiqi", "deadline")
+          "issuer", "year", "validity", "kind", "huiqi", "deadline", "subject")
 
 
 @dataclass

@@ -23,10 +23,11 @@ from policy_search.kinds import OTHER, huiqi_label
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_canonical, doc_number_key
 from policy_search.regions import parent_codes, region_name
+from policy_search.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s6a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s7a{ANALYSIS_VERSION}"
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -35,11 +36,11 @@ FACET_FIELDS = {
     "level": "level", "region": "applies", "scope": "scope", "issued_region": "region_name",
     "industry": "industry", "support": "support",
     "enterprise": "enterprise", "issuer": "issuer", "year": "year", "validity": "validity",
-    "kind": "kind", "huiqi": "huiqi", "deadline": "deadline",
+    "kind": "kind", "huiqi": "huiqi", "deadline": "deadline", "subject": "subject",
 }
 KEYWORD_FIELDS = ("level", "region", "region_name", "applies", "scope", "industry", "support",
                   "enterprise", "issuer", "year", "validity", "kind", "huiqi", "review_state",
-                  "deadline")
+                  "deadline", "subject")
 OUT_OF_FORCE = ("失效", "废止")
 
 
@@ -63,7 +64,7 @@ def make_schema() -> Schema:
         docno_key=ID,
         level=ID, region=ID, region_name=ID, applies=ID, scope=ID, industry=ID, support=ID,
         enterprise=ID, issuer=ID, year=ID, validity=ID, kind=ID, huiqi=ID, review_state=ID,
-        deadline=ID,
+        deadline=ID, subject=ID,
         pubdate=NUMERIC(int, bits=32, sortable=True, default=0),
         # the end of the application window that matters on the index day (yyyymmdd)
         deadline_end=NUMERIC(int, bits=32, sortable=True, default=0),
@@ -83,7 +84,7 @@ def texts_of(policy: Policy) -> dict[str, str]:
         "title": policy.title or "",
         "body": body,
         "docno": " ".join(x for x in (policy.doc_number, policy.index_number) if x),
-        "meta": " ".join(x for x in (policy.issuer, policy.subject) if x),
+        "meta": " ".join(x for x in (policy.issuer, subject_label(policy.subject)) if x),
     }
 
 
@@ -136,6 +137,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
             doc_number_canonical(policy.doc_number))) if k],
         "pubdate": date_number(date),
         "deadline": status,
+        "subject": subject_prefixes(policy.subject) or None,
         # only a window one can still apply in sorts first (an expired policy's does not)
         "deadline_end": date_number(end.isoformat()) if end and status != CLOSED else 0,
     }

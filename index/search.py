@@ -43,6 +43,7 @@ from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
 from policy_search.regions import NATIONAL, find_region, parent_codes, region_label, region_name
+from policy_search.subjects import subject_label
 
 log = logging.getLogger(__name__)
 
@@ -457,6 +458,8 @@ class SearchIndex:
                 else:
                     years.append(value[:4])
             return table.bits_for("year", years)
+        if key == "subject":  # 审计\银行 and 审计 › 银行 alike; a category with its sub-categories
+            values = [subject_label(v) or v for v in values]
         fieldname = "review_state" if key == "review_state" else FACET_FIELDS[key]
         return table.bits_for(fieldname, values)
 

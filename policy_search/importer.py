@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from policy_search.cleaning import clean_body
 from policy_search.kinds import DEFAULT_SOURCE_KIND, SOURCE_KINDS
+from policy_search.metadata import tidy_metadata
 from policy_search.models import VALIDITIES, Policy, policy_id_for
 from policy_search.normalize import (
     clean_doc_number, doc_number_key, normalize_level, normalize_text, parse_date,
@@ -456,7 +457,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
     url = checked_url(get("url"))
     validity = get("validity")
     source_kind = get("doc_kind")
-    return Policy(
+    return tidy_metadata(Policy(
         id=policy_id_for(url, title),
         url=url,
         source_id=get("source_repo") or source_id,
@@ -475,7 +476,7 @@ def policy_from_record(record: dict, source_id: str = "import") -> Policy:
         validity=validity if validity in VALIDITIES else "未知",
         # the file's 文件类型 is a clue for the derived kind, not the kind itself
         source_kind=source_kind if source_kind in SOURCE_KINDS else DEFAULT_SOURCE_KIND,
-    )
+    ))
 
 
 # imported field -> the Policy attributes it fills

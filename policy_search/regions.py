@@ -107,6 +107,60 @@ def _qualified(key: str) -> Region | None:
     return None
 
 
+@cache
+def _name_lengths() -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths of the division names starting with it, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in _national_table()[1]:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
+
+
+def division_chain(text: str | None) -> list[Region]:
+    """The divisions a text names one inside the other at its very start, outermost first:
+    "北京市密云区人民政府…" -> [北京市, 密云区]; "菏泽市非物质文化遗产条例" -> [菏泽市].
+    Full names only (湖南 alone could be a word); a name several divisions share is taken
+    only inside the division named before it (朝阳区 after 北京市)."""
+    text = (text or "").strip()
+    codes_of = _national_table()[1]
+    lengths = _name_lengths()
+    chain: list[Region] = []
+    pos = 0
+    while pos < len(text):
+        found = None
+        for length in lengths.get(text[pos], ()):
+            name = text[pos:pos + length]
+            codes = codes_of.get(name)
+            if not codes:
+                continue
+            if chain:
+                codes = [c for c in codes if c != chain[-1].code and chain[-1].code in parent_codes(c)]
+            if len(codes) == 1:
+                found = Region(codes[0], name)
+                break
+        if found is None:
+            break
+        chain.append(found)
+        pos += len(found.name)
+    return chain
+
+
+_PLACE_SUFFIXES = ("省", "市", "自治区", "县", "区", "自治州", "盟")
+
+
+def find_place(name: str | None) -> Region | None:
+    """The division a bare place name stands for, with or without its suffix: 上海, 乌兰察布,
+    成都 (None when unknown or ambiguous)."""
+    name = (name or "").strip()
+    if not name or name.isascii():
+        return None
+    region = find_region(name)
+    if region is not None:
+        return region
+    found = {r.code: r for r in (find_region(name + s) for s in _PLACE_SUFFIXES) if r}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def region_name(code: str | None) -> str | None:
     region = _table()[0].get(code or "")
     if region:

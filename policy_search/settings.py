@@ -81,6 +81,11 @@ class Settings:
         "", "the site's public address (e.g. https://zc.example.gov.cn): absolute links in feeds,"
         " the API and pushed messages are built from it, never from a request's Host header; empty ="
         " the request's own host (such responses are then not cached publicly), fit only for a local test")
+    embed_origins: str = _setting(
+        "", "sites that may show the /embed widget in an <iframe>: origins separated by spaces"
+        " or commas, e.g. \"https://www.example.gov.cn https://*.example.gov.cn\"; empty = none"
+        " (every other page can never be framed)")
+    export_max_policies: int = _setting(500, "most policies in one 政策汇编 export (DOCX/XLSX); a larger search is cut and says so")
     notify_schedule: str = _setting(
         "", "when the worker runs a delivery round of the subscriptions, same syntax as"
         " crawl_schedule (a round also follows each crawl or import); empty = only after those")

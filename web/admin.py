@@ -522,3 +522,7 @@ def audit_page():
         people=[(p, user_name(p)) for p in people],
         actions=sorted(((a, ACTION_NAMES.get(a, a)) for a in actions), key=lambda x: x[1]),
         by=by, action=action, day_from=query.get("from", ""), day_to=query.get("to", ""))
+
+
+# The portal widget adds its snippet page (/admin/embed) to this blueprint.
+from web import embed  # noqa: E402,F401

@@ -13,6 +13,7 @@ from web.cards import deadline_view
 from web.match import (match_hit_json, profile_json, profile_query, read_profile_strictly,
                        run_match)
 from web.openapi import openapi_document
+from web.originals import original_link
 from web.params import FACET_NAMES, ParamError, parse_page
 from web.present import facets_json, policy_json, result_json
 from web.public import load_policy
@@ -24,7 +25,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search():
     result = run_search(parse_state())
-    return jsonify(result_json(result))
+    body = result_json(result)
+    for hit_body, hit in zip(body["hits"], result.hits):
+        hit_body["original_url"] = original_link(hit.url)  # an extra key: 原文 on a government site
+    return jsonify(body)
 
 
 @bp.get("/facets")
@@ -49,6 +53,7 @@ def policy(policy_id: str):
     applies = applicability_of(found)
     body["applies_in"] = applies.names()
     body["applies_evidence"] = applies.evidence if applies.restricted else None
+    body["original_url"] = original_link(found.url)
     return jsonify(body)
 
 

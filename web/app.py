@@ -35,6 +35,7 @@ BLUEPRINTS = [
     "web.admin:bp",
     "web.subscriptions:bp",  # 订阅: the subscribe form, the subscriber's manage page
     "web.subscriptions:staff_bp",  # /staff/subscriptions
+    "web.embed:bp",  # the portal widget /embed (the one page other sites may frame)
 ]
 
 # Requests carry no uploads on the public site; staff forms are small too. The one

@@ -125,6 +125,12 @@ def definition_urls(raw: dict) -> list[str]:
     return urls
 
 
+def source_hosts(settings, store) -> tuple[str, ...]:
+    """Every host a crawl source may fetch from (its site counts as a government site)."""
+    sources, _problems = all_sources(settings, store)
+    return tuple(sorted({h.lower() for s in sources for h in s.allowed_hosts if h}))
+
+
 def check_one_source(settings, store, source):
     """`sources check` for one source, with a waiting admin's timeouts; the result is
     kept with the source (crawler/check.py)."""

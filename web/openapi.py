@@ -47,6 +47,9 @@ _FACET_HELP = {
               "support); 否 — it does not"),
     "deadline": ("申报状态 on the day asked: 申报中 (open), 即将截止 (closes within 14 days), "
                  "未开始, 已截止, 长期有效, 未知"),
+    "subject": ("主题分类 as a path, levels joined by \" › \" (e.g. 财政、金融、审计 › 银行; "
+                "a backslash or slash between levels is read the same). A category includes its "
+                "sub-categories; the facet counts every level"),
 }
 
 
@@ -118,7 +121,11 @@ _SCHEMAS = {
                             "HTML: escaped text in which only <mark>…</mark> is markup"},
                 "applies_in": {"type": "array", "items": {"type": "string"}, "description":
                                "names of the regions where the policy applies (全国 for a "
-                               "national one); `region` is where it was issued"}}},
+                               "national one); `region` is where it was issued"},
+                "original_url": {"type": ["string", "null"], "description":
+                                 "the link to the original on the issuing government's site "
+                                 "(a gov.cn host or a crawl source's host); null when `url` "
+                                 "points elsewhere (a republisher, a library proxy)"}}},
     "SearchResult": {"type": "object", "required": ["total", "page", "size", "took_ms", "hits",
                                                     "facets"], "properties": {
         "total": {"type": "integer"}, "page": {"type": "integer"}, "size": {"type": "integer"},
@@ -161,6 +168,11 @@ _SCHEMAS = {
                    "applies_evidence": {"type": ["string", "null"], "description":
                                         "the title or sentence that restricts where it applies "
                                         "(null when it applies in its whole issuing region)"},
+                   "original_url": {"type": ["string", "null"], "description":
+                                    "the link to the original on the issuing government's "
+                                    "site; null when `url` points elsewhere"},
+                   "subject": {"type": ["string", "null"], "description":
+                               "主题分类, levels joined by \" › \""},
                    "doc_kind": {"type": "string", "enum": list(DOC_KINDS), "description": "文件类型"},
                    "huiqi": {"type": "boolean", "description": "惠企: gives enterprises something"},
                    "kind_evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Clue"}},

@@ -40,7 +40,7 @@ FACET_NAMES = {
     "level": "层级", "region": "适用地区", "scope": "适用范围", "issued_region": "发文地区",
     "industry": "行业", "support": "支持方式",
     "enterprise": "企业类型", "issuer": "发文机关", "year": "年份", "validity": "有效性",
-    "kind": "文件类型", "huiqi": "惠企政策", "deadline": "申报状态",
+    "kind": "文件类型", "huiqi": "惠企政策", "deadline": "申报状态", "subject": "主题分类",
 }
 # Facets whose values are a closed list: anything else is a client error.
 _CLOSED_VALUES = {"level": LEVELS, "scope": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,

@@ -11,7 +11,8 @@ from web.app import load_policy, services
 from web.cards import applies_view, card_views, deadline_view, hit_glances, validity_view
 from web.home import home_view
 from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
-from web.present import is_suggestion, paragraphs, safe_url, tag_groups
+from web.originals import original_link
+from web.present import is_suggestion, paragraphs, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
                            parse_state, run_search)
 from web.querylog import is_new_search, query_tally
@@ -81,7 +82,7 @@ def healthz():
 def other_links(policy: Policy) -> list[str]:
     """Further places the same document was published (reposts found by other sources)."""
     return [url for url, _source in services().store.policy_links(policy.id)
-            if url != policy.url and safe_url(url)]
+            if url != policy.url and original_link(url)]
 
 
 def related_policies(policy: Policy) -> dict[str, list[Policy]]:

@@ -9,6 +9,8 @@ from index.api import FacetCount, SearchResult
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.models import DOC_KINDS, LEVELS
 from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
+from policy_search.subjects import SEPARATOR as SUBJECT_SEPARATOR
+from policy_search.subjects import subject_depth, subject_path
 from web.app import services
 from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label
@@ -117,6 +119,8 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
             counts.sort(key=lambda c: order.index(c.value) if c.value in order else len(order))
         elif key == "year":
             counts.sort(key=lambda c: c.value, reverse=True)
+        elif key == "subject":
+            counts = subject_tree(counts)
         active = [v for v in state.filters.get(key, []) if v != ALL_VALIDITIES]
         listed = counts[:FACET_MAX]
         present = {c.value for c in listed}
@@ -125,7 +129,7 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
         listed += [FacetCount(v, 0) for v in active if v not in present]
         if not listed:
             continue
-        items = [FacetItem(c.value, facet_value_label(key, c.value), c.count, c.value in active,
+        items = [FacetItem(c.value, _item_label(key, c.value), c.count, c.value in active,
                            state.toggle_href(key, c.value) + RESULTS_ANCHOR, _depth(key, c.value))
                  for c in listed]
         shown = max([FACET_SHOWN] + [n + 1 for n, item in enumerate(items) if item.active])
@@ -133,8 +137,36 @@ def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
     return _nest_scope(views)
 
 
+def subject_tree(counts: list[FacetCount]) -> list[FacetCount]:
+    """主题分类 as a tree: top categories by count, each followed by its sub-categories."""
+    by_parent: dict[str, list[FacetCount]] = {}
+    for count in counts:
+        path = subject_path(count.value)
+        by_parent.setdefault(SUBJECT_SEPARATOR.join(path[:-1]), []).append(count)
+    ordered: list[FacetCount] = []
+
+    def walk(parent: str) -> None:
+        for child in sorted(by_parent.get(parent, []), key=lambda c: (-c.count, c.value)):
+            ordered.append(child)
+            walk(child.value)
+
+    walk("")
+    listed = {c.value for c in ordered}
+    return ordered + [c for c in counts if c.value not in listed]  # a parent cut off by the limit
+
+
+def _item_label(key: str, value: str) -> str:
+    """A sub-category reads as its own name under its parent (the tree shows the path)."""
+    if key == "subject":
+        return (subject_path(value) or (value,))[-1]
+    return facet_value_label(key, value)
+
+
 def _depth(key: str, value: str) -> int:
-    """How far a region sits below its province in the tree (浦东新区: 1, 长沙县: 2)."""
+    """How far a region sits below its province in the tree (浦东新区: 1, 长沙县: 2); how deep a
+    主题分类 sits below its top category."""
+    if key == "subject":
+        return min(subject_depth(value), 2)
     if key != "region":
         return 0
     region = find_region(value)

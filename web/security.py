@@ -10,7 +10,7 @@ import ipaddress
 import logging
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -90,8 +90,20 @@ def body_limit(limit: Callable[[], int]):
 
 
 def add_headers(response):
+    # Only a view that sets g.frame_ancestors (the /embed widget) may be framed, and only by
+    # the sites it names; X-Frame-Options cannot name sites, so it is left off there.
+    frame_ancestors = g.get("frame_ancestors")
     for name, value in SECURITY_HEADERS.items():
+        if frame_ancestors and name == "X-Frame-Options":
+            continue
+        if frame_ancestors and name == "Content-Security-Policy":
+            value = value.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors}")
         response.headers.setdefault(name, value)
+    # A page may add a directive (g.csp_extra), e.g. the digest preview's inline styles;
+    # this runs after every blueprint's own headers.
+    for directive, sources in g.get("csp_extra", {}).items():
+        policy = response.headers.get("Content-Security-Policy", CSP)
+        response.headers["Content-Security-Policy"] = f"{policy}; {directive} {sources}"
     if is_api_request() and request.method in ("GET", "HEAD", "OPTIONS"):
         response.headers.update(CORS_HEADERS)
     return response
@@ -141,11 +153,20 @@ class SecurityHeaders:
     def __call__(self, environ, start_response):
         def start(status, headers, exc_info=None):
             present = {name.lower() for name, _ in headers}
+            if framable(headers):  # the /embed widget: its CSP names who may frame it
+                present.add("x-frame-options")
             headers = list(headers) + [(name, value) for name, value in SECURITY_HEADERS.items()
                                        if name.lower() not in present]
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
+
+
+def framable(headers) -> bool:
+    """Whether the app's own CSP lets some site frame the response (frame-ancestors not
+    'none'): X-Frame-Options cannot name sites, so DENY must not be added to it."""
+    policy = next((value for name, value in headers if name.lower() == "content-security-policy"), "")
+    return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
 
 
 # --- reverse proxies ------------------------------------------------------------------

@@ -612,3 +612,7 @@ def taxonomy_json():
     items = [{"facet": f, "facet_label": labels[f], "value": v}
              for f, v in taxonomy.complete(q, facet=facet, limit=30)]
     return jsonify({"q": q, "facet": facet, "items": items})
+
+
+# The channels out (公众号 digest, 政策汇编) add their pages to this blueprint.
+from web import channels  # noqa: E402,F401

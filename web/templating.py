@@ -5,7 +5,9 @@ from flask import Flask, url_for
 
 from policy_search.local_time import beijing_time
 from policy_search.models import TAG_FACETS, attachment_error_label
-from web.cards import KIND_CLASSES, place_label, validity_label, validity_text
+from policy_search.subjects import subject_label, subject_path
+from web.cards import KIND_CLASSES, hit_deadline, place_label, validity_label, validity_text
+from web.originals import original_link
 from web.params import FACET_NAMES, SORT_NAMES
 from web.present import (
     facet_value_label, level_name, media_label, paragraphs, safe_snippet, safe_url, sanitize_body,
@@ -24,10 +26,14 @@ def init_app(app: Flask) -> None:
         safe_url=safe_url,
         media_label=media_label,
         attachment_error=attachment_error_label,
+        deadline_badge=hit_deadline,  # the portal widget's one-line status
         bj_time=beijing_time,  # every time a person reads: Beijing time, not UTC
         validity_label=validity_label,
         validity_text=validity_text,
         place_label=place_label,
+        original_link=original_link,
+        subject_label=subject_label,
+        subject_path=subject_path,
     )
     app.jinja_env.globals.update(
         FACET_NAMES=FACET_NAMES,

@@ -37,6 +37,9 @@ COMMANDS = {
     "kind": "policy_search.cli.kinds:kind_group",
     "subscribe": "policy_search.cli.notify:subscribe_group",
     "notify": "policy_search.cli.notify:notify_command",
+    "metadata": "policy_search.cli.metadata:metadata_group",
+    "digest": "policy_search.cli.outputs:digest_command",
+    "export": "policy_search.cli.outputs:export_command",
 }
 
 

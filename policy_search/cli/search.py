@@ -85,26 +85,38 @@ def status_command(settings: Settings, as_json):
 
 
 _FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "support",
-                   "enterprise", "issuer", "year", "validity", "kind", "huiqi")
+                   "enterprise", "issuer", "year", "validity", "kind", "huiqi",
+                   "subject")
+
+
+def filter_options(command):
+    """The search filters as options (--region 长沙县 --support 资金补贴奖励, repeatable): the
+    search command's, shared by `digest` and `export`."""
+    for option in reversed((
+        click.option("--level", multiple=True, help="national|provincial|city|county (repeatable)"),
+        click.option("--region", multiple=True,
+                     help="适用地区: 名称或 GB/T 2260 代码 (含在该地适用的全国和上级政策)"),
+        click.option("--scope", multiple=True, help="适用范围 national|provincial|city|county (repeatable)"),
+        click.option("--issued-region", "issued_region", multiple=True,
+                     help="发文地区: 名称或代码 (含下级地区发布的政策)"),
+        click.option("--industry", multiple=True, help="行业标签"),
+        click.option("--support", multiple=True, help="支持方式标签"),
+        click.option("--enterprise", multiple=True, help="企业类型标签"),
+        click.option("--issuer", multiple=True, help="发文机关"),
+        click.option("--year", multiple=True, help="年份 YYYY 或 YYYY-YYYY"),
+        click.option("--validity", multiple=True, help="有效|失效|废止|部分失效|未知"),
+        click.option("--kind", multiple=True,
+                     help="惠企措施|申报通知|政策解读|法律法规|司法解释|工作报告与规划|公告公示|其他"),
+        click.option("--huiqi", multiple=True, type=click.Choice(["是", "否"]), help="惠企政策: 是|否"),
+        click.option("--subject", multiple=True, help="主题分类 (含下级分类), e.g. 财政、金融、审计"),
+    )):
+        command = option(command)
+    return command
 
 
 @click.command("search")
 @click.argument("query", nargs=-1)
-@click.option("--level", multiple=True, help="national|provincial|city|county (repeatable)")
-@click.option("--region", multiple=True,
-              help="适用地区: 名称或 GB/T 2260 代码 (含在该地适用的全国和上级政策)")
-@click.option("--scope", multiple=True, help="适用范围 national|provincial|city|county (repeatable)")
-@click.option("--issued-region", "issued_region", multiple=True,
-              help="发文地区: 名称或代码 (含下级地区发布的政策)")
-@click.option("--industry", multiple=True, help="行业标签")
-@click.option("--support", multiple=True, help="支持方式标签")
-@click.option("--enterprise", multiple=True, help="企业类型标签")
-@click.option("--issuer", multiple=True, help="发文机关")
-@click.option("--year", multiple=True, help="年份 YYYY 或 YYYY-YYYY")
-@click.option("--validity", multiple=True, help="有效|失效|废止|部分失效|未知")
-@click.option("--kind", multiple=True,
-              help="惠企措施|申报通知|政策解读|法律法规|司法解释|工作报告与规划|公告公示|其他")
-@click.option("--huiqi", multiple=True, type=click.Choice(["是", "否"]), help="惠企政策: 是|否")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "newest", "deadline"]), default="relevance",
               show_default=True)
 @click.option("--page", type=int, default=1, show_default=True)
