@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.metadata import version
 
 warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
 
@@ -34,6 +35,7 @@ from whoosh.analysis import Token, Tokenizer  # noqa: E402
 from whoosh.fields import TEXT  # noqa: E402
 
 ANALYSIS_VERSION = 3
+SEGMENTER_DISTRIBUTION = "rjieba"
 USER_WORD_FREQ = 3000
 MAX_SUBWORD = 8
 
@@ -138,6 +140,11 @@ def _data_lines(name: str) -> list[str]:
 @cache
 def user_words() -> tuple[str, ...]:
     return tuple(fold(line.split()[0]) for line in _data_lines("user_dict.txt"))
+
+
+def segmenter_version() -> str:
+    """The installed jieba-rs binding's version: its dictionary and HMM decide the words."""
+    return version(SEGMENTER_DISTRIBUTION)
 
 
 def init_jieba() -> rjieba.Jieba:
