@@ -5,11 +5,11 @@ import os
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 
+from index.api import LIMITS
 from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.snapshot import snapshot_summary
 from web.app import load_policy, services
 from web.cards import applies_view, card_views, deadline_view, validity_view
-from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.present import is_suggestion, paragraphs, safe_url, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
                            parse_state, run_search)
@@ -24,11 +24,11 @@ RELATED_LIMIT = 8
 def search_page():
     state = parse_state()
     result = run_search(state)
-    last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
+    last_page = min(-(-result.total // state.size), LIMITS.last_page(state.size))
     return render_template(
         "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
-        max_query_chars=MAX_QUERY_CHARS, hidden_count=hidden_by_default(result, state),
+        max_query_chars=LIMITS.query_chars, hidden_count=hidden_by_default(result, state),
         startup=home_status(state),
     )
 
