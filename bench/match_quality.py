@@ -75,7 +75,7 @@ def main() -> None:
     from index.search import SearchIndex
     from web import create_app
 
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      testing=True)
     client = app.test_client()
     judged = {(j["profile"], j["key"]): j for j in load(args.judgments)} if args.judgments.exists() else {}

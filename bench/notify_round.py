@@ -140,7 +140,7 @@ def main() -> None:
 
     for number in range(args.rounds):
         settings, store = fresh_site(workdir, template, robot)
-        index = SearchIndex(settings.index_path, store=store)
+        index = SearchIndex(settings.index_path)
         matcher = IndexMatcher(settings, store, index)
         sender = Sender(settings)
         ids = store.all_policy_ids()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -312,11 +311,9 @@ def _terms(text: str) -> list[str]:
 
 
 def _extra_synonyms() -> dict[str, list[str]]:
-    """Synonym groups of the tagging taxonomy (policy_search.taxonomy), when present."""
-    try:
-        from policy_search.taxonomy import synonym_groups
-    except ImportError:
-        return {}
+    """Synonym groups of the tagging taxonomy (policy_search.taxonomy)."""
+    from policy_search.taxonomy import synonym_groups
+
     try:
         groups = synonym_groups()
     except Exception:  # a broken taxonomy file must not break search
@@ -383,7 +380,3 @@ def index_items(field: TEXT, text: str) -> list[tuple[bytes, int, float, bytes]]
     """The posting items Whoosh would compute for a text (for caching and replay)."""
     return list(TEXT.index(field, text)) if text else []
 
-
-def describe_tokens(text: str) -> list[str]:
-    """Tokens of a text, for debugging and the tests."""
-    return [t for t, _, _, _ in analyze(unicodedata.normalize("NFC", text))]

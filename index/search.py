@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import scoring
 
 from index import layout
 from index.analysis import init_jieba, query_words
@@ -84,10 +83,9 @@ class _Live:
 
 
 class SearchIndex:
-    def __init__(self, index_path: str | Path, store=None, *, result_cache: int = 512,
+    def __init__(self, index_path: str | Path, *, result_cache: int = 512,
                  term_cache: int = 6000, tf_cache: int = 600, refresh_interval: float = REFRESH_INTERVAL):
         self.index_path = Path(index_path)
-        self.store = store
         self.result_cache_size = result_cache
         self.term_cache_size = term_cache
         self.tf_cache_size = tf_cache
@@ -98,7 +96,6 @@ class SearchIndex:
         self._segments = SegmentCache()
         self._vocabulary_of: tuple[Path, Vocabulary] | None = None
         self._doc_ids = DocIds()  # for matching_ids (saved searches)
-        self._scorer = scoring.BM25F()
         init_jieba()
 
     # --- lifecycle ----------------------------------------------------------------
@@ -123,7 +120,7 @@ class SearchIndex:
             return False  # nothing usable on disk: keep serving what is open
         if live is None or live.generation != generation:
             ix = whoosh_index.open_dir(str(generation))
-            searcher = ix.searcher(weighting=self._scorer)
+            searcher = ix.searcher()  # matches and reads; the ranking is index.ranking's
             self._install(generation, ix, searcher)
             if live is not None:
                 live.searcher.close()
@@ -132,7 +129,7 @@ class SearchIndex:
             # A fresh searcher, not searcher.refresh(): refresh reuses segment readers
             # whose deletions changed and would keep serving deleted documents.
             old = live.searcher
-            self._install(generation, live.ix, live.ix.searcher(weighting=self._scorer))
+            self._install(generation, live.ix, live.ix.searcher())
             old.close()
             return True
         return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from policy_search.deadlines import Deadline, find_dates, parse_window, to_date
+from policy_search.deadlines import Deadline, find_dates, parse_window
 from policy_search.windows import application_window, states_windows
 
 # field key -> label shown to users
@@ -124,9 +124,6 @@ class PolicyCard:
 
     def values(self, name: str) -> list[str]:
         return [item.value for item in self.get(name) if item.value]
-
-    def is_empty(self) -> bool:
-        return not any(self.values(name) for name in CARD_FIELDS)
 
     def to_dict(self) -> dict:
         return {name: [{"value": i.value, "evidence": i.evidence, "origin": i.origin,
@@ -512,6 +509,3 @@ def deadline_of(card: PolicyCard, policy) -> Deadline:
                                     evidence=phrase)
     return Deadline(kind="unknown")
 
-
-def anchor_date(policy):
-    return to_date(policy.publish_date or policy.written_date)

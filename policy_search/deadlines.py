@@ -34,7 +34,6 @@ KINDS = ("window", "recurring", "long_term", "unknown")
 
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = "〇○零一二两三四五六七八九十百"
 
 
 def cn_number(text: str) -> int | None:

@@ -257,10 +257,6 @@ class MatchResult:
         return [r for r in self.reasons if r.status == MATCH]
 
     @property
-    def unmet(self) -> list[Reason]:
-        return [r for r in self.reasons if r.status == MISMATCH]
-
-    @property
     def unknown(self) -> list[Reason]:
         return [r for r in self.reasons if r.status == UNKNOWN]
 

@@ -20,9 +20,8 @@ from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 
-# Filter keys in URLs: the index's facets, and `deadline` (申报状态) even while an
-# index without that facet ignores it.
-FILTERS = FACETS + tuple(key for key in ("deadline",) if key not in FACETS)
+# Filter keys in URLs: the index's facets.
+FILTERS = FACETS
 # validity=all: every policy, expired and repealed ones included.
 ALL_VALIDITIES = "all"
 # Without a validity parameter: policies that may still apply.
@@ -39,8 +38,6 @@ FACET_NAMES = {
 _CLOSED_VALUES = {"level": LEVELS, "scope": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
                   "huiqi": (HUIQI_YES, HUIQI_NO), "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
-# Order of parameters in generated URLs, so equal states give equal URLs.
-PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")
 
 
 @lru_cache(maxsize=4096)

@@ -83,10 +83,6 @@ def status_command(settings: Settings, as_json):
         sys.exit(1)
 
 
-_FILTER_OPTIONS = ("level", "region", "scope", "issued_region", "industry", "support",
-                   "enterprise", "issuer", "year", "validity", "kind", "huiqi")
-
-
 @click.command("search")
 @click.argument("query", nargs=-1)
 @click.option("--level", multiple=True, help="national|provincial|city|county (repeatable)")

@@ -106,17 +106,13 @@ def test_escape_and_fold_by_hand():
     assert "DTSTAMP:20240101T000000Z" in text
 
 
-def test_the_calendar_asks_for_policies_with_an_end_date_when_the_index_can(site, monkeypatch):
+def test_the_calendar_asks_for_policies_with_an_end_date(site):
     from tests.match.test_filters import FacetIndex
-    from web import create_app, feeds
+    from web import create_app
 
     index = FacetIndex()
     app = create_app(site.settings, store=site.store, index=index, testing=True)
-    monkeypatch.setattr(feeds, "INDEX_FILTERS_DEADLINE", True)
     assert app.test_client().get("/feed.ics?q=补贴").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中", "即将截止", "未开始", "已截止"]
     assert app.test_client().get("/feed.ics?deadline=申报中").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中"]
-    monkeypatch.setattr(feeds, "INDEX_FILTERS_DEADLINE", False)
-    app.test_client().get("/feed.ics?q=补贴")
-    assert "deadline" not in index.requests[-1].filters

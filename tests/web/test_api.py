@@ -171,7 +171,7 @@ def test_openapi_document_describes_the_api(client):
     paths = doc["paths"]
     assert {"/api/search", "/api/facets", "/api/policies/{id}", "/feed"} <= set(paths)
     names = [p["name"] for p in paths["/api/search"]["get"]["parameters"]]
-    assert names == ["q", *FILTERS, "sort", "page", "size"]  # FACETS and deadline
+    assert names == ["q", *FILTERS, "sort", "page", "size"]
     hit = doc["components"]["schemas"]["Hit"]
     assert set(hit["required"]) == HIT_KEYS
     index = get_json(client, "/api/")
