@@ -102,7 +102,7 @@ def policy_region_name(policy: Policy) -> str | None:
     return policy.region_name or region_name(policy.region_code)
 
 
-def deadline_of(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
+def deadline_status_on(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
     """(申报状态, end of the window that matters) on `day`; 未知 without a deadline."""
     deadline = getattr(policy, "deadline", None)
     if not isinstance(deadline, Deadline):
@@ -115,7 +115,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
     """The facet / filter / sort fields of one policy (申报状态 as of `day`)."""
     tags = policy.active_tags()
     date = policy.publish_date or policy.written_date
-    status, end = deadline_of(policy, day or index_day())
+    status, end = deadline_status_on(policy, day or index_day())
     applies = applicability_of(policy)
     fields = {
         "id": policy.id,
@@ -147,7 +147,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
 
 
 def stored_fields(policy: Policy, day: dt.date | None = None) -> dict:
-    status, end = deadline_of(policy, day or index_day())
+    status, end = deadline_status_on(policy, day or index_day())
     hit = {
         "url": policy.url, "title": policy.title, "issuer": policy.issuer,
         "doc_number": policy.doc_number, "level": policy.level,

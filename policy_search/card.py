@@ -486,7 +486,7 @@ def _signature_date(text: str) -> str | None:
     return dates[-1].isoformat() if dates else None
 
 
-def deadline_of(card: PolicyCard, policy) -> Deadline:
+def deadline_from_card(card: PolicyCard, policy) -> Deadline:
     """The normalized application window of a policy from its card's 申报时间 field.
 
     The first item that yields a window wins (staff items come first when present); auto items

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from policy_search.card import card_text, deadline_of, extract_card
+from policy_search.card import card_text, deadline_from_card, extract_card
 from policy_search.kinds import classify
 from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
 
@@ -41,7 +41,7 @@ def derive_policy(store, policy) -> bool:
     card = extract_card(policy)
     store.save_auto_card(policy.id, card)
     merged = store.get_card(policy.id)  # staff fields win, also for the deadline
-    deadline = deadline_of(merged, policy)
+    deadline = deadline_from_card(merged, policy)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
     return store.save_derived(policy.id, deadline, info,
                               source_hash=derived_stamp(policy.content_hash))
@@ -54,7 +54,7 @@ def refresh_deadline(store, policy_id: str) -> None:
         raise KeyError(policy_id)
     row = store.derived_rows([policy_id]).get(policy_id)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
-    deadline = deadline_of(store.get_card(policy_id), policy)
+    deadline = deadline_from_card(store.get_card(policy_id), policy)
     store.save_derived(policy_id, deadline, info,
                        source_hash=row["source_hash"] if row else None)
 
