@@ -32,7 +32,7 @@ K = 10
 
 def build(workdir: Path, corpus: Path):
     from index.build import rebuild
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
     from policy_search.importer import import_file
     from policy_search.settings import Settings
     from policy_search.store import Store

@@ -67,7 +67,7 @@ class Robot(ThreadingHTTPServer):
 
 
 def build(workdir: Path, metadata: bool) -> Path:
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
     from policy_search.importer import import_file
     from policy_search.store import Store
 
