@@ -82,7 +82,7 @@ def deadline_events(policies) -> list[CalendarEvent]:
     day = today()
     events = []
     for policy in policies:
-        deadline = getattr(policy, "deadline", None)
+        deadline = policy.deadline
         if deadline is None or deadline.kind not in ("window", "recurring"):
             continue
         end = deadline.next_end(day) if deadline.kind == "recurring" else (
