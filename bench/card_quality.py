@@ -19,7 +19,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policy_search.card import CARD_FIELDS, deadline_of, extract_card  # noqa: E402
+from policy_search.card import CARD_FIELDS, deadline_from_card, extract_card  # noqa: E402
 
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 LABELS = Path(__file__).with_name("card_labels.json")
@@ -70,7 +70,7 @@ def main() -> None:
                 continue
             gold = gold_fields[field]
             if field == "deadline":
-                window = deadline_of(card, policy)
+                window = deadline_from_card(card, policy)
                 predicted = [window.end] if window.kind == "window" and window.end else (
                     [f"recurring:{window.recur_end}"] if window.kind == "recurring" else (
                         ["long_term"] if window.kind == "long_term" else []))

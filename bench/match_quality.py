@@ -32,7 +32,7 @@ K = 10
 
 def build(workdir: Path, corpus: Path):
     from index.build import rebuild
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
     from policy_search.importer import import_file
     from policy_search.settings import Settings
     from policy_search.store import Store
@@ -75,7 +75,7 @@ def main() -> None:
     from index.search import SearchIndex
     from web import create_app
 
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      testing=True)
     client = app.test_client()
     judged = {(j["profile"], j["key"]): j for j in load(args.judgments)} if args.judgments.exists() else {}

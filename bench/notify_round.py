@@ -67,7 +67,7 @@ class Robot(ThreadingHTTPServer):
 
 
 def build(workdir: Path, metadata: bool) -> Path:
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
     from policy_search.importer import import_file
     from policy_search.store import Store
 
@@ -140,7 +140,7 @@ def main() -> None:
 
     for number in range(args.rounds):
         settings, store = fresh_site(workdir, template, robot)
-        index = SearchIndex(settings.index_path, store=store)
+        index = SearchIndex(settings.index_path)
         matcher = IndexMatcher(settings, store, index)
         sender = Sender(settings)
         ids = store.all_policy_ids()

@@ -85,7 +85,7 @@ def prepare(data_dir: Path | None, limit: int | None) -> Path:
     else:
         settings = Settings(data_dir=data_dir, secret_key="bench")
         store = Store(settings.db_path)
-        if not SearchIndex(settings.index_path, store=store).is_usable():
+        if not SearchIndex(settings.index_path).is_usable():
             rebuild(store, settings.index_path)
     print(f"data directory: {data_dir} (reuse it with --data-dir)")
     store.close()

@@ -619,6 +619,6 @@ def link_interpretations(page: ExtractedPage, soup: BeautifulSoup, container: Ta
                 page.interprets_title = body_named.group(1).strip()
 
 
-def fold(text: str) -> str:
+def title_key(text: str) -> str:
     """Width-folded text without spaces: for comparing titles across sites."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))

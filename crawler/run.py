@@ -28,7 +28,7 @@ from crawler.attachments import (ExtractionLimits, fill_attachment, known_attach
                                  merge_cover_note, wants_text)
 from crawler.check import fields_present
 from crawler.discover import ListItem
-from crawler.extract import ExtractedPage, extract_page, fold
+from crawler.extract import ExtractedPage, extract_page, title_key
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy, Response, page_problem
 from crawler.sources import ADMIN_KEYS, Entry, Source, SourceError, load_all_sources
 
@@ -681,7 +681,7 @@ class SourceRun:
                 return None
             other = self.store.conn.execute(
                 "SELECT title FROM policies WHERE id = ?", (other_id,)).fetchone()
-            if other is not None and fold(other["title"]) == fold(policy.title):
+            if other is not None and title_key(other["title"]) == title_key(policy.title):
                 return other_id
         return None
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.metadata import version
 
 warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
 
@@ -34,6 +34,7 @@ from whoosh.analysis import Token, Tokenizer  # noqa: E402
 from whoosh.fields import TEXT  # noqa: E402
 
 ANALYSIS_VERSION = 3
+SEGMENTER_DISTRIBUTION = "rjieba"
 USER_WORD_FREQ = 3000
 MAX_SUBWORD = 8
 
@@ -121,7 +122,7 @@ def original_span(text: str, keep: list[int] | None, start: int, end: int) -> tu
     return first, last
 
 
-def fold(text: str) -> str:
+def fold_width_case(text: str) -> str:
     """Width and case folding that keeps every character at its offset."""
     folded = text.translate(_FOLD).lower()
     if len(folded) != len(text):  # a few letters (İ) lower to two characters
@@ -137,7 +138,12 @@ def _data_lines(name: str) -> list[str]:
 
 @cache
 def user_words() -> tuple[str, ...]:
-    return tuple(fold(line.split()[0]) for line in _data_lines("user_dict.txt"))
+    return tuple(fold_width_case(line.split()[0]) for line in _data_lines("user_dict.txt"))
+
+
+def segmenter_version() -> str:
+    """The installed jieba-rs binding's version: its dictionary and HMM decide the words."""
+    return version(SEGMENTER_DISTRIBUTION)
 
 
 def init_jieba() -> rjieba.Jieba:
@@ -152,7 +158,7 @@ def init_jieba() -> rjieba.Jieba:
             for line in _data_lines("user_dict.txt"):
                 parts = line.split()
                 freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else USER_WORD_FREQ
-                word = fold(parts[0])
+                word = fold_width_case(parts[0])
                 if segmenter.has_word(word):
                     # never lower a known word's frequency (suggest_freq is at least it)
                     freq = max(freq, segmenter.suggest_freq(word))
@@ -199,7 +205,7 @@ def analyze(text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]
     if not text:
         return []
     has_word = init_jieba().has_word
-    folded = fold(text)
+    folded = fold_width_case(text)
     text, keep = squeeze(folded)
 
     def span(start: int, end: int) -> tuple[int, int]:
@@ -251,7 +257,7 @@ def components(word: str) -> list[str]:
 
 @cache
 def stopwords() -> frozenset[str]:
-    return frozenset(fold(w) for w in _data_lines("query_stopwords.txt"))
+    return frozenset(fold_width_case(w) for w in _data_lines("query_stopwords.txt"))
 
 
 @cache
@@ -301,15 +307,13 @@ def everyday_words() -> EverydayWords:
 
 
 def _terms(text: str) -> list[str]:
-    return [fold(t) for t in re.split(r"[\s,，、]+", text.strip()) if t]
+    return [fold_width_case(t) for t in re.split(r"[\s,，、]+", text.strip()) if t]
 
 
 def _extra_synonyms() -> dict[str, list[str]]:
-    """Synonym groups of the tagging taxonomy (policy_search.taxonomy), when present."""
-    try:
-        from policy_search.taxonomy import synonym_groups
-    except ImportError:
-        return {}
+    """Synonym groups of the tagging taxonomy (policy_search.taxonomy)."""
+    from policy_search.taxonomy import synonym_groups
+
     try:
         groups = synonym_groups()
     except Exception:  # a broken taxonomy file must not break search
@@ -317,7 +321,7 @@ def _extra_synonyms() -> dict[str, list[str]]:
         return {}
     table: dict[str, list[str]] = {}
     for group in groups:
-        terms = [fold(t) for t in group if t and t.strip()]
+        terms = [fold_width_case(t) for t in group if t and t.strip()]
         for term in terms:
             table.setdefault(term, []).extend(t for t in terms if t != term)
     return table
@@ -337,7 +341,7 @@ class JiebaTokenizer(Tokenizer):
                  **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            items = [(fold(value), 0, 0, len(value))]
+            items = [(fold_width_case(value), 0, 0, len(value))]
         else:
             items = analyze(value, subwords=self.subwords and mode != "query")
         for text, pos, start, end in items:
@@ -376,7 +380,3 @@ def index_items(field: TEXT, text: str) -> list[tuple[bytes, int, float, bytes]]
     """The posting items Whoosh would compute for a text (for caching and replay)."""
     return list(TEXT.index(field, text)) if text else []
 
-
-def describe_tokens(text: str) -> list[str]:
-    """Tokens of a text, for debugging and the tests."""
-    return [t for t, _, _, _ in analyze(unicodedata.normalize("NFC", text))]

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.kinds import HUIQI_NO, HUIQI_YES
+from policy_search.models import DOC_KINDS, LEVELS
+
 SORTS = ("relevance", "newest", "deadline")
 # Filter / facet keys, as in /api/search parameters. `region` is where a policy applies
 # (national, provincial and city policies apply in 长沙县 too), `scope` the level it applies
@@ -14,6 +18,36 @@ SORTS = ("relevance", "newest", "deadline")
 # path: a category finds its sub-categories' documents too.
 FACETS = ("level", "region", "scope", "issued_region", "industry", "support", "enterprise",
           "issuer", "year", "validity", "kind", "huiqi", "deadline", "subject")
+
+# Facets whose values read best in their own order rather than by count.
+FACET_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES,
+               "kind": DOC_KINDS, "huiqi": (HUIQI_YES, HUIQI_NO)}
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """What one search may ask for. Deep pages and long value lists cost the index more
+    than they are worth to anyone reading them. The site refuses a request past these
+    (400) and states them in its OpenAPI document; a backend clamps what reaches it
+    anyway (with a note in `SearchResult.message`)."""
+    query_chars: int = 200
+    page_size: int = 100
+    result_window: int = 5000   # page × size
+    values_per_facet: int = 30  # filter values of one facet
+    value_chars: int = 100      # one filter value
+
+    def last_page(self, size: int) -> int:
+        """The deepest page of `size` hits a search may ask for."""
+        return max(1, self.result_window // max(1, size))
+
+    def page_problem(self, page: int, size: int) -> str | None:
+        """Why a page is out of reach (Chinese, for the user); None when it is not."""
+        if page > self.last_page(size):
+            return f"最多只能翻到第 {self.last_page(size)} 页（每页 {size} 条），请缩小检索范围"
+        return None
+
+
+LIMITS = SearchLimits()
 
 
 @dataclass
@@ -72,6 +106,8 @@ class SearchResult:
     size: int
     took_ms: float
     hits: list[Hit]
+    # Values by count, except the facets of FACET_ORDER (in its order) and year (newest
+    # first); the site lists them as they come.
     facets: dict[str, list[FacetCount]]
     # "did you mean" / segmentation hint when nothing (or little) was found
     suggestion: str | None = None
@@ -88,3 +124,13 @@ class QueryRewrite:
     searched: list[str]             # the query's words and phrases as searched
     dropped: list[str]              # question scaffolding left out (能不能, 怎么办理)
     mapped: dict[str, list[str]]    # everyday phrase -> the policy words also searched
+
+
+def in_facet_order(key: str, counts: list[FacetCount]) -> list[FacetCount]:
+    """A facet's counts in the order `SearchResult.facets` promises."""
+    order = FACET_ORDER.get(key)
+    if order:
+        return sorted(counts, key=lambda c: order.index(c.value) if c.value in order else len(order))
+    if key == "year":
+        return sorted(counts, key=lambda c: c.value, reverse=True)
+    return counts

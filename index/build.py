@@ -30,10 +30,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import TOC, clean_files
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.writing import MERGE_SMALL
 
-from index import layout
-from index.analysis import ANALYSIS_VERSION, Preindexed, index_items, init_jieba
+from index import layout, whoosh_internals
+from index.analysis import (
+    ANALYSIS_VERSION, Preindexed, index_items, init_jieba, segmenter_version,
+)
 from index.postings import HotTermWriter, hot_path
 from index.ranking import lexical_breadth
 from index.schema import (
@@ -78,10 +80,13 @@ class SyncReport:
 
 @cache
 def analysis_fingerprint() -> str:
-    """Changes whenever tokens would: analysis code version or the user dictionary."""
+    """Changes whenever tokens or the segments written from them could: analysis code
+    version, the user dictionary, the segmenter's version (its dictionary and HMM) and
+    Whoosh's (posting items and segment files, written partly through its internals)."""
     words = resources.files("index").joinpath("data/user_dict.txt").read_bytes()
     digest = hashlib.sha1(words).hexdigest()[:12]
-    return f"{SCHEMA_VERSION}-{ANALYSIS_VERSION}-{digest}"
+    return (f"{SCHEMA_VERSION}-{ANALYSIS_VERSION}-{digest}"
+            f"-whoosh{whoosh_internals.whoosh_version()}-rjieba{segmenter_version()}")
 
 
 def cache_key(policy: Policy) -> str:
@@ -324,14 +329,9 @@ def write_bucket(job: BucketJob) -> BucketResult:
         blobs = cache.get_many(keys)
         new_blobs = []
         ix = whoosh_index.open_dir(job.generation)
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB, compound=COMPOUND)
-        # Whoosh names every writer's temporary directory "MAIN.tmp" and removes it when
-        # done: the posting pool of each concurrent bucket writer gets its own, and the
-        # shared one (randomly named files) is left for the parent to remove.
-        writer._tempstorage = writer.pool.tempstore = ix.storage.temp_storage(
-            f"bucket{job.bucket}.{os.getpid()}.tmp")
         hot = HotTermWriter()
-        try:
+        with whoosh_internals.segment_writer(ix, f"bucket{job.bucket}.{os.getpid()}.tmp",
+                                             limitmb=WRITER_MB, compound=COMPOUND) as writer:
             for docnum, (policy, key) in enumerate(zip(policies, keys)):
                 blob = blobs.get(key)
                 if blob is None:
@@ -344,9 +344,7 @@ def write_bucket(job: BucketJob) -> BucketResult:
                 writer.add_document(**document_for(policy, items, job.day))
                 hot.add(docnum, items)
                 _count_documents()
-            result.segment = writer._finalize_segment()
-        finally:
-            writer._finish()
+            result.segment = whoosh_internals.finalize_segment(writer)
         hot.write(hot_path(job.generation, result.segment.segment_id()))
         cache.put_many(new_blobs)
     finally:
@@ -366,9 +364,9 @@ def _live_buckets(index_path: Path) -> tuple[Path | None, dict[int, dict], dict]
     if record.get("buckets_n") != BUCKETS or record.get("fingerprint") != analysis_fingerprint():
         return generation, {}, {}
     try:
-        segments = {seg.segment_id(): seg for seg in
-                    whoosh_index.open_dir(str(generation))._read_toc().segments}
-    except Exception:
+        segments = {seg.segment_id(): seg
+                    for seg in whoosh_internals.toc_segments(str(generation))}
+    except whoosh_internals.UNREADABLE_INDEX:
         return generation, {}, {}
     usable = {}
     for bucket, info in (record.get("buckets") or {}).items():

@@ -9,7 +9,8 @@ incremental commit reads only its new segment.
 """
 from __future__ import annotations
 
-from index.docsets import _segment_key
+from index import whoosh_internals
+from index.docsets import segment_key
 from index.postings import field_postings
 
 
@@ -54,9 +55,8 @@ class DocIds:
         known.update((i, None) for i in missing)
         for leaf, offset in searcher.reader().leaf_readers() if missing else ():
             for policy_id in missing:
-                try:
-                    matcher = leaf.postings("id", policy_id)
-                except Exception:  # TermNotFound: not in this segment
+                matcher = whoosh_internals.term_matcher(leaf, "id", policy_id)
+                if matcher is None:  # not in this segment
                     continue
                 for docnum in matcher.all_ids():
                     if live >> (docnum + offset) & 1:
@@ -69,7 +69,7 @@ class DocIds:
         ids: list[str | None] = []
         kept: dict[str, list[str | None]] = {}
         for reader, offset in searcher.reader().leaf_readers():
-            key = _segment_key(reader)
+            key = segment_key(reader)
             segment = self._segments.get(key) if key else None
             if segment is None:
                 segment = _segment_ids(reader)

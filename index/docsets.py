@@ -9,16 +9,12 @@ not rebuild them for the whole index.
 """
 from __future__ import annotations
 
-import sys
-from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 
-from index import postings
+from index import postings, whoosh_internals
 from index.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 _BYTE_LENGTHS = [byte_to_length(b) if b else 0 for b in range(256)]
@@ -68,7 +64,7 @@ class SegmentTable:
 def _column(reader, name: str, doc_count: int) -> list[int]:
     if not reader.has_column(name):
         return [0] * doc_count
-    raw = _numbers(reader.column_reader(name, translate=False))
+    raw = whoosh_internals.numeric_values(reader.column_reader(name, translate=False))
     if raw is None:
         return [int(v or 0) for v in reader.column_reader(name)]
     # Whoosh's translation per distinct value: a few thousand dates among the documents
@@ -79,31 +75,11 @@ def _column(reader, name: str, doc_count: int) -> list[int]:
 
 def _field_lengths(reader, fieldname: str, doc_count: int) -> list[int]:
     """Token counts of a text field per document (0: none)."""
-    try:
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    except AttributeError:  # not a Whoosh 3 segment
-        column = raw = None
-    else:
-        if column is None:  # no document of the segment has the field
-            return [0] * doc_count
-        raw = _numbers(column)
+    raw = whoosh_internals.length_bytes(reader, fieldname, doc_count)
     if raw is None:  # ask document by document
         length = reader.doc_field_length
         return [length(d, fieldname, 0) or 0 for d in range(doc_count)]
     return [_BYTE_LENGTHS[b] for b in raw]
-
-
-def _numbers(column) -> list[int] | None:
-    """Every value of a Whoosh numeric column in one read, untranslated (None: not a
-    plain numeric column). Whoosh reads such a column a value at a time, ~7 µs each:
-    a second for the document lengths of 37k documents when a searcher opens."""
-    if type(column) is not NumericColumn.Reader:
-        return None
-    data = array(column._typecode, column._dbfile.get(column._basepos,
-                                                      column._count * column._fixedlen))
-    if sys.byteorder == "little" and data.itemsize > 1:
-        data.byteswap()  # stored big-endian
-    return data.tolist() + [column._default] * max(0, column._doccount - column._count)
 
 
 def build_segment_table(reader) -> SegmentTable:
@@ -200,7 +176,7 @@ class SegmentCache:
         hot = {}
         total = searcher.doc_count_all()
         for reader, offset in leaves:
-            key = _segment_key(reader)
+            key = segment_key(reader)
             table = self._tables.get(key) if key else None
             if table is None:
                 table = build_segment_table(reader)
@@ -241,15 +217,13 @@ def _deleted_docs(reader):
     return [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]
 
 
-def _segment_key(reader) -> str | None:
-    segment = getattr(reader, "segment", None)
+def segment_key(reader) -> str | None:
+    """A key that changes when a segment reader's segment does (None: the reader is
+    not one segment's)."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
         return None
-    try:
-        seg = segment()
-        return f"{seg.segment_id()}:{seg.doc_count_all()}"
-    except Exception:
-        return None
+    return f"{segment.segment_id()}:{segment.doc_count_all()}"
 
 
 class LRU(OrderedDict):

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from index.analysis import fold
+from index.analysis import fold_width_case
 
 MAX_MATCHES_PER_TERM = 40
 SCAN_CHARS = 20_000   # snippets come from the first part of long documents
@@ -33,10 +33,10 @@ def _variants(terms: list[str]) -> list[str]:
     return out
 
 
-def _fold_fast(text: str) -> str:
+def _fold_case(text: str) -> str:
     """Case folding only (fast, keeps offsets); width is handled by `_variants`."""
     folded = text.lower()
-    return folded if len(folded) == len(text) else fold(text)
+    return folded if len(folded) == len(text) else fold_width_case(text)
 
 
 def find_spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -142,7 +142,7 @@ def _spans(folded: str, terms) -> list[tuple[int, int]]:
 def highlight_title(title: str, terms) -> str:
     if not title:
         return ""
-    return mark(title, _spans(_fold_fast(title), terms))
+    return mark(title, _spans(_fold_case(title), terms))
 
 
 def snippet(text: str, terms, width: int = 120) -> str:
@@ -150,7 +150,7 @@ def snippet(text: str, terms, width: int = 120) -> str:
     if not text:
         return ""
     flat = " ".join(text[:SCAN_CHARS].split())  # newlines, runs of spaces → one space
-    folded = _fold_fast(flat)
+    folded = _fold_case(flat)
     spans = _spans(folded, terms)
     if not spans:
         return escape(flat[:width]) + ("…" if len(flat) > width else "")

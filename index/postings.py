@@ -20,8 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
+from index import whoosh_internals
 
 HOT_MIN_DF = 128
 HOT_SUFFIX = ".hot"
@@ -75,7 +74,7 @@ def hot_path(folder: str | Path, segment_id: str) -> Path:
 
 def read_hot_terms(reader) -> HotTerms | None:
     """The sidecar of a segment reader's segment, None when it has none."""
-    folder = getattr(getattr(reader, "_storage", None), "folder", None)
+    folder = whoosh_internals.segment_folder(reader)
     segment = getattr(reader, "segment", None)
     if folder is None or segment is None:
         return None
@@ -106,15 +105,12 @@ def blocks(reader, fieldname: str, text: str,
             if entry is not None:
                 yield _hot_block(leaf, offset, entry)
                 continue
-        try:
-            matcher = leaf.postings(fieldname, text)
-        except Exception:  # TermNotFound and the like: not in this segment
+        matcher = whoosh_internals.term_matcher(leaf, fieldname, text)
+        if matcher is None:  # not in this segment
             continue
-        deleted = frozenset()
-        if isinstance(matcher, FilterMatcher) and matcher._exclude:
-            # A segment with deletions; the wrapper has only skipped deleted postings.
-            deleted, matcher = matcher._ids, matcher.child
-        if isinstance(matcher, W3LeafMatcher):
+        # A segment with deletions: the wrapper has only skipped deleted postings.
+        deleted, matcher = whoosh_internals.without_deletions_filter(matcher)
+        if whoosh_internals.reads_blocks(matcher):
             yield from _w3_blocks(matcher, offset, deleted)
         else:
             yield from _matcher_blocks(matcher, offset, deleted)
@@ -136,18 +132,14 @@ def _without_deleted(ids, weights, deleted, offset: int):
     return [ids[i] + offset for i in kept], [weights[i] for i in kept]
 
 
-def _w3_blocks(matcher: W3LeafMatcher, offset: int, deleted: frozenset):
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids, weights = matcher._ids, matcher._weights
+def _w3_blocks(matcher, offset: int, deleted: frozenset):
+    for ids, weights in whoosh_internals.block_postings(matcher):
         if deleted:
             yield _without_deleted(ids, weights, deleted, offset)
         elif offset:
             yield [d + offset for d in ids], weights
         else:
             yield ids, weights
-        matcher._next_block()
 
 
 def _matcher_blocks(matcher, offset: int, deleted: frozenset):
@@ -197,14 +189,13 @@ def positions(reader, fieldname: str, text: str, docnums: Sequence[int]
         wanted = [d - offset for d in docnums if d >= offset and (end is None or d < end)]
         if not wanted:
             continue
-        try:
-            matcher = leaf.postings(fieldname, text)
-        except Exception:
+        matcher = whoosh_internals.term_matcher(leaf, fieldname, text)
+        if matcher is None:
             continue
-        if isinstance(matcher, FilterMatcher) and matcher._exclude:
-            matcher = matcher.child  # deleted documents are never among the wanted ones
+        # deleted documents are never among the wanted ones
+        matcher = whoosh_internals.without_deletions_filter(matcher)[1]
         fmt = leaf.schema[fieldname].format
-        if isinstance(matcher, W3LeafMatcher):
+        if whoosh_internals.reads_blocks(matcher):
             found = _w3_positions(matcher, wanted, fmt)
         else:
             found = _matcher_positions(matcher, wanted)
@@ -213,25 +204,23 @@ def positions(reader, fieldname: str, text: str, docnums: Sequence[int]
     return out
 
 
-def _w3_positions(matcher: W3LeafMatcher, wanted: list[int], fmt) -> dict[int, list[int]]:
+def _w3_positions(matcher, wanted: list[int], fmt) -> dict[int, list[int]]:
     found = {}
     i = 0
     while i < len(wanted) and matcher.is_active():
         if matcher.block_max_id() < wanted[i]:
-            matcher._next_block()  # reads the block header only
+            whoosh_internals.next_block(matcher)
             continue
-        matcher._read_ids()
-        ids = matcher._ids
+        ids = whoosh_internals.block_ids(matcher)
         values = None
         while i < len(wanted) and wanted[i] <= ids[-1]:
             at = bisect_left(ids, wanted[i])
             if at < len(ids) and ids[at] == wanted[i]:
                 if values is None:
-                    matcher._read_values()
-                    values = matcher._values
+                    values = whoosh_internals.block_values(matcher)
                 found[wanted[i]] = fmt.decode_positions(values[at])
             i += 1
-        matcher._next_block()
+        whoosh_internals.next_block(matcher)
     return found
 
 
@@ -256,13 +245,5 @@ def field_postings(reader, fieldname: str) -> Iterator[tuple[str, Sequence[int]]
     documents may be included (callers mask with the live documents)."""
     if fieldname not in reader.schema:
         return
-    terms = getattr(reader, "_terms", None)
-    format_ = reader.schema[fieldname].format
-    for term, info in reader.iter_field(fieldname):
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
-        if terms is not None and hasattr(terms, "_postfile"):
-            matcher = terms._codec.postings_reader(terms._postfile, info, format_,
-                                                   term=(fieldname, term))
-        else:
-            matcher = reader.postings(fieldname, text)
+    for text, matcher in whoosh_internals.field_term_matchers(reader, fieldname):
         yield text, list(matcher.all_ids())

@@ -21,9 +21,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from index.analysis import components, everyday_words, query_words, stopwords, synonyms
+from index.api import LIMITS
 from policy_search.normalize import doc_number_key, find_doc_number, find_typed_doc_number
 
-MAX_QUERY_CHARS = 200
+MAX_QUERY_CHARS = LIMITS.query_chars
 MAX_CLAUSES = 12
 MAX_ALTERNATIVES = 8
 # Weights of the ways a clause can match, relative to the word itself.

@@ -18,7 +18,7 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.applicability import applicability_of
-from policy_search.deadlines import CLOSED, UNKNOWN, Deadline, china_today
+from policy_search.deadlines import CLOSED, UNKNOWN, china_today
 from policy_search.kinds import OTHER, huiqi_label
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_canonical, doc_number_key
@@ -103,10 +103,10 @@ def policy_region_name(policy: Policy) -> str | None:
     return policy.region_name or region_name(policy.region_code)
 
 
-def deadline_of(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
+def deadline_status_on(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
     """(申报状态, end of the window that matters) on `day`; 未知 without a deadline."""
-    deadline = getattr(policy, "deadline", None)
-    if not isinstance(deadline, Deadline):
+    deadline = policy.deadline
+    if deadline is None:
         return UNKNOWN, None
     status = deadline.status(day, in_force=(policy.validity or "未知") not in OUT_OF_FORCE)
     return status, deadline.next_end(day)
@@ -116,7 +116,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
     """The facet / filter / sort fields of one policy (申报状态 as of `day`)."""
     tags = policy.active_tags()
     date = policy.publish_date or policy.written_date
-    status, end = deadline_of(policy, day or index_day())
+    status, end = deadline_status_on(policy, day or index_day())
     applies = applicability_of(policy)
     fields = {
         "id": policy.id,
@@ -149,7 +149,7 @@ def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:
 
 
 def stored_fields(policy: Policy, day: dt.date | None = None) -> dict:
-    status, end = deadline_of(policy, day or index_day())
+    status, end = deadline_status_on(policy, day or index_day())
     hit = {
         "url": policy.url, "title": policy.title, "issuer": policy.issuer,
         "doc_number": policy.doc_number, "level": policy.level,

@@ -20,11 +20,13 @@ from datetime import date
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import scoring
 
 from index import layout
 from index.analysis import init_jieba, query_words
-from index.api import FACETS, SORTS, FacetCount, Hit, QueryRewrite, SearchRequest, SearchResult
+from index.api import (
+    FACETS, LIMITS, SORTS, FacetCount, Hit, QueryRewrite, SearchRequest, SearchResult,
+    in_facet_order,
+)
 from index.docsets import (
     LRU, DocTable, SegmentCache, bits_of, deadline_sorted, docnums_of, posting_bits,
 )
@@ -39,8 +41,6 @@ from index.schema import (
     FACET_FIELDS, TEXT_FIELDS, date_number, index_day, load_hit, load_text,
 )
 from index.suggest import Vocabulary, build_vocabulary
-from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.models import LEVELS
 from policy_search.normalize import normalize_level
 from policy_search.regions import NATIONAL, find_region, parent_codes, region_label, region_name
 from policy_search.subjects import subject_label
@@ -59,11 +59,8 @@ FOCUS_WORDS = 6           # of a clause's words (itself, synonyms, policy words)
 FOCUS_WEIGHT = 2.0        # a passage's score (idf units) added to the document's
 FALLBACK_MIN = 3          # AND finding fewer than this falls back to a ranked OR
 RERANK_DEPTH = 120        # candidates re-ranked by coverage, recency and validity
-MAX_PAGE_SIZE = 100
-MAX_RESULT_WINDOW = 5000  # page * size beyond this is refused (cost; nobody reads it)
 FACET_LIMITS = {"issuer": 50, "region": 100, "issued_region": 100}
 FILTER_KEYS = set(FACETS) | {"review_state"}
-MAX_FILTER_VALUES = 30
 VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
 # A word found in more than this share of documents (政策, 企业, 支持 in a question) need
 # not match when the query has rarer words: it only adds to the score.
@@ -88,10 +85,9 @@ class _Live:
 
 
 class SearchIndex:
-    def __init__(self, index_path: str | Path, store=None, *, result_cache: int = 512,
+    def __init__(self, index_path: str | Path, *, result_cache: int = 512,
                  term_cache: int = 6000, tf_cache: int = 600, refresh_interval: float = REFRESH_INTERVAL):
         self.index_path = Path(index_path)
-        self.store = store
         self.result_cache_size = result_cache
         self.term_cache_size = term_cache
         self.tf_cache_size = tf_cache
@@ -102,7 +98,6 @@ class SearchIndex:
         self._segments = SegmentCache()
         self._vocabulary_of: tuple[Path, Vocabulary] | None = None
         self._doc_ids = DocIds()  # for matching_ids (saved searches)
-        self._scorer = scoring.BM25F()
         init_jieba()
 
     # --- lifecycle ----------------------------------------------------------------
@@ -136,7 +131,7 @@ class SearchIndex:
                 return False
             try:
                 ix = whoosh_index.open_dir(str(generation))
-                searcher = ix.searcher(weighting=self._scorer)
+                searcher = ix.searcher()
                 self._install(generation, ix, searcher, hold)
             except BaseException:
                 layout.release_generation(hold)
@@ -150,7 +145,7 @@ class SearchIndex:
             # A fresh searcher, not searcher.refresh(): refresh reuses segment readers
             # whose deletions changed and would keep serving deleted documents.
             old = live.searcher
-            self._install(generation, live.ix, live.ix.searcher(weighting=self._scorer), live.hold)
+            self._install(generation, live.ix, live.ix.searcher(), live.hold)
             old.close()
             return True
         return False
@@ -233,8 +228,9 @@ class SearchIndex:
                                 message="索引尚未建立，请先运行 policy-search index rebuild")
         filters, filter_notes = _clean_filters(request.filters)
         notes += filter_notes
-        # Keyed on the request as given, so its notes (ignored filters...) come back too.
-        cache_key = repr((request.q, request.filters, request.sort, page, size,
+        # Keyed on the request as given, so its notes (ignored filters, a page past the
+        # limits...) come back too, and only for it.
+        cache_key = repr((request.q, request.filters, request.sort, request.page, request.size,
                           bool(request.highlight), bool(request.facets)))
         cached = live.results.get(cache_key)
         if cached is not None:
@@ -642,10 +638,7 @@ class SearchIndex:
                 facets[key] = _applies_in_counts(live, base, FACET_LIMITS["region"])
                 continue
             counts = table.facet_counts(FACET_FIELDS[key], base, FACET_LIMITS.get(key))
-            order = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES}.get(key)
-            if order:
-                counts.sort(key=lambda vc: order.index(vc[0]) if vc[0] in order else 99)
-            facets[key] = [FacetCount(value, count) for value, count in counts]
+            facets[key] = in_facet_order(key, [FacetCount(value, count) for value, count in counts])
         return facets
 
     def _suggest(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int],
@@ -838,15 +831,16 @@ def _bounds(request: SearchRequest) -> tuple[int, int, str, list[str]]:
         size = int(request.size)
     except (TypeError, ValueError):
         size = 10
-    size = min(max(size, 1), MAX_PAGE_SIZE)
+    size = min(max(size, 1), LIMITS.page_size)
     try:
         page = int(request.page)
     except (TypeError, ValueError):
         page = 1
     page = max(page, 1)
-    if page * size > MAX_RESULT_WINDOW:
-        page = max(1, MAX_RESULT_WINDOW // size)
-        notes.append(f"最多只能翻到第 {page} 页")
+    problem = LIMITS.page_problem(page, size)
+    if problem:  # the site refuses such a request; other callers get the last page
+        page = LIMITS.last_page(size)
+        notes.append(problem)
     sort = request.sort if request.sort in SORTS else "relevance"
     if request.sort not in SORTS and request.sort:
         notes.append("未知的排序方式，已按相关度排序")
@@ -867,7 +861,8 @@ def _clean_filters(raw) -> tuple[dict[str, list[str]], list[str]]:
         if isinstance(values, (str, int)):
             values = [values]
         try:
-            cleaned = [normalized_filter_value(v)[:100] for v in list(values)[:MAX_FILTER_VALUES]]
+            cleaned = [normalized_filter_value(v)[:LIMITS.value_chars]
+                       for v in list(values)[:LIMITS.values_per_facet]]
         except TypeError:
             continue
         cleaned = [v for v in cleaned if v]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from policy_search.deadlines import Deadline, find_dates, parse_window, to_date
+from policy_search.deadlines import Deadline, find_dates, parse_window
 from policy_search.windows import application_window, states_windows
 
 # field key -> label shown to users
@@ -124,9 +124,6 @@ class PolicyCard:
 
     def values(self, name: str) -> list[str]:
         return [item.value for item in self.get(name) if item.value]
-
-    def is_empty(self) -> bool:
-        return not any(self.values(name) for name in CARD_FIELDS)
 
     def to_dict(self) -> dict:
         return {name: [{"value": i.value, "evidence": i.evidence, "origin": i.origin,
@@ -489,7 +486,7 @@ def _signature_date(text: str) -> str | None:
     return dates[-1].isoformat() if dates else None
 
 
-def deadline_of(card: PolicyCard, policy) -> Deadline:
+def deadline_from_card(card: PolicyCard, policy) -> Deadline:
     """The normalized application window of a policy from its card's 申报时间 field.
 
     The first item that yields a window wins (staff items come first when present); auto items
@@ -512,6 +509,3 @@ def deadline_of(card: PolicyCard, policy) -> Deadline:
                                     evidence=phrase)
     return Deadline(kind="unknown")
 
-
-def anchor_date(policy):
-    return to_date(policy.publish_date or policy.written_date)

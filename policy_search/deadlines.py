@@ -34,7 +34,6 @@ KINDS = ("window", "recurring", "long_term", "unknown")
 
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = "〇○零一二两三四五六七八九十百"
 
 
 def cn_number(text: str) -> int | None:
@@ -61,7 +60,7 @@ def cn_number(text: str) -> int | None:
     return total + current
 
 
-def fold(text: str) -> str:
+def normalize_date_text(text: str) -> str:
     """Full-width digits and punctuation folded, Chinese-numeral dates made numeric."""
     text = unicodedata.normalize("NFKC", text or "")
     text = re.sub(r"[\s\u3000]+", "", text)
@@ -102,7 +101,7 @@ def month_end(year: int, month: int) -> dt.date:
 def find_dates(text: str) -> list[dt.date]:
     """Every full (year, month, day) date written in a text, in order."""
     found = []
-    for match in _YMD.finditer(fold(text)):
+    for match in _YMD.finditer(normalize_date_text(text)):
         date = make_date(int(match[1]), int(match[2]), int(match[3]))
         if date:
             found.append(date)
@@ -295,7 +294,7 @@ def parse_window(phrase: str, anchor: str | dt.date | None = None) -> Deadline |
     anchor: the publish (or written) date — the origin of "自发布之日起30日内" and the
     year of dates written without one.
     """
-    text = fold(phrase)
+    text = normalize_date_text(phrase)
     base = to_date(anchor)
     if _LONG_TERM.search(text):
         return Deadline(kind="long_term", text=_LONG_TERM.search(text).group(0))

@@ -1,17 +1,25 @@
-"""Computing and saving what a policy's text tells beyond search: card, deadline, validity.
+"""Computing and saving what a policy's text tells beyond search: auto tags, kind and
+惠企 flag, card, deadline, validity.
 
-`policy-search card extract` runs this over the store; the staff review page calls
-`refresh_deadline` after a correction of the 申报时间 field.
+Import, crawl and the crawl job all end with `enrich_changed` (tags, then kinds, then
+cards), so a policy is tagged and carded however it arrived; a run that was killed
+half-way is caught up by the next one (each step picks the policies whose content
+changed since it last ran). `policy-search card extract` and `kind derive` run one step
+over the store; the staff review page calls `refresh_deadline` after a correction of
+the 申报时间 field.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from policy_search.card import card_text, deadline_of, extract_card
+from policy_search.card import card_text, deadline_from_card, extract_card
 from policy_search.kinds import classify
+from policy_search.tagging import TagRunSummary, tag_policies
 from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
 
+# progress(done, total, step), as `index rebuild` reports its steps
+StepProgress = Callable[[int, int, str], None]
 
 # The version of the rules that derive cards, windows and validity. Bump it when they change
 # (v2: application windows told from duties; v3: only calls and measures state them):
@@ -41,7 +49,7 @@ def derive_policy(store, policy) -> bool:
     card = extract_card(policy)
     store.save_auto_card(policy.id, card)
     merged = store.get_card(policy.id)  # staff fields win, also for the deadline
-    deadline = deadline_of(merged, policy)
+    deadline = deadline_from_card(merged, policy)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
     return store.save_derived(policy.id, deadline, info,
                               source_hash=derived_stamp(policy.content_hash))
@@ -54,7 +62,7 @@ def refresh_deadline(store, policy_id: str) -> None:
         raise KeyError(policy_id)
     row = store.derived_rows([policy_id]).get(policy_id)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
-    deadline = deadline_of(store.get_card(policy_id), policy)
+    deadline = deadline_from_card(store.get_card(policy_id), policy)
     store.save_derived(policy_id, deadline, info,
                        source_hash=row["source_hash"] if row else None)
 
@@ -133,3 +141,29 @@ def derive_kinds(store, *, everything: bool = False,
         if progress:
             progress(min(start + 200, len(ids)), len(ids))
     return summary
+
+
+# --- after every write: all of the above for what changed ---------------------------
+
+@dataclass
+class EnrichSummary:
+    tags: TagRunSummary
+    cards: DeriveSummary
+    kinds: KindSummary | None = None
+
+    def describe(self) -> str:
+        kinds = f"文件类型 {self.kinds.policies} 条; " if self.kinds else ""
+        return (f"自动标注 {self.tags.policies} 条 (其中 {self.tags.with_tags} 条有建议标签); "
+                f"{kinds}政策卡片 {self.cards.policies} 条, 废止关联 {self.cards.repeal_links} 条")
+
+
+def enrich_changed(store, progress: StepProgress | None = None) -> EnrichSummary:
+    """Auto-tag and card every policy new or changed since its last processing."""
+    def step(name: str):
+        return (lambda done, total: progress(done, total, name)) if progress else None
+
+    tags = tag_policies(store, progress=step("自动标注"))
+    # the kind comes before the card: what a document is decides what its dates mean
+    kinds = derive_kinds(store, progress=step("文件类型"))
+    cards = derive_all(store, progress=step("政策卡片"))
+    return EnrichSummary(tags, cards, kinds)

@@ -257,10 +257,6 @@ class MatchResult:
         return [r for r in self.reasons if r.status == MATCH]
 
     @property
-    def unmet(self) -> list[Reason]:
-        return [r for r in self.reasons if r.status == MISMATCH]
-
-    @property
     def unknown(self) -> list[Reason]:
         return [r for r in self.reasons if r.status == UNKNOWN]
 
@@ -681,7 +677,7 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
                               clue.describe() if isinstance(clue, Clue) else ""))
     if policy.validity in ("失效", "废止"):
         reasons.append(Reason("有效性", MISMATCH, f"政策已{policy.validity}"))
-    deadline = getattr(policy, "deadline", None)
+    deadline = policy.deadline
     status = "未知"
     if deadline is not None and deadline.kind != "unknown":
         status = deadline.status(today, in_force=policy.validity not in ("失效", "废止"))

@@ -16,7 +16,6 @@ LEVELS = ("national", "provincial", "city", "county")
 LEVEL_NAMES = {"national": "国家", "provincial": "省", "city": "市", "county": "县"}
 VALIDITIES = ("有效", "失效", "废止", "部分失效", "未知")
 REVIEW_STATES = ("new", "reviewed")
-TAG_ORIGINS = ("auto", "staff")
 # Tag facets: the key used in the store, the index and the API -> the name users see.
 TAG_FACETS = {"industry": "行业", "support": "支持方式", "enterprise": "企业类型"}
 # The source id of the starter snapshot's documents (policy_search/snapshot.py): any

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from policy_search.deadlines import DATE, cn_number, fold, iso, make_date, to_date
+from policy_search.deadlines import DATE, cn_number, iso, make_date, normalize_date_text, to_date
 from policy_search.normalize import DOC_NUMBER_PATTERN, doc_number_key
 
 VALID, EXPIRED, REPEALED, PARTLY, UNKNOWN = "有效", "失效", "废止", "部分失效", "未知"
@@ -70,7 +70,7 @@ def derive_validity(text: str, publish_date: str | None = None,
     info = ValidityInfo()
     term_years: int | None = None
     for sentence in sentences(text):
-        folded = fold(sentence)
+        folded = normalize_date_text(sentence)
         for match in _EFFECTIVE.finditer(folded):
             date = _effective_from(match, publish_date, written_date)
             if date and (_SUBJECT.search(folded) or "起施行" in folded):
@@ -138,7 +138,7 @@ def _repeal_refs(sentence: str) -> list[RepealRef]:
     Only what stands before the repeal verb counts ("《A》同时废止"); a sentence that
     merely talks about repealing ("对…予以废止的，…") names nothing and yields nothing.
     """
-    verb = _REPEAL.search(fold(sentence))
+    verb = _REPEAL.search(normalize_date_text(sentence))
     head = unicodedata.normalize("NFKC", sentence)
     cut = head.find(verb.group(0)) if verb else -1
     head = head[:cut] if cut > 0 else head

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policy_search.deadlines import Deadline, fold, parse_window
+from policy_search.deadlines import Deadline, normalize_date_text, parse_window
 from policy_search.kinds import classify
 
 # --- what rules a window out -------------------------------------------------------------
@@ -100,20 +100,20 @@ def judge_window(sentence: str, window_text: str = "", *, title: str = "",
     title: the document's title; heading: the card section the sentence stands under.
     """
     if not window_text:  # the caller knows no phrase: the first date written stands for it
-        first = _DATE_TOKEN.search(fold(sentence))
+        first = _DATE_TOKEN.search(normalize_date_text(sentence))
         window_text = first.group(0) if first else ""
-    clauses = [m.group(0) for m in _CLAUSE.finditer(fold(sentence))] or [""]
-    at = _clause_of(clauses, fold(window_text)) if window_text else 0
+    clauses = [m.group(0) for m in _CLAUSE.finditer(normalize_date_text(sentence))] or [""]
+    at = _clause_of(clauses, normalize_date_text(window_text)) if window_text else 0
     near = "，".join(clauses[max(0, at - 1):at + 2]) if window_text else "，".join(clauses)
     own = clauses[at] if window_text else near
     for reason, pattern in _RULED_OUT:
         found = pattern.search(near)
         if found:
             return WindowDecision(False, reason, found.group(0))
-    folded = fold(sentence)
-    start = folded.find(fold(window_text)) if window_text else -1
+    folded = normalize_date_text(sentence)
+    start = folded.find(normalize_date_text(window_text)) if window_text else -1
     if start >= 0:
-        condition = _DATE_CONDITION.match(folded, start + len(fold(window_text)))
+        condition = _DATE_CONDITION.match(folded, start + len(normalize_date_text(window_text)))
         if condition:
             return WindowDecision(False, "日期是条件", condition.group(0))
     # The date's own clause first, then with its neighbours: "应在每年十二月底前，向…申报下一年度的
@@ -150,7 +150,7 @@ def application_window(sentence: str, anchor=None, *, title: str = "", heading: 
 
 def is_application_call(title: str) -> bool:
     """A title that calls for applications (申报, 推荐, 评选 …), not for comments."""
-    title = fold(title or "")
+    title = normalize_date_text(title or "")
     return bool(_APPLICATION_TITLE.search(title)) and not _COMMENT_TITLE.search(title)
 
 

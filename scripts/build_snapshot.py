@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policy_search.enrich import enrich_changed  # noqa: E402
+from policy_search.derive import enrich_changed  # noqa: E402
 from policy_search.importer import import_file, policy_from_record  # noqa: E402
 from policy_search.models import Policy  # noqa: E402
 from policy_search.snapshot import MANIFEST_FILE, SNAPSHOT_FILE  # noqa: E402

@@ -1,5 +1,7 @@
 """The layer rule of DESIGN.md as a test: imports only point down the data flow."""
 import ast
+import re
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,15 +17,24 @@ FORBIDDEN = {
 EXEMPT = {("policy_search", "cli"), ("web", "jobs")}
 
 
+@cache
+def parsed(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def imported_packages(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return imported_roots(parsed(path)) & set(PACKAGES)
+
+
+def imported_roots(tree: ast.AST) -> set[str]:
+    """The top-level names of the modules a module imports (absolute imports)."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
-    return found & set(PACKAGES)
+    return found
 
 
 def violations(root: Path = ROOT) -> list[str]:
@@ -50,3 +61,98 @@ def test_the_check_catches_a_violation(tmp_path):
     (tmp_path / "policy_search" / "cli").mkdir()
     (tmp_path / "policy_search" / "cli" / "serve.py").write_text("import web\n")  # allowed
     assert violations(tmp_path) == ["policy_search/store.py imports web", "index/bad.py imports crawler"]
+
+
+# --- Whoosh internals behind one adapter ----------------------------------------------
+
+WHOOSH_ADAPTER = Path("index") / "whoosh_internals.py"
+# Where Whoosh objects are handled: the packages, the benches and the tests.
+WHOOSH_USERS = PACKAGES + ("bench", "tests")
+ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
+
+
+@cache
+def whoosh_private_names() -> frozenset[str]:
+    """Every private name in Whoosh's source (`_read_ids`, `_perdoc`, `_lenfield` …)."""
+    import whoosh
+
+    names = set()
+    for path in Path(whoosh.__file__).parent.rglob("*.py"):
+        # every identifier with one leading underscore, comments and strings included
+        names.update(re.findall(r"(?<!\w)_[A-Za-z0-9]\w*", path.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def _project_modules(tree: ast.AST) -> set[str]:
+    """Local names bound to the project's own modules (`from policy_search import
+    jobs`): their private names are the project's, not Whoosh's."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and \
+                node.module.split(".")[0] in WHOOSH_USERS:
+            bound.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names
+                         if alias.name.split(".")[0] in WHOOSH_USERS)
+    return bound
+
+
+def private_whoosh_uses(path: Path, private: frozenset[str], name_as: str) -> list[str]:
+    """`obj._name`, `from whoosh… import _name`, `f(_name=…)` and `getattr(obj, "_name")`
+    with a private Whoosh name, in a module that handles Whoosh objects (imports whoosh
+    or the index)."""
+    tree = parsed(path)
+    if not {"whoosh", "index"} & imported_roots(tree):
+        return []
+    own = _project_modules(tree) | {"self", "cls"}
+    found = []
+    for node in ast.walk(tree):
+        name = None
+        if isinstance(node, ast.Attribute) and node.attr in private:
+            if not (isinstance(node.value, ast.Name) and node.value.id in own):
+                name = node.attr
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
+            name = next((a.name for a in node.names if a.name in private), None)
+        elif isinstance(node, ast.keyword) and node.arg in private:
+            name = node.arg
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ATTRIBUTE_CALLS and len(node.args) > 1 and \
+                isinstance(node.args[1], ast.Constant) and node.args[1].value in private:
+            name = node.args[1].value
+        if name:
+            found.append((node.lineno, name))
+    return [f"{name_as}:{line} uses {name}" for line, name in sorted(found)]
+
+
+def whoosh_internals_outside_the_adapter(root: Path = ROOT) -> list[str]:
+    private = whoosh_private_names()
+    found = []
+    for folder in WHOOSH_USERS:
+        for path in sorted((root / folder).rglob("*.py")):
+            relative = path.relative_to(root)
+            if relative != WHOOSH_ADAPTER:
+                found.extend(private_whoosh_uses(path, private, str(relative)))
+    return found
+
+
+def test_whoosh_internals_are_used_only_in_the_adapter():
+    assert whoosh_internals_outside_the_adapter() == []
+
+
+def test_the_adapter_check_catches_private_whoosh_names(tmp_path):
+    for folder in WHOOSH_USERS:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "index" / "whoosh_internals.py").write_text(
+        "def ids(matcher):\n    matcher._read_ids()\n    return matcher._ids\n")
+    (tmp_path / "index" / "fast.py").write_text(
+        "from whoosh.codec.whoosh3 import _lenfield\n"
+        "from whoosh.writing import SegmentWriter\n"
+        "def go(reader, ix):\n"
+        "    SegmentWriter(ix, _lk=False)\n"
+        "    return reader._perdoc, getattr(reader, '_storage', None)\n")
+    (tmp_path / "web" / "own.py").write_text(  # the project's own private names pass
+        "from index import search\nfrom policy_search import jobs\n"
+        "def go(index):\n    jobs._finish()\n    return search._bounds\n")
+    assert whoosh_internals_outside_the_adapter(tmp_path) == [
+        "index/fast.py:1 uses _lenfield", "index/fast.py:4 uses _lk",
+        "index/fast.py:5 uses _perdoc", "index/fast.py:5 uses _storage"]

@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.json.sort_keys = False
     store = store or Store(settings.db_path)
     if index is None:
-        index = open_index(settings, store)
+        index = open_index(settings)
     app.extensions["policy_search"] = Services(settings=settings, store=store, index=index)
 
     from web import security, templating
@@ -179,11 +179,11 @@ def register(app: Flask, target: str) -> None:
         setup(app)
 
 
-def open_index(settings: Settings, store: Store) -> SearchBackend:
+def open_index(settings: Settings) -> SearchBackend:
     """The index of the data directory; it reports itself unusable until it is built."""
     from index.search import SearchIndex
 
-    return SearchIndex(settings.index_path, store=store)
+    return SearchIndex(settings.index_path)
 
 
 def start_index_sync(settings: Settings, store: Store, index: SearchBackend):

@@ -41,7 +41,7 @@ class DeadlineView:
 
 def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | None:
     """The policy's 申报状态 today; None when nothing is known about a window."""
-    deadline = getattr(policy, "deadline", None)
+    deadline = policy.deadline
     if deadline is None:
         return None
     day = day or today()

@@ -11,7 +11,6 @@ import html
 
 from flask import Blueprint, make_response, render_template, request, url_for
 
-from index.api import FACETS
 from policy_search.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN
 from web.app import services, site_url
 from web.cards import OUT_OF_FORCE, today
@@ -25,11 +24,10 @@ bp = Blueprint("feeds", __name__)
 FEED_ENTRIES = 30
 # The calendar looks at this many of a search's newest policies.
 CALENDAR_POLICIES = 300
-# Statuses of policies whose window has an end date. When the index filters by 申报状态,
-# the calendar asks only for those (unless the search names statuses itself), so the
-# newest policies it looks at are ones with a deadline.
+# Statuses of policies whose window has an end date: the calendar asks only for those
+# (unless the search names statuses itself), so the newest policies it looks at are ones
+# with a deadline.
 WITH_END_DATE = [OPEN, CLOSING, NOT_STARTED, CLOSED]
-INDEX_FILTERS_DEADLINE = "deadline" in FACETS
 
 
 @bp.get("/feed")
@@ -67,7 +65,7 @@ def calendar():
     """Deadlines of the policies a search finds: one all-day event per policy with an end date."""
     state = parse_state()
     filters = search_filters(state.filters)
-    if INDEX_FILTERS_DEADLINE and "deadline" not in filters:
+    if "deadline" not in filters:
         filters["deadline"] = list(WITH_END_DATE)
     hits = collect_hits(state, CALENDAR_POLICIES, filters=filters)
     events = deadline_events(services().store.get_policies([h.id for h in hits]))
@@ -84,7 +82,7 @@ def deadline_events(policies) -> list[CalendarEvent]:
     day = today()
     events = []
     for policy in policies:
-        deadline = getattr(policy, "deadline", None)
+        deadline = policy.deadline
         if deadline is None or deadline.kind not in ("window", "recurring"):
             continue
         end = deadline.next_end(day) if deadline.kind == "recurring" else (

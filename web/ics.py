@@ -36,7 +36,7 @@ def escape_text(value: str) -> str:
             .replace("\n", "\\n"))
 
 
-def fold(line: str) -> str:
+def fold_line(line: str) -> str:
     """Split a content line into lines of at most 75 octets; continuations start with a space."""
     if len(line.encode("utf-8")) <= MAX_OCTETS:
         return line
@@ -97,4 +97,4 @@ def calendar_text(name: str, events: list[CalendarEvent], *,
     for event in events:
         lines += _event_lines(event, stamp)
     lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
+    return "".join(fold_line(line) + CRLF for line in lines)

@@ -2,14 +2,11 @@
 parser enforces so the document and the behaviour cannot drift apart."""
 from __future__ import annotations
 
-from index.api import SORTS
+from index.api import LIMITS, SORTS
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
-from web.params import (
-    ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS, MAX_PAGE, MAX_QUERY_CHARS,
-    MAX_RESULT_WINDOW, MAX_VALUE_CHARS, MAX_VALUES_PER_FACET,
-)
+from web.params import ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS
 
 _FACET_ENUMS = {"level": list(LEVELS), "scope": list(LEVELS),
                 "validity": [*VALIDITIES, ALL_VALIDITIES],
@@ -54,7 +51,7 @@ _FACET_HELP = {
 
 
 def _facet_parameter(key: str) -> dict:
-    item: dict = {"type": "string", "maxLength": MAX_VALUE_CHARS}
+    item: dict = {"type": "string", "maxLength": LIMITS.value_chars}
     if key in _FACET_ENUMS:
         item["enum"] = _FACET_ENUMS[key]
     if key == "year":
@@ -63,9 +60,17 @@ def _facet_parameter(key: str) -> dict:
         "name": key, "in": "query", "required": False, "style": "form", "explode": True,
         "description": f"{FACET_NAMES[key]} — {_FACET_HELP[key]}. Repeat the parameter for "
                        f"several values (OR within a facet, AND across facets); at most "
-                       f"{MAX_VALUES_PER_FACET} values.",
-        "schema": {"type": "array", "items": item, "maxItems": MAX_VALUES_PER_FACET},
+                       f"{LIMITS.values_per_facet} values.",
+        "schema": {"type": "array", "items": item, "maxItems": LIMITS.values_per_facet},
     }
+
+
+def _page_parameter(what: str) -> dict:
+    return {"name": "page", "in": "query", "required": False,
+            "description": f"{what}; page × size may not exceed {LIMITS.result_window} "
+                           f"(a deeper page is answered with 400)",
+            "schema": {"type": "integer", "minimum": 1, "maximum": LIMITS.result_window,
+                       "default": 1}}
 
 
 def _search_parameters() -> list[dict]:
@@ -73,16 +78,15 @@ def _search_parameters() -> list[dict]:
         {"name": "q", "in": "query", "required": False,
          "description": "检索词: Chinese words without spaces, \"quoted phrases\", or a 文号 in any "
                         "bracket style. Empty: browse, newest first.",
-         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
+         "schema": {"type": "string", "maxLength": LIMITS.query_chars}},
         *[_facet_parameter(key) for key in FILTERS],
         {"name": "sort", "in": "query", "required": False,
          "description": "relevance 相关度 (default), newest 最新发布, deadline 截止日期",
          "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
-        {"name": "page", "in": "query", "required": False,
-         "description": f"1-based page; page × size may not exceed {MAX_RESULT_WINDOW}",
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+        _page_parameter("1-based page"),
         {"name": "size", "in": "query", "required": False, "description": "hits per page",
-         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+         "schema": {"type": "integer", "minimum": 1, "maximum": LIMITS.page_size,
+                    "default": 10}},
     ]
 
 
@@ -210,7 +214,8 @@ def _match_parameters() -> list[dict]:
         {"name": "size", "in": "query", "required": False, "style": "form", "explode": True,
          "description": f"Two things, told apart by their values, and both may be given "
                         f"(size=小微&size=20): 企业规模 {' / '.join(SIZES)} (as in /match; "
-                        f"default: from revenue and employees), or the page size, 1–100 "
+                        f"default: from revenue and employees), or the page size, "
+                        f"1–{LIMITS.page_size} "
                         f"(default 10)",
          "schema": {"type": "array", "maxItems": 2, "items": {"type": "string"}}},
         one("revenue", "上年营业收入, 万元", number),
@@ -219,8 +224,7 @@ def _match_parameters() -> list[dict]:
         one("ownership", "企业性质", {"type": "string", "enum": list(OWNERSHIPS)}),
         many("qual", "资质 (repeat for several)", QUALIFICATIONS),
         many("need", "需要的支持 (repeat for several)", NEEDS),
-        one("page", f"1-based page of the applicable policies; page × size ≤ {MAX_RESULT_WINDOW}",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+        _page_parameter("1-based page of the applicable policies"),
     ]
 
 

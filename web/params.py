@@ -15,21 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote_plus
 
-from index.api import FACETS, SORTS, SearchRequest
+from index.api import FACETS, LIMITS, SORTS, SearchRequest
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
 
-MAX_QUERY_CHARS = 200
-MAX_PAGE = 500
-# Deep pages cost the index more than they are worth to anyone reading them.
-MAX_RESULT_WINDOW = 10_000
-MAX_VALUES_PER_FACET = 20
-MAX_VALUE_CHARS = 100
-
-# Filter keys in URLs: the index's facets, and `deadline` (申报状态) even while an
-# index without that facet ignores it.
-FILTERS = FACETS + tuple(key for key in ("deadline",) if key not in FACETS)
+# Filter keys in URLs: the index's facets.
+FILTERS = FACETS
 # validity=all: every policy, expired and repealed ones included.
 ALL_VALIDITIES = "all"
 # Without a validity parameter: policies that may still apply.
@@ -46,8 +38,6 @@ FACET_NAMES = {
 _CLOSED_VALUES = {"level": LEVELS, "scope": LEVELS, "validity": VALIDITIES, "kind": DOC_KINDS,
                   "huiqi": (HUIQI_YES, HUIQI_NO), "deadline": DEADLINE_STATUSES}
 _YEAR = re.compile(r"(19|20)\d{2}")
-# Order of parameters in generated URLs, so equal states give equal URLs.
-PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")
 
 
 @lru_cache(maxsize=4096)
@@ -56,6 +46,8 @@ def _quote(value: str) -> str:
 
 
 # What a page reader calls each parameter (a page shows no parameter names or codes).
+# Every search parameter: what the widget, the digest and export accept from a pasted address.
+PARAM_ORDER = ("q", *FILTERS, "sort", "page", "size")
 PARAM_LABELS = {"q": "检索词", "sort": "排序方式", "page": "页码", "size": "每页条数", **FACET_NAMES}
 
 
@@ -187,20 +179,18 @@ def parse_search_args(args, *, default_size: int = 10, max_size: int = 100) -> S
     sort = _single(args, "sort") or "relevance"
     if sort not in SORTS:
         raise ParamError("sort", f"排序方式 sort 只能是 {' / '.join(SORTS)}")
-    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
-    size = _parse_int(args, "size", default_size, 1, max_size)
-    if page * size > MAX_RESULT_WINDOW:
-        raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页，请缩小检索范围")
+    page, size = parse_page(args, default_size=default_size, max_size=max_size)
     return SearchState(q=q, filters=filters, sort=sort, page=page, size=size,
                        default_size=default_size)
 
 
 def parse_page(args, *, default_size: int = 10, max_size: int = 100) -> tuple[int, int]:
-    """`page` and `size` of a paged request, checked as for a search (ParamError)."""
-    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
-    size = _parse_int(args, "size", default_size, 1, max_size)
-    if page * size > MAX_RESULT_WINDOW:
-        raise ParamError("page", f"最多只能翻到第 {MAX_RESULT_WINDOW // size} 页")
+    """`page` and `size` of a paged request, within the index's limits (ParamError)."""
+    page = _parse_int(args, "page", 1, 1, LIMITS.result_window)
+    size = _parse_int(args, "size", default_size, 1, min(max_size, LIMITS.page_size))
+    problem = LIMITS.page_problem(page, size)
+    if problem:
+        raise ParamError("page", problem)
     return page, size
 
 
@@ -228,21 +218,21 @@ def _parse_query(values: list[str]) -> str:
     q = " ".join(values[0].split()) if values else ""
     if any(ord(c) < 32 for c in q):
         raise ParamError("q", "检索词含有不可见的控制字符")
-    if len(q) > MAX_QUERY_CHARS:
-        raise ParamError("q", f"检索词太长：最多 {MAX_QUERY_CHARS} 个字符")
+    if len(q) > LIMITS.query_chars:
+        raise ParamError("q", f"检索词太长：最多 {LIMITS.query_chars} 个字符")
     return q
 
 
 def _parse_facet(key: str, raw: list[str]) -> list[str]:
     values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
-    if len(values) > MAX_VALUES_PER_FACET:
-        raise ParamError(key, f"筛选条件 {key} 最多 {MAX_VALUES_PER_FACET} 个值")
+    if len(values) > LIMITS.values_per_facet:
+        raise ParamError(key, f"筛选条件 {key} 最多 {LIMITS.values_per_facet} 个值")
     if key == "validity" and ALL_VALIDITIES in values:
         if len(values) > 1:
             raise ParamError(key, "validity=all 表示全部有效性，不能与其他取值同时使用")
         return values
     for value in values:
-        if len(value) > MAX_VALUE_CHARS or any(ord(c) < 32 for c in value):
+        if len(value) > LIMITS.value_chars or any(ord(c) < 32 for c in value):
             raise ParamError(key, f"筛选条件 {key} 的值无效")
         allowed = _CLOSED_VALUES.get(key)
         if allowed is not None and value not in allowed:

@@ -5,12 +5,12 @@ import os
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 
+from index.api import LIMITS
 from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.snapshot import snapshot_summary
 from web.app import load_policy, services
 from web.cards import applies_view, card_views, deadline_view, hit_glances, validity_view
 from web.home import home_view
-from web.params import MAX_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from web.originals import original_link
 from web.present import is_suggestion, paragraphs, tag_groups
 from web.searching import (facet_views, hidden_by_default, index_usable, page_numbers,
@@ -28,15 +28,15 @@ def search_page():
     state = parse_state()
     if state.is_home:
         return render_template("home.html", state=state, home=home_view(state),
-                               max_query_chars=MAX_QUERY_CHARS, startup=home_status(state))
+                               max_query_chars=LIMITS.query_chars, startup=home_status(state))
     result = run_search(state)
     if state.q and result.total and state.page == 1 and is_new_search(state.q):
         query_tally().count(state.q)  # 热门搜索: searches that found something
-    last_page = min(-(-result.total // state.size), MAX_PAGE, MAX_RESULT_WINDOW // state.size)
+    last_page = min(-(-result.total // state.size), LIMITS.last_page(state.size))
     return render_template(
         "search.html", state=state, result=result, facets=facet_views(result, state),
         pages=page_numbers(state.page, last_page), last_page=last_page,
-        max_query_chars=MAX_QUERY_CHARS, hidden_count=hidden_by_default(result, state),
+        max_query_chars=LIMITS.query_chars, hidden_count=hidden_by_default(result, state),
         startup=home_status(state), glances=hit_glances(services().store, result.hits),
     )
 

@@ -5,9 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, request, url_for
 
-from index.api import FacetCount, SearchResult
-from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.models import DOC_KINDS, LEVELS
+from index.api import LIMITS, FacetCount, SearchResult
 from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
 from policy_search.subjects import SEPARATOR as SUBJECT_SEPARATOR
 from policy_search.subjects import subject_depth, subject_path
@@ -18,7 +16,7 @@ from web.present import facet_value_label
 # How many values of a facet the page shows before "更多", and at most.
 FACET_SHOWN = 8
 FACET_MAX = 40
-PAGE_MAX = 100  # hits the index hands out per request
+PAGE_MAX = LIMITS.page_size  # hits the index hands out per request
 # Links that change the search land on the results, not the top of the page: on a phone
 # the reader is back at the list (and the filter sheet closes) after each choice.
 RESULTS_ANCHOR = "#results"
@@ -91,9 +89,6 @@ class FacetView:
     levels_name: str = ""
 
 
-# Facets whose values read best in their own order rather than by count (地区 comes as a tree).
-_FIXED_ORDER = {"level": LEVELS, "scope": LEVELS, "deadline": DEADLINE_STATUSES,
-                "kind": DOC_KINDS, "huiqi": ("是", "否")}
 REGION_NOTE = "选一个地区：列出在该地适用的政策，含全国和上级政策；数字为适用的政策数"
 
 
@@ -108,18 +103,14 @@ def hidden_by_default(result: SearchResult, state: SearchState) -> int:
 def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:
     """Facets as the page lists them, links precomputed (cheaper than template macros).
 
-    An active value is always listed, even at count 0; at most FACET_MAX values per
-    facet are listed (active ones on top of that), the first FACET_SHOWN open.
+    Values come in the index's order (`SearchResult.facets`). An active value is always
+    listed, even at count 0; at most FACET_MAX values per facet are listed (active ones on
+    top of that), the first FACET_SHOWN open.
     """
     views = []
     for key in FILTERS:
         counts = list(result.facets.get(key, []))
-        if key in _FIXED_ORDER:
-            order = _FIXED_ORDER[key]
-            counts.sort(key=lambda c: order.index(c.value) if c.value in order else len(order))
-        elif key == "year":
-            counts.sort(key=lambda c: c.value, reverse=True)
-        elif key == "subject":
+        if key == "subject":
             counts = subject_tree(counts)
         active = [v for v in state.filters.get(key, []) if v != ALL_VALIDITIES]
         listed = counts[:FACET_MAX]

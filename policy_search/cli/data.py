@@ -70,7 +70,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
 
 def enrich(store, quiet: bool) -> None:
     """Tags and cards for what the import or crawl changed, with a progress line."""
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
 
     with CountProgress("补充标签与卡片") as line:
         summary = enrich_changed(store, None if quiet else line)

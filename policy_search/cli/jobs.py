@@ -61,7 +61,7 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
     ) if chosen else []
     changed = sum(r.new + r.updated for r in results)
     if changed:
-        from policy_search.enrich import enrich_changed
+        from policy_search.derive import enrich_changed
 
         ctx.progress(total, total, "自动标注与政策卡片")
         ctx.log(enrich_changed(ctx.store).describe())
@@ -206,7 +206,7 @@ def _import_progress(ctx: jobs.JobContext, step: str):
 def _enrich_and_index(ctx: jobs.JobContext, changed: int) -> str:
     if not changed:
         return "没有新增或更新的政策，索引无需更新"
-    from policy_search.enrich import enrich_changed
+    from policy_search.derive import enrich_changed
 
     ctx.log(enrich_changed(ctx.store, progress=lambda done, total, step:
                            ctx.progress(done, total, step)).describe())

@@ -46,7 +46,7 @@ class IndexMatcher:
         from index.search import SearchIndex
 
         self.index_path = settings.index_path
-        self.index = index or SearchIndex(settings.index_path, store=store)
+        self.index = index or SearchIndex(settings.index_path)
 
     def searchable_seq(self) -> int | None:
         from index import layout

@@ -54,7 +54,7 @@ def search_state(settings: Settings, params: tuple[str, ...], filters: dict | No
 def open_index(settings: Settings, store):
     from index.search import SearchIndex
 
-    index = SearchIndex(settings.index_path, store=store)
+    index = SearchIndex(settings.index_path)
     if not index.is_usable():
         raise click.ClickException("索引尚未建立：先运行 policy-search index rebuild")
     return index

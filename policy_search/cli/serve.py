@@ -82,7 +82,7 @@ def ensure_index(settings, store, *, create_empty: bool = False) -> None:
     from index.build import rebuild
     from index.search import SearchIndex
 
-    if SearchIndex(settings.index_path, store=store).is_usable():
+    if SearchIndex(settings.index_path).is_usable():
         return
     count = store.count_policies()
     if count == 0:

@@ -1,7 +1,7 @@
 """Card fields extracted from real documents and real sentences."""
 import pytest
 
-from policy_search.card import (deadline_of, extract_card, extract_phones, find_sections, numbering_marks,
+from policy_search.card import (deadline_from_card, extract_card, extract_phones, find_sections, numbering_marks,
                                 support_clauses)
 from policy_search.models import Policy
 from tests.cards.corpus import real_policy
@@ -19,7 +19,7 @@ def test_notice_with_run_together_headings():
     assert conditions[0].startswith("申报人员从事生态环境保护相关专业技术工作")
     assert any("公务员" in c and "不得申报" in c for c in conditions)
     assert card.values("deadline")[0] == "于11月9日前"
-    assert deadline_of(card, real_policy(TITLES)).end == "2020-11-09"
+    assert deadline_from_card(card, real_policy(TITLES)).end == "2020-11-09"
     assert card.values("phone") == ["（010）65645329", "13718923799", "（010）84665650"]
     assert card.values("address") == ["北京市朝阳区育慧南路1号A栋511室"]
     # evidence is the source sentence

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.deadline_quality import read_table
-from policy_search.card import CardItem, PolicyCard, deadline_of, extract_card
+from policy_search.card import CardItem, PolicyCard, deadline_from_card, extract_card
 from policy_search.deadlines import parse_window
 from policy_search.models import Policy
 from policy_search.windows import (application_window, is_application_call, judge_window,
@@ -50,13 +50,13 @@ def test_duties_of_the_quoted_documents_are_no_windows(title, duty):
     assert duty in policy.body_text  # the sentence that used to be taken is there
     card = extract_card(policy)
     assert card.get("deadline") == []
-    assert deadline_of(card, policy).kind == "unknown"
+    assert deadline_from_card(card, policy).kind == "unknown"
 
 
 def test_an_application_notice_keeps_its_window():
     title = "市工业和信息化局关于组织做好2021年国家技术创新示范企业申报推荐工作的通知"
     policy = real_policy(_by_title(title))
-    window = deadline_of(extract_card(policy), policy)
+    window = deadline_from_card(extract_card(policy), policy)
     assert window.end in ("2021-06-25", "2021-06-28")
     assert "推荐" in window.evidence or "申报材料" in window.evidence
 
@@ -127,19 +127,19 @@ def test_the_kind_gate_decides_which_documents_state_windows():
     assert kind_states_windows("申报通知") and kind_states_windows("惠企措施")
     assert not kind_states_windows("政策解读") and not kind_states_windows("其他")
     notice = _notice("申报通知")
-    assert deadline_of(extract_card(notice), notice).end == "2023-05-31"
+    assert deadline_from_card(extract_card(notice), notice).end == "2023-05-31"
     interpretation = _notice("政策解读")
     card = extract_card(interpretation)
     assert card.get("deadline") == []
     # auto items of a stale card do not count for such a kind, a staff item does
     stale = PolicyCard("p", {"deadline": [CardItem("2023年5月31日前", "请于2023年5月31日前申报")]})
-    assert deadline_of(stale, interpretation).kind == "unknown"
+    assert deadline_from_card(stale, interpretation).kind == "unknown"
     staff = PolicyCard("p", {"deadline": [CardItem("2023年5月31日前", "", origin="staff")]})
-    assert deadline_of(staff, interpretation).end == "2023-05-31"
+    assert deadline_from_card(staff, interpretation).end == "2023-05-31"
 
 
 def test_a_policy_whose_kind_was_not_derived_is_classified_for_the_gate():
     call = _notice("")
-    assert deadline_of(extract_card(call), call).end == "2023-05-31"
+    assert deadline_from_card(extract_card(call), call).end == "2023-05-31"
     law = _notice("", title="中华人民共和国个人所得税法")
     assert extract_card(law).get("deadline") == []

@@ -90,7 +90,7 @@ def build_site(data_dir: Path) -> Site:
     create_user(store, "boss", PASSWORDS["boss"], "admin")
     create_user(store, "staffer", PASSWORDS["staffer"], "staff")
     rebuild(store, settings.index_path, procs=1)
-    return Site(settings, store, SearchIndex(settings.index_path, store=store), day, ids)
+    return Site(settings, store, SearchIndex(settings.index_path), day, ids)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """jieba analysis: dictionary terms whole, ordinal positions, offsets, folding."""
 from __future__ import annotations
 
-from index.analysis import JiebaTokenizer, analyze, components, fold, query_words
+from index.analysis import JiebaTokenizer, analyze, components, fold_width_case, query_words
 
 
 def terms(text):
@@ -27,14 +27,14 @@ def test_positions_are_word_ordinals_and_subwords_share_them():
 def test_offsets_point_at_the_original_characters():
     text = "支持ＩＳＯ９００１认证，融资担保机构（试点）"
     for term, _, start, end in analyze(text):
-        assert fold(text[start:end]) == term
+        assert fold_width_case(text[start:end]) == term
 
 
 def test_width_and_case_folding_and_latin_words():
     assert "iso9001" in terms("ＩＳＯ９００１认证")
     assert "iso9001" in terms("ISO9001认证")
     assert "5g" in terms("５Ｇ基站") and "5g" in terms("5G基站")
-    assert fold("ＡＢＣ　１２３") == "abc 123"
+    assert fold_width_case("ＡＢＣ　１２３") == "abc 123"
 
 
 def test_punctuation_is_not_a_token():
@@ -73,7 +73,7 @@ def test_segmentation_is_python_jiebas_on_real_policy_text():
     for line in analysis._data_lines("user_dict.txt"):
         parts = line.split()
         freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else analysis.USER_WORD_FREQ
-        word = fold(parts[0])
+        word = fold_width_case(parts[0])
         reference.add_word(word, max(freq, reference.FREQ.get(word, 0) or 0))
     has_word = analysis.init_jieba().has_word
     with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as lines:
@@ -83,7 +83,7 @@ def test_segmentation_is_python_jiebas_on_real_policy_text():
         for text in (record.get("title"), (record.get("body") or "")[:6000]):
             if not text:
                 continue
-            folded = fold(text)
+            folded = fold_width_case(text)
             assert list(analysis._tokenize(folded)) == list(reference.tokenize(folded))
             for word in reference.cut(folded):
                 assert has_word(word) == bool(reference.FREQ.get(word)), word

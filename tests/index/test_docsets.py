@@ -3,9 +3,8 @@ Whoosh's per-document look-ups give."""
 from __future__ import annotations
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-from index import docsets, layout
+from index import docsets, layout, whoosh_internals
 from index.build import rebuild, sync
 from index.schema import TEXT_FIELDS
 from policy_search.models import Policy
@@ -28,16 +27,16 @@ def test_lengths_and_dates_match_whoosh_in_every_segment(tmp_path):
         count = leaf.doc_count_all()
         table = docsets.build_segment_table(leaf)
         for fieldname in TEXT_FIELDS:
-            column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            bulk += docsets._numbers(column) is not None  # None: the field is empty here
+            bulk += whoosh_internals.length_bytes(leaf, fieldname, count) is not None
             assert table.lengths[fieldname] == [
                 leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(count)]
         for name, got in (("pubdate", table.dates), ("deadline_end", table.ends)):
             if leaf.has_column(name):
-                assert docsets._numbers(leaf.column_reader(name, translate=False)) is not None
+                assert whoosh_internals.numeric_values(
+                    leaf.column_reader(name, translate=False)) is not None
                 assert got == [int(v or 0) for v in leaf.column_reader(name)], name
             else:
                 assert got == [0] * count
-    assert bulk >= len(leaves)  # lengths were read in bulk, not one by one
+    assert bulk == len(leaves) * len(TEXT_FIELDS)  # every length read in bulk, not one by one
     dates = [d for leaf, _ in leaves for d in docsets.build_segment_table(leaf).dates]
     assert 20240506 in dates and 0 in dates

@@ -275,3 +275,27 @@ def test_each_facet_is_counted_without_its_own_filter(searcher, q):
         counts = {f.value: f.count for f in result.facets["validity"]}
         assert counts.get("失效", 0) >= 1
         assert all(h.validity == "有效" for h in result.hits)
+
+
+def test_a_page_past_the_limits_is_clamped_with_a_note(searcher):
+    """Callers other than the site (which refuses such a request with a 400) get the last
+    page the limits allow, and the index says so."""
+    from index.api import LIMITS
+
+    last = LIMITS.last_page(20)
+    result = searcher.search(SearchRequest(page=last + 50, size=20))
+    assert result.page == last and result.size == 20
+    assert LIMITS.page_problem(last + 50, 20) in result.message
+    assert searcher.search(SearchRequest(size=LIMITS.page_size + 1)).size == LIMITS.page_size
+    assert searcher.search(SearchRequest(page=last, size=20)).message is None
+
+
+def test_facets_come_in_their_own_order(searcher):
+    from index.api import FACET_ORDER
+
+    facets = searcher.search(SearchRequest(filters={})).facets
+    for key, order in FACET_ORDER.items():
+        values = [c.value for c in facets.get(key, [])]
+        assert values == [v for v in order if v in values], key
+    years = [c.value for c in facets["year"]]
+    assert len(years) > 1 and years == sorted(years, reverse=True)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from policy_search.cli import main
 from policy_search.derive import derive_kinds
-from policy_search.enrich import enrich_changed
+from policy_search.derive import enrich_changed
 from policy_search.importer import policy_from_record
 from policy_search.migrations import migrate
 from policy_search.models import Policy, policy_id_for

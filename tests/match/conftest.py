@@ -114,7 +114,7 @@ def build_site(data_dir: Path) -> Site:
     settings = Settings(data_dir=data_dir, secret_key="test")
     store = fill_store(settings)
     rebuild(store, settings.index_path, procs=1)
-    return Site(settings, store, SearchIndex(settings.index_path, store=store), today())
+    return Site(settings, store, SearchIndex(settings.index_path), today())
 
 
 @pytest.fixture(scope="session")

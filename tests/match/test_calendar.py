@@ -6,7 +6,7 @@ import re
 
 import icalendar
 
-from web.ics import CalendarEvent, calendar_text, escape_text, fold
+from web.ics import CalendarEvent, calendar_text, escape_text, fold_line
 
 
 def get_ics(client, query: str = "") -> str:
@@ -91,11 +91,11 @@ def test_the_search_page_links_the_calendar_beside_the_atom_feed(client):
 def test_escape_and_fold_by_hand():
     assert escape_text("a,b;c\\d\r\ne\nf\x07") == "a\\,b\\;c\\\\d\\ne\\nf"
     line = "SUMMARY:" + "政" * 40
-    folded = fold(line)
+    folded = fold_line(line)
     parts = folded.split("\r\n")
     assert all(len(p.encode("utf-8")) <= 75 for p in parts)
     assert parts[1].startswith(" ") and "".join([parts[0], *[p[1:] for p in parts[1:]]]) == line
-    assert fold("SHORT:x") == "SHORT:x"
+    assert fold_line("SHORT:x") == "SHORT:x"
     text = calendar_text("名称", [CalendarEvent(
         uid="u1@x", day=dt.date(2024, 2, 29), summary="甲, 乙; 丙\\丁", description="一\n二",
         yearly=True)], now=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
@@ -106,17 +106,13 @@ def test_escape_and_fold_by_hand():
     assert "DTSTAMP:20240101T000000Z" in text
 
 
-def test_the_calendar_asks_for_policies_with_an_end_date_when_the_index_can(site, monkeypatch):
+def test_the_calendar_asks_for_policies_with_an_end_date(site):
     from tests.match.test_filters import FacetIndex
-    from web import create_app, feeds
+    from web import create_app
 
     index = FacetIndex()
     app = create_app(site.settings, store=site.store, index=index, testing=True)
-    monkeypatch.setattr(feeds, "INDEX_FILTERS_DEADLINE", True)
     assert app.test_client().get("/feed.ics?q=补贴").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中", "即将截止", "未开始", "已截止"]
     assert app.test_client().get("/feed.ics?deadline=申报中").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中"]
-    monkeypatch.setattr(feeds, "INDEX_FILTERS_DEADLINE", False)
-    app.test_client().get("/feed.ics?q=补贴")
-    assert "deadline" not in index.requests[-1].filters

@@ -134,7 +134,7 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
     derive_kinds(store)
     derive_all(store)
     rebuild(store, settings.index_path, procs=1)
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      testing=True)
     page = app.test_client().get("/").get_data(as_text=True)
     calls = listed_ids(section(page, "calls"))

@@ -20,7 +20,7 @@ def live(site):
     from web import create_app
 
     app = create_app(site.settings, store=site.store,
-                     index=SearchIndex(site.settings.index_path, store=site.store), testing=True)
+                     index=SearchIndex(site.settings.index_path), testing=True)
     with serve_in_thread(app) as url:
         yield url
 

@@ -7,7 +7,7 @@ import pytest
 
 from policy_search.channels import Sender
 from policy_search.cli.notify import IndexMatcher
-from policy_search.enrich import enrich_changed
+from policy_search.derive import enrich_changed
 from policy_search.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
 from policy_search.subscriptions import ACTIVE, PAUSED
 from tests.notify.conftest import day, policy

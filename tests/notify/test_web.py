@@ -25,7 +25,7 @@ def app(site):
     from web import create_app
 
     return create_app(site.settings, store=site.store,
-                      index=SearchIndex(site.settings.index_path, store=site.store), testing=True)
+                      index=SearchIndex(site.settings.index_path), testing=True)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def indexed_app(site):
     from web import create_app
 
     rebuild(site.store, site.settings.index_path)
-    index = SearchIndex(site.settings.index_path, store=site.store)
+    index = SearchIndex(site.settings.index_path)
     app = create_app(site.settings, store=site.store, index=index, start_sync=True, testing=True)
     yield app
     app.extensions["policy_search"].sync.stop()

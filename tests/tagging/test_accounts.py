@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash
 
 from policy_search import accounts
 from policy_search.cli import main
-from policy_search.cli import tagging as tagging_cli
+from policy_search.cli import users as users_cli
 from policy_search.models import Policy, policy_id_for
 from policy_search.store import Store
 
@@ -46,7 +46,7 @@ def test_user_add_refuses_bad_input(tmp_path):
 
 
 def test_terminal_prompts_twice_and_refuses_a_mismatch(tmp_path, monkeypatch):
-    monkeypatch.setattr(tagging_cli, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(users_cli, "stdin_is_terminal", lambda: True)
     mismatch = run(tmp_path, "user", "add", "carol", input=PASSWORD + "\n" + PASSWORD + "x\n")
     assert mismatch.exit_code != 0 and "不一致" in mismatch.output
     assert open_store(tmp_path).get_user("carol") is None

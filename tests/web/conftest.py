@@ -144,7 +144,7 @@ def build_fixture(data_dir: Path) -> Fixture:
     store = Store(settings.db_path)
     corpus_ids, ids = fill_store(store)
     rebuild(store, settings.index_path)
-    return Fixture(settings, store, SearchIndex(settings.index_path, store=store), corpus_ids, ids)
+    return Fixture(settings, store, SearchIndex(settings.index_path), corpus_ids, ids)
 
 
 @pytest.fixture(scope="session")

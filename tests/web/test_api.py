@@ -1,7 +1,7 @@
 """The JSON API: shapes (a public interface), parameters, errors, CORS, OpenAPI."""
 import pytest
 
-from index.api import FACETS
+from index.api import FACETS, LIMITS
 from web.params import FILTERS
 
 HIT_KEYS = {"id", "url", "title", "issuer", "doc_number", "level", "region", "publish_date",
@@ -91,6 +91,33 @@ def test_bad_parameters_give_400_json(client, query, param):
     assert facets["param"] == param
 
 
+def test_a_page_past_the_window_is_a_400_as_openapi_says(client):
+    """/api/search?q=融资&page=300&size=20: OpenAPI states page × size ≤ the index's window;
+    past it the answer is a 400 in Chinese, never another page than the one asked for."""
+    doc = get_json(client, "/api/openapi.json")
+    params = {p["name"]: p for p in doc["paths"]["/api/search"]["get"]["parameters"]}
+    assert f"page × size may not exceed {LIMITS.result_window}" in params["page"]["description"]
+    assert params["size"]["schema"]["maximum"] == LIMITS.page_size
+    assert params["industry"]["schema"]["maxItems"] == LIMITS.values_per_facet
+    assert params["q"]["schema"]["maxLength"] == LIMITS.query_chars
+    match = {p["name"]: p for p in doc["paths"]["/api/match"]["get"]["parameters"]}
+    assert match["page"] == params["page"] | {"description": match["page"]["description"]}
+    last = LIMITS.result_window // 20
+    assert 300 > last
+    body = get_json(client, "/api/search?q=融资&page=300&size=20", status=400)
+    assert body["param"] == "page" and f"最多只能翻到第 {last} 页" in body["message"]
+    assert get_json(client, f"/api/search?q=融资&page={last}&size=20")["page"] == last
+    assert get_json(client, "/api/facets?q=融资&page=300&size=20", status=400)["param"] == "page"
+
+
+def test_facet_values_come_in_the_index_s_order(client):
+    facets = get_json(client, "/api/search?validity=all&size=1")["facets"]
+    years = [c["value"] for c in facets["year"]]
+    assert len(years) > 1 and years == sorted(years, reverse=True)
+    levels = [c["value"] for c in facets["level"]]
+    assert levels == [v for v in ("national", "provincial", "city", "county") if v in levels]
+
+
 def test_policy_record(client, site):
     body = get_json(client, f"/api/policies/{site.ids['county']}")
     assert body["id"] == site.ids["county"]
@@ -146,7 +173,7 @@ def test_openapi_document_describes_the_api(client):
     paths = doc["paths"]
     assert {"/api/search", "/api/facets", "/api/policies/{id}", "/feed"} <= set(paths)
     names = [p["name"] for p in paths["/api/search"]["get"]["parameters"]]
-    assert names == ["q", *FILTERS, "sort", "page", "size"]  # FACETS and deadline
+    assert names == ["q", *FILTERS, "sort", "page", "size"]
     hit = doc["components"]["schemas"]["Hit"]
     assert set(hit["required"]) == HIT_KEYS
     index = get_json(client, "/api/")

@@ -153,7 +153,7 @@ def test_healthz_503_without_an_index(tmp_path, site):
 
     settings = Settings(data_dir=tmp_path, secret_key="t")
     store = Store(settings.db_path)
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      testing=True)
     client = app.test_client()
     response = client.get("/healthz")

@@ -4,7 +4,8 @@ from urllib.parse import parse_qs
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from web.params import DEFAULT_VALIDITY, MAX_QUERY_CHARS, ParamError, parse_search_args
+from index.api import LIMITS
+from web.params import DEFAULT_VALIDITY, ParamError, parse_page, parse_search_args
 from web.searching import page_numbers
 
 
@@ -46,17 +47,36 @@ def test_repeated_facets_and_whitespace_are_normalized():
     ([("kind", "小说")], "kind"),
     ([("year", "21")], "year"),
     ([("year", "2021-01")], "year"),
-    ([("q", "x" * (MAX_QUERY_CHARS + 1))], "q"),
+    ([("q", "x" * (LIMITS.query_chars + 1))], "q"),
     ([("q", "a"), ("q", "b")], "q"),
     ([("q", "bad\x00byte")], "q"),
-    ([("issuer", "x" * 101)], "issuer"),
-    ([("industry", str(n)) for n in range(21)], "industry"),
+    ([("issuer", "x" * (LIMITS.value_chars + 1))], "issuer"),
+    ([("industry", str(n)) for n in range(LIMITS.values_per_facet + 1)], "industry"),
 ])
 def test_bad_values_raise_with_the_parameter_named(pairs, param):
     with pytest.raises(ParamError) as info:
         parse(pairs)
     assert info.value.param == param
     assert info.value.message  # a Chinese message for the user
+
+
+def test_the_limits_are_the_index_s():
+    """page × size, values per facet, value and query length: what index.api.LIMITS says."""
+    last = LIMITS.result_window // 20
+    assert parse([("page", str(last)), ("size", "20")]).page == last
+    with pytest.raises(ParamError) as info:
+        parse([("page", str(last + 1)), ("size", "20")])
+    assert info.value.param == "page" and f"最多只能翻到第 {last} 页" in info.value.message
+    with pytest.raises(ParamError):  # the /api/match pager: the same window
+        parse_page(MultiDict([("page", str(last + 1)), ("size", "20")]))
+    assert parse_page(MultiDict([("page", str(LIMITS.result_window)), ("size", "1")])) == \
+        (LIMITS.result_window, 1)
+    many = [("industry", str(n)) for n in range(LIMITS.values_per_facet)]
+    assert len(parse(many).filters["industry"]) == LIMITS.values_per_facet
+    assert parse([("issuer", "x" * LIMITS.value_chars)]).filters["issuer"]
+    assert parse([("q", "字" * LIMITS.query_chars)]).q
+    with pytest.raises(ParamError):  # a setting cannot raise the index's page size
+        parse([("size", str(LIMITS.page_size + 1))], max_size=LIMITS.page_size * 2)
 
 
 def test_size_bound_follows_settings():

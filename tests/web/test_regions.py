@@ -60,7 +60,7 @@ def site(tmp_path_factory):
     derive_kinds(store)
     derive_all(store)
     rebuild(store, settings.index_path, procs=1)
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      testing=True)
     return app.test_client()
 

@@ -122,7 +122,7 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
     store.upsert_policy(Policy(id="p1", title="关于稳岗返还的通知", body_text="稳岗返还。",
                                publish_date="2020-01-01"))
     rebuild(store, settings.index_path)
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path, store=store),
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      start_sync=True, testing=True)
     sync = app.extensions["policy_search"].sync
     client = app.test_client()
