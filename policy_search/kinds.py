@@ -34,6 +34,12 @@ DEFAULT_SOURCE_KIND = "政策原文"  # "the source said nothing": the stored de
 # The 惠企 flag as filters and facets show it.
 HUIQI_YES, HUIQI_NO = "是", "否"
 CLASSIFIER = "kind-rules"
+# The version of the rules below. Bump it when they change (v2: the category a provision
+# names most tangibly, lists read by their lead, 担保 / 贴息 "力度" for named enterprises):
+# `kinds derive` — run by every import and crawl — then re-classifies what older rules
+# classified, and re-derives cards and windows, which depend on the kind.
+RULES_VERSION = "2"
+RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
 
@@ -271,7 +277,10 @@ _GRANT = re.compile(
     r"提供[^，。；]{0,20}(?:场所|用地|厂房|用房)|提高对[^，。；]{0,12}的(?:贷款|信贷)|增加[^，。；]{0,12}信贷投入|"
     r"扶持[^，。；]{0,10}(?:企业|项目|合作社)|向[^，。；]{0,20}(?:供应|出让|出租)|为[^，。；]{0,30}提供|"
     r"可以获得|获得[^，。；]{0,6}(?:补贴|补助|资助|奖励|贷款|贴息)|实行[^，。；]{0,8}(?:补贴|补助|奖励)|"
-    r"提高[^，。；]{0,20}(?:补贴|补助|奖励|奖补)标准")
+    r"提高[^，。；]{0,20}(?:补贴|补助|奖励|奖补)标准|"
+    # "加大对…初创企业信用担保力度": who gets what is named, unlike "加大扶持力度" or a bank's
+    # "加大…信贷支持力度"
+    r"加大对[^，。；]{1,24}(?:企业|项目)[^，。；]{0,8}(?:担保|贴息|补贴|补助)[^，。；]{0,4}力度")
 # Benefits that are grants by themselves (an exemption, a simplification).
 _SELF_GRANT = re.compile(
     r"免征|减征|减按|减半征收|免收|免缴|缓缴|抵免|退税|加计扣除|贴息|简化|免费|帮办|代办|绿色通道")
@@ -308,9 +317,9 @@ _PUBLIC = re.compile(
 _NOT_BENEFIT = re.compile(
     r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|不得(?:享受|给予|申请)|"
     r"罚款|罚金|处分|违法|处以|责令|没收|不予|追究|举报|见义勇为|反补贴|补贴调查|倾销|警告|"
-    r"(?:作出|做出)[^，。；]{0,10}(?:成绩|贡献)|表彰|征收[^，。；]{0,10}(?:费|金)|应当缴纳|收取|"
+    r"(?:作出|做出|有)[^，。；]{0,10}(?:成绩|贡献)|(?:成绩|贡献|成效)(?:突出|显著|明显)|表彰|征收[^，。；]{0,10}(?:费|金)|应当缴纳|收取|"
     r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|滞纳金|捐赠|"
-    r"(?:小额贷款公司|融资担保公司|私募|投资管理机构|地方金融组织)[^，。；]{0,12}应当|"
+    r"(?:小额贷款公司|融资担保公司|私募|投资管理机构|地方金融组织)[^，。；]{0,12}应当(?![^。；]{0,30}给予支持)|"
     r"工资|奖金|福利待遇|伙食补助|生活补助|差旅费|抚恤|优待金|医疗补助金|独生子女|计划生育|不得向|费征收|征缴|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
     r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予")
 # A loan is support only on better terms than a bank's (贴息, 担保, 优惠, 政策性 …): "非公有制企业
@@ -425,20 +434,77 @@ def claimable_support(sentence: str) -> SupportSentence | None:
     return support
 
 
+# What makes a support provision something to act on: a rate, an amount, where to apply …
+_CONCRETE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|倍|个百分点)|百分之[一二三四五六七八九十]+|减半|"
+    r"可以申请|可申请|可以向[^，。；]{1,20}申请|向[^，。；]{1,20}(?:申请|申报)|申领")
+# … or a named instrument the enterprise itself claims ("符合条件的企业可以按照国家规定，享受研究
+# 开发费用税前加计扣除"), not one the state declares ("国家实行…减征、免征…等措施").
+_INSTRUMENT = re.compile(r"加计扣除|加速折旧|税前扣除|税前列支|减按|免征|减征|抵免|退税|贴息|担保贷款|"
+                         r"先租后让|弹性年期|风险补偿|税收减免|税费减免|社会保险补贴|社保补贴|岗位补贴|"
+                         r"房租补贴|租金补贴|培训补贴|创业补贴|购置补贴|作业补贴|开业贷款")
+# The enterprise is the sentence's subject ("企业在新增加的就业岗位中…，按照有关规定享受…") and
+# claims it.
+_CLAIMANT = re.compile(r"^(?:第[一二三四五六七八九十百零〇]+条\s*)?[^，。；]{0,24}?"
+                       r"(?:企业|公司|个体工商户|合作社|经营者|用人单位|孵化器|众创空间|投资者|经营组织)")
+_CLAIM = re.compile(r"享受|可以申请|可申请|减按")
+_DECLARED = re.compile(r"^(?:第[一二三四五六七八九十百零〇]+条\s*)?(?:国家|国务院|各级人民政府|县级以上|省|市|本市|本省|"
+                       r"地方各级)")
+
+
+def concrete_claim(sentence: str) -> bool:
+    """Does the provision state support an enterprise can claim from it — a rate, an amount,
+    where to apply, or an instrument it claims itself — rather than only that the state
+    "实行…优惠" or "设立…资金"?"""
+    if claimable_support(sentence) is None:
+        return False
+    if _CONCRETE.search(sentence):
+        return True
+    return bool(_INSTRUMENT.search(sentence) and _CLAIMANT.search(sentence) and _CLAIM.search(sentence)
+                and not _DECLARED.search(sentence))
+
+
+# Which support a provision is about when it names several: the most tangible one, not the
+# first ("落实…对…孵化器…的税费优惠" is tax relief, though 孵化 comes first).
+_CATEGORY_ORDER = tuple(_CATEGORY)
+
+
+def _category_of(sentence: str) -> str | None:
+    """The support category of a provision, or None when it names no benefit (a plain loan
+    on a bank's terms is none)."""
+    found = set()
+    for match in _BENEFIT.finditer(sentence):
+        if match.lastgroup == "finance" and _PLAIN_LOAN.match(match.group(0)) \
+                and not _CONCESSION.search(sentence):
+            continue
+        found.add(match.lastgroup)
+    for name in _CATEGORY_ORDER:
+        if name in found:
+            return _CATEGORY[name]
+    return None
+
+
+def _grantee_part(sentence: str) -> str:
+    """Where a provision says who gets the support: the lead of a list when the lead names
+    them ("对下列科技成果转化项目…予以支持：（一）…（五）…贫困地区…" is for projects, whatever
+    the items mention), else the whole provision."""
+    lead, colon, _ = sentence.partition("：")
+    if colon and (_PROJECT.search(lead) or _BENEFICIARY.search(lead)):
+        return lead
+    return sentence
+
+
 def support_in(sentence: str, *, implicit_beneficiary: bool = False) -> SupportSentence | None:
     """The support one provision grants enterprises, or None (a mention, a duty, a sanction,
     a benefit for persons or public bodies, or support in name only)."""
-    match = _BENEFIT.search(sentence)
-    if match is None:
+    category = _category_of(sentence)
+    if category is None:
         return None
     if not (_GRANT.search(sentence) or _SELF_GRANT.search(sentence)):
         return None
-    category = _CATEGORY[match.lastgroup]
-    if category == "融资" and _PLAIN_LOAN.match(match.group(0)) and not _CONCESSION.search(sentence):
-        return None
     enterprise = bool(_ENTERPRISE.search(sentence))
     if not enterprise:
-        if _PUBLIC.search(sentence):
+        if _PUBLIC.search(_grantee_part(sentence)):
             return None  # for persons, schools, charities or regions
         if not implicit_beneficiary and not (_BENEFICIARY.search(sentence) or _UNIT_GRANTEE.search(sentence)
                                              or _DOER.search(sentence)):
@@ -460,7 +526,9 @@ def _clip(text: str) -> str:
 
 
 def _support_clues(sentences: list[SupportSentence]) -> list[Clue]:
-    """A few telling sentences, different kinds of support first."""
+    """A few telling sentences: support an enterprise can claim in so many words first, then
+    different kinds of support."""
+    sentences = sorted(sentences, key=lambda s: not concrete_claim(s.text))
     picked: list[SupportSentence] = []
     for sentence in sentences:
         if sentence.category not in {p.category for p in picked}:
