@@ -1,11 +1,17 @@
 """Document kind and 惠企 flag against hand labels: per-kind precision / recall and the
 惠企 flag's precision / recall, on the labels the rules were tuned on and on the held-out ones.
 
-The labels (bench/kind_labels.jsonl, rules in bench/kind_labels.md) were assigned by reading
-documents of ../shared/corpus/documents.jsonl. Another label file of the same shape (key, kind,
-huiqi; split optional) can be given with --labels.
+The labels (bench/kind_labels.jsonl: splits tune and heldout; bench/kind_labels_fresh.jsonl:
+split fresh, a second held-out set; rules in bench/kind_labels.md) were assigned by reading
+documents of ../shared/corpus/documents.jsonl. Other label files of the same shape (key, kind,
+huiqi; split optional) can be given with --labels (repeatable).
 
-    .venv/bin/python bench/kind_quality.py [--labels FILE] [--corpus FILE] [--errors] [--split tune|heldout]
+    .venv/bin/python bench/kind_quality.py [--labels FILE]… [--corpus FILE] [--errors]
+                                           [--split tune|heldout|fresh] [--by-source]
+
+--errors lists the disagreements of the tune split only: the rules are mended on those, never
+on a held-out document. --by-source prints the 惠企 flag per issuer level and per source_repo
+of the corpus for every split (a check that a rule is general, not fitted to one source).
 
 Goal: 惠企 precision >= 0.90 at recall >= 0.80.
 """
@@ -25,7 +31,8 @@ from policy_search.kinds import DOC_KINDS, classify
 from tagging_quality import Counts
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = ROOT / "bench" / "kind_labels.jsonl"
+LABELS = (ROOT / "bench" / "kind_labels.jsonl", ROOT / "bench" / "kind_labels_fresh.jsonl")
+TUNE = "tune"  # the only split whose per-document errors are shown
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 
 
@@ -50,6 +57,7 @@ def evaluate(labels: list[dict], documents: dict[str, dict]):
     flag = Counts()
     confusion: Counter = Counter()
     errors = []
+    by_source: dict[str, Counts] = {}
     for label in labels:
         record = documents.get(label["key"])
         if record is None:
@@ -63,23 +71,26 @@ def evaluate(labels: list[dict], documents: dict[str, dict]):
         else:
             kinds[want].fn += 1
             kinds[got].fp += 1
-        if label["huiqi"] and decision.huiqi:
-            flag.tp += 1
-        elif decision.huiqi:
-            flag.fp += 1
-        elif label["huiqi"]:
-            flag.fn += 1
+        groups = (f"level {record.get('level') or '-'}", f"repo {record.get('source_repo') or '-'}")
+        for counts in (flag, *(by_source.setdefault(g, Counts()) for g in groups)):
+            if label["huiqi"] and decision.huiqi:
+                counts.tp += 1
+            elif decision.huiqi:
+                counts.fp += 1
+            elif label["huiqi"]:
+                counts.fn += 1
         if want != got or label["huiqi"] != decision.huiqi:
             errors.append((label, decision))
-    return kinds, flag, confusion, errors
+    return kinds, flag, confusion, errors, by_source
 
 
 def fmt(value: float) -> str:
     return "  -  " if value != value else f"{value:.2f}"
 
 
-def report(name: str, labels: list[dict], documents: dict[str, dict], show_errors: bool) -> None:
-    kinds, flag, confusion, errors = evaluate(labels, documents)
+def report(name: str, labels: list[dict], documents: dict[str, dict], show_errors: bool,
+           by_source: bool = False) -> None:
+    kinds, flag, confusion, errors, sources = evaluate(labels, documents)
     total = sum(confusion.values())
     right = sum(n for (want, got), n in confusion.items() if want == got)
     print(f"\n== {name}: {total} documents, kind accuracy {right / max(total, 1):.2f}")
@@ -89,7 +100,11 @@ def report(name: str, labels: list[dict], documents: dict[str, dict], show_error
         print(f"{kind:<10} {c.tp + c.fn:>4} {fmt(c.precision):>6} {fmt(c.recall):>6}")
     print(f"惠企 flag: {flag.tp + flag.fn} positive, precision {fmt(flag.precision)}, "
           f"recall {fmt(flag.recall)}  (goal: precision >= 0.90 at recall >= 0.80)")
-    if show_errors:
+    if by_source:
+        for group, c in sorted(sources.items()):
+            print(f"  {group:<58} {c.tp + c.fn:>3} positive {c.tp + c.fp:>3} flagged  "
+                  f"precision {fmt(c.precision)} recall {fmt(c.recall)}")
+    if show_errors and name == TUNE:
         for label, decision in errors:
             print(f"  - {label['title'][:50]} | want {label['kind']}/{label['huiqi']} got "
                   f"{decision.kind}/{decision.huiqi} | "
@@ -98,12 +113,16 @@ def report(name: str, labels: list[dict], documents: dict[str, dict], show_error
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--labels", type=Path, action="append",
+                        help="label file (repeatable; default: the tune/heldout and fresh files)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--split", choices=("tune", "heldout"), help="only this part")
-    parser.add_argument("--errors", action="store_true", help="list the disagreements")
+    parser.add_argument("--split", choices=("tune", "heldout", "fresh"), help="only this part")
+    parser.add_argument("--errors", "--show-errors", action="store_true",
+                        help="list the disagreements of the tune split (never a held-out one)")
+    parser.add_argument("--by-source", action="store_true",
+                        help="惠企 flag per issuer level and source_repo")
     args = parser.parse_args()
-    labels = load_labels(args.labels)
+    labels = [label for path in (args.labels or LABELS) for label in load_labels(path)]
     started = time.perf_counter()
     documents = load_documents(args.corpus, {label["key"] for label in labels})
     splits = sorted({label.get("split", "all") for label in labels})
@@ -111,9 +130,11 @@ def main() -> None:
         splits = [args.split]
     for split in splits:
         part = [label for label in labels if label.get("split", "all") == split]
-        report(split, part, documents, args.errors)
+        report(split, part, documents, args.errors, args.by_source)
+    if args.errors and TUNE not in splits:
+        print("\n(--errors lists the tune split only: held-out errors are not shown)")
     if len(splits) > 1 and not args.split:
-        report("all", labels, documents, False)
+        report("all", labels, documents, False, args.by_source)
     print(f"\n({time.perf_counter() - started:.1f} s)")
 
 

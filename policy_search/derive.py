@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from policy_search.card import card_text, deadline_from_card, extract_card
+from policy_search.kinds import RULES_STAMP as KIND_RULES_STAMP
 from policy_search.kinds import classify
 from policy_search.tagging import TagRunSummary, tag_policies
 from policy_search.validity import PolicyRef, RepealIndex, RepealRef, derive_validity
@@ -26,7 +27,8 @@ StepProgress = Callable[[int, int, str], None]
 # `card extract` — run by every import and crawl —
 # then re-derives what older rules derived, and the index follows through the change log.
 RULES_VERSION = "3"
-RULES_STAMP = f"#rules{RULES_VERSION}"
+# Windows are read only in calls and measures, so the kind rules' version is part of it.
+RULES_STAMP = f"#rules{RULES_VERSION}{KIND_RULES_STAMP}"
 
 
 def derived_stamp(content_hash: str | None) -> str | None:
@@ -120,6 +122,11 @@ def _save_links(store, links: dict[str, tuple[str, str]]) -> int:
     return len(links)
 
 
+def kind_stamp(content_hash: str | None) -> str | None:
+    """What a classification records as its source: the content hash and the kind rules."""
+    return content_hash + KIND_RULES_STAMP if content_hash else None
+
+
 @dataclass
 class KindSummary:
     policies: int = 0
@@ -130,14 +137,14 @@ def derive_kinds(store, *, everything: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> KindSummary:
     """Kind and 惠企 flag of every policy new or changed since its last classification (or
     all); staff corrections are stored apart and stay."""
-    ids = store.all_policy_ids() if everything else store.policies_needing_kinds()
+    ids = store.all_policy_ids() if everything else store.policies_needing_kinds(KIND_RULES_STAMP)
     summary = KindSummary()
     for start in range(0, len(ids), 200):
         with store.transaction():  # one commit per batch, as for cards
             for policy in store.get_policies(ids[start:start + 200]):
                 summary.policies += 1
-                summary.changed += store.save_auto_kind(policy.id, classify(policy),
-                                                        source_hash=policy.content_hash)
+                summary.changed += store.save_auto_kind(
+                    policy.id, classify(policy), source_hash=kind_stamp(policy.content_hash))
         if progress:
             progress(min(start + 200, len(ids)), len(ids))
     return summary

@@ -50,11 +50,12 @@ class KindStoreMixin:
                                 (policy_id,)).fetchone()
         return (row["kind"], bool(row["huiqi"])) if row else None
 
-    def policies_needing_kinds(self) -> list[str]:
-        """Ids never classified, or whose content changed since."""
+    def policies_needing_kinds(self, rules_stamp: str = "") -> list[str]:
+        """Ids never classified, or whose content (or the rules, by their stamp) changed since."""
         return [r[0] for r in self.conn.execute(
             "SELECT p.id FROM policies AS p LEFT JOIN policy_kinds AS k ON k.policy_id = p.id"
-            " WHERE k.source_hash IS NULL OR k.source_hash != p.content_hash ORDER BY p.id")]
+            " WHERE k.source_hash IS NULL OR k.source_hash != p.content_hash || ? ORDER BY p.id",
+            (rules_stamp,))]
 
     def kind_counts(self) -> dict[tuple[str, bool], int]:
         """(kind, huiqi) -> policies, as shown (staff corrections win; not yet derived: 其他)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from policy_search.applicability import applicability_of
 from policy_search.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
-                                 claimable_support, support_in)
+                                 claimable_support, concrete_claim, support_in)
 from policy_search.regions import (all_regions, find_region, level_of_code, parent_codes,
                                    region_name)
 from policy_search.tagging import load_evidence
@@ -385,7 +385,7 @@ def _named_places(title: str) -> list[str]:
 
 # A zone the title names: the policy is for enterprises there (开发区, 合作区, 保税区 …).
 _ZONE = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:经济技术开发区|开发区|合作区|试验区|示范区|保税港区|保税区|"
-                   r"高新区|新区|自由贸易试验区|自贸区|产业园区?)")
+                   r"出口加工区|加工区|高新区|新区|自由贸易试验区|自贸区|产业园区?)")
 
 
 def _region_reason(profile: EnterpriseProfile, policy) -> Reason:
@@ -481,7 +481,8 @@ def _sector_reason(profile: EnterpriseProfile, policy, reason: Reason) -> Reason
         return reason
     title = policy.title or ""
     for match in _SECTOR.finditer(title):
-        sector = re.sub(r"^(?:关于|促进|加快|推进|推动|支持|扶持|做好|和|与)+", "", match.group(1))
+        # "国务院关于促进光伏产业…": the sector is what follows the last 关于 / 促进 …
+        sector = re.split(r"关于|促进|加快|推进|推动|支持|扶持|做好|发展|和|与|的", match.group(1))[-1]
         if len(sector) < 2 or _NOT_A_SECTOR.search(sector):
             continue
         value = current_taxonomy().facets["industry"].get(profile.industry) \
@@ -565,8 +566,16 @@ _OWNERSHIP_TARGETS = (
 )
 
 
+# A tax only enterprises with legal personality pay: an 个体工商户 pays 个人所得税 on its
+# 经营所得 instead, so a policy on 企业所得税 gives it nothing.
+_CORPORATE_TAX = re.compile(r"企业所得税")
+
+
 def _ownership_reason(profile: EnterpriseProfile, policy) -> Reason | None:
     title = policy.title or ""
+    if profile.ownership == "个体工商户" and _CORPORATE_TAX.search(title):
+        return Reason("企业性质", MISMATCH, "政策关于企业所得税，个体工商户缴纳个人所得税（经营所得），不适用",
+                      title)
     for pattern, owners in _OWNERSHIP_TARGETS:
         found = pattern.search(title)
         if not found:
@@ -634,20 +643,14 @@ def _needs_reasons(profile: EnterpriseProfile, policy, card) -> list[Reason]:
 # --- the whole -----------------------------------------------------------------------
 
 
-# What makes a support provision something to act on: a rate, an amount, where to apply.
-_CONCRETE = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|倍|个百分点)|百分之[一二三四五六七八九十]+|减半|"
-    r"可以申请|可申请|可以向[^，。；]{1,20}申请|向[^，。；]{1,20}(?:申请|申报)|申领")
-
-
 def _concrete(policy, card) -> bool:
     """Does a law state support an enterprise could claim from it (not only that the
-    state "实行…优惠" or "设立…资金")?"""
+    state "实行…优惠" or "设立…资金")? See policy_search.kinds.concrete_claim."""
     texts = [c.text for c in getattr(policy, "huiqi_evidence", []) or []
              if isinstance(c, Clue) and c.where == "正文"]
     if card is not None:
         texts += [i.evidence or i.value for i in card.get("support")]
-    return any(claimable_support(t) and _CONCRETE.search(t) for t in texts)
+    return any(concrete_claim(t) for t in texts)
 
 
 def _first_support(policy) -> str:

@@ -312,3 +312,26 @@ def test_what_titles_restrict(store):
     assert any(r.condition == "惠企" and "具体扶持" in r.detail for r in framework.reasons)
     _, tax = reason(hangzhou, "中华人民共和国企业所得税法", "惠企")
     assert tax.applies
+    # … which an 个体工商户 does not pay: it pays 个人所得税 on its 经营所得
+    shop = EnterpriseProfile(region_code="410100", ownership="个体工商户", industry="批发和零售业")
+    owner, result = reason(shop, "中华人民共和国企业所得税法", "企业性质")
+    assert owner.status == MISMATCH and "个体工商户" in owner.detail and not result.applies
+    owner, _ = reason(hangzhou, "中华人民共和国企业所得税法", "企业性质")
+    assert owner is None or owner.status != MISMATCH
+    # "国务院关于促进光伏产业健康发展的若干意见": the sector is 光伏, not "关于促进光伏"
+    sector, _ = reason(hangzhou, pv_title, "行业")
+    assert sector.detail.startswith("政策面向光伏产业")
+
+
+def test_claimable_support_names_what_the_enterprise_claims():
+    from policy_search.kinds import concrete_claim
+
+    # 上海市促进科技成果转化条例: the enterprise claims a named instrument
+    assert concrete_claim("符合条件的企业可以按照国家规定，享受研究开发费用税前加计扣除、仪器设备加速折旧、"
+                          "高新技术企业所得税优惠等政策")
+    # 汕头经济特区科技创新条例: an amount-free instrument, the enterprise as the subject
+    assert concrete_claim("第十五条 企业开发新技术、新产品、新工艺或者从事核心技术、关键技术和共性技术研究的，"
+                          "按照有关规定享受研究开发费用税前加计扣除、科研仪器设备加速折旧、技术开发与转让税收减免等优惠政策")
+    # 山东省促进科技成果转化条例: what governments may do, nothing an enterprise claims
+    assert not concrete_claim("第二十四条 县级以上人民政府可以通过设立引导资金、提供贷款贴息、发放补助资金以及风险补偿、"
+                              "示范推广等方式，对科技成果转化项目给予支持")

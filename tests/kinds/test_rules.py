@@ -8,7 +8,7 @@ import pytest
 
 from policy_search.importer import policy_from_record
 from policy_search.kinds import (DOC_KINDS, classify, clean_title, dump_clues, load_clues,
-                                 support_sentences, title_parts)
+                                 support_in, support_sentences, title_parts)
 from policy_search.models import Policy
 from tests.cards.corpus import all_documents
 from tests.conftest import shared_path
@@ -150,3 +150,55 @@ def test_clues_round_trip_through_json():
     decision = decide("title:中华人民共和国中小企业促进法")
     assert load_clues(dump_clues(decision.huiqi_clues)) == decision.huiqi_clues
     assert load_clues("手工备注")[0].text == "手工备注"
+
+
+# Provisions of real laws and measures (../shared/corpus), both ways, for the rules of
+# kinds.RULES_VERSION 2.
+def test_a_provision_is_the_support_it_names_most_tangibly():
+    # 浙江省数字经济促进条例: tax relief, though 孵化器 (a service) is named first
+    tax = ("第五十一条 县级以上人民政府及其有关部门应当落实国家和省对高新技术企业研发、信息技术产品制造、"
+           "软件开发、信息服务以及科技企业孵化器、大学科技园和众创空间等线上线下创新创业平台的税费优惠，"
+           "并为相关单位和个人办理税费优惠提供便利")
+    assert support_in(tax).category == "税费"
+    # 重庆市…促进内外贸一体化发展的实施意见: a service and nothing more tangible
+    service = ("创新企业内外贸一体化支持机制，推广实施对企服务网格员向企业法人报到制度、代办专员制度、"
+               "部门负责人联系重点企业制度")
+    assert support_in(service).category == "服务"
+
+
+def test_financial_bodies_granting_enterprises_support_are_not_their_duties():
+    # 浙江省数字经济促进条例 第五十二条: loans and guarantees for enterprises …
+    grant = ("第五十二条 本省实行有利于数字经济发展的金融政策，对符合国家和省数字经济产业政策的项目、企业、"
+             "园区、平台和创新人才，金融机构、地方金融组织应当在贷款、政策性融资担保以及其他金融服务等方面"
+             "给予支持")
+    assert support_in(grant).category == "融资"
+    # … 上海市地方金融监督管理条例: a regulated body's own duty
+    duty = ("第十八条 地方金融组织应当依法规范经营，严守风险底线，禁止从事下列活动：（一）吸收存款或者变相"
+            "吸收存款；（二）出借、出租许可证件或者试点文件；（三）非法受托投资、自营或者受托发放贷款；"
+            "（四）国家和本市禁止从事的其他活动")
+    assert support_in(duty) is None
+
+
+def test_more_guarantees_for_named_enterprises_is_support_more_bank_credit_is_not():
+    # 深圳经济特区人工智能产业促进条例
+    assert support_in("发挥中小微企业融资担保基金作用，加大对人工智能初创企业信用担保力度").category == "融资"
+    # 重庆市…促进内外贸一体化发展的实施意见: the state encourages banks
+    assert support_in("鼓励金融机构加大对内外贸融合发展企业的信贷支持力度，提升内外贸一体化金融服务水平") is None
+
+
+def test_a_list_is_for_whom_its_lead_names():
+    # 上海市促进农业科技进步若干规定: for transfer activities, whatever the items mention (高等学校)
+    activities = ("对下列农业科技成果转化活动，根据国家和本市有关规定给予税收、贷款的优惠或者研发经费的补助："
+                  "（一）企业与科研院所、高等学校、农业技术推广机构合作，向农户推广农业新品种、新技术的；"
+                  "（二）农业科技成果权利人采取成果转让、以成果作为投资或者许可他人使用成果等方式转化农业科技成果的")
+    assert support_in(activities) is not None
+    # 中华人民共和国促进科技成果转化法 第十二条: for projects, though an item names 贫困地区
+    projects = ("第十二条 对下列科技成果转化项目，国家通过政府采购、研究开发资助、发布产业技术指导目录、示范推广"
+                "等方式予以支持：（一）能够显著提高产业技术水平、经济效益或者能够形成促进社会经济健康发展的新产业的；"
+                "（五）能够改善民生和提高公共健康水平的；（六）能够促进现代农业或者农村经济发展的；"
+                "（七）能够加快民族地区、边远地区、贫困地区社会经济发展的")
+    assert support_in(projects) is not None
+    # 山东省实施《中华人民共和国残疾人保障法》办法: the lead names persons
+    persons = ("第四十七条 县（市、区）人民政府和有关部门应当对残疾人给予下列优惠待遇：（一）对贫困重度残疾人，"
+               "按照有关规定发放生活补贴；（二）对符合条件的残疾人，给予城乡最低生活保障或者供养")
+    assert support_in(persons) is None

@@ -44,6 +44,24 @@ def test_derived_kind_and_flag_are_stored_with_evidence(store):
     assert store.kind_counts() == {("惠企措施", True): 1, ("法律法规", False): 1}
 
 
+def test_new_kind_rules_reclassify_what_older_rules_classified(store, monkeypatch):
+    import policy_search.derive as derive
+    measures = add(store, MEASURES)
+    derive_kinds(store)
+    assert derive_kinds(store).policies == 0
+    # the rules change (kinds.RULES_VERSION bumped): every policy is classified again, once
+    monkeypatch.setattr(derive, "KIND_RULES_STAMP", "#kinds-next")
+    assert store.policies_needing_kinds("#kinds-next") == [measures]
+    assert derive_kinds(store).policies == 1
+    assert derive_kinds(store).policies == 0
+
+
+def test_cards_follow_the_kind_rules_version():
+    from policy_search import derive, kinds
+    assert derive.RULES_STAMP.endswith(kinds.RULES_STAMP)
+    assert derive.kind_stamp("abc") == "abc" + kinds.RULES_STAMP
+
+
 def test_a_change_of_kind_is_logged_for_the_index(store):
     measures = add(store, MEASURES)
     seq = store.last_change()
