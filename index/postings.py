@@ -247,3 +247,22 @@ def _matcher_positions(matcher, wanted: list[int]) -> dict[int, list[int]]:
         if matcher.id() == docnum:
             found[docnum] = matcher.value_as("positions")
     return found
+
+
+def field_postings(reader, fieldname: str) -> Iterator[tuple[str, Sequence[int]]]:
+    """(term, document numbers) for every term of a field of one segment, in a single
+    pass over its term index: each term's postings are opened from the term info the
+    pass yields (a second look-up of every term would cost as much again). Deleted
+    documents may be included (callers mask with the live documents)."""
+    if fieldname not in reader.schema:
+        return
+    terms = getattr(reader, "_terms", None)
+    format_ = reader.schema[fieldname].format
+    for term, info in reader.iter_field(fieldname):
+        text = term.decode("utf-8") if isinstance(term, bytes) else term
+        if terms is not None and hasattr(terms, "_postfile"):
+            matcher = terms._codec.postings_reader(terms._postfile, info, format_,
+                                                   term=(fieldname, term))
+        else:
+            matcher = reader.postings(fieldname, text)
+        yield text, list(matcher.all_ids())

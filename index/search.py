@@ -28,6 +28,7 @@ from index.api import FACETS, SORTS, FacetCount, Hit, QueryRewrite, SearchReques
 from index.docsets import (
     LRU, DocTable, SegmentCache, bits_of, deadline_sorted, docnums_of, posting_bits,
 )
+from index.docids import DocIds
 from index.highlight import highlight_title, snippet
 from index.ranking import (
     FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
@@ -98,6 +99,7 @@ class SearchIndex:
         self._checked_at = 0.0
         self._segments = SegmentCache()
         self._vocabulary_of: tuple[Path, Vocabulary] | None = None
+        self._doc_ids = DocIds()  # for matching_ids (saved searches)
         self._scorer = scoring.BM25F()
         init_jieba()
 
@@ -271,6 +273,34 @@ class SearchIndex:
                               rewrite=_rewrite(parsed))
         live.results.put(cache_key, result)
         return dataclasses.replace(result, hits=list(hits), facets=dict(facets))
+
+    def matching_ids(self, request: SearchRequest, ids=None) -> set[str] | None:
+        """Ids of the documents the request finds with all its words (or its 文号) and
+        its filters — no fall-back to fewer words —, among `ids` when given. For saved
+        searches (subscriptions): which new policies a search finds. None: no index."""
+        with self._lock:
+            live = self._current()
+            if live is None:
+                return None
+            filters, _notes = _clean_filters(request.filters)
+            allowed = live.table.live
+            for key, values in filters.items():
+                allowed &= self._filter_bits(live, key, values)
+            if ids is not None:
+                wanted = self._doc_ids.docnums(live.searcher, live.table.live, ids)
+                allowed &= bits_of(wanted)
+            parsed = parse(request.q)
+            if not parsed.empty and allowed:
+                found = allowed
+                for clause in parsed.clauses:
+                    found &= self._clause_bits(live, clause)
+                if parsed.doc_number_key:
+                    found |= self._term_bits(live, "docno_key", parsed.doc_number_key) & allowed
+                allowed = found
+            if ids is not None:
+                return {wanted[d] for d in docnums_of(allowed)}
+            doc_ids = self._doc_ids.table(live.searcher, live.table.live)[0]
+            return {doc_ids[d] for d in docnums_of(allowed) if doc_ids[d] is not None}
 
     # --- matching -----------------------------------------------------------------
 

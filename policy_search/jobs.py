@@ -76,6 +76,7 @@ KINDS: dict[str, JobKind] = {
     "reindex": JobKind("reindex", "重建索引", exclusive=True),
     "import": JobKind("import", "导入文件"),
     "snapshot": JobKind("snapshot", "载入离线快照", exclusive=True),
+    "notify": JobKind("notify", "推送", exclusive=True),  # one delivery round of the subscriptions
 }
 
 

@@ -298,6 +298,66 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX staff_sessions_user ON staff_sessions (username);
     """,
+    # 11: subscriptions (a search or a /match profile pushed by e-mail or to a group robot):
+    #    the subscription with its delivery state (created_seq: the change log's end when
+    #    it was made; seen_seq: the position its last round looked up to, NULL until the
+    #    first round took its starting point),
+    #    every policy it knows (baseline: matched when it started, never sent; pending;
+    #    sent), the log of every delivery attempt, and subscribe requests per client
+    #    address (rate limit)
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('search', 'match')),
+        query TEXT NOT NULL,
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'wecom', 'dingtalk', 'feishu')),
+        address TEXT NOT NULL,
+        secret TEXT NOT NULL DEFAULT '',
+        frequency TEXT NOT NULL CHECK (frequency IN ('day', 'week')),
+        name TEXT NOT NULL DEFAULT '',
+        token TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'paused')),
+        pause_reason TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_seq INTEGER NOT NULL DEFAULT 0,
+        confirmed_at TEXT,
+        seen_seq INTEGER,
+        last_sent_at TEXT,
+        last_attempt_at TEXT,
+        next_attempt_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        claimed_until TEXT
+    );
+    CREATE INDEX subscriptions_state ON subscriptions (state);
+    CREATE TABLE subscription_policies (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        policy_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('baseline', 'pending', 'sent')),
+        at TEXT NOT NULL,
+        delivery_id INTEGER,
+        PRIMARY KEY (subscription_id, policy_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscription_policies_state ON subscription_policies (subscription_id, state);
+    CREATE TABLE subscription_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        policies INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX subscription_deliveries_sub ON subscription_deliveries (subscription_id, id);
+    CREATE TABLE subscribe_requests (
+        address TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX subscribe_requests_address ON subscribe_requests (address, at);
+    """,
 ]
 
 

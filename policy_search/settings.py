@@ -81,6 +81,20 @@ class Settings:
         "", "the site's public address (e.g. https://zc.example.gov.cn): absolute links in feeds,"
         " the API and pushed messages are built from it, never from a request's Host header; empty ="
         " the request's own host (such responses are then not cached publicly), fit only for a local test")
+    notify_schedule: str = _setting(
+        "", "when the worker runs a delivery round of the subscriptions, same syntax as"
+        " crawl_schedule (a round also follows each crawl or import); empty = only after those")
+    webhook_allowed_hosts: str = _setting(
+        "qyapi.weixin.qq.com, oapi.dingtalk.com, open.feishu.cn, open.larksuite.com",
+        "hosts a group-robot webhook may point at (host or host:port, comma-separated; the"
+        " platforms' official hosts only over https); list an intranet or loopback host to allow it")
+    subscribe_max_per_hour: int = _setting(10, "subscriptions one client address may create on the site per hour")
+    smtp_host: str = _setting("", "SMTP server for e-mail subscriptions; empty = e-mail off")
+    smtp_port: int = _setting(587, "SMTP port (465 = TLS from the start)")
+    smtp_user: str = _setting("", "SMTP login name; empty = no login")
+    smtp_password: str = _setting("", "SMTP password")
+    smtp_starttls: int = _setting(1, "1 = upgrade the SMTP connection with STARTTLS (not on port 465); 0 = plain (a local relay)")
+    mail_from: str = _setting("", "sender of the e-mails, e.g. 政策超市 <noreply@example.gov.cn>")
 
     def cookie_secure_mode(self) -> str:
         """session_cookie_secure as "auto", "always" or "never" (ValueError when unreadable)."""

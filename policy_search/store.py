@@ -22,6 +22,7 @@ from policy_search.kind_store import KIND_FIELDS, KindStoreMixin, parse_huiqi
 from policy_search.migrations import MIGRATIONS, migrate
 from policy_search.models import (DOC_KINDS, REVIEW_STATES, SNAPSHOT_SOURCE, VALIDITIES,
                                   Attachment, Policy, Tag)
+from policy_search.subscriptions_store import SubscriptionStoreMixin
 
 POLICY_COLUMNS = (
     "id", "url", "source_id", "level", "region_code", "region_name", "title", "issuer",
@@ -109,7 +110,7 @@ class StaffEdit:
         self.store.set_review_state(self.policy_id, state, self.by)
 
 
-class Store(CardStoreMixin, KindStoreMixin):
+class Store(CardStoreMixin, KindStoreMixin, SubscriptionStoreMixin):
     """One SQLite file; one connection per thread."""
 
     def __init__(self, path: str | Path):

@@ -33,6 +33,8 @@ BLUEPRINTS = [
     "web.auth:bp",  # login, sessions, CSRF (its setup() wires them app-wide)
     "web.staff:bp",
     "web.admin:bp",
+    "web.subscriptions:bp",  # 订阅: the subscribe form, the subscriber's manage page
+    "web.subscriptions:staff_bp",  # /staff/subscriptions
 ]
 
 # Requests carry no uploads on the public site; staff forms are small too. The one

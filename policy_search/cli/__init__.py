@@ -35,6 +35,8 @@ COMMANDS = {
     "user": "policy_search.cli.tagging:user_group",
     "card": "policy_search.cli.cards:card_group",
     "kind": "policy_search.cli.kinds:kind_group",
+    "subscribe": "policy_search.cli.notify:subscribe_group",
+    "notify": "policy_search.cli.notify:notify_command",
 }
 
 

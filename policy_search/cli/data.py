@@ -37,6 +37,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
 
     store = open_store(settings)
     failed = False
+    changed = 0
     for path in paths:
         try:
             with ImportProgress(f"导入 {path.name}") as line:
@@ -50,12 +51,19 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
             click.echo(f"{path}:{reject.line}: 已跳过: {reject.reason}", err=True)
         if len(summary.rejected) > MAX_REJECTS_SHOWN:
             click.echo(f"… 另有 {len(summary.rejected) - MAX_REJECTS_SHOWN} 行被拒绝", err=True)
+        changed += summary.added + summary.updated
         click.echo(f"{path}: 新增 {summary.added}, 更新 {summary.updated}, "
                    f"未变 {summary.unchanged}, 拒绝 {len(summary.rejected)} "
                    f"(added {summary.added} / updated {summary.updated} / "
                    f"unchanged {summary.unchanged} / rejected {len(summary.rejected)})")
     if not no_enrich:
         enrich(store, quiet)
+    if changed:
+        from policy_search.cli.notify import queue_round
+
+        job_id = queue_round(store, "命令行导入之后")
+        if job_id:
+            click.echo(f"推送任务 #{job_id} 已加入队列（由 policy-search worker 执行）")
     if failed:
         sys.exit(1)
 
@@ -121,6 +129,6 @@ def settings_command(settings: Settings):
     """Every setting with its current value and what it does."""
     for name, default, help_text in describe():
         value = getattr(settings, name)
-        if name == "secret_key" and value:
+        if name in ("secret_key", "smtp_password") and value:
             value = "(set)"
         click.echo(f"{name:<24} {str(value):<40} {help_text} [default {default}]")

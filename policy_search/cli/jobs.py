@@ -16,7 +16,7 @@ import click
 
 from policy_search import jobs
 from policy_search.cli import open_store
-from policy_search.schedule import ScheduleError, enqueue_due, schedule_from_settings
+from policy_search.schedule import ScheduleError, enqueue_due, parse_schedule, schedule_from_settings
 from policy_search.settings import Settings
 
 BAR_WIDTH = 30
@@ -180,10 +180,13 @@ def _enrich_and_index(ctx: jobs.JobContext, changed: int) -> str:
 
 
 def register_real_kinds() -> None:
+    from policy_search.cli.notify import round_job
+
     jobs.set_handler("crawl", run_crawl)
     jobs.set_handler("reindex", run_reindex)
     jobs.set_handler("import", run_import)
     jobs.set_handler("snapshot", run_snapshot)
+    jobs.set_handler("notify", round_job)
 
 
 # --- the worker ----------------------------------------------------------------------
@@ -208,19 +211,28 @@ def _install_stop_handlers(stop) -> None:
 
 
 def make_worker(settings: Settings, store, root_argv: list[str], *, per_process: bool = False,
-                poll: float | None = None) -> tuple[jobs.Worker, object]:
-    """A job worker with the real kinds, the crawl schedule and terminal messages (for
-    `worker` and for the worker process of `run`); returns it with its schedule."""
+                poll: float | None = None) -> tuple[jobs.Worker, list]:
+    """A job worker with the real kinds, the crawl and notify schedules and terminal messages
+    (for `worker` and for the worker process of `run`); returns it with its schedules."""
+    from policy_search.cli.notify import queue_round_after
+
     try:
         schedule = schedule_from_settings(settings)
     except ScheduleError as exc:
         raise click.UsageError(f"crawl_schedule: {exc}") from exc
+    try:
+        notify_schedule = parse_schedule(settings.notify_schedule, settings.schedule_timezone)
+    except ScheduleError as exc:
+        raise click.UsageError(f"notify_schedule: {exc}") from exc
     register_real_kinds()
 
     def before_claim(st) -> None:
         job_id = enqueue_due(st, schedule)
         if job_id:
             click.echo(f"定时抓取已加入队列：任务 #{job_id}")
+        job_id = enqueue_due(st, notify_schedule, name="notify", kind="notify")
+        if job_id:
+            click.echo(f"定时推送已加入队列：任务 #{job_id}")
 
     def started(job) -> None:
         click.echo(f"任务 #{job.id} 开始：{jobs.kind_label(job.kind)} {json.dumps(job.args, ensure_ascii=False)}")
@@ -229,15 +241,18 @@ def make_worker(settings: Settings, store, root_argv: list[str], *, per_process:
         job = store.get_job(job_id)
         line = f"任务 #{job_id} 结束：{jobs.STATE_NAMES.get(state, state)}"
         click.echo(line + (f"（{job.error}）" if job and job.error else ""))
+        round_id = queue_round_after(store, job)
+        if round_id:
+            click.echo(f"推送任务已加入队列：任务 #{round_id}")
 
     worker = jobs.Worker(
         store, settings=settings,
         poll_interval=poll if poll is not None else settings.worker_poll_interval,
-        before_claim=before_claim if schedule else None,
+        before_claim=before_claim if schedule or notify_schedule else None,
         subprocess_argv=(lambda job_id: root_argv + ["jobs", "run", str(job_id)]) if per_process else None,
         on_job=started, on_done=ended,
     )
-    return worker, schedule
+    return worker, [("定时抓取", schedule), ("定时推送", notify_schedule)]
 
 
 @click.command("worker")
@@ -248,7 +263,8 @@ def make_worker(settings: Settings, store, root_argv: list[str], *, per_process:
               help="seconds between looks at the queue (default: worker_poll_interval)")
 @click.pass_context
 def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: float | None):
-    """Run queued jobs (crawl, reindex, import, snapshot) and the crawl schedule.
+    """Run queued jobs (crawl, reindex, import, snapshot, notify) and the crawl and notify
+    schedules.
 
     A job left running by a worker that died is marked failed at start. SIGTERM or
     Ctrl-C stops the current job at its next progress report and puts it back in the
@@ -256,11 +272,12 @@ def worker_command(ctx: click.Context, once: bool, per_process: bool, poll: floa
     """
     settings: Settings = ctx.obj
     store = open_store(settings)
-    worker, schedule = make_worker(settings, store, _root_argv(ctx, settings),
-                                   per_process=per_process, poll=poll)
+    worker, schedules = make_worker(settings, store, _root_argv(ctx, settings),
+                                    per_process=per_process, poll=poll)
     _install_stop_handlers(worker.stop)
-    if schedule:
-        click.echo(f"定时抓取：{schedule.text}（{schedule.tz}）")
+    for name, schedule in schedules:
+        if schedule:
+            click.echo(f"{name}：{schedule.text}（{schedule.tz}）")
     ran = worker.run(once=once)
     for job_id in worker.stale_failed:
         click.echo(f"任务 #{job_id} 的进程已不在运行，已标记为失败", err=True)

@@ -86,7 +86,7 @@ def run_job_worker(settings, root_argv: list[str]) -> None:
     from policy_search.cli.jobs import _install_stop_handlers, make_worker
 
     store = open_store(settings)
-    worker, _schedule = make_worker(settings, store, root_argv)
+    worker, _schedules = make_worker(settings, store, root_argv)
     _install_stop_handlers(worker.stop)
     worker.run()
     sys.stdout.flush()

@@ -4,15 +4,19 @@ from __future__ import annotations
 from policy_search import jobs
 from tests.staff.conftest import csrf_token, logged_in
 
-PUBLIC_BLUEPRINTS = ("public.", "api.", "feeds.", "match.", "auth.")
+# subscriptions: the subscribe form and the token-keyed manage page are public
+PUBLIC_BLUEPRINTS = ("public.", "api.", "feeds.", "match.", "auth.", "subscriptions.")
+STAFF_BLUEPRINTS = ("staff.", "admin.", "staff_subscriptions.")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def protected_routes(app, site):
     """(method, url, endpoint) for every staff/admin rule, with real argument values."""
     job_id = jobs.enqueue(site.store, "reindex", {}, "tester")
+    subscription = site.store.create_subscription(kind="search", query="q=补贴", channel="wecom",
+                                                  address="https://qyapi.weixin.qq.com/x?key=k")
     values = {"policy_id": site.ids[0], "job_id": job_id, "username": "staffer2",
-              "source_id": "govcn-api"}
+              "source_id": "govcn-api", "subscription_id": subscription.id}
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.startswith(PUBLIC_BLUEPRINTS):
@@ -28,7 +32,7 @@ def test_every_route_is_public_or_behind_a_role(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.startswith(PUBLIC_BLUEPRINTS):
             continue
-        assert rule.endpoint.startswith(("staff.", "admin.")), rule
+        assert rule.endpoint.startswith(STAFF_BLUEPRINTS), rule
 
 
 def test_anonymous_is_sent_to_login_or_gets_401(app, site):
