@@ -8,7 +8,7 @@ Imports ../shared/corpus/documents.jsonl into a store, builds the project index
 default settings, title + body, MultifieldParser) and a plain SQLite FTS5 one (title and
 body pre-tokenized by jieba, the query's jieba tokens joined by OR, ranked by FTS5's
 bm25). Runs ../shared/eval/queries-dev.jsonl through all three and prints the figures
-side by side: all queries, D01–D20, D21–D40 and per query type (kw keywords, nl
+(and judged@10, the share of the top 10 that was judged at all) side by side: all queries, D01–D20, D21–D40 and per query type (kw keywords, nl
 questions, docno 文号, title). `--queries/--qrels` run another judged set the same way
 (bench/own-queries.jsonl with bench/own-qrels.jsonl: questions and keywords written
 apart from the dev set, to check that a change is not fitted to it). Also checks that a
@@ -65,7 +65,13 @@ def metrics(ranked: list[str], judged: dict[str, int]) -> dict[str, float]:
             rr = 1.0 / (i + 1)
             break
     recall = len(relevant & set(ranked[:20])) / len(relevant) if relevant else 0.0
-    return {"ndcg@10": dcg / idcg if idcg else 0.0, "mrr": rr, "recall@20": recall}
+    # judged@10: the share of the top 10 that carries a judgment. Unjudged documents count
+    # as not relevant in the figures above, so a low share means they understate a system
+    # whose results the judges' pool did not hold.
+    top = ranked[:10]
+    judged_share = sum(1 for key in top if key in judged) / len(top) if top else 1.0
+    return {"ndcg@10": dcg / idcg if idcg else 0.0, "mrr": rr, "recall@20": recall,
+            "judged@10": judged_share}
 
 
 def mean(rows: list[dict[str, float]]) -> dict[str, float]:

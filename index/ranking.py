@@ -33,7 +33,7 @@ from index import postings
 
 K1 = 1.2
 B = 0.75
-FIELD_BOOSTS = {"title": 4.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
+FIELD_BOOSTS = {"title": 2.0, "docno": 3.0, "body": 1.0, "meta": 1.0}
 PROXIMITY_FIELDS = ("title", "body")
 PROXIMITY_BOOST = 0.5
 BREADTH_NORMAL = 22.0     # lexical richness up to which a document is not called broad
