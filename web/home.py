@@ -62,7 +62,8 @@ def home_view(state: SearchState) -> HomeView:
     browse = run_search(state, page=1, size=1, highlight=False)
     shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
-    calls = {"kind": [APPLICATION_CALL]}
+    # Calls for enterprises: a call for nominations or a contest offers them nothing.
+    calls = {"kind": [APPLICATION_CALL], **huiqi_filters()}
     huiqi = {c.value: c.count for c in browse.facets.get("huiqi", [])}.get(HUIQI_YES, 0)
     seen: set[str] = set()   # a policy is listed once, in the first list that has it
     # A call whose window has closed offers nothing any more: the front lists leave it out

@@ -131,6 +131,14 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
             body_text="一、支持对象\n在长沙县注册的中小企业。\n二、支持标准\n"
                       f"给予一次性奖励{number + 5}万元。\n三、申报时间\n"
                       f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日。\n"))
+    # The newest call of all invites nominations for a publicity campaign: a call, but
+    # nothing an enterprise can obtain (not 惠企), so not on the entrepreneurs' front.
+    store.upsert_policy(Policy(
+        id="campaign-call", title="关于开展“美丽中国，我是行动者”先进典型宣传推选活动的通知",
+        url="http://www.example.gov.cn/campaign.html", region_code="430121",
+        region_name="长沙县", level="county", validity="有效", publish_date=day.isoformat(),
+        body_text="为广泛宣传先进典型，决定开展推选活动。\n一、推选对象\n在生态环境保护工作中表现突出的个人。\n"
+                  "二、推选程序\n各单位于本年度内推荐人选并报送推荐材料。\n"))
     derive_kinds(store)
     derive_all(store)
     rebuild(store, settings.index_path, procs=1)
@@ -140,9 +148,14 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
     calls = listed_ids(section(page, "calls"))
     closed = {f"call-{n}" for n in range(24) if n % 3 == 0}
     assert calls and not closed & set(calls)
-    assert all(store.get_policy(i).doc_kind == "申报通知" for i in calls)
+    assert all(store.get_policy(i).doc_kind == "申报通知" and store.get_policy(i).huiqi
+               for i in calls)
+    assert store.get_policy("campaign-call").doc_kind == "申报通知"
+    assert not store.get_policy("campaign-call").huiqi
+    assert "campaign-call" not in listed_ids(page)
     assert "未截止的 16 条" in section(page, "calls")
-    assert params(hrefs(section(page, "calls"))[-1][0]) == {"kind": ["申报通知"], "sort": ["newest"]}
+    assert params(hrefs(section(page, "calls"))[-1][0]) == {
+        "kind": ["申报通知"], "huiqi": ["是"], "sort": ["newest"]}
     store.close()
 
 
