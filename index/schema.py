@@ -18,7 +18,7 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.applicability import applicability_of
-from policy_search.deadlines import CLOSED, UNKNOWN, china_today
+from policy_search.deadlines import CLOSED, UNKNOWN, china_today, policy_status
 from policy_search.kinds import OTHER, huiqi_label
 from policy_search.models import Policy
 from policy_search.normalize import doc_number_canonical, doc_number_key
@@ -27,7 +27,7 @@ from policy_search.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s7a{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"s7b{ANALYSIS_VERSION}"  # s7b: yearly windows of old policies
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
 # Facet key (index.api.FACETS) -> index field counted for it.
@@ -41,7 +41,6 @@ FACET_FIELDS = {
 KEYWORD_FIELDS = ("level", "region", "region_name", "applies", "scope", "industry", "support",
                   "enterprise", "issuer", "year", "validity", "kind", "huiqi", "review_state",
                   "deadline", "subject")
-OUT_OF_FORCE = ("失效", "废止")
 
 
 def index_day() -> dt.date:
@@ -108,7 +107,7 @@ def deadline_status_on(policy: Policy, day: dt.date) -> tuple[str, dt.date | Non
     deadline = policy.deadline
     if deadline is None:
         return UNKNOWN, None
-    status = deadline.status(day, in_force=(policy.validity or "未知") not in OUT_OF_FORCE)
+    status = policy_status(policy, day)
     return status, deadline.next_end(day)
 
 

@@ -20,6 +20,11 @@ OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
     "申报中", "即将截止", "未开始", "已截止", "长期有效", "未知")
 DEADLINE_STATUSES = (OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN)
 CLOSING_DAYS = 14  # "即将截止": at most this many days left
+OUT_OF_FORCE = ("失效", "废止")
+# A normative document is commonly valid for five years at most (规范性文件有效期一般不超过五年):
+# a window that comes back every year, or stands open, is not claimed for a policy older than
+# that whose validity nobody stated; its fixed dates still say what they say.
+STANDING_YEARS = 5
 # Deadlines are China's: a status is computed for the day in UTC+8 (no daylight saving).
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
@@ -176,15 +181,19 @@ class Deadline:
         end = self.next_end(today)
         return (end - today).days if end else None
 
-    def status(self, today: dt.date, *, in_force: bool = True) -> str:
+    def status(self, today: dt.date, *, in_force: bool = True, standing: bool = True) -> str:
         """申报中 / 即将截止 / 未开始 / 已截止 / 长期有效 / 未知 on `today`.
 
         in_force=False (the policy expired or was repealed): nothing is open any more.
+        standing=False (nobody knows whether the policy still stands): a yearly or standing
+        window is 未知, not open.
         """
         if self.kind == "unknown":
             return CLOSED if not in_force else UNKNOWN
         if not in_force:
             return CLOSED
+        if not standing and self.kind in ("recurring", "long_term"):
+            return UNKNOWN
         if self.kind == "long_term":
             return LONG_TERM
         start, end = self.window_on(today)
@@ -365,3 +374,27 @@ def parse_window(phrase: str, anchor: str | dt.date | None = None) -> Deadline |
         start = base if _FROM_NOW.search(text[:match.start()]) else None
         return Deadline(kind="window", start=iso(start), end=iso(end), text=match.group(0))
     return None
+
+
+def policy_status(policy, today: dt.date) -> str:
+    """The 申报状态 of a policy (a `models.Policy`) on `today`: its window read with what is
+    known of its validity and age."""
+    if policy.deadline is None:
+        return UNKNOWN
+    return policy.deadline.status(today, in_force=policy.validity not in OUT_OF_FORCE,
+                                  standing=still_standing(policy, today))
+
+
+def still_standing(policy, today: dt.date) -> bool:
+    """Whether a policy can be taken to still stand on `today`: stated in force, or younger
+    than STANDING_YEARS (an undated policy is given the benefit of the doubt)."""
+    if policy.validity not in (None, "", "未知"):
+        return policy.validity not in OUT_OF_FORCE
+    published = to_date(policy.publish_date)
+    if published is None:
+        return True
+    try:
+        limit = published.replace(year=published.year + STANDING_YEARS)
+    except ValueError:  # 29 February
+        limit = published.replace(year=published.year + STANDING_YEARS, day=28)
+    return today < limit

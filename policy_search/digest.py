@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from policy_search.card import PolicyCard
-from policy_search.deadlines import CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN
+from policy_search.deadlines import (
+    CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN, policy_status,
+)
 from policy_search.models import Policy
 
 FORMATS = ("wechat", "html", "markdown", "text")
@@ -28,7 +30,6 @@ EMPTY = "本期没有新发布的政策。"
 FOOTER = "以上内容由政策超市整理，政策以发文机关公布的原文为准。"
 SUMMARY_CHARS = 80
 MAX_PERIOD_DAYS = 366
-OUT_OF_FORCE = ("失效", "废止")
 _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([dwm天周月])\s*$", re.I)
 _UNIT_DAYS = {"d": 1, "天": 1, "w": 7, "周": 7, "m": 30, "月": 30}
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
@@ -122,7 +123,7 @@ def deadline_line(policy: Policy, day: dt.date) -> tuple[str, str]:
     deadline = getattr(policy, "deadline", None)
     if deadline is None:
         return UNKNOWN, ""
-    status = deadline.status(day, in_force=policy.validity not in OUT_OF_FORCE)
+    status = policy_status(policy, day)
     end = deadline.next_end(day)
     if status in (OPEN, CLOSING) and end is not None:
         left = (end - day).days

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.applicability import applicability_of
+from policy_search.deadlines import policy_status
 from policy_search.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
                                  claimable_support, concrete_claim, support_in)
 from policy_search.regions import (all_regions, find_region, level_of_code, parent_codes,
@@ -683,7 +684,7 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
     deadline = policy.deadline
     status = "未知"
     if deadline is not None and deadline.kind != "unknown":
-        status = deadline.status(today, in_force=policy.validity not in ("失效", "废止"))
+        status = policy_status(policy, today)
         if status == "已截止":
             reasons.append(Reason("申报状态", MISMATCH, "申报已截止", deadline.evidence))
         else:

@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from policy_search.channels import DigestItem, Message, SendResult, Sender
-from policy_search.deadlines import UNKNOWN, china_today
+from policy_search.deadlines import UNKNOWN, china_today, policy_status
 from policy_search.matching import EnterpriseProfile, match_policy, profile_filters
 from policy_search.subscriptions import (ACTIVE, Subscription, SubscriptionError,
                                          check_address, check_channel, check_frequency,
@@ -208,7 +208,7 @@ def digest_message(store, settings, subscription: Subscription, policy_ids: list
     for policy in policies:
         status = deadline = None
         if policy.deadline is not None and policy.deadline.kind != UNKNOWN:
-            status = policy.deadline.status(today, in_force=policy.validity not in ("失效", "废止"))
+            status = policy_status(policy, today)
             end = policy.deadline.next_end(today)
             deadline = f"截止 {end.isoformat()}" if end and status != UNKNOWN else None
             status = None if status == UNKNOWN else status

@@ -14,11 +14,10 @@ from policy_search.card import CARD_FIELDS, CardItem
 from index.api import Hit
 from policy_search.applicability import applicability_of
 from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
-                                     UNKNOWN, china_today, to_date)
+                                     OUT_OF_FORCE, UNKNOWN, china_today, policy_status, to_date)
 from policy_search.kinds import DOC_KINDS, HUIQI_MEASURE
 from policy_search.models import Policy
 
-OUT_OF_FORCE = ("失效", "废止")
 # status -> CSS class of its badge
 STATUS_CLASSES = {"申报中": "open", "即将截止": "closing", "未开始": "upcoming", "已截止": "closed",
                   "长期有效": "long-term", "未知": "unknown"}
@@ -45,7 +44,7 @@ def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | 
     if deadline is None:
         return None
     day = day or today()
-    status = deadline.status(day, in_force=policy.validity not in OUT_OF_FORCE)
+    status = policy_status(policy, day)
     end = deadline.next_end(day)
     days = deadline.days_left(day) if status in (OPEN, CLOSING) else None
     return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),

@@ -11,9 +11,9 @@ import html
 
 from flask import Blueprint, make_response, render_template, request, url_for
 
-from policy_search.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN
+from policy_search.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN, UNKNOWN, policy_status
 from web.app import services, site_url
-from web.cards import OUT_OF_FORCE, today
+from web.cards import today
 from web.ics import CalendarEvent, calendar_text
 from web.params import FACET_NAMES, search_filters
 from web.present import facet_value_label, level_name, safe_snippet, xml_text
@@ -89,7 +89,9 @@ def deadline_events(policies) -> list[CalendarEvent]:
             deadline.window_on(day)[1])
         if end is None:
             continue
-        status = deadline.status(day, in_force=policy.validity not in OUT_OF_FORCE)
+        status = policy_status(policy, day)
+        if status == UNKNOWN:  # a yearly window of a policy that may no longer stand
+            continue
         link = url_for("public.policy_page", policy_id=policy.id, _external=True)
         lines = [policy.title, f"申报状态：{status}", f"申报时间：{deadline.describe()}"]
         if policy.issuer or policy.doc_number:

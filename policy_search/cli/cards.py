@@ -9,7 +9,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress
-from policy_search.deadlines import china_today
+from policy_search.deadlines import china_today, policy_status
 from policy_search.settings import Settings
 
 
@@ -54,8 +54,7 @@ def show_command(settings: Settings, policy_id: str, today, as_json: bool):
             raise click.ClickException(f"没有这篇政策: {policy_id}")
         card = store.get_card(policy_id)
         deadline = policy.deadline or Deadline()
-        in_force = policy.validity not in ("失效", "废止")
-        status = deadline.status(day, in_force=in_force)
+        status = policy_status(policy, day)
         data = {
             "id": policy.id, "title": policy.title, "card": card.to_dict(),
             "deadline": {"kind": deadline.kind, "start": deadline.start, "end": deadline.end,

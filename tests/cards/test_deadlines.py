@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from policy_search.deadlines import (CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN,
-                                     Deadline, cn_number, parse_window)
+                                     Deadline, cn_number, parse_window, policy_status)
+from policy_search.models import Policy
 
 ANCHOR = "2020-09-22"
 # (phrase as published, anchor, kind, start, end, recur_start, recur_end)
@@ -98,6 +99,40 @@ def test_recurring_window_rolls_over_to_next_year():
     assert window.status(dt.date(2024, 4, 1)) == OPEN
     # a policy no longer in force opens nothing
     assert window.status(dt.date(2024, 4, 1), in_force=False) == CLOSED
+
+
+# From 河南省人民政府关于做好当前和今后一个时期促进就业工作的实施意见 (2018-12-31, validity
+# not stated): its yearly window must not read 申报中 eight years on.
+YEARLY = ("由负责学籍注册的各普通高校受理申请，并于每年4月底前向所在省辖市人力资源社会保障部门"
+          "集中申报")
+
+
+@pytest.mark.parametrize("published, validity, expected", [
+    ("2018-12-31", "未知", UNKNOWN),   # older than five years, nobody said it still stands
+    ("2018-12-31", "有效", OPEN),      # stated in force: the window comes back every year
+    ("2022-06-01", "未知", OPEN),      # young enough to be taken as standing
+    ("2021-11-30", "未知", UNKNOWN),   # five years to the day before: no longer
+    ("2021-12-01", "未知", OPEN),
+    (None, "未知", OPEN),              # undated: the benefit of the doubt
+    ("2024-01-01", "废止", CLOSED),
+])
+def test_a_yearly_window_is_claimed_only_while_its_policy_can_stand(published, validity, expected):
+    window = parse_window(YEARLY, "2018-12-31")
+    assert window.kind == "recurring"
+    policy = Policy(id="p", title="t", publish_date=published, validity=validity, deadline=window)
+    assert policy_status(policy, dt.date(2026, 11, 30)) == expected
+
+
+def test_a_standing_window_of_an_old_policy_of_unknown_validity_is_unknown():
+    policy = Policy(id="p", title="t", publish_date="2015-03-01", validity="未知",
+                    deadline=parse_window("常年受理", ANCHOR))
+    assert policy.deadline.kind == "long_term"
+    assert policy_status(policy, dt.date(2026, 11, 30)) == UNKNOWN
+    policy.validity = "有效"
+    assert policy_status(policy, dt.date(2026, 11, 30)) == LONG_TERM
+    # fixed dates say what they say, whatever the age
+    policy.validity, policy.deadline = "未知", parse_window("2015年3月1日至3月31日", ANCHOR)
+    assert policy_status(policy, dt.date(2015, 3, 10)) == OPEN
 
 
 def test_recurring_window_with_start():
