@@ -161,7 +161,7 @@ def main() -> None:
                                    ("first round: narrow search", "search", "q=专精特新"),
                                    ("first round: profile", "match", PROFILES[0])):
             sub = store.subscriptions.create(kind=kind, query=query, channel="wecom",
-                                            address=robot.url, state=ACTIVE)
+                                             address=robot.url, state=ACTIVE)
             started = time.perf_counter()
             run_round(store, settings, matcher, sender)
             record(label, time.perf_counter() - started)
@@ -173,7 +173,7 @@ def main() -> None:
         for n in range(args.subscriptions):
             kind, pool = ("match", PROFILES) if n % 4 == 3 else ("search", SEARCHES)
             store.subscriptions.create(kind=kind, query=pool[n % len(pool)], channel="wecom",
-                                      address=robot.url, state=ACTIVE)
+                                       address=robot.url, state=ACTIVE)
         run_round(store, settings, matcher, sender)
         started = time.perf_counter()
         run_round(store, settings, matcher, sender)
@@ -182,9 +182,9 @@ def main() -> None:
             title = f"关于支持专精特新小微企业融资担保和高新技术企业创新的通知（第{number}-{k}号）"
             url = f"http://www.csx.gov.cn/bench/{number}/{k}.html"
             store.policies.upsert(Policy(id=policy_id_for(url, ""), url=url, title=title,
-                                       body_text="对小微企业、专精特新企业融资担保给予补贴，支持就业和知识产权。",
-                                       level="county", region_code="430121", region_name="长沙县",
-                                       publish_date="2024-05-01", validity="有效"))
+                                         body_text="对小微企业、专精特新企业融资担保给予补贴，支持就业和知识产权。",
+                                         level="county", region_code="430121", region_name="长沙县",
+                                         publish_date="2024-05-01", validity="有效"))
         sync_index(store, settings)
         started = time.perf_counter()
         report = run_round(store, settings, matcher, sender)

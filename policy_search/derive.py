@@ -54,7 +54,7 @@ def derive_policy(store, policy) -> bool:
     deadline = deadline_from_card(merged, policy)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
     return store.cards.save_derived(policy.id, deadline, info,
-                              source_hash=derived_stamp(policy.content_hash))
+                                    source_hash=derived_stamp(policy.content_hash))
 
 
 def refresh_deadline(store, policy_id: str) -> None:
@@ -66,7 +66,7 @@ def refresh_deadline(store, policy_id: str) -> None:
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
     deadline = deadline_from_card(store.cards.get(policy_id), policy)
     store.cards.save_derived(policy_id, deadline, info,
-                       source_hash=row["source_hash"] if row else None)
+                             source_hash=row["source_hash"] if row else None)
 
 
 def derive_all(store, *, everything: bool = False,

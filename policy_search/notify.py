@@ -169,8 +169,8 @@ def _log_attempts(store, subscription_id: int, purpose: str, result: SendResult,
     last = None
     for attempt in result.attempts:
         last = store.subscriptions.log_delivery(subscription_id, purpose=purpose, attempt=attempt.number,
-                                  ok=attempt.ok, policies=policies, status=attempt.status,
-                                  detail=attempt.detail)
+                                                ok=attempt.ok, policies=policies, status=attempt.status,
+                                                detail=attempt.detail)
     return last
 
 
@@ -350,7 +350,7 @@ class _Round:
         seen = max(self.bound, subscription.seen_seq or 0)
         if not self.dry_run and (baseline or new or seen != subscription.seen_seq):
             self.store.subscriptions.record_matches(subscription.id, baseline=baseline, pending=new,
-                                      seen_seq=seen)
+                                                    seen_seq=seen)
         return note, new
 
     def deliver(self, subscription: Subscription, pending: list[str], note: str) -> Outcome:
@@ -382,8 +382,8 @@ class _Round:
         delay = RETRY_DELAYS[min(subscription.failures, len(RETRY_DELAYS) - 1)]
         retry_at = (self.now + dt.timedelta(seconds=delay)).isoformat()
         failures = self.store.subscriptions.record_failed_delivery(subscription.id, result.error,
-                                                     next_attempt_at=retry_at,
-                                                     pause_after=PAUSE_AFTER)
+                                                                   next_attempt_at=retry_at,
+                                                                   pause_after=PAUSE_AFTER)
         if failures >= PAUSE_AFTER:
             tail = f"已连续失败 {failures} 次，订阅已暂停（工作人员可在订阅管理页恢复）"
         else:

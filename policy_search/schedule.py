@@ -155,8 +155,8 @@ def enqueue_due(store: Store, schedule: Schedule | None, moment: dt.datetime | N
             except jobs.JobRefused as refused:
                 if refused.conflicting_id:
                     store.jobs.append_log(refused.conflicting_id,
-                                         f"定时{jobs.kind_label(kind)}（{slot.isoformat()}）未加入："
-                                         "本任务尚未结束")
+                                          f"定时{jobs.kind_label(kind)}（{slot.isoformat()}）未加入："
+                                          "本任务尚未结束")
         store.jobs.record_slot(name, slot.isoformat(), job_id)
     return job_id
 

@@ -260,4 +260,4 @@ def save_value(store, facet: str, value: str, by: str, *, synonyms=(), keywords=
         candidate.keywords = {value: 3.0}
     validate_value(candidate)
     return store.taxonomy.save(facet, value, candidate.to_data(), by, active=active,
-                                     note=note)
+                               note=note)

@@ -511,7 +511,7 @@ def audit_page():
     except ValueError:
         page = 1
     total, rows = store.tags.search_audit(by=by, action=action, since=since, until=until,
-                                     limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+                                          limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
     titles = store.policies.titles([r["policy_id"] for r in rows])
     labels = current_taxonomy(store).labels()
     query = {k: v for k, v in (("by", by), ("action", action), ("from", day_from if since else ""),

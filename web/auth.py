@@ -84,7 +84,7 @@ def start_session(user: User) -> StaffUser:
     token = secrets.token_urlsafe(32)
     moment = time.time()
     services().store.accounts.add_session(token_hash(token), user.username, moment,
-                                       forget_before=moment - MAX_SESSION_HOURS * 3600)
+                                          forget_before=moment - MAX_SESSION_HOURS * 3600)
     return StaffUser(user, token)
 
 
@@ -120,7 +120,7 @@ class LoginThrottle:
     def failed(self, username: str, address: str) -> None:
         moment = self.clock()
         self.store.accounts.record_login_failure([_user_key(username), f"ip:{address}"], moment,
-                                        forget_before=moment - self.window)
+                                                 forget_before=moment - self.window)
 
     def succeeded(self, username: str) -> None:
         self.store.accounts.clear_login_failures(_user_key(username))

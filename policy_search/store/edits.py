@@ -36,7 +36,7 @@ class StaffEdit:
 
     def set_tag(self, facet: str, value: str, *, rejected: bool = False, evidence: str = "") -> None:
         self.store.tags.set_staff(self.policy_id, facet, value, self.by, rejected=rejected,
-                                 evidence=evidence)
+                                  evidence=evidence)
 
     def remove_tag(self, facet: str, value: str) -> None:
         self.store.tags.remove_staff(self.policy_id, facet, value, self.by)
@@ -147,7 +147,7 @@ class EditRepository(Repository):
                 (policy_id, field, value, by, now()),
             )
             self.db.tags.audit(conn, policy_id, "field", field, "set_field", by,
-                        json.dumps({"old": old, "new": value}, ensure_ascii=False))
+                               json.dumps({"old": old, "new": value}, ensure_ascii=False))
             self.db.policies.log_change(conn, policy_id, "fields")
 
     def remove_field(self, policy_id: str, field: str, by: str, *,
@@ -163,7 +163,7 @@ class EditRepository(Repository):
             conn.execute("DELETE FROM policy_staff_fields WHERE policy_id = ? AND field = ?",
                          (policy_id, field))
             self.db.tags.audit(conn, policy_id, "field", field, "remove_field", by,
-                        json.dumps({"old": old, "new": None}, ensure_ascii=False))
+                               json.dumps({"old": old, "new": None}, ensure_ascii=False))
             self.db.policies.log_change(conn, policy_id, "fields")
 
     def fields(self, policy_id: str) -> dict[str, str]:

@@ -121,7 +121,7 @@ class JobRepository(Repository):
                     "UPDATE job_control SET active = 0, result = coalesce(?, result)"
                     " WHERE job_id = ?",
                     (None if result is None else json.dumps(result, ensure_ascii=False,
-                                                             default=str), job_id),
+                                                            default=str), job_id),
                 )
         return bool(changed)
 

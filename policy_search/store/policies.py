@@ -100,7 +100,7 @@ class PolicyRepository(Repository):
         if "title" in changed:
             detail["old_title"] = old["title"]
         self.db.tags.audit(conn, policy.id, "", "", "update", "crawler",
-                    json.dumps(detail, ensure_ascii=False))
+                           json.dumps(detail, ensure_ascii=False))
 
     def _flag_rereview(self, conn: sqlite3.Connection, policy: Policy, old_title: str,
                        old_body: str) -> None:

@@ -59,7 +59,7 @@ class TagRepository(Repository):
             )
             # detail tells accepting a proposal from adding a value nobody proposed
             self.audit(conn, policy_id, facet, value, "reject" if rejected else "accept", by,
-                        "proposed" if before is not None else "added")
+                       "proposed" if before is not None else "added")
             self.db.policies.log_change(conn, policy_id, "tags")
 
     def remove_staff(self, policy_id: str, facet: str, value: str, by: str, *,

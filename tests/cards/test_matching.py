@@ -36,7 +36,7 @@ POLICIES = [
 def fixture_store(store):
     for pid, title, code, tags, body in POLICIES:
         store.policies.upsert(Policy(id=pid, title=title, region_code=code, body_text=body,
-                                   publish_date="2023-09-20"))
+                                     publish_date="2023-09-20"))
         store.tags.replace_auto(pid, [Tag(facet=f, value=v) for f, vs in tags.items() for v in vs])
     derive_kinds(store)
     derive_all(store)
@@ -135,7 +135,7 @@ def test_size_from_employees_and_revenue(industry, employees, revenue, size):
 
 def test_card_conditions_from_staff_items_are_used(fixture_store):
     fixture_store.cards.set_staff_field("startup", "conditions",
-                                       [CardItem("企业成立不满5年，从业人员10人以上")], "alice")
+                                        [CardItem("企业成立不满5年，从业人员10人以上")], "alice")
     profile = EnterpriseProfile(region_code="430121", age_years=4, employees=5)
     ranked = run(fixture_store, profile, include_unmet=True)
     startup = next(r for r in ranked if r.policy_id == "startup")
@@ -161,7 +161,7 @@ def evidence(field: str, text: str, in_section: bool = False) -> str:
 
 def add_policy(store, pid, title, body, tags, *, code="430121", date="2023-09-01", level=None):
     store.policies.upsert(Policy(id=pid, title=title, region_code=code, body_text=body,
-                               publish_date=date, level=level, validity="有效"))
+                                 publish_date=date, level=level, validity="有效"))
     store.tags.replace_auto(pid, tags)
 
 

@@ -60,7 +60,7 @@ def test_only_changed_policies_are_reextracted_and_the_index_is_told(store):
     assert set(store.policies.changes_since(seq)[1]) == {"p1", "p2"}
     assert derive_all(store).policies == 0
     store.policies.upsert(Policy(id="p2", title="申报通知", body_text="请于2023年12月1日前申报。",
-                               publish_date="2023-09-20"))
+                                 publish_date="2023-09-20"))
     assert store.cards.needing_extraction(RULES_STAMP) == ["p2"]
     derive_all(store)
     assert store.policies.get("p2").deadline.end == "2023-12-01"

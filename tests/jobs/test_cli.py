@@ -33,8 +33,8 @@ def fill_store(data_dir, n=5):
     with Store(data_dir / "policies.sqlite3") as store:
         for i in range(n):
             store.policies.upsert(Policy(id=f"p{i}", title=f"关于支持专精特新中小企业发展的若干措施{i}",
-                                       body_text="对认定的专精特新企业给予奖励。" * 5,
-                                       level="provincial", region_code="430000"))
+                                         body_text="对认定的专精特新企业给予奖励。" * 5,
+                                         level="provincial", region_code="430000"))
 
 
 def test_start_reindex_twice_then_the_worker_runs_one(cli):

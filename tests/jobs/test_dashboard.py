@@ -83,13 +83,13 @@ def test_dashboard_counts_added_this_week_and_errors(store, tmp_path):
             ("c", "county", "长沙县", "2024-04-01T08:00:00+00:00")]
     for pid, level, region, seen in rows:
         store.policies.upsert(Policy(id=pid, title=f"政策{pid}", level=level, region_name=region,
-                                   first_seen_at=seen, body_text="正文"))
+                                     first_seen_at=seen, body_text="正文"))
     store.edits.set_review_state("a", "reviewed", "staff1")
     failed = record_crawl(store, [])
     with store.transaction() as conn:
         conn.execute("UPDATE jobs SET state = 'failed', error = '网络不通' WHERE id = ?", (failed,))
     store.sources.save_state("hn", last_status="failed", last_error="403 Forbidden",
-                            last_run_at="2024-05-10T02:00:00+00:00")
+                             last_run_at="2024-05-10T02:00:00+00:00")
     running = jobs.enqueue(store, "reindex", {}, "admin")
 
     figures = dashboard_figures(store, store.path.parent, moment=moment)

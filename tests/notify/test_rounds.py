@@ -206,7 +206,7 @@ def test_unconfirmed_subscriptions_are_deleted_after_a_week(site, clock):
     from policy_search.notify import PENDING_DAYS
 
     pending = site.store.subscriptions.create(kind="search", query="q=补贴", channel="email",
-                                             address="boss@company.example")
+                                              address="boss@company.example")
     site.sync()
     sender = Sender(site.settings, sleep=clock.sleep)
     matcher = IndexMatcher(site.settings, site.store)
@@ -221,7 +221,7 @@ def test_unconfirmed_subscriptions_are_deleted_after_a_week(site, clock):
 
 def test_a_broken_subscription_does_not_stop_the_round(site, clock):
     broken = site.store.subscriptions.create(kind="search", query="level=township", channel="wecom",
-                                            address=site.robot.url("wecom"), state=ACTIVE)
+                                             address=site.robot.url("wecom"), state=ACTIVE)
     make(site, clock)
     report = round_(site, clock)
     outcomes = {o.subscription.id: o for o in report.outcomes}

@@ -285,7 +285,7 @@ def test_staff_see_subscriptions_paused_by_failures(site, client, app, accounts)
     [sub] = site.store.subscriptions.list()
     for _ in range(5):
         site.store.subscriptions.record_failed_delivery(sub.id, "502：bad gateway",
-                                          next_attempt_at="2000-01-01T00:00:00+00:00", pause_after=5)
+                                                        next_attempt_at="2000-01-01T00:00:00+00:00", pause_after=5)
     staff = app.test_client()
     login(staff, "staffer", "staff-password-1")
     page = text(staff.get("/staff/subscriptions/?failing=1"))

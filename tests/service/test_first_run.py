@@ -121,7 +121,7 @@ def test_the_first_crawl_in_progress_source_by_source(store):
 
     jobs.claim_next(store, ["crawl"])
     store.sources.save_state("a", last_status="ok", last_run_at=now(),
-                            state={"last_figures": {"new": 3}})
+                             state={"last_figures": {"new": 3}})
     store.sources.save_state("b", last_status="running")
     store.sources.save_state("c", last_status="failed", last_run_at="2020-01-01T00:00:00+00:00")
     for number, source in enumerate(["a", "a", "a", "b", "snapshot"]):
@@ -209,7 +209,7 @@ def test_a_snapshot_never_overwrites_a_real_record(tmp_path, store):
     from policy_search.models import policy_id_for
 
     store.policies.upsert(Policy(id=policy_id_for(url, ""), url=url, title="关于支持小微企业发展的通知",
-                               source_id="govcn-lists", body_text="网站上的新文本。"))
+                                 source_id="govcn-lists", body_text="网站上的新文本。"))
     result = load_snapshot(store, snapshot)
     assert (result["added"], result["unchanged"]) == (1, 1)
     assert store.policies.get(policy_id_for(url, "")).body_text == "网站上的新文本。"

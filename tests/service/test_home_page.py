@@ -54,10 +54,10 @@ def crawling(store) -> None:
     job_id = jobs.enqueue(store, "crawl", {"since": "2019-01-01", "first_run": True}, "首次运行")
     jobs.claim_next(store, ["crawl"])
     store.sources.save_state("prov", last_status="ok", last_run_at=now(),
-                            state={"last_figures": {"new": 12}})
+                             state={"last_figures": {"new": 12}})
     store.sources.save_state("county", last_status="running")
     store.policies.upsert(Policy(id="c1", title="关于支持<em>小微企业</em>的若干措施", source_id="prov",
-                               issuer="某省人民政府", publish_date="2024-03-01"))
+                                 issuer="某省人民政府", publish_date="2024-03-01"))
     assert job_id
 
 

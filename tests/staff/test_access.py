@@ -17,7 +17,7 @@ def protected_routes(app, site):
     """(method, url, endpoint) for every staff/admin rule, with real argument values."""
     job_id = jobs.enqueue(site.store, "reindex", {}, "tester")
     subscription = site.store.subscriptions.create(kind="search", query="q=补贴", channel="wecom",
-                                                  address="https://qyapi.weixin.qq.com/x?key=k")
+                                                   address="https://qyapi.weixin.qq.com/x?key=k")
     values = {"policy_id": site.ids[0], "job_id": job_id, "username": "staffer2",
               "source_id": "govcn-api", "subscription_id": subscription.id, "fmt": "xlsx"}
     routes = []

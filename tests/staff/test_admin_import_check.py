@@ -201,7 +201,7 @@ def test_the_check_button_needs_an_admin_and_a_token(checked_app):
 def test_the_dashboard_lists_source_alarms(checked_app):
     app, site = checked_app
     site.store.sources.save_state("jslist", last_status="empty",
-                                 last_error="列表页没有发现任何条目（页面可能由 JavaScript 生成，或地址/结构已变）")
+                                  last_error="列表页没有发现任何条目（页面可能由 JavaScript 生成，或地址/结构已变）")
     site.store.sources.save_state("csx", last_status="ok", state={"last_figures": {
         "extracted": 10, "fields": {"title": 10, "issuer": 10}}})
     page = logged_in(app, "boss").get("/admin/").get_data(as_text=True)

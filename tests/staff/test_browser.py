@@ -271,7 +271,7 @@ def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths
     store = site.store
     failed = store.jobs.create("crawl", {"source": "csx"}, "boss")
     store.jobs.update(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
-                     finished_at="2026-05-01T08:00:00+00:00")
+                      finished_at="2026-05-01T08:00:00+00:00")
     store.jobs.create("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
     pages = ["/admin/sources", "/admin/jobs", "/admin/users", "/admin/audit", "/staff/",
              f"/staff/policy/{site.ids[0]}/history"]

@@ -92,7 +92,7 @@ def test_tag_auto_tags_new_and_changed_policies_only(tmp_path):
         url = f"http://gov.example/{n}.html"
         title = f"关于支持小微企业融资的若干措施（{n}）"
         store.policies.upsert(Policy(id=policy_id_for(url, title), url=url, title=title,
-                                   body_text="支持对象：本市小微企业。对小微企业新增贷款给予贴息，"
+                                     body_text="支持对象：本市小微企业。对小微企业新增贷款给予贴息，"
                                              "为企业提供融资担保，降低企业融资成本，企业可向银行申请。"))
     first = run(tmp_path, "tag", "auto", "--quiet")
     assert first.exit_code == 0, first.output

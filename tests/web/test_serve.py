@@ -83,7 +83,7 @@ def test_serve_runs_the_site_on_imported_data(tmp_path):
 
         with Store(data / "policies.sqlite3") as store:
             store.policies.upsert(Policy(id="live1", title="独角兽企业培育行动方案",
-                                       body_text="培育独角兽企业。"))
+                                         body_text="培育独角兽企业。"))
         deadline = time.monotonic() + 10
         total = 0
         while time.monotonic() < deadline and not total:
@@ -120,7 +120,7 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key="t")
     store = Store(settings.db_path)
     store.policies.upsert(Policy(id="p1", title="关于稳岗返还的通知", body_text="稳岗返还。",
-                               publish_date="2020-01-01"))
+                                 publish_date="2020-01-01"))
     rebuild(store, settings.index_path)
     app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      start_sync=True, testing=True)
@@ -129,7 +129,7 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
     try:
         assert client.get("/api/search?q=独角兽企业培育").get_json()["total"] == 0
         store.policies.upsert(Policy(id="p2", title="独角兽企业培育行动方案", body_text="培育独角兽企业。",
-                                   publish_date="2021-01-01"))
+                                     publish_date="2021-01-01"))
         store.tags.replace_auto("p2", [Tag("enterprise", "初创企业")])
         # The sync thread may catch the policy before its tags (two store writes): poll
         # until both the word and the tag find it.
