@@ -72,7 +72,7 @@ def bench_crawl() -> None:
         details = sum(r.pages_fetched for r in results)
         print(f"fixture crawl (delay 0): {fetched} requests ({details} detail pages,"
               f" {sum(r.attachments for r in results)} attachments) in {seconds:.2f} s"
-              f" = {fetched / seconds:.1f} pages/s; {store.count_policies()} policies stored")
+              f" = {fetched / seconds:.1f} pages/s; {store.policies.count()} policies stored")
         print(f"peak memory: Python heap {peak / 1e6:.1f} MB (tracemalloc),"
               f" max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         store.close()
@@ -91,7 +91,7 @@ def first_crawl_seconds(site: MultiHostSite, delay: float, parallel: int) -> tup
         results = crawl_sources(store, settings)
         seconds = time.perf_counter() - started
         assert all(r.status == "ok" for r in results), [r.summary() for r in results]
-        count = store.count_policies()
+        count = store.policies.count()
         store.close()
     return seconds, count
 

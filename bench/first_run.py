@@ -56,7 +56,7 @@ def crawled(data_dir: Path) -> int:
     from policy_search.store import Store
 
     with Store(data_dir / "policies.sqlite3") as store:
-        return store.count_besides_source("snapshot")
+        return store.policies.count_besides_source("snapshot")
 
 
 def settings_for(workdir: Path, site: FixtureSite, delay: float) -> dict:

@@ -45,7 +45,7 @@ def build(workdir: Path, corpus: Path):
         import_file(store, corpus)
         enrich_changed(store)
         rebuild(store, settings.index_path, procs=1)
-        print(f"built {store.count_policies()} policies in {time.monotonic() - started:.0f}s",
+        print(f"built {store.policies.count()} policies in {time.monotonic() - started:.0f}s",
               file=sys.stderr)
     return settings, store
 
@@ -79,8 +79,7 @@ def main() -> None:
                      testing=True)
     client = app.test_client()
     judged = {(j["profile"], j["key"]): j for j in load(args.judgments)} if args.judgments.exists() else {}
-    keys = {r[0]: (r[1] or "title:" + r[2]) for r in store.conn.execute(
-        "SELECT id, url, title FROM policies")}
+    keys = {s["id"]: (s["url"] or "title:" + s["title"]) for s in store.policies.summaries()}
     precisions, shown_precisions, unjudged, timings = [], [], 0, []
     for profile in load(args.profiles):
         started = time.perf_counter()

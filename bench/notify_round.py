@@ -86,8 +86,6 @@ def build(workdir: Path, metadata: bool) -> Path:
 
 
 def fresh_site(workdir: Path, template: Path, robot: Robot):
-    import sqlite3
-
     from index.build import rebuild
     from policy_search.settings import Settings
     from policy_search.store import Store
@@ -97,10 +95,8 @@ def fresh_site(workdir: Path, template: Path, robot: Robot):
     data.mkdir()
     settings = Settings(data_dir=data, public_base_url="https://zc.example.gov.cn",
                         webhook_allowed_hosts=f"127.0.0.1:{robot.server_address[1]}")
-    source, target = sqlite3.connect(template), sqlite3.connect(settings.db_path)
-    source.backup(target)
-    source.close()
-    target.close()
+    with Store(template) as source:
+        source.backup(settings.db_path)
     store = Store(settings.db_path)
     index_dir = workdir / "index-template"
     if not index_dir.exists():
@@ -143,7 +139,7 @@ def main() -> None:
         index = SearchIndex(settings.index_path)
         matcher = IndexMatcher(settings, store, index)
         sender = Sender(settings)
-        ids = store.all_policy_ids()
+        ids = store.policies.all_ids()
         policies = len(ids)
         changed = ids[number * 200:(number + 1) * 200]
 
@@ -164,20 +160,20 @@ def main() -> None:
         for label, kind, query in (("first round: all policies", "search", ""),
                                    ("first round: narrow search", "search", "q=专精特新"),
                                    ("first round: profile", "match", PROFILES[0])):
-            sub = store.create_subscription(kind=kind, query=query, channel="wecom",
-                                            address=robot.url, state=ACTIVE)
+            sub = store.subscriptions.create(kind=kind, query=query, channel="wecom",
+                                             address=robot.url, state=ACTIVE)
             started = time.perf_counter()
             run_round(store, settings, matcher, sender)
             record(label, time.perf_counter() - started)
-            known = store.policy_counts(sub.id).get("baseline", 0)
+            known = store.subscriptions.policy_counts(sub.id).get("baseline", 0)
             figures.setdefault(label + " (baseline rows)", []).append(known / 1000)
-            store.delete_subscription(sub.id)
+            store.subscriptions.delete(sub.id)
 
         # N subscriptions: starting points, an idle round, a round after 20 new policies
         for n in range(args.subscriptions):
             kind, pool = ("match", PROFILES) if n % 4 == 3 else ("search", SEARCHES)
-            store.create_subscription(kind=kind, query=pool[n % len(pool)], channel="wecom",
-                                      address=robot.url, state=ACTIVE)
+            store.subscriptions.create(kind=kind, query=pool[n % len(pool)], channel="wecom",
+                                       address=robot.url, state=ACTIVE)
         run_round(store, settings, matcher, sender)
         started = time.perf_counter()
         run_round(store, settings, matcher, sender)
@@ -185,10 +181,10 @@ def main() -> None:
         for k in range(20):
             title = f"关于支持专精特新小微企业融资担保和高新技术企业创新的通知（第{number}-{k}号）"
             url = f"http://www.csx.gov.cn/bench/{number}/{k}.html"
-            store.upsert_policy(Policy(id=policy_id_for(url, ""), url=url, title=title,
-                                       body_text="对小微企业、专精特新企业融资担保给予补贴，支持就业和知识产权。",
-                                       level="county", region_code="430121", region_name="长沙县",
-                                       publish_date="2024-05-01", validity="有效"))
+            store.policies.upsert(Policy(id=policy_id_for(url, ""), url=url, title=title,
+                                         body_text="对小微企业、专精特新企业融资担保给予补贴，支持就业和知识产权。",
+                                         level="county", region_code="430121", region_name="长沙县",
+                                         publish_date="2024-05-01", validity="有效"))
         sync_index(store, settings)
         started = time.perf_counter()
         report = run_round(store, settings, matcher, sender)

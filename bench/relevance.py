@@ -86,7 +86,7 @@ def build_project(workdir: Path, documents: Path):
     from policy_search.store import Store
 
     store = Store(workdir / "policies.sqlite3")
-    if store.count_policies() == 0:
+    if store.policies.count() == 0:
         started = time.monotonic()
         summary = import_file(store, documents)
         print(f"imported {summary.rows} rows in {time.monotonic() - started:.1f}s", file=sys.stderr)
@@ -208,9 +208,8 @@ def doc_number_check(store, search, samples: int = 40, seed: int = 7) -> tuple[i
     """Every sampled 文号 in every bracket style must put its document at rank 1."""
     from policy_search.normalize import doc_number_key
 
-    rows = store.conn.execute(
-        "SELECT id, doc_number, doc_number_key FROM policies WHERE doc_number LIKE '%〔%〕%号'"
-        " ORDER BY id").fetchall()
+    rows = [s for s in store.policies.summaries()
+            if s["doc_number"] and re.fullmatch(r".*〔.*〕.*号", s["doc_number"], re.S)]
     rng = random.Random(seed)
     picked = rng.sample(rows, min(samples, len(rows)))
     ok = total = 0

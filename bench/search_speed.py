@@ -17,6 +17,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -37,14 +38,18 @@ WORDS = ["企业", "补贴", "融资", "税收优惠", "就业", "专精特新",
          "减税降费", "高新技术企业", "疫情防控", "安全生产", "养老服务", "职业教育", "乡村振兴"]
 
 
+def is_bracketed_number(doc_number: str | None) -> bool:
+    """A 文号 of the shape 〔year〕…号 (what the 文号 queries are made of)."""
+    return bool(doc_number) and re.fullmatch(r".*〔.*〕.*号", doc_number, re.S) is not None
+
+
 def make_queries(store, count: int, seed: int = 11) -> list[dict]:
     """A reproducible mix of query shapes, as dicts of SearchRequest fields."""
     rng = random.Random(seed)
-    titles = [r[0] for r in store.conn.execute("SELECT title FROM policies ORDER BY id")]
-    numbers = [r[0] for r in store.conn.execute(
-        "SELECT doc_number FROM policies WHERE doc_number LIKE '%〔%〕%号' ORDER BY id")]
-    regions = [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT region_name FROM policies WHERE region_name IS NOT NULL ORDER BY 1")]
+    summaries = store.policies.summaries()
+    titles = [s["title"] for s in summaries]
+    numbers = [s["doc_number"] for s in summaries if is_bracketed_number(s["doc_number"])]
+    regions = sorted({s["region_name"] for s in summaries if s["region_name"] is not None})
     shapes = []
     for i in range(count):
         kind = i % 8
@@ -158,7 +163,7 @@ def import_corpus(workdir: Path, shared: Path):
     from policy_search.store import Store
 
     store = Store(workdir / "policies.sqlite3")
-    if store.count_policies() == 0:
+    if store.policies.count() == 0:
         for name in ("documents.jsonl", "metadata.jsonl"):
             import_file(store, shared / "corpus" / name)
     return store
@@ -180,7 +185,7 @@ def build_baseline(workdir: Path, store) -> tuple[Path, float]:
     started = time.monotonic()
     ix = whoosh_index.create_in(str(path), schema)
     writer = ix.writer()
-    for p in store.iter_policies():
+    for p in store.policies.iter_all():
         date = p.publish_date or p.written_date or ""
         writer.add_document(id=p.id, title=p.title, body=p.body_text or "", level=p.level or "",
                             region=p.region_name or "", year=date[:4],
@@ -218,7 +223,7 @@ def project_update_latency(store, index_path: Path) -> float:
         policy = Policy(id=policy_id_for(url, "x"), url=url, title="基准增量更新测试氢能政策",
                         body_text="氢能产业链补贴测试。", level="county", region_code="430121")
         started = time.monotonic()
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
         while time.monotonic() - started < 30:
             hits = index.search(SearchRequest(q="基准增量更新测试氢能政策", size=1)).hits
             if hits and hits[0].id == policy.id:
@@ -227,7 +232,7 @@ def project_update_latency(store, index_path: Path) -> float:
         return float("nan")
     finally:
         thread.stop()
-        store.delete_policy(policy.id)
+        store.policies.delete(policy.id)
 
 
 def dir_size(path: Path) -> int:
@@ -248,7 +253,7 @@ def main(argv=None) -> int:
     from index.build import rebuild
 
     store = import_corpus(workdir, args.shared.resolve())
-    docs = store.count_policies()
+    docs = store.policies.count()
     index_path = workdir / "index"
     shutil.rmtree(index_path, ignore_errors=True)  # a first build: no token cache
     first = rebuild(store, index_path)

@@ -78,7 +78,7 @@ def prepare(data_dir: Path | None, limit: int | None) -> Path:
         store = Store(settings.db_path)
         started = time.monotonic()
         import_file(store, corpus)
-        print(f"imported {store.count_policies()} policies in {time.monotonic() - started:.1f}s")
+        print(f"imported {store.policies.count()} policies in {time.monotonic() - started:.1f}s")
         started = time.monotonic()
         rebuild(store, settings.index_path)
         print(f"indexed in {time.monotonic() - started:.1f}s")

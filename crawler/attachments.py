@@ -73,14 +73,7 @@ def wants_text(attachment: Attachment) -> bool:
 def known_attachment(store, url: str) -> Attachment | None:
     """An attachment already read for any policy: each URL is downloaded once (one that
     gave no text for a reason is tried again when its page is fetched again)."""
-    row = store.conn.execute(
-        "SELECT name, url, media_type, sha256, text, no_text_layer FROM attachments"
-        " WHERE url = ? AND sha256 != '' AND text_error = '' LIMIT 1", (url,),
-    ).fetchone()
-    if row is None:
-        return None
-    return Attachment(name=row["name"], url=row["url"], media_type=row["media_type"],
-                      sha256=row["sha256"], text=row["text"], no_text_layer=bool(row["no_text_layer"]))
+    return store.policies.known_attachment(url)
 
 
 def fill_attachment(attachment: Attachment, data: bytes, limits: ExtractionLimits | None = None

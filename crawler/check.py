@@ -226,4 +226,4 @@ def check_sources(sources: list[Source], policy: FetchPolicy, *,
 
 def save_check(store: Store, result: SourceCheck) -> None:
     """Keep a source's last check with it (the admin sources page shows it)."""
-    store.save_source_state(result.id, state={CHECK_KEY: result.to_dict()})
+    store.sources.save_state(result.id, state={CHECK_KEY: result.to_dict()})

@@ -281,7 +281,7 @@ class SourceRun:
         self.progress = progress
         self.limits = limits
         self.result = SourceResult(source.id, source.name)
-        saved = store.source_state(source.id)
+        saved = store.sources.state(source.id)
         self.saved = saved
         # The crawl's own keys only: the definition and the last check in the same row
         # belong to the admin pages, and writing back a copy taken now would undo an
@@ -380,7 +380,7 @@ class SourceRun:
         if status is not None:
             changes["last_status"] = status
             changes["last_error"] = error
-        self.store.save_source_state(self.source.id, state=self.state, **changes)
+        self.store.sources.save_state(self.source.id, state=self.state, **changes)
         self._since_checkpoint = 0
 
     def checkpoint(self) -> None:
@@ -520,10 +520,7 @@ class SourceRun:
         if key in self.pages:
             return True
         # A snapshot copy is not "known": its crawled record is still to be fetched.
-        return self.store.conn.execute(
-            "SELECT 1 FROM policy_links WHERE url = ? AND source_id != ? LIMIT 1",
-            (key, SNAPSHOT_SOURCE),
-        ).fetchone() is not None
+        return self.store.policies.is_linked_elsewhere(key, besides_source=SNAPSHOT_SOURCE)
 
     # --- detail pages ------------------------------------------------------
 
@@ -596,7 +593,7 @@ class SourceRun:
         if self.since and self.since > start:
             start = self.since
         due = (dt.date.today() - dt.timedelta(days=self.settings.recheck_every_days)).isoformat()
-        for url, title, published in self.store.recent_documents(self.source.id, start):
+        for url, title, published in self.store.policies.recent_documents(self.source.id, start):
             if url in self.seen or self.checked.get(url, "") > due:
                 continue
             self.crawl_detail(ListItem(url=url, title=title, date=published), recheck=True)
@@ -660,28 +657,27 @@ class SourceRun:
             # The crawled record replaces a snapshot copy kept under another id (the
             # snapshot had no address for it, or another one); under its own id, the
             # store replaces it.
-            copy = self.store.find_snapshot_copy(policy.title, policy.doc_number_key)
+            copy = self.store.policies.find_snapshot_copy(policy.title, policy.doc_number_key)
             if copy is not None and copy != policy.id:
-                self.store.delete_policy(copy)
+                self.store.policies.delete(copy)
             duplicate_of = self.same_document(policy)
             if duplicate_of is not None:
                 # One policy, several source links: the first sighting stays the record.
-                self.store.link_policy(duplicate_of, policy.url, policy.source_id)
+                self.store.policies.link(duplicate_of, policy.url, policy.source_id)
                 return "duplicate"
-            existing = self.store.get_policy(policy.id)
+            existing = self.store.policies.get(policy.id)
             self.link_interpretation(policy, page, existing)
-            return self.store.upsert_policy(policy, history=noticed)
+            return self.store.policies.upsert(policy, history=noticed)
 
     def same_document(self, policy: Policy) -> str | None:
         """The id of an already stored policy with this 文号 and title from another address."""
         if not policy.doc_number_key:
             return None
-        for other_id in self.store.find_by_doc_number_key(policy.doc_number_key):
+        for other_id in self.store.policies.find_by_doc_number_key(policy.doc_number_key):
             if other_id == policy.id:
                 return None
-            other = self.store.conn.execute(
-                "SELECT title FROM policies WHERE id = ?", (other_id,)).fetchone()
-            if other is not None and title_key(other["title"]) == title_key(policy.title):
+            other_title = self.store.policies.title_of(other_id)
+            if other_title is not None and title_key(other_title) == title_key(policy.title):
                 return other_id
         return None
 
@@ -705,21 +701,16 @@ class SourceRun:
     def find_policy(self, url: str | None, title: str | None) -> str | None:
         if url:
             candidate = policy_id_for(canonical_url(url), "")
-            row = self.store.conn.execute(
-                "SELECT policy_id FROM policy_links WHERE url = ? LIMIT 1", (canonical_url(url),)
-            ).fetchone()
-            if row is not None:
-                return row["policy_id"]
-            if self.store.conn.execute("SELECT 1 FROM policies WHERE id = ?", (candidate,)).fetchone():
+            linked = self.store.policies.id_at(canonical_url(url))
+            if linked is not None:
+                return linked
+            if self.store.policies.exists(candidate):
                 return candidate
         if title:
             name = title.strip("《》 ")
-            row = self.store.conn.execute(
-                "SELECT id FROM policies WHERE source_kind != '政策解读' AND (title = ? OR title LIKE ?)"
-                " ORDER BY length(title) LIMIT 1", (name, f"%{name}%"),
-            ).fetchone()
-            if row is not None and len(name) >= 6:
-                return row["id"]
+            found = self.store.policies.find_by_title(name, besides_kind="政策解读")
+            if found is not None and len(name) >= 6:
+                return found
         return None
 
     def resolve_pending(self) -> None:
@@ -729,7 +720,7 @@ class SourceRun:
 
     def _resolve_pending(self) -> None:
         for interpretation_id, (url, title) in list(self.pending.items()):
-            interpretation = self.store.get_policy(interpretation_id)
+            interpretation = self.store.policies.get(interpretation_id)
             if interpretation is None:
                 continue
             if interpretation.interprets:
@@ -740,7 +731,7 @@ class SourceRun:
                 interpretation.interprets = target
                 if interpretation.source_kind != "政策解读":
                     interpretation.source_kind = "政策解读"
-                self.store.upsert_policy(interpretation)
+                self.store.policies.upsert(interpretation)
                 del self.pending[interpretation_id]
 
 

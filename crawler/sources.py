@@ -99,8 +99,8 @@ ADMIN_KEYS = (DEFINITION_KEY, CHECK_KEY)
 def stored_definitions(store) -> list[dict]:
     """Source definitions admins added (raw dicts in the TOML shape)."""
     found = []
-    for (source_id,) in store.conn.execute("SELECT id FROM sources ORDER BY id").fetchall():
-        definition = (store.source_state(source_id).get("state") or {}).get(DEFINITION_KEY)
+    for source_id in store.sources.ids():
+        definition = (store.sources.state(source_id).get("state") or {}).get(DEFINITION_KEY)
         if definition:
             found.append(definition)
     return found

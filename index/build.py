@@ -4,7 +4,7 @@
   it, catches up with changes made meanwhile and switches the pointer atomically.
   jieba runs in worker processes; analyzed text is cached per content hash, so a
   rebuild re-segments only documents whose text changed.
-- `sync(store, index_path)` applies `store.changes_since(last_seq)` to the live
+- `sync(store, index_path)` applies `store.policies.changes_since(last_seq)` to the live
   generation; one writer at a time (a file lock, waited for, never an error).
 - `start_sync_thread(store_path, index_path)` runs sync every second in the site.
 """
@@ -312,7 +312,7 @@ def write_bucket(job: BucketJob) -> BucketResult:
     store = _worker_store(job.store_path)
     policies = []
     for batch in _batches(job.ids, READ_BATCH):
-        policies.extend(store.get_policies(batch))
+        policies.extend(store.policies.get_many(batch))
     policies.sort(key=lambda p: p.id)
     keys = [cache_key(p) for p in policies]
     fingerprint = bucket_fingerprint(
@@ -457,8 +457,8 @@ def rebuild(store: Store, index_path: str | Path,
     with layout.rebuild_lock(index_path):
         layout.remove_unused_generations(index_path, rebuilding=True)
         report(0, 0, STEP_PREPARE)
-        start_seq = store.last_change()
-        hashes = store.content_hashes()
+        start_seq = store.policies.last_change()
+        hashes = store.policies.content_hashes()
         fingerprint = analysis_fingerprint()
         ids_and_keys = {pid: f"{h}:{fingerprint}" for pid, h in hashes.items()}
         total = len(ids_and_keys)
@@ -562,10 +562,10 @@ def _apply_changes(store: Store, generation: Path) -> SyncReport:
     """Apply store changes after the generation's seq; caller holds the writer lock."""
     started = time.monotonic()
     seq = layout.sync_seq(generation)
-    new_seq, ids = store.changes_since(seq)
+    new_seq, ids = store.policies.changes_since(seq)
     if not ids:
         return SyncReport(0, 0, seq, time.monotonic() - started, generation.name)
-    policies = store.get_policies(ids)
+    policies = store.policies.get_many(ids)
     present = {p.id for p in policies}
     cache = TokenCache(Path(generation).parent / "tokens.sqlite3")
     try:
@@ -627,7 +627,7 @@ def sync(store: Store, index_path: str | Path, *, create: bool = True,
             report = rebuild(store, index_path, procs=1)
         except layout.RebuildRunning:
             return SyncReport(0, 0, 0, 0.0, None)
-        return SyncReport(report.documents, 0, store.last_change(), report.seconds,
+        return SyncReport(report.documents, 0, store.policies.last_change(), report.seconds,
                           report.generation)
     with layout.writer_lock(index_path, timeout=lock_timeout):
         generation = layout.current_generation(index_path)  # may have switched meanwhile
@@ -725,12 +725,9 @@ def index_status(index_path: str | Path, store: Store | None = None) -> IndexSta
         message = "尚无索引，请运行 policy-search index rebuild"
     store_docs = store_seq = pending = oldest = None
     if store is not None:
-        store_docs = store.count_policies()
-        store_seq = store.last_change()
-        row = store.conn.execute(
-            "SELECT count(DISTINCT policy_id), min(at) FROM change_log WHERE seq > ?",
-            (applied,)).fetchone()
-        pending, oldest = row[0], row[1]
+        store_docs = store.policies.count()
+        store_seq = store.policies.last_change()
+        pending, oldest = store.policies.pending_changes(applied)
         if generation is not None and pending:
             message = f"有 {pending} 个文档的变更尚未进入索引"
     return IndexStatus(

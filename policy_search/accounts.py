@@ -6,11 +6,10 @@ pages: users, taxonomy values, crawl jobs). Deny by default: `has_role` knows on
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from policy_search.store import User
+from policy_search.store import AlreadyStored, User
 
 ROLES = ("staff", "admin")
 # What each role may do includes what the roles below it may do.
@@ -60,17 +59,17 @@ def create_user(store, username: str, password: str, role: str) -> User:
     validate_username(username)
     validate_role(role)
     validate_password(password, username)
-    if store.get_user(username) is not None:
+    if store.accounts.get(username) is not None:
         raise AccountError(f"用户 {username} 已存在")
     try:
-        return store.add_user(username, hash_password(password), role)
-    except sqlite3.IntegrityError as exc:  # added concurrently
+        return store.accounts.add(username, hash_password(password), role)
+    except AlreadyStored as exc:  # added concurrently
         raise AccountError(f"用户 {username} 已存在") from exc
 
 
 def authenticate(store, username: str, password: str) -> User | None:
     """The active user with this name and password, else None (same cost either way)."""
-    user = store.get_user(username) if username else None
+    user = store.accounts.get(username) if username else None
     stored = user.password_hash if user else _DUMMY_HASH
     ok = check_password_hash(stored, password or "")
     if user is None or not ok or not user.active:
@@ -80,18 +79,18 @@ def authenticate(store, username: str, password: str) -> User | None:
 
 def change_password(store, username: str, password: str) -> None:
     validate_password(password, username)
-    store.update_user(username, password_hash=hash_password(password))
-    store.end_staff_sessions(username=username)  # signed in elsewhere: sign in again
+    store.accounts.update(username, password_hash=hash_password(password))
+    store.accounts.end_sessions(username=username)  # signed in elsewhere: sign in again
 
 
 def set_role(store, username: str, role: str) -> None:
-    store.update_user(username, role=validate_role(role))
+    store.accounts.update(username, role=validate_role(role))
 
 
 def set_active(store, username: str, active: bool) -> None:
-    store.update_user(username, active=active)
+    store.accounts.update(username, active=active)
     if not active:
-        store.end_staff_sessions(username=username)
+        store.accounts.end_sessions(username=username)
 
 
 def has_role(user: User | None, needed: str) -> bool:

@@ -158,10 +158,10 @@ def clean_stored_bodies(store, *, dry_run: bool = False, batch_size: int = 500,
     """Pass every stored body through `clean_body`; write only the ones that change (the
     index follows them through the change log, enrich re-derives their tags and cards)."""
     summary = CleanSummary()
-    total = store.count_policies()
+    total = store.policies.count()
     after = ""
     while True:
-        batch = store.body_texts(after, batch_size)
+        batch = store.policies.body_texts(after, batch_size)
         if not batch:
             break
         with store.transaction():  # one commit per batch
@@ -173,7 +173,7 @@ def clean_stored_bodies(store, *, dry_run: bool = False, batch_size: int = 500,
                 summary.cleaned += 1
                 summary.chars_removed += len(body) - len(cleaned)
                 if not dry_run:
-                    store.replace_body_text(policy_id, cleaned)
+                    store.policies.replace_body_text(policy_id, cleaned)
         after = batch[-1][0]
         if progress:
             progress(summary.policies, total)

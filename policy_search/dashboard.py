@@ -39,11 +39,7 @@ def _field(source, name: str, default=None):
 
 def crawl_history(store: Store, limit: int = HISTORY_JOBS) -> dict[str, list[dict]]:
     """Per-source figures of the latest finished crawl jobs, newest first."""
-    rows = store.conn.execute(
-        "SELECT j.id, j.finished_at, c.result FROM jobs AS j JOIN job_control AS c"
-        " ON c.job_id = j.id WHERE j.kind = 'crawl' AND j.state IN ('succeeded', 'failed',"
-        " 'cancelled') ORDER BY j.id DESC LIMIT ?", (limit,),
-    ).fetchall()
+    rows = store.jobs.finished_results("crawl", jobs.FINISHED_STATES, limit)
     history: dict[str, list[dict]] = {}
     for row in rows:
         for figures in (json.loads(row["result"] or "{}").get("sources") or []):
@@ -118,13 +114,13 @@ def sources_health(store: Store, sources=(), *, zero_runs_alarm: int = ZERO_RUNS
     (crawler.sources.Source fits).
     """
     known = {str(_field(s, "id")): s for s in sources}
-    stored = [r[0] for r in store.conn.execute("SELECT id FROM sources ORDER BY id")]
+    stored = store.sources.ids()
     history = crawl_history(store)
-    attachment_problems = store.attachment_problems()
+    attachment_problems = store.policies.attachment_problems()
     result = []
     for source_id in [*known, *(s for s in stored if s not in known)]:
         source = known.get(source_id, {})
-        state = store.source_state(source_id)
+        state = store.sources.state(source_id)
         extra = state.get("state") or {}
         figures = extra.get("last_figures") or {}
         level = _field(source, "level")
@@ -174,7 +170,7 @@ def attachments_without_text(problems: list[dict]) -> list[dict]:
 
 def set_source_enabled(store: Store, source_id: str, enabled: bool) -> None:
     """Enable or disable a source for crawls of all sources (kept in the store)."""
-    store.save_source_state(source_id, enabled=enabled)
+    store.sources.save_state(source_id, enabled=enabled)
 
 
 def disk_usage(data_dir: str | Path) -> dict:
@@ -222,11 +218,9 @@ def dashboard_figures(store: Store, data_dir: str | Path, *, moment: dt.datetime
     """Counts by level/region/review state, policies added this week, disk use, running
     jobs, live workers and the last errors (failed jobs, failing sources); JSON-able."""
     moment = moment or dt.datetime.now(dt.timezone.utc)
-    stats = store.stats()
+    stats = store.policies.stats()
     week_ago = (moment - dt.timedelta(days=7)).isoformat()
-    added_week = store.conn.execute(
-        "SELECT count(*) FROM policies WHERE first_seen_at >= ?", (week_ago,)
-    ).fetchone()[0]
+    added_week = store.policies.count_first_seen_since(week_ago)
     failed_jobs = [
         {"job_id": j["id"], "kind_label": j["kind_label"], "error": j["error"],
          "at": j["finished_at"]}
@@ -235,12 +229,10 @@ def dashboard_figures(store: Store, data_dir: str | Path, *, moment: dt.datetime
     failing_sources = [
         {"source_id": r["id"], "status": r["last_status"], "error": r["last_error"],
          "at": r["last_run_at"]}
-        for r in store.conn.execute(
-            "SELECT * FROM sources WHERE last_error IS NOT NULL AND last_error != ''"
-            " ORDER BY last_run_at DESC LIMIT ?", (errors,))
+        for r in store.sources.failing(errors)
     ]
     return {
-        "policies": store.count_policies(),
+        "policies": store.policies.count(),
         "by_level": [{"level": k, "label": LEVEL_NAMES.get(k, k), "count": v}
                      for k, v in stats["level"].most_common()],
         "by_region": [{"region": k, "count": v} for k, v in stats["region"].most_common()],

@@ -49,56 +49,55 @@ class DeriveSummary:
 def derive_policy(store, policy) -> bool:
     """Extract and save one policy's card, deadline and validity dates; True when changed."""
     card = extract_card(policy)
-    store.save_auto_card(policy.id, card)
-    merged = store.get_card(policy.id)  # staff fields win, also for the deadline
+    store.cards.save_auto(policy.id, card)
+    merged = store.cards.get(policy.id)  # staff fields win, also for the deadline
     deadline = deadline_from_card(merged, policy)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
-    return store.save_derived(policy.id, deadline, info,
-                              source_hash=derived_stamp(policy.content_hash))
+    return store.cards.save_derived(policy.id, deadline, info,
+                                    source_hash=derived_stamp(policy.content_hash))
 
 
 def refresh_deadline(store, policy_id: str) -> None:
     """Re-derive the deadline from the (staff-corrected) card without re-extracting."""
-    policy = store.get_policy(policy_id)
+    policy = store.policies.get(policy_id)
     if policy is None:
         raise KeyError(policy_id)
-    row = store.derived_rows([policy_id]).get(policy_id)
+    row = store.cards.derived_rows([policy_id]).get(policy_id)
     info = derive_validity(card_text(policy), policy.publish_date, policy.written_date)
-    deadline = deadline_from_card(store.get_card(policy_id), policy)
-    store.save_derived(policy_id, deadline, info,
-                       source_hash=row["source_hash"] if row else None)
+    deadline = deadline_from_card(store.cards.get(policy_id), policy)
+    store.cards.save_derived(policy_id, deadline, info,
+                             source_hash=row["source_hash"] if row else None)
 
 
 def derive_all(store, *, everything: bool = False,
                progress: Callable[[int, int], None] | None = None) -> DeriveSummary:
     """Cards for every policy changed since its last extraction (or all), then repeal links."""
-    ids = store.all_policy_ids() if everything else store.policies_needing_cards(RULES_STAMP)
+    ids = store.policies.all_ids() if everything else store.cards.needing_extraction(RULES_STAMP)
     summary = DeriveSummary()
     for start in range(0, len(ids), 200):
         # One commit per batch: a commit per policy would be fsync-bound.
         with store.transaction():
-            for policy in store.get_policies(ids[start:start + 200]):
+            for policy in store.policies.get_many(ids[start:start + 200]):
                 summary.policies += 1
                 summary.changed += derive_policy(store, policy)
         if progress:
             progress(min(start + 200, len(ids)), len(ids))
     summary.repeal_links = link_all_repeals(store)
-    for row in store.derived_rows(store.all_policy_ids()).values():
+    for row in store.cards.derived_rows(store.policies.all_ids()).values():
         summary.with_deadline += row["deadline_kind"] != "unknown"
         summary.with_validity += bool(row["has_validity_clause"])
-    summary.with_card = store.conn.execute(
-        "SELECT count(DISTINCT policy_id) FROM policy_cards").fetchone()[0]
+    summary.with_card = store.cards.count_with_card()
     return summary
 
 
 def link_all_repeals(store) -> int:
     """Mark every policy that a later document repeals by title or 文号; clear stale marks."""
     candidates = [PolicyRef(r["id"], r["title"], r["doc_number"], r["publish_date"])
-                  for r in store.repeal_candidates()]
+                  for r in store.cards.repeal_candidates()]
     by_id = {c.id: c for c in candidates}
     index = RepealIndex(candidates)
     links: dict[str, tuple[str, str]] = {}
-    for repealer_id, refs in store.repeal_clauses():
+    for repealer_id, refs in store.cards.repeal_clauses():
         repealer = by_id.get(repealer_id)
         if repealer is None:
             continue
@@ -113,12 +112,11 @@ def link_all_repeals(store) -> int:
 
 
 def _save_links(store, links: dict[str, tuple[str, str]]) -> int:
-    marked = {r[0] for r in store.conn.execute(
-        "SELECT policy_id FROM policy_derived WHERE repealed_by IS NOT NULL")}
+    marked = store.cards.repealed_ids()
     for stale in marked - set(links):
-        store.set_repealed_by(stale, None)
+        store.cards.set_repealed_by(stale, None)
     for repealed_id, (repealer_id, evidence) in links.items():
-        store.set_repealed_by(repealed_id, repealer_id, evidence)
+        store.cards.set_repealed_by(repealed_id, repealer_id, evidence)
     return len(links)
 
 
@@ -137,13 +135,13 @@ def derive_kinds(store, *, everything: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> KindSummary:
     """Kind and 惠企 flag of every policy new or changed since its last classification (or
     all); staff corrections are stored apart and stay."""
-    ids = store.all_policy_ids() if everything else store.policies_needing_kinds(KIND_RULES_STAMP)
+    ids = store.policies.all_ids() if everything else store.kinds.needing_derivation(KIND_RULES_STAMP)
     summary = KindSummary()
     for start in range(0, len(ids), 200):
         with store.transaction():  # one commit per batch, as for cards
-            for policy in store.get_policies(ids[start:start + 200]):
+            for policy in store.policies.get_many(ids[start:start + 200]):
                 summary.policies += 1
-                summary.changed += store.save_auto_kind(
+                summary.changed += store.kinds.save_auto(
                     policy.id, classify(policy), source_hash=kind_stamp(policy.content_hash))
         if progress:
             progress(min(start + 200, len(ids)), len(ids))

@@ -46,12 +46,12 @@ def queue_first_run(store: Store, settings) -> list[str]:
     since, snapshot = crawl_since(settings), snapshot_file(settings)  # both checked first
     lines = []
     active = jobs.active_jobs(store)
-    if store.count_policies() == 0 and not any(j["kind"] == "snapshot" for j in active):
+    if store.policies.count() == 0 and not any(j["kind"] == "snapshot" for j in active):
         if snapshot is not None:
             job_id = jobs.enqueue(store, "snapshot", {"path": snapshot.path}, FIRST_RUN_BY)
             count = f"{snapshot.documents} 条" if snapshot.documents else snapshot.path
             lines.append(f"离线快照（{snapshot.date}，{count}）已加入队列：任务 #{job_id}")
-    if not store.has_policies_besides(SNAPSHOT_SOURCE) and not any(
+    if not store.policies.has_besides(SNAPSHOT_SOURCE) and not any(
             j["kind"] == "crawl" for j in active):
         job_id = jobs.enqueue(store, "crawl", {"since": since, "max_pages": FIRST_CRAWL_MAX_PAGES,
                                                FIRST_RUN_ARG: True}, FIRST_RUN_BY)
@@ -118,9 +118,9 @@ def startup_status(store: Store, sources: Callable[[], list[tuple[str, str]]]) -
         status.phase, status.job = "crawling", latest
         status.sources = [_source_line(store, latest, source_id, name)
                           for source_id, name in sources()]
-        status.policies = store.count_besides_source(SNAPSHOT_SOURCE)
-        status.newest = store.newest_arrivals(NEWEST_SHOWN, besides_source=SNAPSHOT_SOURCE)
-    elif latest["finished"] and not store.has_policies_besides(SNAPSHOT_SOURCE):
+        status.policies = store.policies.count_besides_source(SNAPSHOT_SOURCE)
+        status.newest = store.policies.newest_arrivals(NEWEST_SHOWN, besides_source=SNAPSHOT_SOURCE)
+    elif latest["finished"] and not store.policies.has_besides(SNAPSHOT_SOURCE):
         lines = _failed_lines(store, latest)
         if lines:
             status.phase, status.job, status.sources = "failed", latest, lines
@@ -128,10 +128,10 @@ def startup_status(store: Store, sources: Callable[[], list[tuple[str, str]]]) -
 
 
 def _source_line(store: Store, job: dict, source_id: str, name: str) -> SourceLine:
-    state = store.source_state(source_id)
+    state = store.sources.state(source_id)
     started = job["started_at"]
     if job["state"] == jobs.RUNNING and state.get("last_status") == "running":
-        found = store.count_from_source(source_id)
+        found = store.policies.count_from_source(source_id)
         return SourceLine(source_id, name, "running", "正在抓取", f"已收录 {found} 条")
     if started and (state.get("last_run_at") or "") >= started:
         status = state.get("last_status") or ""

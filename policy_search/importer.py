@@ -498,7 +498,7 @@ def _keep_absent_fields(store: Store, policy: Policy, record: dict) -> None:
     absent = [name for name in _POLICY_ATTRS if normalize_text(record.get(name)) is None]
     if not absent:
         return
-    stored = store.get_policy(policy.id)
+    stored = store.policies.get(policy.id)
     if stored is None:
         return
     for name in absent:
@@ -535,29 +535,22 @@ def import_file(
         raise ImportFileError(f"文件不存在: {path}")
     summary = ImportSummary()
     seen: dict[str, int] = {}  # policy id -> line that first named it
-    rows = read_rows(path, fmt)
-    conn = store.conn
-    batch_started, batch_rows = time.monotonic(), 0
-    try:
-        for line, record, error, fraction in rows:
-            if not conn.in_transaction:
-                conn.execute("BEGIN IMMEDIATE")
-                batch_started, batch_rows = time.monotonic(), 0
-            outcome = _import_row(store, record, error, line, source_id, seen, summary,
-                                  fixed_source, keep)
-            if outcome:
-                summary.count(outcome)
-            batch_rows += 1
-            if batch_rows >= BATCH_ROWS or time.monotonic() - batch_started > BATCH_SECONDS:
-                conn.commit()
-                if progress:
-                    progress(Progress(summary.rows, fraction, summary))
-        if conn.in_transaction:
-            conn.commit()
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
+    rows = iter(read_rows(path, fmt))
+    more = True
+    while more:  # one transaction per batch of rows; a failure rolls back its batch only
+        more, batch_started, batch_rows = False, time.monotonic(), 0
+        with store.transaction():
+            for line, record, error, fraction in rows:
+                outcome = _import_row(store, record, error, line, source_id, seen, summary,
+                                      fixed_source, keep)
+                if outcome:
+                    summary.count(outcome)
+                batch_rows += 1
+                if batch_rows >= BATCH_ROWS or time.monotonic() - batch_started > BATCH_SECONDS:
+                    more = True
+                    break
+        if more and progress:
+            progress(Progress(summary.rows, fraction, summary))
     if progress:
         progress(Progress(summary.rows, 1.0, summary))
     return summary
@@ -583,6 +576,6 @@ def _import_row(store, record, error, line, source_id, seen, summary, fixed_sour
     if fixed_source:
         policy.source_id = source_id
     _keep_absent_fields(store, policy, record)
-    outcome = store.upsert_policy(policy)
+    outcome = store.policies.upsert(policy)
     assert outcome in (ADDED, UPDATED, UNCHANGED)
     return outcome

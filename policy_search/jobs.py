@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_search.local_time import beijing_time
-from policy_search.store import Job, Store, now
+from policy_search.store import Job, Store
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued", "running", "succeeded", "failed", "cancelled")
@@ -167,14 +167,13 @@ def enqueue(store: Store, kind: str, args: dict | None = None, created_by: str |
     if spec is None:
         raise JobRefused(f"未知的任务类型：{kind}")
     args = {k: v for k, v in (args or {}).items() if v is not None}
-    with store.transaction() as conn:
-        conflict = _conflicting_job(conn, spec, args)
+    with store.transaction():
+        conflict = _conflicting_job(store, spec, args)
         if conflict is not None:
             raise JobRefused(_refusal_message(spec, conflict, args), conflict["id"])
-        job_id = store.create_job(kind, args, created_by)
-        conn.execute("INSERT INTO job_control (job_id, lock_key, active) VALUES (?, ?, 1)",
-                     (job_id, _lock_key(spec, args)))
-    store.append_job_log(job_id, f"已加入队列（{created_by or '未知用户'}）")
+        job_id = store.jobs.create(kind, args, created_by)
+        store.jobs.add_control(job_id, _lock_key(spec, args))
+    store.jobs.append_log(job_id, f"已加入队列（{created_by or '未知用户'}）")
     return job_id
 
 
@@ -186,14 +185,10 @@ def _lock_key(spec: JobKind, args: dict) -> str | None:
     return None
 
 
-def _conflicting_job(conn, spec: JobKind, args: dict):
+def _conflicting_job(store: Store, spec: JobKind, args: dict):
     if not (spec.exclusive or spec.scope_arg):
         return None
-    rows = conn.execute(
-        "SELECT id, state, args, created_by FROM jobs WHERE kind = ? AND state IN (?, ?)"
-        " ORDER BY id", (spec.name, *ACTIVE_STATES),
-    ).fetchall()
-    for row in rows:
+    for row in store.jobs.active_of_kind(spec.name, ACTIVE_STATES):
         if spec.exclusive:
             return row
         mine = args.get(spec.scope_arg)
@@ -220,67 +215,29 @@ def _refusal_message(spec: JobKind, conflict, args: dict) -> str:
 def claim_next(store: Store, kinds: list[str] | None = None) -> Job | None:
     """Take the oldest queued job (of the given kinds) for this process, atomically."""
     pid, started = _identity()
-    with store.transaction() as conn:
-        sql, params = "SELECT id FROM jobs WHERE state = ?", [QUEUED]
-        if kinds is not None:
-            if not kinds:
-                return None
-            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
-            params += kinds
-        row = conn.execute(sql + " ORDER BY id LIMIT 1", params).fetchone()
-        if row is None:
-            return None
-        job_id = row["id"]
-        stamp = now()
-        conn.execute(
-            "UPDATE jobs SET state = ?, started_at = ?, finished_at = NULL, pid = ?, error = NULL"
-            " WHERE id = ? AND state = ?", (RUNNING, stamp, pid, job_id, QUEUED),
-        )
-        # Jobs created with store.create_job directly have no control row yet.
-        conn.execute(
-            "INSERT INTO job_control (job_id, active, host, proc_start, heartbeat_at)"
-            " VALUES (?, 1, ?, ?, ?) ON CONFLICT(job_id) DO UPDATE SET host = excluded.host,"
-            " proc_start = excluded.proc_start, heartbeat_at = excluded.heartbeat_at",
-            (job_id, HOST, started, stamp),
-        )
-    store.append_job_log(job_id, f"开始运行（进程 {pid}，主机 {HOST}）")
-    return store.get_job(job_id)
+    job_id = store.jobs.claim_oldest(kinds, pid=pid, host=HOST, proc_start=started,
+                                     queued=QUEUED, running=RUNNING)
+    if job_id is None:
+        return None
+    store.jobs.append_log(job_id, f"开始运行（进程 {pid}，主机 {HOST}）")
+    return store.jobs.get(job_id)
 
 
 def adopt(store: Store, job_id: int) -> None:
     """Record this process as the one running a claimed job (a subprocess per job)."""
     pid, started = _identity()
-    with store.transaction() as conn:
-        conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (pid, job_id))
-        conn.execute("UPDATE job_control SET host = ?, proc_start = ?, heartbeat_at = ?"
-                     " WHERE job_id = ?", (HOST, started, now(), job_id))
+    store.jobs.adopt(job_id, pid=pid, host=HOST, proc_start=started)
 
 
 def _finish(store: Store, job_id: int, state: str, *, error: str | None = None,
             result: dict | None = None, only_if: tuple[str, ...] = (RUNNING,)) -> bool:
-    with store.transaction() as conn:
-        changed = conn.execute(
-            f"UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE id = ?"
-            f" AND state IN ({', '.join('?' * len(only_if))})",
-            (state, error, now(), job_id, *only_if),
-        ).rowcount
-        if changed:
-            conn.execute(
-                "UPDATE job_control SET active = 0, result = coalesce(?, result) WHERE job_id = ?",
-                (None if result is None else json.dumps(result, ensure_ascii=False, default=str),
-                 job_id),
-            )
-    return bool(changed)
+    return store.jobs.finish(job_id, state, error=error, result=result, only_if=only_if)
 
 
 def requeue(store: Store, job_id: int, reason: str) -> None:
     """Put a running job back in the queue (its worker is shutting down)."""
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE jobs SET state = ?, pid = NULL, started_at = NULL, done = 0, step = ''"
-            " WHERE id = ? AND state = ?", (QUEUED, job_id, RUNNING),
-        )
-    store.append_job_log(job_id, reason)
+    store.jobs.requeue(job_id, queued=QUEUED, running=RUNNING)
+    store.jobs.append_log(job_id, reason)
 
 
 # --- cancel, stale ----------------------------------------------------------------
@@ -290,56 +247,39 @@ def cancel(store: Store, job_id: int, by: str | None = None) -> str:
 
     Returns the job's state after the request; raises JobRefused for a finished job.
     """
-    job = store.get_job(job_id)
+    job = store.jobs.get(job_id)
     if job is None:
         raise JobRefused(f"没有编号为 {job_id} 的任务")
     if job.state in FINISHED_STATES:
         raise JobRefused(f"任务 #{job_id} 已经结束（{STATE_NAMES[job.state]}），无法取消")
     who = by or "未知用户"
     if job.state == QUEUED and _finish(store, job_id, CANCELLED, only_if=(QUEUED,)):
-        store.append_job_log(job_id, f"已取消（{who}，尚未开始）")
+        store.jobs.append_log(job_id, f"已取消（{who}，尚未开始）")
         return CANCELLED
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO job_control (job_id, cancel_requested, cancelled_by) VALUES (?, 1, ?)"
-            " ON CONFLICT(job_id) DO UPDATE SET cancel_requested = 1,"
-            " cancelled_by = excluded.cancelled_by", (job_id, who),
-        )
-    store.append_job_log(job_id, f"{who} 请求取消，任务将在下一次进度报告时停止")
-    control = _control(store, job_id)
+    store.jobs.request_cancel(job_id, who)
+    store.jobs.append_log(job_id, f"{who} 请求取消，任务将在下一次进度报告时停止")
+    control = store.jobs.control(job_id)
     if not is_alive(job.pid, control.get("proc_start"), control.get("host")):
         # Nobody is left to notice the request: end it now.
         if _finish(store, job_id, CANCELLED):
-            store.append_job_log(job_id, "执行进程已不在运行，任务直接标记为已取消")
-    return store.get_job(job_id).state
-
-
-def _control(store: Store, job_id: int) -> dict:
-    row = store.conn.execute("SELECT * FROM job_control WHERE job_id = ?", (job_id,)).fetchone()
-    return dict(row) if row else {}
+            store.jobs.append_log(job_id, "执行进程已不在运行，任务直接标记为已取消")
+    return store.jobs.get(job_id).state
 
 
 def mark_stale(store: Store) -> list[int]:
     """Fail every running job whose process is gone; returns their ids."""
-    rows = store.conn.execute(
-        "SELECT j.id, j.pid, c.proc_start, c.host FROM jobs AS j"
-        " LEFT JOIN job_control AS c ON c.job_id = j.id WHERE j.state = ?", (RUNNING,),
-    ).fetchall()
     failed = []
-    for row in rows:
+    for row in store.jobs.in_state(RUNNING):
         if is_alive(row["pid"], row["proc_start"], row["host"]):
             continue
         error = (f"执行该任务的进程（pid {row['pid']}）已不在运行：任务被中断"
                  "（进程被强制结束或机器重启）。可以重新发起该任务。")
         if _finish(store, row["id"], FAILED, error=error):
-            store.append_job_log(row["id"], error)
+            store.jobs.append_log(row["id"], error)
             failed.append(row["id"])
-    dead = [w for w in store.conn.execute("SELECT * FROM workers").fetchall()
-            if not is_alive(w["pid"], w["proc_start"], w["host"])]
+    dead = [w for w in store.jobs.workers() if not is_alive(w["pid"], w["proc_start"], w["host"])]
     if dead:
-        with store.transaction() as conn:
-            conn.executemany("DELETE FROM workers WHERE host = ? AND pid = ? AND proc_start = ?",
-                             [(w["host"], w["pid"], w["proc_start"]) for w in dead])
+        store.jobs.remove_workers([(w["host"], w["pid"], w["proc_start"]) for w in dead])
     return failed
 
 
@@ -381,17 +321,13 @@ class JobContext:
         if new_step or last or moment - self._written >= PROGRESS_WRITE_INTERVAL:
             self._written = moment
             shown = f"{self.step} · {self.note}" if self.note else self.step
-            with self.store.transaction() as conn:
-                conn.execute("UPDATE jobs SET done = ?, total = ?, step = ? WHERE id = ?",
-                             (self.done, self.total, shown, self.job_id))
-                conn.execute("UPDATE job_control SET heartbeat_at = ? WHERE job_id = ?",
-                             (now(), self.job_id))
+            self.store.jobs.report_progress(self.job_id, self.done, self.total, shown)
 
     def flush(self) -> None:
         """Write the last reported progress (reports in between writes are throttled)."""
         if self.done or self.total or self.step:
             shown = f"{self.step} · {self.note}" if self.note else self.step
-            self.store.update_job(self.job_id, done=self.done, total=self.total, step=shown)
+            self.store.jobs.update(self.job_id, done=self.done, total=self.total, step=shown)
 
     def log(self, line: str) -> None:
         # The log column is rewritten on each append: bound it so a long crawl stays cheap.
@@ -400,17 +336,14 @@ class JobContext:
             line = f"日志已达 {LOG_MAX_LINES} 行，其余省略（结果与错误仍会记录）"
         elif self.logged > LOG_MAX_LINES:
             return
-        self.store.append_job_log(self.job_id, line[:LOG_LINE_MAX])
+        self.store.jobs.append_log(self.job_id, line[:LOG_LINE_MAX])
 
     def check(self) -> None:
         if self.stop is not None and self.stop.is_set():
             raise WorkerStopping()
-        row = self.store.conn.execute(
-            "SELECT cancel_requested, cancelled_by FROM job_control WHERE job_id = ?",
-            (self.job_id,),
-        ).fetchone()
-        if row is not None and row["cancel_requested"]:
-            raise JobCancelled(row["cancelled_by"] or "")
+        control = self.store.jobs.control(self.job_id)
+        if control.get("cancel_requested"):
+            raise JobCancelled(control["cancelled_by"] or "")
 
     @property
     def cancel_requested(self) -> bool:
@@ -430,7 +363,7 @@ def run_job(store: Store, job: Job, *, settings=None,
     if spec is None or spec.handler is None:
         error = f"这个工作进程不能运行“{kind_label(job.kind)}”任务（类型 {job.kind} 没有处理程序）"
         _finish(store, job.id, FAILED, error=error)
-        store.append_job_log(job.id, error)
+        store.jobs.append_log(job.id, error)
         return FAILED
     ctx = JobContext(store, job, settings=settings, stop=stop)
     started = time.monotonic()
@@ -442,7 +375,7 @@ def run_job(store: Store, job: Job, *, settings=None,
         if _finish(store, job.id, CANCELLED):
             ctx.log(f"已取消（{exc.args[0] if exc.args and exc.args[0] else '管理员'}），"
                     f"运行 {time.monotonic() - started:.1f} 秒")
-        return store.get_job(job.id).state
+        return store.jobs.get(job.id).state
     except (WorkerStopping, KeyboardInterrupt):
         requeue(store, job.id, "工作进程正在停止：任务已重新排队，下次启动时从头运行")
         raise
@@ -452,8 +385,8 @@ def run_job(store: Store, job: Job, *, settings=None,
         error = (str(exc) if isinstance(exc, ValueError) and str(exc)
                  else f"{type(exc).__name__}: {exc}")[:LOG_LINE_MAX]
         if _finish(store, job.id, FAILED, error=error):
-            store.append_job_log(job.id, "失败：" + error)
-            store.append_job_log(job.id, "".join(traceback.format_exception(exc)[-3:]).strip())
+            store.jobs.append_log(job.id, "失败：" + error)
+            store.jobs.append_log(job.id, "".join(traceback.format_exception(exc)[-3:]).strip())
         return FAILED
     ctx.flush()
     if ctx.step:
@@ -464,12 +397,12 @@ def run_job(store: Store, job: Job, *, settings=None,
     if outcome == FAILED:
         error = (result.get("error") or summary or "任务失败")[:LOG_LINE_MAX]
         if _finish(store, job.id, FAILED, error=error, result=result):
-            store.append_job_log(job.id, f"失败：{summary + '；' if summary else ''}{took}")
-        return store.get_job(job.id).state
+            store.jobs.append_log(job.id, f"失败：{summary + '；' if summary else ''}{took}")
+        return store.jobs.get(job.id).state
     if _finish(store, job.id, SUCCEEDED, result=result):
         label = STATE_NAMES[PARTIAL if outcome == PARTIAL else SUCCEEDED]
-        store.append_job_log(job.id, f"{label}：{summary + '；' if summary else ''}{took}")
-    return store.get_job(job.id).state
+        store.jobs.append_log(job.id, f"{label}：{summary + '；' if summary else ''}{took}")
+    return store.jobs.get(job.id).state
 
 
 def job_outcome(state: str, result: dict | None) -> str | None:
@@ -487,11 +420,7 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 
 def job_dict(store: Store, job_id: int, *, log_lines: int = LOG_TAIL_LINES) -> dict | None:
     """One job as a JSON-able dict: state, progress, timings, the log's tail, the result."""
-    row = store.conn.execute(
-        "SELECT j.*, c.cancel_requested, c.cancelled_by, c.result, c.heartbeat_at, c.host"
-        " FROM jobs AS j LEFT JOIN job_control AS c ON c.job_id = j.id WHERE j.id = ?",
-        (job_id,),
-    ).fetchone()
+    row = store.jobs.view(job_id)
     return _row_dict(row, log_lines) if row else None
 
 
@@ -548,34 +477,22 @@ def log_line(line: str) -> str:
 def list_jobs(store: Store, *, limit: int = 50, offset: int = 0, kind: str | None = None,
               state: str | None = None) -> list[dict]:
     """Job history, newest first, without logs (see job_dict for one job's log)."""
-    sql = ("SELECT j.*, c.cancel_requested, c.cancelled_by, c.result, c.heartbeat_at, c.host"
-           " FROM jobs AS j LEFT JOIN job_control AS c ON c.job_id = j.id WHERE 1 = 1")
-    params: list = []
-    if kind:
-        sql, params = sql + " AND j.kind = ?", [*params, kind]
+    partial = None
     if state in (SUCCEEDED, PARTIAL):  # 成功 and 部分失败 share the stored state
-        sql += (" AND j.state = 'succeeded' AND coalesce(json_extract(c.result, '$.outcome'), '')"
-                f" {'=' if state == PARTIAL else '!='} 'partial'")
-    elif state:
-        sql, params = sql + " AND j.state = ?", [*params, state]
-    rows = store.conn.execute(sql + " ORDER BY j.id DESC LIMIT ? OFFSET ?",
-                              [*params, limit, offset]).fetchall()
+        state, partial = SUCCEEDED, state == PARTIAL
+    rows = store.jobs.views(limit=limit, offset=offset, kind=kind, state=state, partial=partial)
     return [_row_dict(r, 0) for r in rows]
 
 
 def recent_jobs(store: Store, kind: str, *, limit: int = 10) -> list[dict]:
     """The newest jobs of a kind, lightly: no log, no result (for pages read often);
     `job_result` fetches one job's result."""
-    rows = store.conn.execute(
-        "SELECT id, kind, state, args, created_by, started_at, finished_at, error FROM jobs"
-        " WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)).fetchall()
-    return [{**dict(row), "args": json.loads(row["args"] or "{}"),
-             "finished": row["state"] in FINISHED_STATES} for row in rows]
+    return [{**row, "finished": row["state"] in FINISHED_STATES}
+            for row in store.jobs.recent(kind, limit)]
 
 
 def job_result(store: Store, job_id: int) -> dict:
-    row = store.conn.execute("SELECT result FROM job_control WHERE job_id = ?", (job_id,)).fetchone()
-    return json.loads(row["result"]) if row is not None and row["result"] else {}
+    return store.jobs.result(job_id)
 
 
 def active_jobs(store: Store) -> list[dict]:
@@ -614,8 +531,7 @@ def spawn_worker(settings, *, config: str | Path | None = None) -> int:
 
 def live_workers(store: Store) -> list[dict]:
     """Worker processes registered in the store that are still alive."""
-    return [dict(r) for r in store.conn.execute("SELECT * FROM workers ORDER BY started_at")
-            if is_alive(r["pid"], r["proc_start"], r["host"])]
+    return [w for w in store.jobs.workers() if is_alive(w["pid"], w["proc_start"], w["host"])]
 
 
 class Worker:
@@ -684,7 +600,7 @@ class Worker:
                     break
                 finally:
                     if self.on_done is not None:
-                        self.on_done(job.id, self.store.get_job(job.id).state)
+                        self.on_done(job.id, self.store.jobs.get(job.id).state)
                 ran += 1
         finally:
             self._unregister()
@@ -698,32 +614,20 @@ class Worker:
             code = self.child.wait()
         finally:
             self.child = None
-        current = self.store.get_job(job.id)
+        current = self.store.jobs.get(job.id)
         if current.state == RUNNING:
             # The child ended without recording an outcome: it crashed.
             error = f"执行任务的子进程异常退出（退出码 {code}）"
             if _finish(self.store, job.id, FAILED, error=error):
-                self.store.append_job_log(job.id, error)
+                self.store.jobs.append_log(job.id, error)
         if self.stop_event.is_set():
             raise WorkerStopping()
 
     def _register(self) -> None:
-        stamp = now()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO workers (host, pid, proc_start, started_at, heartbeat_at,"
-                " job_id) VALUES (?, ?, ?, ?, ?, NULL)",
-                (HOST, self.pid, self.proc_start, stamp, stamp),
-            )
+        self.store.jobs.register_worker(HOST, self.pid, self.proc_start)
 
     def _heartbeat(self, job_id: int | None) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE workers SET heartbeat_at = ?, job_id = ? WHERE host = ? AND pid = ?"
-                " AND proc_start = ?", (now(), job_id, HOST, self.pid, self.proc_start),
-            )
+        self.store.jobs.worker_heartbeat(HOST, self.pid, self.proc_start, job_id)
 
     def _unregister(self) -> None:
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM workers WHERE host = ? AND pid = ? AND proc_start = ?",
-                         (HOST, self.pid, self.proc_start))
+        self.store.jobs.remove_workers([(HOST, self.pid, self.proc_start)])

@@ -138,10 +138,10 @@ def tidy_store(store, *, dry_run: bool = False,
                progress: Callable[[int, int], None] | None = None) -> TidySummary:
     """Re-apply the tidying to every stored policy; save (and log for the index) the ones
     that change. `dry_run`: count them only."""
-    ids = store.all_policy_ids()
+    ids = store.policies.all_ids()
     summary = TidySummary(fields={})
     for start in range(0, len(ids), 200):
-        batch = store.get_policies(ids[start:start + 200])
+        batch = store.policies.get_many(ids[start:start + 200])
         changed = []
         for policy in batch:
             before = {name: getattr(policy, name) for name in _TIDIED}
@@ -157,7 +157,7 @@ def tidy_store(store, *, dry_run: bool = False,
         if changed and not dry_run:
             with store.transaction():
                 for policy in changed:
-                    store.upsert_policy(policy)
+                    store.policies.upsert(policy)
         if progress:
             progress(min(start + 200, len(ids)), len(ids))
     return summary

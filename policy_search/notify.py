@@ -123,15 +123,15 @@ def subscribe(store, settings, sender: Sender, *, kind: str, query: str, channel
                   name=check_name(name), created_by=created_by)
     if channel == "email" and not (settings.smtp_host and settings.mail_from):
         raise SubscriptionError("本站尚未开通邮件推送，请选择企业微信、钉钉或飞书群机器人")
-    subscription = store.create_subscription(**fields)
+    subscription = store.subscriptions.create(**fields)
     if channel == "email":
         result = send_confirmation(store, settings, sender, subscription)
         if not result.ok:
-            store.delete_subscription(subscription.id)
+            store.subscriptions.delete(subscription.id)
             raise SubscriptionError(f"确认邮件发送失败：{result.error}。请检查邮件地址后重试")
         return Created(subscription, None, confirmation_sent=True)
     result = send_test(store, settings, sender, subscription)
-    return Created(store.get_subscription(subscription.id), result)
+    return Created(store.subscriptions.get(subscription.id), result)
 
 
 def send_confirmation(store, settings, sender: Sender, subscription: Subscription) -> SendResult:
@@ -158,9 +158,9 @@ def send_test(store, settings, sender: Sender, subscription: Subscription) -> Se
     result = sender.send(subscription, message, retries=0)
     _log_attempts(store, subscription.id, "test", result, 0)
     if result.ok:
-        store.activate_subscription(subscription.id)
+        store.subscriptions.activate(subscription.id)
     else:
-        store.record_test_failure(subscription.id, result.error)
+        store.subscriptions.record_test_failure(subscription.id, result.error)
     return result
 
 
@@ -168,9 +168,9 @@ def _log_attempts(store, subscription_id: int, purpose: str, result: SendResult,
                   policies: int) -> int | None:
     last = None
     for attempt in result.attempts:
-        last = store.log_delivery(subscription_id, purpose=purpose, attempt=attempt.number,
-                                  ok=attempt.ok, policies=policies, status=attempt.status,
-                                  detail=attempt.detail)
+        last = store.subscriptions.log_delivery(subscription_id, purpose=purpose, attempt=attempt.number,
+                                                ok=attempt.ok, policies=policies, status=attempt.status,
+                                                detail=attempt.detail)
     return last
 
 
@@ -188,8 +188,8 @@ def matches(store, matcher: Matcher, subscription: Subscription, candidates: lis
     found: set[str] = set()
     for start in range(0, len(scope), MATCH_CHUNK):
         # the whole record: a profile is matched on the text's evidence, kind and 惠企 flag too
-        chunk = store.get_policies(scope[start:start + MATCH_CHUNK])
-        cards = store.get_cards([p.id for p in chunk])
+        chunk = store.policies.get_many(scope[start:start + MATCH_CHUNK])
+        cards = store.cards.get_many([p.id for p in chunk])
         found.update(p.id for p in chunk
                      if match_policy(profile, p, cards.get(p.id), today).applies)
     return found
@@ -201,9 +201,9 @@ def digest_message(store, settings, subscription: Subscription, policy_ids: list
                    today: dt.date | None = None) -> Message:
     """Newest first: title, issuer, date, 申报状态 and deadline when known, the card's 支持标准."""
     today = today or china_today()
-    policies = store.get_policies(policy_ids)
+    policies = store.policies.get_many(policy_ids)
     policies.sort(key=lambda p: (p.publish_date or "", p.id), reverse=True)
-    cards = store.get_cards([p.id for p in policies])
+    cards = store.cards.get_many([p.id for p in policies])
     items = []
     for policy in policies:
         status = deadline = None
@@ -278,7 +278,7 @@ def run_round(store, settings, matcher: Matcher, sender: Sender, *, dry_run: boo
     if not (settings.public_base_url or "").strip():
         report.notes.append(f"提示：未设置 public_base_url，消息中的链接将指向 {site_url(settings)}")
     if not dry_run:
-        stale = store.delete_stale_pending((now - dt.timedelta(days=PENDING_DAYS)).isoformat())
+        stale = store.subscriptions.delete_stale_pending((now - dt.timedelta(days=PENDING_DAYS)).isoformat())
         if stale:
             report.notes.append(f"已删除 {len(stale)} 个超过 {PENDING_DAYS} 天未确认的订阅")
     bound = matcher.searchable_seq()
@@ -286,7 +286,7 @@ def run_round(store, settings, matcher: Matcher, sender: Sender, *, dry_run: boo
         report.notes.append("索引尚未建立，本轮不推送（先运行 policy-search index rebuild）")
         return report
     round_ = _Round(store, settings, matcher, sender, bound, now, dry_run)
-    subscriptions = store.list_subscriptions(ACTIVE)
+    subscriptions = store.subscriptions.list(ACTIVE)
     for number, subscription in enumerate(subscriptions):
         if progress is not None:
             progress(number, len(subscriptions))
@@ -307,29 +307,29 @@ class _Round:
     def changed(self, after: int) -> list[str]:
         # Subscriptions usually share their position: the change log is read once for them.
         if after not in self._changed:
-            self._changed[after] = self.store.changed_policy_ids(after, self.bound)
+            self._changed[after] = self.store.policies.changed_between(after, self.bound)
         return self._changed[after]
 
     def process(self, subscription: Subscription) -> Outcome:
         if (subscription.seen_seq is not None and subscription.seen_seq >= self.bound
-                and not self.store.pending_policy_ids(subscription.id)):
+                and not self.store.subscriptions.pending_policy_ids(subscription.id)):
             # nothing changed since it last looked, nothing waiting: no write at all
             return Outcome(subscription, "nothing", detail="没有新政策")
-        if not self.dry_run and not self.store.claim_subscription(subscription.id, CLAIM_MINUTES):
+        if not self.dry_run and not self.store.subscriptions.claim(subscription.id, CLAIM_MINUTES):
             return Outcome(subscription, "skipped", detail="另一轮推送正在处理，跳过")
         try:
             started, new = self.look(subscription)
-            pending = self.store.pending_policy_ids(subscription.id)
+            pending = self.store.subscriptions.pending_policy_ids(subscription.id)
             if self.dry_run:
                 pending = list(dict.fromkeys(pending + sorted(new)))
-            return self.deliver(self.store.get_subscription(subscription.id) or subscription,
+            return self.deliver(self.store.subscriptions.get(subscription.id) or subscription,
                                 pending, started)
         except Exception as exc:  # one broken subscription must not stop the others
             log.exception("delivery round: subscription %s failed", subscription.id)
             return Outcome(subscription, "failed", detail=f"内部错误：{type(exc).__name__}: {exc}")
         finally:
             if not self.dry_run:
-                self.store.release_subscription(subscription.id)
+                self.store.subscriptions.release(subscription.id)
 
     def look(self, subscription: Subscription) -> tuple[str, set[str]]:
         """New matches since the subscription last looked; records them (not in a dry run).
@@ -337,20 +337,20 @@ class _Round:
         Returns a note on the starting point (first round) and the new matches."""
         if subscription.seen_seq is None:
             found = matches(self.store, self.matcher, subscription, None, self.today)
-            fresh = found & self.store.added_after(subscription.created_seq)
+            fresh = found & self.store.policies.added_after(subscription.created_seq)
             baseline, new = found - fresh, fresh
             note = f"首次推送：已有的 {len(baseline)} 条相符政策作为起点，不再推送；"
         else:
             baseline, note = set(), ""
             after = subscription.seen_seq
             candidates = self.changed(after) if self.bound > after else []
-            known = self.store.known_policy_ids(subscription.id, candidates)
+            known = self.store.subscriptions.known_policy_ids(subscription.id, candidates)
             new = matches(self.store, self.matcher, subscription,
                           [c for c in candidates if c not in known], self.today)
         seen = max(self.bound, subscription.seen_seq or 0)
         if not self.dry_run and (baseline or new or seen != subscription.seen_seq):
-            self.store.record_matches(subscription.id, baseline=baseline, pending=new,
-                                      seen_seq=seen)
+            self.store.subscriptions.record_matches(subscription.id, baseline=baseline, pending=new,
+                                                    seen_seq=seen)
         return note, new
 
     def deliver(self, subscription: Subscription, pending: list[str], note: str) -> Outcome:
@@ -371,19 +371,19 @@ class _Round:
             return Outcome(subscription, "would_send", titles,
                            f"{note}将推送 {len(titles)} 条：" + "；".join(titles))
         if not message.items:  # every pending policy was deleted meanwhile
-            self.store.record_delivered(subscription.id, pending, 0, self.now.isoformat())
+            self.store.subscriptions.record_delivered(subscription.id, pending, 0, self.now.isoformat())
             return Outcome(subscription, "nothing", detail=note + "没有新政策")
         result = self.sender.send(subscription, message, retries=RETRIES)
         last = _log_attempts(self.store, subscription.id, "digest", result, len(titles))
         if result.ok:
-            self.store.record_delivered(subscription.id, pending, last, self.now.isoformat())
+            self.store.subscriptions.record_delivered(subscription.id, pending, last, self.now.isoformat())
             return Outcome(subscription, "sent", titles,
                            f"{note}已推送 {len(titles)} 条：" + "；".join(titles))
         delay = RETRY_DELAYS[min(subscription.failures, len(RETRY_DELAYS) - 1)]
         retry_at = (self.now + dt.timedelta(seconds=delay)).isoformat()
-        failures = self.store.record_failed_delivery(subscription.id, result.error,
-                                                     next_attempt_at=retry_at,
-                                                     pause_after=PAUSE_AFTER)
+        failures = self.store.subscriptions.record_failed_delivery(subscription.id, result.error,
+                                                                   next_attempt_at=retry_at,
+                                                                   pause_after=PAUSE_AFTER)
         if failures >= PAUSE_AFTER:
             tail = f"已连续失败 {failures} 次，订阅已暂停（工作人员可在订阅管理页恢复）"
         else:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from policy_search import jobs
-from policy_search.store import Store, now
+from policy_search.store import Store
 
 DAY_NAMES = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
@@ -144,8 +144,8 @@ def enqueue_due(store: Store, schedule: Schedule | None, moment: dt.datetime | N
     slot = previous_run(schedule, moment)
     if slot is None:
         return None
-    with store.transaction() as conn:
-        row = conn.execute("SELECT last_slot FROM schedule_runs WHERE name = ?", (name,)).fetchone()
+    with store.transaction():
+        row = store.jobs.last_slot(name)
         if row is not None and dt.datetime.fromisoformat(row["last_slot"]) >= slot:
             return None
         job_id = None
@@ -154,15 +154,10 @@ def enqueue_due(store: Store, schedule: Schedule | None, moment: dt.datetime | N
                 job_id = jobs.enqueue(store, kind, args or {}, SCHEDULE_USER)
             except jobs.JobRefused as refused:
                 if refused.conflicting_id:
-                    store.append_job_log(refused.conflicting_id,
-                                         f"定时{jobs.kind_label(kind)}（{slot.isoformat()}）未加入："
-                                         "本任务尚未结束")
-        conn.execute(
-            "INSERT INTO schedule_runs (name, last_slot, job_id, at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(name) DO UPDATE SET last_slot = excluded.last_slot,"
-            " job_id = coalesce(excluded.job_id, schedule_runs.job_id), at = excluded.at",
-            (name, slot.isoformat(), job_id, now()),
-        )
+                    store.jobs.append_log(refused.conflicting_id,
+                                          f"定时{jobs.kind_label(kind)}（{slot.isoformat()}）未加入："
+                                          "本任务尚未结束")
+        store.jobs.record_slot(name, slot.isoformat(), job_id)
     return job_id
 
 
@@ -170,7 +165,7 @@ def schedule_status(store: Store, schedule: Schedule | None, moment: dt.datetime
                     *, name: str = "crawl") -> dict:
     """For the admin page: the schedule, its next slot, the last slot served and its job."""
     moment = moment or dt.datetime.now(dt.timezone.utc)
-    row = store.conn.execute("SELECT * FROM schedule_runs WHERE name = ?", (name,)).fetchone()
+    row = store.jobs.last_slot(name)
     return {
         "schedule": schedule.text if schedule else "",
         "enabled": schedule is not None,

@@ -64,7 +64,7 @@ def load_snapshot(store: Store, snapshot: SnapshotFile,
                   progress: Callable[[Progress], None] | None = None) -> dict:
     """Import the snapshot's documents as source "snapshot"; never over a real record."""
     def real_record(policy_id: str) -> bool:
-        source = store.source_of(policy_id)
+        source = store.policies.source_of(policy_id)
         return source is not None and source != SNAPSHOT_SOURCE
 
     with ExitStack() as stack:
@@ -84,7 +84,7 @@ def load_snapshot(store: Store, snapshot: SnapshotFile,
 def snapshot_summary(store: Store) -> dict | None:
     """What the site says about the snapshot: how many of its copies are still served
     (the rest were replaced by crawled records) and its date; None when there are none."""
-    remaining = store.count_from_source(SNAPSHOT_SOURCE)
+    remaining = store.policies.count_from_source(SNAPSHOT_SOURCE)
     if not remaining:
         return None
     loaded = [j for j in jobs.recent_jobs(store, "snapshot", limit=5) if j["state"] == jobs.SUCCEEDED]

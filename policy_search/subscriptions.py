@@ -9,7 +9,7 @@ manage page that every message links to.
 
 This module holds the rules (validation, the webhook allow-list, masking, periods); the
 delivery use case is `policy_search.notify`, the platforms' formats `policy_search.channels`,
-the SQL `policy_search.subscriptions_store`.
+the SQL `policy_search.store.subscriptions`.
 """
 from __future__ import annotations
 

@@ -380,7 +380,7 @@ def tag_policy(store, policy: Policy, taxonomy: Taxonomy | None = None) -> list[
         if policy.review_state == "reviewed" and proposal.facet in decided_facets:
             continue
         written.append(proposal)
-    store.replace_auto_tags(policy.id, [p.to_tag() for p in written],
+    store.tags.replace_auto(policy.id, [p.to_tag() for p in written],
                             content_hash=policy.content_hash)
     return written
 
@@ -398,10 +398,10 @@ def tag_policies(store, ids: list[str] | None = None, *, taxonomy: Taxonomy | No
                  batch_size: int = 200) -> TagRunSummary:
     """Auto-tag the given policies (default: those new or changed since their last tagging)."""
     taxonomy = taxonomy or current_taxonomy(store)
-    ids = store.policies_needing_auto_tags() if ids is None else ids
+    ids = store.tags.needing_auto() if ids is None else ids
     summary = TagRunSummary()
     for start in range(0, len(ids), batch_size):
-        batch = store.get_policies(ids[start:start + batch_size])
+        batch = store.policies.get_many(ids[start:start + batch_size])
         with store.transaction():
             for policy in batch:
                 written = tag_policy(store, policy, taxonomy)

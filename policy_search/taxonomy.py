@@ -207,7 +207,7 @@ def load_taxonomy(store=None, path: str | Path | None = None) -> Taxonomy:
     """The shipped taxonomy with the store's staff values merged over it."""
     taxonomy = load_shipped(path)
     if store is not None:
-        merge_store_values(taxonomy, store.taxonomy_values())
+        merge_store_values(taxonomy, store.taxonomy.latest())
     return taxonomy
 
 
@@ -225,7 +225,7 @@ def current_taxonomy(store=None) -> Taxonomy:
     """load_taxonomy, cached until a staff value is saved (cheap to call per request)."""
     if store is None:
         return _cached(None, 0)
-    return _cached(str(store.path), store.taxonomy_revision())
+    return _cached(str(store.path), store.taxonomy.revision())
 
 
 def synonym_groups(store=None) -> list[list[str]]:
@@ -259,5 +259,5 @@ def save_value(store, facet: str, value: str, by: str, *, synonyms=(), keywords=
         # A value is at least triggered by its own name.
         candidate.keywords = {value: 3.0}
     validate_value(candidate)
-    return store.save_taxonomy_value(facet, value, candidate.to_data(), by, active=active,
-                                     note=note)
+    return store.taxonomy.save(facet, value, candidate.to_data(), by, active=active,
+                               note=note)

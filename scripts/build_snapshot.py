@@ -102,11 +102,11 @@ def select(records: dict[str, dict], workdir: Path) -> list[Policy]:
     try:
         started = time.monotonic()
         import_file(store, staging)
-        print(f"imported {store.count_policies()} candidates ({time.monotonic() - started:.0f} s)")
+        print(f"imported {store.policies.count()} candidates ({time.monotonic() - started:.0f} s)")
         started = time.monotonic()
         print(enrich_changed(store).describe(), f"({time.monotonic() - started:.0f} s)")
         taxonomy = current_taxonomy(store)
-        return [p for p in store.iter_policies() if is_starter_policy(p, taxonomy)]
+        return [p for p in store.policies.iter_all() if is_starter_policy(p, taxonomy)]
     finally:
         store.close()
 

@@ -115,10 +115,10 @@ def test_clean_bodies_command_rewrites_only_changed_bodies(tmp_path):
         for key in (chrome_key, clean_key):
             policy = policy_from_record(all_documents()[key])
             policy.body_text = all_documents()[key]["body"]  # stored before cleaning existed
-            store.upsert_policy(policy)
+            store.policies.upsert(policy)
             ids[key] = policy.id
-        store.set_review_state(ids[chrome_key], "reviewed", "alice")
-        seq = store.last_change()
+        store.edits.set_review_state(ids[chrome_key], "reviewed", "alice")
+        seq = store.policies.last_change()
     runner = CliRunner()
     dry = runner.invoke(main, ["--data-dir", str(data_dir), "clean-bodies", "--dry-run", "--quiet"])
     assert dry.exit_code == 0 and "可清理 1 篇" in dry.output
@@ -126,12 +126,12 @@ def test_clean_bodies_command_rewrites_only_changed_bodies(tmp_path):
     assert result.exit_code == 0, result.output
     assert "检查 2 篇, 已清理 1 篇" in result.output and "文件类型" in result.output
     with Store(data_dir / "policies.sqlite3") as store:
-        cleaned = store.get_policy(ids[chrome_key])
+        cleaned = store.policies.get(ids[chrome_key])
         assert cleaned.body_text.startswith("2026年上海市政府工作报告")
         assert cleaned.review_state == "reviewed"  # our cleaning is no change at the source
         assert cleaned.content_hash == cleaned.compute_hash()
-        _, changed = store.changes_since(seq)
+        _, changed = store.policies.changes_since(seq)
         assert ids[chrome_key] in changed
-        assert store.get_policy(ids[clean_key]).body_text == all_documents()[clean_key]["body"]
+        assert store.policies.get(ids[clean_key]).body_text == all_documents()[clean_key]["body"]
     again = runner.invoke(main, ["--data-dir", str(data_dir), "clean-bodies", "--quiet"])
     assert "已清理 0 篇" in again.output

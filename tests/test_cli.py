@@ -133,7 +133,7 @@ def test_import_tags_and_cards_what_it_added(tmp_path):
     assert result.exit_code == 0, result.output
     assert "自动标注 1 条" in result.output
     store = Store(tmp_path / "policies.sqlite3")
-    policy = next(store.iter_policies())
+    policy = next(store.policies.iter_all())
     assert "小微企业" in policy.active_tags().get("enterprise", [])
     assert policy.deadline is not None
 

@@ -216,21 +216,21 @@ def test_metadata_tidy_cleans_a_store_filled_before_the_rules(tmp_path):
                region_code="100000", region_name="全国"),
     ]
     for policy in raw:
-        store.upsert_policy(policy)
-    seq = store.last_change()
+        store.policies.upsert(policy)
+    seq = store.policies.last_change()
     runner = CliRunner()
     args = ["--data-dir", str(tmp_path), "metadata", "tidy", "--quiet"]
     result = runner.invoke(main, [*args, "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "整理 2 篇" in result.output and store.last_change() == seq
-    assert store.get_policy("heze").level == "provincial"
+    assert "整理 2 篇" in result.output and store.policies.last_change() == seq
+    assert store.policies.get("heze").level == "provincial"
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "整理 2 篇" in result.output and "发文地区 2" in result.output
-    mohurd, heze = store.get_policy("mohurd"), store.get_policy("heze")
+    mohurd, heze = store.policies.get("mohurd"), store.policies.get("heze")
     assert (mohurd.issuer, mohurd.level, mohurd.region_name) == ("住房和城乡建设部", "national", "全国")
     assert (heze.level, heze.region_code, heze.region_name) == ("city", "371700", "菏泽市")
     assert heze.subject == "文化 › 非物质文化遗产"
-    assert sorted(store.changes_since(seq)[1]) == ["heze", "mohurd"]
+    assert sorted(store.policies.changes_since(seq)[1]) == ["heze", "mohurd"]
     result = runner.invoke(main, args)
     assert "整理 0 篇" in result.output

@@ -45,7 +45,7 @@ def test_jsonl_with_bad_rows_reports_line_numbers(store, tmp_path):
     reasons = [r.reason for r in summary.rejected]
     assert reasons[0].startswith("无法解析的 JSON") and reasons[1] == "缺少标题"
     assert reasons[2].startswith("发布日期") and "JSON 对象" in reasons[3]
-    policy = store.get_policy(next(p.id for p in store.iter_policies()))
+    policy = store.policies.get(next(p.id for p in store.policies.iter_all()))
     assert policy.doc_number == "国发[2022]3号" and policy.doc_number_key == "国发20223号"
     assert policy.publish_date == "2022-01-05" and policy.region_code == "100000"
 
@@ -60,7 +60,7 @@ def test_csv_with_chinese_headers_in_gbk(store, tmp_path):
     assert summary.added == 2
     assert [(r.line, r.reason) for r in summary.rejected][0] == (3, "缺少标题")
     assert summary.rejected[1].line == 4 and "成文日期" in summary.rejected[1].reason
-    by_title = {p.title: p for p in store.iter_policies()}
+    by_title = {p.title: p for p in store.policies.iter_all()}
     county = by_title["长沙县支持专精特新中小企业发展若干措施"]
     assert (county.level, county.region_code, county.written_date, county.publish_date) == (
         "county", "430121", "2023-03-01", "2023-03-05")
@@ -83,7 +83,7 @@ def test_xlsx_with_chinese_headers(store, tmp_path):
     summary = import_file(store, path)
     assert summary.added == 3
     assert [r.line for r in summary.rejected] == [3, 4]
-    cell_dates = next(p for p in store.iter_policies() if p.title == "日期是单元格")
+    cell_dates = next(p for p in store.policies.iter_all() if p.title == "日期是单元格")
     assert (cell_dates.written_date, cell_dates.publish_date) == ("2020-07-01", "2020-07-02")
 
 
@@ -103,13 +103,13 @@ def test_import_is_idempotent_and_updates_keep_staff_tags(store, tmp_path):
     again = import_file(store, path)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
 
-    target = next(p for p in store.iter_policies() if p.title == "政策2")
-    store.set_staff_tag(target.id, "support", "资金补贴奖励", by="staff1")
+    target = next(p for p in store.policies.iter_all() if p.title == "政策2")
+    store.tags.set_staff(target.id, "support", "资金补贴奖励", by="staff1")
     records[2]["body"] = "修订后的正文"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     changed = import_file(store, path)
     assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 4)
-    updated = store.get_policy(target.id)
+    updated = store.policies.get(target.id)
     assert updated.body_text == "修订后的正文"
     assert [(t.value, t.origin) for t in updated.tags] == [("资金补贴奖励", "staff")]
 
@@ -123,7 +123,7 @@ def test_partial_record_keeps_the_fields_it_lacks(store, tmp_path):
                                ensure_ascii=False), encoding="utf-8")
     import_file(store, full)
     assert import_file(store, meta).updated == 1
-    policy = next(store.iter_policies())
+    policy = next(store.policies.iter_all())
     assert (policy.body_text, policy.doc_number, policy.publish_date) == ("全文", "湘政发〔2020〕1号", "2020-01-02")
 
 
@@ -163,7 +163,7 @@ def test_full_corpus_imports_and_second_run_changes_nothing(tmp_path):
     assert "added 0 / updated 0 / unchanged 4876" in second.stdout
     meta = run_cli("--data-dir", str(tmp_path), "import", "--quiet", "--no-enrich", str(metadata), check=True)
     assert "rejected 0" in meta.stdout
-    assert Store(tmp_path / "policies.sqlite3").count_policies() == 4876 + 32147 - 3  # 3 urls in both
+    assert Store(tmp_path / "policies.sqlite3").policies.count() == 4876 + 32147 - 3  # 3 urls in both
 
 
 @pytest.mark.slow
@@ -191,9 +191,9 @@ def test_killed_import_leaves_store_consistent_and_rerun_completes(tmp_path):
 
     store = Store(db)
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    partial = store.count_policies()
+    partial = store.policies.count()
     assert 0 < partial < 4876
-    for policy in store.iter_policies():  # every stored policy is whole: its hash matches its fields
+    for policy in store.policies.iter_all():  # every stored policy is whole: its hash matches its fields
         assert policy.content_hash == policy.compute_hash()
     store.close()
 

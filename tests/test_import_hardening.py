@@ -21,7 +21,7 @@ def jsonl(lines: list[str]) -> str:
 
 
 def titles(store) -> set[str]:
-    return {p.title for p in store.iter_policies()}
+    return {p.title for p in store.policies.iter_all()}
 
 
 def reasons(summary) -> dict[int, str]:
@@ -79,7 +79,7 @@ def test_other_fields_refuse_objects_and_lists_but_take_numbers(store, tmp_path)
     ]), "utf-8")
     summary = import_file(store, path)
     assert reasons(summary) == {1: "发文机关应为文本，而不是对象", 2: "正文应为文本，而不是列表"}
-    [policy] = list(store.iter_policies())
+    [policy] = list(store.policies.iter_all())
     assert policy.index_number == "114300" and policy.publish_date == "2021-05-08"
 
 
@@ -90,7 +90,7 @@ def test_nul_and_control_characters_are_removed(store, tmp_path):
                                       ensure_ascii=False)]), "utf-8")
     summary = import_file(store, path)
     assert summary.added == 1 and not summary.rejected
-    [policy] = list(store.iter_policies())
+    [policy] = list(store.policies.iter_all())
     # (the colloquial 县政府 is stored as the organ's name, policy_search.issuers)
     assert policy.title == "含空字符的标题" and policy.issuer == "长沙县人民政府"
     assert "\x00" not in policy.body_text and "\x1b" not in policy.body_text
@@ -108,7 +108,7 @@ def test_url_must_be_http(store, tmp_path, url, scheme):
     summary = import_file(store, path)
     assert summary.added == 1 and titles(store) == {GOOD[0]["title"]}
     assert reasons(summary) == {1: f"链接: 只允许 http 或 https 网址（收到的是 {scheme}）"}
-    assert all(p.url.startswith("http://") for p in store.iter_policies())
+    assert all(p.url.startswith("http://") for p in store.policies.iter_all())
 
 
 def test_url_placeholders_mean_no_link_and_bare_hosts_get_http(store, tmp_path):
@@ -118,7 +118,7 @@ def test_url_placeholders_mean_no_link_and_bare_hosts_get_http(store, tmp_path):
                                       ensure_ascii=False)]), "utf-8")
     summary = import_file(store, path)
     assert summary.added == 2 and not summary.rejected
-    urls = {p.title: p.url for p in store.iter_policies()}
+    urls = {p.title: p.url for p in store.policies.iter_all()}
     assert urls == {"没有链接的政策": None, "省略协议的链接": "http://www.csx.gov.cn/zwgk/1.html"}
 
 
@@ -143,7 +143,7 @@ def test_long_csv_field_is_kept_and_rows_after_an_oversized_field_are_imported(s
     path.write_text("\n".join(rows) + "\n", "utf-8")
     summary = import_file(store, path)
     assert summary.added == 3 and not summary.rejected
-    [long] = [p for p in store.iter_policies() if p.title == "很长的正文"]
+    [long] = [p for p in store.policies.iter_all() if p.title == "很长的正文"]
     assert len(long.body_text) == 200_000
 
     monkeypatch.setattr(importer, "MAX_FIELD_CHARS", 1000)

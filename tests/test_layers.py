@@ -156,3 +156,105 @@ def test_the_adapter_check_catches_private_whoosh_names(tmp_path):
     assert whoosh_internals_outside_the_adapter(tmp_path) == [
         "index/fast.py:1 uses _lenfield", "index/fast.py:4 uses _lk",
         "index/fast.py:5 uses _perdoc", "index/fast.py:5 uses _storage"]
+
+
+# --- SQL only in the store ------------------------------------------------------------
+
+STORE_PACKAGE = Path("policy_search") / "store"
+# Where SQL may not be written: the packages, the scripts and the benches.
+SQL_FREE = PACKAGES + ("scripts", "bench")
+# Not the store's database: the schema itself (kept beside the package so that parallel
+# branches append their migrations to one file), and databases of their own — the index's
+# token cache, the FTS5 baseline a bench compares the index with. Path -> allowed scopes
+# (a class or function name; "*" for the whole module).
+OWN_DATABASES = {
+    Path("policy_search") / "migrations.py": {"*"},
+    Path("index") / "build.py": {"TokenCache"},
+    Path("bench") / "relevance.py": {"build_fts", "fts_search"},
+}
+SQL = re.compile(
+    r"\bSELECT\b.*\bFROM\b|\bINSERT\s+(OR\s+\w+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b"
+    r"|\bDELETE\s+FROM\b|\b(CREATE|ALTER|DROP)\s+(TABLE|INDEX|VIEW|TRIGGER|VIRTUAL)\b"
+    r"|\bPRAGMA\s+\w+|\bBEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)\b|\bSAVEPOINT\s+\w+", re.S)
+
+
+def _scoped_nodes(tree: ast.AST):
+    """(node, names of the classes and functions around it) for every node."""
+    stack = [(tree, ())]
+    while stack:
+        node, scopes = stack.pop()
+        yield node, scopes
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            scopes = (*scopes, node.name)
+        stack.extend((child, scopes) for child in ast.iter_child_nodes(node))
+
+
+def sql_uses(path: Path, name_as: str, allowed: set[str] = frozenset()) -> list[str]:
+    """SQL text, `.conn` and the sqlite3 module in a module, outside the allowed scopes."""
+    if "*" in allowed:
+        return []
+    found = []
+    for node, scopes in _scoped_nodes(parsed(path)):
+        if allowed & set(scopes):
+            continue
+        what = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                SQL.search(node.value):
+            what = "SQL text"
+        elif isinstance(node, ast.Attribute) and node.attr == "conn":
+            what = ".conn"
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                node.value.id == "sqlite3":
+            what = f"sqlite3.{node.attr}"
+        elif isinstance(node, ast.ImportFrom) and node.module == "sqlite3":
+            what = "from sqlite3 import"
+        if what:
+            found.append((node.lineno, what))
+    return [f"{name_as}:{line} uses {what}" for line, what in sorted(set(found))]
+
+
+def sql_outside_the_store(root: Path = ROOT) -> list[str]:
+    found = []
+    for folder in SQL_FREE:
+        for path in sorted((root / folder).rglob("*.py")):
+            relative = path.relative_to(root)
+            if relative.is_relative_to(STORE_PACKAGE):
+                continue
+            found.extend(sql_uses(path, str(relative), OWN_DATABASES.get(relative, set())))
+    return found
+
+
+def test_sql_is_written_only_in_the_store():
+    assert sql_outside_the_store() == []
+
+
+def test_the_sql_check_catches_sql_outside_the_store(tmp_path):
+    for folder in SQL_FREE:
+        (tmp_path / folder).mkdir()
+    (tmp_path / STORE_PACKAGE).mkdir()
+    (tmp_path / STORE_PACKAGE / "jobs.py").write_text(  # the store's own SQL passes
+        "def get(self, i):\n    return self.conn.execute('SELECT * FROM jobs WHERE id = ?', (i,))\n")
+    (tmp_path / "crawler" / "run.py").write_text(
+        "def title(store, pid):\n"
+        "    return store.conn.execute(\n"
+        "        'SELECT title FROM policies'\n"
+        "        ' WHERE id = ?', (pid,)).fetchone()\n")
+    (tmp_path / "policy_search" / "jobs.py").write_text(
+        "def claim(store):\n    with store.transaction() as db:\n"
+        "        db.execute(f\"UPDATE jobs SET state = 'running' WHERE id = {1}\")\n")
+    (tmp_path / "web" / "raw.py").write_text(
+        "import sqlite3\nfrom sqlite3 import connect\n"
+        "def open_it(path):\n    return sqlite3.connect(path)\n")
+    (tmp_path / "index" / "build.py").write_text(  # the token cache's own database passes
+        "import sqlite3\nclass TokenCache:\n    def __init__(self, path):\n"
+        "        self.conn = sqlite3.connect(path)\n"
+        "        self.conn.execute('CREATE TABLE IF NOT EXISTS tokens (key TEXT)')\n"
+        "def status(store):\n    return store.conn\n")
+    (tmp_path / "bench" / "fine.py").write_text(  # prose about selecting is not SQL
+        "'''Select the queries from the judged set; update the figures.'''\n")
+    assert sql_outside_the_store(tmp_path) == [
+        "policy_search/jobs.py:3 uses SQL text",
+        "crawler/run.py:2 uses .conn", "crawler/run.py:3 uses SQL text",
+        "index/build.py:7 uses .conn",
+        "web/raw.py:2 uses from sqlite3 import", "web/raw.py:4 uses sqlite3.connect",
+    ]

@@ -39,18 +39,18 @@ def test_the_table_holds_a_day_a_query_and_a_count_only(store):
 
 
 def test_counts_add_up_per_day_and_only_frequent_queries_are_popular(store):
-    store.add_query_counts({("2024-05-01", "专精特新"): 2, ("2024-05-01", "补贴"): 1})
-    store.add_query_counts({("2024-05-02", "专精特新"): 1, ("2024-05-02", "补贴"): 1})
-    store.add_query_counts({("2024-05-02", "稳岗返还"): 5, ("2024-04-01", "补贴"): 9})
-    assert store.popular_queries("2024-05-01", min_count=2, limit=10) == [
+    store.queries.add_counts({("2024-05-01", "专精特新"): 2, ("2024-05-01", "补贴"): 1})
+    store.queries.add_counts({("2024-05-02", "专精特新"): 1, ("2024-05-02", "补贴"): 1})
+    store.queries.add_counts({("2024-05-02", "稳岗返还"): 5, ("2024-04-01", "补贴"): 9})
+    assert store.queries.popular("2024-05-01", min_count=2, limit=10) == [
         ("稳岗返还", 5), ("专精特新", 3), ("补贴", 2)]
-    assert store.popular_queries("2024-05-01", min_count=3, limit=10) == [
+    assert store.queries.popular("2024-05-01", min_count=3, limit=10) == [
         ("稳岗返还", 5), ("专精特新", 3)]
-    assert store.popular_queries("2024-05-01", min_count=2, limit=1) == [("稳岗返还", 5)]
+    assert store.queries.popular("2024-05-01", min_count=2, limit=1) == [("稳岗返还", 5)]
     # counts before the window do not count
-    assert ("补贴", 11) not in store.popular_queries("2024-05-01", min_count=2, limit=10)
-    assert store.forget_queries_before("2024-05-01") == 1
-    assert store.popular_queries("2000-01-01", min_count=1, limit=10)[-1] == ("补贴", 2)
+    assert ("补贴", 11) not in store.queries.popular("2024-05-01", min_count=2, limit=10)
+    assert store.queries.forget_before("2024-05-01") == 1
+    assert store.queries.popular("2000-01-01", min_count=1, limit=10)[-1] == ("补贴", 2)
 
 
 class FakeClock:
@@ -70,13 +70,13 @@ def test_the_tally_writes_in_batches_and_by_time(store):
     since = (day - dt.timedelta(days=1)).isoformat()
     assert tally.count("专精特新", day) and tally.count("专精特新 ", day)
     assert not tally.count("13812345678", day)
-    assert store.popular_queries(since, 1, 10) == []              # not written yet
+    assert store.queries.popular(since, 1, 10) == []              # not written yet
     tally.count("补贴", day)                                      # the third: written
-    assert store.popular_queries(since, 1, 10) == [("专精特新", 2), ("补贴", 1)]
+    assert store.queries.popular(since, 1, 10) == [("专精特新", 2), ("补贴", 1)]
     tally.count("补贴", day)
     clock.now += 61                                               # a minute later: written
     tally.count("补贴", day)
-    assert store.popular_queries(since, 1, 10) == [("补贴", 3), ("专精特新", 2)]
+    assert store.queries.popular(since, 1, 10) == [("补贴", 3), ("专精特新", 2)]
 
 
 def test_popular_is_read_again_after_new_counts_only(store):
@@ -85,15 +85,15 @@ def test_popular_is_read_again_after_new_counts_only(store):
     clock = FakeClock()
     tally = QueryTally(store, flush_count=1000, clock=clock)
     today = dt.date.today()
-    store.add_query_counts({(today.isoformat(), "专精特新"): 3})
+    store.queries.add_counts({(today.isoformat(), "专精特新"): 3})
     assert tally.popular(3, today) == ["专精特新"]
-    store.add_query_counts({(today.isoformat(), "补贴"): 4})   # another process wrote
+    store.queries.add_counts({(today.isoformat(), "补贴"): 4})   # another process wrote
     assert tally.popular(3, today) == ["专精特新"]               # cached for a while
     tally.count("稳岗返还", today)
     tally.flush()                                               # our own counts: read again
     assert tally.popular(3, today) == ["补贴", "专精特新"]
     clock.now += 301
-    store.add_query_counts({(today.isoformat(), "稳岗返还"): 9})
+    store.queries.add_counts({(today.isoformat(), "稳岗返还"): 9})
     assert tally.popular(3, today)[0] == "稳岗返还"               # and after five minutes
     assert tally.popular(0, today) == []                        # 0: no 热门搜索
 
@@ -105,17 +105,17 @@ def test_a_failed_write_keeps_the_counts_and_old_days_are_forgotten(store, monke
     today = dt.date(2024, 5, 2)
     monkeypatch.setattr(querylog, "china_today", lambda: today)
     old_day = (today - dt.timedelta(days=KEEP_DAYS + 1)).isoformat()
-    store.add_query_counts({(old_day, "旧词"): 5})
+    store.queries.add_counts({(old_day, "旧词"): 5})
     tally = QueryTally(store, flush_count=1000)
     tally.count("专精特新", today)
 
     def busy(counts):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(store, "add_query_counts", busy)
+    monkeypatch.setattr(store.queries, "add_counts", busy)
     with pytest.raises(RuntimeError):
         tally.flush()
     monkeypatch.undo()
     monkeypatch.setattr(querylog, "china_today", lambda: today)
     tally.flush()
-    assert store.popular_queries("2000-01-01", 1, 10) == [("专精特新", 1)]   # 旧词 forgotten
+    assert store.queries.popular("2000-01-01", 1, 10) == [("专精特新", 1)]   # 旧词 forgotten

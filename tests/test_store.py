@@ -34,9 +34,9 @@ def test_older_versions_are_migrated_and_keep_their_data(tmp_path, old_version):
 
     store = Store(path)
     assert store.schema_version == CURRENT_VERSION
-    assert store.get_policy("abc").title == "旧库里的政策"
+    assert store.policies.get("abc").title == "旧库里的政策"
     if old_version == 1:  # migration 2 backfills the source links of existing policies
-        assert store.policy_links("abc") == [("http://example.gov.cn/1.html", "")]
+        assert store.policies.links("abc") == [("http://example.gov.cn/1.html", "")]
 
 
 def test_newer_database_is_refused(tmp_path):
@@ -50,30 +50,30 @@ def test_newer_database_is_refused(tmp_path):
 
 def test_upsert_reports_added_unchanged_updated(store):
     policy = make_policy(body_text="正文", attachments=[Attachment("附件1.pdf", "http://x/1.pdf")])
-    assert store.upsert_policy(policy) == ADDED
-    assert store.upsert_policy(make_policy(body_text="正文", attachments=[
+    assert store.policies.upsert(policy) == ADDED
+    assert store.policies.upsert(make_policy(body_text="正文", attachments=[
         Attachment("附件1.pdf", "http://x/1.pdf")])) == UNCHANGED
-    assert store.upsert_policy(make_policy(body_text="新正文")) == UPDATED
-    stored = store.get_policy(policy.id)
+    assert store.policies.upsert(make_policy(body_text="新正文")) == UPDATED
+    stored = store.policies.get(policy.id)
     assert stored.body_text == "新正文" and stored.attachments == []
     assert stored.first_seen_at == policy.first_seen_at
 
 
 def test_staff_tags_survive_updates_and_auto_retagging(store):
     policy = make_policy(body_text="一")
-    store.upsert_policy(policy)
-    store.set_staff_tag(policy.id, "enterprise", "小微企业", by="alice")
-    store.set_staff_tag(policy.id, "support", "税费减免", by="alice", rejected=True)
-    store.replace_auto_tags(policy.id, [Tag("support", "税费减免", confidence=0.9),
+    store.policies.upsert(policy)
+    store.tags.set_staff(policy.id, "enterprise", "小微企业", by="alice")
+    store.tags.set_staff(policy.id, "support", "税费减免", by="alice", rejected=True)
+    store.tags.replace_auto(policy.id, [Tag("support", "税费减免", confidence=0.9),
                                         Tag("support", "融资信贷", confidence=0.8)])
-    store.upsert_policy(make_policy(body_text="二"))
-    tags = {(t.facet, t.value): t for t in store.get_policy(policy.id).tags}
+    store.policies.upsert(make_policy(body_text="二"))
+    tags = {(t.facet, t.value): t for t in store.policies.get(policy.id).tags}
     assert tags[("enterprise", "小微企业")].origin == "staff"
     assert tags[("support", "税费减免")].rejected and tags[("support", "税费减免")].origin == "staff"
     assert tags[("support", "融资信贷")].origin == "auto"
-    assert store.get_policy(policy.id).active_tags() == {
+    assert store.policies.get(policy.id).active_tags() == {
         "enterprise": ["小微企业"], "support": ["融资信贷"]}
-    assert [a["action"] for a in store.audit_log(policy.id)] == ["accept", "reject"]
+    assert [a["action"] for a in store.tags.audit_log(policy.id)] == ["accept", "reject"]
 
 
 def test_a_failed_write_leaves_no_half_written_policy(store):
@@ -84,21 +84,21 @@ def test_a_failed_write_leaves_no_half_written_policy(store):
         " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
     )
     with pytest.raises(sqlite3.IntegrityError):
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
     assert original.execute("SELECT count(*) FROM policies").fetchone()[0] == 0
     assert original.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
 
 
 def test_change_log_lists_changed_policies_once(store):
-    start = store.last_change()
+    start = store.policies.last_change()
     a, b = make_policy(url="http://a/1"), make_policy(url="http://a/2")
-    store.upsert_policy(a)
-    store.upsert_policy(b)
-    store.upsert_policy(a)  # unchanged: not logged
-    store.set_staff_tag(a.id, "industry", "制造业", by="bob")
-    seq, ids = store.changes_since(start)
-    assert ids == [a.id, b.id] and seq == store.last_change()
-    assert store.changes_since(seq) == (seq, [])
+    store.policies.upsert(a)
+    store.policies.upsert(b)
+    store.policies.upsert(a)  # unchanged: not logged
+    store.tags.set_staff(a.id, "industry", "制造业", by="bob")
+    seq, ids = store.policies.changes_since(start)
+    assert ids == [a.id, b.id] and seq == store.policies.last_change()
+    assert store.policies.changes_since(seq) == (seq, [])
 
 
 def test_same_document_under_http_and_https_is_one_policy():
@@ -108,10 +108,10 @@ def test_same_document_under_http_and_https_is_one_policy():
 
 def test_iter_policies_yields_everything_in_batches(store):
     for i in range(7):
-        store.upsert_policy(make_policy(url=f"http://a/{i}", title=f"政策{i}"))
-    assert len(list(store.iter_policies(batch_size=3))) == 7
-    ids = [p.id for p in store.iter_policies()]
-    assert [p.id for p in store.get_policies(ids[::-1] + ["missing"])] == ids[::-1]
+        store.policies.upsert(make_policy(url=f"http://a/{i}", title=f"政策{i}"))
+    assert len(list(store.policies.iter_all(batch_size=3))) == 7
+    ids = [p.id for p in store.policies.iter_all()]
+    assert [p.id for p in store.policies.get_many(ids[::-1] + ["missing"])] == ids[::-1]
 
 
 def test_policy_page_lookups_search_indexes_instead_of_scanning(store):
@@ -122,14 +122,14 @@ def test_policy_page_lookups_search_indexes_instead_of_scanning(store):
                           title="《关于支持小微企业发展的若干措施》政策解读", interprets=main.id)
     other = make_policy(url="http://www.gov.cn/zhengce/2019-02/16/content_3.htm", title="另一项措施")
     for policy in (main, reading, other):
-        store.upsert_policy(policy)
-        store.replace_auto_tags(policy.id, [Tag("support", "资金补贴奖励", confidence=0.9)])
+        store.policies.upsert(policy)
+        store.tags.replace_auto(policy.id, [Tag("support", "资金补贴奖励", confidence=0.9)])
 
     statements = []
     store.conn.set_trace_callback(statements.append)
     try:
-        assert store.find_interpretations(main.id, main.url) == [reading.id]
-        assert set(store.related_by_tags(main.id)) == {reading.id, other.id}
+        assert store.policies.find_interpretations(main.id, main.url) == [reading.id]
+        assert set(store.tags.related_policies(main.id)) == {reading.id, other.id}
     finally:
         store.conn.set_trace_callback(None)
 
@@ -146,8 +146,8 @@ def test_related_policies_rank_rare_shared_tags_above_common_ones(store):
     def add(number, date, *tags):
         policy = make_policy(url=f"http://www.gov.cn/zhengce/content/{number}.htm",
                              title=f"政策{number}", publish_date=date)
-        store.upsert_policy(policy)
-        store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.9) for f, v in tags])
+        store.policies.upsert(policy)
+        store.tags.replace_auto(policy.id, [Tag(f, v, confidence=0.9) for f, v in tags])
         return policy.id
 
     generic, rare = ("industry", "不限行业"), ("enterprise", "专精特新")
@@ -157,11 +157,11 @@ def test_related_policies_rank_rare_shared_tags_above_common_ones(store):
     both = add(4, "2019-01-01", generic, rare)
     for number in range(5, 12):  # 不限行业 is on most policies
         add(number, "2022-01-01", generic)
-    store.set_staff_tag(both, *rare, by="alice", rejected=True)  # staff said: not 专精特新
+    store.tags.set_staff(both, *rare, by="alice", rejected=True)  # staff said: not 专精特新
 
-    related = store.related_by_tags(mine, limit=20)
+    related = store.tags.related_policies(mine, limit=20)
     assert related[0] == older_rare  # one rare tag outweighs a newer common one
     assert newer_generic in related[1:] and both in related[1:]
     assert related.index(newer_generic) < related.index(both)  # same tag: newest first
     assert mine not in related and len(related) == 10
-    assert store.related_by_tags(add(12, "2024-02-02")) == []  # no tags, no neighbours
+    assert store.tags.related_policies(add(12, "2024-02-02")) == []  # no tags, no neighbours

@@ -320,7 +320,7 @@ def source_form():
                       {"link_pattern": definition.get("link_pattern"), "ok": trial.ok,
                        "items": sum(e.items for e in trial.entries)})
             else:
-                svc.store.save_source_state(definition["id"], state={DEFINITION_KEY: definition})
+                svc.store.sources.save_state(definition["id"], state={DEFINITION_KEY: definition})
                 audit("source_edit" if editing else "source_add", f"source:{definition['id']}",
                       definition)
                 flash(f"来源 {definition['id']} 已保存。", "info")
@@ -377,12 +377,12 @@ def probe(url: str) -> tuple[int, str | None]:
 
 @bp.get("/users")
 def users():
-    return render_template("admin/users.html", users=services().store.list_users(),
+    return render_template("admin/users.html", users=services().store.accounts.list(),
                            roles=ROLES, role_names=ROLE_NAMES)
 
 
 def active_admins() -> list[str]:
-    return [u.username for u in services().store.list_users() if u.role == "admin" and u.active]
+    return [u.username for u in services().store.accounts.list() if u.role == "admin" and u.active]
 
 
 def is_last_admin(username: str) -> bool:
@@ -406,7 +406,7 @@ def add_user():
 
 
 def target_user(username: str):
-    user = services().store.get_user(username)
+    user = services().store.accounts.get(username)
     if user is None:
         abort(404)
     return user
@@ -461,7 +461,7 @@ def user_password(username: str):
 def taxonomy():
     store = services().store
     return render_template("admin/taxonomy.html", taxonomy=current_taxonomy(store),
-                           history=store.taxonomy_history()[-50:][::-1])
+                           history=store.taxonomy.history()[-50:][::-1])
 
 
 @bp.post("/taxonomy/add")
@@ -501,7 +501,7 @@ def audit_page():
     """Every audited change, policies' and admins', newest first: who, what, when (Beijing
     time), filtered by person, action and date."""
     store = services().store
-    people, actions = store.audit_choices()
+    people, actions = store.tags.audit_choices()
     by = request.args.get("by", "") if request.args.get("by") in people else ""
     action = request.args.get("action", "") if request.args.get("action") in actions else ""
     day_from, day_to = request.args.get("from", ""), request.args.get("to", "")
@@ -510,9 +510,9 @@ def audit_page():
         page = max(1, min(int(request.args.get("page", "1")), 10_000))
     except ValueError:
         page = 1
-    total, rows = store.search_audit(by=by, action=action, since=since, until=until,
-                                     limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
-    titles = store.policy_titles([r["policy_id"] for r in rows])
+    total, rows = store.tags.search_audit(by=by, action=action, since=since, until=until,
+                                          limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+    titles = store.policies.titles([r["policy_id"] for r in rows])
     labels = current_taxonomy(store).labels()
     query = {k: v for k, v in (("by", by), ("action", action), ("from", day_from if since else ""),
                                ("to", day_to if until else "")) if v}

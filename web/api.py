@@ -46,7 +46,7 @@ def policy(policy_id: str):
     body = policy_json(found)
     body["page_url"] = url_for("public.policy_page", policy_id=found.id, _external=True)
     # The card (each item with its evidence) and today's 申报状态: extra keys.
-    body["card"] = services().store.get_card(found.id).to_dict()
+    body["card"] = services().store.cards.get(found.id).to_dict()
     view = deadline_view(found)
     body["deadline_status"] = view.status if view else "未知"
     body["days_left"] = view.days_left if view else None

@@ -118,7 +118,7 @@ def load_policy(policy_id: str) -> Policy:
     """The policy of a /policy/<id> style route, or 404."""
     if len(policy_id) > 64:
         abort(404)
-    policy = services().store.get_policy(policy_id)
+    policy = services().store.policies.get(policy_id)
     if policy is None:
         abort(404)
     return policy

@@ -83,8 +83,8 @@ def start_session(user: User) -> StaffUser:
     may last are forgotten meanwhile)."""
     token = secrets.token_urlsafe(32)
     moment = time.time()
-    services().store.add_staff_session(token_hash(token), user.username, moment,
-                                       forget_before=moment - MAX_SESSION_HOURS * 3600)
+    services().store.accounts.add_session(token_hash(token), user.username, moment,
+                                          forget_before=moment - MAX_SESSION_HOURS * 3600)
     return StaffUser(user, token)
 
 
@@ -112,18 +112,18 @@ class LoginThrottle:
         waits = []
         for key, limit in ((_user_key(username), self.max_failures),
                            (f"ip:{address}", self.max_failures * IP_FACTOR)):
-            entries = self.store.login_failures(key, since=moment - self.window)
+            entries = self.store.accounts.login_failures(key, since=moment - self.window)
             if len(entries) >= limit:
                 waits.append(entries[len(entries) - limit] + self.window - moment)
         return int(max(waits)) + 1 if waits else 0
 
     def failed(self, username: str, address: str) -> None:
         moment = self.clock()
-        self.store.record_login_failure([_user_key(username), f"ip:{address}"], moment,
-                                        forget_before=moment - self.window)
+        self.store.accounts.record_login_failure([_user_key(username), f"ip:{address}"], moment,
+                                                 forget_before=moment - self.window)
 
     def succeeded(self, username: str) -> None:
-        self.store.clear_login_failures(_user_key(username))
+        self.store.accounts.clear_login_failures(_user_key(username))
 
 
 def _user_key(username: str) -> str:
@@ -205,9 +205,9 @@ def load_user(user_id: str) -> StaffUser | None:
     username, _, rest = user_id.partition("|")
     fingerprint, _, token = rest.partition("|")
     store = services().store
-    if not token or not store.staff_session_open(token_hash(token), username):
+    if not token or not store.accounts.session_open(token_hash(token), username):
         return None  # logged out (in any process), or a session from before sessions were kept
-    user = store.get_user(username)
+    user = store.accounts.get(username)
     if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
         return None
     return StaffUser(user, token)
@@ -229,7 +229,7 @@ def end_old_session():
     started = session.get("login_at")
     if started and time.time() - started > MAX_SESSION_HOURS * 3600:
         if current_user.is_authenticated:
-            services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
+            services().store.accounts.end_sessions(token_hash=token_hash(current_user.token))
         logout_user()
         session.clear()
 
@@ -336,7 +336,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        services().store.end_staff_sessions(token_hash=token_hash(current_user.token))
+        services().store.accounts.end_sessions(token_hash=token_hash(current_user.token))
         record_admin_action(services().store, "logout", f"user:{current_user.username}",
                             current_user.username)
     logout_user()

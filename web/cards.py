@@ -160,7 +160,7 @@ def glance(*, kind: str | None, huiqi: bool | None, validity: str | None, level:
 
 def hit_glances(store, hits: list[Hit], day: dt.date | None = None) -> dict[str, Glance]:
     """Glances of a page of hits; their 支持标准 read from the store in one query."""
-    support = store.first_card_items([h.id for h in hits], "support") if hits else {}
+    support = store.cards.first_items([h.id for h in hits], "support") if hits else {}
     day = day or today()
     return {h.id: glance(kind=h.doc_kind, huiqi=h.huiqi, validity=h.validity, level=h.level,
                          region=h.region, deadline=hit_deadline(h, day),
@@ -204,8 +204,8 @@ def card_entry(item: CardItem) -> CardEntry:
 
 def card_views(store, policy: Policy) -> list[CardFieldView]:
     """The six card fields in order, each with its items and whether staff decided it."""
-    card = store.get_card(policy.id)
-    staff = store.card_field_origins(policy.id)
+    card = store.cards.get(policy.id)
+    staff = store.cards.field_origins(policy.id)
     views = []
     for key, label in CARD_FIELDS.items():
         items = card.get(key)
@@ -230,10 +230,10 @@ def validity_view(store, policy: Policy) -> ValidityView:
                         effective_date=policy.effective_date, expiry_date=policy.expiry_date)
     repealer_id = getattr(policy, "repealed_by", None)
     if repealer_id:
-        view.repealed_by = store.get_policy(repealer_id)
-        row = store.derived_rows([policy.id]).get(policy.id) or {}
+        view.repealed_by = store.policies.get(repealer_id)
+        row = store.cards.derived_rows([policy.id]).get(policy.id) or {}
         view.repeal_evidence = row.get("repeal_evidence") or ""
-    view.repeals = store.get_policies(store.repealing(policy.id))
+    view.repeals = store.policies.get_many(store.cards.repealing(policy.id))
     return view
 
 

@@ -34,7 +34,7 @@ WITH_END_DATE = [OPEN, CLOSING, NOT_STARTED, CLOSED]
 def feed():
     state = parse_state()
     result = run_search(state, sort="newest", page=1, size=FEED_ENTRIES)
-    policies = {p.id: p for p in services().store.get_policies([h.id for h in result.hits])}
+    policies = {p.id: p for p in services().store.policies.get_many([h.id for h in result.hits])}
     entries = []
     for hit in result.hits:
         policy = policies.get(hit.id)
@@ -68,7 +68,7 @@ def calendar():
     if "deadline" not in filters:
         filters["deadline"] = list(WITH_END_DATE)
     hits = collect_hits(state, CALENDAR_POLICIES, filters=filters)
-    events = deadline_events(services().store.get_policies([h.id for h in hits]))
+    events = deadline_events(services().store.policies.get_many([h.id for h in hits]))
     name = feed_title(state).replace("政策超市 · ", "政策超市 · 申报截止 · ", 1)
     response = make_response(calendar_text(name, events))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

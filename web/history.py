@@ -27,7 +27,7 @@ ADMIN_ACTIONS = {
     "taxonomy_value": "添加或修订标签值", "login": "登录", "logout": "退出登录",
 }
 ACTION_NAMES = {**POLICY_ACTIONS, **ADMIN_ACTIONS}
-# Fields a crawl reports changed (policy_search.store.HISTORY_FIELDS and attachments).
+# Fields a crawl reports changed (policy_search.store.policies.HISTORY_FIELDS and attachments).
 CHANGED_FIELD_NAMES = {
     "title": "标题", "doc_number": "文号", "issuer": "发文机关", "written_date": "成文日期",
     "publish_date": "发布日期", "effective_date": "施行日期", "expiry_date": "失效日期",

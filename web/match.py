@@ -137,7 +137,7 @@ def candidate_policies(profile: EnterpriseProfile) -> list[Policy]:
     store = services().store
     filters = profile_filters(profile)
     if not index_usable():
-        return [p for p in store.iter_policies() if _passes(p, filters)]
+        return [p for p in store.policies.iter_all() if _passes(p, filters)]
     searches = []
     wanted = sorted({v for need in profile.needs for v in NEEDS.get(need, ())})
     if wanted:
@@ -152,7 +152,7 @@ def candidate_policies(profile: EnterpriseProfile) -> list[Policy]:
             ids.update((hit.id, None) for hit in result.hits)
             if page * PAGE_MAX >= result.total:
                 break
-    return store.get_policies(list(ids))
+    return store.policies.get_many(list(ids))
 
 
 def _passes(policy: Policy, filters: dict[str, list[str]]) -> bool:
@@ -171,7 +171,7 @@ def run_match(profile: EnterpriseProfile, *, shown: int = SHOWN, skip: int = 0,
     with_excluded: the ones a 不符合 condition leaves out follow, each saying why."""
     store = services().store
     policies = candidate_policies(profile)
-    cards = store.get_cards([p.id for p in policies])
+    cards = store.cards.get_many([p.id for p in policies])
     by_id = {p.id: p for p in policies}
     day = today()
     results = match_policies(profile, [(p, cards.get(p.id)) for p in policies], today=day,
@@ -259,7 +259,7 @@ def profile_json(profile: EnterpriseProfile) -> dict:
 def match_hit_json(view: MatchView) -> dict:
     """One /api/match hit: the policy, its 申报状态, what it gives, and why it fits."""
     policy = view.policy
-    card = services().store.get_card(policy.id)
+    card = services().store.cards.get(policy.id)
     support = card.values("support")[:SUPPORT_SHOWN] or [
         c.text for c in policy.huiqi_evidence if c.where == "正文"][:SUPPORT_SHOWN]
     return {

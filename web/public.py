@@ -60,7 +60,7 @@ def healthz():
     svc = services()
     report = {"store": False, "index": False, "pid": os.getpid()}
     try:
-        report["policies"] = svc.store.count_policies()
+        report["policies"] = svc.store.policies.count()
         report["store"] = True
     except Exception as exc:  # the point of a health check is to report, not to raise
         report["store_error"] = type(exc).__name__
@@ -81,7 +81,7 @@ def healthz():
 
 def other_links(policy: Policy) -> list[str]:
     """Further places the same document was published (reposts found by other sources)."""
-    return [url for url, _source in services().store.policy_links(policy.id)
+    return [url for url, _source in services().store.policies.links(policy.id)
             if url != policy.url and original_link(url)]
 
 
@@ -93,25 +93,25 @@ def related_policies(policy: Policy) -> dict[str, list[Policy]]:
     def take(ids: list[str], limit: int = RELATED_LIMIT) -> list[Policy]:
         fresh = [i for i in ids if i not in seen][:limit]
         seen.update(fresh)
-        return store.get_policies(fresh)
+        return store.policies.get_many(fresh)
 
     related: dict[str, list[Policy]] = {}
     if policy.interprets:
         original = resolve_reference(policy.interprets)
         related["interprets"] = take([original.id] if original else [])
-    related["interpretations"] = take(store.find_interpretations(policy.id, policy.url))
+    related["interpretations"] = take(store.policies.find_interpretations(policy.id, policy.url))
     if policy.doc_number_key:
-        related["same_doc_number"] = take(store.find_by_doc_number_key(policy.doc_number_key))
-    related["same_tags"] = take(store.related_by_tags(policy.id, limit=RELATED_LIMIT * 2))
+        related["same_doc_number"] = take(store.policies.find_by_doc_number_key(policy.doc_number_key))
+    related["same_tags"] = take(store.tags.related_policies(policy.id, limit=RELATED_LIMIT * 2))
     return {key: items for key, items in related.items() if items}
 
 
 def resolve_reference(reference: str) -> Policy | None:
     """`interprets` may hold a policy id or the original's URL."""
     store = services().store
-    found = store.get_policy(reference)
+    found = store.policies.get(reference)
     if found is None and "://" in reference:
-        found = store.get_policy(policy_id_for(reference, ""))
+        found = store.policies.get(policy_id_for(reference, ""))
     return found
 
 

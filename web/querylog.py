@@ -69,7 +69,7 @@ class QueryTally:
             self.last_flush = self.clock()
         if counts:
             try:
-                self.store.add_query_counts(counts)
+                self.store.queries.add_counts(counts)
             except Exception:  # keep the counts for the next flush
                 with self.lock:
                     self.pending.update(counts)
@@ -77,7 +77,7 @@ class QueryTally:
             self.popular_cache = None  # the next home page reads the new counts
         today = china_today()
         if self.pruned_on != today.isoformat():
-            self.store.forget_queries_before((today - dt.timedelta(days=KEEP_DAYS)).isoformat())
+            self.store.queries.forget_before((today - dt.timedelta(days=KEEP_DAYS)).isoformat())
             self.pruned_on = today.isoformat()
 
     def popular(self, min_count: int, day: dt.date | None = None) -> list[str]:
@@ -89,7 +89,7 @@ class QueryTally:
         if (cached and cached[1] == since and cached[2] == min_count
                 and self.clock() - cached[0] < POPULAR_CACHE_SECONDS):
             return cached[3]
-        found = [q for q, _n in self.store.popular_queries(since, min_count, POPULAR_SHOWN)]
+        found = [q for q, _n in self.store.queries.popular(since, min_count, POPULAR_SHOWN)]
         self.popular_cache = (self.clock(), since, min_count, found)
         return found
 

@@ -85,9 +85,9 @@ def compose_digest(index, store, state: SearchState, *, since: str, today: dt.da
     today; PeriodError for a period it cannot read."""
     start = digests.period_start(since, today)
     chosen = newest(index, state, DIGEST_MAX, since=start, until=today)
-    policies = store.get_policies([h.id for h in chosen.hits])
+    policies = store.policies.get_many([h.id for h in chosen.hits])
     return digests.build_digest(
-        policies, store.get_cards([p.id for p in policies]), start=start, end=today,
+        policies, store.cards.get_many([p.id for p in policies]), start=start, end=today,
         title=title or f"惠企政策速递（{digests.period_words(start, today)}）",
         description=describe_search(state), grouping=grouping,
         order=list(DOC_KINDS) if grouping == "kind" else support_order(store),
@@ -100,8 +100,8 @@ def compose_booklet(index, store, state: SearchState, *, limit: int, today: dt.d
     """The 汇编 of the search: its newest `limit` policies (the total says how many matched)."""
     limit = max(1, limit)
     chosen = newest(index, state, limit)
-    policies = store.get_policies([h.id for h in chosen.hits])
+    policies = store.policies.get_many([h.id for h in chosen.hits])
     return booklets.Booklet(
         title=title or "惠企政策汇编", description=describe_search(state), policies=policies,
-        cards=store.get_cards([p.id for p in policies]), total=chosen.total, limit=limit,
+        cards=store.cards.get_many([p.id for p in policies]), total=chosen.total, limit=limit,
         day=today, order=support_order(store), page_url=page_url, original_url=original_url)

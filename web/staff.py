@@ -166,7 +166,7 @@ def unsettled_message(store, unsettled: list[tuple[str, list[tuple[str, str]]]],
     """'N 条仍有未处理的建议，未标记已审核，留在队列中：《title》（行业 2 条）…'"""
     named = []
     for policy_id, remaining in unsettled[:MAX_UNSETTLED_NAMED]:
-        policy = store.get_policy(policy_id)
+        policy = store.policies.get(policy_id)
         title = short_title(policy.title, 30) if policy else policy_id
         facets: dict[str, int] = {}
         for facet, _value in remaining:
@@ -282,11 +282,11 @@ def body_paragraphs(text: str, spans) -> list[Markup]:
 def beneficiaries_of(policy_id: str) -> tuple[str, bool]:
     """(the 惠及对象 summary shown in the form, whether staff wrote it)."""
     store = services().store
-    staff = store.staff_fields(policy_id).get("beneficiaries")
+    staff = store.edits.fields(policy_id).get("beneficiaries")
     if staff is not None:
         return staff, True
     try:
-        items = store.get_card(policy_id).get("beneficiaries")
+        items = store.cards.get(policy_id).get("beneficiaries")
     except Exception:  # a store without cards: nothing to prefill
         items = []
     return "；".join(i.value for i in items), False
@@ -303,8 +303,8 @@ class CardFieldForm:
 
 def card_form_fields(policy_id: str) -> list[CardFieldForm]:
     store = services().store
-    card = store.get_card(policy_id)
-    staff = store.card_field_origins(policy_id)
+    card = store.cards.get(policy_id)
+    staff = store.cards.field_origins(policy_id)
     return [CardFieldForm(key, CARD_FIELDS[key], "\n".join(card.values(key)), key in staff,
                           card.get(key)) for key in CARD_FORM_FIELDS]
 
@@ -315,7 +315,7 @@ def render_review(policy: Policy, *, query: str = "", status: int = 200, conflic
     filled in again over the latest state, so the editor can check and re-apply it."""
     store = services().store
     views = tag_views(policy)
-    state = store.edit_state(policy.id) or {}
+    state = store.edits.state(policy.id) or {}
     summary, summary_by_staff = beneficiaries_of(policy.id)
     previous, following = neighbours_in_queue(store, queue_filter(_query_args(query)), policy.id)
     first_open = next((t.key for v in views.values() for t in v.tags if t.decision == "proposed"), None)
@@ -329,7 +329,7 @@ def render_review(policy: Policy, *, query: str = "", status: int = 200, conflic
         summary_by_staff=summary_by_staff, next_id=following, previous_id=previous,
         first_open=first_open, conflict=conflict and conflict_view(conflict, policy, views, submitted),
         decision_names=DECISION_NAMES, max_summary=MAX_SUMMARY_CHARS, card_fields=cards,
-        auto_kind=store.auto_kind(policy.id), form=form, choice_names=CHOICE_NAMES,
+        auto_kind=store.kinds.auto(policy.id), form=form, choice_names=CHOICE_NAMES,
         source_name=source_namer(),
     ), status
 
@@ -436,13 +436,13 @@ def save(policy_id: str):
     finish = op == "save_next"
     remaining: list[tuple[str, str]] = []
     try:
-        with store.staff_edit(policy.id, current_user.username, expected_version=version) as edit:
+        with store.edits.begin(policy.id, current_user.username, expected_version=version) as edit:
             apply_plan(store, edit, plan)
             if finish:
                 remaining = mark_reviewed_if_settled(store, edit)
     except EditConflict as exc:
         flash(str(exc), "error")
-        return render_review(store.get_policy(policy.id), query=query, status=409, conflict=exc,
+        return render_review(store.policies.get(policy.id), query=query, status=409, conflict=exc,
                              submitted=form)
     changed = len(plan["tags"]) + len(plan["fields"]) + len(plan["card"])
     title = short_title(policy.title)
@@ -478,9 +478,9 @@ def apply_plan(store, edit, plan: dict) -> None:
             edit.set_field(name, value)
     for name, items in plan["card"]:
         if items is None:
-            store.remove_staff_card_field(edit.policy_id, name, edit.by)
+            store.cards.remove_staff_field(edit.policy_id, name, edit.by)
         else:
-            store.set_staff_card_field(edit.policy_id, name, items, edit.by)
+            store.cards.set_staff_field(edit.policy_id, name, items, edit.by)
     if any(name == "deadline" for name, _items in plan["card"]):
         refresh_deadline(store, edit.policy_id)  # the window and its status follow the field
 
@@ -567,8 +567,8 @@ def plan_card(policy_id: str, form) -> list[tuple[str, list[CardItem] | None]]:
     kept as they were keep their evidence sentence.
     """
     store = services().store
-    card = store.get_card(policy_id)
-    staff = store.card_field_origins(policy_id)
+    card = store.cards.get(policy_id)
+    staff = store.cards.field_origins(policy_id)
     changes: list[tuple[str, list[CardItem] | None]] = []
     for key in CARD_FORM_FIELDS:
         if form.get(f"card-reset-{key}") and key in staff:
@@ -595,7 +595,7 @@ def history(policy_id: str):
     policy = load_policy(policy_id)
     store = services().store
     labels = current_taxonomy(store).labels()
-    entries = [entry_view(row, labels, {}) for row in reversed(store.audit_log(policy.id))]
+    entries = [entry_view(row, labels, {}) for row in reversed(store.tags.audit_log(policy.id))]
     return render_template("staff/history.html", policy=policy, entries=entries,
                            query=request.args.get("q", ""))
 

@@ -19,4 +19,4 @@ def home_status(state: SearchState) -> StartupStatus | None:
 
 def enabled_sources(store) -> list[tuple[str, str]]:
     sources, _problems = all_sources(services().settings, store)
-    return [(s.id, s.name) for s in sources if s.enabled and store.source_state(s.id)["enabled"]]
+    return [(s.id, s.name) for s in sources if s.enabled and store.sources.state(s.id)["enabled"]]

@@ -108,7 +108,7 @@ def subscribe_page(kind: str):
         status = 400 if request.method == "POST" else 200
         return render_template("subscribe.html", **context), status
     settings = services().settings
-    if not services().store.admit_subscribe_request(
+    if not services().store.subscriptions.admit_subscribe_request(
             client_address(), time.time(), window=RATE_WINDOW,
             limit=int(settings.subscribe_max_per_hour)):
         return render_template("subscribe.html", error="同一网络的订阅请求太多，请一小时后再试。",
@@ -134,7 +134,7 @@ def current_count(kind: str, query: str) -> int | None:
 # --- the subscriber's manage page ----------------------------------------------------------
 
 def subscription_of(token: str):
-    subscription = services().store.subscription_by_token(token)
+    subscription = services().store.subscriptions.by_token(token)
     if subscription is None:
         abort(404)
     return subscription
@@ -145,7 +145,7 @@ def manage_page(token: str):
     subscription = subscription_of(token)
     return render_template(
         "subscription.html", subscription=subscription, frequencies=FREQUENCIES,
-        counts=services().store.policy_counts(subscription.id),
+        counts=services().store.subscriptions.policy_counts(subscription.id),
         results=results_path(subscription),
         max_name=MAX_NAME_CHARS), 200, PRIVATE_HEADERS
 
@@ -166,7 +166,7 @@ def confirm(token: str):
     subscription = subscription_of(token)
     if subscription.state != PENDING or subscription.channel != "email":
         return back_to(token, "该订阅无需确认。")
-    services().store.activate_subscription(subscription.id)
+    services().store.subscriptions.activate(subscription.id)
     return back_to(token, "订阅已确认：有新政策时将按时推送到您的邮箱。")
 
 
@@ -189,14 +189,14 @@ def change_settings(token: str):
         name = check_name(request.form.get("name", subscription.name))
     except SubscriptionError as exc:
         return back_to(token, str(exc), "error")
-    services().store.update_subscription(subscription.id, frequency=frequency, name=name)
+    services().store.subscriptions.update(subscription.id, frequency=frequency, name=name)
     return back_to(token, "已保存。")
 
 
 @bp.post("/subscriptions/<token>/pause")
 def pause(token: str):
     subscription = subscription_of(token)
-    services().store.pause_subscription(subscription.id, "subscriber")
+    services().store.subscriptions.pause(subscription.id, "subscriber")
     return back_to(token, "已暂停推送，可随时恢复。")
 
 
@@ -206,14 +206,14 @@ def resume(token: str):
     if subscription.state != PAUSED or subscription.pause_reason == "staff":
         return back_to(token, "该订阅由工作人员暂停，暂不能自行恢复。" if subscription.pause_reason == "staff"
                        else "该订阅没有暂停。", "error")
-    services().store.resume_subscription(subscription.id)
+    services().store.subscriptions.resume(subscription.id)
     return back_to(token, "已恢复推送。")
 
 
 @bp.post("/subscriptions/<token>/unsubscribe")
 def unsubscribe(token: str):
     subscription = subscription_of(token)
-    services().store.delete_subscription(subscription.id)
+    services().store.subscriptions.delete(subscription.id)
     return render_template("unsubscribed.html", subscription=subscription), 200, PRIVATE_HEADERS
 
 
@@ -224,7 +224,7 @@ def one_click(token: str):
     subscription = subscription_of(token)
     if request.form.get("List-Unsubscribe") != "One-Click":
         abort(400)
-    services().store.delete_subscription(subscription.id)
+    services().store.subscriptions.delete(subscription.id)
     return "已退订\n", 200, {"Content-Type": "text/plain; charset=utf-8", **PRIVATE_HEADERS}
 
 
@@ -240,11 +240,11 @@ def staff_list():
     store = services().store
     state = request.args.get("state", "")
     failing = request.args.get("failing") == "1"
-    found = store.list_subscriptions(state if state in STATE_NAMES else None, failing=failing)
+    found = store.subscriptions.list(state if state in STATE_NAMES else None, failing=failing)
     return render_template(
-        "staff/subscriptions.html", subscriptions=found, counts=store.subscription_counts(),
+        "staff/subscriptions.html", subscriptions=found, counts=store.subscriptions.counts(),
         state=state, failing=failing, state_names=STATE_NAMES, setup=delivery_setup(),
-        policy_counts={s.id: store.policy_counts(s.id) for s in found}, results=results_path)
+        policy_counts={s.id: store.subscriptions.policy_counts(s.id) for s in found}, results=results_path)
 
 
 def delivery_setup() -> dict:
@@ -266,16 +266,16 @@ def delivery_setup() -> dict:
 def staff_log():
     store = services().store
     subscription_id = request.args.get("subscription", type=int)
-    subscription = store.get_subscription(subscription_id) if subscription_id else None
+    subscription = store.subscriptions.get(subscription_id) if subscription_id else None
     if subscription_id and subscription is None:
         abort(404)
     return render_template("staff/subscription_log.html", subscription=subscription,
-                           entries=store.delivery_log(subscription_id, limit=300),
+                           entries=store.subscriptions.delivery_log(subscription_id, limit=300),
                            purposes=PURPOSE_NAMES, channels=CHANNELS)
 
 
 def staff_subscription(subscription_id: int):
-    subscription = services().store.get_subscription(subscription_id)
+    subscription = services().store.subscriptions.get(subscription_id)
     if subscription is None:
         abort(404)
     return subscription
@@ -312,20 +312,20 @@ def staff_change(subscription_id: int, action: str, change, done: str, refused: 
 @staff_bp.post("/<int:subscription_id>/pause")
 def staff_pause(subscription_id: int):
     return staff_change(subscription_id, "pause",
-                        lambda i: services().store.pause_subscription(i, "staff"),
+                        lambda i: services().store.subscriptions.pause(i, "staff"),
                         "已暂停订阅 #{id}。", "订阅 #{id} 不在推送中，无需暂停。")
 
 
 @staff_bp.post("/<int:subscription_id>/resume")
 def staff_resume(subscription_id: int):
-    return staff_change(subscription_id, "resume", services().store.resume_subscription,
+    return staff_change(subscription_id, "resume", services().store.subscriptions.resume,
                         "已恢复订阅 #{id}（失败次数已清零）。", "订阅 #{id} 没有暂停。")
 
 
 @staff_bp.post("/<int:subscription_id>/delete")
 def staff_delete(subscription_id: int):
     subscription = staff_subscription(subscription_id)
-    services().store.delete_subscription(subscription.id)
+    services().store.subscriptions.delete(subscription.id)
     staff_audit("subscription_delete", subscription,
                 {"channel": subscription.channel, "address": subscription.masked_address})
     return back_to_list(f"已删除订阅 #{subscription.id}。")

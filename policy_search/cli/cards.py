@@ -49,10 +49,10 @@ def show_command(settings: Settings, policy_id: str, today, as_json: bool):
 
     day = today.date() if today else china_today()
     with open_store(settings) as store:
-        policy = store.get_policy(policy_id)
+        policy = store.policies.get(policy_id)
         if policy is None:
             raise click.ClickException(f"没有这篇政策: {policy_id}")
-        card = store.get_card(policy_id)
+        card = store.cards.get(policy_id)
         deadline = policy.deadline or Deadline()
         status = policy_status(policy, day)
         data = {
@@ -63,7 +63,7 @@ def show_command(settings: Settings, policy_id: str, today, as_json: bool):
                          "text": deadline.describe(), "evidence": deadline.evidence},
             "validity": policy.validity, "effective_date": policy.effective_date,
             "expiry_date": policy.expiry_date, "repealed_by": policy.repealed_by,
-            "repeals": store.repealing(policy_id),
+            "repeals": store.cards.repealing(policy_id),
         }
     if as_json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
@@ -93,6 +93,6 @@ def refresh_command(settings: Settings, since):
     today = china_today()
     after = (since.date() if since else today - dt.timedelta(days=1)).isoformat()
     with open_store(settings) as store:
-        ids = store.ids_with_dates_between(after, today.isoformat())
-        store.log_changes(ids, "dates")
+        ids = store.cards.ids_with_dates_between(after, today.isoformat())
+        store.policies.log_changes(ids, "dates")
     click.echo(f"状态可能变化的政策: {len(ids)} 篇 (已记录, 索引增量更新时刷新)")

@@ -107,8 +107,8 @@ def clean_bodies_command(settings: Settings, dry_run: bool, quiet: bool, no_enri
 def stats_command(settings: Settings, as_json: bool):
     """Policy counts by level, region, source and review state."""
     store = open_store(settings)
-    stats = store.stats()
-    total = store.count_policies()
+    stats = store.policies.stats()
+    total = store.policies.count()
     if as_json:
         click.echo(json.dumps({"total": total, **{k: dict(v) for k, v in stats.items()}},
                               ensure_ascii=False, indent=2))

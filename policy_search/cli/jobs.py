@@ -41,7 +41,7 @@ def run_crawl(ctx: jobs.JobContext) -> dict:
         chosen = [s for s in sources if s.id == wanted]
     else:
         # A source disabled on the admin page is kept in the store, not in the TOML.
-        chosen = [s for s in sources if s.enabled and ctx.store.source_state(s.id)["enabled"]]
+        chosen = [s for s in sources if s.enabled and ctx.store.sources.state(s.id)["enabled"]]
     total = len(chosen)
     ctx.progress(0, total, "准备抓取")
     finished = []
@@ -279,7 +279,7 @@ def make_worker(settings: Settings, store, root_argv: list[str], *, per_process:
         line = f"任务 #{job_id} 结束：{job['state_label'] if job else jobs.STATE_NAMES.get(state, state)}"
         detail = job and (job["error"] or job["summary"])
         click.echo(line + (f"（{detail}）" if detail else ""))
-        round_id = queue_round_after(store, store.get_job(job_id))
+        round_id = queue_round_after(store, store.jobs.get(job_id))
         if round_id:
             click.echo(f"推送任务已加入队列：任务 #{round_id}")
 
@@ -457,7 +457,7 @@ def run_command(settings: Settings, job_id: int):
 
     register_real_kinds()
     store = open_store(settings)
-    job = store.get_job(job_id)
+    job = store.jobs.get(job_id)
     if job is None or job.state != jobs.RUNNING:
         click.echo(f"任务 #{job_id} 不在运行状态，无法执行", err=True)
         sys.exit(2)
@@ -465,7 +465,7 @@ def run_command(settings: Settings, job_id: int):
     stop = threading.Event()
     _install_stop_handlers(stop.set)
     try:
-        state = jobs.run_job(store, store.get_job(job_id), settings=settings, stop=stop)
+        state = jobs.run_job(store, store.jobs.get(job_id), settings=settings, stop=stop)
     except jobs.WorkerStopping:
         sys.exit(3)
     sys.exit(0 if state == jobs.SUCCEEDED else 1)

@@ -32,7 +32,7 @@ def derive_command(settings: Settings, everything: bool, quiet: bool):
 
     with open_store(settings) as store, CountProgress("文件类型") as line:
         summary = derive_kinds(store, everything=everything, progress=None if quiet else line)
-        counts = store.kind_counts()
+        counts = store.kinds.counts()
     click.echo(f"处理 {summary.policies} 篇, 变化 {summary.changed} 篇")
     for kind in DOC_KINDS:
         total = sum(n for (k, _), n in counts.items() if k == kind)
@@ -50,10 +50,10 @@ def show_command(settings: Settings, policy_id: str, as_json: bool):
     from dataclasses import asdict
 
     with open_store(settings) as store:
-        policy = store.get_policy(policy_id)
+        policy = store.policies.get(policy_id)
         if policy is None:
             raise click.ClickException(f"没有这篇政策: {policy_id}")
-        auto = store.auto_kind(policy_id)
+        auto = store.kinds.auto(policy_id)
     data = {"id": policy.id, "title": policy.title, "kind": policy.doc_kind,
             "kind_by": policy.kind_by or None, "huiqi": policy.huiqi,
             "huiqi_by": policy.huiqi_by or None, "source_kind": policy.source_kind,

@@ -105,7 +105,7 @@ def queue_round_after(store, job) -> int | None:
 def queue_round(store, by: str) -> int | None:
     """Queue a delivery round when some subscription is active; its job id (None: none
     needed, or one is queued already)."""
-    if not store.subscription_counts().get(ACTIVE):
+    if not store.subscriptions.counts().get(ACTIVE):
         return None
     try:
         return jobs.enqueue(store, "notify", {}, by)
@@ -182,7 +182,7 @@ def subscription_dict(store, subscription) -> dict:
         "state": subscription.state, "state_label": subscription.state_name,
         "created_at": subscription.created_at, "last_sent_at": subscription.last_sent_at,
         "failures": subscription.failures, "last_error": subscription.last_error,
-        "policies": store.policy_counts(subscription.id),
+        "policies": store.subscriptions.policy_counts(subscription.id),
     }
 
 
@@ -192,7 +192,7 @@ def subscription_dict(store, subscription) -> dict:
 def list_command(settings: Settings, as_json: bool):
     """Every subscription: channel, masked address, frequency, state, last delivery."""
     store = open_store(settings)
-    found = [subscription_dict(store, s) for s in store.list_subscriptions()]
+    found = [subscription_dict(store, s) for s in store.subscriptions.list()]
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -215,7 +215,7 @@ def list_command(settings: Settings, as_json: bool):
 def remove_command(settings: Settings, subscription_id: int):
     """Delete a subscription with its delivery log."""
     store = open_store(settings)
-    if not store.delete_subscription(subscription_id):
+    if not store.subscriptions.delete(subscription_id):
         click.echo(f"没有编号为 {subscription_id} 的订阅", err=True)
         sys.exit(2)
     click.echo(f"已删除订阅 #{subscription_id}")

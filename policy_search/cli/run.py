@@ -62,7 +62,7 @@ def run_command(ctx: click.Context, host: str | None, port: int | None, threads:
     for line in queued:
         click.echo(line)
     ensure_index(settings, store, create_empty=True)
-    count = store.count_policies()
+    count = store.policies.count()
     store.close()  # no SQLite connection may cross a fork
 
     host = host or settings.host

@@ -61,7 +61,7 @@ def serve_command(settings, host: str | None, port: int | None, threads: int | N
         workers = 1
     store = open_store(settings)
     ensure_index(settings, store)
-    count = store.count_policies()
+    count = store.policies.count()
     store.close()  # no SQLite connection may cross a fork
 
     sock = socket.create_server((host, port), backlog=1024)
@@ -84,7 +84,7 @@ def ensure_index(settings, store, *, create_empty: bool = False) -> None:
 
     if SearchIndex(settings.index_path).is_usable():
         return
-    count = store.count_policies()
+    count = store.policies.count()
     if count == 0:
         if create_empty:
             rebuild(store, settings.index_path, procs=1)

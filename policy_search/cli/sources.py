@@ -40,7 +40,7 @@ def check_command(settings, source_ids, as_json):
             raise click.UsageError(f"未知的来源: {', '.join(unknown)}")
         chosen = [s for s in sources if s.id in source_ids]
     else:
-        chosen = [s for s in sources if s.enabled and store.source_state(s.id)["enabled"]]
+        chosen = [s for s in sources if s.enabled and store.sources.state(s.id)["enabled"]]
     if not chosen:
         raise click.UsageError("没有可检查的来源")
     results = check_sources(chosen, FetchPolicy.from_settings(settings))

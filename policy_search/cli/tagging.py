@@ -27,7 +27,7 @@ def tag_auto(settings: Settings, retag_all: bool, quiet: bool):
 
     store = open_store(settings)
     taxonomy = load_taxonomy(store)
-    ids = store.all_policy_ids() if retag_all else store.policies_needing_auto_tags()
+    ids = store.policies.all_ids() if retag_all else store.tags.needing_auto()
     if not ids:
         click.echo("没有需要标注的政策 (nothing to tag)")
         return

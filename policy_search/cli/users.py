@@ -46,7 +46,7 @@ def user_add(settings: Settings, username: str, role: str):
     store = open_store(settings)
     try:
         validate_username(username)
-        if store.get_user(username) is not None:
+        if store.accounts.get(username) is not None:
             raise AccountError(f"用户 {username} 已存在")
         user = create_user(store, username, read_password(), role)
     except AccountError as exc:
@@ -62,7 +62,7 @@ def user_passwd(settings: Settings, username: str):
     from policy_search.accounts import AccountError, change_password
 
     store = open_store(settings)
-    if store.get_user(username) is None:
+    if store.accounts.get(username) is None:
         raise click.ClickException(f"没有用户 {username}")
     try:
         change_password(store, username, read_password())
@@ -75,7 +75,7 @@ def user_passwd(settings: Settings, username: str):
 @click.pass_obj
 def user_list(settings: Settings):
     """List users: name, role, active, created."""
-    users = open_store(settings).list_users()
+    users = open_store(settings).accounts.list()
     if not users:
         click.echo("（还没有用户）")
         return

@@ -35,18 +35,18 @@ POLICIES = [
 @pytest.fixture
 def fixture_store(store):
     for pid, title, code, tags, body in POLICIES:
-        store.upsert_policy(Policy(id=pid, title=title, region_code=code, body_text=body,
-                                   publish_date="2023-09-20"))
-        store.replace_auto_tags(pid, [Tag(facet=f, value=v) for f, vs in tags.items() for v in vs])
+        store.policies.upsert(Policy(id=pid, title=title, region_code=code, body_text=body,
+                                     publish_date="2023-09-20"))
+        store.tags.replace_auto(pid, [Tag(facet=f, value=v) for f, vs in tags.items() for v in vs])
     derive_kinds(store)
     derive_all(store)
-    assert all(p.huiqi for p in store.get_policies(store.all_policy_ids()))
+    assert all(p.huiqi for p in store.policies.get_many(store.policies.all_ids()))
     return store
 
 
 def run(store, profile, **kwargs):
-    policies = store.get_policies(store.all_policy_ids())
-    cards = store.get_cards([p.id for p in policies])
+    policies = store.policies.get_many(store.policies.all_ids())
+    cards = store.cards.get_many([p.id for p in policies])
     return match_policies(profile, [(p, cards[p.id]) for p in policies], today=TODAY, **kwargs)
 
 
@@ -134,14 +134,14 @@ def test_size_from_employees_and_revenue(industry, employees, revenue, size):
 
 
 def test_card_conditions_from_staff_items_are_used(fixture_store):
-    fixture_store.set_staff_card_field("startup", "conditions",
-                                       [CardItem("企业成立不满5年，从业人员10人以上")], "alice")
+    fixture_store.cards.set_staff_field("startup", "conditions",
+                                        [CardItem("企业成立不满5年，从业人员10人以上")], "alice")
     profile = EnterpriseProfile(region_code="430121", age_years=4, employees=5)
     ranked = run(fixture_store, profile, include_unmet=True)
     startup = next(r for r in ranked if r.policy_id == "startup")
     assert ("成立年限", MATCH) in reasons_of(startup)
     assert ("从业人数", MISMATCH) in reasons_of(startup)
-    assert isinstance(fixture_store.get_card("startup"), PolicyCard)
+    assert isinstance(fixture_store.cards.get("startup"), PolicyCard)
 
 
 # --- 惠企 only, needs met by support provisions, restrictions with evidence, ranking ------
@@ -160,9 +160,9 @@ def evidence(field: str, text: str, in_section: bool = False) -> str:
 
 
 def add_policy(store, pid, title, body, tags, *, code="430121", date="2023-09-01", level=None):
-    store.upsert_policy(Policy(id=pid, title=title, region_code=code, body_text=body,
-                               publish_date=date, level=level, validity="有效"))
-    store.replace_auto_tags(pid, tags)
+    store.policies.upsert(Policy(id=pid, title=title, region_code=code, body_text=body,
+                                 publish_date=date, level=level, validity="有效"))
+    store.tags.replace_auto(pid, tags)
 
 
 def test_a_need_is_met_only_by_a_support_provision(store):
@@ -250,11 +250,11 @@ def real_store(store, keys):
     from policy_search.tagging import tag_policies
 
     for key in keys:
-        store.upsert_policy(policy_from_record(all_documents()[key]))
+        store.policies.upsert(policy_from_record(all_documents()[key]))
     tag_policies(store)
     _derive_kinds(store)
     derive_all(store)
-    return {p.title: p.id for p in store.get_policies(store.all_policy_ids())}
+    return {p.title: p.id for p in store.policies.get_many(store.policies.all_ids())}
 
 
 def test_the_issues_examples_are_not_matches(store):
@@ -280,8 +280,8 @@ def test_what_titles_restrict(store):
             "title:国务院关于鼓励外商投资的规定", PV, MACHINERY, "title:中华人民共和国中小企业促进法",
             "title:中华人民共和国企业所得税法"]
     real_store(store, keys)
-    by_title = {p.title: p for p in store.get_policies(store.all_policy_ids())}
-    cards = store.get_cards(store.all_policy_ids())
+    by_title = {p.title: p for p in store.policies.get_many(store.policies.all_ids())}
+    cards = store.cards.get_many(store.policies.all_ids())
 
     def reason(profile, title, condition):
         policy = by_title[title]

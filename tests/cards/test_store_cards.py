@@ -13,60 +13,60 @@ BODY = ("一、支持对象\n本市中小企业。\n二、支持标准\n给予�
 
 
 def add(store, pid="p1", body=BODY):
-    store.upsert_policy(Policy(id=pid, title="申报通知", body_text=body, publish_date="2023-09-20"))
+    store.policies.upsert(Policy(id=pid, title="申报通知", body_text=body, publish_date="2023-09-20"))
 
 
 def test_staff_field_wins_and_survives_reextraction(store):
     add(store)
     derive_all(store)
-    assert store.get_card("p1").values("support") == ["给予一次性奖励50万元"]
-    store.set_staff_card_field("p1", "support", [CardItem("最高奖励50万元", "原文…")], "alice")
-    store.set_staff_card_field("p1", "phone", [], "alice")  # staff: no phone on this card
+    assert store.cards.get("p1").values("support") == ["给予一次性奖励50万元"]
+    store.cards.set_staff_field("p1", "support", [CardItem("最高奖励50万元", "原文…")], "alice")
+    store.cards.set_staff_field("p1", "phone", [], "alice")  # staff: no phone on this card
     derive_all(store, everything=True)
-    card = store.get_card("p1")
+    card = store.cards.get("p1")
     assert [(i.value, i.origin, i.by) for i in card.get("support")] == [("最高奖励50万元", "staff", "alice")]
     assert card.values("phone") == []
     assert card.values("beneficiaries") == ["本市中小企业"]
-    assert store.card_field_origins("p1") == {"support": "staff", "phone": "staff"}
-    actions = [(a["facet"], a["value"], a["action"]) for a in store.audit_log("p1")]
+    assert store.cards.field_origins("p1") == {"support": "staff", "phone": "staff"}
+    actions = [(a["facet"], a["value"], a["action"]) for a in store.tags.audit_log("p1")]
     assert ("card", "support", "set_card") in actions
-    store.remove_staff_card_field("p1", "support", "alice")
-    assert store.get_card("p1").values("support") == ["给予一次性奖励50万元"]
+    store.cards.remove_staff_field("p1", "support", "alice")
+    assert store.cards.get("p1").values("support") == ["给予一次性奖励50万元"]
 
 
 def test_staff_beneficiaries_summary_counts_as_card_field(store):
     add(store)
     derive_all(store)
-    store.set_staff_field("p1", "beneficiaries", "长沙县中小微企业", "bob")
-    assert store.get_card("p1").values("beneficiaries") == ["长沙县中小微企业"]
+    store.edits.set_field("p1", "beneficiaries", "长沙县中小微企业", "bob")
+    assert store.cards.get("p1").values("beneficiaries") == ["长沙县中小微企业"]
 
 
 def test_staff_deadline_correction_moves_the_window(store):
     add(store)
     derive_all(store)
-    assert store.get_policy("p1").deadline.end == "2023-10-31"
-    store.set_staff_card_field("p1", "deadline", ["2023年11月15日前"], "alice")
+    assert store.policies.get("p1").deadline.end == "2023-10-31"
+    store.cards.set_staff_field("p1", "deadline", ["2023年11月15日前"], "alice")
     refresh_deadline(store, "p1")
-    assert store.get_policy("p1").deadline.end == "2023-11-15"
+    assert store.policies.get("p1").deadline.end == "2023-11-15"
 
 
 def test_only_changed_policies_are_reextracted_and_the_index_is_told(store):
     add(store, "p1")
     add(store, "p2", "无申报内容。")
-    assert sorted(store.policies_needing_cards(RULES_STAMP)) == ["p1", "p2"]
-    seq = store.last_change()
+    assert sorted(store.cards.needing_extraction(RULES_STAMP)) == ["p1", "p2"]
+    seq = store.policies.last_change()
     assert derive_all(store).policies == 2
-    assert store.policies_needing_cards(RULES_STAMP) == []
-    assert set(store.changes_since(seq)[1]) == {"p1", "p2"}
+    assert store.cards.needing_extraction(RULES_STAMP) == []
+    assert set(store.policies.changes_since(seq)[1]) == {"p1", "p2"}
     assert derive_all(store).policies == 0
-    store.upsert_policy(Policy(id="p2", title="申报通知", body_text="请于2023年12月1日前申报。",
-                               publish_date="2023-09-20"))
-    assert store.policies_needing_cards(RULES_STAMP) == ["p2"]
+    store.policies.upsert(Policy(id="p2", title="申报通知", body_text="请于2023年12月1日前申报。",
+                                 publish_date="2023-09-20"))
+    assert store.cards.needing_extraction(RULES_STAMP) == ["p2"]
     derive_all(store)
-    assert store.get_policy("p2").deadline.end == "2023-12-01"
+    assert store.policies.get("p2").deadline.end == "2023-12-01"
     # a deadline crossing "today" is found by the daily refresh
-    assert "p2" in store.ids_with_dates_between("2023-11-30", "2023-12-01")
-    assert "p2" not in store.ids_with_dates_between("2023-12-02", "2023-12-05")
+    assert "p2" in store.cards.ids_with_dates_between("2023-11-30", "2023-12-01")
+    assert "p2" not in store.cards.ids_with_dates_between("2023-12-02", "2023-12-05")
 
 
 def test_cli_extract_and_show(tmp_path):
@@ -96,11 +96,11 @@ def test_policies_derived_under_older_rules_are_derived_again(store, monkeypatch
     add(store, "p1")
     derive_all(store)
     assert derive_all(store).policies == 0
-    seq = store.last_change()
+    seq = store.policies.last_change()
     monkeypatch.setattr(derive, "RULES_STAMP", "#rules999")
-    assert store.policies_needing_cards("#rules999") == ["p1"]
+    assert store.cards.needing_extraction("#rules999") == ["p1"]
     assert derive_all(store).policies == 1  # with the same result: nothing for the index
-    assert store.changes_since(seq)[1] == []
+    assert store.policies.changes_since(seq)[1] == []
     assert derive_all(store).policies == 0
 
 
@@ -109,8 +109,8 @@ def test_first_items_of_a_page_come_in_one_read_with_staff_winning(store):
         add(store, pid)
     add(store, "bare", body="本办法自发布之日起施行。")
     derive_all(store)
-    store.set_staff_card_field("p2", "support", [CardItem("最高奖励80万元"), CardItem("另奖10万元")], "alice")
-    store.set_staff_card_field("p3", "support", [], "alice")   # staff: nothing to show
-    found = store.first_card_items(["p1", "p2", "p3", "bare", "missing"], "support")
+    store.cards.set_staff_field("p2", "support", [CardItem("最高奖励80万元"), CardItem("另奖10万元")], "alice")
+    store.cards.set_staff_field("p3", "support", [], "alice")   # staff: nothing to show
+    found = store.cards.first_items(["p1", "p2", "p3", "bare", "missing"], "support")
     assert found == {"p1": "给予一次性奖励50万元", "p2": "最高奖励80万元"}
-    assert store.first_card_items([], "support") == {}
+    assert store.cards.first_items([], "support") == {}

@@ -75,27 +75,27 @@ def test_real_law_repealed_by_later_law_in_store(store):
     new = real_policy(_key("中华人民共和国契税法"))
     unrelated = real_policy(_key("中华人民共和国增值税暂行条例"))
     for policy in (old, new, unrelated):
-        store.upsert_policy(policy)
-    hashes = store.content_hashes()
+        store.policies.upsert(policy)
+    hashes = store.policies.content_hashes()
     summary = derive_all(store)
     assert summary.repeal_links == 1
-    loaded = store.get_policy(old.id)
+    loaded = store.policies.get(old.id)
     assert loaded.validity == REPEALED and loaded.repealed_by == new.id
-    assert store.repealing(new.id) == [old.id]
-    fresh = store.get_policy(new.id)
+    assert store.cards.repealing(new.id) == [old.id]
+    fresh = store.policies.get(new.id)
     assert fresh.validity == VALID and fresh.effective_date == "2021-09-01"
-    assert store.get_policy(unrelated.id).validity != REPEALED
+    assert store.policies.get(unrelated.id).validity != REPEALED
     # derived data is kept beside the policy: content hashes do not move
-    assert store.content_hashes() == hashes
-    assert store.upsert_policy(real_policy(_key("中华人民共和国契税法"))) == "unchanged"
+    assert store.policies.content_hashes() == hashes
+    assert store.policies.upsert(real_policy(_key("中华人民共和国契税法"))) == "unchanged"
 
 
 def test_staff_validity_wins_over_derived(store):
     policy = Policy(id="p1", title="某办法", body_text="本办法自2020年1月1日起施行，有效期2年。",
                     publish_date="2019-12-01")
-    store.upsert_policy(policy)
+    store.policies.upsert(policy)
     derive_all(store)
-    assert store.get_policy("p1").validity == EXPIRED
-    assert store.get_policy("p1").expiry_date == "2021-12-31"
-    store.set_staff_field("p1", "validity", "有效", "alice")
-    assert store.get_policy("p1").validity == VALID
+    assert store.policies.get("p1").validity == EXPIRED
+    assert store.policies.get("p1").expiry_date == "2021-12-31"
+    store.edits.set_field("p1", "validity", "有效", "alice")
+    assert store.policies.get("p1").validity == VALID

@@ -80,10 +80,10 @@ def build_site(data_dir: Path) -> Site:
     ids = {}
     for record in extra_records(day):
         policy = policy_from_record(record)
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
         name = record["url"].rsplit("/", 1)[-1].split(".")[0] if "csx" in record["url"] else "proxy"
         ids[name] = policy.id
-        store.replace_auto_tags(policy.id, [Tag("support", v, confidence=0.9)
+        store.tags.replace_auto(policy.id, [Tag("support", v, confidence=0.9)
                                             for v in EXTRA_TAGS.get(name, [])])
     derive_all(store)
     derive_kinds(store)  # as enrich does after an import

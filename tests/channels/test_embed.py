@@ -22,12 +22,12 @@ def test_embed_lists_the_newest_matching_policies_with_links_to_new_tabs(client,
     links = tree.xpath("//ol[@class='embed-hits']//a[@class='embed-title']")
     assert 3 <= len(links) <= 8  # the default size
     policy_ids = [a.get("href").rsplit("/", 1)[-1] for a in links]
-    dates = [site.store.get_policy(pid).publish_date for pid in policy_ids]
+    dates = [site.store.policies.get(pid).publish_date for pid in policy_ids]
     assert dates == sorted(dates, reverse=True)  # newest first, even with words
     for a in tree.xpath("//a"):
         assert a.get("target") == "_blank" and "noopener" in a.get("rel"), a.get("href")
     for pid in policy_ids:
-        tags = site.store.get_policy(pid).active_tags()
+        tags = site.store.policies.get(pid).active_tags()
         assert "资金补贴奖励" in tags["support"]
     # the search box stays in the frame and keeps the widget's filters
     form = tree.xpath("//form")[0]

@@ -158,7 +158,7 @@ def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, site):
     store = Store(settings.db_path)
     [result] = crawl_sources(store, settings)
     assert result.new == 1 and result.attachments == len(ATTACHMENTS)
-    [policy] = store.iter_policies()
+    [policy] = store.policies.iter_all()
     got = {a.name: a for a in policy.attachments}
     assert "具有独立法人资格的中小微企业" in got["申报通知.doc"].text
     assert "科技创新券" in got["申报指南.wps"].text

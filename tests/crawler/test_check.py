@@ -98,10 +98,10 @@ def test_sources_check_of_one_source_in_words_is_kept_with_it(check_env):
 
     # The check is kept with the source, and a crawl leaves it there.
     store = Store(check_env.db_path)
-    kept = store.source_state("hunan-wjk")["state"]["check"]
+    kept = store.sources.state("hunan-wjk")["state"]["check"]
     assert kept["ok"] and kept["entries"][0]["items"] == 2
     crawl_sources(store, check_env, source_ids=["hunan-wjk"])
-    assert store.source_state("hunan-wjk")["state"]["check"] == kept
+    assert store.sources.state("hunan-wjk")["state"]["check"] == kept
     health = {h["id"]: h for h in sources_health(store, load_sources(check_env))}
     assert health["hunan-wjk"]["check"]["ok"] is True
     store.close()

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def snapshot(store: Store) -> dict[str, str]:
-    return store.content_hashes()
+    return store.policies.content_hashes()
 
 
 def detail_hits(site, since: int = 0):
@@ -37,26 +37,26 @@ def test_full_crawl_stores_every_reachable_policy_once(crawl_env, site):
     assert all(r.status == "ok" for r in results), [r.summary() for r in results]
     assert explain_failures(results) is None
     # 42 gov.cn + 2 new gov.cn + 25 Jiangxi + 3 Hunan + 1 Changsha own + 2 county.
-    assert store.count_policies() == 75
-    stored_urls = {p.url for p in store.iter_policies()}
+    assert store.policies.count() == 75
+    stored_urls = {p.url for p in store.policies.iter_all()}
     for url in site.expected:
         assert canonical_url(url) in stored_urls
     # Every policy once: ids are unique per canonical URL and the repost was merged.
     assert by_id["changsha-zfwjk"].duplicates == 1
     title, doc_number, _ = HUNAN_POLICY
-    provincial = store.get_policy(policy_id_for(
+    provincial = store.policies.get(policy_id_for(
         canonical_url(site.base + "/hunan/kjt/xxgk/tzgg/202403/t20240315_1001.html"), title))
-    links = store.policy_links(provincial.id)
+    links = store.policies.links(provincial.id)
     assert {source for _, source in links} == {"hunan-wjk", "changsha-zfwjk"}
     # The gov.cn page listed both by the API and by the list is one policy, fetched once
     # per run: the second source revalidated it (304).
-    first = store.get_policy(policy_id_for(canonical_url(
+    first = store.policies.get(policy_id_for(canonical_url(
         site.base + "/govcn/zhengce/content/2018-11/09/content_5338761.htm"), ""))
-    assert first is not None and len(store.policy_links(first.id)) == 1
+    assert first is not None and len(store.policies.links(first.id)) == 1
     # Metadata from the source definition; new policies await review.
     assert (provincial.level, provincial.region_code, provincial.region_name) == (
         "provincial", "430000", "湖南省")
-    assert all(p.review_state == "new" for p in store.iter_policies())
+    assert all(p.review_state == "new" for p in store.policies.iter_all())
     # Attachments: text extracted once each, scans flagged, cover note made searchable.
     names = {a.name: a for a in provincial.attachments}
     assert "rent relief" in names["若干措施.pdf"].text
@@ -66,15 +66,15 @@ def test_full_crawl_stores_every_reachable_policy_once(crawl_env, site):
     assert all(a.sha256 for a in provincial.attachments)
     assert "rent relief" in provincial.body_text
     # The interpretation is linked to the policy it explains.
-    interpretation = store.get_policy(policy_id_for(canonical_url(
+    interpretation = store.policies.get(policy_id_for(canonical_url(
         site.base + "/hunan/kjt/xxgk/jd/202403/t20240316_2001.html"), ""))
     assert interpretation.doc_kind == "政策解读"
     assert interpretation.interprets == provincial.id
     # GBK county pages, declared gb2312 or lying utf-8, decode without mojibake.
-    county = [p for p in store.iter_policies() if p.source_id == "csx"]
+    county = [p for p in store.policies.iter_all() if p.source_id == "csx"]
     assert len(county) == 2 and all("王堃" in p.body_text and "镕" in p.title for p in county)
     # Source state kept for the admin page.
-    state = store.source_state("hunan-wjk")
+    state = store.sources.state("hunan-wjk")
     assert state["last_status"] == "ok" and state["runs"] == 1 and state["zero_runs"] == 0
     assert state["state"]["last_figures"]["new"] == 3 and not state["state"]["in_progress"]
 
@@ -85,8 +85,8 @@ def test_second_crawl_fetches_only_changed_pages(crawl_env, site):
     title, doc_number, issuer = HUNAN_POLICY
     provincial_id = policy_id_for(canonical_url(
         site.base + "/hunan/kjt/xxgk/tzgg/202403/t20240315_1001.html"), title)
-    store.set_staff_tag(provincial_id, "support", "融资信贷", by="staff1")
-    store.set_review_state(provincial_id, "reviewed")
+    store.tags.set_staff(provincial_id, "support", "融资信贷", by="staff1")
+    store.edits.set_review_state(provincial_id, "reviewed")
     before = snapshot(store)
 
     mark = len(site.log)
@@ -94,7 +94,7 @@ def test_second_crawl_fetches_only_changed_pages(crawl_env, site):
     assert [r.new + r.updated for r in results] == [0, 0]
     assert detail_hits(site, mark) == []
     assert snapshot(store) == before
-    assert store.source_state("hunan-wjk")["zero_runs"] == 1
+    assert store.sources.state("hunan-wjk")["zero_runs"] == 1
 
     # Change one document and publish a new one on the first list page.
     changed = "/hunan/kjt/xxgk/jd/202403/t20240316_2001.html"
@@ -117,13 +117,13 @@ def test_second_crawl_fetches_only_changed_pages(crawl_env, site):
         fetched = {h.path for h in detail_hits(site, mark)}
         assert fetched == {changed, new_path}
         assert (results[0].new, results[0].updated) == (1, 1)
-        after = store.get_policy(provincial_id)
+        after = store.policies.get(provincial_id)
         assert after.review_state == "reviewed"
         assert [(t.value, t.origin) for t in after.tags] == [("融资信贷", "staff")]
-        interpretation = store.get_policy(policy_id_for(canonical_url(site.base + changed), ""))
+        interpretation = store.policies.get(policy_id_for(canonical_url(site.base + changed), ""))
         assert "申报流程说明" in interpretation.body_text
         assert interpretation.interprets == provincial_id  # kept though the page no longer links
-        assert store.source_state("hunan-wjk")["zero_runs"] == 0
+        assert store.sources.state("hunan-wjk")["zero_runs"] == 0
     finally:
         site.pages[changed] = original
         site.pages["/hunan/wjk/wjk_glrb.html"] = first_list
@@ -179,28 +179,28 @@ def test_kill_mid_crawl_then_rerun_ends_in_the_same_store(tmp_path, site):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if store.count_policies() >= 15:
+            if store.policies.count() >= 15:
                 break
         except Exception:
             pass
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    partial = store.count_policies()
+    partial = store.policies.count()
     assert 15 <= partial < len(expected)
-    assert store.source_state("govcn-lists")["state"]["in_progress"]
+    assert store.sources.state("govcn-lists")["state"]["in_progress"]
 
     results = crawl_sources(store, settings, source_ids=["govcn-lists", "jiangxi"])
     assert all(r.status == "ok" for r in results), [r.summary() for r in results]
     assert snapshot(store) == expected
-    assert not store.source_state("govcn-lists")["state"]["in_progress"]
+    assert not store.sources.state("govcn-lists")["state"]["in_progress"]
     store.close()
 
 
 def test_since_skips_older_items(crawl_env, site):
     settings, store = crawl_env
     results = crawl_sources(store, settings, source_ids=["govcn-lists"], since="2019-01-01")
-    dates = sorted(p.publish_date for p in store.iter_policies())
+    dates = sorted(p.publish_date for p in store.policies.iter_all())
     assert dates and dates[0] >= "2019-01-01"
     assert results[0].new == len(dates) < 42
 
@@ -213,15 +213,15 @@ def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, site):
     settings, store = crawl_env
     edited = {"id": "govcn-lists", "name": "改过的名称"}
     admin = Store(settings.db_path)
-    store.save_source_state("govcn-lists", state={DEFINITION_KEY: {"id": "govcn-lists"}})
+    store.sources.save_state("govcn-lists", state={DEFINITION_KEY: {"id": "govcn-lists"}})
 
     def edit_once(message):
-        if not admin.source_state("govcn-lists")["state"].get(DEFINITION_KEY, {}).get("name"):
-            admin.save_source_state("govcn-lists", state={DEFINITION_KEY: edited})
+        if not admin.sources.state("govcn-lists")["state"].get(DEFINITION_KEY, {}).get("name"):
+            admin.sources.save_state("govcn-lists", state={DEFINITION_KEY: edited})
 
     results = crawl_sources(store, settings, source_ids=["govcn-lists"], progress=edit_once)
     assert results[0].status == "ok" and results[0].new > 0
-    state = admin.source_state("govcn-lists")["state"]
+    state = admin.sources.state("govcn-lists")["state"]
     assert state[DEFINITION_KEY] == edited
     assert state["pages"] and state["last_figures"]["new"] == results[0].new  # the crawl's own
     admin.close()
@@ -233,14 +233,14 @@ def test_a_source_added_on_the_admin_pages_never_reaches_internal_addresses(craw
     from crawler.sources import DEFINITION_KEY
 
     settings, store = crawl_env
-    store.save_source_state("added", state={DEFINITION_KEY: {
+    store.sources.save_state("added", state={DEFINITION_KEY: {
         "id": "added", "name": "后台添加的来源", "region_code": "430100",
         "allowed_hosts": ["127.0.0.1"], "link_pattern": r"/govcn/zhengce/content/.*content_\d+\.htm",
         "entries": [{"kind": "trs", "url": f"{site.base}/govcn/zhengce/gwywj/index.htm"}]}})
     before = len(site.log)
     [result] = crawl_sources(store, settings, source_ids=["added"])
     assert result.status == "failed" and "内部或保留地址" in result.error
-    assert len(site.log) == before and store.count_policies() == 0
+    assert len(site.log) == before and store.policies.count() == 0
     # the same pages through a shipped source are crawled
     [shipped] = crawl_sources(store, settings, source_ids=["govcn-lists"])
     assert shipped.status == "ok" and shipped.new > 0

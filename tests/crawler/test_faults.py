@@ -37,11 +37,11 @@ def test_fault_endpoints_are_recorded_errors(fault_env, site):
     assert len(tries) == 2 and tries[1] - tries[0] >= 0.95
 
     # Recorded in the store for the admin page; a blocked source stays blocked.
-    state = store.source_state("challenge")
+    state = store.sources.state("challenge")
     assert state["blocked"] and state["last_status"] == "blocked"
     again = crawl_sources(store, settings, source_ids=["challenge"])[0]
     assert again.status == "blocked" and again.list_pages == 0
-    faults_state = store.source_state("faults")
+    faults_state = store.sources.state("faults")
     assert faults_state["state"]["error_rate"] == 1.0
     assert faults_state["state"]["retry"]  # failed pages are retried next run
     message = explain_failures(list(results.values()))

@@ -197,7 +197,7 @@ def test_binary_and_empty_answers_are_failures_with_reasons(tmp_path, hostile):
     assert "页面内容为空" in reasons["4"] and "页面内容为空" in reasons["5"]
     assert "超过总时限" in reasons["0"] and "超过总时限" in reasons["1"]
     assert result.new == 1 and result.failed == 6 and result.status == "partial"
-    [policy] = list(store.iter_policies())
+    [policy] = list(store.policies.iter_all())
     assert policy.title == "长沙县关于支持企业发展的若干措施"
     # every recorded failure is in the summary
     summary = result.summary()
@@ -215,7 +215,7 @@ def test_attachments_capped_per_page_and_per_run(tmp_path, hostile):
     with hostile.lock:
         fetched = [p for p in hostile.requests if p.startswith("/files/")]
     assert len(fetched) == 8
-    policies = {p.title: p for p in store.iter_policies()}
+    policies = {p.title: p for p in store.policies.iter_all()}
     first = policies["长沙县关于支持企业发展的若干措施（0）"]
     assert len(first.attachments) == hostile.attachments  # all listed
     assert sum(1 for a in first.attachments if a.sha256) == 5

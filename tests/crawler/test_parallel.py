@@ -49,7 +49,7 @@ def test_hosts_are_crawled_at_once_and_each_stays_polite(tmp_path, hosts):
             server.hold = 0.0
     assert [r.status for r in results] == ["ok"] * 4, [r.summary() for r in results]
     assert not hosts.rendezvous.broken
-    assert store.count_policies() == len(hosts.expected)
+    assert store.policies.count() == len(hosts.expected)
     for server in hosts.hosts:
         assert server.max_active == 1  # never two requests to one host at once
         gaps = polite_gaps(hosts, server, mark)
@@ -132,9 +132,9 @@ def test_a_stop_asked_by_the_caller_stops_every_lane(tmp_path, hosts):
 
     with pytest.raises(Cancelled):
         crawl_sources(store, settings, progress=progress)
-    assert store.count_policies() < len(hosts.expected)
-    started = [s for s in ("h0", "h1", "h2") if store.source_state(s)["state"].get("in_progress")]
+    assert store.policies.count() < len(hosts.expected)
+    started = [s for s in ("h0", "h1", "h2") if store.sources.state(s)["state"].get("in_progress")]
     assert started  # an unfinished source is redone in full next time
     results = crawl_sources(store, settings)
-    assert all(r.status == "ok" for r in results) and store.count_policies() == len(hosts.expected)
+    assert all(r.status == "ok" for r in results) and store.policies.count() == len(hosts.expected)
     store.close()

@@ -52,8 +52,8 @@ def test_recent_documents_are_rechecked_and_an_edit_is_recorded(tmp_path, site):
         assert hit.headers.get("If-None-Match", "").startswith('"')
         assert hit.headers.get("If-Modified-Since") == "Mon, 01 Jan 2024 00:00:00 GMT"
     assert sorted(h.status for h in asked) == [200, 304, 304]
-    assert "延长至2024年5月31日" in store.get_policy(policy_id).body_text
-    [entry] = [e for e in store.audit_log(policy_id) if e["action"] == "update"]
+    assert "延长至2024年5月31日" in store.policies.get(policy_id).body_text
+    [entry] = [e for e in store.tags.audit_log(policy_id) if e["action"] == "update"]
     detail = json.loads(entry["detail"])
     assert entry["by_user"] == "crawler" and detail["noticed"] == "recheck"
     assert "body_text" in detail["fields"] and "title" not in detail["fields"]
@@ -71,13 +71,13 @@ def test_rechecks_keep_to_their_window_and_schedule(tmp_path, site):
     [again] = crawl_sources(store, settings, source_ids=["hunan-wjk"])
     assert again.rechecked == 0 and detail_requests(site, mark) == []  # checked today
     # A document whose last check is a week old is due again.
-    state = store.source_state("hunan-wjk")["state"]
-    store.save_source_state("hunan-wjk", state={"checked": {
+    state = store.sources.state("hunan-wjk")["state"]
+    store.sources.save_state("hunan-wjk", state={"checked": {
         url: "2000-01-01" for url in state["checked"]}})
     [due] = crawl_sources(store, settings, source_ids=["hunan-wjk"])
     assert due.rechecked == 3 and due.not_modified == 3
     # Documents published before the window are left alone.
-    store.save_source_state("hunan-wjk", state={"checked": {}})
+    store.sources.save_state("hunan-wjk", state={"checked": {}})
     narrow = make_settings(tmp_path / "narrow", sources_toml(site), recheck_days=30)
     [old] = crawl_sources(store, narrow, source_ids=["hunan-wjk"])
     assert old.rechecked == 0

@@ -42,13 +42,13 @@ def test_crawled_records_replace_snapshot_copies_and_the_crawl_is_not_cut_short(
     # known items), and the ten copies are replaced by their crawled records.
     assert govcn.list_pages == 5 and govcn.new + govcn.updated == 42
     assert govcn.updated == 10
-    for policy in store.get_policies(ids):
+    for policy in store.policies.get_many(ids):
         assert policy.source_id == "govcn-lists" and policy.body_html
-        assert SNAPSHOT_SOURCE not in {source for _url, source in store.policy_links(policy.id)}
+        assert SNAPSHOT_SOURCE not in {source for _url, source in store.policies.links(policy.id)}
     # The copy without an address gave way to the crawled record of the same title and 文号.
     same_title = store.conn.execute("SELECT source_id FROM policies WHERE title = ?",
                                     (jiangxi_title,)).fetchall()
     assert [row[0] for row in same_title] == ["jiangxi"]
     # What no source has crawled is still served, and counted as the snapshot's.
     assert snapshot_summary(store)["documents"] == 1
-    assert store.find_snapshot_copy("关于支持个体工商户发展的若干措施", None) is not None
+    assert store.policies.find_snapshot_copy("关于支持个体工商户发展的若干措施", None) is not None

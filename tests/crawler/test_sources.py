@@ -71,11 +71,11 @@ def test_sources_added_by_an_admin_are_loaded_with_the_shipped_ones(tmp_path):
 
     store = Store(tmp_path / "s.sqlite3")
     settings = load_settings(environ={}, data_dir=tmp_path)
-    store.save_source_state("kjj", state={DEFINITION_KEY: {
+    store.sources.save_state("kjj", state={DEFINITION_KEY: {
         "id": "kjj", "name": "长沙市科技局", "region_code": "430100",
         "allowed_hosts": ["kjj.changsha.gov.cn"],
         "entries": [{"kind": "trs", "url": "http://kjj.changsha.gov.cn/zfxxgk/tzgg/index.html"}]}})
-    store.save_source_state("broken", state={DEFINITION_KEY: {"id": "broken"}})
+    store.sources.save_state("broken", state={DEFINITION_KEY: {"id": "broken"}})
     sources, problems = load_all_sources(settings, store)
     ids = {s.id for s in sources}
     assert "kjj" in ids and "csx" in ids and "broken" not in ids

@@ -55,13 +55,13 @@ def build_fixture_store(path, rows=None):
 
     store = Store(path)
     for row in rows if rows is not None else real_rows():
-        store.upsert_policy(policy_from_record(row, "test"))
+        store.policies.upsert(policy_from_record(row, "test"))
     for policy in crafted_policies():
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
     crafted = crafted_policies()
-    store.replace_auto_tags(crafted[0].id, [Tag("enterprise", "小微企业"), Tag("support", "资金补贴奖励")])
-    store.replace_auto_tags(crafted[1].id, [Tag("support", "稳岗就业")])
-    store.replace_auto_tags(crafted[2].id, [Tag("enterprise", "专精特新"), Tag("support", "税费减免")])
+    store.tags.replace_auto(crafted[0].id, [Tag("enterprise", "小微企业"), Tag("support", "资金补贴奖励")])
+    store.tags.replace_auto(crafted[1].id, [Tag("support", "稳岗就业")])
+    store.tags.replace_auto(crafted[2].id, [Tag("enterprise", "专精特新"), Tag("support", "税费减免")])
     return store
 
 

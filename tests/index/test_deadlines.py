@@ -51,7 +51,7 @@ def site(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key="test")
     store = Store(settings.db_path)
     for policy in crafted(index_day()):
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
     derive_all(store)
     yield settings, store
     store.close()
@@ -148,6 +148,6 @@ def test_cli_rebuild_reuses_unchanged_buckets_unless_full(site):
     first = runner.invoke(main, base)
     assert first.exit_code == 0, first.output
     again = runner.invoke(main, base)
-    assert f"沿用未变分桶 {store.count_policies()}" in again.output
+    assert f"沿用未变分桶 {store.policies.count()}" in again.output
     full = runner.invoke(main, [*base, "--full"])
     assert full.exit_code == 0 and "沿用未变分桶 0" in full.output

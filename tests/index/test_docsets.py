@@ -14,9 +14,9 @@ from tests.index.conftest import build_fixture_store
 def test_lengths_and_dates_match_whoosh_in_every_segment(tmp_path):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)
-    store.upsert_policy(Policy(id="late", title="融资担保新政策", body_text="融资担保 补贴 企业",
-                               publish_date="2024-05-06"))
-    store.upsert_policy(Policy(id="undated", title="无日期的通知", body_text=""))
+    store.policies.upsert(Policy(id="late", title="融资担保新政策", body_text="融资担保 补贴 企业",
+                                 publish_date="2024-05-06"))
+    store.policies.upsert(Policy(id="undated", title="无日期的通知", body_text=""))
     assert sync(store, tmp_path / "index").applied == 2
     ix = whoosh_index.open_dir(str(layout.current_generation(tmp_path / "index")))
     leaves = ix.searcher().reader().leaf_readers()

@@ -64,7 +64,7 @@ def focus_index(tmp_path_factory):
     store = Store(base / "policies.sqlite3")
     titles = [t for pair in PAIRS for t in pair[1:]] + EXTRA_TITLES
     for row in corpus_rows(titles) + real_rows(30) + citing_rows():
-        store.upsert_policy(policy_from_record(row, "test"))
+        store.policies.upsert(policy_from_record(row, "test"))
     rebuild(store, base / "index", procs=1)
     index = SearchIndex(base / "index")
     yield index

@@ -32,7 +32,7 @@ def fresh(tmp_path):
 def test_rebuild_switches_atomically_and_removes_generations_nobody_uses(fresh):
     store, index_path = fresh
     first = rebuild(store, index_path, procs=1)
-    assert first.documents == store.count_policies() and first.analyzed == first.documents
+    assert first.documents == store.policies.count() and first.analyzed == first.documents
     assert layout.read_pointer(index_path)["generation"] == first.generation
     second = rebuild(store, index_path, procs=1)
     third = rebuild(store, index_path, procs=1)
@@ -85,9 +85,9 @@ def test_a_searcher_in_another_process_keeps_its_generation_readable(fresh):
     try:
         generation, total, _titles = reader.stdout.readline().split()
         assert generation == first.generation and int(total) >= 1
-        changed = store.get_policy(crafted_policies()[1].id)
+        changed = store.policies.get(crafted_policies()[1].id)
         changed.body_text += " 新增条款：全部分桶重写。"
-        store.upsert_policy(changed)
+        store.policies.upsert(changed)
         second = rebuild(store, index_path, procs=1, reuse=False)  # nothing shared on disk
         assert first.generation not in second.removed_generations
         reader.stdin.write("search\n")
@@ -117,7 +117,7 @@ def test_rebuild_reports_its_steps_and_moves_within_the_writing_step(fresh):
     steps = list(dict.fromkeys(step for _d, _t, step in reports))
     assert steps == [build.STEP_PREPARE, build.STEP_DICTIONARY, build.STEP_WRITE, build.STEP_MERGE,
                      build.STEP_VERIFY, build.STEP_SWITCH, build.STEP_DONE]
-    total = store.count_policies()
+    total = store.policies.count()
     writing = [d for d, t, s in reports if s == build.STEP_WRITE]
     # counted per document, not per bucket of documents
     assert len(set(writing)) > build.BUCKETS and writing == sorted(writing) and writing[-1] == total
@@ -139,9 +139,9 @@ def test_directory_size_counts_a_linked_segment_once(fresh):
 def test_changed_document_is_reanalyzed_on_rebuild(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
-    policy = store.get_policy(crafted_policies()[1].id)
+    policy = store.policies.get(crafted_policies()[1].id)
     policy.body_text += " 新增条款：数字人民币试点。"
-    store.upsert_policy(policy)
+    store.policies.upsert(policy)
     report = rebuild(store, index_path, procs=1)
     assert report.analyzed == 1
     hits = SearchIndex(index_path).search(SearchRequest(q="数字人民币试点")).hits
@@ -245,17 +245,17 @@ def test_incremental_sync_adds_updates_and_deletes(fresh):
     url = "https://example.gov.cn/new.html"
     new = Policy(id=policy_id_for(url, "新增政策"), url=url, title="关于氢能产业链补贴的新增政策",
                  body_text="氢能产业链企业可申请补贴。", level="county", region_code="430121")
-    store.upsert_policy(new)
+    store.policies.upsert(new)
     status = index_status(index_path, store)
     assert status.pending_changes == 1
     report = sync(store, index_path)
     assert report.applied == 1
     assert index.search(SearchRequest(q="氢能产业链")).hits[0].id == new.id
-    store.delete_policy(new.id)
+    store.policies.delete(new.id)
     sync(store, index_path)
     assert new.id not in [h.id for h in index.search(SearchRequest(q="氢能产业链")).hits]
     assert index_status(index_path, store).pending_changes == 0
-    assert index.doc_count() == store.count_policies()
+    assert index.doc_count() == store.policies.count()
 
 
 def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
@@ -265,7 +265,7 @@ def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
     target = crafted_policies()[0].id
     thread = start_sync_thread(store.path, index_path, interval=0.2)
     try:
-        store.set_staff_tag(target, "industry", "制造业", by="staff1")
+        store.tags.set_staff(target, "industry", "制造业", by="staff1")
         started = time.monotonic()
         while time.monotonic() - started < 2.0:
             result = index.search(SearchRequest(q="", filters={"industry": ["制造业"]}))
@@ -283,7 +283,7 @@ def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
 def test_sync_waits_for_the_writer_lock_instead_of_failing(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
-    store.set_staff_tag(crafted_policies()[1].id, "industry", "金融业", by="staff1")
+    store.tags.set_staff(crafted_policies()[1].id, "industry", "金融业", by="staff1")
     held, released = threading.Event(), threading.Event()
 
     def hold():
@@ -306,7 +306,7 @@ def test_sync_builds_an_index_when_there_is_none(fresh):
     assert not index.is_usable()
     assert index.search(SearchRequest(q="稳岗")).mode == "unavailable"
     sync(store, index_path)
-    assert index.is_usable() and index.doc_count() == store.count_policies()
+    assert index.is_usable() and index.doc_count() == store.policies.count()
 
 
 def test_status_reports_generation_and_staleness(fresh):
@@ -314,7 +314,7 @@ def test_status_reports_generation_and_staleness(fresh):
     assert not index_status(index_path, store).usable
     rebuild(store, index_path, procs=1)
     status = index_status(index_path, store)
-    assert status.usable and status.documents == store.count_policies()
+    assert status.usable and status.documents == store.policies.count()
     assert status.pending_changes == 0 and status.generation
 
 
@@ -372,19 +372,19 @@ def test_rebuild_rewrites_only_the_buckets_that_changed(fresh):
     from policy_search.models import Tag
 
     store, index_path = fresh
-    total = store.count_policies()
+    total = store.policies.count()
     rebuild(store, index_path, procs=1)
     same = rebuild(store, index_path, procs=1)
     assert same.reused == total and same.analyzed == same.from_cache == 0
     # a text change (through sync, so its bucket's segment has a deletion) and a tag change
-    changed = store.get_policy(crafted_policies()[1].id)
+    changed = store.policies.get(crafted_policies()[1].id)
     changed.body_text += " 新增条款：氢燃料电池示范。"
-    store.upsert_policy(changed)
+    store.policies.upsert(changed)
     sync(store, index_path)
     tagged = crafted_policies()[0].id
-    store.replace_auto_tags(tagged, [Tag("industry", "氢能产业")])
+    store.tags.replace_auto(tagged, [Tag("industry", "氢能产业")])
     buckets = {build.bucket_of(changed.id), build.bucket_of(tagged)}
-    in_buckets = sum(1 for pid in store.content_hashes() if build.bucket_of(pid) in buckets)
+    in_buckets = sum(1 for pid in store.policies.content_hashes() if build.bucket_of(pid) in buckets)
     report = rebuild(store, index_path, procs=1)
     assert report.documents == total
     assert report.reused == total - in_buckets
@@ -412,16 +412,16 @@ def test_a_new_day_rewrites_the_buckets_whose_status_moved(tmp_path, monkeypatch
     policy = Policy(id="window", title="数字化改造补助申报通知", url="http://www.example.gov.cn/w.html",
                     body_text=f"一、申报时间\n{day.year}年{day.month}月{day.day}日至"
                               f"{end.year}年{end.month}月{end.day}日。\n", validity="有效")
-    store.upsert_policy(policy)
+    store.policies.upsert(policy)
     derive_all(store)
     index_path = tmp_path / "index"
     rebuild(store, index_path, procs=1)
-    assert rebuild(store, index_path, procs=1).reused == store.count_policies()
+    assert rebuild(store, index_path, procs=1).reused == store.policies.count()
     monkeypatch.setattr(build, "index_day", lambda: day + dt.timedelta(days=10))
     later = rebuild(store, index_path, procs=1)
-    in_bucket = sum(1 for pid in store.content_hashes()
+    in_bucket = sum(1 for pid in store.policies.content_hashes()
                     if build.bucket_of(pid) == build.bucket_of("window"))
-    assert later.reused == store.count_policies() - in_bucket
+    assert later.reused == store.policies.count() - in_bucket
     hits = _searchable(index_path, filters={"deadline": ["即将截止"]}).hits
     assert [h.id for h in hits] == ["window"]
     store.close()
@@ -431,7 +431,7 @@ def test_parallel_bucket_writers_build_the_same_index(fresh, tmp_path):
     store, index_path = fresh
     one = rebuild(store, tmp_path / "serial", procs=1)
     two = rebuild(store, index_path, procs=2, reuse=False)
-    assert one.documents == two.documents == store.count_policies()
+    assert one.documents == two.documents == store.policies.count()
     assert two.analyzed + two.from_cache == two.documents
     for q in ("稳岗返还", "小微企业 补贴", CANARY, ""):
         a = _searchable(tmp_path / "serial", q=q)

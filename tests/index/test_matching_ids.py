@@ -51,7 +51,7 @@ def test_an_updated_document_is_found_once_in_its_new_state(tmp_path):
     changed = crafted_policies()[1]
     assert index.matching_ids(SearchRequest(q="数字人民币"), [changed.id]) == set()
     changed.body_text += " 支持数字人民币试点。"
-    store.upsert_policy(changed)
+    store.policies.upsert(changed)
     sync(store, tmp_path / "index")
     index.refresh()
     assert index.matching_ids(SearchRequest(q="数字人民币"), [changed.id]) == {changed.id}

@@ -82,13 +82,13 @@ def test_each_bucket_segment_has_a_sidecar_of_its_frequent_terms(tmp_path, small
 def test_reads_agree_with_whoosh_after_updates_and_deletions(tmp_path, small_hot):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)
-    victims = [p for p in store.iter_policies()][:6]
-    store.delete_policy(victims[0].id)
-    store.delete_policy(victims[1].id)
+    victims = [p for p in store.policies.iter_all()][:6]
+    store.policies.delete(victims[0].id)
+    store.policies.delete(victims[1].id)
     edited = victims[2]
     edited.title = "融资担保机构补贴办法（修订）"
-    store.upsert_policy(edited)
-    store.upsert_policy(Policy(id="new-one", title="融资担保新政策", body_text="融资担保 补贴 企业"))
+    store.policies.upsert(edited)
+    store.policies.upsert(Policy(id="new-one", title="融资担保新政策", body_text="融资担保 补贴 企业"))
     assert sync(store, tmp_path / "index").applied >= 2
     reader = open_reader(tmp_path / "index")
     hot = hot_tables(reader)
@@ -114,7 +114,7 @@ def phrases_of(store, fieldname: str, count: int) -> list[tuple[str, ...]]:
     from index.analysis import analyze
 
     found = []
-    for policy in store.iter_policies():
+    for policy in store.policies.iter_all():
         text = policy.title if fieldname == "title" else policy.body_text
         words = [w for w, _, _, _ in analyze(text, subwords=False)]
         for start in range(0, max(0, len(words) - 4), 37):

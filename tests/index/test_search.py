@@ -70,7 +70,7 @@ def test_title_match_outranks_body_match(searcher):
 def test_level_filter_and_facet_counts(searcher, built):
     store, _ = built
     everything = search(searcher, "", size=1)
-    assert everything.total == store.count_policies()
+    assert everything.total == store.policies.count()
     levels = {f.value: f.count for f in everything.facets["level"]}
     assert sum(levels.values()) <= everything.total
     county = search(searcher, "", filters={"level": ["county"]})
@@ -95,7 +95,7 @@ def test_issued_region_filter_includes_child_regions(searcher):
 
 def test_region_filter_means_where_a_policy_applies(searcher, built):
     store, _ = built
-    national = {p.title for p in store.iter_policies()
+    national = {p.title for p in store.policies.iter_all()
                 if applicability_of(p).codes == (NATIONAL,)}
     assert national
     # national, provincial, city and county policies all apply in 长沙县
@@ -117,7 +117,7 @@ def test_region_filter_means_where_a_policy_applies(searcher, built):
 
 def test_region_facet_counts_what_applies_and_scope_shows_the_levels(searcher, built):
     store, _ = built
-    national = sum(applicability_of(p).codes == (NATIONAL,) for p in store.iter_policies())
+    national = sum(applicability_of(p).codes == (NATIONAL,) for p in store.policies.iter_all())
     result = search(searcher, "", size=1)
     counts = {f.value: f.count for f in result.facets["region"]}
     # per region: the results that apply there — the same number its filter finds
@@ -244,14 +244,14 @@ def test_unknown_filters_and_sorts_are_reported_not_raised(searcher):
 
 def test_real_document_found_by_title_words(searcher, built):
     store, _ = built
-    policy = next(p for p in store.iter_policies() if "example.gov.cn" not in (p.url or ""))
+    policy = next(p for p in store.policies.iter_all() if "example.gov.cn" not in (p.url or ""))
     result = search(searcher, policy.title, size=5)
     assert policy.id in [h.id for h in result.hits]
 
 
 def test_doc_count_and_usable(searcher, built):
     assert searcher.is_usable()
-    assert searcher.doc_count() == built[0].count_policies()
+    assert searcher.doc_count() == built[0].policies.count()
 
 
 @pytest.mark.parametrize("q", ["", "企业", "专精特新 认定"])

@@ -72,7 +72,7 @@ def test_another_version_reuses_no_segment_and_no_cached_tokens(tmp_path, monkey
         build.analysis_fingerprint.cache_clear()
         upgraded = build.rebuild(store, index_path, procs=1)
         assert upgraded.reused == 0 and upgraded.from_cache == 0
-        assert upgraded.analyzed == upgraded.documents == store.count_policies()
+        assert upgraded.analyzed == upgraded.documents == store.policies.count()
     finally:
         monkeypatch.undo()
         build.analysis_fingerprint.cache_clear()

@@ -32,9 +32,9 @@ def cli(tmp_path, monkeypatch):
 def fill_store(data_dir, n=5):
     with Store(data_dir / "policies.sqlite3") as store:
         for i in range(n):
-            store.upsert_policy(Policy(id=f"p{i}", title=f"关于支持专精特新中小企业发展的若干措施{i}",
-                                       body_text="对认定的专精特新企业给予奖励。" * 5,
-                                       level="provincial", region_code="430000"))
+            store.policies.upsert(Policy(id=f"p{i}", title=f"关于支持专精特新中小企业发展的若干措施{i}",
+                                         body_text="对认定的专精特新企业给予奖励。" * 5,
+                                         level="provincial", region_code="430000"))
 
 
 def test_start_reindex_twice_then_the_worker_runs_one(cli):
@@ -211,7 +211,7 @@ def test_a_crawl_whose_host_cannot_be_reached_ends_failed_with_the_reason(cli):
 
 def test_job_outcome_and_the_state_filter_tell_partial_from_success(tmp_path):
     with Store(tmp_path / "policies.sqlite3") as store:
-        ok, partial = (store.create_job("import", {}, "a") for _ in range(2))
+        ok, partial = (store.jobs.create("import", {}, "a") for _ in range(2))
         for job_id, outcome in ((ok, "succeeded"), (partial, "partial")):
             store.conn.execute("UPDATE jobs SET state = 'succeeded' WHERE id = ?", (job_id,))
             store.conn.execute("INSERT INTO job_control (job_id, active, result) VALUES (?, 0, ?)",

@@ -25,13 +25,13 @@ def record_crawl(store, figures: list[dict]) -> int:
 
 
 def test_every_source_with_its_figures_and_state(store):
-    store.save_source_state(
+    store.sources.save_state(
         "hn", last_run_at="2024-05-01T02:10:00+00:00", last_status="ok", runs=4, zero_runs=0,
         state={"last_figures": {"pages_fetched": 40, "list_pages": 3, "new": 5, "updated": 2,
                                 "unchanged": 30, "not_modified": 3, "failed": 0},
                "error_rate": 0.0},
     )
-    store.save_source_state("gone", last_status="failed", last_error="连接超时")
+    store.sources.save_state("gone", last_status="failed", last_error="连接超时")
     health = {h["id"]: h for h in sources_health(store, [source("hn"), source("never")])}
     assert list(health) == ["hn", "never", "gone"]  # configured first, then store-only
     hn = health["hn"]
@@ -45,10 +45,10 @@ def test_every_source_with_its_figures_and_state(store):
 
 
 def test_alarms_for_zero_runs_blocked_and_a_failure_rate_jump(store):
-    store.save_source_state("quiet", zero_runs=3, last_status="ok")
-    store.save_source_state("blocked", blocked=True, last_status="blocked")
-    store.save_source_state("changed", last_status="partial", state={"error_rate": 0.8})
-    store.save_source_state("always-bad", last_status="partial", state={"error_rate": 0.6})
+    store.sources.save_state("quiet", zero_runs=3, last_status="ok")
+    store.sources.save_state("blocked", blocked=True, last_status="blocked")
+    store.sources.save_state("changed", last_status="partial", state={"error_rate": 0.8})
+    store.sources.save_state("always-bad", last_status="partial", state={"error_rate": 0.6})
     for _ in range(3):
         record_crawl(store, [{"source_id": "changed", "pages_fetched": 50, "failed": 1},
                              {"source_id": "always-bad", "pages_fetched": 40, "failed": 60}])
@@ -64,7 +64,7 @@ def test_alarms_for_zero_runs_blocked_and_a_failure_rate_jump(store):
 
 
 def test_a_new_source_with_a_high_failure_rate_alarms(store):
-    store.save_source_state("fresh", last_status="partial", state={"error_rate": 0.5})
+    store.sources.save_state("fresh", last_status="partial", state={"error_rate": 0.5})
     assert sources_health(store, [])[0]["alarms"] == ["提取失败率 50%（偏高）"]
 
 
@@ -82,14 +82,14 @@ def test_dashboard_counts_added_this_week_and_errors(store, tmp_path):
             ("b", "provincial", "湖南省", "2024-05-04T08:00:00+00:00"),
             ("c", "county", "长沙县", "2024-04-01T08:00:00+00:00")]
     for pid, level, region, seen in rows:
-        store.upsert_policy(Policy(id=pid, title=f"政策{pid}", level=level, region_name=region,
-                                   first_seen_at=seen, body_text="正文"))
-    store.set_review_state("a", "reviewed", "staff1")
+        store.policies.upsert(Policy(id=pid, title=f"政策{pid}", level=level, region_name=region,
+                                     first_seen_at=seen, body_text="正文"))
+    store.edits.set_review_state("a", "reviewed", "staff1")
     failed = record_crawl(store, [])
     with store.transaction() as conn:
         conn.execute("UPDATE jobs SET state = 'failed', error = '网络不通' WHERE id = ?", (failed,))
-    store.save_source_state("hn", last_status="failed", last_error="403 Forbidden",
-                            last_run_at="2024-05-10T02:00:00+00:00")
+    store.sources.save_state("hn", last_status="failed", last_error="403 Forbidden",
+                             last_run_at="2024-05-10T02:00:00+00:00")
     running = jobs.enqueue(store, "reindex", {}, "admin")
 
     figures = dashboard_figures(store, store.path.parent, moment=moment)

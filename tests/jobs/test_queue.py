@@ -192,7 +192,7 @@ def test_the_database_itself_refuses_a_second_active_reindex(store):
     jobs.enqueue(store, "reindex", {}, "a")
     import sqlite3
 
-    second = store.create_job("reindex", {}, "sneaky")
+    second = store.jobs.create("reindex", {}, "sneaky")
     with pytest.raises(sqlite3.IntegrityError):
         with store.transaction() as conn:
             conn.execute("INSERT INTO job_control (job_id, lock_key) VALUES (?, 'reindex')", (second,))

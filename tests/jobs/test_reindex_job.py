@@ -28,9 +28,9 @@ def fill(store: Store, n: int, start: int = 0) -> None:
         for i in range(start, n):
             a, b = WORDS[i % len(WORDS)], WORDS[(i * 7 + 3) % len(WORDS)]
             body = "".join(f"第{k}条 对符合条件的{a}给予{b}支持，最高奖励{k * 10}万元。" for k in range(12))
-            store.upsert_policy(Policy(id=f"p{i:05d}", title=f"关于{a}和{b}的若干措施（第{i}号）",
-                                       body_text=body, level="provincial", region_code="430000",
-                                       publish_date=f"2023-{i % 12 + 1:02d}-01"))
+            store.policies.upsert(Policy(id=f"p{i:05d}", title=f"关于{a}和{b}的若干措施（第{i}号）",
+                                         body_text=body, level="provincial", region_code="430000",
+                                         publish_date=f"2023-{i % 12 + 1:02d}-01"))
 
 
 class Searcher(threading.Thread):

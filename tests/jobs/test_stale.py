@@ -106,7 +106,7 @@ def test_an_unreaped_killed_worker_counts_as_dead(tmp_path, fake_kinds):
 
 
 def test_a_reused_pid_is_not_taken_for_the_worker(store):
-    job_id = store.create_job("reindex", {}, "a")
+    job_id = store.jobs.create("reindex", {}, "a")
     job = jobs.claim_next(store)
     assert job.id == job_id and job.pid == os.getpid()
     assert jobs.mark_stale(store) == []  # this very process: alive
@@ -116,15 +116,15 @@ def test_a_reused_pid_is_not_taken_for_the_worker(store):
 
 
 def test_a_job_of_a_vanished_pid_is_failed_by_a_check(store):
-    job_id = store.create_job("crawl", {}, "a")
-    store.update_job(job_id, state="running", pid=2 ** 22 + 12345, started_at=now())
+    job_id = store.jobs.create("crawl", {}, "a")
+    store.jobs.update(job_id, state="running", pid=2 ** 22 + 12345, started_at=now())
     assert jobs.mark_stale(store) == [job_id]
-    assert store.get_job(job_id).state == "failed"
+    assert store.jobs.get(job_id).state == "failed"
 
 
 def test_cancel_of_a_job_whose_process_died_ends_it_at_once(store):
-    job_id = store.create_job("crawl", {}, "a")
-    store.update_job(job_id, state="running", pid=2 ** 22 + 12346, started_at=now())
+    job_id = store.jobs.create("crawl", {}, "a")
+    store.jobs.update(job_id, state="running", pid=2 ** 22 + 12346, started_at=now())
     assert jobs.cancel(store, job_id, "boss") == "cancelled"
 
 

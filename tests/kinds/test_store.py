@@ -22,26 +22,26 @@ TAX_LAW = "title:中华人民共和国印花税法"
 
 def add(store, key) -> str:
     policy = policy_from_record(all_documents()[key])
-    store.upsert_policy(policy)
+    store.policies.upsert(policy)
     return policy.id
 
 
 def test_derived_kind_and_flag_are_stored_with_evidence(store):
     measures, law = add(store, MEASURES), add(store, TAX_LAW)
-    before = store.get_policy(measures)
+    before = store.policies.get(measures)
     assert (before.doc_kind, before.kind_by) == ("其他", "")  # not derived yet
     summary = derive_kinds(store)
     assert summary.policies == 2 and summary.changed == 2
-    policy = store.get_policy(measures)
+    policy = store.policies.get(measures)
     assert (policy.doc_kind, policy.huiqi, policy.kind_by) == ("惠企措施", True, "auto")
     assert policy.kind_evidence[0].where == "标题" and policy.huiqi_evidence
-    assert (store.get_policy(law).doc_kind, store.get_policy(law).huiqi) == ("法律法规", False)
+    assert (store.policies.get(law).doc_kind, store.policies.get(law).huiqi) == ("法律法规", False)
     # nothing changed: nothing to derive, nothing logged for the index
-    seq = store.last_change()
+    seq = store.policies.last_change()
     assert derive_kinds(store).policies == 0
     assert derive_kinds(store, everything=True).changed == 0
-    assert store.last_change() == seq
-    assert store.kind_counts() == {("惠企措施", True): 1, ("法律法规", False): 1}
+    assert store.policies.last_change() == seq
+    assert store.kinds.counts() == {("惠企措施", True): 1, ("法律法规", False): 1}
 
 
 def test_new_kind_rules_reclassify_what_older_rules_classified(store, monkeypatch):
@@ -51,7 +51,7 @@ def test_new_kind_rules_reclassify_what_older_rules_classified(store, monkeypatc
     assert derive_kinds(store).policies == 0
     # the rules change (kinds.RULES_VERSION bumped): every policy is classified again, once
     monkeypatch.setattr(derive, "KIND_RULES_STAMP", "#kinds-next")
-    assert store.policies_needing_kinds("#kinds-next") == [measures]
+    assert store.kinds.needing_derivation("#kinds-next") == [measures]
     assert derive_kinds(store).policies == 1
     assert derive_kinds(store).policies == 0
 
@@ -64,37 +64,37 @@ def test_cards_follow_the_kind_rules_version():
 
 def test_a_change_of_kind_is_logged_for_the_index(store):
     measures = add(store, MEASURES)
-    seq = store.last_change()
+    seq = store.policies.last_change()
     derive_kinds(store)
-    _, changed = store.changes_since(seq)
+    _, changed = store.policies.changes_since(seq)
     assert changed == [measures]
 
 
 def test_staff_correction_survives_rederivation_and_content_changes(store):
     law = add(store, TAX_LAW)
     derive_kinds(store)
-    store.set_staff_field(law, "doc_kind", "惠企措施", "alice")
-    store.set_staff_field(law, "huiqi", "是", "alice")
+    store.edits.set_field(law, "doc_kind", "惠企措施", "alice")
+    store.edits.set_field(law, "huiqi", "是", "alice")
     derive_kinds(store, everything=True)
-    policy = store.get_policy(law)
+    policy = store.policies.get(law)
     assert (policy.doc_kind, policy.huiqi, policy.kind_by, policy.huiqi_by) == (
         "惠企措施", True, "staff", "staff")
     assert policy.kind_evidence[0].where == "人工校正" and "alice" in policy.kind_evidence[0].rule
     # the source publishes a changed text: re-derived, the correction still wins
     changed = policy_from_record(all_documents()[TAX_LAW])
     changed.body_text += "\n第二十一条 本法自公布之日起施行。"
-    assert store.upsert_policy(changed) == UPDATED
+    assert store.policies.upsert(changed) == UPDATED
     assert derive_kinds(store).policies == 1
-    assert store.get_policy(law).doc_kind == "惠企措施"
-    assert store.auto_kind(law) == ("法律法规", False)
+    assert store.policies.get(law).doc_kind == "惠企措施"
+    assert store.kinds.auto(law) == ("法律法规", False)
     # undone: the derived values show again; every step is in the audit log
-    store.remove_staff_field(law, "doc_kind", "bob")
-    store.remove_staff_field(law, "huiqi", "bob")
-    assert (store.get_policy(law).doc_kind, store.get_policy(law).huiqi) == ("法律法规", False)
-    actions = [(r["value"], r["action"], r["by_user"]) for r in store.audit_log(law)]
+    store.edits.remove_field(law, "doc_kind", "bob")
+    store.edits.remove_field(law, "huiqi", "bob")
+    assert (store.policies.get(law).doc_kind, store.policies.get(law).huiqi) == ("法律法规", False)
+    actions = [(r["value"], r["action"], r["by_user"]) for r in store.tags.audit_log(law)]
     assert ("doc_kind", "set_field", "alice") in actions and ("huiqi", "set_field", "alice") in actions
     assert ("doc_kind", "remove_field", "bob") in actions and ("huiqi", "remove_field", "bob") in actions
-    detail = json.loads(next(r["detail"] for r in store.audit_log(law) if r["value"] == "doc_kind"))
+    detail = json.loads(next(r["detail"] for r in store.tags.audit_log(law) if r["value"] == "doc_kind"))
     assert detail == {"old": "法律法规", "new": "惠企措施"}
 
 
@@ -102,7 +102,7 @@ def test_staff_values_are_checked(store):
     law = add(store, TAX_LAW)
     for field, value in (("doc_kind", "政策原文"), ("huiqi", "也许")):
         try:
-            store.set_staff_field(law, field, value, "alice")
+            store.edits.set_field(law, field, value, "alice")
         except ValueError:
             continue
         raise AssertionError(f"{field}={value} accepted")
@@ -112,7 +112,7 @@ def test_enrich_derives_kinds_before_cards(store):
     measures = add(store, MEASURES)
     summary = enrich_changed(store)
     assert summary.kinds.policies == 1 and "文件类型 1 条" in summary.describe()
-    assert store.get_policy(measures).doc_kind == "惠企措施"
+    assert store.policies.get(measures).doc_kind == "惠企措施"
 
 
 def test_old_stores_migrate_and_keep_their_hashes(tmp_path):
@@ -141,15 +141,15 @@ def test_old_stores_migrate_and_keep_their_hashes(tmp_path):
 
     with Store(path) as store:
         assert store.schema_version >= 8
-        assert store.staff_fields(policy.id) == {}
-        assert store.staff_fields(other.id) == {"doc_kind": "政策解读"}
-        dropped = [r for r in store.audit_log(policy.id) if r["action"] == "set_field"]
+        assert store.edits.fields(policy.id) == {}
+        assert store.edits.fields(other.id) == {"doc_kind": "政策解读"}
+        dropped = [r for r in store.tags.audit_log(policy.id) if r["action"] == "set_field"]
         assert dropped and json.loads(dropped[0]["detail"])["old"] == "政策原文"
-        assert store.get_policy(policy.id).source_kind == "政策原文"
-        assert store.upsert_policy(policy_from_record(record)) == UNCHANGED
+        assert store.policies.get(policy.id).source_kind == "政策原文"
+        assert store.policies.upsert(policy_from_record(record)) == UNCHANGED
         derive_kinds(store)
-        assert store.get_policy(policy.id).doc_kind == "惠企措施"
-        assert store.get_policy(other.id).doc_kind == "政策解读"
+        assert store.policies.get(policy.id).doc_kind == "惠企措施"
+        assert store.policies.get(other.id).doc_kind == "政策解读"
 
 
 def test_kind_commands(tmp_path):

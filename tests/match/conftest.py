@@ -99,8 +99,8 @@ def fill_store(settings: Settings) -> Store:
     store = Store(settings.db_path)
     for policy, tags in policies(today()):
         policy.region_name = region_name(policy.region_code)
-        store.upsert_policy(policy)
-        store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.9)
+        store.policies.upsert(policy)
+        store.tags.replace_auto(policy.id, [Tag(f, v, confidence=0.9)
                                             for f, values in tags.items() for v in values])
     derive_kinds(store)
     derive_all(store)

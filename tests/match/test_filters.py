@@ -22,7 +22,7 @@ def api_ids(client, query: str) -> set[str]:
 
 
 def test_expired_and_repealed_policies_are_left_out_by_default(client, site):
-    everything = set(site.store.all_policy_ids())
+    everything = set(site.store.policies.all_ids())
     assert api_ids(client, "") == everything - OUT_OF_FORCE
     assert api_ids(client, "validity=all") == everything
     assert api_ids(client, "validity=废止") == {"old-measure"}

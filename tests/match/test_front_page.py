@@ -86,7 +86,7 @@ def test_the_open_calls_come_soonest_deadline_first(client, site):
 
 def test_the_newest_huiqi_policies_and_calls(client, site):
     page = client.get("/").get_data(as_text=True)
-    policies = {p.id: p for p in site.store.iter_policies()}
+    policies = {p.id: p for p in site.store.policies.iter_all()}
     huiqi = listed_ids(section(page, "huiqi"))
     assert huiqi and all(policies[i].huiqi for i in huiqi)
     assert "duty-rules" not in huiqi                                 # a law giving nothing
@@ -123,7 +123,7 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
     for number in range(24):
         closes_in = -30 if number % 3 == 0 else 30 + number
         start, end = day - dt.timedelta(days=60), day + dt.timedelta(days=closes_in)
-        store.upsert_policy(Policy(
+        store.policies.upsert(Policy(
             id=f"call-{number}", title=f"长沙县第{number + 1}批中小企业发展专项资金申报通知",
             url=f"http://www.example.gov.cn/call-{number}.html", region_code="430121",
             region_name="长沙县", level="county", validity="有效",
@@ -133,7 +133,7 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
                       f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日。\n"))
     # The newest call of all invites nominations for a publicity campaign: a call, but
     # nothing an enterprise can obtain (not 惠企), so not on the entrepreneurs' front.
-    store.upsert_policy(Policy(
+    store.policies.upsert(Policy(
         id="campaign-call", title="关于开展“美丽中国，我是行动者”先进典型宣传推选活动的通知",
         url="http://www.example.gov.cn/campaign.html", region_code="430121",
         region_name="长沙县", level="county", validity="有效", publish_date=day.isoformat(),
@@ -148,10 +148,10 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
     calls = listed_ids(section(page, "calls"))
     closed = {f"call-{n}" for n in range(24) if n % 3 == 0}
     assert calls and not closed & set(calls)
-    assert all(store.get_policy(i).doc_kind == "申报通知" and store.get_policy(i).huiqi
+    assert all(store.policies.get(i).doc_kind == "申报通知" and store.policies.get(i).huiqi
                for i in calls)
-    assert store.get_policy("campaign-call").doc_kind == "申报通知"
-    assert not store.get_policy("campaign-call").huiqi
+    assert store.policies.get("campaign-call").doc_kind == "申报通知"
+    assert not store.policies.get("campaign-call").huiqi
     assert "campaign-call" not in listed_ids(page)
     assert "未截止的 16 条" in section(page, "calls")
     assert params(hrefs(section(page, "calls"))[-1][0]) == {
@@ -272,7 +272,7 @@ def test_popular_searches_come_from_searches_that_found_something(fresh):
     href = re.search(r'<a class="chip" href="([^"]+)">补贴</a>', client.get("/").get_data(as_text=True))[1]
     assert params(html_lib.unescape(href)) == {"q": ["补贴"]}
     today = dt.date.today().isoformat()
-    assert site.store.popular_queries(today, 1, 10) == [("补贴", 3)]
+    assert site.store.queries.popular(today, 1, 10) == [("补贴", 3)]
 
 
 def test_nothing_about_the_searcher_is_stored(fresh):

@@ -108,7 +108,7 @@ def test_an_expired_policy_shows_its_expiry(client):
 
 
 def test_deadline_view_without_a_window(site):
-    policy = site.store.get_policy("startup")
+    policy = site.store.policies.get("startup")
     view = deadline_view(policy, site.today)
     assert view is None or view.status == "未知"
 

@@ -45,9 +45,9 @@ def test_a_status_indexed_yesterday_reads_right_today():
 
 
 def test_duties_are_no_windows_anywhere(client, site):
-    policy = site.store.get_policy("duty-rules")
+    policy = site.store.policies.get("duty-rules")
     assert policy.deadline is None or policy.deadline.kind == "unknown"
-    assert site.store.get_card("duty-rules").get("deadline") == []
+    assert site.store.cards.get("duty-rules").get("deadline") == []
     for status in ("申报中", "即将截止", "未开始", "已截止", "长期有效"):
         page = client.get(f"/?deadline={status}&validity=all").get_data(as_text=True)
         assert "/policy/duty-rules" not in page, status

@@ -60,16 +60,16 @@ def test_staff_correct_fields_and_the_deadline_follows(staff_site):
         "card-support": "给予一次性奖励20万元",   # unchanged: not saved as staff's
     })
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    card = store.get_card("county-fund")
+    card = store.cards.get("county-fund")
     assert card.values("conditions") == ["注册成立满2年以上", "依法纳税，无失信记录"]
     kept = card.get("conditions")[0]
     assert kept.origin == "staff" and "营业收入" not in kept.evidence and kept.evidence  # evidence kept
     assert card.values("phone") == []
-    assert set(store.card_field_origins("county-fund")) == {"conditions", "deadline", "phone"}
-    policy = store.get_policy("county-fund")
+    assert set(store.cards.field_origins("county-fund")) == {"conditions", "deadline", "phone"}
+    policy = store.policies.get("county-fund")
     assert policy.deadline.end == new_end.isoformat()
     assert policy.deadline.status(today()) == "即将截止"
-    actions = [(e["action"], e["value"]) for e in store.audit_log("county-fund")]
+    actions = [(e["action"], e["value"]) for e in store.tags.audit_log("county-fund")]
     assert ("set_card", "conditions") in actions and ("set_card", "deadline") in actions
     history = client.get("/staff/policy/county-fund/history").get_data(as_text=True)
     assert "申报条件：" in history and "依法纳税" in history
@@ -81,16 +81,16 @@ def test_staff_correct_fields_and_the_deadline_follows(staff_site):
     assert "人工校正" not in support[:support.index("</dt>")]
     assert '<strong class="countdown">还剩 3 天</strong>' in public
     # staff's version survives re-extraction
-    derive_policy(store, store.get_policy("county-fund"))
-    assert store.get_card("county-fund").values("conditions")[1] == "依法纳税，无失信记录"
+    derive_policy(store, store.policies.get("county-fund"))
+    assert store.cards.get("county-fund").values("conditions")[1] == "依法纳税，无失信记录"
     # and can be undone: the extracted items come back
     html, hidden = review_form(client, "county-fund")
     assert 'name="card-reset-conditions"' in html and 'name="card-reset-support"' not in html
     response = client.post("/staff/policy/county-fund", data={
         **hidden, "op": "save", "card-reset-conditions": "1"})
     assert response.status_code == 302
-    assert "上年度营业收入不低于500万元" in store.get_card("county-fund").values("conditions")
-    assert "conditions" not in store.card_field_origins("county-fund")
+    assert "上年度营业收入不低于500万元" in store.cards.get("county-fund").values("conditions")
+    assert "conditions" not in store.cards.field_origins("county-fund")
 
 
 def test_too_long_a_field_is_refused_without_saving(staff_site):
@@ -100,15 +100,15 @@ def test_too_long_a_field_is_refused_without_saving(staff_site):
     response = client.post("/staff/policy/county-fund", data={
         **hidden, "op": "save", "card-support": "很长" * 300})
     assert response.status_code == 400 and "最多" in response.get_data(as_text=True)
-    assert store.card_field_origins("county-fund") == {}
+    assert store.cards.field_origins("county-fund") == {}
 
 
 def test_a_stale_version_saves_no_card_field(staff_site):
     app, store = staff_site
     client = logged_in(app, "staffer")
     _html, hidden = review_form(client, "county-fund")
-    store.set_staff_card_field("county-fund", "phone", ["0731-1"], "someone-else")
+    store.cards.set_staff_field("county-fund", "phone", ["0731-1"], "someone-else")
     response = client.post("/staff/policy/county-fund", data={
         **hidden, "op": "save", "card-support": "改动"})
     assert response.status_code == 409
-    assert store.get_card("county-fund").values("support") == ["给予一次性奖励20万元"]
+    assert store.cards.get("county-fund").values("support") == ["给予一次性奖励20万元"]

@@ -253,9 +253,9 @@ class Site:
     def add(self, item: Policy, tags: list[tuple[str, str]] = ()) -> str:
         from policy_search.derive import derive_kinds
 
-        self.store.upsert_policy(item)
+        self.store.policies.upsert(item)
         if tags:
-            self.store.replace_auto_tags(item.id, [Tag(f, v) for f, v in tags])
+            self.store.tags.replace_auto(item.id, [Tag(f, v) for f, v in tags])
         derive_kinds(self.store)  # as import and crawl do before a round (enrich)
         return item.id
 

@@ -77,7 +77,7 @@ def test_subscribe_a_search_to_a_group_robot(browser, live, site, screenshots, n
         assert "已暂停推送" in page.locator(".flash").inner_text()
         page.locator("button", has_text="退订并删除").click()
         assert page.locator("h1").inner_text() == "已退订"
-        assert site.store.list_subscriptions() == []
+        assert site.store.subscriptions.list() == []
         assert problems == []
     finally:
         context.close()

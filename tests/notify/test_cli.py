@@ -152,16 +152,16 @@ def test_a_bad_notify_schedule_is_a_usage_error(cli, site):
 def test_a_succeeded_crawl_is_followed_by_one_round(site):
     from policy_search.cli.notify import queue_round_after
 
-    crawl = site.store.get_job(jobs.enqueue(site.store, "crawl", {}, "tester"))
+    crawl = site.store.jobs.get(jobs.enqueue(site.store, "crawl", {}, "tester"))
     jobs.claim_next(site.store, ["crawl"])
     jobs._finish(site.store, crawl.id, jobs.SUCCEEDED)
-    crawl = site.store.get_job(crawl.id)
+    crawl = site.store.jobs.get(crawl.id)
     assert queue_round_after(site.store, crawl) is None  # no active subscription: no round
-    site.store.activate_subscription(site.store.create_subscription(
+    site.store.subscriptions.activate(site.store.subscriptions.create(
         kind="search", query="q=专精特新", channel="wecom", address=site.robot.url("wecom")).id)
     job_id = queue_round_after(site.store, crawl)
     assert jobs.job_dict(site.store, job_id)["kind"] == "notify"
     assert queue_round_after(site.store, crawl) is None  # one round queued is enough
-    failed = site.store.get_job(jobs.enqueue(site.store, "crawl", {"source": "x"}, "tester"))
+    failed = site.store.jobs.get(jobs.enqueue(site.store, "crawl", {"source": "x"}, "tester"))
     jobs.cancel(site.store, failed.id)
-    assert queue_round_after(site.store, site.store.get_job(failed.id)) is None
+    assert queue_round_after(site.store, site.store.jobs.get(failed.id)) is None

@@ -41,7 +41,7 @@ def test_a_subscription_gets_new_matches_once_and_nothing_from_before(site, cloc
     first = round_(site, clock)
     # The county 专精特新 policy existed before the subscription: never sent.
     assert [o.action for o in first.outcomes] == ["nothing"]
-    assert site.store.policy_counts(sub.id) == {"baseline": 1}
+    assert site.store.subscriptions.policy_counts(sub.id) == {"baseline": 1}
 
     new_id = site.add(policy("关于开展2024年专精特新企业奖励申报的通知",
                              "一、支持标准\n对认定的专精特新企业给予一次性奖励30万元。\n二、申报时间\n2024年5月1日至2024年6月30日。",
@@ -65,7 +65,7 @@ def test_a_subscription_gets_new_matches_once_and_nothing_from_before(site, cloc
     third = round_(site, clock, when="2024-05-07")
     assert [o.action for o in third.outcomes] == ["nothing"]
     assert len(digests(site)) == 1
-    assert site.store.policy_counts(sub.id) == {"baseline": 1, "sent": 1}
+    assert site.store.subscriptions.policy_counts(sub.id) == {"baseline": 1, "sent": 1}
 
 
 def test_a_subscription_made_after_a_policy_never_receives_it(site, clock):
@@ -81,7 +81,7 @@ def test_a_subscription_made_after_a_policy_never_receives_it(site, clock):
     report = round_(site, clock, when="2024-05-08")
     assert [o.action for o in report.outcomes] == ["nothing"]
     assert digests(site) == []
-    assert site.store.known_policy_ids(sub.id, [existing]) == {existing}
+    assert site.store.subscriptions.known_policy_ids(sub.id, [existing]) == {existing}
 
 
 def test_an_old_policy_that_newly_matches_after_a_staff_tag_edit_is_sent_once(site, clock):
@@ -90,10 +90,10 @@ def test_an_old_policy_that_newly_matches_after_a_staff_tag_edit_is_sent_once(si
     make(site, clock, query="enterprise=专精特新")
     round_(site, clock)
     assert digests(site) == []
-    site.store.set_staff_tag(old, "enterprise", "专精特新", by="reviewer")
+    site.store.tags.set_staff(old, "enterprise", "专精特新", by="reviewer")
     report = round_(site, clock, when="2024-05-07")
     assert report.outcomes[0].policies == ["长沙县工业企业技术改造奖补办法"]
-    site.store.set_staff_tag(old, "enterprise", "专精特新", by="reviewer2")  # edited again
+    site.store.tags.set_staff(old, "enterprise", "专精特新", by="reviewer2")  # edited again
     report = round_(site, clock, when="2024-05-08")
     assert [o.action for o in report.outcomes] == ["nothing"]
     assert len(digests(site)) == 1
@@ -118,12 +118,12 @@ def test_dry_run_sends_and_records_nothing(site, clock):
     sub = make(site, clock)
     round_(site, clock)
     site.add(policy("专精特新企业贷款贴息办法", "对专精特新企业贷款给予贴息。"))
-    before = site.store.get_subscription(sub.id)
+    before = site.store.subscriptions.get(sub.id)
     report = round_(site, clock, dry_run=True)
     assert report.outcomes[0].action == "would_send"
     assert report.outcomes[0].policies == ["专精特新企业贷款贴息办法"]
     assert digests(site) == []
-    assert site.store.get_subscription(sub.id).seen_seq == before.seen_seq
+    assert site.store.subscriptions.get(sub.id).seen_seq == before.seen_seq
     assert round_(site, clock).outcomes[0].action == "sent"
 
 
@@ -151,10 +151,10 @@ def test_failing_endpoint_is_retried_with_back_off_then_paused(site, clock):
     assert outcome.action == "failed" and "502" in outcome.detail
     assert len(site.robot.received) - before == RETRIES + 1
     assert clock.slept == [2.0, 4.0, 8.0]
-    log = site.store.delivery_log(sub.id)
+    log = site.store.subscriptions.delivery_log(sub.id)
     assert [(e["attempt"], e["ok"], e["status"]) for e in log[:RETRIES + 1]] == \
         [(n, 0, "502") for n in range(RETRIES + 1, 0, -1)]
-    state = site.store.get_subscription(sub.id)
+    state = site.store.subscriptions.get(sub.id)
     assert state.failures == 1 and state.next_attempt_at > day("2024-05-07").isoformat()
 
     # within the back-off nothing is tried; a 4xx is not retried within a round
@@ -165,15 +165,15 @@ def test_failing_endpoint_is_retried_with_back_off_then_paused(site, clock):
         report = round_(site, clock, when=f"2024-05-{7 + number:02d}")
         assert len(site.robot.received) == sent_before + 1
     assert "已暂停" in report.outcomes[0].detail
-    paused = site.store.get_subscription(sub.id)
+    paused = site.store.subscriptions.get(sub.id)
     assert paused.state == PAUSED and paused.pause_reason == "failures"
     assert paused.failures == PAUSE_AFTER
-    assert site.store.pending_policy_ids(sub.id)  # nothing lost: still pending
+    assert site.store.subscriptions.pending_policy_ids(sub.id)  # nothing lost: still pending
     # paused: not processed; resumed (by staff): delivered
     assert round_(site, clock, when="2024-05-20").outcomes == []
-    site.store.resume_subscription(sub.id)
+    site.store.subscriptions.resume(sub.id)
     assert round_(site, clock, when="2024-05-21").outcomes[0].action == "sent"
-    assert site.store.get_subscription(sub.id).state == ACTIVE
+    assert site.store.subscriptions.get(sub.id).state == ACTIVE
 
 
 def test_a_timeout_is_retried(site, clock):
@@ -184,7 +184,7 @@ def test_a_timeout_is_retried(site, clock):
     report = round_(site, clock, when="2024-05-07")
     assert report.outcomes[0].action == "sent"
     assert clock.slept == [2.0]
-    log = site.store.delivery_log()
+    log = site.store.subscriptions.delivery_log()
     assert [(e["status"], e["ok"]) for e in log[:2]] == [("200", 1), ("timeout", 0)]
 
 
@@ -205,23 +205,23 @@ def test_unconfirmed_subscriptions_are_deleted_after_a_week(site, clock):
 
     from policy_search.notify import PENDING_DAYS
 
-    pending = site.store.create_subscription(kind="search", query="q=补贴", channel="email",
-                                             address="boss@company.example")
+    pending = site.store.subscriptions.create(kind="search", query="q=补贴", channel="email",
+                                              address="boss@company.example")
     site.sync()
     sender = Sender(site.settings, sleep=clock.sleep)
     matcher = IndexMatcher(site.settings, site.store)
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=PENDING_DAYS - 1)
     run_round(site.store, site.settings, matcher, sender, now=soon)
-    assert site.store.get_subscription(pending.id) is not None
+    assert site.store.subscriptions.get(pending.id) is not None
     late = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=PENDING_DAYS, hours=1)
     report = run_round(site.store, site.settings, matcher, sender, now=late)
-    assert site.store.get_subscription(pending.id) is None
+    assert site.store.subscriptions.get(pending.id) is None
     assert any("未确认" in note for note in report.notes)
 
 
 def test_a_broken_subscription_does_not_stop_the_round(site, clock):
-    broken = site.store.create_subscription(kind="search", query="level=township", channel="wecom",
-                                            address=site.robot.url("wecom"), state=ACTIVE)
+    broken = site.store.subscriptions.create(kind="search", query="level=township", channel="wecom",
+                                             address=site.robot.url("wecom"), state=ACTIVE)
     make(site, clock)
     report = round_(site, clock)
     outcomes = {o.subscription.id: o for o in report.outcomes}

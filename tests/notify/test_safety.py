@@ -53,7 +53,7 @@ def test_subscribing_a_refused_url_says_why_and_keeps_nothing(tmp_path, robot, s
                   channel="wecom", address="https://hooks.evil.example/send?key=1")
     assert "hooks.evil.example" in str(refused.value)
     assert "qyapi.weixin.qq.com" in str(refused.value)
-    assert store.list_subscriptions() == [] and robot.received == []
+    assert store.subscriptions.list() == [] and robot.received == []
 
 
 def test_loopback_only_when_listed(tmp_path, robot):

@@ -76,7 +76,7 @@ def test_a_webhook_subscription_is_tested_at_once(site, client):
     assert response.status_code == 201, text(response)
     body = text(response)
     assert "订阅已生效" in body and "测试消息已发送" in body
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     assert (sub.state, sub.kind, parse_qsl(sub.query), sub.frequency, sub.name) == (
         ACTIVE, "search", [("q", "专精特新"), ("region", "长沙县")], "week", "专精特新（县）")
     assert sub.created_by.startswith("网站:")
@@ -94,14 +94,14 @@ def test_a_failed_test_message_keeps_it_inactive_until_a_retest(site, client):
     response = subscribe_form(client, channel="wecom", address=site.robot.url("wecom"))
     assert response.status_code == 201
     assert "测试消息发送失败" in text(response) and "invalid webhook url" in text(response)
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     assert sub.state == PENDING
     manage = f"/subscriptions/{sub.token}"
     assert "重新发送测试消息" in text(client.get(manage))
     retest = client.post(f"{manage}/test", data={"csrf_token": csrf(client, manage)},
                          follow_redirects=True)
     assert "测试消息已发送成功，订阅已生效" in text(retest)
-    assert site.store.get_subscription(sub.id).state == ACTIVE
+    assert site.store.subscriptions.get(sub.id).state == ACTIVE
 
 
 def test_email_double_opt_in_and_unsubscribe(site, client):
@@ -109,7 +109,7 @@ def test_email_double_opt_in_and_unsubscribe(site, client):
     assert response.status_code == 201
     body = text(response)
     assert "确认邮件已发送到 B***@company.example" in body
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     assert sub.state == PENDING and sub.address == "Boss@company.example"
     assert sub.token not in body  # no way to confirm without the mailbox
     [mail] = site.mailbox.wait_for(1)
@@ -127,7 +127,7 @@ def test_email_double_opt_in_and_unsubscribe(site, client):
     confirmed = client.post(f"{link}/confirm", data={"csrf_token": csrf(client, link)},
                             follow_redirects=True)
     assert "订阅已确认" in text(confirmed)
-    assert site.store.get_subscription(sub.id).state == ACTIVE
+    assert site.store.subscriptions.get(sub.id).state == ACTIVE
 
     run(site)  # the starting point: the 贷款贴息 policy came after the subscription
     messages = site.mailbox.wait_for(2)
@@ -141,24 +141,24 @@ def test_email_double_opt_in_and_unsubscribe(site, client):
 
     gone = client.post(f"{manage}/unsubscribe", data={"csrf_token": csrf(client, manage)})
     assert gone.status_code == 200 and "已退订" in text(gone)
-    assert site.store.list_subscriptions() == []
+    assert site.store.subscriptions.list() == []
     assert client.get(manage).status_code == 404
 
 
 def test_one_click_unsubscribe_from_a_mail_client(site, client):
     subscribe_form(client, channel="wecom", address=site.robot.url("wecom"))
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     url = f"/subscriptions/{sub.token}/one-click"
     assert client.post(url, data={}).status_code == 400
     assert client.post(url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
-    assert site.store.list_subscriptions() == []
+    assert site.store.subscriptions.list() == []
     assert client.post("/subscriptions/not-a-token/one-click",
                        data={"List-Unsubscribe": "One-Click"}).status_code == 404
 
 
 def test_manage_page_changes_frequency_pauses_and_resumes(site, client):
     subscribe_form(client, channel="wecom", address=site.robot.url("wecom"))
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     manage = f"/subscriptions/{sub.token}"
     page = client.get(manage)
     assert page.headers["Cache-Control"] == "no-store"
@@ -166,22 +166,22 @@ def test_manage_page_changes_frequency_pauses_and_resumes(site, client):
     client.post(f"{manage}/settings", data={"csrf_token": csrf(client, manage),
                                               "frequency": "week", "name": "每周汇总"})
     client.post(f"{manage}/pause", data={"csrf_token": csrf(client, manage)})
-    changed = site.store.get_subscription(sub.id)
+    changed = site.store.subscriptions.get(sub.id)
     assert (changed.frequency, changed.name, changed.state, changed.pause_reason) == (
         "week", "每周汇总", PAUSED, "subscriber")
     client.post(f"{manage}/resume", data={"csrf_token": csrf(client, manage)})
-    assert site.store.get_subscription(sub.id).state == ACTIVE
+    assert site.store.subscriptions.get(sub.id).state == ACTIVE
 
 
 def test_forms_need_their_csrf_token(site, client):
     response = client.post(f"/subscribe/search?{SEARCH}",
                            data={"channel": "wecom", "address": site.robot.url("wecom")})
     assert response.status_code == 400
-    assert site.store.list_subscriptions() == [] and site.robot.received == []
+    assert site.store.subscriptions.list() == [] and site.robot.received == []
     subscribe_form(client, channel="wecom", address=site.robot.url("wecom"))
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     assert client.post(f"/subscriptions/{sub.token}/unsubscribe").status_code == 400
-    assert site.store.list_subscriptions() != []
+    assert site.store.subscriptions.list() != []
 
 
 def test_creation_is_rate_limited_per_address(tmp_path, site, robot):
@@ -195,7 +195,7 @@ def test_creation_is_rate_limited_per_address(tmp_path, site, robot):
         assert subscribe_form(client, channel="wecom", address=robot.url("wecom")).status_code == 201
     refused = subscribe_form(client, channel="wecom", address=robot.url("wecom"))
     assert refused.status_code == 429 and "请一小时后再试" in text(refused)
-    assert len(site.store.list_subscriptions()) == 2 and len(robot.received) == 2
+    assert len(site.store.subscriptions.list()) == 2 and len(robot.received) == 2
 
 
 def test_bad_input_is_explained(site, client):
@@ -203,7 +203,7 @@ def test_bad_input_is_explained(site, client):
     assert response.status_code == 400 and "不允许向 hooks.evil.example 发送" in text(response)
     response = subscribe_form(client, channel="email", address="not-an-address")
     assert response.status_code == 400 and "电子邮件地址无效" in text(response)
-    assert site.store.list_subscriptions() == [] and site.robot.received == []
+    assert site.store.subscriptions.list() == [] and site.robot.received == []
 
 
 def test_a_match_profile_is_subscribed_from_the_match_page(site, client):
@@ -212,7 +212,7 @@ def test_a_match_profile_is_subscribed_from_the_match_page(site, client):
     link = re.search(r'class="subscribe-link" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     response = post_form(client, link, channel="wecom", address=site.robot.url("wecom"))
     assert response.status_code == 201
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     assert sub.kind == "match" and "region=430121" in sub.query and "长沙县" in sub.description
 
 
@@ -244,7 +244,7 @@ def accounts(site):
 def test_staff_page_lists_masked_and_needs_a_role(site, client, app, accounts):
     subscribe_form(client, channel="dingtalk", address=site.robot.url("dingtalk", "ding-secret-token-1234"),
                    secret="SECsecret-value-0000")
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     anonymous = app.test_client()
     assert anonymous.get("/staff/subscriptions/").status_code == 302
     assert anonymous.post(f"/staff/subscriptions/{sub.id}/pause").status_code in (302, 400)
@@ -257,11 +257,11 @@ def test_staff_page_lists_masked_and_needs_a_role(site, client, app, accounts):
     assert sub.token not in page
     listing = "/staff/subscriptions/"
     staff.post(f"/staff/subscriptions/{sub.id}/pause", data={"csrf_token": csrf(staff, listing)})
-    assert site.store.get_subscription(sub.id).pause_reason == "staff"
+    assert site.store.subscriptions.get(sub.id).pause_reason == "staff"
     owner_page = text(client.get(f"/subscriptions/{sub.token}"))
     assert "工作人员已暂停" in owner_page and "恢复推送" not in owner_page
     staff.post(f"/staff/subscriptions/{sub.id}/resume", data={"csrf_token": csrf(staff, listing)})
-    assert site.store.get_subscription(sub.id).state == ACTIVE
+    assert site.store.subscriptions.get(sub.id).state == ACTIVE
     queued = staff.post("/staff/subscriptions/round", data={"csrf_token": csrf(staff, listing)},
                         follow_redirects=True)
     assert "推送任务 #" in text(queued)
@@ -274,7 +274,7 @@ def test_staff_page_lists_masked_and_needs_a_role(site, client, app, accounts):
     login(admin, "boss", "admin-password-1")
     assert "钉钉群机器人" in text(admin.get("/staff/subscriptions/"))
     staff.post(f"/staff/subscriptions/{sub.id}/delete", data={"csrf_token": csrf(staff, listing)})
-    assert site.store.list_subscriptions() == []
+    assert site.store.subscriptions.list() == []
     audit = [a["action"] for a in site.store.conn.execute(
         "SELECT action FROM tag_audit WHERE value = ?", (f"subscription:{sub.id}",))]
     assert audit == ["subscription_pause", "subscription_resume", "subscription_delete"]
@@ -282,10 +282,10 @@ def test_staff_page_lists_masked_and_needs_a_role(site, client, app, accounts):
 
 def test_staff_see_subscriptions_paused_by_failures(site, client, app, accounts):
     subscribe_form(client, channel="wecom", address=site.robot.url("wecom"))
-    [sub] = site.store.list_subscriptions()
+    [sub] = site.store.subscriptions.list()
     for _ in range(5):
-        site.store.record_failed_delivery(sub.id, "502：bad gateway",
-                                          next_attempt_at="2000-01-01T00:00:00+00:00", pause_after=5)
+        site.store.subscriptions.record_failed_delivery(sub.id, "502：bad gateway",
+                                                        next_attempt_at="2000-01-01T00:00:00+00:00", pause_after=5)
     staff = app.test_client()
     login(staff, "staffer", "staff-password-1")
     page = text(staff.get("/staff/subscriptions/?failing=1"))

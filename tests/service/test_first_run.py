@@ -70,13 +70,13 @@ def test_a_store_with_only_snapshot_copies_gets_another_first_crawl(tmp_path, st
     """After a first crawl that reached nothing, the next start tries again; the
     snapshot is not loaded twice."""
     settings = settings_for(tmp_path)
-    store.upsert_policy(Policy(id="s1", title="快照里的政策", source_id="snapshot"))
+    store.policies.upsert(Policy(id="s1", title="快照里的政策", source_id="snapshot"))
     queue_first_run(store, settings)
     assert [kind for kind, _args, _by in active(store)] == ["crawl"]
 
 
 def test_a_store_with_crawled_or_imported_policies_queues_nothing(tmp_path, store):
-    store.upsert_policy(Policy(id="i1", title="导入的政策", source_id="import"))
+    store.policies.upsert(Policy(id="i1", title="导入的政策", source_id="import"))
     assert queue_first_run(store, settings_for(tmp_path)) == []
     assert active(store) == []
 
@@ -120,12 +120,12 @@ def test_the_first_crawl_in_progress_source_by_source(store):
     assert [s.state for s in queued.sources] == ["waiting"] * 3
 
     jobs.claim_next(store, ["crawl"])
-    store.save_source_state("a", last_status="ok", last_run_at=now(),
-                            state={"last_figures": {"new": 3}})
-    store.save_source_state("b", last_status="running")
-    store.save_source_state("c", last_status="failed", last_run_at="2020-01-01T00:00:00+00:00")
+    store.sources.save_state("a", last_status="ok", last_run_at=now(),
+                             state={"last_figures": {"new": 3}})
+    store.sources.save_state("b", last_status="running")
+    store.sources.save_state("c", last_status="failed", last_run_at="2020-01-01T00:00:00+00:00")
     for number, source in enumerate(["a", "a", "a", "b", "snapshot"]):
-        store.upsert_policy(Policy(id=f"p{number}", title=f"政策{number}", source_id=source))
+        store.policies.upsert(Policy(id=f"p{number}", title=f"政策{number}", source_id=source))
     status = startup_status(store, lambda: SOURCES)
     assert status.phase == "crawling" and status.job["id"] == job_id
     lines = {s.id: (s.state, s.label, s.detail) for s in status.sources}
@@ -156,7 +156,7 @@ def test_every_source_failed_gives_each_reason(store):
         ("甲省人民政府", "失败", "连接被拒绝"), ("乙市人民政府", "被网站拦截", "验证码页面"),
         ("丙县人民政府", "没有发现任何条目", "")]
     # Once a file is imported there is something to serve: the notice goes.
-    store.upsert_policy(Policy(id="i1", title="导入的政策", source_id="import"))
+    store.policies.upsert(Policy(id="i1", title="导入的政策", source_id="import"))
     assert startup_status(store, lambda: SOURCES).phase is None
 
 
@@ -183,7 +183,7 @@ def test_the_shipped_snapshot_loads_as_national_and_provincial_snapshot_copies(t
     assert snapshot.builtin and snapshot.documents > 100
     result = load_snapshot(store, snapshot)
     assert result["added"] == snapshot.documents and result["rejected"] == 0
-    policies = list(store.iter_policies())
+    policies = list(store.policies.iter_all())
     assert {p.source_id for p in policies} == {"snapshot"}
     # from national and provincial sites; a city's own regulation a province publishes is the
     # city's (issue 19: 青岛市优化营商环境条例 is not 省 · 山东省)
@@ -208,23 +208,23 @@ def test_a_snapshot_never_overwrites_a_real_record(tmp_path, store):
     assert not snapshot.builtin and snapshot.description == "mine.jsonl.xz"
     from policy_search.models import policy_id_for
 
-    store.upsert_policy(Policy(id=policy_id_for(url, ""), url=url, title="关于支持小微企业发展的通知",
-                               source_id="govcn-lists", body_text="网站上的新文本。"))
+    store.policies.upsert(Policy(id=policy_id_for(url, ""), url=url, title="关于支持小微企业发展的通知",
+                                 source_id="govcn-lists", body_text="网站上的新文本。"))
     result = load_snapshot(store, snapshot)
     assert (result["added"], result["unchanged"]) == (1, 1)
-    assert store.get_policy(policy_id_for(url, "")).body_text == "网站上的新文本。"
+    assert store.policies.get(policy_id_for(url, "")).body_text == "网站上的新文本。"
     assert snapshot_summary(store)["documents"] == 1
 
 
 def test_a_record_from_a_source_replaces_the_snapshot_copy_even_with_the_same_text(store):
     copy = Policy(id="x1", url="http://www.gov.cn/a.htm", title="同一文件", body_text="正文",
                   source_id="snapshot")
-    store.upsert_policy(copy)
+    store.policies.upsert(copy)
     crawled = Policy(id="x1", url="https://www.gov.cn/a.htm", title="同一文件", body_text="正文",
                      source_id="govcn-lists")
-    assert store.upsert_policy(crawled) == "updated"
-    assert store.source_of("x1") == "govcn-lists"
-    assert [source for _url, source in store.policy_links("x1")] == ["govcn-lists"]
+    assert store.policies.upsert(crawled) == "updated"
+    assert store.policies.source_of("x1") == "govcn-lists"
+    assert [source for _url, source in store.policies.links("x1")] == ["govcn-lists"]
 
 
 def test_the_snapshot_job_loads_tags_and_cards_it(tmp_path):
@@ -243,7 +243,7 @@ def test_the_snapshot_job_loads_tags_and_cards_it(tmp_path):
     assert jobs.run_job(store, job, settings=settings) == jobs.SUCCEEDED
     done = jobs.job_dict(store, job.id)
     assert done["result"]["added"] == 1 and done["result"]["date"] == snapshot_file(settings).date
-    policy = next(store.iter_policies())
+    policy = next(store.policies.iter_all())
     assert policy.source_id == "snapshot" and "小微企业" in policy.active_tags()["enterprise"]
     assert snapshot_summary(store) == {"documents": 1, "date": done["result"]["date"],
                                        "description": "mine.jsonl.xz"}

@@ -53,11 +53,11 @@ def home(tmp_path):
 def crawling(store) -> None:
     job_id = jobs.enqueue(store, "crawl", {"since": "2019-01-01", "first_run": True}, "首次运行")
     jobs.claim_next(store, ["crawl"])
-    store.save_source_state("prov", last_status="ok", last_run_at=now(),
-                            state={"last_figures": {"new": 12}})
-    store.save_source_state("county", last_status="running")
-    store.upsert_policy(Policy(id="c1", title="关于支持<em>小微企业</em>的若干措施", source_id="prov",
-                               issuer="某省人民政府", publish_date="2024-03-01"))
+    store.sources.save_state("prov", last_status="ok", last_run_at=now(),
+                             state={"last_figures": {"new": 12}})
+    store.sources.save_state("county", last_status="running")
+    store.policies.upsert(Policy(id="c1", title="关于支持<em>小微企业</em>的若干措施", source_id="prov",
+                                 issuer="某省人民政府", publish_date="2024-03-01"))
     assert job_id
 
 
@@ -73,7 +73,7 @@ def failed(store) -> None:
     jobs.claim_next(store, ["snapshot"])
     jobs._finish(store, snapshot, jobs.SUCCEEDED, result={"date": "2026-11-29", "added": 1,
                                                           "description": "随程序提供的惠企政策"})
-    store.upsert_policy(Policy(id="s1", title="快照里的一项惠企政策", source_id="snapshot"))
+    store.policies.upsert(Policy(id="s1", title="快照里的一项惠企政策", source_id="snapshot"))
 
 
 def test_the_home_page_follows_the_first_crawl(home):

@@ -158,8 +158,8 @@ url = "http://127.0.0.1:9/b/index.html"
     finally:
         assert service.stop() == 0, service.output_text()
     with Store(data / "policies.sqlite3") as store:
-        assert store.count_from_source("snapshot") == manifest["documents"]
-        assert store.count_policies() == manifest["documents"]
+        assert store.policies.count_from_source("snapshot") == manifest["documents"]
+        assert store.policies.count() == manifest["documents"]
 
 
 def test_the_shipped_snapshot_is_small_and_complete():

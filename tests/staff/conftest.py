@@ -53,7 +53,7 @@ def make_site(data_dir: Path, template: Path | None = None, **settings) -> Site:
     store = Store(settings.db_path)
     ids = []
     for policy in corpus_policies():
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
         ids.append(policy.id)
     tag_policies(store, ids)
     create_user(store, "boss", PASSWORDS["boss"], "admin")

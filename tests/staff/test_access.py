@@ -16,8 +16,8 @@ NEEDS_INDEX = {"staff.export"}
 def protected_routes(app, site):
     """(method, url, endpoint) for every staff/admin rule, with real argument values."""
     job_id = jobs.enqueue(site.store, "reindex", {}, "tester")
-    subscription = site.store.create_subscription(kind="search", query="q=补贴", channel="wecom",
-                                                  address="https://qyapi.weixin.qq.com/x?key=k")
+    subscription = site.store.subscriptions.create(kind="search", query="q=补贴", channel="wecom",
+                                                   address="https://qyapi.weixin.qq.com/x?key=k")
     values = {"policy_id": site.ids[0], "job_id": job_id, "username": "staffer2",
               "source_id": "govcn-api", "subscription_id": subscription.id, "fmt": "xlsx"}
     routes = []
@@ -89,7 +89,7 @@ def test_every_state_changing_route_needs_the_csrf_token(app, site):
     # a wrong token is refused too
     response = client.post("/admin/users/add", data={"csrf_token": "forged", "username": "eve"})
     assert response.status_code == 400
-    assert site.store.get_user("eve") is None
+    assert site.store.accounts.get("eve") is None
 
 
 def test_public_get_forms_still_work_with_csrf_on(app):

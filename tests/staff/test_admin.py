@@ -26,21 +26,21 @@ def test_user_management_with_audit(app, site):
         "username": "newbie", "role": "staff", "password": "long-password-1",
         "password2": "long-password-1"}, token_from="/admin/users")
     assert response.status_code == 303
-    assert site.store.get_user("newbie").role == "staff"
+    assert site.store.accounts.get("newbie").role == "staff"
     assert login(app.test_client(), "newbie", "long-password-1").status_code == 302
     post_form(admin, "/admin/users/newbie/role", {"role": "admin"}, "/admin/users")
-    assert site.store.get_user("newbie").role == "admin"
+    assert site.store.accounts.get("newbie").role == "admin"
     post_form(admin, "/admin/users/newbie/password",
               {"password": "another-pass-2", "password2": "another-pass-2"}, "/admin/users")
     assert login(app.test_client(), "newbie", "another-pass-2").status_code == 302
     post_form(admin, "/admin/users/newbie/active", {"active": "0"}, "/admin/users")
-    assert not site.store.get_user("newbie").active
+    assert not site.store.accounts.get("newbie").active
     post_form(admin, "/admin/users/newbie/active", {"active": "1"}, "/admin/users")
-    assert site.store.get_user("newbie").active
+    assert site.store.accounts.get("newbie").active
     # invalid input changes nothing and says why
     post_form(admin, "/admin/users/add", {"username": "x", "role": "staff", "password": "short",
                                           "password2": "short"}, "/admin/users")
-    assert site.store.get_user("x") is None
+    assert site.store.accounts.get("x") is None
     assert "未添加" in flashes(admin)
     done = [a for a in actions(site) if a[1] == "user:newbie"]
     assert [a[0] for a in done if a[0] != "login"] == [
@@ -51,20 +51,20 @@ def test_user_management_with_audit(app, site):
 def test_last_admin_cannot_be_demoted_or_disabled(app, site):
     admin = logged_in(app, "boss")
     post_form(admin, "/admin/users/boss/role", {"role": "staff"}, "/admin/users")
-    assert site.store.get_user("boss").role == "admin"
+    assert site.store.accounts.get("boss").role == "admin"
     assert "最后一个管理员" in flashes(admin)
     post_form(admin, "/admin/users/boss/active", {"active": "0"}, "/admin/users")
-    assert site.store.get_user("boss").active
+    assert site.store.accounts.get("boss").active
     assert "最后一个管理员" in flashes(admin)
     # with a second admin, the first may step down
     post_form(admin, "/admin/users/staffer/role", {"role": "admin"}, "/admin/users")
     post_form(admin, "/admin/users/boss/role", {"role": "staff"}, "/admin/users")
-    assert site.store.get_user("boss").role == "staff"
+    assert site.store.accounts.get("boss").role == "staff"
     # boss is staff now: the admin pages close for this session at once
     assert admin.get("/admin/users").status_code == 403
     other = logged_in(app, "staffer")
     post_form(other, "/admin/users/staffer/active", {"active": "0"}, "/admin/users")
-    assert site.store.get_user("staffer").active
+    assert site.store.accounts.get("staffer").active
     assert [a[0] for a in actions(site) if a[0].startswith("user_")] == ["user_role", "user_role"]
 
 
@@ -108,7 +108,7 @@ def test_source_urls_refused(app, site, fake_net, url):
                          "/admin/sources")
     assert response.status_code == 400, url
     assert "未保存" in response.get_data(as_text=True)
-    assert site.store.source_state("demo-county")["state"] == {}
+    assert site.store.sources.state("demo-county")["state"] == {}
     assert not [a for a in actions(site) if a[0].startswith("source_")]
 
 
@@ -138,13 +138,13 @@ def test_source_added_enabled_disabled_and_edited(app, site, fake_net):
     assert "示范县人民政府" in page and "demo-county" in page
     assert "示范县人民政府" in admin.get("/admin/jobs").get_data(as_text=True)
     post_form(admin, "/admin/sources/demo-county/enabled", {"enabled": "0"}, "/admin/sources")
-    assert site.store.source_state("demo-county")["enabled"] is False
+    assert site.store.sources.state("demo-county")["enabled"] is False
     response = post_form(admin, "/admin/sources/edit?id=demo-county",
                          {**SOURCE, "name": "示范县政府（新）"}, "/admin/sources")
     assert response.status_code == 303
-    definition = site.store.source_state("demo-county")["state"]["definition"]
+    definition = site.store.sources.state("demo-county")["state"]["definition"]
     assert definition["name"] == "示范县政府（新）" and definition["allowed_hosts"] == ["www.demo.gov.cn"]
-    assert site.store.source_state("demo-county")["enabled"] is False  # kept over the edit
+    assert site.store.sources.state("demo-county")["enabled"] is False  # kept over the edit
     assert [a[0] for a in actions(site) if a[1] == "source:demo-county"] == [
         "source_add", "source_disable", "source_edit"]
 
@@ -184,12 +184,12 @@ def test_jobs_start_refuse_cancel_with_audit(app, site):
     response = post_form(admin, "/admin/jobs/start", {"kind": "crawl", "source": "govcn-api"},
                          "/admin/jobs")
     crawl_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert site.store.get_job(crawl_id).args == {"source": "govcn-api"}
+    assert site.store.jobs.get(crawl_id).args == {"source": "govcn-api"}
     listing = admin.get("/admin/jobs.json").get_json()
     assert {j["id"] for j in listing["jobs"]} == {job_id, crawl_id}
     assert listing["worker_running"] is False
     post_form(admin, f"/admin/jobs/{job_id}/cancel", {}, "/admin/jobs")
-    assert site.store.get_job(job_id).state == "cancelled"
+    assert site.store.jobs.get(job_id).state == "cancelled"
     assert [a[0] for a in actions(site) if a[0].startswith("job_")] == [
         "job_start", "job_start", "job_cancel"]
 

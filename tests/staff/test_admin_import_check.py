@@ -49,7 +49,7 @@ def uploads(site) -> list:
 def test_an_uploaded_file_is_imported_by_a_job(app, site):
     admin = logged_in(app, "boss")
     assert "上传并导入" in admin.get("/admin/jobs").get_data(as_text=True)
-    before = site.store.count_policies()
+    before = site.store.policies.count()
     response = upload(admin, "县政策清单.jsonl", jsonl(ROWS + [{"url": "http://x/没有标题"}]))
     assert response.status_code == 303 and "/admin/jobs/" in response.headers["Location"]
     job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
@@ -62,8 +62,8 @@ def test_an_uploaded_file_is_imported_by_a_job(app, site):
     assert job["state"] == "succeeded", job
     assert (job["result"]["added"], job["result"]["rejected"]) == (2, 1)
     assert any("第 3 行已跳过：缺少标题" in line for line in job["log"])
-    assert site.store.count_policies() == before + 2
-    imported = [p for p in site.store.iter_policies() if p.source_id == "import"]
+    assert site.store.policies.count() == before + 2
+    imported = [p for p in site.store.policies.iter_all() if p.source_id == "import"]
     assert {p.title for p in imported} == {r["title"] for r in ROWS}
     assert any("小微企业" in p.active_tags().get("enterprise", []) for p in imported)  # enriched
     assert uploads(site) == []  # the upload is removed once imported
@@ -178,7 +178,7 @@ def test_the_check_button_shows_items_and_fields(checked_app):
     row = page[page.index('id="source-hunan-wjk"'):]
     row = row[:row.index("</tr>")]
     assert "列表第一页 2 条，共 2 页" in row and re.search(r"✓标题.*✓发布日期.*✓发文机关.*✓文号.*✓正文", row)
-    assert site.store.source_state("hunan-wjk")["state"]["check"]["ok"] is True
+    assert site.store.sources.state("hunan-wjk")["state"]["check"]["ok"] is True
 
     admin.post("/admin/sources/jslist/check", data={"csrf_token": token})
     page = admin.get("/admin/sources").get_data(as_text=True)
@@ -195,14 +195,14 @@ def test_the_check_button_needs_an_admin_and_a_token(checked_app):
     staff = logged_in(app, "staffer")
     assert staff.post("/admin/sources/hunan-wjk/check",
                       data={"csrf_token": csrf_token(staff, "/staff/")}).status_code == 403
-    assert "check" not in site.store.source_state("hunan-wjk")["state"]
+    assert "check" not in site.store.sources.state("hunan-wjk")["state"]
 
 
 def test_the_dashboard_lists_source_alarms(checked_app):
     app, site = checked_app
-    site.store.save_source_state("jslist", last_status="empty",
-                                 last_error="列表页没有发现任何条目（页面可能由 JavaScript 生成，或地址/结构已变）")
-    site.store.save_source_state("csx", last_status="ok", state={"last_figures": {
+    site.store.sources.save_state("jslist", last_status="empty",
+                                  last_error="列表页没有发现任何条目（页面可能由 JavaScript 生成，或地址/结构已变）")
+    site.store.sources.save_state("csx", last_status="ok", state={"last_figures": {
         "extracted": 10, "fields": {"title": 10, "issuer": 10}}})
     page = logged_in(app, "boss").get("/admin/").get_data(as_text=True)
     alarms = page[page.index('id="source-alarms"'):]

@@ -37,8 +37,8 @@ def test_beijing_time_helper():
 
 def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, site):
     store = site.store
-    policy = store.get_policy(site.ids[0])
-    store.set_staff_card_field(policy.id, "deadline", [CardItem(value="2019年12月31日前")], "staffer")
+    policy = store.policies.get(site.ids[0])
+    store.cards.set_staff_field(policy.id, "deadline", [CardItem(value="2019年12月31日前")], "staffer")
     accept_suggestions(store, policy.id, "staffer", mark_reviewed=True)
     record_admin_action(store, "job_start", "job:7", "boss", {"kind": "crawl", "source": "csx"})
     set_time(site, "job_start", "2024-05-01T16:30:00+00:00")  # 2024-05-02 00:30 in Beijing
@@ -52,7 +52,7 @@ def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, site
     assert "2024-05-02 00:30" in text and "任务 #7" in text and "类型：抓取" in text
     assert f'<a href="/staff/policy/{policy.id}/history">{policy.title}</a>' in html
     assert policy.id not in text  # the title, not the hex id
-    if store.edit_state(policy.id)["review_state"] == "reviewed":
+    if store.edits.state(policy.id)["review_state"] == "reviewed":
         assert "标记为已审核" in text
     # the policy's own history reads the same way
     history = visible_text(admin.get(f"/staff/policy/{policy.id}/history").get_data(as_text=True))
@@ -64,7 +64,7 @@ def test_audit_filters_by_person_action_and_beijing_date(app, site):
     store = site.store
     record_admin_action(store, "user_add", "user:a", "boss", {"role": "staff"})
     record_admin_action(store, "source_disable", "source:csx", "boss")
-    store.set_staff_tag(site.ids[1], "support", "税费减免", "staffer")
+    store.tags.set_staff(site.ids[1], "support", "税费减免", "staffer")
     with store.transaction() as conn:
         conn.execute("UPDATE tag_audit SET at = '2024-05-01T15:59:59+00:00' WHERE action = 'user_add'")
         conn.execute("UPDATE tag_audit SET at = '2024-05-01T16:00:00+00:00' WHERE action = 'source_disable'")
@@ -100,10 +100,10 @@ def test_staff_and_admin_pages_show_beijing_time_not_iso_utc(app, site):
         conn.execute("UPDATE policies SET reviewed_at = '2024-05-01T16:30:00+00:00' WHERE id = ?",
                      (policy_id,))
         conn.execute("UPDATE users SET created_at = '2024-05-01T16:30:00+00:00'")
-    job_id = store.create_job("reindex", {}, "boss")
+    job_id = store.jobs.create("reindex", {}, "boss")
     with store.transaction() as conn:
         conn.execute("UPDATE jobs SET created_at = '2024-05-01T16:30:00+00:00' WHERE id = ?", (job_id,))
-    store.append_job_log(job_id, "一行日志")
+    store.jobs.append_log(job_id, "一行日志")
     admin = logged_in(app, "boss")
     pages = {path: visible_text(admin.get(path).get_data(as_text=True)) for path in (
         f"/staff/policy/{policy_id}/history", "/staff/?state=reviewed", "/admin/users",

@@ -28,8 +28,8 @@ def server(site):
 def test_review_flow(server, site):
     from playwright.sync_api import expect, sync_playwright
 
-    policy_id = max(site.ids, key=lambda i: len(site.store.get_policy(i).tags))
-    proposed = {(t.facet, t.value) for t in site.store.get_policy(policy_id).tags}
+    policy_id = max(site.ids, key=lambda i: len(site.store.policies.get(i).tags))
+    proposed = {(t.facet, t.value) for t in site.store.policies.get(policy_id).tags}
     assert len(proposed) >= 3
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -51,7 +51,7 @@ def test_review_flow(server, site):
         expect(page.locator("mark.ev-mark").first).to_be_visible()
         page.click("button[value=accept_all]")
         expect(page.locator(".flash").first).to_contain_text("已保存")
-        staff = {(t.facet, t.value) for t in site.store.get_policy(policy_id).tags
+        staff = {(t.facet, t.value) for t in site.store.policies.get(policy_id).tags
                  if t.origin == "staff"}
         assert staff == proposed
 
@@ -73,7 +73,7 @@ def test_review_flow(server, site):
         expect(page.locator(".flash").first).to_contain_text("标记为已审核")
         browser.close()
 
-    policy = site.store.get_policy(policy_id)
+    policy = site.store.policies.get(policy_id)
     assert policy.review_state == "reviewed"
     staff = {(t.facet, t.value) for t in policy.tags if t.origin == "staff"}
     assert staff == proposed | {("support", "税费减免")}
@@ -97,7 +97,7 @@ def _open_review(playwright, server, viewport, username="staffer"):
 
 
 def _richest(site) -> str:
-    return max(site.ids, key=lambda i: len([t for t in site.store.get_policy(i).tags
+    return max(site.ids, key=lambda i: len([t for t in site.store.policies.get(i).tags
                                               if t.origin == "auto"]))
 
 
@@ -184,9 +184,9 @@ def test_review_keys_decide_save_and_move_between_policies(server, site):
         page.locator(".review-title").click()  # out of the text box
         page.keyboard.press("s")
         expect(page.locator(".flash").first).to_contain_text("已保存 2 处改动")
-        title = site.store.get_policy(policy_id).title
+        title = site.store.policies.get(policy_id).title
         expect(page.locator(".flash").first).to_contain_text(title[:10])
-        tags = {f"d:{t.facet}:{t.value}": t for t in site.store.get_policy(policy_id).tags}
+        tags = {f"d:{t.facet}:{t.value}": t for t in site.store.policies.get(policy_id).tags}
         assert tags[keys[0]].origin == "staff" and not tags[keys[0]].rejected
         assert tags[keys[1]].origin == "auto"
         assert tags[keys[2]].origin == "staff" and tags[keys[2]].rejected
@@ -213,7 +213,7 @@ def test_review_keys_decide_save_and_move_between_policies(server, site):
         expect(page.locator(".flash").first).to_contain_text("已标记为已审核")
         browser.close()
 
-    policy = site.store.get_policy(policy_id)
+    policy = site.store.policies.get(policy_id)
     assert policy.review_state == "reviewed"
     tags = {f"d:{t.facet}:{t.value}": t for t in policy.tags}
     assert tags[keys[2]].rejected and tags[keys[1]].origin == "staff"  # settled by Shift+A
@@ -229,14 +229,14 @@ def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(server, sit
         listed = page.eval_on_selector_all("input[name=ids]", "boxes => boxes.map(b => b.value)")
         open_elsewhere = [i for i in listed if any(
             t.origin == "auto" and not t.rejected and t.facet != "support"
-            for t in site.store.get_policy(i).tags)]
+            for t in site.store.policies.get(i).tags)]
         assert open_elsewhere
         page.check("#select-all")
         page.select_option("select[name=op]", "accept_review")
         page.select_option("select[name=facet]", "support")
         page.click(".bulk-bar button[type=submit]")
         expect(page.locator(".flash-error").first).to_contain_text("未标记已审核，仍在队列中")
-        short = site.store.get_policy(open_elsewhere[0]).title[:12]
+        short = site.store.policies.get(open_elsewhere[0]).title[:12]
         expect(page.locator(".flash-error").first).to_contain_text(short)
         # still in the queue, with their other suggestions
         for policy_id in open_elsewhere[:3]:
@@ -244,7 +244,7 @@ def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(server, sit
         browser.close()
 
     for policy_id in open_elsewhere:
-        policy = site.store.get_policy(policy_id)
+        policy = site.store.policies.get(policy_id)
         assert policy.review_state != "reviewed"
         assert all(t.origin == "staff" for t in policy.tags if t.facet == "support" and not t.rejected)
     assert problems == []
@@ -269,10 +269,10 @@ def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths
     from playwright.sync_api import sync_playwright
 
     store = site.store
-    failed = store.create_job("crawl", {"source": "csx"}, "boss")
-    store.update_job(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
-                     finished_at="2026-05-01T08:00:00+00:00")
-    store.create_job("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
+    failed = store.jobs.create("crawl", {"source": "csx"}, "boss")
+    store.jobs.update(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
+                      finished_at="2026-05-01T08:00:00+00:00")
+    store.jobs.create("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
     pages = ["/admin/sources", "/admin/jobs", "/admin/users", "/admin/audit", "/staff/",
              f"/staff/policy/{site.ids[0]}/history"]
     found = {}

@@ -81,7 +81,7 @@ def test_throttling_is_shared_by_worker_processes_and_outlives_a_restart(site_fa
     throttle = restarted.extensions["login_throttle"]
     throttle.clock = lambda: time.time() + THROTTLE_WINDOW + 1
     assert login(restarted.test_client(), "staffer").status_code == 302
-    assert site.store.login_failures("user:staffer", since=0) == []
+    assert site.store.accounts.login_failures("user:staffer", since=0) == []
 
 
 def test_session_expires(app):

@@ -34,7 +34,7 @@ def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, site):
     public = indexed_app.test_client()
     value = "金融业"
     without = [i for i in site.ids if value not in
-               site.store.get_policy(i).active_tags().get("industry", [])]
+               site.store.policies.get(i).active_tags().get("industry", [])]
     before = industry_counts(public).get(value, 0)
     staff = logged_in(indexed_app, "staffer")
     policy_id = without[0]

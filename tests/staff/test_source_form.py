@@ -21,7 +21,7 @@ def offline_app(app):
 
 
 def saved_region(site):
-    return site.store.source_state("demo-county")["state"]["definition"]["region_code"]
+    return site.store.sources.state("demo-county")["state"]["definition"]["region_code"]
 
 
 @pytest.mark.parametrize("region, code", [("湖南省 长沙市 长沙县", "430121"), ("长沙县", "430121"),
@@ -45,7 +45,7 @@ def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app,
     assert "同名地区" in page and "北京市 朝阳区" in page and "吉林省 长春市 朝阳区" in page
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, "region": "不存在县"}, "/admin/sources")
     assert response.status_code == 400 and "未知的地区：不存在县" in response.get_data(as_text=True)
-    assert site.store.source_state("demo-county")["state"] == {}
+    assert site.store.sources.state("demo-county")["state"] == {}
     # the form offers a list (the deployment's regions; all of China as one types)
     form = admin.get("/admin/sources/edit").get_data(as_text=True)
     assert '<datalist id="region-list">' in form and '<option value="湖南省 长沙市 长沙县">' in form
@@ -79,7 +79,7 @@ def test_trying_a_link_pattern_shows_the_items_it_finds_and_saves_nothing(trial_
     assert page.count('trial-url">') == min(count, 20)
     assert "content_" in page.split('class="trial-items"')[1].split("</ol>")[0]
     assert "✓标题" in page
-    assert site.store.source_state("demo-county")["state"] == {}  # nothing saved
+    assert site.store.sources.state("demo-county")["state"] == {}  # nothing saved
     assert [a["action"] for a in admin_actions(site.store)].count("source_try") == 1
     # the form keeps what was typed, to save it next
     assert r'value="/govcn/zhengce/content/.*content_\d+\.htm"' in page

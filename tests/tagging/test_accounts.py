@@ -25,7 +25,7 @@ def open_store(tmp_path):
 def test_user_add_reads_the_password_from_stdin(tmp_path):
     result = run(tmp_path, "user", "add", "alice", "--role", "admin", input=PASSWORD + "\nignored\n")
     assert result.exit_code == 0, result.output
-    user = open_store(tmp_path).get_user("alice")
+    user = open_store(tmp_path).accounts.get("alice")
     assert user.role == "admin" and user.password_hash.startswith("scrypt:")
     assert check_password_hash(user.password_hash, PASSWORD)
     assert accounts.authenticate(open_store(tmp_path), "alice", PASSWORD).username == "alice"
@@ -38,18 +38,18 @@ def test_user_add_refuses_bad_input(tmp_path):
     assert run(tmp_path, "user", "add", "x", input=PASSWORD + "\n").exit_code != 0
     assert run(tmp_path, "user", "add", "bob", "--role", "root", input=PASSWORD + "\n").exit_code != 0
     assert run(tmp_path, "user", "add", "bob", input="").exit_code != 0
-    assert open_store(tmp_path).list_users() == []
+    assert open_store(tmp_path).accounts.list() == []
     assert run(tmp_path, "user", "add", "bob", input=PASSWORD + "\n").exit_code == 0
     again = run(tmp_path, "user", "add", "bob", input=PASSWORD + "\n")
     assert again.exit_code != 0 and "已存在" in again.output
-    assert open_store(tmp_path).get_user("bob").role == "staff"
+    assert open_store(tmp_path).accounts.get("bob").role == "staff"
 
 
 def test_terminal_prompts_twice_and_refuses_a_mismatch(tmp_path, monkeypatch):
     monkeypatch.setattr(users_cli, "stdin_is_terminal", lambda: True)
     mismatch = run(tmp_path, "user", "add", "carol", input=PASSWORD + "\n" + PASSWORD + "x\n")
     assert mismatch.exit_code != 0 and "不一致" in mismatch.output
-    assert open_store(tmp_path).get_user("carol") is None
+    assert open_store(tmp_path).accounts.get("carol") is None
     ok = run(tmp_path, "user", "add", "carol", input=PASSWORD + "\n" + PASSWORD + "\n")
     assert ok.exit_code == 0, ok.output
     assert ok.output.count("密码") >= 2  # two prompts were shown
@@ -76,7 +76,7 @@ def test_authentication_and_roles(store):
     assert not accounts.has_role(None, "staff") and not accounts.has_role(staff, "superuser")
     accounts.set_active(store, "staff1", False)
     assert accounts.authenticate(store, "staff1", PASSWORD) is None
-    assert not accounts.has_role(store.get_user("staff1"), "staff")
+    assert not accounts.has_role(store.accounts.get("staff1"), "staff")
     with pytest.raises(accounts.AccountError):
         accounts.create_user(store, "staff1", PASSWORD, "staff")
     with pytest.raises(accounts.AccountError):
@@ -91,15 +91,15 @@ def test_tag_auto_tags_new_and_changed_policies_only(tmp_path):
     for n in range(3):
         url = f"http://gov.example/{n}.html"
         title = f"关于支持小微企业融资的若干措施（{n}）"
-        store.upsert_policy(Policy(id=policy_id_for(url, title), url=url, title=title,
-                                   body_text="支持对象：本市小微企业。对小微企业新增贷款给予贴息，"
+        store.policies.upsert(Policy(id=policy_id_for(url, title), url=url, title=title,
+                                     body_text="支持对象：本市小微企业。对小微企业新增贷款给予贴息，"
                                              "为企业提供融资担保，降低企业融资成本，企业可向银行申请。"))
     first = run(tmp_path, "tag", "auto", "--quiet")
     assert first.exit_code == 0, first.output
     assert "已标注 3 篇政策" in first.output and "融资信贷" in first.output
     assert "没有需要标注" in run(tmp_path, "tag", "auto").output
-    changed = store.get_policies(store.all_policy_ids())[0]
+    changed = store.policies.get_many(store.policies.all_ids())[0]
     changed.body_text += "另对个体工商户给予补贴。"
-    store.upsert_policy(changed)
+    store.policies.upsert(changed)
     assert "已标注 1 篇政策" in run(tmp_path, "tag", "auto", "--quiet").output
     assert "已标注 3 篇政策" in run(tmp_path, "tag", "auto", "--all", "--quiet").output

@@ -68,7 +68,7 @@ def test_staff_values_are_versioned_and_merged_over_the_file(store):
     # a revision is a new version; the history keeps both, who and when
     assert save_value(store, "industry", "低空经济", "admin2", synonyms=["低空产业"],
                       keywords={"低空": 3}, note="改同义词") == 2
-    history = store.taxonomy_history("industry", "低空经济")
+    history = store.taxonomy.history("industry", "低空经济")
     assert [(h["version"], h["by_user"], h["data"]["synonyms"]) for h in history] == [
         (1, "admin1", ["无人机产业"]), (2, "admin2", ["低空产业"])]
     assert all(h["at"] for h in history)
@@ -85,7 +85,7 @@ def test_staff_values_are_versioned_and_merged_over_the_file(store):
     taxonomy = load_taxonomy(store)
     assert "低空经济" not in [v.value for v in taxonomy.facet("industry").active_values()]
     assert all(g[0] != "低空经济" for g in taxonomy.synonym_groups())
-    assert len(store.taxonomy_history("industry", "低空经济")) == 3
+    assert len(store.taxonomy.history("industry", "低空经济")) == 3
 
 
 def test_staff_values_are_validated(store):
@@ -95,7 +95,7 @@ def test_staff_values_are_validated(store):
         save_value(store, "industry", " 空格 ", "admin1")
     with pytest.raises(ValueError):
         save_value(store, "industry", "甲", "admin1", keywords={"甲": 99})
-    assert store.taxonomy_history() == []
+    assert store.taxonomy.history() == []
 
 
 def test_complete_finds_values_and_synonyms():

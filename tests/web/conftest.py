@@ -118,20 +118,20 @@ def fill_store(store: Store) -> tuple[list[str], dict[str, str]]:
     corpus_ids = []
     for record in corpus_records():
         policy = policy_from_record(record)
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
         corpus_ids.append(policy.id)
     # A few corpus documents get tags so that tag facets have counts beyond the crafted ones.
     for number, policy_id in enumerate(corpus_ids[:12]):
-        store.replace_auto_tags(policy_id, [Tag("support", "税费减免" if number % 2 else "资金补贴奖励")])
+        store.tags.replace_auto(policy_id, [Tag("support", "税费减免" if number % 2 else "资金补贴奖励")])
     ids = {}
     for name, policy in crafted_policies().items():
-        store.upsert_policy(policy)
+        store.policies.upsert(policy)
         ids[name] = policy.id
-        store.replace_auto_tags(policy.id, [Tag(f, v, confidence=0.8) for f, v in CRAFTED_TAGS[name]])
+        store.tags.replace_auto(policy.id, [Tag(f, v, confidence=0.8) for f, v in CRAFTED_TAGS[name]])
     derive_kinds(store)  # what each document is, as enrich would after an import
     # A staff decision on the county policy, which is then reviewed (its other suggestions
     # accepted: a policy is reviewed only when no suggestion is left open).
-    store.set_staff_tag(ids["county"], "enterprise", "专精特新", by="tester")
+    store.tags.set_staff(ids["county"], "enterprise", "专精特新", by="tester")
     accept_suggestions(store, ids["county"], "tester", mark_reviewed=True)
     return corpus_ids, ids
 

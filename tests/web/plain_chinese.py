@@ -49,14 +49,14 @@ def linked_policy_ids(page: str) -> set[str]:
 def document_text(store, policy_ids) -> str:
     """Everything the shown documents say themselves."""
     texts: list[str] = []
-    for policy in store.get_policies(sorted(policy_ids)):
+    for policy in store.policies.get_many(sorted(policy_ids)):
         texts += [policy.title, policy.issuer or "", policy.doc_number or "",
                   policy.index_number or "", policy.subject or "", policy.body_text,
                   policy.body_html, policy.url or ""]
         for attachment in policy.attachments:
             texts += [attachment.name, attachment.url, attachment.text]
         texts += [tag.value for tag in policy.tags]
-        card = store.get_card(policy.id)
+        card = store.cards.get(policy.id)
         texts += [f"{item.value} {item.evidence}" for name in card.fields for item in card.get(name)]
     return " ".join(texts)
 
@@ -65,7 +65,7 @@ def facet_text(store) -> str:
     """What facet lists may show besides the shown documents: every policy's tag values
     and issuer (metadata of documents, listed on every results page)."""
     return " ".join(f"{policy.issuer or ''} " + " ".join(tag.value for tag in policy.tags)
-                    for policy in store.iter_policies())
+                    for policy in store.policies.iter_all())
 
 
 def site_words(page: str, store, *, also_shown: set[str] = frozenset()) -> list[str]:

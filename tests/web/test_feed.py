@@ -40,7 +40,7 @@ def test_feed_without_parameters_lists_the_newest(client, site):
     root = feed(client, "/feed")
     assert root.find(f"{ATOM}title").text == "政策超市 · 最新政策"
     ids = entry_ids(root)
-    assert len(ids) == min(30, site.store.count_policies())
+    assert len(ids) == min(30, site.store.policies.count())
     dates = [e.find(f"{ATOM}published").text for e in root.findall(f"{ATOM}entry")]
     assert dates == sorted(dates, reverse=True)
 

@@ -61,7 +61,7 @@ def test_policies_sharing_tags_are_related(client, site):
 
 def test_plain_text_body_is_shown_as_paragraphs(client, site):
     corpus_id = site.corpus_ids[0]
-    policy = site.store.get_policy(corpus_id)
+    policy = site.store.policies.get(corpus_id)
     page = text(client.get(f"/policy/{corpus_id}"))
     first_line = next(line.strip() for line in policy.body_text.splitlines() if line.strip())
     assert f"<p>{first_line}</p>" in page or first_line in page
@@ -141,8 +141,8 @@ def test_healthz_ok_with_store_and_index(client, site):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["store"] and body["index"]
-    assert body["policies"] == site.store.count_policies()
-    assert body["indexed"] == site.store.count_policies()
+    assert body["policies"] == site.store.policies.count()
+    assert body["indexed"] == site.store.policies.count()
 
 
 def test_healthz_503_without_an_index(tmp_path, site):

@@ -50,12 +50,12 @@ def site(tmp_path_factory):
     store = Store(settings.db_path)
     day = today()
     for pid, title, code, level, body in rows(day):
-        store.upsert_policy(Policy(
+        store.policies.upsert(Policy(
             id=pid, title=title, url=f"http://www.example.gov.cn/{pid}.html", region_code=code,
             region_name=find_region(code).name, level=level, body_text=body,
             issuer=title[:3] + "人民政府", publish_date=(day - dt.timedelta(days=3)).isoformat(),
             validity="有效", doc_kind="政策原文"))
-        store.replace_auto_tags(pid, [Tag("enterprise", "小微企业", confidence=0.9),
+        store.tags.replace_auto(pid, [Tag("enterprise", "小微企业", confidence=0.9),
                                       Tag("support", "资金补贴奖励", confidence=0.9)])
     derive_kinds(store)
     derive_all(store)

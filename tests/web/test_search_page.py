@@ -33,11 +33,11 @@ def test_browsing_without_a_query_lists_the_newest_policies(client, site):
     page = text(client.get("/?sort=newest"))
     assert "全部政策" in page and "最新发布的在前" in page
     # expired and repealed policies are left out by default
-    in_force = sum(p.validity not in ("失效", "废止") for p in site.store.iter_policies())
+    in_force = sum(p.validity not in ("失效", "废止") for p in site.store.policies.iter_all())
     assert f"共 {in_force} 条" in page
     dates = hit_dates(page)
     assert len(dates) >= 5 and dates == sorted(dates, reverse=True)
-    newest = max(p.publish_date or "" for p in site.store.iter_policies())
+    newest = max(p.publish_date or "" for p in site.store.policies.iter_all())
     assert dates[0] == newest
 
 

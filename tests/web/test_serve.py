@@ -82,8 +82,8 @@ def test_serve_runs_the_site_on_imported_data(tmp_path):
         from policy_search.store import Store
 
         with Store(data / "policies.sqlite3") as store:
-            store.upsert_policy(Policy(id="live1", title="独角兽企业培育行动方案",
-                                       body_text="培育独角兽企业。"))
+            store.policies.upsert(Policy(id="live1", title="独角兽企业培育行动方案",
+                                         body_text="培育独角兽企业。"))
         deadline = time.monotonic() + 10
         total = 0
         while time.monotonic() < deadline and not total:
@@ -119,8 +119,8 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
 
     settings = Settings(data_dir=tmp_path, secret_key="t")
     store = Store(settings.db_path)
-    store.upsert_policy(Policy(id="p1", title="关于稳岗返还的通知", body_text="稳岗返还。",
-                               publish_date="2020-01-01"))
+    store.policies.upsert(Policy(id="p1", title="关于稳岗返还的通知", body_text="稳岗返还。",
+                                 publish_date="2020-01-01"))
     rebuild(store, settings.index_path)
     app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
                      start_sync=True, testing=True)
@@ -128,9 +128,9 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
     client = app.test_client()
     try:
         assert client.get("/api/search?q=独角兽企业培育").get_json()["total"] == 0
-        store.upsert_policy(Policy(id="p2", title="独角兽企业培育行动方案", body_text="培育独角兽企业。",
-                                   publish_date="2021-01-01"))
-        store.replace_auto_tags("p2", [Tag("enterprise", "初创企业")])
+        store.policies.upsert(Policy(id="p2", title="独角兽企业培育行动方案", body_text="培育独角兽企业。",
+                                     publish_date="2021-01-01"))
+        store.tags.replace_auto("p2", [Tag("enterprise", "初创企业")])
         # The sync thread may catch the policy before its tags (two store writes): poll
         # until both the word and the tag find it.
         started = time.monotonic()

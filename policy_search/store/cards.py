@@ -1,9 +1,7 @@
-"""Store methods for the policy card and the data derived from a policy's text.
+"""The policy card and the data derived from a policy's text.
 
-Mixed into `Store` (store.py) so that callers see one store; kept in its own module
-because it is its own concern. Derived data (deadline, validity dates, repeal links)
-lives beside the policy row, never in it, so the content hash stays a hash of what the
-source published.
+Derived data (deadline, validity dates, repeal links) lives beside the policy row, never
+in it, so the content hash stays a hash of what the source published.
 """
 from __future__ import annotations
 
@@ -14,22 +12,18 @@ import sqlite3
 from policy_search.card import CARD_FIELDS, CardItem, PolicyCard
 from policy_search.deadlines import Deadline
 from policy_search.validity import ValidityInfo, validity_on
+from policy_search.store.base import Repository, chunks as _chunks, now
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+class CardRepository(Repository):
+    """policy_cards, policy_derived: auto items replaced on every extraction; staff items win,
+    field by field."""
 
-
-class CardStoreMixin:
-    """Cards: auto items replaced on every extraction; staff items win, field by field."""
-
-    # --- cards -----------------------------------------------------------------
-
-    def save_auto_card(self, policy_id: str, card: PolicyCard) -> None:
+    def save_auto(self, policy_id: str, card: PolicyCard) -> None:
         with self.transaction() as conn:
             conn.execute("DELETE FROM policy_cards WHERE policy_id = ? AND origin = 'auto'",
                          (policy_id,))
-            stamp = _now()
+            stamp = now()
             conn.executemany(
                 "INSERT INTO policy_cards (policy_id, field, origin, position, value, evidence,"
                 " by_user, at) VALUES (?, ?, 'auto', ?, ?, ?, 'card-extractor', ?)",
@@ -37,8 +31,8 @@ class CardStoreMixin:
                  for name in CARD_FIELDS for i, item in enumerate(card.get(name))],
             )
 
-    def set_staff_card_field(self, policy_id: str, field: str, items: list[CardItem | str],
-                             by: str, *, expected_version: int | None = None) -> None:
+    def set_staff_field(self, policy_id: str, field: str, items: list[CardItem | str],
+                        by: str, *, expected_version: int | None = None) -> None:
         """Staff's version of one card field; an empty list means "this field has nothing".
 
         Audited with the old and new values; survives re-extraction.
@@ -50,34 +44,34 @@ class CardStoreMixin:
         with self.transaction() as conn:
             if not conn.execute("SELECT 1 FROM policies WHERE id = ?", (policy_id,)).fetchone():
                 raise KeyError(f"no policy {policy_id}")
-            self._check_version(conn, policy_id, expected_version)
-            old = [i.value for i in self.get_card(policy_id).get(field)]
+            self.db.edits.check_version(conn, policy_id, expected_version)
+            old = [i.value for i in self.get(policy_id).get(field)]
             conn.execute("DELETE FROM policy_cards WHERE policy_id = ? AND field = ?"
                          " AND origin = 'staff'", (policy_id, field))
-            stamp = _now()
+            stamp = now()
             rows = [(policy_id, field, i, item.value.strip(), item.evidence, by, stamp)
                     for i, item in enumerate(items)] or [(policy_id, field, 0, "", "", by, stamp)]
             conn.executemany(
                 "INSERT INTO policy_cards (policy_id, field, origin, position, value, evidence,"
                 " by_user, at) VALUES (?, ?, 'staff', ?, ?, ?, ?, ?)", rows)
-            self._audit(conn, policy_id, "card", field, "set_card", by, json.dumps(
+            self.db.tags.audit(conn, policy_id, "card", field, "set_card", by, json.dumps(
                 {"old": old, "new": [i.value for i in items]}, ensure_ascii=False))
-            self._log_change(conn, policy_id, "card")
+            self.db.policies.log_change(conn, policy_id, "card")
 
-    def remove_staff_card_field(self, policy_id: str, field: str, by: str, *,
-                                expected_version: int | None = None) -> None:
+    def remove_staff_field(self, policy_id: str, field: str, by: str, *,
+                           expected_version: int | None = None) -> None:
         """Undo staff's version of a field: the extracted items show again."""
         with self.transaction() as conn:
-            self._check_version(conn, policy_id, expected_version)
+            self.db.edits.check_version(conn, policy_id, expected_version)
             conn.execute("DELETE FROM policy_cards WHERE policy_id = ? AND field = ?"
                          " AND origin = 'staff'", (policy_id, field))
-            self._audit(conn, policy_id, "card", field, "remove_card", by)
-            self._log_change(conn, policy_id, "card")
+            self.db.tags.audit(conn, policy_id, "card", field, "remove_card", by)
+            self.db.policies.log_change(conn, policy_id, "card")
 
-    def get_card(self, policy_id: str) -> PolicyCard:
-        return self.get_cards([policy_id]).get(policy_id) or PolicyCard(policy_id=policy_id)
+    def get(self, policy_id: str) -> PolicyCard:
+        return self.get_many([policy_id]).get(policy_id) or PolicyCard(policy_id=policy_id)
 
-    def get_cards(self, ids: list[str]) -> dict[str, PolicyCard]:
+    def get_many(self, ids: list[str]) -> dict[str, PolicyCard]:
         """Merged cards: per field the staff items when staff set the field, else the auto ones.
 
         A staff "惠及对象" summary saved as a document field (policy_staff_fields
@@ -110,7 +104,7 @@ class CardStoreMixin:
             cards[policy_id] = card
         return cards
 
-    def first_card_items(self, ids: list[str], field: str) -> dict[str, str]:
+    def first_items(self, ids: list[str], field: str) -> dict[str, str]:
         """The first item of one card field per policy, staff's when staff set the field —
         one query for a page of results (a result line shows the 支持标准 at a glance)."""
         first: dict[str, str] = {}
@@ -124,13 +118,11 @@ class CardStoreMixin:
                 first[r["policy_id"]] = r["value"]
         return {policy_id: value for policy_id, value in first.items() if value}
 
-    def card_field_origins(self, policy_id: str) -> dict[str, str]:
+    def field_origins(self, policy_id: str) -> dict[str, str]:
         """field -> 'staff' for the fields staff decided (the review page marks them)."""
         return {r[0]: "staff" for r in self.conn.execute(
             "SELECT DISTINCT field FROM policy_cards WHERE policy_id = ? AND origin = 'staff'",
             (policy_id,))}
-
-    # --- derived: deadline and validity -------------------------------------------
 
     def save_derived(self, policy_id: str, deadline: Deadline, info: ValidityInfo, *,
                      source_hash: str | None) -> bool:
@@ -159,10 +151,10 @@ class CardStoreMixin:
                 f"INSERT INTO policy_derived (policy_id, {', '.join(columns)}) VALUES"
                 f" (?, {', '.join('?' * len(columns))}) ON CONFLICT(policy_id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in columns),
-                [policy_id, *values.values(), source_hash, _now()],
+                [policy_id, *values.values(), source_hash, now()],
             )
             if changed:
-                self._log_change(conn, policy_id, "derived")
+                self.db.policies.log_change(conn, policy_id, "derived")
             return changed
 
     def set_repealed_by(self, policy_id: str, repealer_id: str | None, evidence: str = "") -> bool:
@@ -172,12 +164,12 @@ class CardStoreMixin:
                                (policy_id,)).fetchone()
             if row is None:
                 conn.execute("INSERT INTO policy_derived (policy_id, computed_at) VALUES (?, ?)",
-                             (policy_id, _now()))
+                             (policy_id, now()))
             elif row["repealed_by"] == repealer_id:
                 return False
             conn.execute("UPDATE policy_derived SET repealed_by = ?, repeal_evidence = ?"
                          " WHERE policy_id = ?", (repealer_id, evidence, policy_id))
-            self._log_change(conn, policy_id, "derived")
+            self.db.policies.log_change(conn, policy_id, "derived")
             return True
 
     def derived_rows(self, ids: list[str]) -> dict[str, dict]:
@@ -192,13 +184,23 @@ class CardStoreMixin:
                 found[r["policy_id"]] = row
         return found
 
+    def repealed_ids(self) -> set[str]:
+        """Policies marked as repealed by a later one."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT policy_id FROM policy_derived WHERE repealed_by IS NOT NULL")}
+
+    def count_with_card(self) -> int:
+        """Policies with at least one card item (extracted or staff's)."""
+        return self.conn.execute(
+            "SELECT count(DISTINCT policy_id) FROM policy_cards").fetchone()[0]
+
     def repealing(self, policy_id: str) -> list[str]:
         """Ids of the policies this one repeals."""
         return [r[0] for r in self.conn.execute(
             "SELECT policy_id FROM policy_derived WHERE repealed_by = ? ORDER BY policy_id",
             (policy_id,))]
 
-    def policies_needing_cards(self, rules: str = "") -> list[str]:
+    def needing_extraction(self, rules: str = "") -> list[str]:
         """Ids never extracted, or whose content changed since (the stored source hash is the
         content hash followed by `rules`, the version of the rules that derived it)."""
         return [r[0] for r in self.conn.execute(
@@ -230,12 +232,7 @@ class CardStoreMixin:
             " OR deadline_kind = 'recurring'",
             (after, until, after, until, after, until, after, until))]
 
-    def log_changes(self, ids: list[str], kind: str = "derived") -> None:
-        with self.transaction() as conn:
-            for policy_id in ids:
-                self._log_change(conn, policy_id, kind)
-
-    def _apply_derived(self, policies: list, today: dt.date | None = None) -> None:
+    def apply_derived(self, policies: list, today: dt.date | None = None) -> None:
         """Fill what the text says into the policies being loaded (hydration).
 
         Dates published as metadata win over dates read from the text; a staff validity
@@ -270,8 +267,3 @@ def deadline_from_row(row: dict | sqlite3.Row) -> Deadline:
                     end=row["deadline_end"], recur_start=row["deadline_recur_start"],
                     recur_end=row["deadline_recur_end"], text=row["deadline_text"],
                     evidence=row["deadline_evidence"], relative=bool(row["deadline_relative"]))
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -1,29 +1,24 @@
-"""Store methods for what a document is: the derived kind and 惠企 flag, with their evidence.
+"""What a document is: the derived kind and 惠企 flag, with their evidence.
 
-Mixed into `Store` (store.py) beside the card methods. The derived values live beside the
-policy row (policy_kinds), never in it, so the content hash stays a hash of what the
-source published; a staff correction (policy_staff_fields 'doc_kind' / 'huiqi') wins and
-survives re-derivation, like a staff tag.
+The derived values live beside the policy row (policy_kinds), never in it, so the content
+hash stays a hash of what the source published; a staff correction (policy_staff_fields
+'doc_kind' / 'huiqi') wins and survives re-derivation, like a staff tag.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from policy_search.kinds import (DOC_KINDS, HUIQI_NO, HUIQI_YES, OTHER, Clue, KindDecision,
                                  dump_clues, load_clues)
+from policy_search.store.base import Repository, chunks as _chunks, now
 
 KIND_FIELDS = ("doc_kind", "huiqi")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+class KindRepository(Repository):
+    """policy_kinds: replaced on every derivation; staff corrections are kept apart
+    (policy_staff_fields)."""
 
-
-class KindStoreMixin:
-    """Derived kinds: replaced on every derivation; staff corrections are kept apart."""
-
-    def save_auto_kind(self, policy_id: str, decision: KindDecision, *,
-                       source_hash: str | None) -> bool:
+    def save_auto(self, policy_id: str, decision: KindDecision, *,
+                  source_hash: str | None) -> bool:
         """Store the derived kind and flag; True when either changed (the index re-reads it)."""
         values = (decision.kind, dump_clues(decision.kind_clues), int(decision.huiqi),
                   dump_clues(decision.huiqi_clues))
@@ -37,27 +32,27 @@ class KindStoreMixin:
                 " kind_evidence = excluded.kind_evidence, huiqi = excluded.huiqi,"
                 " huiqi_evidence = excluded.huiqi_evidence, source_hash = excluded.source_hash,"
                 " computed_at = excluded.computed_at",
-                (policy_id, *values, source_hash, _now()))
+                (policy_id, *values, source_hash, now()))
             changed = old is None or (old["kind"], old["huiqi"]) != (decision.kind,
                                                                      int(decision.huiqi))
             if changed:
-                self._log_change(conn, policy_id, "kind")
+                self.db.policies.log_change(conn, policy_id, "kind")
             return changed
 
-    def auto_kind(self, policy_id: str) -> tuple[str, bool] | None:
+    def auto(self, policy_id: str) -> tuple[str, bool] | None:
         """The derived kind and flag, staff corrections left aside (None: not derived yet)."""
         row = self.conn.execute("SELECT kind, huiqi FROM policy_kinds WHERE policy_id = ?",
                                 (policy_id,)).fetchone()
         return (row["kind"], bool(row["huiqi"])) if row else None
 
-    def policies_needing_kinds(self, rules_stamp: str = "") -> list[str]:
+    def needing_derivation(self, rules_stamp: str = "") -> list[str]:
         """Ids never classified, or whose content (or the rules, by their stamp) changed since."""
         return [r[0] for r in self.conn.execute(
             "SELECT p.id FROM policies AS p LEFT JOIN policy_kinds AS k ON k.policy_id = p.id"
             " WHERE k.source_hash IS NULL OR k.source_hash != p.content_hash || ? ORDER BY p.id",
             (rules_stamp,))]
 
-    def kind_counts(self) -> dict[tuple[str, bool], int]:
+    def counts(self) -> dict[tuple[str, bool], int]:
         """(kind, huiqi) -> policies, as shown (staff corrections win; not yet derived: 其他)."""
         rows = self.conn.execute(
             "SELECT coalesce(sk.value, k.kind, ?) AS kind,"
@@ -69,7 +64,7 @@ class KindStoreMixin:
             " GROUP BY 1, 2", (OTHER, HUIQI_YES))
         return {(kind, bool(huiqi)): count for kind, huiqi, count in rows}
 
-    def _apply_kinds(self, policies: list) -> None:
+    def apply(self, policies: list) -> None:
         """Fill the kind and flag into policies being loaded: staff, else derived, else the
         source's own label as a provisional answer (until `kind derive` / enrich runs)."""
         if not policies:
@@ -132,8 +127,3 @@ def parse_huiqi(value: str) -> str:
     if value in (HUIQI_NO, "0", "false", "no", "非惠企"):
         return HUIQI_NO
     raise ValueError(f"unknown 惠企 value: {value!r}")
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -1,6 +1,5 @@
-"""Store methods for subscriptions: the subscriptions, the policies each one knows, the
-delivery log and the subscribe rate limit. Mixed into `Store` (store.py) like the card
-methods; the tables are migration 8.
+"""Subscriptions: the subscriptions, the policies each one knows, the delivery log and
+the subscribe rate limit (the tables are migration 8).
 
 A subscription knows a policy in one of three states: `baseline` (it matched when the
 subscription took its starting point, and is never sent), `pending` (matched since, not
@@ -11,40 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from policy_search.subscriptions import ACTIVE, PAUSED, PENDING, Subscription, new_token
+from policy_search.store.base import Repository, chunks as _chunks, now
 
 _COLUMNS = ("id", "kind", "query", "channel", "address", "secret", "frequency", "name",
             "token", "state", "pause_reason", "created_at", "created_by", "created_seq",
             "confirmed_at",
             "seen_seq", "last_sent_at", "last_attempt_at", "next_attempt_at", "failures",
             "last_error", "claimed_until")
-CHUNK = 500
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:
     return Subscription(**{c: row[c] for c in _COLUMNS})
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+class SubscriptionRepository(Repository):
+    """subscriptions, subscription_policies, subscription_deliveries, subscribe_requests."""
 
-
-class SubscriptionStoreMixin:
-    """Subscriptions, their known policies, the delivery log, subscribe requests."""
-
-    # --- subscriptions ------------------------------------------------------------
-
-    def create_subscription(self, *, kind: str, query: str, channel: str, address: str,
-                            secret: str = "", frequency: str = "day", name: str = "",
-                            created_by: str = "", state: str = PENDING) -> Subscription:
-        stamp = _now()
+    def create(self, *, kind: str, query: str, channel: str, address: str,
+               secret: str = "", frequency: str = "day", name: str = "",
+               created_by: str = "", state: str = PENDING) -> Subscription:
+        stamp = now()
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO subscriptions (kind, query, channel, address, secret, frequency,"
@@ -55,21 +43,21 @@ class SubscriptionStoreMixin:
                  stamp, created_by, stamp if state == ACTIVE else None),
             )
             subscription_id = cursor.lastrowid
-        return self.get_subscription(subscription_id)
+        return self.get(subscription_id)
 
-    def get_subscription(self, subscription_id: int) -> Subscription | None:
+    def get(self, subscription_id: int) -> Subscription | None:
         row = self.conn.execute("SELECT * FROM subscriptions WHERE id = ?",
                                 (subscription_id,)).fetchone()
         return _subscription(row) if row else None
 
-    def subscription_by_token(self, token: str) -> Subscription | None:
+    def by_token(self, token: str) -> Subscription | None:
         if not token or len(token) > 100:
             return None
         row = self.conn.execute("SELECT * FROM subscriptions WHERE token = ?", (token,)).fetchone()
         return _subscription(row) if row else None
 
-    def list_subscriptions(self, state: str | None = None, *, failing: bool = False,
-                           limit: int | None = None) -> list[Subscription]:
+    def list(self, state: str | None = None, *, failing: bool = False,
+             limit: int | None = None) -> list[Subscription]:
         sql, params = "SELECT * FROM subscriptions WHERE 1 = 1", []
         if state:
             sql, params = sql + " AND state = ?", [*params, state]
@@ -80,7 +68,7 @@ class SubscriptionStoreMixin:
             sql, params = sql + " LIMIT ?", [*params, limit]
         return [_subscription(r) for r in self.conn.execute(sql, params)]
 
-    def subscription_counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, int]:
         counts = {r[0]: r[1] for r in self.conn.execute(
             "SELECT state, count(*) FROM subscriptions GROUP BY state")}
         counts["auto_paused"] = self.conn.execute(
@@ -88,21 +76,21 @@ class SubscriptionStoreMixin:
             (PAUSED,)).fetchone()[0]
         return counts
 
-    def activate_subscription(self, subscription_id: int) -> bool:
+    def activate(self, subscription_id: int) -> bool:
         """A pending subscription confirmed (e-mail link or a webhook test that succeeded)."""
         with self.transaction() as conn:
             return bool(conn.execute(
                 "UPDATE subscriptions SET state = ?, confirmed_at = ?, failures = 0,"
                 " last_error = NULL, next_attempt_at = NULL WHERE id = ? AND state = ?",
-                (ACTIVE, _now(), subscription_id, PENDING)).rowcount)
+                (ACTIVE, now(), subscription_id, PENDING)).rowcount)
 
-    def pause_subscription(self, subscription_id: int, reason: str) -> bool:
+    def pause(self, subscription_id: int, reason: str) -> bool:
         with self.transaction() as conn:
             return bool(conn.execute(
                 "UPDATE subscriptions SET state = ?, pause_reason = ? WHERE id = ? AND state = ?",
                 (PAUSED, reason, subscription_id, ACTIVE)).rowcount)
 
-    def resume_subscription(self, subscription_id: int) -> bool:
+    def resume(self, subscription_id: int) -> bool:
         """Paused → active, its failure count reset (someone looked at the endpoint)."""
         with self.transaction() as conn:
             return bool(conn.execute(
@@ -110,8 +98,8 @@ class SubscriptionStoreMixin:
                 " next_attempt_at = NULL WHERE id = ? AND state = ?",
                 (ACTIVE, subscription_id, PAUSED)).rowcount)
 
-    def update_subscription(self, subscription_id: int, *, frequency: str | None = None,
-                            name: str | None = None) -> None:
+    def update(self, subscription_id: int, *, frequency: str | None = None,
+               name: str | None = None) -> None:
         with self.transaction() as conn:
             if frequency is not None:
                 conn.execute("UPDATE subscriptions SET frequency = ? WHERE id = ?",
@@ -120,7 +108,7 @@ class SubscriptionStoreMixin:
                 conn.execute("UPDATE subscriptions SET name = ? WHERE id = ?",
                              (name, subscription_id))
 
-    def delete_subscription(self, subscription_id: int) -> bool:
+    def delete(self, subscription_id: int) -> bool:
         """Gone with its known policies and its delivery log (the address is personal data)."""
         with self.transaction() as conn:
             return bool(conn.execute("DELETE FROM subscriptions WHERE id = ?",
@@ -135,9 +123,7 @@ class SubscriptionStoreMixin:
             conn.executemany("DELETE FROM subscriptions WHERE id = ?", [(i,) for i in ids])
         return ids
 
-    # --- a delivery round's bookkeeping -------------------------------------------------
-
-    def claim_subscription(self, subscription_id: int, minutes: int) -> bool:
+    def claim(self, subscription_id: int, minutes: int) -> bool:
         """Take a subscription for this round (another round skips it meanwhile, for at
         most `minutes`: a round that died does not hold it for ever)."""
         moment = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -148,7 +134,7 @@ class SubscriptionStoreMixin:
                 " AND (claimed_until IS NULL OR claimed_until < ?)",
                 (until, subscription_id, stamp)).rowcount)
 
-    def release_subscription(self, subscription_id: int) -> None:
+    def release(self, subscription_id: int) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE subscriptions SET claimed_until = NULL WHERE id = ?",
                          (subscription_id,))
@@ -156,7 +142,7 @@ class SubscriptionStoreMixin:
     def record_matches(self, subscription_id: int, *, baseline: Iterable[str] = (),
                        pending: Iterable[str] = (), seen_seq: int) -> None:
         """Policies newly known (first state wins) and how far the round looked."""
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO subscription_policies (subscription_id, policy_id, state,"
@@ -202,7 +188,7 @@ class SubscriptionStoreMixin:
     def record_failed_delivery(self, subscription_id: int, error: str, *, next_attempt_at: str,
                                pause_after: int) -> int:
         """One more failed delivery; paused (reason failures) at `pause_after`. The count."""
-        stamp = _now()
+        stamp = now()
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE subscriptions SET failures = failures + 1, last_error = ?,"
@@ -219,23 +205,7 @@ class SubscriptionStoreMixin:
     def record_test_failure(self, subscription_id: int, error: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE subscriptions SET last_error = ?, last_attempt_at = ?"
-                         " WHERE id = ?", (error[:500], _now(), subscription_id))
-
-    # --- the change log seen from a subscription --------------------------------------------
-
-    def changed_policy_ids(self, after_seq: int, until_seq: int) -> list[str]:
-        """Policies (still in the store) with a change logged in (after_seq, until_seq]."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT c.policy_id FROM change_log AS c JOIN policies AS p"
-            " ON p.id = c.policy_id WHERE c.seq > ? AND c.seq <= ? ORDER BY c.policy_id",
-            (after_seq, until_seq))]
-
-    def added_after(self, seq: int) -> set[str]:
-        """Policies that entered the store after change-log position `seq`."""
-        return {r[0] for r in self.conn.execute(
-            "SELECT DISTINCT policy_id FROM change_log WHERE seq > ? AND kind = 'added'", (seq,))}
-
-    # --- the delivery log ------------------------------------------------------------------
+                         " WHERE id = ?", (error[:500], now(), subscription_id))
 
     def log_delivery(self, subscription_id: int, *, purpose: str, attempt: int, ok: bool,
                      policies: int = 0, status: str = "", detail: str = "",
@@ -244,7 +214,7 @@ class SubscriptionStoreMixin:
             return conn.execute(
                 "INSERT INTO subscription_deliveries (subscription_id, at, purpose, attempt,"
                 " policies, ok, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (subscription_id, at or _now(), purpose, attempt, policies, int(ok),
+                (subscription_id, at or now(), purpose, attempt, policies, int(ok),
                  status[:100], detail[:1000])).lastrowid
 
     def delivery_log(self, subscription_id: int | None = None, limit: int = 200) -> list[dict]:
@@ -256,8 +226,6 @@ class SubscriptionStoreMixin:
             sql, params = sql + " WHERE d.subscription_id = ?", [subscription_id]
         return [dict(r) for r in self.conn.execute(sql + " ORDER BY d.id DESC LIMIT ?",
                                                    [*params, limit])]
-
-    # --- subscribe requests per client address ------------------------------------------------
 
     def admit_subscribe_request(self, address: str, at: float, *, window: float,
                                 limit: int) -> bool:
@@ -272,3 +240,4 @@ class SubscriptionStoreMixin:
             conn.execute("INSERT INTO subscribe_requests (address, at) VALUES (?, ?)",
                          (address, at))
             return True
+
