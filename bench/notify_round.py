@@ -122,7 +122,7 @@ def main() -> None:
     from index.api import SearchRequest
     from index.search import SearchIndex
     from policy_search.channels import Sender
-    from policy_search.cli.notify import IndexMatcher, parse_search_query, sync_index
+    from policy_search.app.delivery import IndexMatcher, parse_search_query, sync_index
     from policy_search.models import Policy, policy_id_for
     from policy_search.notify import run_round
     from policy_search.subscriptions import ACTIVE

@@ -1,11 +1,17 @@
-"""The narrow search interface: a request in, hits and facets out.
+"""The index's public interface: a request in, hits and facets out; the index opened,
+its status, and the background sync that follows the store.
 
-`web` depends only on these shapes, so a second backend (OpenSearch, say) can
+`web` depends only on this module, so a second backend (OpenSearch, say) can
 implement `search(request) -> SearchResult` without touching the site.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from policy_search.store import Store
 
 from policy_search.deadlines import DEADLINE_STATUSES
 from policy_search.kinds import HUIQI_NO, HUIQI_YES
@@ -134,3 +140,68 @@ def in_facet_order(key: str, counts: list[FacetCount]) -> list[FacetCount]:
     if key == "year":
         return sorted(counts, key=lambda c: c.value, reverse=True)
     return counts
+
+
+# --- the index as the site uses it ----------------------------------------------------
+
+class SearchBackend(Protocol):
+    """What the site needs from the index (index.search.SearchIndex implements it)."""
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+    def is_usable(self) -> bool: ...
+    def doc_count(self) -> int: ...
+
+
+class IndexSync(Protocol):
+    """The background sync that applies the store's changes to the live index."""
+
+    last_error: str | None  # the last round's failure, None once one succeeds
+
+    def stop(self, timeout: float | None = 10.0) -> None: ...
+
+
+@dataclass
+class IndexStatus:
+    usable: bool
+    generation: str | None
+    schema: str
+    documents: int
+    store_documents: int | None
+    applied_seq: int
+    store_seq: int | None
+    pending_changes: int | None
+    oldest_pending_at: str | None
+    switched_at: str | None
+    size_bytes: int
+    generations_on_disk: list[str]
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Whoosh is imported only when these are called: the site's parameter parsing reads the
+# shapes above on every start (and the CLI's help) without loading the search engine.
+
+def open_index(index_path: str | Path) -> SearchBackend:
+    """The index of a data directory; it reports itself unusable until it is built."""
+    from index.search import SearchIndex
+
+    return SearchIndex(index_path)
+
+
+def index_status(index_path: str | Path, store: Store | None = None) -> IndexStatus:
+    """The live generation, its size and documents; with the store, what is still to sync."""
+    from index.build import index_status as status
+
+    return status(index_path, store)
+
+
+def start_sync(store_path: str | Path, index_path: str | Path, *,
+               interval: float | None = None, create: bool = True) -> IndexSync:
+    """Start the thread that applies the store's change log to the live index every
+    `interval` seconds (default: about twice a second); call .stop() on shutdown."""
+    from index.build import SYNC_INTERVAL, start_sync_thread
+
+    return start_sync_thread(store_path, index_path,
+                             SYNC_INTERVAL if interval is None else interval, create)

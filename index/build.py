@@ -23,7 +23,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,6 +33,7 @@ from whoosh.index import TOC, clean_files
 from whoosh.writing import MERGE_SMALL
 
 from index import layout, whoosh_internals
+from index.api import IndexStatus
 from index.analysis import (
     ANALYSIS_VERSION, Preindexed, index_items, init_jieba, segmenter_version,
 )
@@ -684,26 +685,6 @@ def start_sync_thread(store_path: str | Path, index_path: str | Path,
 
 
 # --- status ------------------------------------------------------------------------
-
-@dataclass
-class IndexStatus:
-    usable: bool
-    generation: str | None
-    schema: str
-    documents: int
-    store_documents: int | None
-    applied_seq: int
-    store_seq: int | None
-    pending_changes: int | None
-    oldest_pending_at: str | None
-    switched_at: str | None
-    size_bytes: int
-    generations_on_disk: list[str]
-    message: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 def index_status(index_path: str | Path, store: Store | None = None) -> IndexStatus:
     index_path = Path(index_path)

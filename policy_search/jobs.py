@@ -11,8 +11,9 @@ Cancellation and a worker's shutdown are noticed at the job's next progress repo
 report raises JobCancelled / WorkerStopping, which derive from BaseException so that a
 library's `except Exception` cannot swallow them (as with KeyboardInterrupt).
 
-The kinds' code lives above this layer (crawler/, index/): the CLI attaches handlers with
-set_handler(); this module knows only each kind's name, label and overlap rule.
+The kinds' code lives above this layer, in the composition root (policy_search.app.job_kinds
+attaches handlers with set_handler()); this module knows only each kind's name, label and
+overlap rule.
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def register_kind(name: str, label: str, handler: Callable | None = None, *,
 
 
 def set_handler(name: str, handler: Callable[[JobContext], dict | None]) -> None:
-    """Attach the code that runs jobs of a known kind (done by the CLI for crawl/reindex)."""
+    """Attach the code that runs jobs of a known kind (policy_search.app.job_kinds does)."""
     KINDS[name].handler = handler
 
 

@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 
 class Matcher(Protocol):
-    """What a round needs from the index (wired in the CLI; see policy_search.cli.notify)."""
+    """What a round needs from the index (wired in policy_search.app.delivery)."""
 
     def searchable_seq(self) -> int | None:
         """The change-log position the index has applied (None: no index yet)."""

@@ -1,4 +1,11 @@
-"""The layer rule of DESIGN.md as a test: imports only point down the data flow."""
+"""The layer rule of DESIGN.md as a test: imports only point down the data flow.
+
+    policy_search.app, policy_search.cli   the composition root: wires everything
+    ─────────────────────────────────────────────────────────────────────────────
+    web        → index.api (the index's public interface), policy_search
+    crawler    → policy_search          index → policy_search
+    policy_search (domain, job runtime) → nothing of the project above it
+"""
 import ast
 import re
 from functools import cache
@@ -6,15 +13,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("policy_search", "crawler", "index", "web")
+# The composition root: the CLI and the use cases it shares with the job worker.
+COMPOSITION_ROOT = ("policy_search.app", "policy_search.cli")
 # package -> project packages it must not import
 FORBIDDEN = {
     "policy_search": {"crawler", "index", "web"},
     "crawler": {"index", "web"},
     "index": {"crawler", "web"},
-    "web": {"crawler"},  # allowed only in the module that starts a crawl job
+    "web": {"crawler"},  # allowed only in the module that reads the crawler's sources
 }
-# policy_search/cli wires everything together; web may start a crawl job from one place.
-EXEMPT = {("policy_search", "cli"), ("web", "jobs")}
+# The composition root wires everything together; the admin pages read and check the
+# crawler's sources through one module.
+EXEMPT = {("policy_search", "app"), ("policy_search", "cli"), ("web", "sources")}
+# What web may import of the index: its public interface.
+INDEX_INTERFACE = "index.api"
 
 
 @cache
@@ -26,15 +38,29 @@ def imported_packages(path: Path) -> set[str]:
     return imported_roots(parsed(path)) & set(PACKAGES)
 
 
-def imported_roots(tree: ast.AST) -> set[str]:
-    """The top-level names of the modules a module imports (absolute imports)."""
+def imported_modules(tree: ast.AST) -> set[str]:
+    """The dotted names a module imports (absolute imports; `from a import b` counts as
+    `a.b`, since b may be a module)."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
+
+
+def imported_roots(tree: ast.AST) -> set[str]:
+    """The top-level names of the modules a module imports (absolute imports)."""
+    return {name.split(".")[0] for name in imported_modules(tree)}
+
+
+def in_composition_root(module: str) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in COMPOSITION_ROOT)
+
+
+def module_name(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
 
 
 def violations(root: Path = ROOT) -> list[str]:
@@ -49,8 +75,42 @@ def violations(root: Path = ROOT) -> list[str]:
     return found
 
 
+def imports_of_the_composition_root(root: Path = ROOT) -> list[str]:
+    """Modules below the composition root that import it (only `python -m policy_search`
+    starts the CLI)."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            name = module_name(path, root)
+            if in_composition_root(name) or name == "policy_search.__main__":
+                continue
+            for module in sorted(imported_modules(parsed(path))):
+                if in_composition_root(module):
+                    found.append(f"{path.relative_to(root)} imports {module}")
+    return found
+
+
+def index_internals_in_web(root: Path = ROOT) -> list[str]:
+    """web modules importing any part of the index but its public interface."""
+    found = []
+    for path in sorted((root / "web").rglob("*.py")):
+        for module in sorted(imported_modules(parsed(path))):
+            if module.split(".")[0] == "index" and \
+                    not (module == INDEX_INTERFACE or module.startswith(INDEX_INTERFACE + ".")):
+                found.append(f"{path.relative_to(root)} imports {module}")
+    return found
+
+
 def test_no_module_imports_against_the_flow():
     assert violations() == []
+
+
+def test_nothing_below_the_composition_root_imports_it():
+    assert imports_of_the_composition_root() == []
+
+
+def test_web_uses_the_index_only_through_its_interface():
+    assert index_internals_in_web() == []
 
 
 def test_the_check_catches_a_violation(tmp_path):
@@ -58,9 +118,36 @@ def test_the_check_catches_a_violation(tmp_path):
         (tmp_path / package).mkdir()
     (tmp_path / "index" / "bad.py").write_text("from crawler.fetch import get\n")
     (tmp_path / "policy_search" / "store.py").write_text("import web.app\n")
-    (tmp_path / "policy_search" / "cli").mkdir()
-    (tmp_path / "policy_search" / "cli" / "serve.py").write_text("import web\n")  # allowed
-    assert violations(tmp_path) == ["policy_search/store.py imports web", "index/bad.py imports crawler"]
+    for floor in ("cli", "app"):
+        (tmp_path / "policy_search" / floor).mkdir()
+        (tmp_path / "policy_search" / floor / "wiring.py").write_text("import web\n")  # allowed
+    (tmp_path / "web" / "sources.py").write_text("from crawler.sources import load\n")  # allowed
+    (tmp_path / "web" / "admin.py").write_text("from crawler import check\n")
+    assert violations(tmp_path) == ["policy_search/store.py imports web",
+                                    "index/bad.py imports crawler", "web/admin.py imports crawler"]
+
+
+def test_the_check_catches_an_upward_import_of_the_composition_root(tmp_path):
+    for package in PACKAGES:
+        (tmp_path / package).mkdir()
+    (tmp_path / "policy_search" / "app").mkdir()
+    (tmp_path / "policy_search" / "app" / "ingest.py").write_text("from policy_search.cli import x\n")
+    (tmp_path / "policy_search" / "__main__.py").write_text("from policy_search.cli import main\n")
+    (tmp_path / "policy_search" / "jobs.py").write_text("from policy_search.app import ingest\n")
+    (tmp_path / "web" / "admin.py").write_text("import policy_search.cli.jobs\n")
+    assert imports_of_the_composition_root(tmp_path) == [
+        "policy_search/jobs.py imports policy_search.app.ingest",
+        "web/admin.py imports policy_search.cli.jobs"]
+
+
+def test_the_check_catches_index_internals_in_web(tmp_path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "ok.py").write_text("from index.api import LIMITS\nfrom index import api\n")
+    (tmp_path / "web" / "bad.py").write_text(
+        "from index.build import index_status\nfrom index import build\nimport index.search\n")
+    assert index_internals_in_web(tmp_path) == [
+        "web/bad.py imports index.build", "web/bad.py imports index.build.index_status",
+        "web/bad.py imports index.search"]
 
 
 # --- Whoosh internals behind one adapter ----------------------------------------------

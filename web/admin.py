@@ -17,6 +17,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    request, url_for)
 from flask_login import current_user
 
+from index.api import index_status as index_status_of
 from policy_search import jobs
 from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
 from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_enabled,
@@ -32,7 +33,7 @@ from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
 from web.app import MULTIPART_OVERHEAD, services
 from web.auth import ROLE_NAMES, require_role
 from web.history import ACTION_NAMES, entry_view, user_name
-from web.jobs import (CRAWL_STATUS_NAMES, DEFINITION_KEY, FAMILIES, SourceError, all_sources,
+from web.sources import (CRAWL_STATUS_NAMES, DEFINITION_KEY, FAMILIES, SourceError, all_sources,
                       build_definition, check_one_source, definition_urls, source_name,
                       source_names, stored_definitions, try_source)
 from web.security import body_limit
@@ -64,11 +65,9 @@ def dashboard():
 
 
 def index_status() -> dict:
-    from index.build import index_status as status
-
     svc = services()
     try:
-        return status(svc.settings.index_path, svc.store).to_dict()
+        return index_status_of(svc.settings.index_path, svc.store).to_dict()
     except Exception as exc:  # the dashboard must show even a broken index
         return {"usable": False, "message": f"{type(exc).__name__}: {exc}", "generation": None}
 

@@ -11,13 +11,12 @@ import importlib
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
-
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, has_request_context, request
 
-from index.api import SearchRequest, SearchResult
+from index.api import IndexSync, SearchBackend, start_sync
+from index.api import open_index as open_search_index
 from policy_search.models import Policy
 from policy_search.settings import Settings, load_settings
 from policy_search.store import Store
@@ -92,14 +91,6 @@ def keep_host_links_private(response):
     return response
 
 
-class SearchBackend(Protocol):
-    """What the site needs from the index (index.search.SearchIndex implements it)."""
-
-    def search(self, request: SearchRequest) -> SearchResult: ...
-    def is_usable(self) -> bool: ...
-    def doc_count(self) -> int: ...
-
-
 @dataclass
 class Services:
     """Per-app state that views reach through `services()`."""
@@ -107,7 +98,7 @@ class Services:
     settings: Settings
     store: Store
     index: SearchBackend | None
-    sync: object | None = None  # the index's background sync thread, when started
+    sync: IndexSync | None = None  # the index's background sync, when started
 
 
 def services() -> Services:
@@ -181,13 +172,9 @@ def register(app: Flask, target: str) -> None:
 
 def open_index(settings: Settings) -> SearchBackend:
     """The index of the data directory; it reports itself unusable until it is built."""
-    from index.search import SearchIndex
-
-    return SearchIndex(settings.index_path)
+    return open_search_index(settings.index_path)
 
 
-def start_index_sync(settings: Settings, store: Store, index: SearchBackend):
+def start_index_sync(settings: Settings, store: Store, index: SearchBackend) -> IndexSync:
     """Start the index's thread that applies store changes to the live index."""
-    from index import build
-
-    return build.start_sync_thread(store.path, settings.index_path)
+    return start_sync(store.path, settings.index_path)

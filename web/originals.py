@@ -28,7 +28,7 @@ def source_hosts() -> tuple[str, ...]:
         return cached[1]
     svc = services()
     try:
-        from web.jobs import source_hosts as read_hosts
+        from web.sources import source_hosts as read_hosts
 
         hosts = read_hosts(svc.settings, svc.store)
     except Exception:  # a broken sources file must not take policy pages down

@@ -27,7 +27,7 @@ from policy_search.taxonomy import current_taxonomy
 from web.app import load_policy, services
 from web.auth import require_role
 from web.history import ACTION_NAMES, entry_view
-from web.jobs import source_name, source_names
+from web.sources import source_name, source_names
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 require_role(bp, "staff")
@@ -98,7 +98,7 @@ def queue():
 
 
 def source_namer():
-    """source id -> the name pages show (web.jobs.source_name over every known source)."""
+    """source id -> the name pages show (web.sources.source_name over every known source)."""
     names = source_names(services().settings, services().store)
     return lambda source_id: source_name(source_id, names)
 

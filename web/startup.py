@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from policy_search.first_run import StartupStatus, startup_status
 from web.app import services
-from web.jobs import all_sources
+from web.sources import all_sources
 from web.params import SearchState
 
 

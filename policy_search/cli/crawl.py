@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from policy_search.cli import open_store
+from policy_search.cli.progress import CountProgress
 
 
 @click.command("crawl")
@@ -20,27 +21,30 @@ from policy_search.cli import open_store
 @click.pass_obj
 def crawl_command(settings, source_ids, since, max_pages, quiet):
     """抓取政策来源，写入数据库；可中断，重新运行会接着完成。"""
-    from crawler.run import crawl_sources, explain_failures
     from crawler.sources import SourceError
-    from policy_search.cli.data import enrich
+    from policy_search.app.ingest import crawl
 
     store = open_store(settings)
     progress = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     try:
-        results = crawl_sources(store, settings, source_ids=list(source_ids) or None,
-                                since=since, max_pages=max_pages, progress=progress)
-        if any(r.new or r.updated for r in results):
-            enrich(store, quiet)
+        with CountProgress("补充标签与卡片") as line:
+            def say(text: str) -> None:  # below the finished progress line
+                line.close()
+                click.echo(text)
+
+            crawled = crawl(store, settings, note=say, source_ids=list(source_ids) or None,
+                            since=since, max_pages=max_pages, progress=progress,
+                            enrich_progress=None if quiet else line, follow_index=False)
     except (SourceError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     finally:
         store.close()
+    results = crawled.results
     click.echo("各来源结果：")
     for result in results:
         click.echo("  " + result.summary().replace("\n", "\n  "))
-    message = explain_failures(results)
-    if message:
-        click.echo(message, err=True)
+    if crawled.explanation:
+        click.echo(crawled.explanation, err=True)
     if results and all(r.status in ("failed", "blocked", "empty") for r in results):
         sys.exit(1)
 

@@ -59,7 +59,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     if not no_enrich:
         enrich(store, quiet)
     if changed:
-        from policy_search.cli.notify import queue_round
+        from policy_search.app.delivery import queue_round
 
         job_id = queue_round(store, "命令行导入之后")
         if job_id:

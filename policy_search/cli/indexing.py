@@ -63,7 +63,7 @@ def update_command(settings: Settings):
 @click.pass_obj
 def status_command(settings: Settings, as_json):
     """Generation, document counts and staleness of the index."""
-    from index.build import index_status
+    from index.api import index_status
 
     store = open_store(settings)
     status = index_status(settings.index_path, store)

@@ -1,117 +1,21 @@
-"""`policy-search subscribe add|list|remove` and `policy-search notify`; the delivery
-round as a job (kind `notify`) and the index matcher the round needs.
+"""`policy-search subscribe add|list|remove` and `policy-search notify`.
 
-The use cases are policy_search.notify; here they are wired to the index (matching) and
-to the site's parameter parsing (web.params: `--search` takes what /api/search takes).
+The round is policy_search.app.delivery's (the same the `notify` job runs); `--search`
+takes what /api/search takes (web.params).
 """
 from __future__ import annotations
 
 import getpass
 import json
 import sys
-from urllib.parse import parse_qsl
 
 import click
 
-from policy_search import jobs
 from policy_search.cli import open_store
 from policy_search.settings import Settings
-from policy_search.subscriptions import (ACTIVE, CHANNELS, FREQUENCIES, SubscriptionError,
+from policy_search.app.delivery import canonical_search_query
+from policy_search.subscriptions import (CHANNELS, FREQUENCIES, SubscriptionError,
                                          canonical_profile_query, query_params)
-
-ROUND_KINDS = ("crawl", "import")  # a finished job of these kinds is followed by a round
-
-
-# --- wiring -----------------------------------------------------------------------------
-
-def parse_search_query(query: str):
-    """A search URL query string read as /api/search reads it (web.params.ParamError)."""
-    from werkzeug.datastructures import MultiDict
-
-    from web.params import parse_search_args
-
-    return parse_search_args(MultiDict(parse_qsl(query.lstrip("?"), keep_blank_values=True)))
-
-
-def canonical_search_query(query: str) -> str:
-    """The query string of a search as the site writes it, without sort or paging."""
-    state = parse_search_query(query)
-    return state.query_string(sort="relevance", page=1, size=state.default_size)
-
-
-class IndexMatcher:
-    """policy_search.notify.Matcher on the live index of the data directory."""
-
-    def __init__(self, settings: Settings, store, index=None):
-        from index.search import SearchIndex
-
-        self.index_path = settings.index_path
-        self.index = index or SearchIndex(settings.index_path)
-
-    def searchable_seq(self) -> int | None:
-        from index import layout
-
-        generation = layout.current_generation(self.index_path)
-        if generation is None:
-            return None
-        seq = layout.sync_seq(generation)
-        self.index.refresh(force=True)  # the searcher sees at least what seq says
-        return seq
-
-    def search_ids(self, query: str, candidates: list[str] | None) -> set[str]:
-        request = parse_search_query(query).to_request(highlight=False, facets=False)
-        return self.index.matching_ids(request, candidates) or set()
-
-    def scope_ids(self, filters: dict[str, list[str]], candidates: list[str] | None) -> set[str]:
-        from index.api import SearchRequest
-
-        return self.index.matching_ids(SearchRequest(filters=filters), candidates) or set()
-
-
-def sync_index(store, settings: Settings) -> str:
-    """Apply the store's changes to the index first: a round sends what is searchable."""
-    from index.build import sync
-
-    report = sync(store, settings.index_path, create=False)
-    if report.generation is None:
-        return "尚无索引"
-    return f"索引已更新：{report.applied} 篇写入，{report.deleted} 篇删除"
-
-
-def round_job(ctx: jobs.JobContext) -> dict:
-    """The `notify` job: bring the index up to date, then one delivery round."""
-    from policy_search.channels import Sender
-    from policy_search.notify import run_round
-
-    store, settings = ctx.store, ctx.settings
-    ctx.progress(0, 0, "更新索引")
-    ctx.log(sync_index(store, settings))
-    ctx.progress(0, 0, "推送")
-    report = run_round(store, settings, IndexMatcher(settings, store), Sender(settings),
-                       progress=lambda done, total: ctx.progress(done, total, "推送"))
-    for line in report.notes + [o.describe() for o in report.outcomes]:
-        ctx.log(line)
-    ctx.log(report.summary())
-    return {"subscriptions": len(report.outcomes), "sent": report.sent, "failed": report.failed}
-
-
-def queue_round_after(store, job) -> int | None:
-    """After a crawl or import job succeeded: queue a delivery round (see queue_round)."""
-    if job is None or job.kind not in ROUND_KINDS or job.state != jobs.SUCCEEDED:
-        return None
-    return queue_round(store, f"工作进程（{jobs.kind_label(job.kind)}之后）")
-
-
-def queue_round(store, by: str) -> int | None:
-    """Queue a delivery round when some subscription is active; its job id (None: none
-    needed, or one is queued already)."""
-    if not store.subscriptions.counts().get(ACTIVE):
-        return None
-    try:
-        return jobs.enqueue(store, "notify", {}, by)
-    except jobs.JobRefused:
-        return None
-
 
 # --- subscribe ----------------------------------------------------------------------------
 
@@ -229,15 +133,11 @@ def remove_command(settings: Settings, subscription_id: int):
 @click.pass_obj
 def notify_command(settings: Settings, dry_run: bool):
     """One delivery round: per subscription what was (or would be) sent."""
-    from policy_search.channels import Sender
-    from policy_search.notify import run_round
+    from policy_search.app.delivery import deliver
 
     store = open_store(settings)
-    # Even a dry run first brings the index up to date, as a real round would: it shows
-    # what a round now would send. The index is derived data, not a delivery record.
-    click.echo(sync_index(store, settings), err=True)
-    report = run_round(store, settings, IndexMatcher(settings, store), Sender(settings),
-                       dry_run=dry_run)
+    report = deliver(store, settings, note=lambda line: click.echo(line, err=True),
+                     dry_run=dry_run)
     for note in report.notes:
         click.echo(note, err=True)
     for outcome in report.outcomes:

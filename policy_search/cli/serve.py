@@ -152,7 +152,7 @@ def run_forked(settings, sock: socket.socket, threads: int, workers: int,
     """Fork the web workers (and, for `run`, the job worker), run the index sync here,
     replace a child that dies later, stop everything on SIGTERM/SIGINT."""
     from index.analysis import init_jieba
-    from index.build import start_sync_thread
+    from index.api import start_sync as start_index_sync
 
     init_jieba()  # before fork: the workers share the dictionary's memory
     children: dict[int, tuple[str, float]] = {}
@@ -165,7 +165,7 @@ def run_forked(settings, sock: socket.socket, threads: int, workers: int,
         start("web")
     if job_worker is not None:
         start("jobs")
-    sync = start_sync_thread(settings.db_path, settings.index_path) if start_sync else None
+    sync = start_index_sync(settings.db_path, settings.index_path) if start_sync else None
 
     def stop(signum, frame):
         raise SystemExit(0)

@@ -150,7 +150,7 @@ def test_a_bad_notify_schedule_is_a_usage_error(cli, site):
 
 
 def test_a_succeeded_crawl_is_followed_by_one_round(site):
-    from policy_search.cli.notify import queue_round_after
+    from policy_search.app.delivery import queue_round_after
 
     crawl = site.store.jobs.get(jobs.enqueue(site.store, "crawl", {}, "tester"))
     jobs.claim_next(site.store, ["crawl"])

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from policy_search.channels import Sender
-from policy_search.cli.notify import IndexMatcher
+from policy_search.app.delivery import IndexMatcher
 from policy_search.derive import enrich_changed
 from policy_search.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
 from policy_search.subscriptions import ACTIVE, PAUSED

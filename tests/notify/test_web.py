@@ -10,7 +10,7 @@ import pytest
 from policy_search import jobs
 from policy_search.accounts import create_user
 from policy_search.channels import Sender
-from policy_search.cli.notify import IndexMatcher
+from policy_search.app.delivery import IndexMatcher
 from policy_search.notify import run_round
 from policy_search.subscriptions import ACTIVE, PAUSED, PENDING
 from tests.notify.conftest import day, make_settings, policy

@@ -228,7 +228,7 @@ def test_a_record_from_a_source_replaces_the_snapshot_copy_even_with_the_same_te
 
 
 def test_the_snapshot_job_loads_tags_and_cards_it(tmp_path):
-    from policy_search.cli.jobs import register_real_kinds
+    from policy_search.app.job_kinds import register_real_kinds
 
     path = write_snapshot(tmp_path / "mine.jsonl.xz", [
         {"title": "关于进一步支持小微企业融资担保的通知", "level": "provincial", "region": "湖南省",

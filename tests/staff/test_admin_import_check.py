@@ -10,7 +10,7 @@ import re
 import pytest
 
 from policy_search import jobs
-from policy_search.cli.jobs import register_real_kinds
+from policy_search.app.job_kinds import register_real_kinds
 from policy_search.review_queue import admin_actions
 from tests.crawler.site import fault_sources_toml, pick_sources, sources_toml, xlsx_bytes
 from tests.staff.conftest import csrf_token, logged_in

@@ -59,7 +59,7 @@ def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, site):
 
 
 def test_reindex_job_from_admin_page_while_clients_search(indexed_app, site):
-    from policy_search.cli.jobs import register_real_kinds
+    from policy_search.app.job_kinds import register_real_kinds
 
     old_generation = index_status(site.settings.index_path).generation
     stop = threading.Event()

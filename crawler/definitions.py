@@ -1,19 +1,11 @@
-"""What the admin pages need from the crawler: the list of sources, source definitions
-checked the crawler's way, and a source's check (its first list page and one detail
-page, fetched while the admin waits). (The one web module allowed to import crawler.)
-
-Sources come from the crawler's TOML file; sources an admin adds on the sources page are
-kept in the store (the source row's state, key "definition") and listed with them.
-"""
+"""Source definitions an admin writes on the sources page (kept in the store, beside the
+TOML file's): the form's fields read into a definition, checked the crawler's way."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-# DEFINITION_KEY, all_sources and stored_definitions are passed on to the admin pages.
-from crawler.check import check_sources, quick_policy, save_check
-from crawler.run import STATUS_NAMES as CRAWL_STATUS_NAMES  # noqa: F401
-from crawler.sources import DEFINITION_KEY, SourceError, parse_source, stored_definitions  # noqa: F401
-from crawler.sources import load_all_sources as all_sources  # noqa: F401
+from crawler.sources import SourceError, parse_source
 from policy_search.regions import find_region_by_path, region_path, search_regions
 from policy_search.url_safety import scheme_problem
 
@@ -25,30 +17,6 @@ FAMILIES = {
     "links": "单个页面上的链接",
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
-
-
-# Sources that are not crawled: where their policies came from instead.
-BUILTIN_SOURCE_NAMES = {"snapshot": "离线快照", "import": "导入文件", "": "（无来源）"}
-_REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$", re.ASCII)
-
-
-def source_names(settings, store) -> dict[str, str]:
-    """Every known source's name as people read it: a crawl source's own name, the
-    built-in ones (see source_name for the rest)."""
-    names = dict(BUILTIN_SOURCE_NAMES)
-    names.update({s.id: s.name for s in all_sources(settings, store)[0]})
-    return names
-
-
-def source_name(source_id: str | None, names: dict[str, str]) -> str:
-    """A source id as a name: known ones by their names; the 来源 of an imported record
-    that is a data set's repository path (owner/name) reads as that data set's name."""
-    source_id = source_id or ""
-    if source_id in names:
-        return names[source_id]
-    if _REPOSITORY.match(source_id):
-        return f"导入数据集 {source_id.split('/', 1)[1]}"
-    return source_id
 
 
 def build_definition(form: dict) -> dict:
@@ -72,8 +40,6 @@ def build_definition(form: dict) -> dict:
             raise SourceError(problem)
     if page_url:
         entry["page_url"] = page_url
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or "").lower()
     raw = {
         "id": source_id, "name": name, "region_code": region.code,
@@ -105,16 +71,6 @@ def source_region(text: str):
     raise SourceError(f"未知的地区：{text}（请从列表中选择）")
 
 
-def try_source(settings, raw: dict, *, public_only: bool = True):
-    """A source definition not yet saved, tried the way `sources check` checks a source
-    (its first list page and one detail page), with up to TRIAL_ITEMS items and the links
-    its link pattern leaves out; nothing is kept."""
-    from dataclasses import replace
-
-    source = replace(parse_source(raw, "管理页面"), public_only=public_only)
-    return check_sources([source], quick_policy(settings), trial=True)[0]
-
-
 def definition_urls(raw: dict) -> list[str]:
     """Every URL of a definition the crawler would request first (each must be safe)."""
     urls = []
@@ -123,17 +79,3 @@ def definition_urls(raw: dict) -> list[str]:
         if entry.get("page_url"):
             urls.append(entry["page_url"].replace("{n}", "2").replace("{page}", "2"))
     return urls
-
-
-def source_hosts(settings, store) -> tuple[str, ...]:
-    """Every host a crawl source may fetch from (its site counts as a government site)."""
-    sources, _problems = all_sources(settings, store)
-    return tuple(sorted({h.lower() for s in sources for h in s.allowed_hosts if h}))
-
-
-def check_one_source(settings, store, source):
-    """`sources check` for one source, with a waiting admin's timeouts; the result is
-    kept with the source (crawler/check.py)."""
-    result = check_sources([source], quick_policy(settings))[0]
-    save_check(store, result)
-    return result
