@@ -139,7 +139,7 @@ def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, site):
     from crawler.run import crawl_sources
     from tests.crawler.conftest import make_settings
     from tests.crawler.site import Page, trs_list
-    from tests.staff.conftest import NoIndex, logged_in
+    from tests.web.staff_site import NoIndex, logged_in
     from web import create_app
 
     links = "".join(f'<p><a href="./{i}{name[name.rindex("."):]}">{name}</a></p>'

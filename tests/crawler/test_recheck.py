@@ -87,7 +87,7 @@ def test_rechecks_keep_to_their_window_and_schedule(tmp_path, site):
 @pytest.mark.slow
 def test_staff_history_shows_the_edit(tmp_path, site):
     from policy_search.accounts import create_user
-    from tests.staff.conftest import NoIndex, logged_in
+    from tests.web.staff_site import NoIndex, logged_in
     from web import create_app
 
     settings = make_settings(tmp_path, sources_toml(site), recheck_days=100_000,

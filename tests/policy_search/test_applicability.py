@@ -8,7 +8,7 @@ from policy_search.applicability import applicability_of, mentions
 from policy_search.models import Policy
 from policy_search.regions import NATIONAL, find_region, region_label
 from policy_search.importer import policy_from_record
-from tests.cards.corpus import all_documents
+from tests.policy_search.corpus import all_documents
 
 
 def policy(title: str, code: str | None, level: str | None = None, body: str = "") -> Policy:

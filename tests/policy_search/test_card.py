@@ -4,7 +4,7 @@ import pytest
 from policy_search.card import (deadline_from_card, extract_card, extract_phones, find_sections, numbering_marks,
                                 support_clauses)
 from policy_search.models import Policy
-from tests.cards.corpus import real_policy
+from tests.policy_search.corpus import real_policy
 
 HONORS = "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk06/201901/t20190115_689677.html"
 TITLES = "https://www.mee.gov.cn/xxgk2018/xxgk/sthjbsh/202009/t20200928_800891.html"
@@ -96,7 +96,7 @@ def test_phones_skip_fax_and_keep_mobiles():
 def test_a_law_has_no_application_card():
     card = extract_card(real_policy("title:中华人民共和国增值税暂行条例")) if False else None
     # a law states no window, no contacts
-    from tests.cards.corpus import all_documents
+    from tests.policy_search.corpus import all_documents
     key = next(k for k, d in all_documents().items() if d["title"] == "中华人民共和国契税法")
     card = extract_card(real_policy(key))
     assert card.values("deadline") == [] and card.values("phone") == []

@@ -11,7 +11,7 @@ from policy_search.cleaning import clean_body
 from policy_search.cli import main
 from policy_search.importer import policy_from_record
 from policy_search.store import Store
-from tests.cards.corpus import all_documents
+from tests.policy_search.corpus import all_documents
 
 SHANGHAI_REPORT = ("https://s.fjlib.net:6443/interlibSSO/goto/385/+c-s-9odnokd9bnl9bm/pd/gzbg/"
                    "detail.html?id=c93c6c18e18d4ec6b1dd2f30581f15e8")

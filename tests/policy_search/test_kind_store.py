@@ -14,7 +14,7 @@ from policy_search.importer import policy_from_record
 from policy_search.migrations import migrate
 from policy_search.models import Policy, policy_id_for
 from policy_search.store import UNCHANGED, UPDATED, Store
-from tests.cards.corpus import all_documents
+from tests.policy_search.corpus import all_documents
 
 MEASURES = "http://www.jiangxi.gov.cn/art/2020/2/9/art_4969_1497540.html"
 TAX_LAW = "title:中华人民共和国印花税法"

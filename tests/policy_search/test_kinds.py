@@ -10,7 +10,7 @@ from policy_search.importer import policy_from_record
 from policy_search.kinds import (DOC_KINDS, classify, clean_title, dump_clues, load_clues,
                                  support_in, support_sentences, title_parts)
 from policy_search.models import Policy
-from tests.cards.corpus import all_documents
+from tests.policy_search.corpus import all_documents
 from tests.conftest import shared_path
 
 

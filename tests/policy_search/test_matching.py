@@ -235,7 +235,7 @@ def test_ranking_fit_then_specificity_then_open_then_recency(store):
 
 from policy_search.importer import policy_from_record  # noqa: E402
 from policy_search.matching import match_policy  # noqa: E402
-from tests.cards.corpus import all_documents  # noqa: E402
+from tests.policy_search.corpus import all_documents  # noqa: E402
 
 ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
                   "中华人民共和国契税法", "最高人民法院、最高人民检察院关于办理袭警刑事案件适用法律若干问题的解释",

@@ -10,7 +10,7 @@ from policy_search.cli.notify import IndexMatcher
 from policy_search.derive import enrich_changed
 from policy_search.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
 from policy_search.subscriptions import ACTIVE, PAUSED
-from tests.notify.conftest import day, policy
+from tests.notify_site import day, policy
 
 
 def make(site, clock, *, kind="search", query="q=专精特新", channel="wecom", frequency="day",
@@ -190,7 +190,7 @@ def test_a_timeout_is_retried(site, clock):
 
 @pytest.mark.parametrize("channel", ["dingtalk", "feishu"])
 def test_rounds_deliver_to_signed_robots(site, clock, channel):
-    from tests.notify.conftest import DING_SECRET, FEISHU_SECRET
+    from tests.notify_site import DING_SECRET, FEISHU_SECRET
 
     secret = DING_SECRET if channel == "dingtalk" else FEISHU_SECRET
     setattr(site.robot, "ding_secret" if channel == "dingtalk" else "feishu_secret", secret)

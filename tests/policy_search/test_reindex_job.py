@@ -17,7 +17,7 @@ from policy_search.cli import main
 from policy_search.models import Policy
 from policy_search.store import Store
 
-from tests.jobs.test_stale import wait_for
+from tests.policy_search.test_stale_jobs import wait_for
 
 WORDS = ["专精特新", "研发费用加计扣除", "稳岗返还", "小微企业", "融资担保", "高新技术企业",
          "数字化转型", "人才引进", "税费减免", "绿色低碳", "首台套", "创业担保贷款"]

@@ -9,8 +9,8 @@ from policy_search.notify import subscribe
 from policy_search.settings import Settings
 from policy_search.subscriptions import (SubscriptionError, WebhookRefused, check_webhook_url,
                                          mask_address, parse_allowed_hosts)
-from tests.notify.conftest import make_settings
-from tests.notify.test_channels import subscription
+from tests.notify_site import make_settings
+from tests.policy_search.test_channels import subscription
 
 DEFAULT = Settings().webhook_allowed_hosts
 

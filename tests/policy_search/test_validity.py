@@ -7,7 +7,7 @@ from policy_search.derive import derive_all
 from policy_search.models import Policy
 from policy_search.validity import (EXPIRED, REPEALED, UNKNOWN, VALID, PolicyRef, RepealRef,
                                     derive_validity, link_repeals, validity_on)
-from tests.cards.corpus import all_documents, real_policy
+from tests.policy_search.corpus import all_documents, real_policy
 
 
 @pytest.mark.parametrize("text,publish,written,effective,expiry", [

@@ -12,7 +12,7 @@ from policy_search.deadlines import parse_window
 from policy_search.models import Policy
 from policy_search.windows import (application_window, is_application_call, judge_window,
                                    kind_states_windows)
-from tests.cards.corpus import all_documents, real_policy
+from tests.policy_search.corpus import all_documents, real_policy
 
 TABLE = Path(__file__).with_name("window_sentences.tsv")
 ROWS = read_table(TABLE)

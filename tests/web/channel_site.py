@@ -16,8 +16,8 @@ from policy_search.importer import policy_from_record
 from policy_search.models import Tag
 from policy_search.settings import Settings
 # The site fixtures of the 政策计算器's tests work on this site too (same attributes).
-from tests.match.conftest import Site as MatchSite
-from tests.match.conftest import app, client, fill_store, live_server  # noqa: F401
+from tests.web.card_site import Site as MatchSite
+from tests.web.card_site import app, client, fill_store, live_server  # noqa: F401
 
 BASE_URL = "https://zcss.example.gov.cn"
 PORTAL = "https://portal.example.gov.cn"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from policy_search import jobs
-from tests.staff.conftest import csrf_token, logged_in
+from tests.web.staff_site import csrf_token, logged_in
 
 # subscriptions: the subscribe form and the token-keyed manage page are public
 PUBLIC_BLUEPRINTS = ("public.", "api.", "feeds.", "match.", "auth.", "subscriptions.",

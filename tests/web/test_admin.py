@@ -7,7 +7,7 @@ import pytest
 from policy_search import jobs
 from policy_search.review_queue import admin_actions
 from policy_search.url_safety import UnsafeURL, check_redirects, check_url
-from tests.staff.conftest import logged_in, login, post_form
+from tests.web.staff_site import logged_in, login, post_form
 
 PUBLIC_IP = "93.184.216.34"  # what the fake resolver answers for any name
 

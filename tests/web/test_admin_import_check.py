@@ -13,7 +13,7 @@ from policy_search import jobs
 from policy_search.cli.jobs import register_real_kinds
 from policy_search.review_queue import admin_actions
 from tests.crawler.site import fault_sources_toml, pick_sources, sources_toml, xlsx_bytes
-from tests.staff.conftest import csrf_token, logged_in
+from tests.web.staff_site import csrf_token, logged_in
 
 ROWS = [
     {"title": "关于进一步支持小微企业融资担保的通知", "url": "http://www.csx.gov.cn/zwgk/202401/t20240105_1.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.match.test_match_page import MANUFACTURER
+from tests.web.test_match import MANUFACTURER
 
 TOP_KEYS = {"total", "page", "size", "profile", "hits"}
 HIT_KEYS = {"id", "title", "url", "issuer", "level", "region", "publish_date", "kind",

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.channels.conftest import PASSWORDS
+from tests.web.channel_site import PASSWORDS
 from tests.conftest import serve_in_thread
 from tests.web.test_browser import browser, screenshots  # noqa: F401
 

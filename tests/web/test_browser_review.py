@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.staff.conftest import PASSWORDS
+from tests.web.staff_site import PASSWORDS
 from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
 from tests.conftest import serve_in_thread
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(site):
     from web import create_app
-    from tests.staff.conftest import NoIndex
+    from tests.web.staff_site import NoIndex
 
     app = create_app(site.settings, store=site.store, index=NoIndex(), testing=True)
     with serve_in_thread(app) as url:

@@ -13,7 +13,7 @@ from policy_search.cli import main
 from policy_search.digest import PeriodError, period_start, summary_line
 from policy_search.models import Policy
 from policy_search.card import CardItem, PolicyCard
-from tests.channels.conftest import BASE_URL
+from tests.web.channel_site import BASE_URL
 
 TODAY = dt.date(2024, 5, 13)
 # What the 公众号 editor keeps: these elements, each with a style attribute and nothing else

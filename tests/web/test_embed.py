@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import html as lxml_html
 
-from tests.channels.conftest import BASE_URL, PORTAL
+from tests.web.channel_site import BASE_URL, PORTAL
 from web.embed import embed_origins
 
 

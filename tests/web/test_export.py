@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from policy_search.booklet import XLSX_COLUMNS
 from policy_search.cli import main
-from tests.channels.conftest import BASE_URL, PROXY_URL
+from tests.web.channel_site import BASE_URL, PROXY_URL
 
 
 def test_the_docx_booklet(staff, site):
@@ -106,7 +106,7 @@ def test_the_xlsx_has_a_row_per_policy_with_every_field(staff, site):
 
 def test_a_large_search_is_cut_and_says_so(site, tmp_path):
     from web import create_app
-    from tests.channels.conftest import logged_in
+    from tests.web.channel_site import logged_in
 
     settings = dataclasses.replace(site.settings, export_max_policies=3)
     app = create_app(settings, store=site.store, index=site.index, testing=True)

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 from lxml import html as lxml_html
 
-from tests.channels.conftest import PROXY_URL
+from tests.web.channel_site import PROXY_URL
 
 
 def tree_of(response):

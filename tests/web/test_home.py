@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from tests.match.conftest import build_site
+from tests.web.card_site import build_site
 
 
 def section(page: str, key: str) -> str:

@@ -107,7 +107,7 @@ def test_escape_and_fold_by_hand():
 
 
 def test_the_calendar_asks_for_policies_with_an_end_date(site):
-    from tests.match.test_filters import FacetIndex
+    from tests.web.test_filters import FacetIndex
     from web import create_app
 
     index = FacetIndex()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html as htmllib
 
 from policy_search.derive import derive_kinds
-from tests.staff.conftest import logged_in, review_form
+from tests.web.staff_site import logged_in, review_form
 
 
 def test_kind_and_flag_corrected_kept_and_undone(app, site):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from policy_search.accounts import change_password, set_active
-from tests.staff.conftest import PASSWORDS, csrf_token, logged_in, login
+from tests.web.staff_site import PASSWORDS, csrf_token, logged_in, login
 
 
 def test_login_redirects_and_logout_ends_the_session(app):

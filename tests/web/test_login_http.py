@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from policy_search.review_queue import admin_actions
-from tests.staff.conftest import PASSWORDS, TOKEN
+from tests.web.staff_site import PASSWORDS, TOKEN
 
 HTTPS = "https://policy.example.gov.cn"
 HTTP = "http://policy.example.gov.cn"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tests.match.conftest import XSS
+from tests.web.card_site import XSS
 from policy_search.card import CardItem
 from web.cards import card_entry, countdown_text, deadline_view
 

@@ -11,7 +11,7 @@ from index.build import index_status, rebuild
 from index.search import SearchIndex
 from policy_search import jobs
 from policy_search.store import Store
-from tests.staff.conftest import logged_in, post_form, review_form
+from tests.web.staff_site import logged_in, post_form, review_form
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from policy_search.accounts import change_password, set_active
 from policy_search.store import Store
-from tests.staff.conftest import csrf_token, logged_in
+from tests.web.staff_site import csrf_token, logged_in
 
 COOKIE = "ps_session"
 

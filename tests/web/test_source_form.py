@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from policy_search.review_queue import admin_actions
-from tests.staff.conftest import logged_in, post_form
+from tests.web.staff_site import logged_in, post_form
 
 PUBLIC_IP = "93.184.216.34"
 SOURCE = {"id": "demo-county", "name": "示范县人民政府", "family": "trs",

@@ -10,8 +10,8 @@ import pytest
 from policy_search.accounts import create_user
 from policy_search.derive import derive_policy
 from policy_search.settings import Settings
-from tests.match.conftest import cn, fill_store
-from tests.staff.conftest import PASSWORDS, NoIndex, logged_in, review_form
+from tests.web.card_site import cn, fill_store
+from tests.web.staff_site import PASSWORDS, NoIndex, logged_in, review_form
 from web.cards import today
 
 

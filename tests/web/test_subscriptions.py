@@ -13,7 +13,7 @@ from policy_search.channels import Sender
 from policy_search.cli.notify import IndexMatcher
 from policy_search.notify import run_round
 from policy_search.subscriptions import ACTIVE, PAUSED, PENDING
-from tests.notify.conftest import day, make_settings, policy
+from tests.notify_site import day, make_settings, policy
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SEARCH = "q=专精特新&region=长沙县"

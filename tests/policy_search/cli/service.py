@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.web.test_serve import processes_with  # noqa: F401  (used by the service tests)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:

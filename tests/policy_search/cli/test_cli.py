@@ -112,7 +112,7 @@ def test_readme_lists_every_setting_and_opens_with_two_commands():
 
     from policy_search.settings import describe
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     for name, _, _ in describe():
         assert f"`{name}`" in readme, f"setting {name} missing from README"
     first_block = readme.split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()

@@ -12,7 +12,7 @@ from policy_search import jobs
 from policy_search.cli import main
 from policy_search.schedule import enqueue_due, parse_schedule
 from policy_search.subscriptions import ACTIVE, PENDING
-from tests.notify.conftest import DING_SECRET, policy
+from tests.notify_site import DING_SECRET, policy
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from policy_search.store import Store
 from tests.crawler.site import FixtureSite, Page, build_site, sources_toml
-from tests.service.helpers import Service, processes_with, wait_for
+from tests.policy_search.cli.service import Service, processes_with, wait_for
 
 
 class GatedPage:
