@@ -250,6 +250,12 @@ class Site:
     robot: Robot | None = None
     mailbox: Mailbox | None = None
 
+    @property
+    def index(self):
+        from index.search import SearchIndex
+
+        return SearchIndex(self.settings.index_path)
+
     def add(self, item: Policy, tags: list[tuple[str, str]] = ()) -> str:
         from policy_search.derive import derive_kinds
 
@@ -281,7 +287,7 @@ def make_settings(data_dir: Path, robot: Robot | None = None, mailbox: Mailbox |
 
 
 @pytest.fixture
-def site(tmp_path, robot, mailbox) -> Site:
+def notify_site(tmp_path, robot, mailbox) -> Site:
     from index.build import rebuild
 
     settings = make_settings(tmp_path / "data", robot, mailbox)

@@ -121,17 +121,17 @@ def test_empty_and_blank_pages():
         assert page.body_text == "" and page.attachments == []
 
 
-def test_extract_command_refuses_a_file_over_the_crawl_cap(tmp_path, site):
+def test_extract_command_refuses_a_file_over_the_crawl_cap(tmp_path, gov_site):
     page = tmp_path / "big.html"
     page.write_bytes(b"<html><body>" + b"a" * 3_000 + b"</body></html>")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "config.toml").write_text("crawl_max_bytes = 2000\n")
-    result = run(tmp_path, site, "extract", str(page), "--json")
+    result = run(tmp_path, gov_site, "extract", str(page), "--json")
     assert result.exit_code == 1
     assert "超过上限 2000 字节" in result.output and "crawl_max_bytes" in result.output
     small = tmp_path / "small.html"
     small.write_text("<html><head><title>小页面的标题</title></head><body><p>正文</p></body></html>", "utf-8")
-    result = run(tmp_path, site, "extract", str(small), "--json")
+    result = run(tmp_path, gov_site, "extract", str(small), "--json")
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "小页面的标题"
 
 

@@ -13,7 +13,6 @@ from policy_search.models import Policy, Tag
 from policy_search.settings import Settings
 from policy_search.store import Store
 from web.cards import today
-from tests.conftest import serve_in_thread
 
 XSS = "<script>alert('xss-card')</script>"
 
@@ -118,26 +117,5 @@ def build_site(data_dir: Path) -> Site:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
+def card_site(tmp_path_factory) -> Site:
     return build_site(tmp_path_factory.mktemp("match"))
-
-
-@pytest.fixture(scope="session")
-def app(site):
-    from web import create_app
-
-    return create_app(site.settings, store=site.store, index=site.index, testing=True)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="session")
-def live_server(site):
-    from web import create_app
-
-    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
-    with serve_in_thread(app) as url:
-        yield url

@@ -15,9 +15,8 @@ from policy_search.accounts import create_user
 from policy_search.importer import policy_from_record
 from policy_search.models import Tag
 from policy_search.settings import Settings
-# The site fixtures of the 政策计算器's tests work on this site too (same attributes).
 from tests.web.card_site import Site as MatchSite
-from tests.web.card_site import app, client, fill_store, live_server  # noqa: F401
+from tests.web.card_site import fill_store
 
 BASE_URL = "https://zcss.example.gov.cn"
 PORTAL = "https://portal.example.gov.cn"
@@ -94,7 +93,7 @@ def build_site(data_dir: Path) -> Site:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
+def channel_site(tmp_path_factory) -> Site:
     return build_site(tmp_path_factory.mktemp("channels"))
 
 

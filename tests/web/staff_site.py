@@ -30,6 +30,10 @@ class Site:
     store: Store
     ids: list[str]
 
+    @property
+    def index(self):
+        return NoIndex()  # the staff pages need none
+
 
 def corpus_policies(step: int = CORPUS_STEP):
     with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as f:
@@ -72,7 +76,7 @@ def template_site(tmp_path_factory) -> Site:
 
 
 @pytest.fixture
-def site(tmp_path, template_site) -> Site:
+def tagged_site(tmp_path, template_site) -> Site:
     return make_site(tmp_path / "data", template_site.settings.db_path)
 
 
@@ -82,17 +86,6 @@ def site_factory(tmp_path, template_site):
     count = iter(range(100))
     return lambda **settings: make_site(tmp_path / f"data{next(count)}",
                                         template_site.settings.db_path, **settings)
-
-
-@pytest.fixture(scope="module")
-def fixture_site():
-    """The crawler tests' fixture government site, served on 127.0.0.1."""
-    from tests.crawler.site import FixtureSite, build_site
-
-    site = FixtureSite().start()
-    build_site(site)
-    yield site
-    site.stop()
 
 
 class NoIndex:
@@ -106,13 +99,6 @@ class NoIndex:
 
     def doc_count(self) -> int:
         return 0
-
-
-@pytest.fixture
-def app(site):
-    from web import create_app
-
-    return create_app(site.settings, store=site.store, index=NoIndex(), testing=True)
 
 
 def csrf_token(client, path: str = "/login") -> str:

@@ -13,12 +13,12 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 NEEDS_INDEX = {"staff.export"}
 
 
-def protected_routes(app, site):
+def protected_routes(app, tagged_site):
     """(method, url, endpoint) for every staff/admin rule, with real argument values."""
-    job_id = jobs.enqueue(site.store, "reindex", {}, "tester")
-    subscription = site.store.create_subscription(kind="search", query="q=补贴", channel="wecom",
+    job_id = jobs.enqueue(tagged_site.store, "reindex", {}, "tester")
+    subscription = tagged_site.store.create_subscription(kind="search", query="q=补贴", channel="wecom",
                                                   address="https://qyapi.weixin.qq.com/x?key=k")
-    values = {"policy_id": site.ids[0], "job_id": job_id, "username": "staffer2",
+    values = {"policy_id": tagged_site.ids[0], "job_id": job_id, "username": "staffer2",
               "source_id": "govcn-api", "subscription_id": subscription.id, "fmt": "xlsx"}
     routes = []
     for rule in app.url_map.iter_rules():
@@ -38,10 +38,10 @@ def test_every_route_is_public_or_behind_a_role(app):
         assert rule.endpoint.startswith(STAFF_BLUEPRINTS), rule
 
 
-def test_anonymous_is_sent_to_login_or_gets_401(app, site):
+def test_anonymous_is_sent_to_login_or_gets_401(app, tagged_site):
     client = app.test_client()
     token = csrf_token(client)  # a valid token, so the role check is what answers
-    routes = protected_routes(app, site)
+    routes = protected_routes(app, tagged_site)
     assert len(routes) > 20
     for method, url, endpoint in routes:
         data = {"csrf_token": token} if method in STATE_CHANGING else None
@@ -54,10 +54,10 @@ def test_anonymous_is_sent_to_login_or_gets_401(app, site):
             assert response.headers["Location"].startswith("/login?next="), (method, url)
 
 
-def test_staff_gets_403_on_admin_and_in_on_staff_pages(app, site):
+def test_staff_gets_403_on_admin_and_in_on_staff_pages(app, tagged_site):
     client = logged_in(app, "staffer")
     token = csrf_token(client, "/staff/")
-    for method, url, endpoint in protected_routes(app, site):
+    for method, url, endpoint in protected_routes(app, tagged_site):
         data = {"csrf_token": token} if method in STATE_CHANGING else None
         response = client.open(url, method=method, data=data)
         if endpoint.startswith("admin."):
@@ -68,18 +68,18 @@ def test_staff_gets_403_on_admin_and_in_on_staff_pages(app, site):
             assert response.status_code not in (401, 403), (method, url)
 
 
-def test_admin_opens_every_page(app, site):
+def test_admin_opens_every_page(app, tagged_site):
     client = logged_in(app, "boss")
-    for method, url, endpoint in protected_routes(app, site):
+    for method, url, endpoint in protected_routes(app, tagged_site):
         if method == "GET":
             response = client.get(url)
             expected = 503 if endpoint in NEEDS_INDEX else 200
             assert response.status_code == expected, (url, response.status_code)
 
 
-def test_every_state_changing_route_needs_the_csrf_token(app, site):
+def test_every_state_changing_route_needs_the_csrf_token(app, tagged_site):
     client = logged_in(app, "boss")
-    changing = [(m, u) for m, u, _ in protected_routes(app, site) if m in STATE_CHANGING]
+    changing = [(m, u) for m, u, _ in protected_routes(app, tagged_site) if m in STATE_CHANGING]
     changing += [("POST", "/logout"), ("POST", "/login")]
     assert len(changing) >= 12
     for method, url in changing:
@@ -89,7 +89,7 @@ def test_every_state_changing_route_needs_the_csrf_token(app, site):
     # a wrong token is refused too
     response = client.post("/admin/users/add", data={"csrf_token": "forged", "username": "eve"})
     assert response.status_code == 400
-    assert site.store.get_user("eve") is None
+    assert tagged_site.store.get_user("eve") is None
 
 
 def test_public_get_forms_still_work_with_csrf_on(app):
@@ -100,7 +100,7 @@ def test_public_get_forms_still_work_with_csrf_on(app):
     assert client.post("/robots.txt").status_code == 405
 
 
-def test_staff_pages_may_load_own_scripts_only(app, site):
+def test_staff_pages_may_load_own_scripts_only(app, tagged_site):
     client = logged_in(app, "boss")
     response = client.get("/admin/jobs")
     csp = response.headers["Content-Security-Policy"]

@@ -12,60 +12,60 @@ from tests.web.staff_site import logged_in, login, post_form
 PUBLIC_IP = "93.184.216.34"  # what the fake resolver answers for any name
 
 
-def actions(site) -> list[tuple[str, str, str]]:
-    return [(a["action"], a["value"], a["by_user"]) for a in admin_actions(site.store)][::-1]
+def actions(tagged_site) -> list[tuple[str, str, str]]:
+    return [(a["action"], a["value"], a["by_user"]) for a in admin_actions(tagged_site.store)][::-1]
 
 
 def flashes(client, path="/admin/users") -> str:
     return client.get(path).get_data(as_text=True)
 
 
-def test_user_management_with_audit(app, site):
+def test_user_management_with_audit(app, tagged_site):
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/users/add", {
         "username": "newbie", "role": "staff", "password": "long-password-1",
         "password2": "long-password-1"}, token_from="/admin/users")
     assert response.status_code == 303
-    assert site.store.get_user("newbie").role == "staff"
+    assert tagged_site.store.get_user("newbie").role == "staff"
     assert login(app.test_client(), "newbie", "long-password-1").status_code == 302
     post_form(admin, "/admin/users/newbie/role", {"role": "admin"}, "/admin/users")
-    assert site.store.get_user("newbie").role == "admin"
+    assert tagged_site.store.get_user("newbie").role == "admin"
     post_form(admin, "/admin/users/newbie/password",
               {"password": "another-pass-2", "password2": "another-pass-2"}, "/admin/users")
     assert login(app.test_client(), "newbie", "another-pass-2").status_code == 302
     post_form(admin, "/admin/users/newbie/active", {"active": "0"}, "/admin/users")
-    assert not site.store.get_user("newbie").active
+    assert not tagged_site.store.get_user("newbie").active
     post_form(admin, "/admin/users/newbie/active", {"active": "1"}, "/admin/users")
-    assert site.store.get_user("newbie").active
+    assert tagged_site.store.get_user("newbie").active
     # invalid input changes nothing and says why
     post_form(admin, "/admin/users/add", {"username": "x", "role": "staff", "password": "short",
                                           "password2": "short"}, "/admin/users")
-    assert site.store.get_user("x") is None
+    assert tagged_site.store.get_user("x") is None
     assert "未添加" in flashes(admin)
-    done = [a for a in actions(site) if a[1] == "user:newbie"]
+    done = [a for a in actions(tagged_site) if a[1] == "user:newbie"]
     assert [a[0] for a in done if a[0] != "login"] == [
         "user_add", "user_role", "user_password", "user_disable", "user_enable"]
     assert {a[2] for a in done if a[0] != "login"} == {"boss"}
 
 
-def test_last_admin_cannot_be_demoted_or_disabled(app, site):
+def test_last_admin_cannot_be_demoted_or_disabled(app, tagged_site):
     admin = logged_in(app, "boss")
     post_form(admin, "/admin/users/boss/role", {"role": "staff"}, "/admin/users")
-    assert site.store.get_user("boss").role == "admin"
+    assert tagged_site.store.get_user("boss").role == "admin"
     assert "最后一个管理员" in flashes(admin)
     post_form(admin, "/admin/users/boss/active", {"active": "0"}, "/admin/users")
-    assert site.store.get_user("boss").active
+    assert tagged_site.store.get_user("boss").active
     assert "最后一个管理员" in flashes(admin)
     # with a second admin, the first may step down
     post_form(admin, "/admin/users/staffer/role", {"role": "admin"}, "/admin/users")
     post_form(admin, "/admin/users/boss/role", {"role": "staff"}, "/admin/users")
-    assert site.store.get_user("boss").role == "staff"
+    assert tagged_site.store.get_user("boss").role == "staff"
     # boss is staff now: the admin pages close for this session at once
     assert admin.get("/admin/users").status_code == 403
     other = logged_in(app, "staffer")
     post_form(other, "/admin/users/staffer/active", {"active": "0"}, "/admin/users")
-    assert site.store.get_user("staffer").active
-    assert [a[0] for a in actions(site) if a[0].startswith("user_")] == ["user_role", "user_role"]
+    assert tagged_site.store.get_user("staffer").active
+    assert [a[0] for a in actions(tagged_site) if a[0].startswith("user_")] == ["user_role", "user_role"]
 
 
 @pytest.fixture
@@ -102,20 +102,20 @@ SOURCE = {"id": "demo-county", "name": "示范县人民政府", "family": "trs",
     "gopher://www.demo.gov.cn/", "http://user:pw@www.demo.gov.cn/",
     "http://www.demo.gov.cn/redirect-home",
 ])
-def test_source_urls_refused(app, site, fake_net, url):
+def test_source_urls_refused(app, tagged_site, fake_net, url):
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, "url": url, "page_url": ""},
                          "/admin/sources")
     assert response.status_code == 400, url
     assert "未保存" in response.get_data(as_text=True)
-    assert site.store.source_state("demo-county")["state"] == {}
-    assert not [a for a in actions(site) if a[0].startswith("source_")]
+    assert tagged_site.store.source_state("demo-county")["state"] == {}
+    assert not [a for a in actions(tagged_site) if a[0].startswith("source_")]
 
 
 @pytest.mark.parametrize("field", ["url", "page_url"])
 @pytest.mark.parametrize("url, scheme", [("file:///etc/passwd", "file"), ("gopher://www.demo.gov.cn/", "gopher"),
                                          ("javascript:alert(1)", "javascript"), ("www.demo.gov.cn/x", "无协议")])
-def test_source_url_scheme_named_alike_in_both_fields(app, site, fake_net, field, url, scheme):
+def test_source_url_scheme_named_alike_in_both_fields(app, tagged_site, fake_net, field, url, scheme):
     """A non-http address is refused for its scheme, in the same words in either field."""
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, field: url}, "/admin/sources")
@@ -126,7 +126,7 @@ def test_source_url_scheme_named_alike_in_both_fields(app, site, fake_net, field
     assert fake_net == []  # refused before anything was asked of the network
 
 
-def test_source_added_enabled_disabled_and_edited(app, site, fake_net):
+def test_source_added_enabled_disabled_and_edited(app, tagged_site, fake_net):
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/sources/edit", {
         **SOURCE, "url": "http://www.demo.gov.cn/redirect-chain"}, "/admin/sources")
@@ -138,14 +138,14 @@ def test_source_added_enabled_disabled_and_edited(app, site, fake_net):
     assert "示范县人民政府" in page and "demo-county" in page
     assert "示范县人民政府" in admin.get("/admin/jobs").get_data(as_text=True)
     post_form(admin, "/admin/sources/demo-county/enabled", {"enabled": "0"}, "/admin/sources")
-    assert site.store.source_state("demo-county")["enabled"] is False
+    assert tagged_site.store.source_state("demo-county")["enabled"] is False
     response = post_form(admin, "/admin/sources/edit?id=demo-county",
                          {**SOURCE, "name": "示范县政府（新）"}, "/admin/sources")
     assert response.status_code == 303
-    definition = site.store.source_state("demo-county")["state"]["definition"]
+    definition = tagged_site.store.source_state("demo-county")["state"]["definition"]
     assert definition["name"] == "示范县政府（新）" and definition["allowed_hosts"] == ["www.demo.gov.cn"]
-    assert site.store.source_state("demo-county")["enabled"] is False  # kept over the edit
-    assert [a[0] for a in actions(site) if a[1] == "source:demo-county"] == [
+    assert tagged_site.store.source_state("demo-county")["enabled"] is False  # kept over the edit
+    assert [a[0] for a in actions(tagged_site) if a[1] == "source:demo-county"] == [
         "source_add", "source_disable", "source_edit"]
 
 
@@ -164,7 +164,7 @@ def test_url_checker_unit():
         check_redirects("http://a.example/", lambda url: (302, url + "x"), public)
 
 
-def test_jobs_start_refuse_cancel_with_audit(app, site):
+def test_jobs_start_refuse_cancel_with_audit(app, tagged_site):
     admin = logged_in(app, "boss")
     page = admin.get("/admin/jobs").get_data(as_text=True)
     assert 'id="worker-notice" class="notice">' in page  # no worker running
@@ -177,31 +177,31 @@ def test_jobs_start_refuse_cancel_with_audit(app, site):
     # a second reindex is refused with a clear message
     response = post_form(admin, "/admin/jobs/start", {"kind": "reindex"}, "/admin/jobs")
     assert "同一时间只能运行一个" in admin.get("/admin/jobs").get_data(as_text=True)
-    assert len(jobs.list_jobs(site.store, kind="reindex")) == 1
+    assert len(jobs.list_jobs(tagged_site.store, kind="reindex")) == 1
     # an unknown source is refused; a known one is queued with its argument
     post_form(admin, "/admin/jobs/start", {"kind": "crawl", "source": "nope"}, "/admin/jobs")
     assert "未知的来源" in admin.get("/admin/jobs").get_data(as_text=True)
     response = post_form(admin, "/admin/jobs/start", {"kind": "crawl", "source": "govcn-api"},
                          "/admin/jobs")
     crawl_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert site.store.get_job(crawl_id).args == {"source": "govcn-api"}
+    assert tagged_site.store.get_job(crawl_id).args == {"source": "govcn-api"}
     listing = admin.get("/admin/jobs.json").get_json()
     assert {j["id"] for j in listing["jobs"]} == {job_id, crawl_id}
     assert listing["worker_running"] is False
     post_form(admin, f"/admin/jobs/{job_id}/cancel", {}, "/admin/jobs")
-    assert site.store.get_job(job_id).state == "cancelled"
-    assert [a[0] for a in actions(site) if a[0].startswith("job_")] == [
+    assert tagged_site.store.get_job(job_id).state == "cancelled"
+    assert [a[0] for a in actions(tagged_site) if a[0].startswith("job_")] == [
         "job_start", "job_start", "job_cancel"]
 
 
-def test_taxonomy_value_added_is_usable_for_tagging(app, site):
+def test_taxonomy_value_added_is_usable_for_tagging(app, tagged_site):
     admin = logged_in(app, "boss")
     response = post_form(admin, "/admin/taxonomy/add", {
         "facet": "support", "value": "首台套保险补偿", "synonyms": "首台套，首台（套）",
         "keywords": "首台套保险", "negative": ""}, "/admin/taxonomy")
     assert response.status_code == 303
     assert "首台套保险补偿" in admin.get("/admin/taxonomy").get_data(as_text=True)
-    assert [a[0] for a in actions(site) if a[0] == "taxonomy_value"] == ["taxonomy_value"]
+    assert [a[0] for a in actions(tagged_site) if a[0] == "taxonomy_value"] == ["taxonomy_value"]
     staff = logged_in(app, "staffer")
     items = staff.get("/staff/taxonomy.json?q=首台").get_json()["items"]
     assert {"facet": "support", "facet_label": "支持方式", "value": "首台套保险补偿"} in items

@@ -36,37 +36,37 @@ def jsonl(rows) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
 
 
-def run_queued(site) -> None:
+def run_queued(tagged_site) -> None:
     register_real_kinds()
-    jobs.Worker(site.store, settings=site.settings, poll_interval=0.01).run(once=True)
+    jobs.Worker(tagged_site.store, settings=tagged_site.settings, poll_interval=0.01).run(once=True)
 
 
-def uploads(site) -> list:
-    folder = site.settings.data_dir / "uploads"
+def uploads(tagged_site) -> list:
+    folder = tagged_site.settings.data_dir / "uploads"
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def test_an_uploaded_file_is_imported_by_a_job(app, site):
+def test_an_uploaded_file_is_imported_by_a_job(app, tagged_site):
     admin = logged_in(app, "boss")
     assert "上传并导入" in admin.get("/admin/jobs").get_data(as_text=True)
-    before = site.store.count_policies()
+    before = tagged_site.store.count_policies()
     response = upload(admin, "县政策清单.jsonl", jsonl(ROWS + [{"url": "http://x/没有标题"}]))
     assert response.status_code == 303 and "/admin/jobs/" in response.headers["Location"]
     job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-    job = jobs.job_dict(site.store, job_id)
+    job = jobs.job_dict(tagged_site.store, job_id)
     assert (job["kind"], job["state"], job["args"]["name"]) == ("import", "queued", "县政策清单.jsonl")
-    assert len(uploads(site)) == 1
+    assert len(uploads(tagged_site)) == 1
 
-    run_queued(site)
-    job = jobs.job_dict(site.store, job_id, log_lines=1000)
+    run_queued(tagged_site)
+    job = jobs.job_dict(tagged_site.store, job_id, log_lines=1000)
     assert job["state"] == "succeeded", job
     assert (job["result"]["added"], job["result"]["rejected"]) == (2, 1)
     assert any("第 3 行已跳过：缺少标题" in line for line in job["log"])
-    assert site.store.count_policies() == before + 2
-    imported = [p for p in site.store.iter_policies() if p.source_id == "import"]
+    assert tagged_site.store.count_policies() == before + 2
+    imported = [p for p in tagged_site.store.iter_policies() if p.source_id == "import"]
     assert {p.title for p in imported} == {r["title"] for r in ROWS}
     assert any("小微企业" in p.active_tags().get("enterprise", []) for p in imported)  # enriched
-    assert uploads(site) == []  # the upload is removed once imported
+    assert uploads(tagged_site) == []  # the upload is removed once imported
     page = admin.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "导入文件（县政策清单.jsonl）" in page and "新增：2" in page and "拒绝：1" in page
     # a rejected row makes it 部分失败, with the counts, on the job page and in the list
@@ -77,10 +77,10 @@ def test_an_uploaded_file_is_imported_by_a_job(app, site):
     assert "部分失败" in listed and "新增 2，更新 0，未变 0，拒绝 1" in listed
     assert admin.get(f"/admin/jobs/{job_id}.json").get_json()["percent"] == 100.0
     assert ("job_start", f"job:{job_id}", "boss") in [
-        (a["action"], a["value"], a["by_user"]) for a in admin_actions(site.store)]
+        (a["action"], a["value"], a["by_user"]) for a in admin_actions(tagged_site.store)]
 
 
-def test_xlsx_and_csv_with_chinese_headers(app, site):
+def test_xlsx_and_csv_with_chinese_headers(app, tagged_site):
     admin = logged_in(app, "boss")
     header = ["标题", "发文机关", "发布日期", "正文"]
     rows = [[r["title"], "长沙县人民政府", r["publish_date"], r["body"]] for r in ROWS]
@@ -88,8 +88,8 @@ def test_xlsx_and_csv_with_chinese_headers(app, site):
     csv_text = "\n".join(",".join(row) for row in [header, ["一项 GBK 编码的政策", "长沙县", "2024-03-01",
                                                            "正文"]])
     upload(admin, "清单.csv", csv_text.encode("gb18030"))
-    run_queued(site)
-    done = [j for j in jobs.list_jobs(site.store) if j["kind"] == "import"]
+    run_queued(tagged_site)
+    done = [j for j in jobs.list_jobs(tagged_site.store) if j["kind"] == "import"]
     assert [j["state"] for j in done] == ["succeeded", "succeeded"]
     assert [j["result"]["added"] for j in reversed(done)] == [2, 1]
 
@@ -102,16 +102,16 @@ def test_xlsx_and_csv_with_chinese_headers(app, site):
     ("英文.jsonl", jsonl([{"标题": "中文字段名"}]), "第一条记录没有 title 字段"),
     ("坏.xlsx", b"PK\x03\x04 broken", "不是有效的 XLSX 文件"),
 ])
-def test_a_file_that_cannot_be_imported_is_refused_at_once(app, site, name, data, message):
+def test_a_file_that_cannot_be_imported_is_refused_at_once(app, tagged_site, name, data, message):
     admin = logged_in(app, "boss")
     response = upload(admin, name, data)
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/jobs")
     assert message in admin.get("/admin/jobs").get_data(as_text=True)
-    assert [j for j in jobs.list_jobs(site.store) if j["kind"] == "import"] == []
-    assert uploads(site) == []
+    assert [j for j in jobs.list_jobs(tagged_site.store) if j["kind"] == "import"] == []
+    assert uploads(tagged_site) == []
 
 
-def test_no_file_chosen(app, site):
+def test_no_file_chosen(app, tagged_site):
     admin = logged_in(app, "boss")
     token = csrf_token(admin, "/admin/jobs")
     response = admin.post("/admin/import", data={"csrf_token": token},
@@ -143,7 +143,7 @@ def test_the_size_limit_is_a_setting_and_a_clear_message(site_factory):
     assert big_form.status_code == 413
 
 
-def test_upload_needs_an_admin_and_a_csrf_token(app, site):
+def test_upload_needs_an_admin_and_a_csrf_token(app, tagged_site):
     anonymous = app.test_client()
     assert upload(anonymous, "a.jsonl", jsonl(ROWS), token="").status_code in (302, 400)
     staff = logged_in(app, "staffer")
@@ -151,24 +151,24 @@ def test_upload_needs_an_admin_and_a_csrf_token(app, site):
     admin = logged_in(app, "boss")
     assert upload(admin, "a.jsonl", jsonl(ROWS), token="").status_code == 400
     assert upload(admin, "a.jsonl", jsonl(ROWS), token="forged").status_code == 400
-    assert jobs.list_jobs(site.store) == [] and uploads(site) == []
+    assert jobs.list_jobs(tagged_site.store) == [] and uploads(tagged_site) == []
 
 
 # --- the 检查 button and the dashboard --------------------------------------------------------
 
 @pytest.fixture
-def checked_app(site_factory, fixture_site, tmp_path):
+def checked_app(site_factory, gov_site, tmp_path):
     from web import create_app
 
-    text = sources_toml(fixture_site) + pick_sources(fault_sources_toml(fixture_site), "jslist")
+    text = sources_toml(gov_site) + pick_sources(fault_sources_toml(gov_site), "jslist")
     path = tmp_path / "sources.toml"
     path.write_text(text, "utf-8")
-    site = site_factory(sources_file=path, crawl_delay=0.05, crawl_jitter=0, crawl_retries=0)
-    return create_app(site.settings, store=site.store, testing=True), site
+    tagged_site = site_factory(sources_file=path, crawl_delay=0.05, crawl_jitter=0, crawl_retries=0)
+    return create_app(tagged_site.settings, store=tagged_site.store, testing=True), tagged_site
 
 
 def test_the_check_button_shows_items_and_fields(checked_app):
-    app, site = checked_app
+    app, tagged_site = checked_app
     admin = logged_in(app, "boss")
     token = csrf_token(admin, "/admin/sources")
     response = admin.post("/admin/sources/hunan-wjk/check", data={"csrf_token": token})
@@ -178,31 +178,31 @@ def test_the_check_button_shows_items_and_fields(checked_app):
     row = page[page.index('id="source-hunan-wjk"'):]
     row = row[:row.index("</tr>")]
     assert "列表第一页 2 条，共 2 页" in row and re.search(r"✓标题.*✓发布日期.*✓发文机关.*✓文号.*✓正文", row)
-    assert site.store.source_state("hunan-wjk")["state"]["check"]["ok"] is True
+    assert tagged_site.store.source_state("hunan-wjk")["state"]["check"]["ok"] is True
 
     admin.post("/admin/sources/jslist/check", data={"csrf_token": token})
     page = admin.get("/admin/sources").get_data(as_text=True)
     assert "来源 jslist 有问题" in page and "列表页没有发现任何条目" in page
-    assert [a["value"] for a in admin_actions(site.store) if a["action"] == "source_check"] == [
+    assert [a["value"] for a in admin_actions(tagged_site.store) if a["action"] == "source_check"] == [
         "source:jslist", "source:hunan-wjk"]
     assert admin.post("/admin/sources/nope/check", data={"csrf_token": token}).status_code == 404
 
 
 def test_the_check_button_needs_an_admin_and_a_token(checked_app):
-    app, site = checked_app
+    app, tagged_site = checked_app
     admin = logged_in(app, "boss")
     assert admin.post("/admin/sources/hunan-wjk/check", data={}).status_code == 400
     staff = logged_in(app, "staffer")
     assert staff.post("/admin/sources/hunan-wjk/check",
                       data={"csrf_token": csrf_token(staff, "/staff/")}).status_code == 403
-    assert "check" not in site.store.source_state("hunan-wjk")["state"]
+    assert "check" not in tagged_site.store.source_state("hunan-wjk")["state"]
 
 
 def test_the_dashboard_lists_source_alarms(checked_app):
-    app, site = checked_app
-    site.store.save_source_state("jslist", last_status="empty",
+    app, tagged_site = checked_app
+    tagged_site.store.save_source_state("jslist", last_status="empty",
                                  last_error="列表页没有发现任何条目（页面可能由 JavaScript 生成，或地址/结构已变）")
-    site.store.save_source_state("csx", last_status="ok", state={"last_figures": {
+    tagged_site.store.save_source_state("csx", last_status="ok", state={"last_figures": {
         "extracted": 10, "fields": {"title": 10, "issuer": 10}}})
     page = logged_in(app, "boss").get("/admin/").get_data(as_text=True)
     alarms = page[page.index('id="source-alarms"'):]
@@ -212,15 +212,15 @@ def test_the_dashboard_lists_source_alarms(checked_app):
     assert "湖南省人民政府 文件库" not in alarms
 
 
-def test_the_dashboard_points_to_the_import_when_the_first_crawl_failed(app, site):
+def test_the_dashboard_points_to_the_import_when_the_first_crawl_failed(app, tagged_site):
     admin = logged_in(app, "boss")
     assert "上传政策清单" not in admin.get("/admin/").get_data(as_text=True)
-    job_id = jobs.enqueue(site.store, "crawl", {"first_run": True}, "首次运行")
-    jobs.claim_next(site.store, ["crawl"])
-    jobs._finish(site.store, job_id, jobs.SUCCEEDED, result={"sources": [
+    job_id = jobs.enqueue(tagged_site.store, "crawl", {"first_run": True}, "首次运行")
+    jobs.claim_next(tagged_site.store, ["crawl"])
+    jobs._finish(tagged_site.store, job_id, jobs.SUCCEEDED, result={"sources": [
         {"source_id": "a", "name": "甲", "status": "failed", "error": "连接被拒绝"}]})
     # The test site's policies came from no source: a store of snapshot copies only.
-    site.store.conn.execute("UPDATE policies SET source_id = 'snapshot'")
-    site.store.conn.commit()
+    tagged_site.store.conn.execute("UPDATE policies SET source_id = 'snapshot'")
+    tagged_site.store.conn.commit()
     page = admin.get("/admin/").get_data(as_text=True)
     assert "首次抓取没有成功" in page and "/admin/jobs#import" in page

@@ -18,7 +18,7 @@ def get(client, query: str, status: int = 200) -> dict:
     return response.get_json()
 
 
-def test_shape_and_reasons(client, site):
+def test_shape_and_reasons(client, card_site):
     body = get(client, MANUFACTURER)
     assert set(body) == TOP_KEYS
     assert (body["page"], body["size"]) == (1, 10)

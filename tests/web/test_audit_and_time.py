@@ -18,8 +18,8 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def set_time(site, action: str, at: str) -> None:
-    with site.store.transaction() as conn:
+def set_time(tagged_site, action: str, at: str) -> None:
+    with tagged_site.store.transaction() as conn:
         conn.execute("UPDATE tag_audit SET at = ? WHERE action = ?", (at, action))
 
 
@@ -35,13 +35,13 @@ def test_beijing_time_helper():
     assert beijing_day_start("yesterday") == ""
 
 
-def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, site):
-    store = site.store
-    policy = store.get_policy(site.ids[0])
+def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, tagged_site):
+    store = tagged_site.store
+    policy = store.get_policy(tagged_site.ids[0])
     store.set_staff_card_field(policy.id, "deadline", [CardItem(value="2019年12月31日前")], "staffer")
     accept_suggestions(store, policy.id, "staffer", mark_reviewed=True)
     record_admin_action(store, "job_start", "job:7", "boss", {"kind": "crawl", "source": "csx"})
-    set_time(site, "job_start", "2024-05-01T16:30:00+00:00")  # 2024-05-02 00:30 in Beijing
+    set_time(tagged_site, "job_start", "2024-05-01T16:30:00+00:00")  # 2024-05-02 00:30 in Beijing
     admin = logged_in(app, "boss")
     html = admin.get("/admin/audit").get_data(as_text=True)
     text = visible_text(html)
@@ -60,11 +60,11 @@ def test_audit_page_reads_as_words_with_titles_values_and_beijing_time(app, site
     assert "['2019年12月31日前']" not in history and "set_card" not in history
 
 
-def test_audit_filters_by_person_action_and_beijing_date(app, site):
-    store = site.store
+def test_audit_filters_by_person_action_and_beijing_date(app, tagged_site):
+    store = tagged_site.store
     record_admin_action(store, "user_add", "user:a", "boss", {"role": "staff"})
     record_admin_action(store, "source_disable", "source:csx", "boss")
-    store.set_staff_tag(site.ids[1], "support", "税费减免", "staffer")
+    store.set_staff_tag(tagged_site.ids[1], "support", "税费减免", "staffer")
     with store.transaction() as conn:
         conn.execute("UPDATE tag_audit SET at = '2024-05-01T15:59:59+00:00' WHERE action = 'user_add'")
         conn.execute("UPDATE tag_audit SET at = '2024-05-01T16:00:00+00:00' WHERE action = 'source_disable'")
@@ -91,9 +91,9 @@ def test_audit_filters_by_person_action_and_beijing_date(app, site):
     assert admin.get("/admin/audit?action=drop_table&by=nobody&from=x").status_code == 200
 
 
-def test_staff_and_admin_pages_show_beijing_time_not_iso_utc(app, site):
-    store = site.store
-    policy_id = site.ids[2]
+def test_staff_and_admin_pages_show_beijing_time_not_iso_utc(app, tagged_site):
+    store = tagged_site.store
+    policy_id = tagged_site.ids[2]
     accept_suggestions(store, policy_id, "staffer", mark_reviewed=True)
     with store.transaction() as conn:
         conn.execute("UPDATE tag_audit SET at = '2024-05-01T16:30:00+00:00'")

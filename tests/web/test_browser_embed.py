@@ -11,7 +11,6 @@ import pytest
 
 from tests.web.channel_site import PASSWORDS
 from tests.conftest import serve_in_thread
-from tests.web.test_browser import browser, screenshots  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -63,13 +62,13 @@ def portal():
 
 
 @pytest.fixture(scope="module")
-def portal_site(site, portal):
+def portal_site(channel_site, portal):
     """The site, with the portal's origin allowed to frame the widget."""
     from web import create_app
 
     origin, content = portal
-    settings = dataclasses.replace(site.settings, embed_origins=origin)
-    app = create_app(settings, store=site.store, index=site.index, testing=True)
+    settings = dataclasses.replace(channel_site.settings, embed_origins=origin)
+    app = create_app(settings, store=channel_site.store, index=channel_site.index, testing=True)
     with serve_in_thread(app) as url:
         content["page"] = PORTAL_PAGE.replace("{site}", url)
         yield url

@@ -6,19 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path, no_horizontal_overflow
+from tests.web.conftest import DESKTOP, PHONE
+from tests.web.test_browser import no_horizontal_overflow
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, viewport):
@@ -113,7 +104,7 @@ ONE_LINE_EACH = """selector => [...document.querySelectorAll(selector)].filter(e
 
 
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["390", "1366"])
-def test_the_home_page_for_entrepreneurs(browser, live_server, site, viewport, tmp_path):
+def test_the_home_page_for_entrepreneurs(browser, live_server, card_site, viewport, tmp_path):
     context, page, problems = open_page(browser, viewport)
     try:
         page.goto(f"{live_server}/")

@@ -9,27 +9,16 @@ import re
 import pytest
 
 from tests.web.staff_site import PASSWORDS
-from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
-from tests.conftest import serve_in_thread
+from tests.web.conftest import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def server(site):
-    from web import create_app
-    from tests.web.staff_site import NoIndex
-
-    app = create_app(site.settings, store=site.store, index=NoIndex(), testing=True)
-    with serve_in_thread(app) as url:
-        yield url
-
-
-def test_review_flow(server, site):
+def test_review_flow(live_server, tagged_site):
     from playwright.sync_api import expect, sync_playwright
 
-    policy_id = max(site.ids, key=lambda i: len(site.store.get_policy(i).tags))
-    proposed = {(t.facet, t.value) for t in site.store.get_policy(policy_id).tags}
+    policy_id = max(tagged_site.ids, key=lambda i: len(tagged_site.store.get_policy(i).tags))
+    proposed = {(t.facet, t.value) for t in tagged_site.store.get_policy(policy_id).tags}
     assert len(proposed) >= 3
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -39,7 +28,7 @@ def test_review_flow(server, site):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
 
-        page.goto(server + "/staff/")
+        page.goto(live_server + "/staff/")
         expect(page).to_have_url(re.compile(r"/login\?next="))
         page.fill("#username", "staffer")
         page.fill("#password", PASSWORDS["staffer"])
@@ -51,7 +40,7 @@ def test_review_flow(server, site):
         expect(page.locator("mark.ev-mark").first).to_be_visible()
         page.click("button[value=accept_all]")
         expect(page.locator(".flash").first).to_contain_text("已保存")
-        staff = {(t.facet, t.value) for t in site.store.get_policy(policy_id).tags
+        staff = {(t.facet, t.value) for t in tagged_site.store.get_policy(policy_id).tags
                  if t.origin == "staff"}
         assert staff == proposed
 
@@ -73,7 +62,7 @@ def test_review_flow(server, site):
         expect(page.locator(".flash").first).to_contain_text("标记为已审核")
         browser.close()
 
-    policy = site.store.get_policy(policy_id)
+    policy = tagged_site.store.get_policy(policy_id)
     assert policy.review_state == "reviewed"
     staff = {(t.facet, t.value) for t in policy.tags if t.origin == "staff"}
     assert staff == proposed | {("support", "税费减免")}
@@ -82,13 +71,13 @@ def test_review_flow(server, site):
 
 # --- the review page's layout, its own keys and the bulk action, as a reviewer meets them
 
-def _open_review(playwright, server, viewport, username="staffer"):
+def _open_review(playwright, live_server, viewport, username="staffer"):
     browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(server + "/login")
+    page.goto(live_server + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORDS[username])
     page.click("button[type=submit]")
@@ -96,8 +85,8 @@ def _open_review(playwright, server, viewport, username="staffer"):
     return browser, page, problems
 
 
-def _richest(site) -> str:
-    return max(site.ids, key=lambda i: len([t for t in site.store.get_policy(i).tags
+def _richest(tagged_site) -> str:
+    return max(tagged_site.ids, key=lambda i: len([t for t in tagged_site.store.get_policy(i).tags
                                               if t.origin == "auto"]))
 
 
@@ -127,13 +116,13 @@ _MARK_LAYOUT = """() => Array.from(document.querySelectorAll('mark.ev-mark')).ma
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_evidence_marks_stay_inside_their_text_lines(server, site, viewport):
+def test_evidence_marks_stay_inside_their_text_lines(live_server, tagged_site, viewport):
     from playwright.sync_api import sync_playwright
 
-    policy_id = _richest(site)
+    policy_id = _richest(tagged_site)
     with sync_playwright() as playwright:
-        browser, page, problems = _open_review(playwright, server, viewport)
-        page.goto(server + f"/staff/policy/{policy_id}")
+        browser, page, problems = _open_review(playwright, live_server, viewport)
+        page.goto(live_server + f"/staff/policy/{policy_id}")
         marks = page.evaluate(_MARK_LAYOUT)
         browser.close()
     assert len(marks) >= 3
@@ -146,13 +135,13 @@ def test_evidence_marks_stay_inside_their_text_lines(server, site, viewport):
     assert problems == []
 
 
-def test_review_keys_decide_save_and_move_between_policies(server, site):
+def test_review_keys_decide_save_and_move_between_policies(live_server, tagged_site):
     from playwright.sync_api import expect, sync_playwright
 
-    policy_id = _richest(site)
+    policy_id = _richest(tagged_site)
     with sync_playwright() as playwright:
-        browser, page, problems = _open_review(playwright, server, DESKTOP)
-        page.goto(server + f"/staff/policy/{policy_id}")
+        browser, page, problems = _open_review(playwright, live_server, DESKTOP)
+        page.goto(live_server + f"/staff/policy/{policy_id}")
         help_box = page.locator("#kbd-help")
         expect(help_box).to_be_visible()  # the keys are shown on the page
         expect(help_box).to_contain_text("接受 / 否决 / 不变")
@@ -184,9 +173,9 @@ def test_review_keys_decide_save_and_move_between_policies(server, site):
         page.locator(".review-title").click()  # out of the text box
         page.keyboard.press("s")
         expect(page.locator(".flash").first).to_contain_text("已保存 2 处改动")
-        title = site.store.get_policy(policy_id).title
+        title = tagged_site.store.get_policy(policy_id).title
         expect(page.locator(".flash").first).to_contain_text(title[:10])
-        tags = {f"d:{t.facet}:{t.value}": t for t in site.store.get_policy(policy_id).tags}
+        tags = {f"d:{t.facet}:{t.value}": t for t in tagged_site.store.get_policy(policy_id).tags}
         assert tags[keys[0]].origin == "staff" and not tags[keys[0]].rejected
         assert tags[keys[1]].origin == "auto"
         assert tags[keys[2]].origin == "staff" and tags[keys[2]].rejected
@@ -213,30 +202,30 @@ def test_review_keys_decide_save_and_move_between_policies(server, site):
         expect(page.locator(".flash").first).to_contain_text("已标记为已审核")
         browser.close()
 
-    policy = site.store.get_policy(policy_id)
+    policy = tagged_site.store.get_policy(policy_id)
     assert policy.review_state == "reviewed"
     tags = {f"d:{t.facet}:{t.value}": t for t in policy.tags}
     assert tags[keys[2]].rejected and tags[keys[1]].origin == "staff"  # settled by Shift+A
     assert problems == []
 
 
-def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(server, site):
+def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(live_server, tagged_site):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser, page, problems = _open_review(playwright, server, DESKTOP)
-        page.goto(server + "/staff/")
+        browser, page, problems = _open_review(playwright, live_server, DESKTOP)
+        page.goto(live_server + "/staff/")
         listed = page.eval_on_selector_all("input[name=ids]", "boxes => boxes.map(b => b.value)")
         open_elsewhere = [i for i in listed if any(
             t.origin == "auto" and not t.rejected and t.facet != "support"
-            for t in site.store.get_policy(i).tags)]
+            for t in tagged_site.store.get_policy(i).tags)]
         assert open_elsewhere
         page.check("#select-all")
         page.select_option("select[name=op]", "accept_review")
         page.select_option("select[name=facet]", "support")
         page.click(".bulk-bar button[type=submit]")
         expect(page.locator(".flash-error").first).to_contain_text("未标记已审核，仍在队列中")
-        short = site.store.get_policy(open_elsewhere[0]).title[:12]
+        short = tagged_site.store.get_policy(open_elsewhere[0]).title[:12]
         expect(page.locator(".flash-error").first).to_contain_text(short)
         # still in the queue, with their other suggestions
         for policy_id in open_elsewhere[:3]:
@@ -244,7 +233,7 @@ def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(server, sit
         browser.close()
 
     for policy_id in open_elsewhere:
-        policy = site.store.get_policy(policy_id)
+        policy = tagged_site.store.get_policy(policy_id)
         assert policy.review_state != "reviewed"
         assert all(t.origin == "staff" for t in policy.tags if t.facet == "support" and not t.rejected)
     assert problems == []
@@ -265,21 +254,21 @@ _TABLE_LAYOUT = """() => {
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, PHONE], ids=["1366", "390"])
-def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths(server, site, viewport):
+def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths(live_server, tagged_site, viewport):
     from playwright.sync_api import sync_playwright
 
-    store = site.store
+    store = tagged_site.store
     failed = store.create_job("crawl", {"source": "csx"}, "boss")
     store.update_job(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
                      finished_at="2026-05-01T08:00:00+00:00")
     store.create_job("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
     pages = ["/admin/sources", "/admin/jobs", "/admin/users", "/admin/audit", "/staff/",
-             f"/staff/policy/{site.ids[0]}/history"]
+             f"/staff/policy/{tagged_site.ids[0]}/history"]
     found = {}
     with sync_playwright() as playwright:
-        browser, page, problems = _open_review(playwright, server, viewport, username="boss")
+        browser, page, problems = _open_review(playwright, live_server, viewport, username="boss")
         for path in pages:
-            page.goto(server + path)
+            page.goto(live_server + path)
             found[path] = page.evaluate(_TABLE_LAYOUT)
         browser.close()
     for path, layout in found.items():

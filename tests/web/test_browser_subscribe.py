@@ -7,30 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import serve_in_thread
-from tests.web.test_browser import PHONE, browser  # noqa: F401 — the fixture, shared
+from tests.web.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1366, "height": 900}
-
-
-@pytest.fixture
-def live(site):
-    from index.search import SearchIndex
-    from web import create_app
-
-    app = create_app(site.settings, store=site.store,
-                     index=SearchIndex(site.settings.index_path), testing=True)
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    target = os.environ.get("WEB_SCREENSHOTS")
-    path = Path(target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def fits(page) -> bool:
@@ -38,14 +18,14 @@ def fits(page) -> bool:
 
 
 @pytest.mark.parametrize("name, viewport", [("desktop", WIDE), ("phone", PHONE)])
-def test_subscribe_a_search_to_a_group_robot(browser, live, site, screenshots, name, viewport):
+def test_subscribe_a_search_to_a_group_robot(browser, live_server, notify_site, screenshots, name, viewport):
     context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="zh-CN",
                                   device_scale_factor=2 if name == "phone" else 1)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(f"{live}/?q=专精特新&region=长沙县")
+        page.goto(f"{live_server}/?q=专精特新&region=长沙县")
         page.locator("a.subscribe-link").click()
         assert page.locator("h1").inner_text() == "订阅新政策推送"
         assert page.locator(".subscribe-description").inner_text() == "关键词：专精特新 · 地区：长沙县"
@@ -56,7 +36,7 @@ def test_subscribe_a_search_to_a_group_robot(browser, live, site, screenshots, n
         page.locator("summary", has_text="如何获取群机器人").click()
         assert page.locator(".webhook-help li").count() == 3
         page.check("input[name=channel][value=feishu]")
-        page.fill("#s-address", site.robot.url("feishu"))
+        page.fill("#s-address", notify_site.robot.url("feishu"))
         page.check("input[name=frequency][value=week]")
         page.fill("#s-name", "县级专精特新")
         page.locator("button", has_text="订阅").click()
@@ -65,7 +45,7 @@ def test_subscribe_a_search_to_a_group_robot(browser, live, site, screenshots, n
         assert "测试消息已发送到飞书群机器人" in page.locator(".flash").inner_text()
         page.screenshot(path=screenshots / f"subscribed-{name}.png", full_page=True)
         assert fits(page)
-        [request] = site.robot.wait_for(1)
+        [request] = notify_site.robot.wait_for(1)
         assert request.json["msg_type"] == "post"
 
         page.locator("a.button", has_text="管理此订阅").click()
@@ -77,17 +57,17 @@ def test_subscribe_a_search_to_a_group_robot(browser, live, site, screenshots, n
         assert "已暂停推送" in page.locator(".flash").inner_text()
         page.locator("button", has_text="退订并删除").click()
         assert page.locator("h1").inner_text() == "已退订"
-        assert site.store.list_subscriptions() == []
+        assert notify_site.store.list_subscriptions() == []
         assert problems == []
     finally:
         context.close()
 
 
-def test_a_mistyped_address_keeps_what_was_typed(browser, live, site):
+def test_a_mistyped_address_keeps_what_was_typed(browser, live, notify_site):
     context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live}/subscribe/search?q=融资")
+        page.goto(f"{live_server}/subscribe/search?q=融资")
         page.check("input[name=channel][value=dingtalk]")
         page.fill("#s-address", "https://oapi.dingtalk.com.evil.example/robot/send?access_token=1")
         page.fill("#s-name", "融资")
@@ -95,6 +75,6 @@ def test_a_mistyped_address_keeps_what_was_typed(browser, live, site):
         assert "不允许向 oapi.dingtalk.com.evil.example 发送" in page.locator(".flash-error").inner_text()
         assert page.locator("input[name=channel][value=dingtalk]").is_checked()
         assert page.input_value("#s-name") == "融资"
-        assert site.robot.received == []
+        assert notify_site.robot.received == []
     finally:
         context.close()

@@ -54,7 +54,7 @@ def digest_page(client, query: str):
     return response, lxml_html.fromstring(response.get_data(as_text=True))
 
 
-def test_the_wechat_format_uses_inline_styles_only(staff, site):
+def test_the_wechat_format_uses_inline_styles_only(staff, channel_site):
     response, tree = digest_page(staff, "region=长沙县&since=7d")
     source = tree.xpath("//textarea[@id='digest-source']")[0].text_content()
     assert "<style" not in source and "<script" not in source and "<link" not in source
@@ -110,7 +110,7 @@ def test_the_other_formats(staff):
     assert re.search(r"^1\. ", text, re.M) and f"{BASE_URL}/policy/" in text
 
 
-def test_the_period_and_search_narrow_it_and_errors_say_why(staff, site):
+def test_the_period_and_search_narrow_it_and_errors_say_why(staff, channel_site):
     _, tree = digest_page(staff, "region=长沙县&since=3d&format=text")
     text = tree.xpath("//textarea[@id='digest-source']")[0].text_content()
     assert "长沙县银行业金融机构" in text and "长沙县中小企业发展专项资金" not in text  # 7 days old
@@ -131,9 +131,9 @@ def test_the_digest_downloads_and_is_for_staff_only(staff, client):
     assert client.get("/staff/digest").status_code == 302  # to the login
 
 
-def test_the_command_writes_each_format(site, tmp_path):
+def test_the_command_writes_each_format(channel_site, tmp_path):
     runner = CliRunner()
-    base = ["--data-dir", str(site.settings.data_dir), "digest", "--since", "7d"]
+    base = ["--data-dir", str(channel_site.settings.data_dir), "digest", "--since", "7d"]
     out = tmp_path / "digest.html"
     result = runner.invoke(main, [*base, "region=长沙县&support=资金补贴奖励", "--format", "wechat",
                                   "--base-url", "https://site.example.gov.cn", "-o", str(out)])

@@ -17,17 +17,17 @@ def page_tree(response):
     return lxml_html.fromstring(response.get_data(as_text=True))
 
 
-def test_embed_lists_the_newest_matching_policies_with_links_to_new_tabs(client, site):
+def test_embed_lists_the_newest_matching_policies_with_links_to_new_tabs(client, channel_site):
     tree = page_tree(client.get("/embed?region=长沙县&support=资金补贴奖励"))
     links = tree.xpath("//ol[@class='embed-hits']//a[@class='embed-title']")
     assert 3 <= len(links) <= 8  # the default size
     policy_ids = [a.get("href").rsplit("/", 1)[-1] for a in links]
-    dates = [site.store.get_policy(pid).publish_date for pid in policy_ids]
+    dates = [channel_site.store.get_policy(pid).publish_date for pid in policy_ids]
     assert dates == sorted(dates, reverse=True)  # newest first, even with words
     for a in tree.xpath("//a"):
         assert a.get("target") == "_blank" and "noopener" in a.get("rel"), a.get("href")
     for pid in policy_ids:
-        tags = site.store.get_policy(pid).active_tags()
+        tags = channel_site.store.get_policy(pid).active_tags()
         assert "资金补贴奖励" in tags["support"]
     # the search box stays in the frame and keeps the widget's filters
     form = tree.xpath("//form")[0]
@@ -51,7 +51,7 @@ def test_embed_search_words_and_size(client):
     assert "没有找到" in empty.text_content()
 
 
-def test_embed_escapes_crawled_titles(client, site):
+def test_embed_escapes_crawled_titles(client, channel_site):
     body = client.get("/embed?q=测试公告").get_data(as_text=True)
     assert "<script>alert" not in body and "&lt;script&gt;" in body
 
@@ -69,9 +69,9 @@ def test_embed_may_be_framed_by_the_configured_portals_only(client):
     assert bad.status_code == 400 and "frame-ancestors 'self' " in bad.headers["Content-Security-Policy"]
 
 
-def _get_urls(app, site):
+def _get_urls(app, channel_site):
     """A GET URL for every rule of the site (arguments filled with real values)."""
-    values = {"policy_id": site.ids["bank"], "job_id": 1, "username": "staffer",
+    values = {"policy_id": channel_site.ids["bank"], "job_id": 1, "username": "staffer",
               "source_id": "govcn-api", "fmt": "docx", "filename": "site.css", "kind": "search",
               "token": "no-such-token", "subscription_id": 1}
     for rule in app.url_map.iter_rules():
@@ -81,13 +81,13 @@ def _get_urls(app, site):
                                         append_unknown=False)[1]
 
 
-def test_every_other_page_stays_unframeable(app, site, admin):
+def test_every_other_page_stays_unframeable(app, channel_site, admin):
     from policy_search import jobs
 
-    jobs.enqueue(site.store, "reindex", {}, "tester")
+    jobs.enqueue(channel_site.store, "reindex", {}, "tester")
     anonymous = app.test_client()
     checked = 0
-    for endpoint, url in _get_urls(app, site):
+    for endpoint, url in _get_urls(app, channel_site):
         if endpoint == "embed.embed":
             continue
         for client in (anonymous, admin):

@@ -15,7 +15,7 @@ from policy_search.cli import main
 from tests.web.channel_site import BASE_URL, PROXY_URL
 
 
-def test_the_docx_booklet(staff, site):
+def test_the_docx_booklet(staff, channel_site):
     response = staff.get("/staff/export.docx?region=长沙县&title=长沙县惠企政策汇编")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
@@ -42,7 +42,7 @@ def test_the_docx_booklet(staff, site):
     table = document.tables[headings.index(fund)]
     facts = {row.cells[0].text: row.cells[1].text for row in table.rows}
     assert facts["发文机关"] == "长沙县工业和信息化局" and facts["层级 · 发文地区"] == "县 · 长沙县"
-    assert facts["发布日期"] == (site.today - dt.timedelta(days=7)).isoformat()
+    assert facts["发布日期"] == (channel_site.today - dt.timedelta(days=7)).isoformat()
     assert facts["申报状态"].startswith("申报截止")
     assert "给予一次性奖励20万元" in texts and "0731-84011234" in texts
     links = [h.address for p in document.paragraphs for h in p.hyperlinks]
@@ -64,11 +64,11 @@ def test_the_docx_booklet(staff, site):
         assert widths[0] < widths[1] / 3 and abs(sum(widths) - text_width) < Cm(0.2)
 
 
-def test_the_docx_gives_no_original_for_a_republished_text(staff, site):
+def test_the_docx_gives_no_original_for_a_republished_text(staff, channel_site):
     response = staff.get("/staff/export.docx?issued_region=上海市")
     document = Document(io.BytesIO(response.data))
     links = [h.address for p in document.paragraphs for h in p.hyperlinks]
-    assert f"{BASE_URL}/policy/{site.ids['proxy']}" in links and PROXY_URL not in links
+    assert f"{BASE_URL}/policy/{channel_site.ids['proxy']}" in links and PROXY_URL not in links
 
 
 def read_sheet(data: bytes):
@@ -78,7 +78,7 @@ def read_sheet(data: bytes):
     return workbook, sheet, rows
 
 
-def test_the_xlsx_has_a_row_per_policy_with_every_field(staff, site):
+def test_the_xlsx_has_a_row_per_policy_with_every_field(staff, channel_site):
     response = staff.get("/staff/export.xlsx?region=长沙县")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     workbook, sheet, rows = read_sheet(response.data)
@@ -104,12 +104,12 @@ def test_the_xlsx_has_a_row_per_policy_with_every_field(staff, site):
     assert "检索条件：适用地区：长沙县" in about and about[3] == f"共收录 {len(body)} 条政策。"
 
 
-def test_a_large_search_is_cut_and_says_so(site, tmp_path):
+def test_a_large_search_is_cut_and_says_so(channel_site, tmp_path):
     from web import create_app
     from tests.web.channel_site import logged_in
 
-    settings = dataclasses.replace(site.settings, export_max_policies=3)
-    app = create_app(settings, store=site.store, index=site.index, testing=True)
+    settings = dataclasses.replace(channel_site.settings, export_max_policies=3)
+    app = create_app(settings, store=channel_site.store, index=channel_site.index, testing=True)
     client = logged_in(app, "staffer")
     _, _, rows = read_sheet(client.get("/staff/export.xlsx?region=长沙县").data)
     assert len(rows) == 1 + 3
@@ -123,26 +123,26 @@ def test_exports_are_for_staff_only(client):
     assert client.get("/staff/export.pdf").status_code in (302, 404)
 
 
-def test_the_export_command(site, tmp_path):
+def test_the_export_command(channel_site, tmp_path):
     runner = CliRunner()
     out = tmp_path / "汇编.xlsx"
-    result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export",
+    result = runner.invoke(main, ["--data-dir", str(channel_site.settings.data_dir), "export",
                                   "region=长沙县", "support=资金补贴奖励", "-o", str(out), "--max", "4"])
     assert result.exit_code == 0, result.output
     assert "共收录 4 条政策（检索结果共" in result.output
     _, _, rows = read_sheet(out.read_bytes())
     assert len(rows) == 5 and all("资金补贴奖励" in row[rows[0].index("支持方式")] for row in rows[1:])
     again = tmp_path / "again.xlsx"  # the same search as the search command's options
-    result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export", "--region",
+    result = runner.invoke(main, ["--data-dir", str(channel_site.settings.data_dir), "export", "--region",
                                   "长沙县", "--support", "资金补贴奖励", "-o", str(again), "--max", "4"])
     assert result.exit_code == 0, result.output
     assert read_sheet(again.read_bytes())[2] == rows
     docx = tmp_path / "book.docx"
-    result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export",
+    result = runner.invoke(main, ["--data-dir", str(channel_site.settings.data_dir), "export",
                                   "?q=贴息", "-o", str(docx)])
     assert result.exit_code == 0, result.output
     assert any("贴息" in p.text for p in Document(str(docx)).paragraphs)
-    result = runner.invoke(main, ["--data-dir", str(site.settings.data_dir), "export",
+    result = runner.invoke(main, ["--data-dir", str(channel_site.settings.data_dir), "export",
                                   "-o", str(tmp_path / "book.pdf")])
     assert result.exit_code == 2 and "docx" in result.output
     assert not (tmp_path / "book.pdf").exists()

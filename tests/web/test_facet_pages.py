@@ -17,8 +17,8 @@ def ids_of(body: dict) -> set[str]:
     return {hit["id"] for hit in body["hits"]}
 
 
-def test_subject_filter_takes_a_category_with_its_sub_categories(client, site):
-    bank, tax, tech = site.ids["bank"], site.ids["tax"], site.ids["tech"]
+def test_subject_filter_takes_a_category_with_its_sub_categories(client, channel_site):
+    bank, tax, tech = channel_site.ids["bank"], channel_site.ids["tax"], channel_site.ids["tech"]
     body = client.get("/api/search?subject=财政、金融、审计").get_json()
     assert ids_of(body) == {bank, tax}
     for spelling in ("财政、金融、审计 › 银行", "财政、金融、审计\\银行", "财政、金融、审计/银行"):
@@ -46,8 +46,8 @@ def test_the_subject_facet_is_a_tree_and_the_openapi_names_it(client):
     assert "original_url" in spec["components"]["schemas"]["Hit"]["properties"]
 
 
-def test_the_policy_page_shows_the_subject_as_a_path_of_links(client, site):
-    tree = tree_of(client.get(f"/policy/{site.ids['bank']}"))
+def test_the_policy_page_shows_the_subject_as_a_path_of_links(client, channel_site):
+    tree = tree_of(client.get(f"/policy/{channel_site.ids['bank']}"))
     row = tree.xpath("//div[contains(@class,'meta-subject')]/dd")[0]
     assert row.text_content() == "财政、金融、审计 › 银行"
     hrefs = [a.get("href") for a in row.xpath(".//a")]
@@ -55,8 +55,8 @@ def test_the_policy_page_shows_the_subject_as_a_path_of_links(client, site):
     assert "\\" not in tree.text_content()
 
 
-def test_only_a_government_site_is_offered_as_the_original(client, staff, site):
-    proxy = site.ids["proxy"]
+def test_only_a_government_site_is_offered_as_the_original(client, staff, channel_site):
+    proxy = channel_site.ids["proxy"]
     page = client.get(f"/policy/{proxy}").get_data(as_text=True)
     assert "查看原文（政府网站）" not in page and "s.fjlib.net" not in page
     assert "转载自非政府网站" in page
@@ -66,7 +66,7 @@ def test_only_a_government_site_is_offered_as_the_original(client, staff, site):
     review = staff.get(f"/staff/policy/{proxy}").get_data(as_text=True)
     assert "非政府网站" in review
     # a gov.cn page is the original
-    bank = client.get(f"/policy/{site.ids['bank']}").get_data(as_text=True)
+    bank = client.get(f"/policy/{channel_site.ids['bank']}").get_data(as_text=True)
     assert 'class="original-link" href="http://www.csx.gov.cn/zcwj/bank.html"' in bank
     # the API keeps the link and says which one is the original
     record = client.get(f"/api/policies/{proxy}").get_json()
@@ -81,7 +81,7 @@ def test_only_a_government_site_is_offered_as_the_original(client, staff, site):
                            for e in entries for link in e.findall("a:link", ns))
 
 
-def test_a_crawl_sources_host_counts_as_a_government_site(site, tmp_path):
+def test_a_crawl_sources_host_counts_as_a_government_site(channel_site, tmp_path):
     import dataclasses
 
     from web import create_app
@@ -100,8 +100,8 @@ allowed_hosts = ["www.county-portal.example"]
 kind = "links"
 url = "https://www.county-portal.example/zcwj/index.html"
 """, encoding="utf-8")
-    app = create_app(dataclasses.replace(site.settings, sources_file=sources), store=site.store,
-                     index=site.index, testing=True)
+    app = create_app(dataclasses.replace(channel_site.settings, sources_file=sources), store=channel_site.store,
+                     index=channel_site.index, testing=True)
     with app.test_request_context():
         assert original_link("https://www.county-portal.example/zcwj/1.html")
         assert original_link("https://sub.www.county-portal.example/1.html")  # its subdomains

@@ -21,8 +21,8 @@ def api_ids(client, query: str) -> set[str]:
     return {h["id"] for h in response.get_json()["hits"]}
 
 
-def test_expired_and_repealed_policies_are_left_out_by_default(client, site):
-    everything = set(site.store.all_policy_ids())
+def test_expired_and_repealed_policies_are_left_out_by_default(client, card_site):
+    everything = set(card_site.store.all_policy_ids())
     assert api_ids(client, "") == everything - OUT_OF_FORCE
     assert api_ids(client, "validity=all") == everything
     assert api_ids(client, "validity=废止") == {"old-measure"}
@@ -116,11 +116,11 @@ class FacetIndex:
         return 9
 
 
-def test_the_deadline_facet_shows_when_the_index_counts_it(site):
+def test_the_deadline_facet_shows_when_the_index_counts_it(card_site):
     from web import create_app
 
     index = FacetIndex()
-    app = create_app(site.settings, store=site.store, index=index, testing=True)
+    app = create_app(card_site.settings, store=card_site.store, index=index, testing=True)
     html = app.test_client().get("/?deadline=申报中").get_data(as_text=True)
     facet = html[html.index('class="facet facet-deadline"'):]
     facet = facet[:facet.index("</section>")]

@@ -68,7 +68,7 @@ def test_shortcuts_carry_the_index_counts(client):
         assert counts == sorted(counts, reverse=True)
 
 
-def test_the_open_calls_come_soonest_deadline_first(client, site):
+def test_the_open_calls_come_soonest_deadline_first(client, card_site):
     page = client.get("/").get_data(as_text=True)
     block = section(page, "open")
     ids = listed_ids(block)
@@ -78,15 +78,15 @@ def test_the_open_calls_come_soonest_deadline_first(client, site):
     assert "county-later" not in ids and "closed-call" not in ids   # not open today
     statuses = re.findall(r'title="申报状态">(.+?)</span>', block)
     assert statuses and set(statuses) <= {"申报中", "即将截止"}
-    end = (site.today + dt.timedelta(days=10)).isoformat()
+    end = (card_site.today + dt.timedelta(days=10)).isoformat()
     assert f"截止 {end} · 还剩 10 天" in hit_block(block, "county-fund")
     more = hrefs(block)[-1]
     assert params(more[0]) == {"deadline": ["申报中", "即将截止"], "sort": ["deadline"]}
 
 
-def test_the_newest_huiqi_policies_and_calls(client, site):
+def test_the_newest_huiqi_policies_and_calls(client, card_site):
     page = client.get("/").get_data(as_text=True)
-    policies = {p.id: p for p in site.store.iter_policies()}
+    policies = {p.id: p for p in card_site.store.iter_policies()}
     huiqi = listed_ids(section(page, "huiqi"))
     assert huiqi and all(policies[i].huiqi for i in huiqi)
     assert "duty-rules" not in huiqi                                 # a law giving nothing
@@ -107,7 +107,7 @@ def test_the_newest_huiqi_policies_and_calls(client, site):
     assert "closed-call" not in listed
 
 
-def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
+def test_the_newest_calls_leave_out_closed_ones(card_site, tmp_path):
     """A site with more calls than the lists above show (a store of its own)."""
     from index.build import rebuild
     from index.search import SearchIndex
@@ -119,7 +119,7 @@ def test_the_newest_calls_leave_out_closed_ones(site, tmp_path):
 
     settings = Settings(data_dir=tmp_path, secret_key="t")
     store = Store(settings.db_path)
-    day = site.today
+    day = card_site.today
     for number in range(24):
         closes_in = -30 if number % 3 == 0 else 30 + number
         start, end = day - dt.timedelta(days=60), day + dt.timedelta(days=closes_in)
@@ -178,12 +178,12 @@ def test_every_page_offers_the_calculator_and_subscribing_in_its_header(client, 
         assert "<form" in landing and "订阅" in landing
 
 
-def test_result_cards_answer_at_a_glance(client, site):
+def test_result_cards_answer_at_a_glance(client, card_site):
     page = client.get("/?validity=all&size=50").get_data(as_text=True)
     fund = hit_block(page, "county-fund")
     glance = re.search(r'<p class="hit-glance">(.*?)</p>', fund, re.S).group(1)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", glance)).strip()
-    end = (site.today + dt.timedelta(days=10)).isoformat()
+    end = (card_site.today + dt.timedelta(days=10)).isoformat()
     assert text == f"申报通知 惠企 即将截止 截止 {end} · 还剩 10 天 有效性：有效 县级 · 长沙县"
     assert '<p class="hit-support"><span class="label">支持标准</span>给予一次性奖励20万元</p>' in fund
     # no card line when the card has no 支持标准; a law shows its kind, no 惠企 mark
@@ -217,10 +217,10 @@ def fresh(tmp_path_factory):
     """A site of its own: these tests write to the query log."""
     from web import create_app
 
-    site = build_site(tmp_path_factory.mktemp("front"))
-    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
-    yield site, app
-    site.store.close()
+    card_site = build_site(tmp_path_factory.mktemp("front"))
+    app = create_app(card_site.settings, store=card_site.store, index=card_site.index, testing=True)
+    yield card_site, app
+    card_site.store.close()
 
 
 def popular_on_home(client) -> list[str]:
@@ -233,7 +233,7 @@ def popular_on_home(client) -> list[str]:
 
 
 def test_popular_searches_come_from_searches_that_found_something(fresh):
-    site, app = fresh
+    card_site, app = fresh
     client = app.test_client()
     from web.querylog import query_tally
 
@@ -259,11 +259,11 @@ def test_popular_searches_come_from_searches_that_found_something(fresh):
     href = re.search(r'<a class="chip" href="([^"]+)">补贴</a>', client.get("/").get_data(as_text=True))[1]
     assert params(html_lib.unescape(href)) == {"q": ["补贴"]}
     today = dt.date.today().isoformat()
-    assert site.store.popular_queries(today, 1, 10) == [("补贴", 3)]
+    assert card_site.store.popular_queries(today, 1, 10) == [("补贴", 3)]
 
 
 def test_nothing_about_the_searcher_is_stored(fresh):
-    site, app = fresh
+    card_site, app = fresh
     client = app.test_client()
     from web.querylog import query_tally
 
@@ -273,9 +273,9 @@ def test_nothing_about_the_searcher_is_stored(fresh):
                    environ_base={"REMOTE_ADDR": address})
     with app.app_context():
         query_tally().flush()
-    site.store.conn.execute("PRAGMA wal_checkpoint(FULL)")
-    data = b"".join(Path(str(site.settings.db_path) + suffix).read_bytes()
-                    for suffix in ("", "-wal") if Path(str(site.settings.db_path) + suffix).exists())
+    card_site.store.conn.execute("PRAGMA wal_checkpoint(FULL)")
+    data = b"".join(Path(str(card_site.settings.db_path) + suffix).read_bytes()
+                    for suffix in ("", "-wal") if Path(str(card_site.settings.db_path) + suffix).exists())
     assert "创业补贴".encode() in data
     assert agent.encode() not in data and address.encode() not in data
     assert b"PrivacyProbe" not in data

@@ -107,7 +107,7 @@ def test_the_home_page_says_why_nothing_was_crawled(home):
 def test_the_first_run_panel_fits_a_phone_and_a_desktop(home, state, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
+    from tests.web.conftest import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_path
 
     app, store = home
     state(store)

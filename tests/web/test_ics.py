@@ -21,7 +21,7 @@ def events_of(text: str) -> dict[str, icalendar.Event]:
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
-def test_every_policy_with_an_end_date_gets_one_event(client, site):
+def test_every_policy_with_an_end_date_gets_one_event(client, card_site):
     text = get_ics(client, "validity=all")
     calendar = icalendar.Calendar.from_ical(text)
     assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
@@ -30,8 +30,8 @@ def test_every_policy_with_an_end_date_gets_one_event(client, site):
     assert uids == {f"{pid}-deadline@policy-search" for pid in
                     ("county-fund", "county-later", "province-hitech", "closed-call")}
     fund = events["county-fund-deadline@policy-search"]
-    assert fund.decoded("DTSTART") == site.today + dt.timedelta(days=10)
-    assert fund.decoded("DTEND") == site.today + dt.timedelta(days=11)
+    assert fund.decoded("DTSTART") == card_site.today + dt.timedelta(days=10)
+    assert fund.decoded("DTEND") == card_site.today + dt.timedelta(days=11)
     assert str(fund["URL"]).endswith("/policy/county-fund")
     assert "申报状态：即将截止" in str(fund["DESCRIPTION"])
     yearly = events["province-hitech-deadline@policy-search"]
@@ -106,12 +106,12 @@ def test_escape_and_fold_by_hand():
     assert "DTSTAMP:20240101T000000Z" in text
 
 
-def test_the_calendar_asks_for_policies_with_an_end_date(site):
+def test_the_calendar_asks_for_policies_with_an_end_date(card_site):
     from tests.web.test_filters import FacetIndex
     from web import create_app
 
     index = FacetIndex()
-    app = create_app(site.settings, store=site.store, index=index, testing=True)
+    app = create_app(card_site.settings, store=card_site.store, index=index, testing=True)
     assert app.test_client().get("/feed.ics?q=补贴").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中", "即将截止", "未开始", "已截止"]
     assert app.test_client().get("/feed.ics?deadline=申报中").status_code == 200

@@ -8,10 +8,10 @@ from policy_search.derive import derive_kinds
 from tests.web.staff_site import logged_in, review_form
 
 
-def test_kind_and_flag_corrected_kept_and_undone(app, site):
-    derive_kinds(site.store)
-    policy_id = site.ids[0]
-    policy = site.store.get_policy(policy_id)
+def test_kind_and_flag_corrected_kept_and_undone(app, tagged_site):
+    derive_kinds(tagged_site.store)
+    policy_id = tagged_site.ids[0]
+    policy = tagged_site.store.get_policy(policy_id)
     auto = (policy.doc_kind, policy.huiqi)
     client = logged_in(app, "staffer")
     page, hidden = review_form(client, policy_id)
@@ -23,12 +23,12 @@ def test_kind_and_flag_corrected_kept_and_undone(app, site):
     response = client.post(f"/staff/policy/{policy_id}", data={
         **hidden, "op": "save", "doc_kind": wanted, "huiqi": flag})
     assert response.status_code == 302
-    corrected = site.store.get_policy(policy_id)
+    corrected = tagged_site.store.get_policy(policy_id)
     assert (corrected.doc_kind, corrected.huiqi) == (wanted, flag == "是")
     assert corrected.kind_by == corrected.huiqi_by == "staff"
     # re-deriving every policy keeps staff's answer
-    derive_kinds(site.store, everything=True)
-    assert site.store.get_policy(policy_id).doc_kind == wanted
+    derive_kinds(tagged_site.store, everything=True)
+    assert tagged_site.store.get_policy(policy_id).doc_kind == wanted
     page, hidden = review_form(client, policy_id)
     assert f"<option selected>{wanted}</option>" in page
     history = client.get(f"/staff/policy/{policy_id}/history").get_data(as_text=True)
@@ -37,18 +37,18 @@ def test_kind_and_flag_corrected_kept_and_undone(app, site):
     response = client.post(f"/staff/policy/{policy_id}", data={
         **hidden, "op": "save", "doc_kind": "auto", "huiqi": "auto"})
     assert response.status_code == 302
-    back = site.store.get_policy(policy_id)
+    back = tagged_site.store.get_policy(policy_id)
     assert (back.doc_kind, back.huiqi, back.kind_by) == (*auto, "auto")
-    actions = [(e["value"], e["action"]) for e in site.store.audit_log(policy_id)]
+    actions = [(e["value"], e["action"]) for e in tagged_site.store.audit_log(policy_id)]
     assert ("doc_kind", "remove_field") in actions and ("huiqi", "remove_field") in actions
 
 
-def test_unknown_kind_is_refused(app, site):
+def test_unknown_kind_is_refused(app, tagged_site):
     client = logged_in(app, "staffer")
-    policy_id = site.ids[1]
+    policy_id = tagged_site.ids[1]
     _page, hidden = review_form(client, policy_id)
     response = client.post(f"/staff/policy/{policy_id}", data={
         **hidden, "op": "save", "doc_kind": "政策原文"})
     assert response.status_code == 400
     assert "文件类型的取值无效" in response.get_data(as_text=True)
-    assert site.store.staff_fields(policy_id).get("doc_kind") is None
+    assert tagged_site.store.staff_fields(policy_id).get("doc_kind") is None

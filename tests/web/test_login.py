@@ -47,8 +47,8 @@ def test_throttling_per_account(app):
 def test_throttling_per_ip(site_factory):
     from web import create_app
 
-    site = site_factory(login_max_failures=2)
-    app = create_app(site.settings, store=site.store, index=None, testing=True)
+    tagged_site = site_factory(login_max_failures=2)
+    app = create_app(tagged_site.settings, store=tagged_site.store, index=None, testing=True)
     client = app.test_client()
     address = {"REMOTE_ADDR": "10.9.9.9"}
     for number in range(8):  # 4 × the per-account limit, spread over many names
@@ -65,11 +65,11 @@ def test_throttling_is_shared_by_worker_processes_and_outlives_a_restart(site_fa
     from web import create_app
     from web.auth import THROTTLE_WINDOW
 
-    site = site_factory(login_max_failures=2)
+    tagged_site = site_factory(login_max_failures=2)
 
     def worker():
-        store = Store(site.settings.db_path)
-        return create_app(site.settings, store=store, index=None, testing=True)
+        store = Store(tagged_site.settings.db_path)
+        return create_app(tagged_site.settings, store=store, index=None, testing=True)
 
     first, second = worker(), worker()
     assert login(first.test_client(), "staffer", "wrong-password!").status_code == 401
@@ -81,7 +81,7 @@ def test_throttling_is_shared_by_worker_processes_and_outlives_a_restart(site_fa
     throttle = restarted.extensions["login_throttle"]
     throttle.clock = lambda: time.time() + THROTTLE_WINDOW + 1
     assert login(restarted.test_client(), "staffer").status_code == 302
-    assert site.store.login_failures("user:staffer", since=0) == []
+    assert tagged_site.store.login_failures("user:staffer", since=0) == []
 
 
 def test_session_expires(app):
@@ -95,14 +95,14 @@ def test_session_expires(app):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
-def test_password_reset_and_disabling_end_sessions(app, site):
+def test_password_reset_and_disabling_end_sessions(app, tagged_site):
     client = logged_in(app, "staffer")
-    change_password(site.store, "staffer", "a-new-password-9")
+    change_password(tagged_site.store, "staffer", "a-new-password-9")
     assert client.get("/staff/").status_code == 302
     PASSWORDS_AFTER = "a-new-password-9"
     client = app.test_client()
     assert login(client, "staffer", PASSWORDS_AFTER).status_code == 302
-    set_active(site.store, "staffer", False)
+    set_active(tagged_site.store, "staffer", False)
     assert client.get("/staff/").status_code == 302
     assert login(app.test_client(), "staffer", PASSWORDS_AFTER).status_code == 401
     assert PASSWORDS["staffer"] != PASSWORDS_AFTER

@@ -16,8 +16,8 @@ LAN = {"REMOTE_ADDR": "192.168.1.50"}
 def make_app(site_factory, **settings):
     from web import create_app
 
-    site = site_factory(**settings)
-    return create_app(site.settings, store=site.store, index=None, testing=True), site
+    tagged_site = site_factory(**settings)
+    return create_app(tagged_site.settings, store=tagged_site.store, index=None, testing=True), tagged_site
 
 
 def login_over(client, base_url: str, username: str = "staffer", environ: dict | None = None,
@@ -58,7 +58,7 @@ def test_auto_http_from_this_machine_works_without_secure(site_factory):
 
 
 def test_auto_http_from_the_network_says_https_is_needed(site_factory):
-    app, site = make_app(site_factory, session_cookie_secure="auto")
+    app, tagged_site = make_app(site_factory, session_cookie_secure="auto")
     client = app.test_client()
     page, post = login_over(client, HTTP, environ=LAN)
     assert post is None  # no form to fill in: it could not work
@@ -71,11 +71,11 @@ def test_auto_http_from_the_network_says_https_is_needed(site_factory):
     assert forged.status_code in (400, 403)
     assert "登录需要 HTTPS" in forged.get_data(as_text=True)
     assert "表单已过期" not in forged.get_data(as_text=True)
-    assert not [a for a in admin_actions(site.store) if a["action"] == "login"]
+    assert not [a for a in admin_actions(tagged_site.store) if a["action"] == "login"]
 
 
 def test_trusted_proxy_with_https_gets_a_secure_cookie_and_the_client_address(site_factory):
-    app, site = make_app(site_factory, session_cookie_secure="auto",
+    app, tagged_site = make_app(site_factory, session_cookie_secure="auto",
                          trusted_proxies="10.0.0.1, 172.16.0.0/12")
     proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.168.7.8"}
     for proxy in ("10.0.0.1", "172.20.3.4"):
@@ -84,7 +84,7 @@ def test_trusted_proxy_with_https_gets_a_secure_cookie_and_the_client_address(si
                              headers=proxied, browser_url=HTTPS)
         assert post.status_code == 302, proxy
         assert "Secure" in session_cookie(post)
-    logins = [a for a in admin_actions(site.store) if a["action"] == "login"]
+    logins = [a for a in admin_actions(tagged_site.store) if a["action"] == "login"]
     assert logins and all("192.168.7.8" in str(a["detail"]) for a in logins)
 
 

@@ -133,7 +133,7 @@ def test_the_profile_feed(client):
     assert parse_qs(urlsplit(alternate).query)["industry"] == ["制造业"]
 
 
-def test_without_an_index_the_store_is_scanned(site):
+def test_without_an_index_the_store_is_scanned(card_site):
     from web import create_app
 
     class NoIndex:
@@ -146,7 +146,7 @@ def test_without_an_index_the_store_is_scanned(site):
         def doc_count(self):
             return 0
 
-    app = create_app(site.settings, store=site.store, index=NoIndex(), testing=True)
+    app = create_app(card_site.settings, store=card_site.store, index=NoIndex(), testing=True)
     with_store = result_ids(page(app.test_client(), MANUFACTURER))
     assert with_store[0] == "county-fund"
     assert not {"other-county", "old-measure", "national-loan"} & set(with_store)

@@ -53,11 +53,11 @@ def test_the_evidence_is_escaped(client):
     assert "&lt;script&gt;alert(&#39;xss-card&#39;)" in conditions
 
 
-def test_the_deadline_has_a_countdown(client, site):
+def test_the_deadline_has_a_countdown(client, card_site):
     html = html_of(client, "county-fund")
     box = html[html.index('<div class="deadline-box'):]
     box = box[:box.index("</div>")]
-    end = site.today + dt.timedelta(days=10)
+    end = card_site.today + dt.timedelta(days=10)
     assert "deadline-closing" in box and ">即将截止<" in box
     assert '<strong class="countdown">还剩 10 天</strong>' in box
     assert f"截止 {end.isoformat()}" in box
@@ -83,7 +83,7 @@ def test_countdown_wording():
     assert countdown_text("长期有效", None, None, day) == ""
 
 
-def test_a_repealed_policy_links_the_repealing_one_and_back(client, site):
+def test_a_repealed_policy_links_the_repealing_one_and_back(client, card_site):
     old = html_of(client, "old-measure")
     alert = old[old.index('<div class="validity-alert"'):]
     alert = alert[:alert.index("</div>")]
@@ -107,9 +107,9 @@ def test_an_expired_policy_shows_its_expiry(client):
     assert "<dt>失效日期</dt><dd>2021-12-31</dd>" in html
 
 
-def test_deadline_view_without_a_window(site):
-    policy = site.store.get_policy("startup")
-    view = deadline_view(policy, site.today)
+def test_deadline_view_without_a_window(card_site):
+    policy = card_site.store.get_policy("startup")
+    view = deadline_view(policy, card_site.today)
     assert view is None or view.status == "未知"
 
 

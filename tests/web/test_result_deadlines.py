@@ -13,15 +13,15 @@ def result_block(page: str, policy_id: str) -> str:
     return block.split('<li class="hit">', 1)[0]
 
 
-def test_result_lines_show_the_status_and_its_date(client, site):
+def test_result_lines_show_the_status_and_its_date(client, card_site):
     page = client.get("/?validity=all&size=50").get_data(as_text=True)
     fund = result_block(page, "county-fund")
-    end = (site.today + dt.timedelta(days=10)).isoformat()
+    end = (card_site.today + dt.timedelta(days=10)).isoformat()
     assert 'class="badge deadline-status deadline-closing"' in fund
     assert ">即将截止</span>" in fund and f"截止 {end} · 还剩 10 天" in fund
     closed = result_block(page, "closed-call")
     assert ">已截止</span>" in closed
-    assert f"截止 {(site.today - dt.timedelta(days=30)).isoformat()}" in closed
+    assert f"截止 {(card_site.today - dt.timedelta(days=30)).isoformat()}" in closed
     # no window known: no status on the line, unless the policy expired (nothing is open then)
     assert "deadline-status" not in result_block(page, "startup")
     assert "deadline-status" not in result_block(page, "duty-rules")
@@ -44,10 +44,10 @@ def test_a_status_indexed_yesterday_reads_right_today():
     assert hit_deadline(hit, day) is None
 
 
-def test_duties_are_no_windows_anywhere(client, site):
-    policy = site.store.get_policy("duty-rules")
+def test_duties_are_no_windows_anywhere(client, card_site):
+    policy = card_site.store.get_policy("duty-rules")
     assert policy.deadline is None or policy.deadline.kind == "unknown"
-    assert site.store.get_card("duty-rules").get("deadline") == []
+    assert card_site.store.get_card("duty-rules").get("deadline") == []
     for status in ("申报中", "即将截止", "未开始", "已截止", "长期有效"):
         page = client.get(f"/?deadline={status}&validity=all").get_data(as_text=True)
         assert "/policy/duty-rules" not in page, status

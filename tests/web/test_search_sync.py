@@ -15,12 +15,12 @@ from tests.web.staff_site import logged_in, post_form, review_form
 
 
 @pytest.fixture
-def indexed_app(site):
+def indexed_app(tagged_site):
     from web import create_app
 
-    rebuild(site.store, site.settings.index_path)
-    index = SearchIndex(site.settings.index_path)
-    app = create_app(site.settings, store=site.store, index=index, start_sync=True, testing=True)
+    rebuild(tagged_site.store, tagged_site.settings.index_path)
+    index = SearchIndex(tagged_site.settings.index_path)
+    app = create_app(tagged_site.settings, store=tagged_site.store, index=index, start_sync=True, testing=True)
     yield app
     app.extensions["policy_search"].sync.stop()
 
@@ -30,11 +30,11 @@ def industry_counts(client, **params) -> dict[str, int]:
     return {f["value"]: f["count"] for f in body["facets"].get("industry", [])}
 
 
-def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, site):
+def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, tagged_site):
     public = indexed_app.test_client()
     value = "金融业"
-    without = [i for i in site.ids if value not in
-               site.store.get_policy(i).active_tags().get("industry", [])]
+    without = [i for i in tagged_site.ids if value not in
+               tagged_site.store.get_policy(i).active_tags().get("industry", [])]
     before = industry_counts(public).get(value, 0)
     staff = logged_in(indexed_app, "staffer")
     policy_id = without[0]
@@ -58,10 +58,10 @@ def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, site):
         time.sleep(0.05)
 
 
-def test_reindex_job_from_admin_page_while_clients_search(indexed_app, site):
+def test_reindex_job_from_admin_page_while_clients_search(indexed_app, tagged_site):
     from policy_search.cli.jobs import register_real_kinds
 
-    old_generation = index_status(site.settings.index_path).generation
+    old_generation = index_status(tagged_site.settings.index_path).generation
     stop = threading.Event()
     outcomes: list[int] = []
     failures: list[str] = []
@@ -82,20 +82,20 @@ def test_reindex_job_from_admin_page_while_clients_search(indexed_app, site):
         response = post_form(admin, "/admin/jobs/start", {"kind": "reindex"}, "/admin/jobs")
         job_id = int(response.headers["Location"].rsplit("/", 1)[1])
         register_real_kinds()
-        worker_store = Store(site.settings.db_path)
-        ran = jobs.Worker(worker_store, settings=site.settings, poll_interval=0.1).run(once=True)
+        worker_store = Store(tagged_site.settings.db_path)
+        ran = jobs.Worker(worker_store, settings=tagged_site.settings, poll_interval=0.1).run(once=True)
         worker_store.close()
         assert ran == 1
         job = admin.get(f"/admin/jobs/{job_id}.json").get_json()
         assert job["state"] == "succeeded", job
-        assert job["percent"] == 100.0 and job["result"]["documents"] == len(site.ids)
+        assert job["percent"] == 100.0 and job["result"]["documents"] == len(tagged_site.ids)
         time.sleep(0.6)  # searches keep running across the switch
     finally:
         stop.set()
         for thread in clients:
             thread.join(10)
     assert failures == [] and len(outcomes) > 20
-    new_generation = index_status(site.settings.index_path).generation
+    new_generation = index_status(tagged_site.settings.index_path).generation
     assert new_generation != old_generation and new_generation == job["result"]["generation"]
     served = indexed_app.extensions["policy_search"].index
     served.refresh()

@@ -20,24 +20,24 @@ def offline_app(app):
     return app
 
 
-def saved_region(site):
-    return site.store.source_state("demo-county")["state"]["definition"]["region_code"]
+def saved_region(tagged_site):
+    return tagged_site.store.source_state("demo-county")["state"]["definition"]["region_code"]
 
 
 @pytest.mark.parametrize("region, code", [("湖南省 长沙市 长沙县", "430121"), ("长沙县", "430121"),
                                           ("北京市 朝阳区", "110105"), ("430100", "430100")])
-def test_the_region_is_chosen_by_name_or_path(offline_app, site, region, code):
+def test_the_region_is_chosen_by_name_or_path(offline_app, tagged_site, region, code):
     admin = logged_in(offline_app, "boss")
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, "region": region}, "/admin/sources")
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
-    assert saved_region(site) == code
+    assert saved_region(tagged_site) == code
     # editing shows the path again, not the code
     form = admin.get("/admin/sources/edit?id=demo-county").get_data(as_text=True)
     from policy_search.regions import region_path
     assert f'name="region" id="region" value="{region_path(code)}"' in form
 
 
-def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app, site):
+def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app, tagged_site):
     admin = logged_in(offline_app, "boss")
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, "region": "朝阳区"}, "/admin/sources")
     page = response.get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app,
     assert "同名地区" in page and "北京市 朝阳区" in page and "吉林省 长春市 朝阳区" in page
     response = post_form(admin, "/admin/sources/edit", {**SOURCE, "region": "不存在县"}, "/admin/sources")
     assert response.status_code == 400 and "未知的地区：不存在县" in response.get_data(as_text=True)
-    assert site.store.source_state("demo-county")["state"] == {}
+    assert tagged_site.store.source_state("demo-county")["state"] == {}
     # the form offers a list (the deployment's regions; all of China as one types)
     form = admin.get("/admin/sources/edit").get_data(as_text=True)
     assert '<datalist id="region-list">' in form and '<option value="湖南省 长沙市 长沙县">' in form
@@ -55,22 +55,22 @@ def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app,
 
 
 @pytest.fixture
-def trial_app(app, site, fixture_site):
+def trial_app(app, tagged_site, gov_site):
     app.config["LOOPBACK_SOURCES_FOR_TESTS"] = True  # the fixture site is on 127.0.0.1
-    site.settings.crawl_delay, site.settings.crawl_jitter = 0.0, 0.0
+    tagged_site.settings.crawl_delay, tagged_site.settings.crawl_jitter = 0.0, 0.0
     return app
 
 
-def trial(admin, fixture_site, pattern: str):
+def trial(admin, gov_site, pattern: str):
     return post_form(admin, "/admin/sources/edit", {
-        **SOURCE, "op": "try", "url": f"{fixture_site.base}/govcn/zhengce/gwywj/index.htm",
-        "page_url": f"{fixture_site.base}/govcn/zhengce/gwywj/index_{{n}}.htm",
+        **SOURCE, "op": "try", "url": f"{gov_site.base}/govcn/zhengce/gwywj/index.htm",
+        "page_url": f"{gov_site.base}/govcn/zhengce/gwywj/index_{{n}}.htm",
         "region": "全国", "link_pattern": pattern}, "/admin/sources")
 
 
-def test_trying_a_link_pattern_shows_the_items_it_finds_and_saves_nothing(trial_app, site, fixture_site):
+def test_trying_a_link_pattern_shows_the_items_it_finds_and_saves_nothing(trial_app, tagged_site, gov_site):
     admin = logged_in(trial_app, "boss")
-    response = trial(admin, fixture_site, r"/govcn/zhengce/content/.*content_\d+\.htm")
+    response = trial(admin, gov_site, r"/govcn/zhengce/content/.*content_\d+\.htm")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "试用结果" in page and '<span class="badge ok">正常</span>' in page
@@ -79,18 +79,18 @@ def test_trying_a_link_pattern_shows_the_items_it_finds_and_saves_nothing(trial_
     assert page.count('trial-url">') == min(count, 20)
     assert "content_" in page.split('class="trial-items"')[1].split("</ol>")[0]
     assert "✓标题" in page
-    assert site.store.source_state("demo-county")["state"] == {}  # nothing saved
-    assert [a["action"] for a in admin_actions(site.store)].count("source_try") == 1
+    assert tagged_site.store.source_state("demo-county")["state"] == {}  # nothing saved
+    assert [a["action"] for a in admin_actions(tagged_site.store)].count("source_try") == 1
     # the form keeps what was typed, to save it next
     assert r'value="/govcn/zhengce/content/.*content_\d+\.htm"' in page
 
 
-def test_a_pattern_that_matches_nothing_says_so_and_shows_what_it_left_out(trial_app, site, fixture_site):
+def test_a_pattern_that_matches_nothing_says_so_and_shows_what_it_left_out(trial_app, tagged_site, gov_site):
     admin = logged_in(trial_app, "boss")
-    page = trial(admin, fixture_site, r"/nothing/like/this_\d+\.htm").get_data(as_text=True)
+    page = trial(admin, gov_site, r"/nothing/like/this_\d+\.htm").get_data(as_text=True)
     assert '<strong class="trial-count">0</strong>' in page
     assert "列表页没有发现任何条目" in page and '<span class="badge bad">有问题</span>' in page
     assert "个链接不符合条目链接规则" in page and "content_" in page.split('class="trial-unmatched"')[1]
     # a bad regular expression is refused before anything is fetched
-    response = trial(admin, fixture_site, r"t(\d+")
+    response = trial(admin, gov_site, r"t(\d+")
     assert response.status_code == 400 and "未试用" in response.get_data(as_text=True)
