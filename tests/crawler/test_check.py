@@ -107,6 +107,7 @@ def test_sources_check_of_one_source_in_words_is_kept_with_it(check_env):
     store.close()
 
 
+@pytest.mark.slow
 def test_a_crawl_counts_fields_and_the_dashboard_flags_pages_without_them(check_env):
     store = Store(check_env.db_path)
     results = {r.source_id: r for r in crawl_sources(store, check_env,

@@ -30,6 +30,7 @@ def detail_hits(gov_site, since: int = 0):
             and ("/art/" in h.path or "content_" in h.path or "/t2024" in h.path)]
 
 
+@pytest.mark.slow
 def test_full_crawl_stores_every_reachable_policy_once(crawl_env, gov_site):
     settings, store = crawl_env
     results = crawl_sources(store, settings)
@@ -79,6 +80,7 @@ def test_full_crawl_stores_every_reachable_policy_once(crawl_env, gov_site):
     assert state["state"]["last_figures"]["new"] == 3 and not state["state"]["in_progress"]
 
 
+@pytest.mark.slow
 def test_second_crawl_fetches_only_changed_pages(crawl_env, gov_site):
     settings, store = crawl_env
     crawl_sources(store, settings, source_ids=["hunan-wjk", "govcn-lists"])
@@ -130,6 +132,7 @@ def test_second_crawl_fetches_only_changed_pages(crawl_env, gov_site):
         del gov_site.pages[new_path]
 
 
+@pytest.mark.slow
 def test_politeness_delay_and_robots(tmp_path, gov_site):
     from tests.crawler.conftest import make_settings
     from tests.crawler.site import sources_toml
@@ -205,6 +208,7 @@ def test_since_skips_older_items(crawl_env, gov_site):
     assert results[0].new == len(dates) < 42
 
 
+@pytest.mark.slow
 def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, gov_site):
     """The admin pages keep an added source's definition in the same row as the crawl's
     progress: a crawl writing back its start-of-run copy would undo the edit."""
@@ -227,6 +231,7 @@ def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, gov_site):
     admin.close()
 
 
+@pytest.mark.slow
 def test_a_source_added_on_the_admin_pages_never_reaches_internal_addresses(crawl_env, gov_site):
     """Its host was checked when it was saved; a name can later point inside, so the crawl
     checks again before every request (the shipped sources are trusted)."""

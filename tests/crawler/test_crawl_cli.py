@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from policy_search.cli import main
@@ -15,6 +16,7 @@ def run(tmp_path, gov_site, *args, sources=None):
     return CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), *args], env=env)
 
 
+@pytest.mark.slow
 def test_crawl_command_reports_per_source_figures(tmp_path, gov_site):
     result = run(tmp_path, gov_site, "crawl", "--source", "csx", "--source", "hunan-wjk",
                  "--max-pages", "5")

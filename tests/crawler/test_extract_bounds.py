@@ -75,6 +75,7 @@ def test_many_elements_past_the_bound_keep_their_text():
     assert f"第{MAX_ELEMENTS - 1}行" in text and "结尾段落。" in text
 
 
+@pytest.mark.slow
 def test_a_page_of_links_reads_only_the_first_links(text_read):
     links = "".join(f'<a href="/jd/{i}.html">相关解读：政策解读第{i}号</a>' for i in range(3 * MAX_LINKS))
     files = "".join(f'<a href="/f/{i}.pdf">附件{i}</a>' for i in range(3 * MAX_LINKS))
@@ -96,6 +97,7 @@ def test_attachment_links_within_the_cap_are_found():
     assert len(page.attachments) == 50
 
 
+@pytest.mark.slow
 def test_bare_labels_in_a_large_parent_read_little(text_read):
     labels = "".join(f"<span>标题</span><i>{'文' * 20}</i>" for _ in range(3000))
     html = f"<html><body><div>{labels}</div><div id=content><p>正文正文。</p></div></body></html>"

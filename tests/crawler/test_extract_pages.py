@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from crawler.encoding import decode_bytes
@@ -35,6 +36,7 @@ def reference_view(html: str) -> str:
     return block_text(body)
 
 
+@pytest.mark.slow
 def test_every_real_page_extracts_like_expected(shared_pages, capsys):
     records = []
     for expected_file in sorted(shared_pages.glob("*/expected.jsonl")):

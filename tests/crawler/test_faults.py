@@ -1,10 +1,13 @@
 """Every fault endpoint ends as a recorded error with a reason; nothing crashes the run."""
 from __future__ import annotations
 
+import pytest
+
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy
 from crawler.run import crawl_sources, explain_failures
 
 
+@pytest.mark.slow
 def test_fault_endpoints_are_recorded_errors(fault_env, gov_site):
     settings, store = fault_env
     mark = len(gov_site.log)

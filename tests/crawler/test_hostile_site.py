@@ -205,6 +205,7 @@ def test_binary_and_empty_answers_are_failures_with_reasons(tmp_path, hostile):
     store.close()
 
 
+@pytest.mark.slow
 def test_attachments_capped_per_page_and_per_run(tmp_path, hostile):
     settings = make_settings(tmp_path, hostile_sources(hostile.base), crawl_attachments_per_page=5,
                              crawl_attachments_per_run=8)

@@ -30,6 +30,7 @@ def polite_gaps(gov_site, server, since: int) -> list[float]:
     return sorted(b.start - a.start for a, b in zip(hits, hits[1:]))
 
 
+@pytest.mark.slow
 def test_hosts_are_crawled_at_once_and_each_stays_polite(tmp_path, hosts):
     delay = 0.12
     settings = make_settings(tmp_path, hosts.sources_toml(), crawl_delay=delay, crawl_jitter=0.02,

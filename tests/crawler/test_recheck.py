@@ -21,6 +21,7 @@ def detail_requests(gov_site, since: int) -> list:
     return [h for h in gov_site.log[since:] if "/hunan/kjt/" in h.path]
 
 
+@pytest.mark.slow
 def test_recent_documents_are_rechecked_and_an_edit_is_recorded(tmp_path, gov_site):
     # Fixture documents are from 2024: a window long enough to hold them, checked every run.
     settings = make_settings(tmp_path, sources_toml(gov_site), recheck_days=100_000,
@@ -62,6 +63,7 @@ def test_recent_documents_are_rechecked_and_an_edit_is_recorded(tmp_path, gov_si
     store.close()
 
 
+@pytest.mark.slow
 def test_rechecks_keep_to_their_window_and_schedule(tmp_path, gov_site):
     settings = make_settings(tmp_path, sources_toml(gov_site), recheck_days=100_000,
                              recheck_every_days=7)

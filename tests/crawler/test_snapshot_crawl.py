@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import lzma
 
+import pytest
+
 from policy_search.models import SNAPSHOT_SOURCE, policy_id_for
 from policy_search.snapshot import SnapshotFile, load_snapshot, snapshot_summary
 from policy_search.urls import canonical_url
@@ -30,6 +32,7 @@ def snapshot_of(gov_site, tmp_path) -> tuple[SnapshotFile, list[str], str]:
     return SnapshotFile(str(path), "2024-01-01"), ids, jiangxi["title"]
 
 
+@pytest.mark.slow
 def test_crawled_records_replace_snapshot_copies_and_the_crawl_is_not_cut_short(
         crawl_env, gov_site, tmp_path):
     settings, store = crawl_env
