@@ -18,7 +18,8 @@ def fits(page) -> bool:
 
 
 @pytest.mark.parametrize("name, viewport", [("desktop", WIDE), ("phone", PHONE)])
-def test_subscribe_a_search_to_a_group_robot(browser, live_server, notify_site, screenshots, name, viewport):
+def test_subscribe_a_search_to_a_group_robot(browser, live_server, notify_site, screenshots,
+                                             name, viewport):
     context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="zh-CN",
                                   device_scale_factor=2 if name == "phone" else 1)
     page = context.new_page()
@@ -63,7 +64,7 @@ def test_subscribe_a_search_to_a_group_robot(browser, live_server, notify_site, 
         context.close()
 
 
-def test_a_mistyped_address_keeps_what_was_typed(browser, live, notify_site):
+def test_a_mistyped_address_keeps_what_was_typed(browser, live_server, notify_site):
     context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     try:
