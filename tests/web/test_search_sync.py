@@ -58,6 +58,7 @@ def test_tag_edit_shows_in_api_facets_within_two_seconds(indexed_app, tagged_sit
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_reindex_job_from_admin_page_while_clients_search(indexed_app, tagged_site):
     from policy_search.cli.jobs import register_real_kinds
 
