@@ -19,8 +19,10 @@ test: setup browser-deps
 	$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$status
 
+# The quick check while developing: every core (pytest-xdist), a test file per worker so
+# its module fixtures are built once.
 test-fast: setup
-	$(BIN)/pytest -m "not slow and not browser"
+	$(BIN)/pytest -m "not slow and not browser" -n auto --dist loadfile
 
 setup: $(VENV)/.installed
 

@@ -1,6 +1,6 @@
 """Precision and recall of "is this sentence an application window?" on real sentences.
 
-The table (tests/cards/window_sentences.tsv) holds deadline-like sentences of
+The table (tests/policy_search/window_sentences.tsv) holds deadline-like sentences of
 ../shared/corpus/documents.jsonl, each labelled by reading it: 1 = someone can apply, register or
 be nominated in the window it states; 0 = a reporting duty, tax filing, a creditor claim, a comment
 period, a deadline of the authorities' own work, a legal time limit, a permit or quota needed to
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from policy_search.deadlines import parse_window  # noqa: E402
 from policy_search.windows import application_window  # noqa: E402
 
-TABLE = ROOT / "tests" / "cards" / "window_sentences.tsv"
+TABLE = ROOT / "tests" / "policy_search" / "window_sentences.tsv"
 # The card extractor's sentence test before application windows were told from duties.
 _OLD_CUE = re.compile(r"申报|申请|报送|提交|推荐|受理|报名|征集|截止|报至|兑现|送达|寄送|登录|反馈|报我|发送至|报回执")
 _OLD_DEADLINE = re.compile(r"截止|截至|前|之日起|常年|长期受理|随时|至|到|—|-")

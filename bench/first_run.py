@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.crawler.site import FixtureSite, build_site, sources_toml  # noqa: E402
-from tests.service.helpers import Service, free_port  # noqa: E402
+from tests.policy_search.cli.service import Service, free_port  # noqa: E402
 
 CRAWLED_POLICIES = 75  # every policy the fixture site's sources hold (tests/crawler)
 SNAPSHOT_QUERY = "企业"

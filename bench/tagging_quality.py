@@ -1,8 +1,8 @@
 """Auto-tagger quality against hand labels: precision / recall / F1 per facet.
 
-The labels (tests/tagging/labels.jsonl) were assigned by reading 75 real documents of
+The labels (tests/policy_search/labels.jsonl) were assigned by reading 75 real documents of
 ../shared/corpus/documents.jsonl (惠企 policies, tax, finance, employment, laws, and
-documents that concern no business at all); see tests/tagging/LABELS.md for the rules.
+documents that concern no business at all); see tests/policy_search/LABELS.md for the rules.
 
     .venv/bin/python bench/tagging_quality.py [--values] [--errors] [--corpus PATH]
 """
@@ -20,7 +20,7 @@ from policy_search.tagging import propose
 from policy_search.taxonomy import Taxonomy, load_shipped
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = ROOT / "tests" / "tagging" / "labels.jsonl"
+LABELS = ROOT / "tests" / "policy_search" / "labels.jsonl"
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 
 

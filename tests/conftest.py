@@ -10,6 +10,10 @@ import pytest
 
 warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh)(\..*)?")
 
+# Data sets used by more than one test package (each fixture named for what it holds).
+pytest_plugins = ["tests.notify_site", "tests.web.card_site", "tests.web.channel_site",
+                  "tests.web.staff_site"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
 
@@ -42,6 +46,25 @@ def store(tmp_path):
 
     with Store(tmp_path / "policies.sqlite3") as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def shared_pages():
+    from tests.crawler.site import PAGES
+
+    assert PAGES.is_dir(), f"../shared/pages is missing: {PAGES}"
+    return PAGES
+
+
+@pytest.fixture(scope="module")
+def gov_site(shared_pages):
+    """The crawler tests' fixture government site, served on 127.0.0.1."""
+    from tests.crawler.site import FixtureSite, build_site
+
+    site = FixtureSite().start()
+    build_site(site)
+    yield site
+    site.stop()
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import pytest
 from policy_search.settings import load_settings
 from policy_search.store import Store
 
-from tests.crawler.site import PAGES, FixtureSite, build_site, fault_sources_toml, sources_toml
+from tests.crawler.site import fault_sources_toml, sources_toml
 
 
 def make_settings(tmp_path, sources_text: str, **overrides):
@@ -19,31 +19,17 @@ def make_settings(tmp_path, sources_text: str, **overrides):
     return load_settings(environ={}, data_dir=tmp_path / "data", sources_file=sources_file, **values)
 
 
-@pytest.fixture(scope="session")
-def shared_pages():
-    assert PAGES.is_dir(), f"../shared/pages is missing: {PAGES}"
-    return PAGES
-
-
-@pytest.fixture(scope="module")
-def site(shared_pages):
-    fixture = FixtureSite().start()
-    build_site(fixture)
-    yield fixture
-    fixture.stop()
-
-
 @pytest.fixture
-def crawl_env(tmp_path, site):
-    settings = make_settings(tmp_path, sources_toml(site))
+def crawl_env(tmp_path, gov_site):
+    settings = make_settings(tmp_path, sources_toml(gov_site))
     store = Store(settings.db_path)
     yield settings, store
     store.close()
 
 
 @pytest.fixture
-def fault_env(tmp_path, site):
-    settings = make_settings(tmp_path, fault_sources_toml(site))
+def fault_env(tmp_path, gov_site):
+    settings = make_settings(tmp_path, fault_sources_toml(gov_site))
     store = Store(settings.db_path)
     yield settings, store
     store.close()

@@ -116,7 +116,7 @@ ATTACHMENTS = {  # name on the page → (file, its bytes)
 }
 
 
-def county_source(site) -> str:
+def county_source(gov_site) -> str:
     return f"""
 [[source]]
 id = "csx-files"
@@ -127,33 +127,33 @@ allowed_hosts = ["127.0.0.1"]
 link_pattern = '/csx-files/.*/t\\d{{8}}_\\d+\\.html'
 [[source.entries]]
 kind = "links"
-url = "{site.base}/csx-files/zwgk/index.html"
+url = "{gov_site.base}/csx-files/zwgk/index.html"
 """
 
 
 @pytest.mark.slow
-def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, site):
+def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, gov_site):
     from policy_search.accounts import create_user
     from policy_search.store import Store
 
     from crawler.run import crawl_sources
     from tests.crawler.conftest import make_settings
     from tests.crawler.site import Page, trs_list
-    from tests.staff.conftest import NoIndex, logged_in
+    from tests.web.staff_site import NoIndex, logged_in
     from web import create_app
 
     links = "".join(f'<p><a href="./{i}{name[name.rindex("."):]}">{name}</a></p>'
                     for i, name in enumerate(ATTACHMENTS))
-    site.pages[COUNTY_NOTICE] = Page(
+    gov_site.pages[COUNTY_NOTICE] = Page(
         ("<html><head><meta charset='utf-8'><title>长沙县关于组织申报2024年度中小企业发展专项资金的通知"
          "</title></head><body><div id='zoom'><p>各有关企业：现将申报事项通知如下，详见附件。</p>"
          f"{links}<p>长沙县工业和信息化局</p><p>2024年4月8日</p></div></body></html>").encode())
     for i, (name, make) in enumerate(ATTACHMENTS.items()):
-        site.pages[f"/csx-files/zwgk/202404/{i}{name[name.rindex('.'):]}"] = Page(
+        gov_site.pages[f"/csx-files/zwgk/202404/{i}{name[name.rindex('.'):]}"] = Page(
             make(), "application/octet-stream")
-    site.pages["/csx-files/zwgk/index.html"] = Page(trs_list(
-        [(site.base + COUNTY_NOTICE, "申报通知", "2024-04-08")], 1, 0))
-    settings = make_settings(tmp_path, county_source(site), crawl_delay=0.0, crawl_jitter=0.0,
+    gov_site.pages["/csx-files/zwgk/index.html"] = Page(trs_list(
+        [(gov_site.base + COUNTY_NOTICE, "申报通知", "2024-04-08")], 1, 0))
+    settings = make_settings(tmp_path, county_source(gov_site), crawl_delay=0.0, crawl_jitter=0.0,
                              secret_key="t", session_cookie_secure=0)
     store = Store(settings.db_path)
     [result] = crawl_sources(store, settings)

@@ -17,14 +17,14 @@ from tests.crawler.conftest import make_settings
 from tests.crawler.site import Page, fault_sources_toml, pick_sources, sources_toml, trs_list
 
 
-def bare_source(site) -> str:
+def bare_source(gov_site) -> str:
     """A source whose list works but whose pages carry no date and hardly any body."""
     for number in range(4):
-        site.pages[f"/bare/doc{number}.html"] = Page(
+        gov_site.pages[f"/bare/doc{number}.html"] = Page(
             f"<html><head><title>关于第{number}批项目的通知</title></head>"
             f"<body><h1>关于第{number}批项目的通知</h1><p>见附件。</p></body></html>".encode())
-    site.pages["/bare/index.html"] = Page(trs_list(
-        [(f"{site.base}/bare/doc{n}.html", f"关于第{n}批项目的通知", "") for n in range(4)], 1, 0))
+    gov_site.pages["/bare/index.html"] = Page(trs_list(
+        [(f"{gov_site.base}/bare/doc{n}.html", f"关于第{n}批项目的通知", "") for n in range(4)], 1, 0))
     return f"""
 [[source]]
 id = "bare"
@@ -35,16 +35,16 @@ allowed_hosts = ["127.0.0.1"]
 link_pattern = '/bare/doc\\d+\\.html'
 [[source.entries]]
 kind = "links"
-url = "{site.base}/bare/index.html"
+url = "{gov_site.base}/bare/index.html"
 """
 
 
 
 
 @pytest.fixture
-def check_env(tmp_path, site):
-    text = (sources_toml(site) + pick_sources(fault_sources_toml(site), "jslist", "unreachable")
-            + bare_source(site))
+def check_env(tmp_path, gov_site):
+    text = (sources_toml(gov_site) + pick_sources(fault_sources_toml(gov_site), "jslist", "unreachable")
+            + bare_source(gov_site))
     settings = make_settings(tmp_path, text, crawl_retries=0)
     return settings
 
@@ -107,6 +107,7 @@ def test_sources_check_of_one_source_in_words_is_kept_with_it(check_env):
     store.close()
 
 
+@pytest.mark.slow
 def test_a_crawl_counts_fields_and_the_dashboard_flags_pages_without_them(check_env):
     store = Store(check_env.db_path)
     results = {r.source_id: r for r in crawl_sources(store, check_env,

@@ -19,9 +19,9 @@ def test_trs_page_count_and_urls():
     assert trs_page_url(entry, 2) == "http://x/index_2.html"
 
 
-def test_hanweb_records_from_list_rows_csv(site):
+def test_hanweb_records_from_list_rows_csv(gov_site):
     rows = list(csv.DictReader((PAGES / "jiangxi-2020" / "list-rows.csv").open(encoding="utf-8")))
-    records = "".join(f"<record><![CDATA[{r}]]></record>" for r in site.hanweb_columns["list-rows"])
+    records = "".join(f"<record><![CDATA[{r}]]></record>" for r in gov_site.hanweb_columns["list-rows"])
     xml = f"<datastore><recordset>{records}</recordset><totalrecord>{len(rows)}</totalrecord></datastore>"
     items, total = parse_hanweb_records(xml, "http://www.jiangxi.gov.cn/col/col4975/index.html",
                                         lambda url: "/art/" in url)
@@ -35,10 +35,10 @@ def test_hanweb_records_from_list_rows_csv(site):
         assert item.date == row["date"]
 
 
-def test_hanweb_proxy_parameters_from_column_page(site):
-    html = site.pages["/jiangxi/col/col4975/index.html"].body.decode()
-    base, form = hanweb_proxy(html, site.base + "/jiangxi/col/col4975/index.html")
-    assert base == site.base + "/jiangxi/module/web/jpage/dataproxy.jsp"
+def test_hanweb_proxy_parameters_from_column_page(gov_site):
+    html = gov_site.pages["/jiangxi/col/col4975/index.html"].body.decode()
+    base, form = hanweb_proxy(html, gov_site.base + "/jiangxi/col/col4975/index.html")
+    assert base == gov_site.base + "/jiangxi/module/web/jpage/dataproxy.jsp"
     assert form["columnid"] == "4975" and form["unitid"] == "365" and form["webid"] == "3"
 
 
@@ -61,8 +61,8 @@ def test_govcn_api_and_gkmlpt_json():
     assert gk.page_count == 250 and gk.items[0].date == "2024-01-05"
 
 
-def test_link_list_reads_dates_and_filters_links(site):
-    html = site.pages["/hunan/wjk/wjk_glrb.html"].body.decode()
-    page = parse_link_list(html, site.base + "/hunan/wjk/wjk_glrb.html", lambda u: "/t2024" in u)
+def test_link_list_reads_dates_and_filters_links(gov_site):
+    html = gov_site.pages["/hunan/wjk/wjk_glrb.html"].body.decode()
+    page = parse_link_list(html, gov_site.base + "/hunan/wjk/wjk_glrb.html", lambda u: "/t2024" in u)
     assert page.page_count == 2 and len(page.items) == 2
     assert page.items[0].date == "2024-03-18"

@@ -75,6 +75,7 @@ def test_many_elements_past_the_bound_keep_their_text():
     assert f"第{MAX_ELEMENTS - 1}行" in text and "结尾段落。" in text
 
 
+@pytest.mark.slow
 def test_a_page_of_links_reads_only_the_first_links(text_read):
     links = "".join(f'<a href="/jd/{i}.html">相关解读：政策解读第{i}号</a>' for i in range(3 * MAX_LINKS))
     files = "".join(f'<a href="/f/{i}.pdf">附件{i}</a>' for i in range(3 * MAX_LINKS))
@@ -96,6 +97,7 @@ def test_attachment_links_within_the_cap_are_found():
     assert len(page.attachments) == 50
 
 
+@pytest.mark.slow
 def test_bare_labels_in_a_large_parent_read_little(text_read):
     labels = "".join(f"<span>标题</span><i>{'文' * 20}</i>" for _ in range(3000))
     html = f"<html><body><div>{labels}</div><div id=content><p>正文正文。</p></div></body></html>"
@@ -121,17 +123,17 @@ def test_empty_and_blank_pages():
         assert page.body_text == "" and page.attachments == []
 
 
-def test_extract_command_refuses_a_file_over_the_crawl_cap(tmp_path, site):
+def test_extract_command_refuses_a_file_over_the_crawl_cap(tmp_path, gov_site):
     page = tmp_path / "big.html"
     page.write_bytes(b"<html><body>" + b"a" * 3_000 + b"</body></html>")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "config.toml").write_text("crawl_max_bytes = 2000\n")
-    result = run(tmp_path, site, "extract", str(page), "--json")
+    result = run(tmp_path, gov_site, "extract", str(page), "--json")
     assert result.exit_code == 1
     assert "超过上限 2000 字节" in result.output and "crawl_max_bytes" in result.output
     small = tmp_path / "small.html"
     small.write_text("<html><head><title>小页面的标题</title></head><body><p>正文</p></body></html>", "utf-8")
-    result = run(tmp_path, site, "extract", str(small), "--json")
+    result = run(tmp_path, gov_site, "extract", str(small), "--json")
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "小页面的标题"
 
 

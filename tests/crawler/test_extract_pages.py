@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from crawler.encoding import decode_bytes
@@ -35,6 +36,7 @@ def reference_view(html: str) -> str:
     return block_text(body)
 
 
+@pytest.mark.slow
 def test_every_real_page_extracts_like_expected(shared_pages, capsys):
     records = []
     for expected_file in sorted(shared_pages.glob("*/expected.jsonl")):
@@ -89,26 +91,26 @@ def test_fragment_and_full_page_both_work(shared_pages):
     assert page.interpretation_urls == ["http://www.jiangxi.gov.cn/art/2020/3/3/art_14236_1517319.html"]
 
 
-def test_new_govcn_hunan_and_trs_layouts(site):
+def test_new_govcn_hunan_and_trs_layouts(gov_site):
     from tests.crawler.site import PAGES  # noqa: F401 - the site fixture needs ../shared
 
-    for url, expected in site.expected.items():
+    for url, expected in gov_site.expected.items():
         if "/govcn/zhengce/content/2024" not in url and "202403" not in url:
             continue
-        path = url.split(str(site.main.port), 1)[1]
-        html, _ = decode_bytes(site.pages[path].body)
+        path = url.split(str(gov_site.main.port), 1)[1]
+        html, _ = decode_bytes(gov_site.pages[path].body)
         page = extract_page(html, url)
         for name in ("title", "issuer", "doc_number", "written_date", "publish_date"):
             assert getattr(page, name) == expected[name], (url, name)
     hunan = "/hunan/kjt/xxgk/tzgg/202403/t20240315_1001.html"
-    page = extract_page(decode_bytes(site.pages[hunan].body)[0], site.base + hunan)
+    page = extract_page(decode_bytes(gov_site.pages[hunan].body)[0], gov_site.base + hunan)
     assert page.layout == "hunan-xxgk"
     assert (page.doc_number, page.issuer, page.written_date, page.publish_date) == (
         "湘政办发〔2024〕12号", "湖南省人民政府办公厅", "2024-03-10", "2024-03-15")
     assert [a.name for a in page.attachments] == ["若干措施.pdf", "申报指南.docx", "申报表.xlsx", "扫描件.pdf"]
-    assert page.interpretation_urls == [site.base + "/hunan/kjt/xxgk/jd/202403/t20240316_2001.html"]
+    assert page.interpretation_urls == [gov_site.base + "/hunan/kjt/xxgk/jd/202403/t20240316_2001.html"]
     city = "/changsha/zfxxgk/zfwjk/srmzf/202403/t20240321_3002.html"
-    page = extract_page(decode_bytes(site.pages[city].body)[0], site.base + city)
+    page = extract_page(decode_bytes(gov_site.pages[city].body)[0], gov_site.base + city)
     assert (page.title, page.doc_number, page.issuer) == (
         "长沙市人民政府关于支持专精特新企业高质量发展的若干政策", "长政发〔2024〕3号", "长沙市人民政府")
     assert "国家级专精特新小巨人" in page.body_text and "<table>" in page.body_html

@@ -1,13 +1,16 @@
 """Every fault endpoint ends as a recorded error with a reason; nothing crashes the run."""
 from __future__ import annotations
 
+import pytest
+
 from crawler.fetch import BlockedError, FetchError, Fetcher, FetchPolicy
 from crawler.run import crawl_sources, explain_failures
 
 
-def test_fault_endpoints_are_recorded_errors(fault_env, site):
+@pytest.mark.slow
+def test_fault_endpoints_are_recorded_errors(fault_env, gov_site):
     settings, store = fault_env
-    mark = len(site.log)
+    mark = len(gov_site.log)
     results = {r.source_id: r for r in crawl_sources(store, settings)}
 
     faults = results["faults"]
@@ -29,11 +32,11 @@ def test_fault_endpoints_are_recorded_errors(fault_env, site):
     assert results["unreachable"].status == "failed" and "无法访问" in results["unreachable"].error
 
     # Nothing asked of the other host or of the host whose robots.txt failed (but robots).
-    assert site.hits(port=site.other.port) == []
-    assert [h.path for h in site.hits(port=site.robots503.port)] == ["/robots.txt"]
-    assert all(h.path != "/private/secret.html" for h in site.log[mark:])
+    assert gov_site.hits(port=gov_site.other.port) == []
+    assert [h.path for h in gov_site.hits(port=gov_site.robots503.port)] == ["/robots.txt"]
+    assert all(h.path != "/private/secret.html" for h in gov_site.log[mark:])
     # 429 was retried after the Retry-After pause.
-    tries = sorted(h.start for h in site.log[mark:] if h.path == "/faults/429")
+    tries = sorted(h.start for h in gov_site.log[mark:] if h.path == "/faults/429")
     assert len(tries) == 2 and tries[1] - tries[0] >= 0.95
 
     # Recorded in the store for the admin page; a blocked source stays blocked.
@@ -48,10 +51,10 @@ def test_fault_endpoints_are_recorded_errors(fault_env, site):
     assert "robots 503" in message and "policy-search import" in message
 
 
-def test_fetcher_refuses_off_site_and_bad_scheme(site):
+def test_fetcher_refuses_off_site_and_bad_scheme(gov_site):
     fetcher = Fetcher(FetchPolicy(user_agent="t", delay=0, jitter=0),
                       allowed=lambda url: "127.0.0.1" in url)
-    for url, reason in ((f"http://localhost:{site.main.port}/", "off_site"),
+    for url, reason in ((f"http://localhost:{gov_site.main.port}/", "off_site"),
                         ("file:///etc/passwd", "bad_scheme")):
         try:
             fetcher.get(url)
@@ -60,17 +63,17 @@ def test_fetcher_refuses_off_site_and_bad_scheme(site):
         else:
             raise AssertionError(url)
     try:
-        fetcher.get(site.base + "/faults/challenge")
+        fetcher.get(gov_site.base + "/faults/challenge")
     except BlockedError as exc:
         assert exc.reason == "challenge"
     fetcher.close()
 
 
-def test_conditional_get_returns_304(site):
+def test_conditional_get_returns_304(gov_site):
     fetcher = Fetcher(FetchPolicy(user_agent="t", delay=0, jitter=0))
-    first = fetcher.get(site.base + "/csx/zwgk/index.html")
+    first = fetcher.get(gov_site.base + "/csx/zwgk/index.html")
     assert first.status == 200 and first.etag
-    second = fetcher.get(site.base + "/csx/zwgk/index.html", etag=first.etag,
+    second = fetcher.get(gov_site.base + "/csx/zwgk/index.html", etag=first.etag,
                          last_modified=first.last_modified)
     assert second.not_modified and second.content == b""
     fetcher.close()

@@ -49,7 +49,7 @@ class HostileServer:
 
 
 class HostileHandler(BaseHTTPRequestHandler):
-    site: HostileServer
+    gov_site: HostileServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args) -> None:
@@ -63,10 +63,10 @@ class HostileHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        site = self.site
-        with site.lock:
-            site.requests.append(self.path)
-        base = site.base
+        gov_site = self.site
+        with gov_site.lock:
+            gov_site.requests.append(self.path)
+        base = gov_site.base
         path = self.path
         try:
             if path == "/robots.txt":
@@ -83,7 +83,7 @@ class HostileHandler(BaseHTTPRequestHandler):
             elif path.startswith("/doc/t20240302_"):
                 page = path.rsplit("_", 1)[1].split(".")[0]
                 links = "".join(f'<p><a href="/files/{page}-{i}.pdf">附件{i}</a></p>'
-                                for i in range(site.attachments))
+                                for i in range(gov_site.attachments))
                 self.send(200, DETAIL.replace("若干措施", f"若干措施（{page}）")
                           .format(links=links).encode())
             elif path.startswith("/files/"):
@@ -205,6 +205,7 @@ def test_binary_and_empty_answers_are_failures_with_reasons(tmp_path, hostile):
     store.close()
 
 
+@pytest.mark.slow
 def test_attachments_capped_per_page_and_per_run(tmp_path, hostile):
     settings = make_settings(tmp_path, hostile_sources(hostile.base), crawl_attachments_per_page=5,
                              crawl_attachments_per_run=8)

@@ -17,19 +17,20 @@ from tests.crawler.hosts import MultiHostSite
 
 @pytest.fixture(scope="module")
 def hosts(shared_pages):
-    site = MultiHostSite(hosts=3).start()
-    yield site
-    site.stop()
+    gov_site = MultiHostSite(hosts=3).start()
+    yield gov_site
+    gov_site.stop()
 
 
-def polite_gaps(site, server, since: int) -> list[float]:
+def polite_gaps(gov_site, server, since: int) -> list[float]:
     """Start-to-start gaps between one host's requests; asserts none overlapped."""
-    hits = sorted((h for h in site.log[since:] if h.port == server.port), key=lambda h: h.start)
+    hits = sorted((h for h in gov_site.log[since:] if h.port == server.port), key=lambda h: h.start)
     for before, after in zip(hits, hits[1:]):
         assert after.start >= before.end, (before.path, after.path)
     return sorted(b.start - a.start for a, b in zip(hits, hits[1:]))
 
 
+@pytest.mark.slow
 def test_hosts_are_crawled_at_once_and_each_stays_polite(tmp_path, hosts):
     delay = 0.12
     settings = make_settings(tmp_path, hosts.sources_toml(), crawl_delay=delay, crawl_jitter=0.02,
@@ -79,33 +80,33 @@ def test_sources_sharing_a_host_share_one_lane():
     assert sorted(lanes) == [["a", "c"], ["b"], ["d", "e"]]
 
 
-def test_one_host_is_one_queue_whichever_source_or_port_asks(site):
+def test_one_host_is_one_queue_whichever_source_or_port_asks(gov_site):
     """Two sources' fetchers in two threads on one host name (two ports of 127.0.0.1):
     their requests never overlap and keep the larger source delay start to start."""
     fetcher = Fetcher(FetchPolicy(user_agent="t", delay=0.02, jitter=0))
     first = fetcher.for_source(None, delay=0.1)
     second = fetcher.for_source(None, delay=0.1)
-    for server in (site.main, site.robots404):
+    for server in (gov_site.main, gov_site.robots404):
         server.hold, server.max_active = 0.01, 0
-    mark = len(site.log)
+    mark = len(gov_site.log)
 
     def fetch(view, base):
         for _ in range(6):
             view.get(base + "/csx/zwgk/index.html")
 
-    threads = [threading.Thread(target=fetch, args=(first, site.main.base)),
-               threading.Thread(target=fetch, args=(second, site.robots404.base))]
+    threads = [threading.Thread(target=fetch, args=(first, gov_site.main.base)),
+               threading.Thread(target=fetch, args=(second, gov_site.robots404.base))]
     try:
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(60)
     finally:
-        for server in (site.main, site.robots404):
+        for server in (gov_site.main, gov_site.robots404):
             server.hold = 0.0
         fetcher.close()
-    hits = sorted((h for h in site.log[mark:] if h.path != "/robots.txt"), key=lambda h: h.start)
-    assert len(hits) == 12 and {h.port for h in hits} == {site.main.port, site.robots404.port}
+    hits = sorted((h for h in gov_site.log[mark:] if h.path != "/robots.txt"), key=lambda h: h.start)
+    assert len(hits) == 12 and {h.port for h in hits} == {gov_site.main.port, gov_site.robots404.port}
     for before, after in zip(hits, hits[1:]):
         assert after.start >= before.end
     gaps = sorted(b.start - a.start for a, b in zip(hits, hits[1:]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import lzma
 
+import pytest
+
 from policy_search.models import SNAPSHOT_SOURCE, policy_id_for
 from policy_search.snapshot import SnapshotFile, load_snapshot, snapshot_summary
 from policy_search.urls import canonical_url
@@ -11,12 +13,12 @@ from policy_search.urls import canonical_url
 from crawler.run import crawl_sources
 
 
-def snapshot_of(site, tmp_path) -> tuple[SnapshotFile, list[str], str]:
+def snapshot_of(gov_site, tmp_path) -> tuple[SnapshotFile, list[str], str]:
     """A snapshot holding the first gov.cn list page's ten documents (by their address),
     a Jiangxi document without an address (by title and 文号), and one more policy."""
-    govcn = sorted(((url, r) for url, r in site.expected.items() if "/govcn/zhengce/content/20" in url
+    govcn = sorted(((url, r) for url, r in gov_site.expected.items() if "/govcn/zhengce/content/20" in url
                     and r.get("file")), key=lambda item: item[1]["publish_date"], reverse=True)[:10]
-    jiangxi = next(r for url, r in site.expected.items() if "/jiangxi/" in url and r.get("doc_number"))
+    jiangxi = next(r for url, r in gov_site.expected.items() if "/jiangxi/" in url and r.get("doc_number"))
     records = [{"title": r["title"], "url": url, "body": "快照中的正文。", "level": "national"}
                for url, r in govcn]
     records.append({"title": jiangxi["title"], "doc_number": jiangxi["doc_number"],
@@ -30,10 +32,11 @@ def snapshot_of(site, tmp_path) -> tuple[SnapshotFile, list[str], str]:
     return SnapshotFile(str(path), "2024-01-01"), ids, jiangxi["title"]
 
 
+@pytest.mark.slow
 def test_crawled_records_replace_snapshot_copies_and_the_crawl_is_not_cut_short(
-        crawl_env, site, tmp_path):
+        crawl_env, gov_site, tmp_path):
     settings, store = crawl_env
-    snapshot, ids, jiangxi_title = snapshot_of(site, tmp_path)
+    snapshot, ids, jiangxi_title = snapshot_of(gov_site, tmp_path)
     assert load_snapshot(store, snapshot)["added"] == 12
     results = {r.source_id: r for r in crawl_sources(store, settings,
                                                       source_ids=["govcn-lists", "jiangxi"])}

@@ -1,6 +1,8 @@
 """jieba analysis: dictionary terms whole, ordinal positions, offsets, folding."""
 from __future__ import annotations
 
+import pytest
+
 from index.analysis import JiebaTokenizer, analyze, components, fold_width_case, query_words
 
 
@@ -56,6 +58,7 @@ def test_components_split_long_words_into_known_parts():
     assert components("融资") == []
 
 
+@pytest.mark.slow
 def test_segmentation_is_python_jiebas_on_real_policy_text():
     """jieba-rs (rjieba) is used for speed: on real policy pages it must cut exactly
     as Python jieba does with the same dictionary and policy terms."""

@@ -47,7 +47,7 @@ def crafted(today: dt.date) -> list[Policy]:
 
 
 @pytest.fixture
-def site(tmp_path):
+def deadline_data(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key="test")
     store = Store(settings.db_path)
     for policy in crafted(index_day()):
@@ -62,8 +62,8 @@ def statuses(index: SearchIndex, **kw) -> dict[str, str]:
     return {h.id: h.deadline_status for h in result.hits}
 
 
-def test_deadline_facet_filter_and_hit_fields(site):
-    settings, store = site
+def test_deadline_facet_filter_and_hit_fields(deadline_data):
+    settings, store = deadline_data
     rebuild(store, settings.index_path, procs=1)
     index = SearchIndex(settings.index_path)
     result = index.search(SearchRequest(size=50))
@@ -84,8 +84,8 @@ def test_deadline_facet_filter_and_hit_fields(site):
     assert {c.value for c in worded.facets["deadline"]} >= {"申报中", "即将截止", "已截止"}
 
 
-def test_sort_by_deadline_soonest_upcoming_first_then_the_rest(site):
-    settings, store = site
+def test_sort_by_deadline_soonest_upcoming_first_then_the_rest(deadline_data):
+    settings, store = deadline_data
     rebuild(store, settings.index_path, procs=1)
     index = SearchIndex(settings.index_path)
     result = index.search(SearchRequest(sort="deadline", size=50))
@@ -102,12 +102,12 @@ def test_sort_by_deadline_soonest_upcoming_first_then_the_rest(site):
     assert [h.id for h in second.hits] == ids[2:4]
 
 
-def test_daily_card_refresh_moves_a_status_through_sync(site, monkeypatch):
+def test_daily_card_refresh_moves_a_status_through_sync(deadline_data, monkeypatch):
     """Indexed three days ago, `closing` was 申报中 (16 days left); the daily refresh logs
     it and sync re-indexes it as 即将截止."""
     from policy_search.cli import main
 
-    settings, store = site
+    settings, store = deadline_data
     today = index_day()
     monkeypatch.setattr(index_build, "index_day", lambda: today - dt.timedelta(days=3))
     rebuild(store, settings.index_path, procs=1)
@@ -127,8 +127,8 @@ def test_daily_card_refresh_moves_a_status_through_sync(site, monkeypatch):
     assert [h.id for h in closing.hits] == ["closing"]
 
 
-def test_an_index_of_the_previous_schema_is_unusable_until_rebuilt(site):
-    settings, store = site
+def test_an_index_of_the_previous_schema_is_unusable_until_rebuilt(deadline_data):
+    settings, store = deadline_data
     rebuild(store, settings.index_path, procs=1)
     pointer = layout.read_pointer(settings.index_path)
     old = dict(pointer, schema="s2a1")
@@ -139,10 +139,10 @@ def test_an_index_of_the_previous_schema_is_unusable_until_rebuilt(site):
     assert SearchIndex(settings.index_path).search(SearchRequest()).mode == "unavailable"
 
 
-def test_cli_rebuild_reuses_unchanged_buckets_unless_full(site):
+def test_cli_rebuild_reuses_unchanged_buckets_unless_full(deadline_data):
     from policy_search.cli import main
 
-    settings, store = site
+    settings, store = deadline_data
     base = ["--data-dir", str(settings.data_dir), "index", "rebuild", "--quiet"]
     runner = CliRunner()
     first = runner.invoke(main, base)

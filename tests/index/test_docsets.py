@@ -2,6 +2,7 @@
 Whoosh's per-document look-ups give."""
 from __future__ import annotations
 
+import pytest
 from whoosh import index as whoosh_index
 
 from index import docsets, layout, whoosh_internals
@@ -11,6 +12,7 @@ from policy_search.models import Policy
 from tests.index.conftest import build_fixture_store
 
 
+@pytest.mark.slow
 def test_lengths_and_dates_match_whoosh_in_every_segment(tmp_path):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)

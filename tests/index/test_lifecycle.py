@@ -29,6 +29,7 @@ def fresh(tmp_path):
     store.close()
 
 
+@pytest.mark.slow
 def test_rebuild_switches_atomically_and_removes_generations_nobody_uses(fresh):
     store, index_path = fresh
     first = rebuild(store, index_path, procs=1)
@@ -43,6 +44,7 @@ def test_rebuild_switches_atomically_and_removes_generations_nobody_uses(fresh):
     assert third.removed_generations == [second.generation]
 
 
+@pytest.mark.slow
 def test_a_generation_a_searcher_uses_stays_until_it_moves_on(fresh):
     store, index_path = fresh
     first = rebuild(store, index_path, procs=1)
@@ -75,6 +77,7 @@ for line in sys.stdin:
 """ % CANARY
 
 
+@pytest.mark.slow
 def test_a_searcher_in_another_process_keeps_its_generation_readable(fresh):
     """A serve worker still searching the previous generation: a rebuild in another
     process does not remove it under it (Whoosh opens segment files on demand)."""
@@ -104,6 +107,7 @@ def test_a_searcher_in_another_process_keeps_its_generation_readable(fresh):
         reader.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_rebuild_reports_its_steps_and_moves_within_the_writing_step(fresh):
     from index import build
 
@@ -123,6 +127,7 @@ def test_rebuild_reports_its_steps_and_moves_within_the_writing_step(fresh):
     assert len(set(writing)) > build.BUCKETS and writing == sorted(writing) and writing[-1] == total
 
 
+@pytest.mark.slow
 def test_directory_size_counts_a_linked_segment_once(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -136,6 +141,7 @@ def test_directory_size_counts_a_linked_segment_once(fresh):
     index.close()
 
 
+@pytest.mark.slow
 def test_changed_document_is_reanalyzed_on_rebuild(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -148,6 +154,7 @@ def test_changed_document_is_reanalyzed_on_rebuild(fresh):
     assert hits and hits[0].id == policy.id
 
 
+@pytest.mark.slow
 def test_searchers_pick_up_a_new_generation_without_restart(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -159,6 +166,7 @@ def test_searchers_pick_up_a_new_generation_without_restart(fresh):
     assert index.generation != before
 
 
+@pytest.mark.slow
 def test_rebuild_while_ten_threads_search(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -280,6 +288,7 @@ def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
     assert not thread.is_alive() and thread.last_error is None
 
 
+@pytest.mark.slow
 def test_sync_waits_for_the_writer_lock_instead_of_failing(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -367,6 +376,7 @@ def _searchable(index_path, **kw):
     return SearchIndex(index_path).search(SearchRequest(size=50, **kw))
 
 
+@pytest.mark.slow
 def test_rebuild_rewrites_only_the_buckets_that_changed(fresh):
     from index import build
     from policy_search.models import Tag
@@ -427,6 +437,7 @@ def test_a_new_day_rewrites_the_buckets_whose_status_moved(tmp_path, monkeypatch
     store.close()
 
 
+@pytest.mark.slow
 def test_parallel_bucket_writers_build_the_same_index(fresh, tmp_path):
     store, index_path = fresh
     one = rebuild(store, tmp_path / "serial", procs=1)

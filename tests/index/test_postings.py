@@ -66,6 +66,7 @@ def hot_tables(reader):
     return {offset: postings.read_hot_terms(leaf) for leaf, offset in reader.leaf_readers()}
 
 
+@pytest.mark.slow
 def test_each_bucket_segment_has_a_sidecar_of_its_frequent_terms(tmp_path, small_hot):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)
@@ -79,6 +80,7 @@ def test_each_bucket_segment_has_a_sidecar_of_its_frequent_terms(tmp_path, small
     assert check_terms(reader, hot) > 500
 
 
+@pytest.mark.slow
 def test_reads_agree_with_whoosh_after_updates_and_deletions(tmp_path, small_hot):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)
@@ -97,6 +99,7 @@ def test_reads_agree_with_whoosh_after_updates_and_deletions(tmp_path, small_hot
     assert check_terms(reader, hot) > 500
 
 
+@pytest.mark.slow
 def test_a_damaged_sidecar_is_ignored(tmp_path, small_hot):
     store = build_fixture_store(tmp_path / "p.sqlite3")
     rebuild(store, tmp_path / "index", procs=1)

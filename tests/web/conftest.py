@@ -1,4 +1,6 @@
-"""Fixtures for the site: a store of real corpus documents plus crafted ones, and its index.
+"""Fixtures for the site: the one app set (`app`, `client`, `live_server`) over the data set
+each test module's pages are served from, the browser, and the corpus data set: a store of
+real corpus documents plus crafted ones, and its index.
 
 The store and index are built once per test session (building the index is the slow
 part); tests that change data build their own.
@@ -6,6 +8,8 @@ part); tests that change data build their own.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,15 +152,43 @@ def build_fixture(data_dir: Path) -> Fixture:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Fixture:
+def corpus_site(tmp_path_factory) -> Fixture:
     return build_fixture(tmp_path_factory.mktemp("site"))
 
 
-@pytest.fixture(scope="session")
-def app(site):
+# The data set whose pages each test module is served (`app`, `client`, `live_server`);
+# a module not named here is served the corpus data set.
+SERVED_FROM = {
+    **dict.fromkeys(["test_api_match.py", "test_browser_match.py", "test_filters.py",
+                     "test_home.py", "test_ics.py", "test_match.py", "test_policy_card.py",
+                     "test_result_deadlines.py", "test_staff_card.py"], "card_site"),
+    **dict.fromkeys(["test_browser_embed.py", "test_digest.py", "test_embed.py",
+                     "test_export.py", "test_facet_pages.py"], "channel_site"),
+    **dict.fromkeys(["test_access.py", "test_admin.py", "test_admin_import_check.py",
+                     "test_audit_and_time.py", "test_browser_review.py", "test_kind_review.py",
+                     "test_login.py", "test_login_http.py", "test_review.py",
+                     "test_search_sync.py", "test_sessions.py", "test_source_form.py"],
+                    "tagged_site"),
+    **dict.fromkeys(["test_browser_subscribe.py", "test_subscriptions.py"], "notify_site"),
+}
+
+
+def served_data(request):
+    return request.getfixturevalue(SERVED_FROM.get(request.path.name, "corpus_site"))
+
+
+@pytest.fixture
+def app(request):
+    """The site over the module's data set; made once per data set, so a session's data
+    set serves all its tests from one app (a test's own data set gets its own)."""
     from web import create_app
 
-    return create_app(site.settings, store=site.store, index=site.index, testing=True)
+    data = served_data(request)
+    made = vars(data).get("_app")
+    if made is None:
+        made = data._app = create_app(data.settings, store=data.store, index=data.index,
+                                      testing=True)
+    return made
 
 
 @pytest.fixture
@@ -164,11 +196,54 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_server(site):
-    """The site on waitress in a thread on 127.0.0.1, for browser tests and the benchmark."""
-    from web import create_app
-
-    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
+@pytest.fixture
+def live_server(app):
+    """The site on waitress in a thread on 127.0.0.1, for browser tests."""
     with serve_in_thread(app) as url:
         yield url
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("chromium is missing: install it with `apt-get install chromium` "
+                    "(make browser-deps)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    target = os.environ.get("WEB_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    # A request cut short by the next navigation (ERR_ABORTED) is not a failure of the site.
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}")
+            if "ERR_ABORTED" not in (r.failure or "") else None)
+    page.problems = problems
+    yield page
+    context.close()

@@ -15,7 +15,7 @@ def get_json(client, url, status=200):
     return response.get_json()
 
 
-def test_search_shape(client, site):
+def test_search_shape(client, corpus_site):
     body = get_json(client, "/api/search?q=专精特新")
     assert {"total", "page", "size", "took_ms", "hits", "facets"} <= set(body)
     assert body["page"] == 1 and body["size"] == 10
@@ -24,7 +24,7 @@ def test_search_shape(client, site):
         assert set(hit) == HIT_KEYS | {"applies_in", "original_url"}
         assert isinstance(hit["tags"], dict)
         assert all(isinstance(v, list) for v in hit["tags"].values())
-    county = next(h for h in body["hits"] if h["id"] == site.ids["county"])
+    county = next(h for h in body["hits"] if h["id"] == corpus_site.ids["county"])
     assert county["level"] == "county" and county["region"] == "长沙县"
     assert county["doc_number"] == "长县政办发〔2023〕12号"
     assert county["publish_date"] == "2023-05-12" and county["validity"] == "有效"
@@ -37,29 +37,29 @@ def test_search_shape(client, site):
             assert set(item) == {"value", "count"} and item["count"] >= 0
 
 
-def test_search_filters_repeat_and_combine(client, site):
+def test_search_filters_repeat_and_combine(client, corpus_site):
     # validity=all: the 失效 docno_b too (by default expired policies are left out). The corpus
     # has city and county documents of its own (city regulations): Hunan's are the crafted ones.
     body = get_json(client, "/api/search?level=county&level=city&validity=all&issued_region=湖南省")
-    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"],
-                                             site.ids["docno_b"]}
+    assert {h["id"] for h in body["hits"]} == {corpus_site.ids["county"], corpus_site.ids["interpretation"],
+                                             corpus_site.ids["docno_b"]}
     body = get_json(client, "/api/search?level=county&level=city&issued_region=湖南省")
-    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"]}
+    assert {h["id"] for h in body["hits"]} == {corpus_site.ids["county"], corpus_site.ids["interpretation"]}
     body = get_json(client, "/api/search?level=county&level=city&kind=政策解读&issued_region=湖南省")
-    assert [h["id"] for h in body["hits"]] == [site.ids["interpretation"]]
+    assert [h["id"] for h in body["hits"]] == [corpus_site.ids["interpretation"]]
     # region: where a policy applies — the 湖南省 one applies in 长沙县 too
     body = get_json(client, "/api/search?enterprise=专精特新&region=长沙县")
-    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"],
-                                             site.ids["xss"]}
+    assert {h["id"] for h in body["hits"]} == {corpus_site.ids["county"], corpus_site.ids["interpretation"],
+                                             corpus_site.ids["xss"]}
     body = get_json(client, "/api/search?enterprise=专精特新&issued_region=长沙县")
-    assert {h["id"] for h in body["hits"]} == {site.ids["county"], site.ids["interpretation"]}
+    assert {h["id"] for h in body["hits"]} == {corpus_site.ids["county"], corpus_site.ids["interpretation"]}
     body = get_json(client, "/api/search?validity=失效")
-    assert {h["id"] for h in body["hits"]} == {site.ids["docno_b"]}
+    assert {h["id"] for h in body["hits"]} == {corpus_site.ids["docno_b"]}
     body = get_json(client, "/api/search?year=2023")
-    assert {h["id"] for h in body["hits"]} >= {site.ids["county"], site.ids["interpretation"]}
+    assert {h["id"] for h in body["hits"]} >= {corpus_site.ids["county"], corpus_site.ids["interpretation"]}
     assert all(h["publish_date"].startswith("2023") for h in body["hits"])
     body = get_json(client, "/api/search?issuer=长沙市人民政府&validity=all")
-    assert [h["id"] for h in body["hits"]] == [site.ids["docno_b"]]
+    assert [h["id"] for h in body["hits"]] == [corpus_site.ids["docno_b"]]
 
 
 def test_facet_counts_agree_with_filtered_totals(client):
@@ -118,21 +118,21 @@ def test_facet_values_come_in_the_index_s_order(client):
     assert levels == [v for v in ("national", "provincial", "city", "county") if v in levels]
 
 
-def test_policy_record(client, site):
-    body = get_json(client, f"/api/policies/{site.ids['county']}")
-    assert body["id"] == site.ids["county"]
+def test_policy_record(client, corpus_site):
+    body = get_json(client, f"/api/policies/{corpus_site.ids['county']}")
+    assert body["id"] == corpus_site.ids["county"]
     assert body["title"] == "长沙县支持专精特新中小企业高质量发展的若干措施"
     assert body["region_code"] == "430121" and body["doc_number"] == "长县政办发〔2023〕12号"
     assert body["attachments"][0]["name"] == "申报表.docx"
     assert "专精特新企业申报表" in body["attachments"][0]["text"]
     assert {"facet": "enterprise", "value": "专精特新", "origin": "staff", "confidence": 1.0,
             "suggestion": False} in body["tags"]
-    assert body["page_url"].endswith(f"/policy/{site.ids['county']}")
+    assert body["page_url"].endswith(f"/policy/{corpus_site.ids['county']}")
     assert "<table>" in body["body_html"]
 
 
-def test_policy_record_body_html_is_sanitized(client, site):
-    body = get_json(client, f"/api/policies/{site.ids['xss']}")
+def test_policy_record_body_html_is_sanitized(client, corpus_site):
+    body = get_json(client, f"/api/policies/{corpus_site.ids['xss']}")
     assert "<script" not in body["body_html"] and "onclick" not in body["body_html"]
 
 
@@ -151,8 +151,8 @@ def test_facets_endpoint(client):
     assert body["total"] == get_json(client, "/api/search?q=专精特新")["total"]
 
 
-def test_cors_for_get_and_preflight(client, site):
-    for url in ("/api/search?q=x", f"/api/policies/{site.ids['county']}", "/api/facets",
+def test_cors_for_get_and_preflight(client, corpus_site):
+    for url in ("/api/search?q=x", f"/api/policies/{corpus_site.ids['county']}", "/api/facets",
                 "/api/openapi.json", "/api/policies/missing"):
         response = client.get(url, headers={"Origin": "https://example.org"})
         assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -180,9 +180,9 @@ def test_openapi_document_describes_the_api(client):
     assert index["openapi"].endswith("/api/openapi.json")
 
 
-def test_attachment_text_is_searchable(client, site):
+def test_attachment_text_is_searchable(client, corpus_site):
     body = get_json(client, "/api/search?q=统一社会信用代码")
-    assert site.ids["county"] in [h["id"] for h in body["hits"]]
+    assert corpus_site.ids["county"] in [h["id"] for h in body["hits"]]
 
 
 def test_head_requests_work(client):
@@ -190,7 +190,7 @@ def test_head_requests_work(client):
     assert client.head("/").status_code == 200
 
 
-def test_a_question_says_how_it_was_read(client, site):
+def test_a_question_says_how_it_was_read(client, corpus_site):
     body = get_json(client, "/api/search?q=专精特新企业有没有补贴")
     rewrite = body["rewrite"]
     assert set(rewrite) == {"note", "searched", "dropped", "mapped"}

@@ -5,60 +5,14 @@ under test is waitress on 127.0.0.1 in a thread (the `live_server` fixture).
 """
 from __future__ import annotations
 
-import os
-import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.web.conftest import DESKTOP, PHONE
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail("chromium is missing: install it with `apt-get install chromium` "
-                    "(make browser-deps)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
-    target = os.environ.get("WEB_SCREENSHOTS")
-    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    # A request cut short by the next navigation (ERR_ABORTED) is not a failure of the site.
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}")
-            if "ERR_ABORTED" not in (r.failure or "") else None)
-    page.problems = problems
-    yield page
-    context.close()
 
 
 def query_of(url: str) -> dict:
@@ -152,7 +106,7 @@ def box(page, selector):
 
 
 @pytest.mark.parametrize("name, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
-def test_layout_at_phone_and_desktop_widths(browser, live_server, site, screenshots, name, viewport):
+def test_layout_at_phone_and_desktop_widths(browser, live_server, corpus_site, screenshots, name, viewport):
     # JavaScript is needed here only for the layout measurements, not by the site.
     context = browser.new_context(viewport=viewport, locale="zh-CN",
                                   device_scale_factor=2 if name == "phone" else 1)
@@ -178,12 +132,12 @@ def test_layout_at_phone_and_desktop_widths(browser, live_server, site, screensh
         size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.hit-title')).fontSize)")
         assert size >= 16
 
-        page.goto(live_server + f"/policy/{site.ids['county']}")
+        page.goto(live_server + f"/policy/{corpus_site.ids['county']}")
         page.screenshot(path=screenshots / f"policy-{name}.png", full_page=True)
         assert no_horizontal_overflow(page)
         assert page.locator(".policy-body table").is_visible()
 
-        page.goto(live_server + f"/policy/{site.ids['xss']}")
+        page.goto(live_server + f"/policy/{corpus_site.ids['xss']}")
         assert no_horizontal_overflow(page)
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -198,11 +152,11 @@ def test_layout_at_phone_and_desktop_widths(browser, live_server, site, screensh
         context.close()
 
 
-def test_print_layout_hides_navigation(browser, live_server, site):
+def test_print_layout_hides_navigation(browser, live_server, corpus_site):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
-        page.goto(live_server + f"/policy/{site.ids['county']}")
+        page.goto(live_server + f"/policy/{corpus_site.ids['county']}")
         page.emulate_media(media="print")
         assert not page.locator(".site-header").is_visible()
         assert page.locator(".policy-title").is_visible()
@@ -283,11 +237,11 @@ PUBLIC_PAGES = ["/", "/?sort=newest", "/?q=专精特新", "/?q=专精特新&leve
 
 
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["390", "1366"])
-def test_every_public_page_fits_the_screen(browser, live_server, site, screenshots, viewport):
+def test_every_public_page_fits_the_screen(browser, live_server, corpus_site, screenshots, viewport):
     context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="zh-CN")
     page = context.new_page()
     try:
-        urls = PUBLIC_PAGES + [f"/policy/{site.ids[name]}" for name in ("county", "xss")]
+        urls = PUBLIC_PAGES + [f"/policy/{corpus_site.ids[name]}" for name in ("county", "xss")]
         for number, url in enumerate(urls):
             page.goto(live_server + url)
             assert no_horizontal_overflow(page), url

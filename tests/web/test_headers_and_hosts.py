@@ -19,7 +19,7 @@ EVIL = {"Host": "evil.example"}
 NEEDED = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def waitress_site(app):
     """The site on the very waitress server `serve` runs (make_server), in a thread."""
     sock = socket.create_server(("127.0.0.1", 0))
@@ -132,14 +132,14 @@ def test_without_a_base_url_host_built_answers_are_not_cached_publicly(client):
 
 
 @pytest.fixture(scope="module")
-def based_client(site):
+def based_client(corpus_site):
     from web import create_app
 
-    settings = dataclasses.replace(site.settings, public_base_url=BASE + "/")
-    return create_app(settings, store=site.store, index=site.index, testing=True).test_client()
+    settings = dataclasses.replace(corpus_site.settings, public_base_url=BASE + "/")
+    return create_app(settings, store=corpus_site.store, index=corpus_site.index, testing=True).test_client()
 
 
-def test_feed_links_come_from_the_public_base_url(based_client, site):
+def test_feed_links_come_from_the_public_base_url(based_client, corpus_site):
     response = based_client.get("/feed", headers=EVIL)
     text = response.get_data(as_text=True)
     assert "evil.example" not in text
@@ -162,15 +162,15 @@ def test_other_absolute_links_come_from_the_public_base_url(based_client, path):
     assert all(link.startswith(BASE) for link in own), (path, own[:3])
 
 
-def test_api_page_url_comes_from_the_public_base_url(based_client, site):
-    data = based_client.get(f"/api/policies/{site.ids['county']}", headers=EVIL).get_json()
-    assert data["page_url"] == f"{BASE}/policy/{site.ids['county']}"
+def test_api_page_url_comes_from_the_public_base_url(based_client, corpus_site):
+    data = based_client.get(f"/api/policies/{corpus_site.ids['county']}", headers=EVIL).get_json()
+    assert data["page_url"] == f"{BASE}/policy/{corpus_site.ids['county']}"
 
 
 @pytest.mark.parametrize("value", ["zcss.example.gov.cn", "ftp://zcss.example.gov.cn", "https://x/?a=1"])
-def test_a_base_url_that_is_no_site_address_is_refused(site, value):
+def test_a_base_url_that_is_no_site_address_is_refused(corpus_site, value):
     from web import create_app
 
-    settings = dataclasses.replace(site.settings, public_base_url=value)
+    settings = dataclasses.replace(corpus_site.settings, public_base_url=value)
     with pytest.raises(ValueError, match="public_base_url"):
-        create_app(settings, store=site.store, index=site.index, testing=True)
+        create_app(settings, store=corpus_site.store, index=corpus_site.index, testing=True)

@@ -10,8 +10,8 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_policy_page_shows_metadata_body_tags_attachments_and_source(client, site):
-    response = client.get(f"/policy/{site.ids['county']}")
+def test_policy_page_shows_metadata_body_tags_attachments_and_source(client, corpus_site):
+    response = client.get(f"/policy/{corpus_site.ids['county']}")
     assert response.status_code == 200
     page = text(response)
     for expected in ("长沙县支持专精特新中小企业高质量发展的若干措施", "长沙县人民政府办公室",
@@ -32,36 +32,36 @@ def test_policy_page_shows_metadata_body_tags_attachments_and_source(client, sit
     assert "专精特新" in page and "（建议）" not in page
 
 
-def test_unreviewed_auto_tags_are_marked_as_suggestions(client, site):
-    page = text(client.get(f"/policy/{site.ids['docno_a']}"))
+def test_unreviewed_auto_tags_are_marked_as_suggestions(client, corpus_site):
+    page = text(client.get(f"/policy/{corpus_site.ids['docno_a']}"))
     assert "降本减负" in page
     assert "（建议）" in page and "尚待工作人员审核" in page
 
 
-def test_interpretation_and_original_link_each_other(client, site):
-    original = text(client.get(f"/policy/{site.ids['county']}"))
-    interpretation = text(client.get(f"/policy/{site.ids['interpretation']}"))
+def test_interpretation_and_original_link_each_other(client, corpus_site):
+    original = text(client.get(f"/policy/{corpus_site.ids['county']}"))
+    interpretation = text(client.get(f"/policy/{corpus_site.ids['interpretation']}"))
     assert "政策解读" in original
-    assert f'href="/policy/{site.ids["interpretation"]}"' in original
+    assert f'href="/policy/{corpus_site.ids["interpretation"]}"' in original
     assert "本文解读的政策" in interpretation
-    assert f'href="/policy/{site.ids["county"]}"' in interpretation
+    assert f'href="/policy/{corpus_site.ids["county"]}"' in interpretation
 
 
-def test_same_doc_number_in_other_brackets_is_related(client, site):
-    page = text(client.get(f"/policy/{site.ids['docno_a']}"))
+def test_same_doc_number_in_other_brackets_is_related(client, corpus_site):
+    page = text(client.get(f"/policy/{corpus_site.ids['docno_a']}"))
     assert "同一文号的文件" in page
-    assert f'href="/policy/{site.ids["docno_b"]}"' in page
+    assert f'href="/policy/{corpus_site.ids["docno_b"]}"' in page
 
 
-def test_policies_sharing_tags_are_related(client, site):
-    page = text(client.get(f"/policy/{site.ids['xss']}"))
+def test_policies_sharing_tags_are_related(client, corpus_site):
+    page = text(client.get(f"/policy/{corpus_site.ids['xss']}"))
     section = page.split("相关政策", 1)[1]
-    assert f'href="/policy/{site.ids["county"]}"' in section
+    assert f'href="/policy/{corpus_site.ids["county"]}"' in section
 
 
-def test_plain_text_body_is_shown_as_paragraphs(client, site):
-    corpus_id = site.corpus_ids[0]
-    policy = site.store.policies.get(corpus_id)
+def test_plain_text_body_is_shown_as_paragraphs(client, corpus_site):
+    corpus_id = corpus_site.corpus_ids[0]
+    policy = corpus_site.store.policies.get(corpus_id)
     page = text(client.get(f"/policy/{corpus_id}"))
     first_line = next(line.strip() for line in policy.body_text.splitlines() if line.strip())
     assert f"<p>{first_line}</p>" in page or first_line in page
@@ -85,8 +85,8 @@ def test_unknown_pages_give_a_chinese_404(client, path):
     assert response.headers["Content-Type"].startswith("text/html")
 
 
-def test_wrong_method_gives_405(client, site):
-    response = client.post(f"/policy/{site.ids['county']}")
+def test_wrong_method_gives_405(client, corpus_site):
+    response = client.post(f"/policy/{corpus_site.ids['county']}")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
     assert "不支持的请求方法" in text(response)
@@ -102,10 +102,10 @@ def test_oversized_request_gives_413(client):
     assert response.get_json()["status"] == 413
 
 
-def test_an_unexpected_error_gives_a_chinese_500(site):
+def test_an_unexpected_error_gives_a_chinese_500(corpus_site):
     from web import create_app
 
-    app = create_app(site.settings, store=site.store, index=site.index, testing=True)
+    app = create_app(corpus_site.settings, store=corpus_site.store, index=corpus_site.index, testing=True)
 
     @app.get("/boom")
     def boom():
@@ -127,8 +127,8 @@ def test_security_headers_on_every_response(client, path):
     assert response.headers["Referrer-Policy"]
 
 
-def test_pages_carry_no_script_and_no_inline_style(client, site):
-    for path in ("/", "/?q=专精特新", f"/policy/{site.ids['county']}", f"/policy/{site.ids['xss']}",
+def test_pages_carry_no_script_and_no_inline_style(client, corpus_site):
+    for path in ("/", "/?q=专精特新", f"/policy/{corpus_site.ids['county']}", f"/policy/{corpus_site.ids['xss']}",
                  "/nowhere"):
         page = text(client.get(path))
         assert "<script" not in page.lower()
@@ -136,16 +136,16 @@ def test_pages_carry_no_script_and_no_inline_style(client, site):
         assert " style=" not in page and "<style" not in page
 
 
-def test_healthz_ok_with_store_and_index(client, site):
+def test_healthz_ok_with_store_and_index(client, corpus_site):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["store"] and body["index"]
-    assert body["policies"] == site.store.policies.count()
-    assert body["indexed"] == site.store.policies.count()
+    assert body["policies"] == corpus_site.store.policies.count()
+    assert body["indexed"] == corpus_site.store.policies.count()
 
 
-def test_healthz_503_without_an_index(tmp_path, site):
+def test_healthz_503_without_an_index(tmp_path, corpus_site):
     from index.search import SearchIndex
     from policy_search.settings import Settings
     from policy_search.store import Store
@@ -168,14 +168,14 @@ def test_healthz_503_without_an_index(tmp_path, site):
     assert client.get("/api/search?page=0").status_code == 400
 
 
-def test_healthz_503_when_the_store_fails(site):
+def test_healthz_503_when_the_store_fails(corpus_site):
     from web import create_app
 
     class BrokenStore:
         def count_policies(self):
             raise OSError("disk gone")
 
-    app = create_app(site.settings, store=BrokenStore(), index=site.index, testing=True)
+    app = create_app(corpus_site.settings, store=BrokenStore(), index=corpus_site.index, testing=True)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["store"] is False
@@ -186,7 +186,7 @@ def test_robots_txt(client):
     assert response.status_code == 200 and "Disallow: /api/" in text(response)
 
 
-def test_blueprints_can_be_added_to_the_factory(site):
+def test_blueprints_can_be_added_to_the_factory(corpus_site):
     """Staff/admin parts plug in through the registry: a module with `bp` and `setup`."""
     import sys
     import types
@@ -203,7 +203,7 @@ def test_blueprints_can_be_added_to_the_factory(site):
     try:
         from web.app import BLUEPRINTS
 
-        app = create_app(site.settings, store=site.store, index=site.index, testing=True,
+        app = create_app(corpus_site.settings, store=corpus_site.store, index=corpus_site.index, testing=True,
                          blueprints=[*BLUEPRINTS, "tests_web_extra_bp:bp"])
         assert app.test_client().get("/staff/ping").get_data(as_text=True) == "pong"
         assert app.config["EXTRA_SET_UP"] is True

@@ -40,7 +40,7 @@ def rows(day: dt.date) -> list[tuple[str, str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def regions_client(tmp_path_factory):
     from index.build import rebuild
     from index.search import SearchIndex
     from web import create_app
@@ -70,40 +70,40 @@ def ids(client, query: str) -> set[str]:
     return {h["id"] for h in body["hits"]}
 
 
-def test_region_finds_what_applies_there(site):
-    assert ids(site, "q=小微企业&region=长沙县") == {"national", "hunan", "changsha", "county"}
-    assert ids(site, "q=小微企业&region=湖南省") == {"national", "hunan"}
-    assert ids(site, "q=小微企业&region=浏阳市") == {"national", "hunan", "changsha", "liuyang"}
-    assert ids(site, "q=小微企业&region=全国") == {"national"}
+def test_region_finds_what_applies_there(regions_client):
+    assert ids(regions_client, "q=小微企业&region=长沙县") == {"national", "hunan", "changsha", "county"}
+    assert ids(regions_client, "q=小微企业&region=湖南省") == {"national", "hunan"}
+    assert ids(regions_client, "q=小微企业&region=浏阳市") == {"national", "hunan", "changsha", "liuyang"}
+    assert ids(regions_client, "q=小微企业&region=全国") == {"national"}
     # restricted by its text: the 浦东新区 regulation applies there only
-    assert ids(site, "q=小微企业&region=浦东新区") == {"national", "pudong", "shanghai"}
-    assert ids(site, "q=小微企业&region=上海市黄浦区") == {"national", "shanghai"}
-    assert ids(site, "q=小微企业&region=长沙县&region=江西省") == {
+    assert ids(regions_client, "q=小微企业&region=浦东新区") == {"national", "pudong", "shanghai"}
+    assert ids(regions_client, "q=小微企业&region=上海市黄浦区") == {"national", "shanghai"}
+    assert ids(regions_client, "q=小微企业&region=长沙县&region=江西省") == {
         "national", "hunan", "changsha", "county", "jiangxi"}
     # codes work like names
-    assert ids(site, "region=430121") == ids(site, "region=长沙县")
+    assert ids(regions_client, "region=430121") == ids(regions_client, "region=长沙县")
 
 
-def test_issued_region_keeps_the_old_meaning(site):
-    assert ids(site, "issued_region=湖南省") == {"hunan", "changsha", "county", "liuyang"}
-    assert ids(site, "issued_region=长沙县") == {"county"}
-    assert ids(site, "issued_region=上海市") == {"pudong", "shanghai"}
-    assert ids(site, "issued_region=长沙县&region=长沙县") == {"county"}
+def test_issued_region_keeps_the_old_meaning(regions_client):
+    assert ids(regions_client, "issued_region=湖南省") == {"hunan", "changsha", "county", "liuyang"}
+    assert ids(regions_client, "issued_region=长沙县") == {"county"}
+    assert ids(regions_client, "issued_region=上海市") == {"pudong", "shanghai"}
+    assert ids(regions_client, "issued_region=长沙县&region=长沙县") == {"county"}
 
 
-def test_hits_say_where_they_apply(site):
-    body = site.get("/api/search?q=浦东新区&size=50").get_json()
+def test_hits_say_where_they_apply(regions_client):
+    body = regions_client.get("/api/search?q=浦东新区&size=50").get_json()
     pudong = next(h for h in body["hits"] if h["id"] == "pudong")
     assert pudong["region"] == "上海市" and pudong["applies_in"] == ["浦东新区"]
-    record = site.get("/api/policies/pudong").get_json()
+    record = regions_client.get("/api/policies/pudong").get_json()
     assert record["applies_in"] == ["浦东新区"]
     assert record["applies_evidence"] == "上海市促进浦东新区小微企业发展若干规定"
-    national = site.get("/api/policies/national").get_json()
+    national = regions_client.get("/api/policies/national").get_json()
     assert national["applies_in"] == ["全国"] and national["applies_evidence"] is None
 
 
-def test_region_facet_counts_what_applies_and_scope_the_levels(site):
-    facets = site.get("/api/facets?q=小微企业&region=长沙县").get_json()["facets"]
+def test_region_facet_counts_what_applies_and_scope_the_levels(regions_client):
+    facets = regions_client.get("/api/facets?q=小微企业&region=长沙县").get_json()["facets"]
     region = {f["value"]: f["count"] for f in facets["region"]}
     assert region["全国"] == 1 and region["湖南省"] == 2 and region["长沙市"] == 3
     assert region["长沙县"] == 4 and region["浏阳市"] == 4 and region["浦东新区"] == 3
@@ -113,14 +113,14 @@ def test_region_facet_counts_what_applies_and_scope_the_levels(site):
         "national": 1, "provincial": 1, "city": 1, "county": 1}
     issued = {f["value"]: f["count"] for f in facets["issued_region"]}
     assert issued == {"全国": 1, "湖南省": 1, "长沙市": 1, "长沙县": 1}
-    assert ids(site, "region=长沙县&scope=county") == {"county"}
-    assert ids(site, "region=长沙县&scope=national&scope=provincial") == {"national", "hunan"}
-    bad = site.get("/api/search?scope=town")
+    assert ids(regions_client, "region=长沙县&scope=county") == {"county"}
+    assert ids(regions_client, "region=长沙县&scope=national&scope=provincial") == {"national", "hunan"}
+    bad = regions_client.get("/api/search?scope=town")
     assert bad.status_code == 400 and bad.get_json()["param"] == "scope"
 
 
-def test_the_search_page_shows_the_levels_in_the_region_facet(site):
-    page = site.get("/?q=小微企业&region=长沙县").get_data(as_text=True)
+def test_the_search_page_shows_the_levels_in_the_region_facet(regions_client):
+    page = regions_client.get("/?q=小微企业&region=长沙县").get_data(as_text=True)
     assert len(re.findall(r'<li class="hit">', page)) == 4
     facet = page[page.index('class="facet facet-region"'):]
     facet = facet[:facet.index("</section>")]
@@ -136,31 +136,31 @@ def test_the_search_page_shows_the_levels_in_the_region_facet(site):
     assert 'class="facet facet-scope"' not in page  # shown inside 适用地区
 
 
-def test_feeds_follow_the_region(site):
-    root = ET.fromstring(site.get("/feed?region=长沙县").get_data())
+def test_feeds_follow_the_region(regions_client):
+    root = ET.fromstring(regions_client.get("/feed?region=长沙县").get_data())
     links = {e.find(f"{ATOM}link[@rel='alternate']").get("href").rsplit("/", 1)[1]
              for e in root.findall(f"{ATOM}entry")}
     assert links == {"national", "hunan", "changsha", "county"}
     assert "适用地区:长沙县" in root.find(f"{ATOM}title").text
-    ics = site.get("/feed.ics?region=长沙县").get_data(as_text=True)
+    ics = regions_client.get("/feed.ics?region=长沙县").get_data(as_text=True)
     assert "UID:national-deadline@policy-search" in ics and "UID:county-deadline@policy-search" in ics
-    ics = site.get("/feed.ics?region=浏阳市").get_data(as_text=True)
+    ics = regions_client.get("/feed.ics?region=浏阳市").get_data(as_text=True)
     assert "UID:national-deadline@policy-search" in ics
     assert "UID:county-deadline@policy-search" not in ics
 
 
-def test_the_policy_page_names_where_it_applies(site):
-    page = site.get("/policy/pudong").get_data(as_text=True)
+def test_the_policy_page_names_where_it_applies(regions_client):
+    page = regions_client.get("/policy/pudong").get_data(as_text=True)
     row = page[page.index('class="meta-row meta-applies"'):]
     row = row[:row.index("</div>")]
     assert "<dt>适用地区</dt>" in row and "浦东新区" in row and "依据标题：上海市促进浦东新区" in row
     assert "<dt>发文地区</dt><dd>上海市</dd>" in page
-    hunan = site.get("/policy/hunan").get_data(as_text=True)
+    hunan = regions_client.get("/policy/hunan").get_data(as_text=True)
     assert "湖南省（含所辖市、县）" in hunan
 
 
-def test_the_match_page_counts_policies_that_apply_in_the_county(site):
-    page = site.get("/match?region=430121").get_data(as_text=True)
+def test_the_match_page_counts_policies_that_apply_in_the_county(regions_client):
+    page = regions_client.get("/match?region=430121").get_data(as_text=True)
     listed = set(re.findall(r'href="/policy/(\w+)"', page))
     assert {"national", "hunan", "changsha", "county"} <= listed
     assert not listed & {"liuyang", "jiangxi", "pudong", "shanghai"}

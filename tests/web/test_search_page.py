@@ -29,27 +29,27 @@ def params_of(href: str) -> dict:
     return parse_qs(urlsplit(href).query)
 
 
-def test_browsing_without_a_query_lists_the_newest_policies(client, site):
+def test_browsing_without_a_query_lists_the_newest_policies(client, corpus_site):
     page = text(client.get("/?sort=newest"))
     assert "全部政策" in page and "最新发布的在前" in page
     # expired and repealed policies are left out by default
-    in_force = sum(p.validity not in ("失效", "废止") for p in site.store.policies.iter_all())
+    in_force = sum(p.validity not in ("失效", "废止") for p in corpus_site.store.policies.iter_all())
     assert f"共 {in_force} 条" in page
     dates = hit_dates(page)
     assert len(dates) >= 5 and dates == sorted(dates, reverse=True)
-    newest = max(p.publish_date or "" for p in site.store.policies.iter_all())
+    newest = max(p.publish_date or "" for p in corpus_site.store.policies.iter_all())
     assert dates[0] == newest
 
 
-def test_a_query_finds_policies_shows_metadata_and_highlights(client, site):
+def test_a_query_finds_policies_shows_metadata_and_highlights(client, corpus_site):
     page = text(client.get("/?q=专精特新"))
     ids = hit_ids(page)
-    assert site.ids["county"] in ids
+    assert corpus_site.ids["county"] in ids
     assert "<mark>" in page
     # the query is kept in the search box
     assert 'name="q" value="专精特新"' in page
     # result line: issuer, 文号, level · region, date, validity, tag chips
-    block = page.split(f'/policy/{site.ids["county"]}"', 1)[1].split('<li class="hit">', 1)[0]
+    block = page.split(f'/policy/{corpus_site.ids["county"]}"', 1)[1].split('<li class="hit">', 1)[0]
     for expected in ("长沙县人民政府办公室", "长县政办发〔2023〕12号", "县级 · 长沙县", "发布 2023-05-12",
                      "有效性：有效", 'class="chip tag-enterprise"'):
         assert expected in block
@@ -65,19 +65,19 @@ def test_facets_have_counts_for_every_facet_kind(client):
     assert any(re.fullmatch(r"县\d+", label) for label in labels)
 
 
-def test_apply_two_facets_then_remove_one(client, site):
+def test_apply_two_facets_then_remove_one(client, corpus_site):
     page = text(client.get("/?sort=newest"))
     county_href = next(href for href, label in links(page, "facet-value") if re.fullmatch(r"县\d+", label))
     assert params_of(county_href) == {"level": ["county"], "sort": ["newest"]}
     assert urlsplit(county_href).fragment == "results"  # back at the list, not the top
     page = text(client.get(county_href))
-    assert set(hit_ids(page)) == {site.ids["county"], site.ids["interpretation"]}
+    assert set(hit_ids(page)) == {corpus_site.ids["county"], corpus_site.ids["interpretation"]}
     support_href = next(href for href, label in links(page, "facet-value")
                         if label.startswith("资金补贴奖励"))
     assert params_of(support_href) == {"level": ["county"], "support": ["资金补贴奖励"],
                                        "sort": ["newest"]}
     page = text(client.get(support_href))
-    assert set(hit_ids(page)) == {site.ids["county"], site.ids["interpretation"]}
+    assert set(hit_ids(page)) == {corpus_site.ids["county"], corpus_site.ids["interpretation"]}
     # both shown as active filters, each removable
     chips = links(page, "chip chip-active")
     assert {label for _, label in chips} == {"层级：县×", "支持方式：资金补贴奖励×"}
@@ -85,15 +85,15 @@ def test_apply_two_facets_then_remove_one(client, site):
     assert params_of(remove_level) == {"support": ["资金补贴奖励"], "sort": ["newest"]}
     page = text(client.get(remove_level))
     ids = set(hit_ids(page))
-    assert {site.ids["county"], site.ids["interpretation"]} <= ids and len(ids) > 2
+    assert {corpus_site.ids["county"], corpus_site.ids["interpretation"]} <= ids and len(ids) > 2
     # the search form carries the remaining filter, so a new query keeps it
     assert '<input type="hidden" name="support" value="资金补贴奖励">' in page
 
 
-def test_several_values_of_one_facet_are_ored(client, site):
+def test_several_values_of_one_facet_are_ored(client, corpus_site):
     # (Hunan's: the corpus has city and county documents of its own, city regulations)
     page = text(client.get("/?level=county&level=city&validity=all&issued_region=湖南省"))
-    assert set(hit_ids(page)) == {site.ids["county"], site.ids["interpretation"], site.ids["docno_b"]}
+    assert set(hit_ids(page)) == {corpus_site.ids["county"], corpus_site.ids["interpretation"], corpus_site.ids["docno_b"]}
     active = [href for href, label in links(page, "facet-value active")]
     assert len(active) == 3
 
@@ -108,7 +108,7 @@ def test_sort_by_newest_orders_by_publish_date(client):
     assert params_of(html.unescape(relevance)) == {"q": ["通知"]}
 
 
-def test_pagination_moves_through_results(client, site):
+def test_pagination_moves_through_results(client, corpus_site):
     first = text(client.get("/?size=5"))
     second = text(client.get("/?size=5&page=2"))
     assert len(hit_ids(first)) == 5 and len(hit_ids(second)) == 5
@@ -140,9 +140,9 @@ def test_the_feed_of_the_search_is_linked(client):
     assert 'rel="alternate" type="application/atom+xml"' in page
 
 
-def test_a_wen_hao_in_another_bracket_style_finds_the_document(client, site):
+def test_a_wen_hao_in_another_bracket_style_finds_the_document(client, corpus_site):
     page = text(client.get("/?q=湘政发(2021)5号&validity=all"))
-    assert {site.ids["docno_a"], site.ids["docno_b"]} <= set(hit_ids(page))
+    assert {corpus_site.ids["docno_a"], corpus_site.ids["docno_b"]} <= set(hit_ids(page))
 
 
 @pytest.mark.parametrize("url", ["/?sort=bogus", "/?page=0", "/?level=planet", "/?q=" + "长" * 201])

@@ -28,8 +28,8 @@ def markup_found(page: str) -> list[str]:
     return found
 
 
-def test_policy_page_escapes_title_issuer_tags_and_sanitizes_the_body(client, site):
-    page = client.get(f"/policy/{site.ids['xss']}").get_data(as_text=True)
+def test_policy_page_escapes_title_issuer_tags_and_sanitizes_the_body(client, corpus_site):
+    page = client.get(f"/policy/{corpus_site.ids['xss']}").get_data(as_text=True)
     assert markup_found(page) == []
     assert "&lt;script&gt;alert(&#39;xss-title&#39;)&lt;/script&gt;" in page
     assert "&lt;i&gt;测试&lt;/i&gt;机关" in page
@@ -58,14 +58,14 @@ def test_query_is_echoed_escaped(client):
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
 
 
-def test_snippets_carry_only_the_highlight_tag(client, site):
+def test_snippets_carry_only_the_highlight_tag(client, corpus_site):
     body = client.get("/api/search?q=专精特新 script alert&size=50").get_json()
     snippets = [h["snippet"] for h in body["hits"]]
     assert snippets
     for snippet in snippets:
         tags = re.findall(r"<[^>]*>", snippet)
         assert set(tags) <= {"<mark>", "</mark>"}, snippet
-    xss = next(h for h in body["hits"] if h["id"] == site.ids["xss"])
+    xss = next(h for h in body["hits"] if h["id"] == corpus_site.ids["xss"])
     assert "&lt;" in xss["snippet"]  # the payload is there, as text
 
 

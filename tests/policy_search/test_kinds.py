@@ -1,0 +1,204 @@
+"""Document kind and 惠企 flag on real documents of every kind (../shared/corpus), each
+decision with the clue that made it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policy_search.importer import policy_from_record
+from policy_search.kinds import (DOC_KINDS, classify, clean_title, dump_clues, load_clues,
+                                 support_in, support_sentences, title_parts)
+from policy_search.models import Policy
+from tests.policy_search.corpus import all_documents
+from tests.conftest import shared_path
+
+
+def decide(key: str):
+    return classify(policy_from_record(all_documents()[key]))
+
+
+# (document key, kind, 惠企, a word the kind's evidence shows)
+REAL = [
+    ("http://www.jiangxi.gov.cn/art/2020/2/9/art_4969_1497540.html", "惠企措施", True, "若干措施"),
+    ("http://www.gov.cn/zhengce/content/2018-12/05/content_5345808.htm", "惠企措施", True, "若干意见"),
+    ("https://www.shanghai.gov.cn/nw12344/20200815/0001-12344_9825.html", "惠企措施", True, "通知"),
+    ("http://gyxxh.tj.gov.cn/ZWGK4147/ZCWJ6355/wjwj/202106/t20210629_5489776.html", "申报通知", True,
+     "申报推荐"),
+    ("https://www.mee.gov.cn/xxgk2018/xxgk/xxgk06/201804/t20180418_629684.html", "申报通知", False,
+     "推荐材料"),
+    ("https://www.mee.gov.cn/xxgk2018/xxgk/xxgk15/202101/t20210108_816625.html", "政策解读", False,
+     "答记者问"),
+    ("https://www.mee.gov.cn/xxgk2018/xxgk/xxgk15/202101/t20210113_817275.html", "政策解读", False,
+     "印发《"),
+    ("title:中华人民共和国中小企业促进法", "法律法规", True, "法"),
+    ("title:中华人民共和国企业所得税法实施条例", "法律法规", True, "条例"),
+    ("title:上海市促进就业若干规定", "法律法规", True, "若干规定"),
+    ("http://www.jiangxi.gov.cn/art/2020/3/11/art_4975_1566791.html", "法律法规", False, "关于废止"),
+    ("title:最高人民法院、最高人民检察院关于办理危害税收征管刑事案件适用法律若干问题的解释", "司法解释",
+     False, "最高人民法院"),
+    ("title:关于审理使用人脸识别技术处理个人信息相关民事案件适用法律若干问题的规定", "司法解释", False,
+     "关于审理"),
+    ("https://s.fjlib.net:6443/interlibSSO/goto/385/+c-s-9odnokd9bnl9bm/pd/gzbg/detail.html?id="
+     "c93c6c18e18d4ec6b1dd2f30581f15e8", "工作报告与规划", False, "政府工作报告"),
+    ("https://www.mee.gov.cn/xxgk2018/xxgk/xxgk03/202203/t20220323_972383.html", "工作报告与规划", False,
+     "规划"),
+    ("http://www.jiangxi.gov.cn/art/2020/2/20/art_18830_1508831.html", "公告公示", False, "通告"),
+    ("https://www.mee.gov.cn/xxgk2018/xxgk/xxgk04/202208/t20220810_991388.html", "公告公示", False, "公布"),
+    ("http://www.gov.cn/zhengce/content/2018-11/27/content_5343832.htm", "其他", False, "批复"),
+    ("http://www.jiangxi.gov.cn/art/2020/3/3/art_4980_1515143.html", "其他", False, "任"),
+]
+
+
+@pytest.mark.parametrize("key,kind,huiqi,word", REAL, ids=[r[0][-28:] for r in REAL])
+def test_kind_and_flag_of_real_documents(key, kind, huiqi, word):
+    decision = decide(key)
+    assert (decision.kind, decision.huiqi) == (kind, huiqi)
+    assert decision.kind_clues and decision.huiqi_clues
+    assert any(word in clue.text for clue in decision.kind_clues), decision.kind_clues
+
+
+def test_every_kind_is_covered_by_the_real_documents():
+    assert {kind for _, kind, _, _ in REAL} == set(DOC_KINDS)
+
+
+def test_support_evidence_is_a_sentence_granting_enterprises_something():
+    decision = decide("http://www.jiangxi.gov.cn/art/2020/2/9/art_4969_1497540.html")
+    texts = [clue.text for clue in decision.huiqi_clues if clue.where == "正文"]
+    assert texts and "企业" in texts[0]
+    assert any(w in texts[0] for w in ("贷款", "贴息", "担保", "信贷", "融资"))
+    # each clue names its kind of support
+    assert all("支持" in clue.rule for clue in decision.huiqi_clues if clue.where == "正文")
+
+
+@pytest.mark.parametrize("title", ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法",
+                                   "中华人民共和国印花税法", "中华人民共和国契税法"])
+def test_laws_mentioning_a_benefit_in_passing_are_not_huiqi(title):
+    """The issue's /match examples: a few articles about 创业担保贷款 or 减征 in a law about
+    veterans or a tax do not make it a policy that gives enterprises something."""
+    decision = decide("title:" + title)
+    assert decision.kind == "法律法规" and not decision.huiqi
+    assert "主要内容" in decision.huiqi_clues[0].rule or "未见" in decision.huiqi_clues[0].rule
+
+
+@pytest.mark.parametrize("title", ["最高人民法院、最高人民检察院关于办理袭警刑事案件适用法律若干问题的解释",
+                                   "最高人民法院关于审理食品药品惩罚性赔偿纠纷案件适用法律若干问题的解释"])
+def test_judicial_interpretations_are_never_huiqi(title):
+    decision = decide("title:" + title)
+    assert (decision.kind, decision.huiqi) == ("司法解释", False)
+
+
+# Titles as lists publish them (../shared/corpus/metadata.jsonl has no bodies).
+TITLE_ONLY = [
+    ("一图读懂《上海市先进制造业“十四五”规划》", "政策解读"),
+    ("《上海市加大吸引和利用外资若干措施》政策图解", "政策解读"),
+    ("云南省人民政府办公厅关于印发云南省行政机关政策解读工作办法的通知", "其他"),
+    ("上海市经济和信息化委员会关于开展2019年本市首版次软件产品专项申报的通知", "申报通知"),
+    ("2018年上海市新闻出版专项资金申报指南", "申报通知"),
+    ("药品GMP认证审查公示（第318号）", "公告公示"),
+    ("河南省人民政府关于扶持小微企业发展的意见", "惠企措施"),
+    ("四川省人民政府办公厅关于开展“四川省建设长江上游生态屏障先进集体和先进个人”评选表彰工作的通知",
+     "申报通知"),
+    ("上海市“十三五”规划工作领导小组办公室关于发布上海市“十四五”规划前期课题研究遴选结果的公告",
+     "公告公示"),
+]
+
+
+@pytest.mark.parametrize("title,kind", TITLE_ONLY)
+def test_titles_without_text(title, kind):
+    records = {}
+    with open(shared_path("corpus", "metadata.jsonl"), encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record["title"] == title:
+                records[title] = record
+                break
+    assert title in records, "the title is a real list entry"
+    assert classify(policy_from_record(records[title])).kind == kind
+
+
+def test_source_label_is_a_clue_not_the_answer():
+    """An importer's or crawler's 政策原文 / 申报通知 does not decide against the title."""
+    key = "title:中华人民共和国印花税法"
+    policy = policy_from_record(all_documents()[key])
+    policy.source_kind = "申报通知"
+    assert classify(policy).kind == "法律法规"
+    bare = Policy(id="x", title="关于做好有关工作的通知", source_kind="政策解读")
+    decision = classify(bare)
+    assert decision.kind == "政策解读" and decision.kind_clues[0].where == "来源标注"
+
+
+def test_titles_are_read_past_status_marks_and_wrappers():
+    assert clean_title("[有效]浙江省人民政府关于印发浙江省盐业体制改革实施方案的通知") == \
+        "浙江省人民政府关于印发浙江省盐业体制改革实施方案的通知"
+    parts = title_parts("发改经体〔2016〕2120号《国家发展改革委国家能源局关于印发〈售电公司准入与退出管理办法〉"
+                        "和〈有序放开配电网业务管理办法〉的通知》")
+    assert (parts.verb, parts.inner_genre, parts.genre) == ("印发", "办法", "通知")
+    assert title_parts("中华人民共和国商务部令（2018年第2号）\n反倾销和反补贴调查听证会规则").genre == "规则"
+
+
+def test_sanctions_and_honours_are_not_support():
+    text = ("对骗取补贴的企业，追回补贴资金并处以罚款。"
+            "对在促进就业工作中作出显著成绩的单位和个人给予表彰和奖励。"
+            "对新认定的高新技术企业给予一次性奖励20万元。")
+    found = support_sentences(text)
+    assert [s.text for s in found] == ["对新认定的高新技术企业给予一次性奖励20万元"]
+    assert found[0].category == "资金"
+
+
+def test_clues_round_trip_through_json():
+    decision = decide("title:中华人民共和国中小企业促进法")
+    assert load_clues(dump_clues(decision.huiqi_clues)) == decision.huiqi_clues
+    assert load_clues("手工备注")[0].text == "手工备注"
+
+
+# Provisions of real laws and measures (../shared/corpus), both ways, for the rules of
+# kinds.RULES_VERSION 2.
+def test_a_provision_is_the_support_it_names_most_tangibly():
+    # 浙江省数字经济促进条例: tax relief, though 孵化器 (a service) is named first
+    tax = ("第五十一条 县级以上人民政府及其有关部门应当落实国家和省对高新技术企业研发、信息技术产品制造、"
+           "软件开发、信息服务以及科技企业孵化器、大学科技园和众创空间等线上线下创新创业平台的税费优惠，"
+           "并为相关单位和个人办理税费优惠提供便利")
+    assert support_in(tax).category == "税费"
+    # 重庆市…促进内外贸一体化发展的实施意见: a service and nothing more tangible
+    service = ("创新企业内外贸一体化支持机制，推广实施对企服务网格员向企业法人报到制度、代办专员制度、"
+               "部门负责人联系重点企业制度")
+    assert support_in(service).category == "服务"
+
+
+def test_financial_bodies_granting_enterprises_support_are_not_their_duties():
+    # 浙江省数字经济促进条例 第五十二条: loans and guarantees for enterprises …
+    grant = ("第五十二条 本省实行有利于数字经济发展的金融政策，对符合国家和省数字经济产业政策的项目、企业、"
+             "园区、平台和创新人才，金融机构、地方金融组织应当在贷款、政策性融资担保以及其他金融服务等方面"
+             "给予支持")
+    assert support_in(grant).category == "融资"
+    # … 上海市地方金融监督管理条例: a regulated body's own duty
+    duty = ("第十八条 地方金融组织应当依法规范经营，严守风险底线，禁止从事下列活动：（一）吸收存款或者变相"
+            "吸收存款；（二）出借、出租许可证件或者试点文件；（三）非法受托投资、自营或者受托发放贷款；"
+            "（四）国家和本市禁止从事的其他活动")
+    assert support_in(duty) is None
+
+
+def test_more_guarantees_for_named_enterprises_is_support_more_bank_credit_is_not():
+    # 深圳经济特区人工智能产业促进条例
+    assert support_in("发挥中小微企业融资担保基金作用，加大对人工智能初创企业信用担保力度").category == "融资"
+    # 重庆市…促进内外贸一体化发展的实施意见: the state encourages banks
+    assert support_in("鼓励金融机构加大对内外贸融合发展企业的信贷支持力度，提升内外贸一体化金融服务水平") is None
+
+
+def test_a_list_is_for_whom_its_lead_names():
+    # 上海市促进农业科技进步若干规定: for transfer activities, whatever the items mention (高等学校)
+    activities = ("对下列农业科技成果转化活动，根据国家和本市有关规定给予税收、贷款的优惠或者研发经费的补助："
+                  "（一）企业与科研院所、高等学校、农业技术推广机构合作，向农户推广农业新品种、新技术的；"
+                  "（二）农业科技成果权利人采取成果转让、以成果作为投资或者许可他人使用成果等方式转化农业科技成果的")
+    assert support_in(activities) is not None
+    # 中华人民共和国促进科技成果转化法 第十二条: for projects, though an item names 贫困地区
+    projects = ("第十二条 对下列科技成果转化项目，国家通过政府采购、研究开发资助、发布产业技术指导目录、示范推广"
+                "等方式予以支持：（一）能够显著提高产业技术水平、经济效益或者能够形成促进社会经济健康发展的新产业的；"
+                "（五）能够改善民生和提高公共健康水平的；（六）能够促进现代农业或者农村经济发展的；"
+                "（七）能够加快民族地区、边远地区、贫困地区社会经济发展的")
+    assert support_in(projects) is not None
+    # 山东省实施《中华人民共和国残疾人保障法》办法: the lead names persons
+    persons = ("第四十七条 县（市、区）人民政府和有关部门应当对残疾人给予下列优惠待遇：（一）对贫困重度残疾人，"
+               "按照有关规定发放生活补贴；（二）对符合条件的残疾人，给予城乡最低生活保障或者供养")
+    assert support_in(persons) is None
