@@ -19,7 +19,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policy_search.card import CARD_FIELDS, deadline_from_card, extract_card  # noqa: E402
+from policy_search.domain.card import CARD_FIELDS, deadline_from_card, extract_card  # noqa: E402
 
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 LABELS = Path(__file__).with_name("card_labels.json")

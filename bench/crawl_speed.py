@@ -32,7 +32,7 @@ from crawler.extract import extract_page  # noqa: E402
 from crawler.run import crawl_sources  # noqa: E402
 from tests.crawler.hosts import MultiHostSite  # noqa: E402
 from policy_search.settings import load_settings  # noqa: E402
-from policy_search.store import Store  # noqa: E402
+from policy_search.domain.store import Store  # noqa: E402
 from tests.crawler.site import PAGES, FixtureSite, build_site, sources_toml  # noqa: E402
 
 

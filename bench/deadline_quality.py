@@ -8,7 +8,7 @@ operate, a statistic, a validity date. Rows marked `tune` are the ones the rules
 `held-out` rows were never tuned on — the figure that counts.
 
 A sentence is predicted an application window when it states a window (`parse_window`) and the
-decision (`policy_search.windows.judge_window`) says so. The baseline is the rule it replaced: any
+decision (`policy_search.domain.windows.judge_window`) says so. The baseline is the rule it replaced: any
 window in a sentence with a submission word (申报, 报送, 提交 …), which is what let 工作报告,
 自查报告, 年报, 纳税申报 and 申报债权 through.
 
@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policy_search.deadlines import parse_window  # noqa: E402
-from policy_search.windows import application_window  # noqa: E402
+from policy_search.domain.deadlines import parse_window  # noqa: E402
+from policy_search.domain.windows import application_window  # noqa: E402
 
 TABLE = ROOT / "tests" / "policy_search" / "window_sentences.tsv"
 # The card extractor's sentence test before application windows were told from duties.

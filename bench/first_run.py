@@ -53,7 +53,7 @@ def total(base: str, query: str) -> int:
 
 
 def crawled(data_dir: Path) -> int:
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     with Store(data_dir / "policies.sqlite3") as store:
         return store.policies.count_besides_source("snapshot")

@@ -24,8 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from policy_search.importer import policy_from_record
-from policy_search.kinds import DOC_KINDS, classify
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.kinds import DOC_KINDS, classify
 
 # Run as a script, bench/ is on sys.path: one Counts for the quality benches.
 from tagging_quality import Counts

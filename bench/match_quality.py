@@ -32,10 +32,10 @@ K = 10
 
 def build(workdir: Path, corpus: Path):
     from index.build import rebuild
-    from policy_search.derive import enrich_changed
-    from policy_search.importer import import_file
+    from policy_search.domain.derive import enrich_changed
+    from policy_search.domain.importer import import_file
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     settings = Settings(data_dir=workdir, secret_key="bench")
     fresh = not settings.db_path.exists()

@@ -67,9 +67,9 @@ class Robot(ThreadingHTTPServer):
 
 
 def build(workdir: Path, metadata: bool) -> Path:
-    from policy_search.derive import enrich_changed
-    from policy_search.importer import import_file
-    from policy_search.store import Store
+    from policy_search.domain.derive import enrich_changed
+    from policy_search.domain.importer import import_file
+    from policy_search.domain.store import Store
 
     db = workdir / "template.sqlite3"
     if not db.exists():
@@ -88,7 +88,7 @@ def build(workdir: Path, metadata: bool) -> Path:
 def fresh_site(workdir: Path, template: Path, robot: Robot):
     from index.build import rebuild
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     data = workdir / "site"
     shutil.rmtree(data, ignore_errors=True)
@@ -121,11 +121,11 @@ def main() -> None:
 
     from index.api import SearchRequest
     from index.search import SearchIndex
-    from policy_search.channels import Sender
+    from policy_search.domain.channels import Sender
     from policy_search.app.delivery import IndexMatcher, parse_search_query, sync_index
-    from policy_search.models import Policy, policy_id_for
-    from policy_search.notify import run_round
-    from policy_search.subscriptions import ACTIVE
+    from policy_search.domain.models import Policy, policy_id_for
+    from policy_search.domain.notify import run_round
+    from policy_search.domain.subscriptions import ACTIVE
 
     robot = Robot()
     template = build(workdir, args.metadata)

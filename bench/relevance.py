@@ -82,8 +82,8 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def build_project(workdir: Path, documents: Path):
     from index.build import rebuild
-    from policy_search.importer import import_file
-    from policy_search.store import Store
+    from policy_search.domain.importer import import_file
+    from policy_search.domain.store import Store
 
     store = Store(workdir / "policies.sqlite3")
     if store.policies.count() == 0:
@@ -206,7 +206,7 @@ def fts_search(path: Path):
 
 def doc_number_check(store, search, samples: int = 40, seed: int = 7) -> tuple[int, int, list]:
     """Every sampled 文号 in every bracket style must put its document at rank 1."""
-    from policy_search.normalize import doc_number_key
+    from policy_search.domain.normalize import doc_number_key
 
     rows = [s for s in store.policies.summaries()
             if s["doc_number"] and re.fullmatch(r".*〔.*〕.*号", s["doc_number"], re.S)]

@@ -159,8 +159,8 @@ def in_child(target, *args):
 # --- building -------------------------------------------------------------------------
 
 def import_corpus(workdir: Path, shared: Path):
-    from policy_search.importer import import_file
-    from policy_search.store import Store
+    from policy_search.domain.importer import import_file
+    from policy_search.domain.store import Store
 
     store = Store(workdir / "policies.sqlite3")
     if store.policies.count() == 0:
@@ -214,7 +214,7 @@ def project_update_latency(store, index_path: Path) -> float:
     from index.api import SearchRequest
     from index.build import start_sync_thread
     from index.search import SearchIndex
-    from policy_search.models import Policy, policy_id_for
+    from policy_search.domain.models import Policy, policy_id_for
 
     index = SearchIndex(index_path)
     thread = start_sync_thread(store.path, index_path, interval=0.2)

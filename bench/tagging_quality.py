@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_search.models import Policy, policy_id_for
-from policy_search.tagging import propose
-from policy_search.taxonomy import Taxonomy, load_shipped
+from policy_search.domain.models import Policy, policy_id_for
+from policy_search.domain.tagging import propose
+from policy_search.domain.taxonomy import Taxonomy, load_shipped
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "policy_search" / "labels.jsonl"

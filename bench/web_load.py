@@ -59,9 +59,9 @@ def prepare(data_dir: Path | None, limit: int | None) -> Path:
     """Settings, store and index for the run: an existing data dir or a fresh corpus import."""
     from index.build import rebuild
     from index.search import SearchIndex
-    from policy_search.importer import import_file
+    from policy_search.domain.importer import import_file
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     if data_dir is None:
         data_dir = Path(tempfile.mkdtemp(prefix="web-load-"))

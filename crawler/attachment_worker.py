@@ -5,7 +5,7 @@ on stdout. The format is told by the bytes, not the name: PDF (pypdf, CJK fonts
 included), DOCX/XLSX, Word 97 .doc and WPS .wps (olefile and the piece table), .xls and
 WPS .et (xlrd), OFD (GB/T 33190: zip of XML), Word "web pages" saved as .doc, plain text.
 A file without text says why in `error` ("code: detail", the codes are listed in
-policy_search.models.ATTACHMENT_ERRORS). Parsers of untrusted PDFs and Office files can hang or balloon: the parent
+policy_search.domain.models.ATTACHMENT_ERRORS). Parsers of untrusted PDFs and Office files can hang or balloon: the parent
 kills this process when it runs over, and zip-based formats are checked for bombs first.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Refused(Exception):
 
 class Unreadable(Exception):
     """A file read to its end without usable text; args[0] is the error code
-    (see policy_search.models.ATTACHMENT_ERRORS), args[1] a detail."""
+    (see policy_search.domain.models.ATTACHMENT_ERRORS), args[1] a detail."""
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from policy_search.models import Attachment
+from policy_search.domain.models import Attachment
 
 # Media whose text is read (the bytes decide the format); archives and images are kept
 # as links only.

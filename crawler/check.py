@@ -15,9 +15,9 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-from policy_search.models import CHECKED_FIELDS, REQUIRED_FIELDS
-from policy_search.store import Store, now
-from policy_search.url_safety import check_url
+from policy_search.domain.models import CHECKED_FIELDS, REQUIRED_FIELDS
+from policy_search.domain.store import Store, now
+from policy_search.domain.url_safety import check_url
 
 from crawler import discover
 from crawler.discover import ListItem

@@ -6,8 +6,8 @@ import re
 from urllib.parse import urlsplit
 
 from crawler.sources import SourceError, parse_source
-from policy_search.regions import find_region_by_path, region_path, search_regions
-from policy_search.url_safety import scheme_problem
+from policy_search.domain.regions import find_region_by_path, region_path, search_regions
+from policy_search.domain.url_safety import scheme_problem
 
 # The CMS families an admin can add without code: entry kind -> name shown.
 FAMILIES = {

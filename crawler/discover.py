@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from policy_search.normalize import find_doc_number, parse_date
+from policy_search.domain.normalize import find_doc_number, parse_date
 
 from crawler.extract import parse_html
 

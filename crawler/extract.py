@@ -16,9 +16,9 @@ import nh3
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml import etree
 
-from policy_search.cleaning import clean_body
-from policy_search.models import VALIDITIES, Attachment
-from policy_search.normalize import clean_doc_number, find_doc_number, parse_date
+from policy_search.domain.cleaning import clean_body
+from policy_search.domain.models import VALIDITIES, Attachment
+from policy_search.domain.normalize import clean_doc_number, find_doc_number, parse_date
 
 # Label words (spaces and colons removed) -> field.
 LABELS = {

@@ -27,7 +27,7 @@ import urllib3
 from protego import Protego
 from requests.adapters import HTTPAdapter
 
-from policy_search.url_safety import UnsafeURL, scheme_problem
+from policy_search.domain.url_safety import UnsafeURL, scheme_problem
 
 from crawler.encoding import decode_bytes
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from policy_search.metadata import tidy_metadata
-from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
-from policy_search.normalize import doc_number_key, parse_date
-from policy_search.store import ADDED, UPDATED, Store, now
-from policy_search.url_safety import check_url
-from policy_search.urls import canonical_url
+from policy_search.domain.metadata import tidy_metadata
+from policy_search.domain.models import SNAPSHOT_SOURCE, Policy, policy_id_for
+from policy_search.domain.normalize import doc_number_key, parse_date
+from policy_search.domain.store import ADDED, UPDATED, Store, now
+from policy_search.domain.url_safety import check_url
+from policy_search.domain.urls import canonical_url
 
 from crawler import discover
 from crawler.attachments import (ExtractionLimits, fill_attachment, known_attachment,

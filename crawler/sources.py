@@ -8,9 +8,9 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from policy_search.normalize import normalize_level
-from policy_search.regions import find_region, level_of_code, region_name
-from policy_search.url_safety import scheme_problem
+from policy_search.domain.normalize import normalize_level
+from policy_search.domain.regions import find_region, level_of_code, region_name
+from policy_search.domain.url_safety import scheme_problem
 
 ENTRY_KINDS = ("trs", "hanweb", "gkmlpt", "govcn_api", "links")
 

@@ -311,8 +311,8 @@ def _terms(text: str) -> list[str]:
 
 
 def _extra_synonyms() -> dict[str, list[str]]:
-    """Synonym groups of the tagging taxonomy (policy_search.taxonomy)."""
-    from policy_search.taxonomy import synonym_groups
+    """Synonym groups of the tagging taxonomy (policy_search.domain.taxonomy)."""
+    from policy_search.domain.taxonomy import synonym_groups
 
     try:
         groups = synonym_groups()

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
-from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.kinds import HUIQI_NO, HUIQI_YES
-from policy_search.models import DOC_KINDS, LEVELS
+from policy_search.domain.deadlines import DEADLINE_STATUSES
+from policy_search.domain.kinds import HUIQI_NO, HUIQI_YES
+from policy_search.domain.models import DOC_KINDS, LEVELS
 
 SORTS = ("relevance", "newest", "deadline")
 # Filter / facet keys, as in /api/search parameters. `region` is where a policy applies
@@ -88,14 +88,14 @@ class Hit:
     # words in <mark> (escaped like snippet), and the staff review state.
     title_html: str | None = None
     review_state: str | None = None
-    # 申报状态 as of the day the document was indexed (policy_search.deadlines
+    # 申报状态 as of the day the document was indexed (policy_search.domain.deadlines
     # DEADLINE_STATUSES), the window's end then (ISO date), and the policy's expiry date.
     deadline_status: str | None = None
     deadline_end: str | None = None
     expiry_date: str | None = None
     # Names of the regions where the policy applies (全国 for a national one).
     applies_in: list[str] | None = None
-    # Does the policy give enterprises something (policy_search.kinds)? None: not known.
+    # Does the policy give enterprises something (policy_search.domain.kinds)? None: not known.
     huiqi: bool | None = None
 
 

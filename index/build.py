@@ -43,8 +43,8 @@ from index.schema import (
     SCHEMA_VERSION, TEXT_FIELDS, index_day, keyword_fields, make_schema, stored_fields,
     texts_of,
 )
-from policy_search.models import Policy
-from policy_search.store import Store
+from policy_search.domain.models import Policy
+from policy_search.domain.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from index.analysis import components, everyday_words, query_words, stopwords, synonyms
 from index.api import LIMITS
-from policy_search.normalize import doc_number_key, find_doc_number, find_typed_doc_number
+from policy_search.domain.normalize import doc_number_key, find_doc_number, find_typed_doc_number
 
 MAX_QUERY_CHARS = LIMITS.query_chars
 MAX_CLAUSES = 12
@@ -96,7 +96,7 @@ class ParsedQuery:
     doc_number_key: str | None = None
     doc_number: str | None = None
     # canonical keys of the 文号 as typed (国办发2019年06号 -> 国办发|2019|6), longest
-    # issuer first (policy_search.normalize.TypedDocNumber.keys)
+    # issuer first (policy_search.domain.normalize.TypedDocNumber.keys)
     doc_number_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rewrite: Rewrite = field(default_factory=Rewrite)

@@ -2,7 +2,7 @@
 
 Text fields are jieba-analyzed (`index.analysis`); facets are keyword fields that
 hold every value. Two region fields: `applies` holds the codes of where a policy applies
-(its issuing region unless its text restricts it: `policy_search.applicability`), so "applies
+(its issuing region unless its text restricts it: `policy_search.domain.applicability`), so "applies
 in 长沙县" is one lookup of 长沙县 and its parents (长沙市, 湖南省, 全国); `region` holds the
 issuing code and all its parents, so "issued in 湖南省" includes 长沙市 and 长沙县 documents. What a result line shows
 is stored as one JSON blob; the body is stored zlib-compressed for snippets only.
@@ -17,13 +17,13 @@ import zlib
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
-from policy_search.applicability import applicability_of
-from policy_search.deadlines import CLOSED, UNKNOWN, china_today, policy_status
-from policy_search.kinds import OTHER, huiqi_label
-from policy_search.models import Policy
-from policy_search.normalize import doc_number_canonical, doc_number_key
-from policy_search.regions import parent_codes, region_name
-from policy_search.subjects import subject_label, subject_prefixes
+from policy_search.domain.applicability import applicability_of
+from policy_search.domain.deadlines import CLOSED, UNKNOWN, china_today, policy_status
+from policy_search.domain.kinds import OTHER, huiqi_label
+from policy_search.domain.models import Policy
+from policy_search.domain.normalize import doc_number_canonical, doc_number_key
+from policy_search.domain.regions import parent_codes, region_name
+from policy_search.domain.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.

@@ -41,9 +41,9 @@ from index.schema import (
     FACET_FIELDS, TEXT_FIELDS, date_number, index_day, load_hit, load_text,
 )
 from index.suggest import Vocabulary, build_vocabulary
-from policy_search.normalize import normalize_level
-from policy_search.regions import NATIONAL, find_region, parent_codes, region_label, region_name
-from policy_search.subjects import subject_label
+from policy_search.domain.normalize import normalize_level
+from policy_search.domain.regions import NATIONAL, find_region, parent_codes, region_label, region_name
+from policy_search.domain.subjects import subject_label
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import statistics
 from pathlib import Path
 
 from policy_search import jobs
-from policy_search.models import ATTACHMENT_ERRORS, CHECKED_FIELDS, LEVEL_NAMES, REQUIRED_FIELDS
-from policy_search.store import Store
+from policy_search.domain.models import ATTACHMENT_ERRORS, CHECKED_FIELDS, LEVEL_NAMES, REQUIRED_FIELDS
+from policy_search.domain.store import Store
 
 REVIEW_STATE_NAMES = {"new": "待审核", "reviewed": "已审核"}
 # A source alarms after this many runs in a row without a new item…

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policy_search import jobs
-from policy_search.models import SNAPSHOT_SOURCE, Policy
-from policy_search.normalize import parse_date
+from policy_search.domain.models import SNAPSHOT_SOURCE, Policy
+from policy_search.domain.normalize import parse_date
 from policy_search.snapshot import snapshot_file, snapshot_summary
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 FIRST_RUN_BY = "首次运行"
 FIRST_RUN_ARG = "first_run"

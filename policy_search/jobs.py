@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_search.local_time import beijing_time
-from policy_search.store import Job, Store
+from policy_search.domain.local_time import beijing_time
+from policy_search.domain.store import Job, Store
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued", "running", "succeeded", "failed", "cancelled")

@@ -22,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 from policy_search import jobs
-from policy_search.importer import Progress, import_file
-from policy_search.models import SNAPSHOT_SOURCE
-from policy_search.store import Store
+from policy_search.domain.importer import Progress, import_file
+from policy_search.domain.models import SNAPSHOT_SOURCE
+from policy_search.domain.store import Store
 
 SNAPSHOT_FILE = "data/starter_snapshot.jsonl.xz"
 MANIFEST_FILE = "data/starter_snapshot.json"

@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policy_search.derive import enrich_changed  # noqa: E402
-from policy_search.importer import import_file, policy_from_record  # noqa: E402
-from policy_search.models import Policy  # noqa: E402
+from policy_search.domain.derive import enrich_changed  # noqa: E402
+from policy_search.domain.importer import import_file, policy_from_record  # noqa: E402
+from policy_search.domain.models import Policy  # noqa: E402
 from policy_search.snapshot import MANIFEST_FILE, SNAPSHOT_FILE  # noqa: E402
-from policy_search.store import Store  # noqa: E402
-from policy_search.taxonomy import Taxonomy, current_taxonomy  # noqa: E402
+from policy_search.domain.store import Store  # noqa: E402
+from policy_search.domain.taxonomy import Taxonomy, current_taxonomy  # noqa: E402
 
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 DATA = ROOT / "policy_search"

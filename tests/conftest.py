@@ -42,7 +42,7 @@ def run_together(target, count: int) -> None:
 
 @pytest.fixture
 def store(tmp_path):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     with Store(tmp_path / "policies.sqlite3") as s:
         yield s

@@ -23,9 +23,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from policy_search.models import Policy, Tag, policy_id_for
+from policy_search.domain.models import Policy, Tag, policy_id_for
 from policy_search.settings import Settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 WAIT = 30.0  # generous bound for a loaded machine
 DING_SECRET = "SECtest0123456789abcdef"
@@ -257,7 +257,7 @@ class Site:
         return SearchIndex(self.settings.index_path)
 
     def add(self, item: Policy, tags: list[tuple[str, str]] = ()) -> str:
-        from policy_search.derive import derive_kinds
+        from policy_search.domain.derive import derive_kinds
 
         self.store.policies.upsert(item)
         if tags:

@@ -247,7 +247,7 @@ def test_the_adapter_check_catches_private_whoosh_names(tmp_path):
 
 # --- SQL only in the store ------------------------------------------------------------
 
-STORE_PACKAGE = Path("policy_search") / "store"
+STORE_PACKAGE = Path("policy_search") / "domain" / "store"
 # Where SQL may not be written: the packages, the scripts and the benches.
 SQL_FREE = PACKAGES + ("scripts", "bench")
 # Not the store's database: the schema itself (kept beside the package so that parallel
@@ -255,7 +255,7 @@ SQL_FREE = PACKAGES + ("scripts", "bench")
 # token cache, the FTS5 baseline a bench compares the index with. Path -> allowed scopes
 # (a class or function name; "*" for the whole module).
 OWN_DATABASES = {
-    Path("policy_search") / "migrations.py": {"*"},
+    Path("policy_search") / "domain" / "migrations.py": {"*"},
     Path("index") / "build.py": {"TokenCache"},
     Path("bench") / "relevance.py": {"build_fts", "fts_search"},
 }
@@ -318,7 +318,7 @@ def test_sql_is_written_only_in_the_store():
 def test_the_sql_check_catches_sql_outside_the_store(tmp_path):
     for folder in SQL_FREE:
         (tmp_path / folder).mkdir()
-    (tmp_path / STORE_PACKAGE).mkdir()
+    (tmp_path / STORE_PACKAGE).mkdir(parents=True)
     (tmp_path / STORE_PACKAGE / "jobs.py").write_text(  # the store's own SQL passes
         "def get(self, i):\n    return self.conn.execute('SELECT * FROM jobs WHERE id = ?', (i,))\n")
     (tmp_path / "crawler" / "run.py").write_text(
@@ -345,3 +345,32 @@ def test_the_sql_check_catches_sql_outside_the_store(tmp_path):
         "index/build.py:7 uses .conn",
         "web/raw.py:2 uses from sqlite3 import", "web/raw.py:4 uses sqlite3.connect",
     ]
+
+
+# --- the domain at the bottom ---------------------------------------------------------
+
+# What stands on the domain inside policy_search: the job runtime, what queues or lists
+# jobs, and the composition root.
+ABOVE_THE_DOMAIN = ("policy_search.jobs", "policy_search.schedule", "policy_search.first_run",
+                    "policy_search.snapshot", "policy_search.dashboard") + COMPOSITION_ROOT
+
+
+def upward_imports_of_the_domain(root: Path = ROOT) -> list[str]:
+    found = []
+    for path in sorted((root / "policy_search" / "domain").rglob("*.py")):
+        for module in sorted(imported_modules(parsed(path))):
+            if any(module == above or module.startswith(above + ".") for above in ABOVE_THE_DOMAIN):
+                found.append(f"{path.relative_to(root)} imports {module}")
+    return found
+
+
+def test_the_domain_imports_nothing_above_it():
+    assert upward_imports_of_the_domain() == []
+
+
+def test_the_domain_check_catches_an_upward_import(tmp_path):
+    (tmp_path / "policy_search" / "domain").mkdir(parents=True)
+    (tmp_path / "policy_search" / "domain" / "card.py").write_text(
+        "from policy_search import jobs\nfrom policy_search.settings import Settings\n")
+    assert upward_imports_of_the_domain(tmp_path) == [
+        "policy_search/domain/card.py imports policy_search.jobs"]

@@ -19,17 +19,17 @@ from flask_login import current_user
 
 from index.api import index_status as index_status_of
 from policy_search import jobs
-from policy_search.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
+from policy_search.domain.accounts import ROLES, AccountError, change_password, create_user, set_active, set_role
 from policy_search.dashboard import (dashboard_figures, human_bytes, set_source_enabled,
                                      sources_health)
 from policy_search.first_run import startup_status
-from policy_search.importer import ImportFileError, check_file, detect_format
-from policy_search.models import CHECKED_FIELDS, LEVEL_NAMES
-from policy_search.regions import all_regions, region_path, search_regions
-from policy_search.local_time import beijing_day_end, beijing_day_start
-from policy_search.review_queue import record_admin_action
-from policy_search.taxonomy import current_taxonomy, save_value
-from policy_search.url_safety import UnsafeURL, check_redirects, resolve_host
+from policy_search.domain.importer import ImportFileError, check_file, detect_format
+from policy_search.domain.models import CHECKED_FIELDS, LEVEL_NAMES
+from policy_search.domain.regions import all_regions, region_path, search_regions
+from policy_search.domain.local_time import beijing_day_end, beijing_day_start
+from policy_search.domain.review_queue import record_admin_action
+from policy_search.domain.taxonomy import current_taxonomy, save_value
+from policy_search.domain.url_safety import UnsafeURL, check_redirects, resolve_host
 from web.app import MULTIPART_OVERHEAD, services
 from web.auth import ROLE_NAMES, require_role
 from web.history import ACTION_NAMES, entry_view, user_name

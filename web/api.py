@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from policy_search.applicability import applicability_of
+from policy_search.domain.applicability import applicability_of
 from web.app import services, site_url
 from web.cards import deadline_view
 from web.match import (match_hit_json, profile_json, profile_query, read_profile_strictly,

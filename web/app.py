@@ -17,9 +17,9 @@ from flask import Flask, abort, current_app, g, has_request_context, request
 
 from index.api import IndexSync, SearchBackend, start_sync
 from index.api import open_index as open_search_index
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 from policy_search.settings import Settings, load_settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from policy_search.accounts import authenticate, has_role
-from policy_search.review_queue import record_admin_action
-from policy_search.store import User
+from policy_search.domain.accounts import authenticate, has_role
+from policy_search.domain.review_queue import record_admin_action
+from policy_search.domain.store import User
 from web.app import services
 from web.security import is_direct_loopback
 

@@ -10,13 +10,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from policy_search.card import CARD_FIELDS, CardItem
+from policy_search.domain.card import CARD_FIELDS, CardItem
 from index.api import Hit
-from policy_search.applicability import applicability_of
-from policy_search.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
+from policy_search.domain.applicability import applicability_of
+from policy_search.domain.deadlines import (CLOSED, CLOSING, CLOSING_DAYS, LONG_TERM, NOT_STARTED, OPEN,
                                      OUT_OF_FORCE, UNKNOWN, china_today, policy_status, to_date)
-from policy_search.kinds import DOC_KINDS, HUIQI_MEASURE
-from policy_search.models import Policy
+from policy_search.domain.kinds import DOC_KINDS, HUIQI_MEASURE
+from policy_search.domain.models import Policy
 
 # status -> CSS class of its badge
 STATUS_CLASSES = {"申报中": "open", "即将截止": "closing", "未开始": "upcoming", "已截止": "closed",

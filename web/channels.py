@@ -11,9 +11,9 @@ import io
 
 from flask import abort, g, render_template, request, send_file, url_for
 
-from policy_search import booklet as booklets
-from policy_search import digest as digests
-from policy_search.deadlines import china_today
+from policy_search.domain import booklet as booklets
+from policy_search.domain import digest as digests
+from policy_search.domain.deadlines import china_today
 from web.app import services, site_url
 from web.originals import original_link
 from web.params import SearchState, parse_search_args

@@ -11,7 +11,7 @@ import html
 
 from flask import Blueprint, make_response, render_template, request, url_for
 
-from policy_search.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN, UNKNOWN, policy_status
+from policy_search.domain.deadlines import CLOSED, CLOSING, NOT_STARTED, OPEN, UNKNOWN, policy_status
 from web.app import services, site_url
 from web.cards import today
 from web.ics import CalendarEvent, calendar_text

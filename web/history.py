@@ -2,15 +2,15 @@
 its title, Beijing time (the policy's history tab, the admin's 操作日志, the conflict note).
 
 Entries come from the store's tag_audit table: staff decisions and crawl updates carry a
-policy id; admin actions carry none (policy_search.review_queue.record_admin_action).
+policy id; admin actions carry none (policy_search.domain.review_queue.record_admin_action).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-from policy_search.card import CARD_FIELDS
-from policy_search.local_time import beijing_time
+from policy_search.domain.card import CARD_FIELDS
+from policy_search.domain.local_time import beijing_time
 
 # Actions on a policy.
 POLICY_ACTIONS = {
@@ -27,7 +27,7 @@ ADMIN_ACTIONS = {
     "taxonomy_value": "添加或修订标签值", "login": "登录", "logout": "退出登录",
 }
 ACTION_NAMES = {**POLICY_ACTIONS, **ADMIN_ACTIONS}
-# Fields a crawl reports changed (policy_search.store.policies.HISTORY_FIELDS and attachments).
+# Fields a crawl reports changed (policy_search.domain.store.policies.HISTORY_FIELDS and attachments).
 CHANGED_FIELD_NAMES = {
     "title": "标题", "doc_number": "文号", "issuer": "发文机关", "written_date": "成文日期",
     "publish_date": "发布日期", "effective_date": "施行日期", "expiry_date": "失效日期",

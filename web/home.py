@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.api import Hit
-from policy_search.deadlines import CLOSED, CLOSING, DEADLINE_STATUSES, OPEN
-from policy_search.kinds import APPLICATION_CALL, HUIQI_YES
+from policy_search.domain.deadlines import CLOSED, CLOSING, DEADLINE_STATUSES, OPEN
+from policy_search.domain.kinds import APPLICATION_CALL, HUIQI_YES
 from web.app import services
 from web.cards import Glance, hit_glances
 from web.params import SearchState, search_filters
@@ -54,7 +54,7 @@ class HomeView:
 
 def huiqi_filters() -> dict[str, list[str]]:
     """The filter that lists 惠企 policies: ones giving enterprises something they can get
-    (the index's 惠企 flag, policy_search.kinds)."""
+    (the index's 惠企 flag, policy_search.domain.kinds)."""
     return {"huiqi": [HUIQI_YES]}
 
 

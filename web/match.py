@@ -7,7 +7,7 @@ the same as JSON.
 
 Candidates come from the index (惠企 policies in force that apply in the enterprise's
 region); without a usable index the store is scanned instead. The matching itself is
-policy_search.matching.
+policy_search.domain.matching.
 """
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, make_response, render_template, request, url_for
 
 from index.api import Hit, SearchRequest
-from policy_search.matching import (MATCH, MISMATCH, NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES,
+from policy_search.domain.matching import (MATCH, MISMATCH, NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES,
                                     UNKNOWN, EnterpriseProfile, MatchResult, match_policies,
                                     profile_filters)
-from policy_search.applicability import applicability_of
-from policy_search.models import Policy
-from policy_search.regions import all_regions, level_of_code, region_name
-from policy_search.taxonomy import current_taxonomy
+from policy_search.domain.applicability import applicability_of
+from policy_search.domain.models import Policy
+from policy_search.domain.regions import all_regions, level_of_code, region_name
+from policy_search.domain.taxonomy import current_taxonomy
 from web.app import services, site_url
 from web.cards import Glance, deadline_view, policy_glance, today
 from web.feeds import FEED_ENTRIES, atom_time

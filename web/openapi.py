@@ -3,9 +3,9 @@ parser enforces so the document and the behaviour cannot drift apart."""
 from __future__ import annotations
 
 from index.api import LIMITS, SORTS
-from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.kinds import HUIQI_NO, HUIQI_YES
-from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
+from policy_search.domain.deadlines import DEADLINE_STATUSES
+from policy_search.domain.kinds import HUIQI_NO, HUIQI_YES
+from policy_search.domain.models import DOC_KINDS, LEVELS, VALIDITIES
 from web.params import ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS
 
 _FACET_ENUMS = {"level": list(LEVELS), "scope": list(LEVELS),
@@ -194,7 +194,7 @@ _SCHEMAS = {
 
 
 def _match_parameters() -> list[dict]:
-    from policy_search.matching import NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES
+    from policy_search.domain.matching import NEEDS, OWNERSHIPS, QUALIFICATIONS, SIZES
 
     def one(name, description, schema):
         return {"name": name, "in": "query", "required": False, "description": description,

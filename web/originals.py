@@ -1,6 +1,6 @@
 """The 原文 link the site offers: only to the issuing government's own site.
 
-`policy_search.links` holds the 原文 rule (a gov.cn host, or a host of a crawl source); the
+`policy_search.domain.links` holds the 原文 rule (a gov.cn host, or a host of a crawl source); the
 crawl sources' hosts are read here (from the shipped or configured sources and the ones
 admins added) and kept for a minute. Other links stay in the store and are shown only to
 staff.
@@ -12,7 +12,7 @@ import time
 
 from flask import current_app
 
-from policy_search.links import original_url
+from policy_search.domain.links import original_url
 from web.app import services
 from web.present import safe_url
 

@@ -16,9 +16,9 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 
 from index.api import FACETS, LIMITS, SORTS, SearchRequest
-from policy_search.deadlines import DEADLINE_STATUSES
-from policy_search.kinds import HUIQI_NO, HUIQI_YES
-from policy_search.models import DOC_KINDS, LEVELS, VALIDITIES
+from policy_search.domain.deadlines import DEADLINE_STATUSES
+from policy_search.domain.kinds import HUIQI_NO, HUIQI_YES
+from policy_search.domain.models import DOC_KINDS, LEVELS, VALIDITIES
 
 # Filter keys in URLs: the index's facets.
 FILTERS = FACETS

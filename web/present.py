@@ -14,7 +14,7 @@ import nh3
 from markupsafe import Markup, escape
 
 from index.api import Hit, SearchResult
-from policy_search.models import LEVEL_NAMES, TAG_FACETS, Policy
+from policy_search.domain.models import LEVEL_NAMES, TAG_FACETS, Policy
 
 # Structure a policy needs (paragraphs, lists, tables, emphasis, links), nothing active.
 BODY_TAGS = {

@@ -6,7 +6,7 @@ import os
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from index.api import LIMITS
-from policy_search.models import SNAPSHOT_SOURCE, Policy, policy_id_for
+from policy_search.domain.models import SNAPSHOT_SOURCE, Policy, policy_id_for
 from policy_search.snapshot import snapshot_summary
 from web.app import load_policy, services
 from web.cards import applies_view, card_views, deadline_view, hit_glances, validity_view

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, request
 
-from policy_search.deadlines import china_today
-from policy_search.query_log import KEEP_DAYS, POPULAR_DAYS, normalize_query
+from policy_search.domain.deadlines import china_today
+from policy_search.domain.query_log import KEEP_DAYS, POPULAR_DAYS, normalize_query
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from flask import abort, request, url_for
 
 from index.api import LIMITS, FacetCount, SearchResult
-from policy_search.regions import NATIONAL, find_region, parent_codes, region_name
-from policy_search.subjects import SEPARATOR as SUBJECT_SEPARATOR
-from policy_search.subjects import subject_depth, subject_path
+from policy_search.domain.regions import NATIONAL, find_region, parent_codes, region_name
+from policy_search.domain.subjects import SEPARATOR as SUBJECT_SEPARATOR
+from policy_search.domain.subjects import subject_depth, subject_path
 from web.app import services
 from web.params import ALL_VALIDITIES, FACET_NAMES, FILTERS, SearchState, parse_search_args
 from web.present import facet_value_label

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from collections.abc import Callable
 
 from index.api import Hit, SearchRequest
-from policy_search import booklet as booklets
-from policy_search import digest as digests
-from policy_search.models import DOC_KINDS, Policy
-from policy_search.taxonomy import current_taxonomy
+from policy_search.domain import booklet as booklets
+from policy_search.domain import digest as digests
+from policy_search.domain.models import DOC_KINDS, Policy
+from policy_search.domain.taxonomy import current_taxonomy
 from web.params import FACET_NAMES, SearchState, search_filters
 from web.present import facet_value_label
 

@@ -14,16 +14,16 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from policy_search.card import CARD_FIELDS, CardItem
-from policy_search.derive import refresh_deadline
-from policy_search.models import DOC_KINDS, LEVEL_NAMES, LEVELS, VALIDITIES, Policy
-from policy_search.review_queue import (ANY_FACET, LOW_CONFIDENCE, QueueFilter,
+from policy_search.domain.card import CARD_FIELDS, CardItem
+from policy_search.domain.derive import refresh_deadline
+from policy_search.domain.models import DOC_KINDS, LEVEL_NAMES, LEVELS, VALIDITIES, Policy
+from policy_search.domain.review_queue import (ANY_FACET, LOW_CONFIDENCE, QueueFilter,
                                         accept_suggestions, mark_reviewed,
                                         mark_reviewed_if_settled, neighbours_in_queue,
                                         next_in_queue, queue_counts, queue_page)
-from policy_search.store import EditConflict
-from policy_search.tagging import Evidence, load_evidence
-from policy_search.taxonomy import current_taxonomy
+from policy_search.domain.store import EditConflict
+from policy_search.domain.tagging import Evidence, load_evidence
+from policy_search.domain.taxonomy import current_taxonomy
 from web.app import load_policy, services
 from web.auth import require_role
 from web.history import ACTION_NAMES, entry_view

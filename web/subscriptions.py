@@ -21,11 +21,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import Length
 
 from policy_search import jobs
-from policy_search.channels import Sender
-from policy_search.notify import send_test, subscribe
-from policy_search.review_queue import record_admin_action
+from policy_search.domain.channels import Sender
+from policy_search.domain.notify import send_test, subscribe
+from policy_search.domain.review_queue import record_admin_action
 from policy_search.schedule import ScheduleError, next_run, parse_schedule
-from policy_search.subscriptions import (CHANNELS, FREQUENCIES, MAX_NAME_CHARS, PAUSED,
+from policy_search.domain.subscriptions import (CHANNELS, FREQUENCIES, MAX_NAME_CHARS, PAUSED,
                                          PENDING, SIGNED_CHANNELS, STATE_NAMES, WEBHOOK_EXAMPLES,
                                          SubscriptionError, check_frequency, check_name,
                                          describe_query)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 
-from policy_search.local_time import beijing_time
-from policy_search.models import TAG_FACETS, attachment_error_label
-from policy_search.subjects import subject_label, subject_path
+from policy_search.domain.local_time import beijing_time
+from policy_search.domain.models import TAG_FACETS, attachment_error_label
+from policy_search.domain.subjects import subject_label, subject_path
 from web.cards import KIND_CLASSES, hit_deadline, place_label, validity_label, validity_text
 from web.originals import original_link
 from web.params import FACET_NAMES, SORT_NAMES

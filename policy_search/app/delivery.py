@@ -1,4 +1,4 @@
-"""Subscriptions delivered: a round (policy_search.notify) wired to the live index for
+"""Subscriptions delivered: a round (policy_search.domain.notify) wired to the live index for
 matching and to the site's parameter parsing (web.params: a subscribed search is what
 /api/search takes); the round as a job (kind `notify`), queued after crawls and imports."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from policy_search import jobs
 from policy_search.app.ingest import sync_index as follow_index
 from policy_search.settings import Settings
-from policy_search.subscriptions import ACTIVE
+from policy_search.domain.subscriptions import ACTIVE
 
 ROUND_KINDS = ("crawl", "import")  # a finished job of these kinds is followed by a round
 
@@ -29,7 +29,7 @@ def canonical_search_query(query: str) -> str:
 
 
 class IndexMatcher:
-    """policy_search.notify.Matcher on the live index of the data directory."""
+    """policy_search.domain.notify.Matcher on the live index of the data directory."""
 
     def __init__(self, settings: Settings, store, index=None):
         from index.search import SearchIndex
@@ -66,8 +66,8 @@ def deliver(store, settings: Settings, *, note, dry_run: bool = False, progress=
     """One delivery round on an index brought up to date first (its note goes to `note`):
     a dry run too, so it shows what a round now would send (the index is derived data,
     not a delivery record). The round's report."""
-    from policy_search.channels import Sender
-    from policy_search.notify import run_round
+    from policy_search.domain.channels import Sender
+    from policy_search.domain.notify import run_round
 
     note(sync_index(store, settings))
     return run_round(store, settings, IndexMatcher(settings, store), Sender(settings),

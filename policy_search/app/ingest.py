@@ -44,7 +44,7 @@ def enrich_and_sync(store, settings: Settings, changed: int, *, note: Note,
     """Tags, kinds and cards for what changed, then the index (when `follow_index`);
     each outcome goes to `note`, each step's name to `step`. The index's note, if any."""
     if changed:
-        from policy_search.derive import enrich_changed
+        from policy_search.domain.derive import enrich_changed
 
         step("自动标注与政策卡片")
         note(enrich_changed(store, progress=enrich_progress).describe())

@@ -95,7 +95,7 @@ def run_import(ctx: jobs.JobContext) -> dict:
     what changed. The upload is removed afterwards, unless the job goes back to the queue."""
     from pathlib import Path
 
-    from policy_search.importer import ImportFileError, import_file
+    from policy_search.domain.importer import ImportFileError, import_file
 
     path = Path(ctx.args["path"])
     name = ctx.args.get("name") or path.name

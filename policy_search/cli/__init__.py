@@ -72,6 +72,6 @@ def main(ctx: click.Context, data_dir: Path | None, config: Path | None) -> None
 
 def open_store(settings):
     """The store of the selected data directory (created on first use)."""
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     return Store(settings.db_path)

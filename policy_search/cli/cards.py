@@ -9,7 +9,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress
-from policy_search.deadlines import china_today, policy_status
+from policy_search.domain.deadlines import china_today, policy_status
 from policy_search.settings import Settings
 
 
@@ -28,7 +28,7 @@ def extract_command(settings: Settings, everything: bool, quiet: bool):
 
     Staff corrections are kept: a field staff set wins over the extracted one.
     """
-    from policy_search.derive import derive_all
+    from policy_search.domain.derive import derive_all
 
     with open_store(settings) as store, CountProgress("卡片提取") as line:
         summary = derive_all(store, everything=everything, progress=None if quiet else line)
@@ -44,8 +44,8 @@ def extract_command(settings: Settings, everything: bool, quiet: bool):
 @click.pass_obj
 def show_command(settings: Settings, policy_id: str, today, as_json: bool):
     """Show one policy's card, application window status and validity."""
-    from policy_search.card import CARD_FIELDS
-    from policy_search.deadlines import Deadline
+    from policy_search.domain.card import CARD_FIELDS
+    from policy_search.domain.deadlines import Deadline
 
     day = today.date() if today else china_today()
     with open_store(settings) as store:

@@ -9,7 +9,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress, ImportProgress
-from policy_search.models import LEVEL_NAMES
+from policy_search.domain.models import LEVEL_NAMES
 from policy_search.settings import Settings, describe
 
 MAX_REJECTS_SHOWN = 50
@@ -33,7 +33,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
     Idempotent: importing the same file again changes nothing. Bad rows are
     reported with their line number and skipped.
     """
-    from policy_search.importer import ImportFileError, import_file
+    from policy_search.domain.importer import ImportFileError, import_file
 
     store = open_store(settings)
     failed = False
@@ -70,7 +70,7 @@ def import_command(settings: Settings, paths, fmt, source_id, quiet, no_enrich):
 
 def enrich(store, quiet: bool) -> None:
     """Tags and cards for what the import or crawl changed, with a progress line."""
-    from policy_search.derive import enrich_changed
+    from policy_search.domain.derive import enrich_changed
 
     with CountProgress("补充标签与卡片") as line:
         summary = enrich_changed(store, None if quiet else line)
@@ -89,7 +89,7 @@ def clean_bodies_command(settings: Settings, dry_run: bool, quiet: bool, no_enri
     Only the bodies that change are written; the index follows through the change log, and
     the changed policies' tags, kinds and cards are derived again.
     """
-    from policy_search.cleaning import clean_stored_bodies
+    from policy_search.domain.cleaning import clean_stored_bodies
 
     store = open_store(settings)
     with CountProgress("清理正文") as line:

@@ -8,7 +8,7 @@ import click
 
 from policy_search.cli import open_store
 from policy_search.cli.progress import CountProgress
-from policy_search.local_time import beijing_time
+from policy_search.domain.local_time import beijing_time
 from policy_search.settings import Settings
 
 

@@ -15,7 +15,7 @@ import click
 from policy_search import jobs
 from policy_search.app.job_kinds import register_real_kinds
 from policy_search.cli import open_store
-from policy_search.local_time import beijing_time
+from policy_search.domain.local_time import beijing_time
 from policy_search.schedule import ScheduleError, enqueue_due, parse_schedule, schedule_from_settings
 from policy_search.settings import Settings
 

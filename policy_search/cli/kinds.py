@@ -27,8 +27,8 @@ def derive_command(settings: Settings, everything: bool, quiet: bool):
     Staff corrections are kept: a kind or flag staff set wins over the derived one. The
     index follows through the change log (`index update`, or the site within seconds).
     """
-    from policy_search.derive import derive_kinds
-    from policy_search.kinds import DOC_KINDS
+    from policy_search.domain.derive import derive_kinds
+    from policy_search.domain.kinds import DOC_KINDS
 
     with open_store(settings) as store, CountProgress("文件类型") as line:
         summary = derive_kinds(store, everything=everything, progress=None if quiet else line)

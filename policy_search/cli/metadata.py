@@ -27,7 +27,7 @@ def tidy_command(settings: Settings, dry_run: bool, quiet: bool):
     changed policies are logged for the index (the site picks them up within seconds;
     else run `index update`).
     """
-    from policy_search.metadata import tidy_store
+    from policy_search.domain.metadata import tidy_store
 
     with open_store(settings) as store, CountProgress("整理元数据") as line:
         summary = tidy_store(store, dry_run=dry_run, progress=None if quiet else line)

@@ -14,7 +14,7 @@ import click
 from policy_search.cli import open_store
 from policy_search.settings import Settings
 from policy_search.app.delivery import canonical_search_query
-from policy_search.subscriptions import (CHANNELS, FREQUENCIES, SubscriptionError,
+from policy_search.domain.subscriptions import (CHANNELS, FREQUENCIES, SubscriptionError,
                                          canonical_profile_query, query_params)
 
 # --- subscribe ----------------------------------------------------------------------------
@@ -40,8 +40,8 @@ def subscribe_group():
 def add_command(settings: Settings, search, match, channel, address, frequency, name, secret):
     """Subscribe; prints the subscription id. E-mail gets a confirmation link; a webhook
     gets a test message at once and is active only when it went through (exit 1 if not)."""
-    from policy_search.channels import Sender
-    from policy_search.notify import manage_url, subscribe
+    from policy_search.domain.channels import Sender
+    from policy_search.domain.notify import manage_url, subscribe
     from web.params import ParamError
 
     if (search is None) == (match is None):

@@ -63,7 +63,7 @@ def open_index(settings: Settings, store):
 def link_makers(settings: Settings, store, base_url: str | None):
     """(link to a policy's page on the site, link to its original on a government site)."""
     from crawler.sources import load_all_sources
-    from policy_search.links import original_url
+    from policy_search.domain.links import original_url
 
     sources, _problems = load_all_sources(settings, store)
     hosts = [h for s in sources for h in s.allowed_hosts]
@@ -99,8 +99,8 @@ def digest_command(settings: Settings, params, since, fmt, group, title, base_ur
     PARAMS are search words and /api/search parameters (region=长沙县 support=资金补贴奖励);
     the filter options do the same (--region 长沙县 --support 资金补贴奖励).
     """
-    from policy_search.deadlines import china_today
-    from policy_search.digest import PeriodError, render
+    from policy_search.domain.deadlines import china_today
+    from policy_search.domain.digest import PeriodError, render
     from web.selection import compose_digest
 
     state = search_state(settings, params, filters)
@@ -144,8 +144,8 @@ def export_command(settings: Settings, params, fmt, output, title, limit, base_u
     PARAMS are search words and /api/search parameters (region=长沙县 enterprise=专精特新);
     the filter options do the same (--region 长沙县 --enterprise 专精特新).
     """
-    from policy_search.booklet import write
-    from policy_search.deadlines import china_today
+    from policy_search.domain.booklet import write
+    from policy_search.domain.deadlines import china_today
     from web.selection import compose_booklet
 
     fmt = fmt or output.suffix.lower().lstrip(".")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from policy_search.cli import open_store
-from policy_search.models import CHECKED_FIELDS
+from policy_search.domain.models import CHECKED_FIELDS
 
 
 @click.group("sources")

@@ -22,8 +22,8 @@ def tag_group():
 @click.pass_obj
 def tag_auto(settings: Settings, retag_all: bool, quiet: bool):
     """Auto-tag policies without current auto tags (new or changed), or all with --all."""
-    from policy_search.taxonomy import load_taxonomy
-    from policy_search.tagging import tag_policies
+    from policy_search.domain.taxonomy import load_taxonomy
+    from policy_search.domain.tagging import tag_policies
 
     store = open_store(settings)
     taxonomy = load_taxonomy(store)

@@ -6,7 +6,7 @@ import sys
 import click
 
 from policy_search.cli import open_store
-from policy_search.local_time import beijing_time
+from policy_search.domain.local_time import beijing_time
 from policy_search.settings import Settings
 
 
@@ -41,7 +41,7 @@ def read_password() -> str:
 @click.pass_obj
 def user_add(settings: Settings, username: str, role: str):
     """Add a user; the password is prompted twice, or read from the first line of stdin."""
-    from policy_search.accounts import AccountError, create_user, validate_username
+    from policy_search.domain.accounts import AccountError, create_user, validate_username
 
     store = open_store(settings)
     try:
@@ -59,7 +59,7 @@ def user_add(settings: Settings, username: str, role: str):
 @click.pass_obj
 def user_passwd(settings: Settings, username: str):
     """Set a user's password (prompted twice, or the first line of stdin)."""
-    from policy_search.accounts import AccountError, change_password
+    from policy_search.domain.accounts import AccountError, change_password
 
     store = open_store(settings)
     if store.accounts.get(username) is None:

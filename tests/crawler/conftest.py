@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from policy_search.settings import load_settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 from tests.crawler.site import fault_sources_toml, sources_toml
 

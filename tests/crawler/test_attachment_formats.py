@@ -133,8 +133,8 @@ url = "{gov_site.base}/csx-files/zwgk/index.html"
 
 @pytest.mark.slow
 def test_a_crawl_reads_every_format_and_records_why_not(tmp_path, gov_site):
-    from policy_search.accounts import create_user
-    from policy_search.store import Store
+    from policy_search.domain.accounts import create_user
+    from policy_search.domain.store import Store
 
     from crawler.run import crawl_sources
     from tests.crawler.conftest import make_settings

@@ -1,6 +1,6 @@
 from crawler.attachment_worker import extract
 from crawler.attachments import ExtractionLimits, extract_text, merge_cover_note
-from policy_search.models import Attachment
+from policy_search.domain.models import Attachment
 from tests.crawler.site import docx_bytes, simple_pdf, xlsx_bytes, zip_bomb_docx
 
 

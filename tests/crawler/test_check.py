@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from policy_search.cli import main
 from policy_search.dashboard import field_alarms, sources_health
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 from crawler.run import crawl_sources
 from crawler.sources import load_sources

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.models import policy_id_for
-from policy_search.store import Store
-from policy_search.urls import canonical_url
+from policy_search.domain.models import policy_id_for
+from policy_search.domain.store import Store
+from policy_search.domain.urls import canonical_url
 
 from crawler.run import crawl_sources, explain_failures
 from tests.crawler.site import HUNAN_POLICY, Page, hunan_page
@@ -169,7 +169,7 @@ def test_kill_mid_crawl_then_rerun_ends_in_the_same_store(tmp_path, gov_site):
                              crawl_jitter=0.0)
     script = textwrap.dedent(f"""
         from policy_search.settings import load_settings
-        from policy_search.store import Store
+        from policy_search.domain.store import Store
         from crawler.run import crawl_sources
         settings = load_settings(environ={{}}, data_dir={str(settings.data_dir)!r},
             sources_file={str(settings.sources_file)!r}, crawl_delay=0.02, crawl_jitter=0.0,

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.fetch import FetchError, Fetcher, FetchPolicy
 from crawler.run import MAX_FAILURES_KEPT, SourceResult, crawl_sources
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from tests.crawler.conftest import make_settings
 from tests.crawler.site import simple_pdf, trs_list
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 from crawler.fetch import Fetcher, FetchPolicy
 from crawler.run import crawl_sources, host_lanes

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from policy_search.models import policy_id_for
-from policy_search.store import Store
-from policy_search.urls import canonical_url
+from policy_search.domain.models import policy_id_for
+from policy_search.domain.store import Store
+from policy_search.domain.urls import canonical_url
 
 from crawler.run import crawl_sources
 from tests.crawler.conftest import make_settings
@@ -88,7 +88,7 @@ def test_rechecks_keep_to_their_window_and_schedule(tmp_path, gov_site):
 
 @pytest.mark.slow
 def test_staff_history_shows_the_edit(tmp_path, gov_site):
-    from policy_search.accounts import create_user
+    from policy_search.domain.accounts import create_user
     from tests.web.staff_site import NoIndex, logged_in
     from web import create_app
 

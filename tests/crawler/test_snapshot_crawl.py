@@ -6,9 +6,9 @@ import lzma
 
 import pytest
 
-from policy_search.models import SNAPSHOT_SOURCE, policy_id_for
+from policy_search.domain.models import SNAPSHOT_SOURCE, policy_id_for
 from policy_search.snapshot import SnapshotFile, load_snapshot, snapshot_summary
-from policy_search.urls import canonical_url
+from policy_search.domain.urls import canonical_url
 
 from crawler.run import crawl_sources
 

@@ -67,7 +67,7 @@ def test_source_file_names_a_bad_scheme_before_missing_hosts(tmp_path, hosts, ke
 
 def test_sources_added_by_an_admin_are_loaded_with_the_shipped_ones(tmp_path):
     from crawler.sources import DEFINITION_KEY, load_all_sources
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     store = Store(tmp_path / "s.sqlite3")
     settings = load_settings(environ={}, data_dir=tmp_path)

@@ -26,7 +26,7 @@ def real_rows(count: int = REAL_DOCS, start: int = 0) -> list[dict]:
 
 
 def crafted_policies():
-    from policy_search.models import Policy, policy_id_for
+    from policy_search.domain.models import Policy, policy_id_for
 
     def make(title, body, **kw):
         url = kw.pop("url", f"https://example.gov.cn/{abs(hash(title)) % 10**8}.html")
@@ -49,9 +49,9 @@ def crafted_policies():
 
 
 def build_fixture_store(path, rows=None):
-    from policy_search.importer import policy_from_record
-    from policy_search.models import Tag
-    from policy_search.store import Store
+    from policy_search.domain.importer import policy_from_record
+    from policy_search.domain.models import Tag
+    from policy_search.domain.store import Store
 
     store = Store(path)
     for row in rows if rows is not None else real_rows():

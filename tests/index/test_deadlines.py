@@ -13,10 +13,10 @@ from index.api import SearchRequest
 from index.build import rebuild, sync
 from index.schema import index_day
 from index.search import SearchIndex
-from policy_search.derive import derive_all
-from policy_search.models import Policy
+from policy_search.domain.derive import derive_all
+from policy_search.domain.models import Policy
 from policy_search.settings import Settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 
 def cn(day: dt.date) -> str:

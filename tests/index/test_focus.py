@@ -57,8 +57,8 @@ def citing_rows():
 def focus_index(tmp_path_factory):
     from index.build import rebuild
     from index.search import SearchIndex
-    from policy_search.importer import policy_from_record
-    from policy_search.store import Store
+    from policy_search.domain.importer import policy_from_record
+    from policy_search.domain.store import Store
 
     base = tmp_path_factory.mktemp("focus")
     store = Store(base / "policies.sqlite3")

@@ -207,7 +207,7 @@ _SLOW_REBUILD = """
 import sys, time
 from index.build import rebuild
 from index import build
-from policy_search.store import Store
+from policy_search.domain.store import Store
 original = build.document_for
 def slow(*args):
     print("adding", flush=True)
@@ -248,7 +248,7 @@ def test_incremental_sync_adds_updates_and_deletes(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
     index = SearchIndex(index_path, refresh_interval=0)
-    from policy_search.models import Policy, policy_id_for
+    from policy_search.domain.models import Policy, policy_id_for
 
     url = "https://example.gov.cn/new.html"
     new = Policy(id=policy_id_for(url, "新增政策"), url=url, title="关于氢能产业链补贴的新增政策",
@@ -379,7 +379,7 @@ def _searchable(index_path, **kw):
 @pytest.mark.slow
 def test_rebuild_rewrites_only_the_buckets_that_changed(fresh):
     from index import build
-    from policy_search.models import Tag
+    from policy_search.domain.models import Tag
 
     store, index_path = fresh
     total = store.policies.count()
@@ -413,8 +413,8 @@ def test_a_new_day_rewrites_the_buckets_whose_status_moved(tmp_path, monkeypatch
     import datetime as dt
 
     from index import build
-    from policy_search.derive import derive_all
-    from policy_search.models import Policy
+    from policy_search.domain.derive import derive_all
+    from policy_search.domain.models import Policy
 
     store = build_fixture_store(tmp_path / "policies.sqlite3", real_rows(10))
     day = build.index_day()

@@ -8,7 +8,7 @@ from whoosh import index as whoosh_index
 from index import layout, postings
 from index.build import rebuild, sync
 from index.schema import TEXT_FIELDS
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 from tests.index.conftest import build_fixture_store
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from index.analysis import everyday_words
 from index.query import EVERYDAY_WEIGHT, parse
-from policy_search.normalize import doc_number_canonical, find_typed_doc_number
+from policy_search.domain.normalize import doc_number_canonical, find_typed_doc_number
 
 
 def clause_texts(query):

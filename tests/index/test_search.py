@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.api import FACETS, SearchRequest
-from policy_search.applicability import applicability_of
-from policy_search.models import LEVELS
-from policy_search.regions import NATIONAL
+from policy_search.domain.applicability import applicability_of
+from policy_search.domain.models import LEVELS
+from policy_search.domain.regions import NATIONAL
 from tests.index.conftest import crafted_policies
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from policy_search.models import Policy, policy_id_for
+from policy_search.domain.models import Policy, policy_id_for
 from tests.conftest import shared_path
 
 

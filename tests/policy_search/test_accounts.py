@@ -5,11 +5,11 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import check_password_hash
 
-from policy_search import accounts
+from policy_search.domain import accounts
 from policy_search.cli import main
 from policy_search.cli import users as users_cli
-from policy_search.models import Policy, policy_id_for
-from policy_search.store import Store
+from policy_search.domain.models import Policy, policy_id_for
+from policy_search.domain.store import Store
 
 PASSWORD = "correct horse battery"
 

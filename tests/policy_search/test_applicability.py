@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policy_search.applicability import applicability_of, mentions
-from policy_search.models import Policy
-from policy_search.regions import NATIONAL, find_region, region_label
-from policy_search.importer import policy_from_record
+from policy_search.domain.applicability import applicability_of, mentions
+from policy_search.domain.models import Policy
+from policy_search.domain.regions import NATIONAL, find_region, region_label
+from policy_search.domain.importer import policy_from_record
 from tests.policy_search.corpus import all_documents
 
 
@@ -111,7 +111,7 @@ def test_names_ambiguous_in_the_country_need_their_parent():
 
 
 def test_the_policy_calculator_reads_where_a_policy_applies():
-    from policy_search.matching import MATCH, MISMATCH, EnterpriseProfile, match_policy
+    from policy_search.domain.matching import MATCH, MISMATCH, EnterpriseProfile, match_policy
 
     def region_reason(title: str, code: str, level: str, body: str = ""):
         profile = EnterpriseProfile(region_code=CHANGSHA_COUNTY)

@@ -1,9 +1,9 @@
 """Card fields extracted from real documents and real sentences."""
 import pytest
 
-from policy_search.card import (deadline_from_card, extract_card, extract_phones, find_sections, numbering_marks,
+from policy_search.domain.card import (deadline_from_card, extract_card, extract_phones, find_sections, numbering_marks,
                                 support_clauses)
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 from tests.policy_search.corpus import real_policy
 
 HONORS = "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk06/201901/t20190115_689677.html"

@@ -3,10 +3,10 @@ import json
 
 from click.testing import CliRunner
 
-from policy_search.card import CardItem
+from policy_search.domain.card import CardItem
 from policy_search.cli import main
-from policy_search.derive import RULES_STAMP, derive_all, refresh_deadline
-from policy_search.models import Policy
+from policy_search.domain.derive import RULES_STAMP, derive_all, refresh_deadline
+from policy_search.domain.models import Policy
 
 BODY = ("一、支持对象\n本市中小企业。\n二、支持标准\n给予一次性奖励50万元。\n"
         "三、申报时间\n2023年10月1日至10月31日。\n四、联系方式\n联系电话：0731-84011234。\n")
@@ -70,7 +70,7 @@ def test_only_changed_policies_are_reextracted_and_the_index_is_told(store):
 
 
 def test_cli_extract_and_show(tmp_path):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     with Store(tmp_path / "data" / "policies.sqlite3") as store:
         add(store)
@@ -91,7 +91,7 @@ def test_cli_extract_and_show(tmp_path):
 
 
 def test_policies_derived_under_older_rules_are_derived_again(store, monkeypatch):
-    import policy_search.derive as derive
+    import policy_search.domain.derive as derive
 
     add(store, "p1")
     derive_all(store)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from policy_search.channels import (DigestItem, Message, Sender, dingtalk_sign, feishu_sign,
+from policy_search.domain.channels import (DigestItem, Message, Sender, dingtalk_sign, feishu_sign,
                                     wecom_payload)
-from policy_search.subscriptions import Subscription
+from policy_search.domain.subscriptions import Subscription
 from tests.notify_site import DING_SECRET, FEISHU_SECRET, make_settings
 
 EVIL_TITLE = "[点我领补贴](http://evil.example/)**紧急**<script>alert(1)</script>"

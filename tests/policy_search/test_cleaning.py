@@ -7,10 +7,10 @@ import html
 from click.testing import CliRunner
 
 from crawler.extract import extract_page
-from policy_search.cleaning import clean_body
+from policy_search.domain.cleaning import clean_body
 from policy_search.cli import main
-from policy_search.importer import policy_from_record
-from policy_search.store import Store
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.store import Store
 from tests.policy_search.corpus import all_documents
 
 SHANGHAI_REPORT = ("https://s.fjlib.net:6443/interlibSSO/goto/385/+c-s-9odnokd9bnl9bm/pd/gzbg/"

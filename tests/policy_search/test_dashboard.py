@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from policy_search import jobs
 from policy_search.dashboard import (dashboard_figures, disk_usage, set_source_enabled,
                                      sources_health)
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 
 
 def source(id, level="provincial", region_code="430000", region_name="湖南省", **kw):

@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from policy_search.deadlines import (CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN,
+from policy_search.domain.deadlines import (CLOSED, CLOSING, LONG_TERM, NOT_STARTED, OPEN, UNKNOWN,
                                      Deadline, cn_number, parse_window, policy_status)
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 
 ANCHOR = "2020-09-22"
 # (phrase as published, anchor, kind, start, end, recur_start, recur_end)
@@ -156,7 +156,7 @@ def test_chinese_numbers(text, value):
 def test_china_today_is_the_day_in_utc_plus_8(monkeypatch):
     import datetime as real_dt
 
-    from policy_search import deadlines
+    from policy_search.domain import deadlines
 
     class FrozenDateTime(real_dt.datetime):
         @classmethod
@@ -169,7 +169,7 @@ def test_china_today_is_the_day_in_utc_plus_8(monkeypatch):
 
 
 def test_working_days_follow_chinas_calendar_where_it_is_known():
-    from policy_search.deadlines import add_working_days, is_working_day
+    from policy_search.domain.deadlines import add_working_days, is_working_day
 
     assert not is_working_day(dt.date(2024, 10, 1))  # 国庆
     assert is_working_day(dt.date(2024, 9, 29))  # a Sunday worked in exchange

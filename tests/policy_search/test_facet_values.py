@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from policy_search.importer import policy_from_record
-from policy_search.issuers import clean_issuer, is_place, is_republisher
-from policy_search.links import is_official_url, original_url
-from policy_search.metadata import tidy_metadata
-from policy_search.models import Policy
-from policy_search.regions import division_chain, find_region, level_of_code
-from policy_search.subjects import subject_label, subject_path, subject_prefixes
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.issuers import clean_issuer, is_place, is_republisher
+from policy_search.domain.links import is_official_url, original_url
+from policy_search.domain.metadata import tidy_metadata
+from policy_search.domain.models import Policy
+from policy_search.domain.regions import division_chain, find_region, level_of_code
+from policy_search.domain.subjects import subject_label, subject_path, subject_prefixes
 from tests.conftest import shared_path
 
 METADATA_STEP = 7  # every 7th metadata record: ~4,600 more issuers derived from titles
@@ -38,7 +38,7 @@ def issuer_names(policy: Policy) -> list[str]:
 
 
 def test_issuers_are_names_a_person_uses(corpus):
-    from policy_search.issuers import _agencies
+    from policy_search.domain.issuers import _agencies
 
     full_names = set(_agencies()[0])
     seen = set()
@@ -204,7 +204,7 @@ def test_metadata_tidy_cleans_a_store_filled_before_the_rules(tmp_path):
     from click.testing import CliRunner
 
     from policy_search.cli import main
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     store = Store(tmp_path / "policies.sqlite3")
     raw = [

@@ -11,10 +11,10 @@ import pytest
 
 from policy_search import jobs
 from policy_search.first_run import (FIRST_CRAWL_MAX_PAGES, queue_first_run, startup_status)
-from policy_search.models import Policy, Tag
+from policy_search.domain.models import Policy, Tag
 from policy_search.settings import Settings
 from policy_search.snapshot import SnapshotFile, load_snapshot, snapshot_file, snapshot_summary
-from policy_search.store import Store, now
+from policy_search.domain.store import Store, now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -206,7 +206,7 @@ def test_a_snapshot_never_overwrites_a_real_record(tmp_path, store):
     ])
     snapshot = snapshot_file(settings_for(tmp_path, starter_snapshot=str(path)))
     assert not snapshot.builtin and snapshot.description == "mine.jsonl.xz"
-    from policy_search.models import policy_id_for
+    from policy_search.domain.models import policy_id_for
 
     store.policies.upsert(Policy(id=policy_id_for(url, ""), url=url, title="关于支持小微企业发展的通知",
                                  source_id="govcn-lists", body_text="网站上的新文本。"))
@@ -276,6 +276,6 @@ def tagged(title: str, *facets: str, level="national", validity="有效") -> Pol
     (tagged("关于公开征求《企业登记办法（征求意见稿）》意见的通知", "support"), False),
 ])
 def test_the_snapshot_keeps_enterprise_policies_in_force(builder, policy, chosen):
-    from policy_search.taxonomy import load_taxonomy
+    from policy_search.domain.taxonomy import load_taxonomy
 
     assert builder.is_starter_policy(policy, load_taxonomy()) is chosen

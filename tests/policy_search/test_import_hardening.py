@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from policy_search import importer
-from policy_search.importer import ImportFileError, import_file
+from policy_search.domain import importer
+from policy_search.domain.importer import ImportFileError, import_file
 
 GOOD = [{"title": f"长沙县支持中小企业发展措施第{n}号", "url": f"http://www.csx.gov.cn/{n}.html",
          "body": f"第{n}条 对企业给予奖励。"} for n in range(1, 5)]
@@ -91,7 +91,7 @@ def test_nul_and_control_characters_are_removed(store, tmp_path):
     summary = import_file(store, path)
     assert summary.added == 1 and not summary.rejected
     [policy] = list(store.policies.iter_all())
-    # (the colloquial 县政府 is stored as the organ's name, policy_search.issuers)
+    # (the colloquial 县政府 is stored as the organ's name, policy_search.domain.issuers)
     assert policy.title == "含空字符的标题" and policy.issuer == "长沙县人民政府"
     assert "\x00" not in policy.body_text and "\x1b" not in policy.body_text
     assert "第一段" in policy.body_text and "第二段" in policy.body_text

@@ -10,8 +10,8 @@ import time
 import pytest
 from openpyxl import Workbook
 
-from policy_search.importer import ImportFileError, import_file
-from policy_search.store import Store
+from policy_search.domain.importer import ImportFileError, import_file
+from policy_search.domain.store import Store
 from tests.conftest import shared_path
 
 CN_HEADER = ["标题", "发文机关", "发文字号", "成文日期", "发布日期", "索引号", "主题分类", "正文", "链接", "层级", "地区"]
@@ -202,8 +202,8 @@ def test_killed_import_leaves_store_consistent_and_rerun_completes(tmp_path):
 
 
 def test_title_spilled_into_the_doc_number_field_is_dropped_on_import():
-    from policy_search.importer import policy_from_record
-    from policy_search.normalize import doc_number_key
+    from policy_search.domain.importer import policy_from_record
+    from policy_search.domain.normalize import doc_number_key
 
     policy = policy_from_record({
         "title": "国务院关于保护国营矿业企业正常生产的决定",

@@ -2,9 +2,9 @@
 from index.api import SearchRequest, index_status, open_index
 from index.build import rebuild
 from policy_search.app import ingest
-from policy_search.models import Policy, policy_id_for
+from policy_search.domain.models import Policy, policy_id_for
 from policy_search.settings import load_settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 BODY = "为支持小微企业发展，对符合条件的企业给予一次性稳岗补贴，申报截止时间为2030年12月31日。"
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from policy_search import jobs
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from tests.conftest import run_together
 
 

@@ -8,12 +8,12 @@ import sqlite3
 from click.testing import CliRunner
 
 from policy_search.cli import main
-from policy_search.derive import derive_kinds
-from policy_search.derive import enrich_changed
-from policy_search.importer import policy_from_record
-from policy_search.migrations import migrate
-from policy_search.models import Policy, policy_id_for
-from policy_search.store import UNCHANGED, UPDATED, Store
+from policy_search.domain.derive import derive_kinds
+from policy_search.domain.derive import enrich_changed
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.migrations import migrate
+from policy_search.domain.models import Policy, policy_id_for
+from policy_search.domain.store import UNCHANGED, UPDATED, Store
 from tests.policy_search.corpus import all_documents
 
 MEASURES = "http://www.jiangxi.gov.cn/art/2020/2/9/art_4969_1497540.html"
@@ -45,7 +45,7 @@ def test_derived_kind_and_flag_are_stored_with_evidence(store):
 
 
 def test_new_kind_rules_reclassify_what_older_rules_classified(store, monkeypatch):
-    import policy_search.derive as derive
+    import policy_search.domain.derive as derive
     measures = add(store, MEASURES)
     derive_kinds(store)
     assert derive_kinds(store).policies == 0
@@ -57,7 +57,7 @@ def test_new_kind_rules_reclassify_what_older_rules_classified(store, monkeypatc
 
 
 def test_cards_follow_the_kind_rules_version():
-    from policy_search import derive, kinds
+    from policy_search.domain import derive, kinds
     assert derive.RULES_STAMP.endswith(kinds.RULES_STAMP)
     assert derive.kind_stamp("abc") == "abc" + kinds.RULES_STAMP
 

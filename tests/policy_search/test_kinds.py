@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from policy_search.importer import policy_from_record
-from policy_search.kinds import (DOC_KINDS, classify, clean_title, dump_clues, load_clues,
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.kinds import (DOC_KINDS, classify, clean_title, dump_clues, load_clues,
                                  support_in, support_sentences, title_parts)
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 from tests.policy_search.corpus import all_documents
 from tests.conftest import shared_path
 

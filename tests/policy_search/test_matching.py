@@ -3,11 +3,11 @@ import datetime as dt
 
 import pytest
 
-from policy_search.card import CardItem, PolicyCard
-from policy_search.derive import derive_all, derive_kinds
-from policy_search.matching import (MATCH, MISMATCH, UNKNOWN, EnterpriseProfile, match_policies,
+from policy_search.domain.card import CardItem, PolicyCard
+from policy_search.domain.derive import derive_all, derive_kinds
+from policy_search.domain.matching import (MATCH, MISMATCH, UNKNOWN, EnterpriseProfile, match_policies,
                                     profile_filters)
-from policy_search.models import Policy, Tag
+from policy_search.domain.models import Policy, Tag
 
 TODAY = dt.date(2023, 10, 10)
 
@@ -146,8 +146,8 @@ def test_card_conditions_from_staff_items_are_used(fixture_store):
 
 # --- 惠企 only, needs met by support provisions, restrictions with evidence, ranking ------
 
-from policy_search.derive import derive_kinds as _derive_kinds  # noqa: E402
-from policy_search.tagging import Evidence, dump_evidence  # noqa: E402
+from policy_search.domain.derive import derive_kinds as _derive_kinds  # noqa: E402
+from policy_search.domain.tagging import Evidence, dump_evidence  # noqa: E402
 
 MEASURE_BODY = ("一、支持对象\n在本县注册的中小企业。\n二、支持措施\n"
                 "对新认定的中小企业给予一次性奖励10万元。\n"
@@ -233,8 +233,8 @@ def test_ranking_fit_then_specificity_then_open_then_recency(store):
 
 # --- real documents: the issue's examples gone for their cause; what titles restrict --------
 
-from policy_search.importer import policy_from_record  # noqa: E402
-from policy_search.matching import match_policy  # noqa: E402
+from policy_search.domain.importer import policy_from_record  # noqa: E402
+from policy_search.domain.matching import match_policy  # noqa: E402
 from tests.policy_search.corpus import all_documents  # noqa: E402
 
 ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
@@ -247,7 +247,7 @@ MACHINERY = "http://www.gov.cn/zhengce/content/2018-12/29/content_5353308.htm"
 
 
 def real_store(store, keys):
-    from policy_search.tagging import tag_policies
+    from policy_search.domain.tagging import tag_policies
 
     for key in keys:
         store.policies.upsert(policy_from_record(all_documents()[key]))
@@ -324,7 +324,7 @@ def test_what_titles_restrict(store):
 
 
 def test_claimable_support_names_what_the_enterprise_claims():
-    from policy_search.kinds import concrete_claim
+    from policy_search.domain.kinds import concrete_claim
 
     # 上海市促进科技成果转化条例: the enterprise claims a named instrument
     assert concrete_claim("符合条件的企业可以按照国家规定，享受研究开发费用税前加计扣除、仪器设备加速折旧、"

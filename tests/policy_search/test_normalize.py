@@ -3,10 +3,10 @@ import re
 
 import pytest
 
-from policy_search.normalize import (
+from policy_search.domain.normalize import (
     clean_doc_number, doc_number_key, find_doc_number, normalize_level, parse_date,
 )
-from policy_search.regions import find_region, level_of_code, parent_codes
+from policy_search.domain.regions import find_region, level_of_code, parent_codes
 from tests.conftest import shared_path
 
 

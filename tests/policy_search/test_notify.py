@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from policy_search.channels import Sender
+from policy_search.domain.channels import Sender
 from policy_search.app.delivery import IndexMatcher
-from policy_search.derive import enrich_changed
-from policy_search.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
-from policy_search.subscriptions import ACTIVE, PAUSED
+from policy_search.domain.derive import enrich_changed
+from policy_search.domain.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
+from policy_search.domain.subscriptions import ACTIVE, PAUSED
 from tests.notify_site import day, policy
 
 
@@ -203,7 +203,7 @@ def test_rounds_deliver_to_signed_robots(notify_site, clock, channel):
 def test_unconfirmed_subscriptions_are_deleted_after_a_week(notify_site, clock):
     import datetime as dt
 
-    from policy_search.notify import PENDING_DAYS
+    from policy_search.domain.notify import PENDING_DAYS
 
     pending = notify_site.store.subscriptions.create(kind="search", query="q=补贴", channel="email",
                                              address="boss@company.example")

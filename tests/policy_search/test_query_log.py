@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from policy_search.query_log import KEEP_DAYS, normalize_query
+from policy_search.domain.query_log import KEEP_DAYS, normalize_query
 
 
 @pytest.mark.parametrize("typed, kept", [

@@ -8,13 +8,13 @@ import sys
 import time
 
 from policy_search import jobs
-from policy_search.store import now
+from policy_search.domain.store import now
 
 # A worker process with a slow test kind; `cli` runs it through `policy-search worker`.
 WORKER_SCRIPT = """
 import sys, time
 from policy_search import jobs
-from policy_search.store import Store
+from policy_search.domain.store import Store
 
 def slow(ctx):
     for i in range(100000):
@@ -52,7 +52,7 @@ def quick(ctx):
 
 
 def test_kill_9_mid_job_marks_it_failed_on_next_start_and_a_new_job_succeeds(tmp_path, fake_kinds):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     store = Store(tmp_path / "policies.sqlite3")
     jobs.register_kind("test-slow", "慢任务", quick, exclusive=True)
@@ -87,7 +87,7 @@ def test_kill_9_mid_job_marks_it_failed_on_next_start_and_a_new_job_succeeds(tmp
 
 
 def test_an_unreaped_killed_worker_counts_as_dead(tmp_path, fake_kinds):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     store = Store(tmp_path / "policies.sqlite3")
     jobs.register_kind("test-slow", "慢任务", quick, exclusive=True)
@@ -129,7 +129,7 @@ def test_cancel_of_a_job_whose_process_died_ends_it_at_once(store):
 
 
 def test_sigterm_stops_the_cli_worker_and_requeues_its_job(tmp_path, fake_kinds):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     store = Store(tmp_path / "policies.sqlite3")
     jobs.register_kind("test-slow", "慢任务", quick, exclusive=True)
@@ -155,7 +155,7 @@ def test_sigterm_stops_the_cli_worker_and_requeues_its_job(tmp_path, fake_kinds)
 CRASHING_CHILD = """
 import os, signal, sys
 from policy_search import jobs
-from policy_search.store import Store
+from policy_search.domain.store import Store
 store = Store(sys.argv[1])
 jobs.adopt(store, int(sys.argv[2]))
 os.kill(os.getpid(), signal.SIGKILL)
@@ -176,7 +176,7 @@ def test_a_crashed_job_subprocess_fails_its_job_and_the_worker_goes_on(store, fa
 
 def test_spawned_worker_runs_the_job_detached(tmp_path):
     from policy_search.settings import load_settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     settings = load_settings(environ={}, data_dir=tmp_path / "data")
     store = Store(settings.db_path)

@@ -2,9 +2,9 @@ import sqlite3
 
 import pytest
 
-from policy_search.migrations import MIGRATIONS, migrate
-from policy_search.models import Attachment, Policy, Tag, policy_id_for
-from policy_search.store import ADDED, CURRENT_VERSION, UNCHANGED, UPDATED, Store, connect
+from policy_search.domain.migrations import MIGRATIONS, migrate
+from policy_search.domain.models import Attachment, Policy, Tag, policy_id_for
+from policy_search.domain.store import ADDED, CURRENT_VERSION, UNCHANGED, UPDATED, Store, connect
 
 
 def make_policy(url="http://www.gov.cn/zhengce/content/2019-02/14/content_1.htm", **fields):

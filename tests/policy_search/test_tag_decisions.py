@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from policy_search.models import Policy, policy_id_for
-from policy_search.store import EditConflict, material_change
-from policy_search.tagging import load_evidence, tag_policies, tag_policy
+from policy_search.domain.models import Policy, policy_id_for
+from policy_search.domain.store import EditConflict, material_change
+from policy_search.domain.tagging import load_evidence, tag_policies, tag_policy
 
 BODY = ("一、支持对象\n在本市注册的小微企业和个体工商户。\n"
         "二、支持措施\n对小微企业新增贷款给予贴息，提供融资担保，降低融资成本。\n"

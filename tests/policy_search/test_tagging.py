@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from policy_search.models import Attachment, Policy
-from policy_search.tagging import (
+from policy_search.domain.models import Attachment, Policy
+from policy_search.domain.tagging import (
     _prepare, is_negated, load_evidence, propose, score_value, section_mask, split_sentences,
 )
-from policy_search.taxonomy import load_shipped
+from policy_search.domain.taxonomy import load_shipped
 
 
 @pytest.fixture(scope="module")

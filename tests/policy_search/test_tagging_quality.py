@@ -9,7 +9,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from policy_search.taxonomy import load_shipped
+from policy_search.domain.taxonomy import load_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = {"industry": (0.65, 0.65), "support": (0.65, 0.65), "enterprise": (0.7, 0.6)}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from policy_search.models import Policy
-from policy_search.tagging import propose
-from policy_search.taxonomy import (
+from policy_search.domain.models import Policy
+from policy_search.domain.tagging import propose
+from policy_search.domain.taxonomy import (
     current_taxonomy, load_shipped, load_taxonomy, save_value, synonym_groups,
 )
 

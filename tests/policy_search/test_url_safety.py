@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policy_search.channels import Message, Sender
-from policy_search.notify import subscribe
+from policy_search.domain.channels import Message, Sender
+from policy_search.domain.notify import subscribe
 from policy_search.settings import Settings
-from policy_search.subscriptions import (SubscriptionError, WebhookRefused, check_webhook_url,
+from policy_search.domain.subscriptions import (SubscriptionError, WebhookRefused, check_webhook_url,
                                          mask_address, parse_allowed_hosts)
 from tests.notify_site import make_settings
 from tests.policy_search.test_channels import subscription
@@ -98,7 +98,7 @@ def test_addresses_are_masked():
 
 
 def test_an_unresolvable_official_host_is_a_retryable_failure(tmp_path, clock):
-    from policy_search.url_safety import UnsafeURL
+    from policy_search.domain.url_safety import UnsafeURL
 
     def no_dns(host):
         raise UnsafeURL(f"无法解析主机名 {host}")

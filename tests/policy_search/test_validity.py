@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from policy_search.derive import derive_all
-from policy_search.models import Policy
-from policy_search.validity import (EXPIRED, REPEALED, UNKNOWN, VALID, PolicyRef, RepealRef,
+from policy_search.domain.derive import derive_all
+from policy_search.domain.models import Policy
+from policy_search.domain.validity import (EXPIRED, REPEALED, UNKNOWN, VALID, PolicyRef, RepealRef,
                                     derive_validity, link_repeals, validity_on)
 from tests.policy_search.corpus import all_documents, real_policy
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.deadline_quality import read_table
-from policy_search.card import CardItem, PolicyCard, deadline_from_card, extract_card
-from policy_search.deadlines import parse_window
-from policy_search.models import Policy
-from policy_search.windows import (application_window, is_application_call, judge_window,
+from policy_search.domain.card import CardItem, PolicyCard, deadline_from_card, extract_card
+from policy_search.domain.deadlines import parse_window
+from policy_search.domain.models import Policy
+from policy_search.domain.windows import (application_window, is_application_call, judge_window,
                                    kind_states_windows)
 from tests.policy_search.corpus import all_documents, real_policy
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.derive import derive_all, derive_kinds
-from policy_search.models import Policy, Tag
+from policy_search.domain.derive import derive_all, derive_kinds
+from policy_search.domain.models import Policy, Tag
 from policy_search.settings import Settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from web.cards import today
 
 XSS = "<script>alert('xss-card')</script>"
@@ -93,7 +93,7 @@ class Site:
 
 
 def fill_store(settings: Settings) -> Store:
-    from policy_search.regions import region_name
+    from policy_search.domain.regions import region_name
 
     store = Store(settings.db_path)
     for policy, tags in policies(today()):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.accounts import create_user
-from policy_search.importer import policy_from_record
-from policy_search.models import Tag
+from policy_search.domain.accounts import create_user
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.models import Tag
 from policy_search.settings import Settings
 from tests.web.card_site import Site as MatchSite
 from tests.web.card_site import fill_store
@@ -67,7 +67,7 @@ class Site(MatchSite):
 def build_site(data_dir: Path) -> Site:
     from index.build import rebuild
     from index.search import SearchIndex
-    from policy_search.derive import derive_all, derive_kinds
+    from policy_search.domain.derive import derive_all, derive_kinds
     from web.cards import today
 
     settings = Settings(data_dir=data_dir, secret_key="test", session_cookie_secure=0,

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.derive import derive_kinds
-from policy_search.importer import policy_from_record
-from policy_search.models import Attachment, Policy, Tag, policy_id_for
-from policy_search.review_queue import accept_suggestions
-from policy_search.normalize import doc_number_key
+from policy_search.domain.derive import derive_kinds
+from policy_search.domain.importer import policy_from_record
+from policy_search.domain.models import Attachment, Policy, Tag, policy_id_for
+from policy_search.domain.review_queue import accept_suggestions
+from policy_search.domain.normalize import doc_number_key
 from policy_search.settings import Settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from tests.conftest import serve_in_thread, shared_path
 
 CORPUS_STEP = 120  # every 120th corpus document: ~40, national and several provinces

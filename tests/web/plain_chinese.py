@@ -73,7 +73,7 @@ def site_words(page: str, store, *, also_shown: set[str] = frozenset()) -> list[
 
     `also_shown`: ids of further policies whose text the page shows without linking them.
     """
-    from policy_search.regions import find_region
+    from policy_search.domain.regions import find_region
 
     seen = visible_text(page)
     own = document_text(store, linked_policy_ids(page) | set(also_shown)) + " " + facet_text(store)

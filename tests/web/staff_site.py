@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.accounts import create_user
-from policy_search.importer import policy_from_record
+from policy_search.domain.accounts import create_user
+from policy_search.domain.importer import policy_from_record
 from policy_search.settings import Settings
-from policy_search.store import Store
-from policy_search.tagging import tag_policies
+from policy_search.domain.store import Store
+from policy_search.domain.tagging import tag_policies
 from tests.conftest import shared_path
 
 CORPUS_STEP = 400  # every 400th corpus document: a dozen real policies

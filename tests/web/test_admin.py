@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from policy_search import jobs
-from policy_search.review_queue import admin_actions
-from policy_search.url_safety import UnsafeURL, check_redirects, check_url
+from policy_search.domain.review_queue import admin_actions
+from policy_search.domain.url_safety import UnsafeURL, check_redirects, check_url
 from tests.web.staff_site import logged_in, login, post_form
 
 PUBLIC_IP = "93.184.216.34"  # what the fake resolver answers for any name

@@ -11,7 +11,7 @@ import pytest
 
 from policy_search import jobs
 from policy_search.app.job_kinds import register_real_kinds
-from policy_search.review_queue import admin_actions
+from policy_search.domain.review_queue import admin_actions
 from tests.crawler.site import fault_sources_toml, pick_sources, sources_toml, xlsx_bytes
 from tests.web.staff_site import csrf_token, logged_in
 

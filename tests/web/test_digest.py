@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from policy_search.cli import main
-from policy_search.digest import PeriodError, period_start, summary_line
-from policy_search.models import Policy
-from policy_search.card import CardItem, PolicyCard
+from policy_search.domain.digest import PeriodError, period_start, summary_line
+from policy_search.domain.models import Policy
+from policy_search.domain.card import CardItem, PolicyCard
 from tests.web.channel_site import BASE_URL
 
 TODAY = dt.date(2024, 5, 13)
@@ -166,7 +166,7 @@ def test_the_command_writes_each_format(channel_site, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["wechat", "html", "markdown", "text"])
 def test_an_empty_period_says_so_in_every_format(fmt):
-    from policy_search.digest import EMPTY, FOOTER, build_digest, render
+    from policy_search.domain.digest import EMPTY, FOOTER, build_digest, render
 
     digest = build_digest([], {}, start=dt.date(2024, 5, 6), end=TODAY, title="本周新政策",
                           link_for=lambda p: None, more_link="https://zcss.example.gov.cn/?q=补贴")

@@ -10,7 +10,7 @@ from docx import Document
 from docx.shared import Cm
 from openpyxl import load_workbook
 
-from policy_search.booklet import XLSX_COLUMNS
+from policy_search.domain.booklet import XLSX_COLUMNS
 from policy_search.cli import main
 from tests.web.channel_site import BASE_URL, PROXY_URL
 

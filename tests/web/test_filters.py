@@ -9,7 +9,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from index.api import FacetCount, SearchResult, in_facet_order
-from policy_search.deadlines import DEADLINE_STATUSES
+from policy_search.domain.deadlines import DEADLINE_STATUSES
 from web.params import DEFAULT_VALIDITY, ParamError, parse_search_args
 
 OUT_OF_FORCE = {"old-measure", "national-loan"}

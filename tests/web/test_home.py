@@ -111,10 +111,10 @@ def test_the_newest_calls_leave_out_closed_ones(card_site, tmp_path):
     """A site with more calls than the lists above show (a store of its own)."""
     from index.build import rebuild
     from index.search import SearchIndex
-    from policy_search.derive import derive_all, derive_kinds
-    from policy_search.models import Policy
+    from policy_search.domain.derive import derive_all, derive_kinds
+    from policy_search.domain.models import Policy
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
     from web import create_app
 
     settings = Settings(data_dir=tmp_path, secret_key="t")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from policy_search import jobs
-from policy_search.models import Policy
+from policy_search.domain.models import Policy
 from policy_search.settings import Settings
-from policy_search.store import Store, now
+from policy_search.domain.store import Store, now
 from tests.conftest import serve_in_thread
 
 SOURCES = """

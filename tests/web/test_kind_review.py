@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 
-from policy_search.derive import derive_kinds
+from policy_search.domain.derive import derive_kinds
 from tests.web.staff_site import logged_in, review_form
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html as htmllib
 
-from policy_search.kinds import DOC_KINDS
+from policy_search.domain.kinds import DOC_KINDS
 from tests.web.test_api import get_json
 
 

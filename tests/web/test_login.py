@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from policy_search.accounts import change_password, set_active
+from policy_search.domain.accounts import change_password, set_active
 from tests.web.staff_site import PASSWORDS, csrf_token, logged_in, login
 
 
@@ -61,7 +61,7 @@ def test_throttling_per_ip(site_factory):
 def test_throttling_is_shared_by_worker_processes_and_outlives_a_restart(site_factory):
     """`serve --workers N` runs N processes, each with its own app and store connection:
     failures counted in one must lock the account in all of them."""
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
     from web import create_app
     from web.auth import THROTTLE_WINDOW
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_search.review_queue import admin_actions
+from policy_search.domain.review_queue import admin_actions
 from tests.web.staff_site import PASSWORDS, TOKEN
 
 HTTPS = "https://policy.example.gov.cn"

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
-from policy_search.matching import EnterpriseProfile
+from policy_search.domain.matching import EnterpriseProfile
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MANUFACTURER = ("region=长沙县&industry=制造业&revenue=800&employees=60&age=5"

@@ -148,7 +148,7 @@ def test_healthz_ok_with_store_and_index(client, corpus_site):
 def test_healthz_503_without_an_index(tmp_path, corpus_site):
     from index.search import SearchIndex
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
     from web import create_app
 
     settings = Settings(data_dir=tmp_path, secret_key="t")

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from tests.web.card_site import XSS
-from policy_search.card import CardItem
+from policy_search.domain.card import CardItem
 from web.cards import card_entry, countdown_text, deadline_view
 
 

@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from policy_search.derive import derive_all, derive_kinds
-from policy_search.models import Policy, Tag
-from policy_search.regions import find_region
+from policy_search.domain.derive import derive_all, derive_kinds
+from policy_search.domain.models import Policy, Tag
+from policy_search.domain.regions import find_region
 from policy_search.settings import Settings
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from web.cards import today
 
 ATOM = "{http://www.w3.org/2005/Atom}"

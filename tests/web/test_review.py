@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policy_search.tagging import load_evidence, tag_policy
+from policy_search.domain.tagging import load_evidence, tag_policy
 from tests.web.staff_site import csrf_token, logged_in, post_form, review_form
 
 

@@ -10,7 +10,7 @@ import pytest
 from index.build import index_status, rebuild
 from index.search import SearchIndex
 from policy_search import jobs
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from tests.web.staff_site import logged_in, post_form, review_form
 
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from policy_search.cli import main
-from policy_search.models import Policy, Tag
+from policy_search.domain.models import Policy, Tag
 from tests.web.conftest import corpus_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_serve_runs_the_site_on_imported_data(tmp_path):
         status, api = get(base + "/api/search?q=%E9%80%9A%E7%9F%A5")  # 通知
         assert status == 200 and json.loads(api)["total"] >= 1
         # a store change made by another process reaches search through the sync thread
-        from policy_search.store import Store
+        from policy_search.domain.store import Store
 
         with Store(data / "policies.sqlite3") as store:
             store.policies.upsert(Policy(id="live1", title="独角兽企业培育行动方案",
@@ -114,7 +114,7 @@ def test_store_changes_reach_search_within_seconds(tmp_path):
     from index.build import rebuild
     from index.search import SearchIndex
     from policy_search.settings import Settings
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
     from web import create_app
 
     settings = Settings(data_dir=tmp_path, secret_key="t")

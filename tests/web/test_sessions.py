@@ -2,8 +2,8 @@
 process; a password change or disabling ends all of the user's sessions."""
 from __future__ import annotations
 
-from policy_search.accounts import change_password, set_active
-from policy_search.store import Store
+from policy_search.domain.accounts import change_password, set_active
+from policy_search.domain.store import Store
 from tests.web.staff_site import csrf_token, logged_in
 
 COOKIE = "ps_session"

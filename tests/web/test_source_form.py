@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_search.review_queue import admin_actions
+from policy_search.domain.review_queue import admin_actions
 from tests.web.staff_site import logged_in, post_form
 
 PUBLIC_IP = "93.184.216.34"
@@ -33,7 +33,7 @@ def test_the_region_is_chosen_by_name_or_path(offline_app, tagged_site, region, 
     assert saved_region(tagged_site) == code
     # editing shows the path again, not the code
     form = admin.get("/admin/sources/edit?id=demo-county").get_data(as_text=True)
-    from policy_search.regions import region_path
+    from policy_search.domain.regions import region_path
     assert f'name="region" id="region" value="{region_path(code)}"' in form
 
 

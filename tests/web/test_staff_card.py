@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from policy_search.accounts import create_user
-from policy_search.derive import derive_policy
+from policy_search.domain.accounts import create_user
+from policy_search.domain.derive import derive_policy
 from policy_search.settings import Settings
 from tests.web.card_site import cn, fill_store
 from tests.web.staff_site import PASSWORDS, NoIndex, logged_in, review_form

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from policy_search import jobs
-from policy_search.accounts import create_user
-from policy_search.channels import Sender
+from policy_search.domain.accounts import create_user
+from policy_search.domain.channels import Sender
 from policy_search.app.delivery import IndexMatcher
-from policy_search.notify import run_round
-from policy_search.subscriptions import ACTIVE, PAUSED, PENDING
+from policy_search.domain.notify import run_round
+from policy_search.domain.subscriptions import ACTIVE, PAUSED, PENDING
 from tests.notify_site import day, make_settings, policy
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

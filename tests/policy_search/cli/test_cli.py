@@ -120,7 +120,7 @@ def test_readme_lists_every_setting_and_opens_with_two_commands():
 
 
 def test_import_tags_and_cards_what_it_added(tmp_path):
-    from policy_search.store import Store
+    from policy_search.domain.store import Store
 
     source = tmp_path / "p.jsonl"
     source.write_text(json.dumps({

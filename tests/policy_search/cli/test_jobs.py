@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from policy_search import jobs
 from policy_search.cli import main
-from policy_search.models import Policy
-from policy_search.store import Store
+from policy_search.domain.models import Policy
+from policy_search.domain.store import Store
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from policy_search import jobs
 from policy_search.cli import main
 from policy_search.schedule import enqueue_due, parse_schedule
-from policy_search.subscriptions import ACTIVE, PENDING
+from policy_search.domain.subscriptions import ACTIVE, PENDING
 from tests.notify_site import DING_SECRET, policy
 
 

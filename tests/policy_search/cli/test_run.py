@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from policy_search.store import Store
+from policy_search.domain.store import Store
 from tests.crawler.site import FixtureSite, Page, build_site, sources_toml
 from tests.policy_search.cli.service import Service, processes_with, wait_for
 
