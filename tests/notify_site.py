@@ -12,6 +12,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import shutil
 import socket
 import threading
 import time
@@ -286,17 +287,28 @@ def make_settings(data_dir: Path, robot: Robot | None = None, mailbox: Mailbox |
     return Settings(**values)
 
 
-@pytest.fixture
-def notify_site(tmp_path, robot, mailbox) -> Site:
+@pytest.fixture(scope="session")
+def notify_data(tmp_path_factory) -> Path:
+    """The starting policies stored and indexed once a session; each test gets a copy (the
+    data does not depend on the robot's or the mailbox's address)."""
     from index.build import rebuild
 
-    settings = make_settings(tmp_path / "data", robot, mailbox)
+    settings = make_settings(tmp_path_factory.mktemp("notify-data") / "data")
     store = Store(settings.db_path)
-    result = Site(settings, store, robot, mailbox)
+    template = Site(settings, store)
     for item in STARTING_POLICIES:
-        result.add(item, [("enterprise", "专精特新")] if "专精特新" in item.title else [])
+        template.add(item, [("enterprise", "专精特新")] if "专精特新" in item.title else [])
     rebuild(store, settings.index_path)
-    yield result
+    store.close()
+    return settings.data_dir
+
+
+@pytest.fixture
+def notify_site(tmp_path, robot, mailbox, notify_data) -> Site:
+    settings = make_settings(tmp_path / "data", robot, mailbox)
+    shutil.copytree(notify_data, settings.data_dir)
+    store = Store(settings.db_path)
+    yield Site(settings, store, robot, mailbox)
     store.close()
 
 
