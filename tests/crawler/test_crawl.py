@@ -220,12 +220,12 @@ def test_an_edit_of_the_source_during_its_crawl_is_kept(crawl_env, gov_site):
     store.sources.save_state("govcn-lists", state={DEFINITION_KEY: {"id": "govcn-lists"}})
 
     def edit_once(message):
-        if not admin.source_state("govcn-lists")["state"].get(DEFINITION_KEY, {}).get("name"):
-            admin.save_source_state("govcn-lists", state={DEFINITION_KEY: edited})
+        if not admin.sources.state("govcn-lists")["state"].get(DEFINITION_KEY, {}).get("name"):
+            admin.sources.save_state("govcn-lists", state={DEFINITION_KEY: edited})
 
     results = crawl_sources(store, settings, source_ids=["govcn-lists"], progress=edit_once)
     assert results[0].status == "ok" and results[0].new > 0
-    state = admin.source_state("govcn-lists")["state"]
+    state = admin.sources.state("govcn-lists")["state"]
     assert state[DEFINITION_KEY] == edited
     assert state["pages"] and state["last_figures"]["new"] == results[0].new  # the crawl's own
     admin.close()
