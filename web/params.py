@@ -16,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 
 from index.api import FACETS, LIMITS, SORTS, SearchRequest
-from policy_search.domain.deadlines import DEADLINE_STATUSES
+from policy_search.domain.deadlines import DEADLINE_STATUSES, OUT_OF_FORCE
 from policy_search.domain.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.domain.models import DOC_KINDS, LEVELS, VALIDITIES
 
@@ -25,7 +25,7 @@ FILTERS = FACETS
 # validity=all: every policy, expired and repealed ones included.
 ALL_VALIDITIES = "all"
 # Without a validity parameter: policies that may still apply.
-DEFAULT_VALIDITY = tuple(v for v in VALIDITIES if v not in ("失效", "废止"))
+DEFAULT_VALIDITY = tuple(v for v in VALIDITIES if v not in OUT_OF_FORCE)
 
 SORT_NAMES = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期"}
 FACET_NAMES = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from flask import abort, request, url_for
 
 from index.api import LIMITS, FacetCount, SearchResult
+from policy_search.domain.deadlines import OUT_OF_FORCE
 from policy_search.domain.regions import NATIONAL, find_region, parent_codes, region_name
 from policy_search.domain.subjects import SEPARATOR as SUBJECT_SEPARATOR
 from policy_search.domain.subjects import subject_depth, subject_path
@@ -97,7 +98,7 @@ def hidden_by_default(result: SearchResult, state: SearchState) -> int:
     (facet counts are taken without the facet's own filter, so they are there)."""
     if not state.validity_default:
         return 0
-    return sum(c.count for c in result.facets.get("validity", []) if c.value in ("失效", "废止"))
+    return sum(c.count for c in result.facets.get("validity", []) if c.value in OUT_OF_FORCE)
 
 
 def facet_views(result: SearchResult, state: SearchState) -> list[FacetView]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.domain.applicability import applicability_of
-from policy_search.domain.deadlines import policy_status
+from policy_search.domain.deadlines import OUT_OF_FORCE, policy_status
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
                                  claimable_support, concrete_claim, support_in)
 from policy_search.domain.regions import (all_regions, find_region, level_of_code, parent_codes,
@@ -679,7 +679,7 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         clue = (getattr(policy, "huiqi_evidence", None) or [None])[0]
         reasons.append(Reason("惠企", MISMATCH, f"{policy.doc_kind}，不直接给予企业扶持",
                               clue.describe() if isinstance(clue, Clue) else ""))
-    if policy.validity in ("失效", "废止"):
+    if policy.validity in OUT_OF_FORCE:
         reasons.append(Reason("有效性", MISMATCH, f"政策已{policy.validity}"))
     deadline = policy.deadline
     status = "未知"
