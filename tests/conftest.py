@@ -72,7 +72,8 @@ def serve_in_thread(app):
     """A Flask app on waitress in a thread on 127.0.0.1; yields its base URL."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4,
+                           asyncore_use_poll=True)  # like `serve`: no select() fd limit
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     host, port = server.socket.getsockname()[:2]

@@ -142,6 +142,9 @@ def make_server(app, sock: socket.socket, threads: int):
         # trusted_proxies (web.security.TrustedProxies) and otherwise treats the request
         # as relayed by an unknown proxy (no http login "from this machine").
         clear_untrusted_proxy_headers=False, connection_limit=1000,
+        # poll(), not select(): select() fails on any descriptor above 1023, which a busy
+        # worker (1,000 connections plus the store's and the index's files) can reach.
+        asyncore_use_poll=True,
     )
     server.channel_class = Channel  # one socket: one TcpWSGIServer
     return server

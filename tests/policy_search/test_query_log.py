@@ -109,10 +109,10 @@ def test_a_failed_write_keeps_the_counts_and_old_days_are_forgotten(store, monke
     tally = QueryTally(store, flush_count=1000)
     tally.count("专精特新", today)
 
-    def busy(counts):
+    def busy(repository, counts):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(store.queries, "add_counts", busy)
+    monkeypatch.setattr(type(store.queries), "add_counts", busy)
     with pytest.raises(RuntimeError):
         tally.flush()
     monkeypatch.undo()

@@ -165,3 +165,21 @@ def test_related_policies_rank_rare_shared_tags_above_common_ones(store):
     assert related.index(newer_generic) < related.index(both)  # same tag: newest first
     assert mine not in related and len(related) == 10
     assert store.tags.related_policies(add(12, "2024-02-02")) == []  # no tags, no neighbours
+
+
+def test_a_dropped_store_lets_go_of_its_file_at_once(tmp_path):
+    # No reference cycle: the connection closes when the last reference goes, not whenever
+    # the garbage collector next runs (a long-lived process would pile up open files).
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        store = Store(tmp_path / "p.sqlite3")
+        store.policies.count()
+        store.tags, store.edits, store.review  # every repository made at least once
+        dropped = weakref.ref(store)
+        del store
+        assert dropped() is None
+    finally:
+        gc.enable()

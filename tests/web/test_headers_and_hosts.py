@@ -174,3 +174,28 @@ def test_a_base_url_that_is_no_site_address_is_refused(corpus_site, value):
     settings = dataclasses.replace(corpus_site.settings, public_base_url=value)
     with pytest.raises(ValueError, match="public_base_url"):
         create_app(settings, store=corpus_site.store, index=corpus_site.index, testing=True)
+
+
+@pytest.fixture
+def many_open_files():
+    """More than 1,024 descriptors open in this process, as in a busy worker."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted + 64:
+        if hard != resource.RLIM_INFINITY and hard < wanted + 64:
+            pytest.skip(f"the descriptor limit ({hard}) is too low for this test")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted + 64, hard))
+    opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(wanted)]
+    yield
+    for fd in opened:
+        os.close(fd)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_the_server_answers_with_descriptors_above_1024(many_open_files, waitress_site):
+    # select() cannot watch a descriptor above 1023; the server's sockets here are all above it
+    status, headers = raw_exchange(waitress_site, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status == 200

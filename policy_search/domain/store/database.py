@@ -38,18 +38,57 @@ class Store:
         self._local = threading.local()
         self._savepoints = itertools.count()
         migrate(self.conn)
-        self.policies = PolicyRepository(self)
-        self.tags = TagRepository(self)
-        self.edits = EditRepository(self)
-        self.cards = CardRepository(self)
-        self.kinds = KindRepository(self)
-        self.taxonomy = TaxonomyRepository(self)
-        self.accounts = AccountRepository(self)
-        self.jobs = JobRepository(self)
-        self.sources = SourceRepository(self)
-        self.subscriptions = SubscriptionRepository(self)
-        self.queries = QueryCountRepository(self)
-        self.review = ReviewRepository(self)
+
+    # The repositories are made on each access rather than kept: a repository refers to its
+    # store, and a store keeping its repositories would be a reference cycle that holds the
+    # SQLite file open until the garbage collector runs, long after the store is dropped.
+    @property
+    def policies(self) -> PolicyRepository:
+        return PolicyRepository(self)
+
+    @property
+    def tags(self) -> TagRepository:
+        return TagRepository(self)
+
+    @property
+    def edits(self) -> EditRepository:
+        return EditRepository(self)
+
+    @property
+    def cards(self) -> CardRepository:
+        return CardRepository(self)
+
+    @property
+    def kinds(self) -> KindRepository:
+        return KindRepository(self)
+
+    @property
+    def taxonomy(self) -> TaxonomyRepository:
+        return TaxonomyRepository(self)
+
+    @property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self)
+
+    @property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self)
+
+    @property
+    def sources(self) -> SourceRepository:
+        return SourceRepository(self)
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        return SubscriptionRepository(self)
+
+    @property
+    def queries(self) -> QueryCountRepository:
+        return QueryCountRepository(self)
+
+    @property
+    def review(self) -> ReviewRepository:
+        return ReviewRepository(self)
 
     @property
     def conn(self) -> sqlite3.Connection:
