@@ -87,7 +87,19 @@ def round_job(ctx: jobs.JobContext) -> dict:
     for line in report.notes + [o.describe() for o in report.outcomes]:
         ctx.log(line)
     ctx.log(report.summary())
-    return {"subscriptions": len(report.outcomes), "sent": report.sent, "failed": report.failed}
+    return round_outcome(report)
+
+
+def round_outcome(report) -> dict:
+    """成功 when no delivery failed; 部分失败 when some did; 失败 when every digest that was
+    due failed (the channels are down, or the settings are wrong); with the counts."""
+    counts = {"subscriptions": len(report.outcomes), "sent": report.sent, "failed": report.failed}
+    if not report.failed:
+        return counts
+    if not report.sent:
+        return {**counts, "outcome": jobs.FAILED, "summary": report.summary(),
+                "error": f"{report.failed} 个订阅的推送全部失败，见任务日志"}
+    return {**counts, "outcome": jobs.PARTIAL, "summary": report.summary()}
 
 
 def queue_round_after(store, job) -> int | None:

@@ -165,3 +165,29 @@ def test_a_succeeded_crawl_is_followed_by_one_round(notify_site):
     failed = notify_site.store.jobs.get(jobs.enqueue(notify_site.store, "crawl", {"source": "x"}, "tester"))
     jobs.cancel(notify_site.store, failed.id)
     assert queue_round_after(notify_site.store, notify_site.store.jobs.get(failed.id)) is None
+
+
+@pytest.mark.parametrize("answers, state, shown", [
+    ([("status", 404, {})], "部分失败", "发送 1 条消息，失败 1 个"),
+    ([("status", 404, {}), ("status", 404, {})], "失败", "2 个订阅的推送全部失败"),
+])
+def test_a_round_with_failed_deliveries_does_not_end_as_a_success(cli, notify_site, tmp_path,
+                                                                    answers, state, shown):
+    for key in ("k3y-first-00001", "k3y-second-0002"):
+        added = cli("subscribe", "add", "--search", "q=专精特新", "--channel", "wecom",
+                    "--to", notify_site.robot.url("wecom", key))
+        assert added.exit_code == 0, added.output
+    cli("notify")  # the starting point
+    data = tmp_path / "new.jsonl"
+    data.write_text(json.dumps({"title": "专精特新企业融资奖励办法", "body": "对专精特新企业融资给予奖励。",
+                                "url": "http://www.csx.gov.cn/t/2.html", "level": "county",
+                                "region": "长沙县", "publish_date": "2024-05-01"},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    assert cli("import", str(data)).exit_code == 0  # queues the round
+    notify_site.robot.script = list(answers)  # the next digests are refused
+    worker = cli("worker", "--once")
+    assert worker.exit_code == 0, worker.output
+    [job] = [j for j in jobs.list_jobs(notify_site.store) if j["kind"] == "notify"]
+    assert job["state_label"] == state, (job["result"], job["log"])
+    assert shown in (job["summary"] or "") + (job["error"] or "")
+    assert job["result"]["failed"] == len(answers)
