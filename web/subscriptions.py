@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    url_for)
@@ -52,20 +51,6 @@ class SubscribeForm(FlaskForm):
     frequency = StringField("推送频率", default="day")
     name = StringField("名称（可选）", validators=[Length(max=MAX_NAME_CHARS)])
 
-
-def local_time(stamp: str | None, seconds: bool = False) -> str:
-    """A stored UTC time as people here read it (schedule_timezone)."""
-    if not stamp:
-        return ""
-    moment = dt.datetime.fromisoformat(stamp).astimezone(
-        ZoneInfo(services().settings.schedule_timezone or "Asia/Shanghai"))
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-@bp.context_processor
-@staff_bp.context_processor
-def subscription_helpers() -> dict:
-    return {"local_time": local_time}
 
 
 def make_sender() -> Sender:

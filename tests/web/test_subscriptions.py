@@ -241,6 +241,8 @@ def test_staff_page_lists_masked_and_needs_a_role(notify_site, client, app, acco
     assert "钉钉群机器人" in page and "****1234" in page and "已签名" in page
     assert "ding-secret-token-1234" not in page and "SECsecret-value-0000" not in page
     assert sub.token not in page
+    from policy_search.domain.local_time import beijing_time
+    assert f"创建 {beijing_time(sub.created_at)}" in page  # Beijing time, like every page
     listing = "/staff/subscriptions/"
     staff.post(f"/staff/subscriptions/{sub.id}/pause", data={"csrf_token": csrf(staff, listing)})
     assert notify_site.store.subscriptions.get(sub.id).pause_reason == "staff"
