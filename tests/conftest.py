@@ -26,6 +26,21 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """scrypt at 1/32 of its cost for the accounts tests make and log in with: every hash
+    is still real scrypt, checked the same way (test_accounts checks the real cost)."""
+    from policy_search.domain import accounts
+
+    real = accounts.HASH_METHOD
+    accounts.HASH_METHOD = TEST_HASH_METHOD
+    yield
+    accounts.HASH_METHOD = real
+
+
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
 @pytest.fixture
 def shared():
     return shared_path

@@ -5,6 +5,7 @@ pages: users, taxonomy values, crawl jobs). Deny by default: `has_role` knows on
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,9 +18,7 @@ ROLE_RANK = {"staff": 1, "admin": 2}
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-HASH_METHOD = "scrypt"
-# Checked when the user does not exist, so both cases cost one scrypt (no timing oracle).
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=HASH_METHOD)
+HASH_METHOD = "scrypt"  # werkzeug's scrypt at its default cost (the tests lower the cost)
 
 
 class AccountError(ValueError):
@@ -54,6 +53,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 
 
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked when the user does not exist, so both cases cost one hash (no timing oracle)."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
 def create_user(store, username: str, password: str, role: str) -> User:
     """Validate and add a user; AccountError when invalid or the name is taken."""
     validate_username(username)
@@ -70,7 +75,7 @@ def create_user(store, username: str, password: str, role: str) -> User:
 def authenticate(store, username: str, password: str) -> User | None:
     """The active user with this name and password, else None (same cost either way)."""
     user = store.accounts.get(username) if username else None
-    stored = user.password_hash if user else _DUMMY_HASH
+    stored = user.password_hash if user else _dummy_hash(HASH_METHOD)
     ok = check_password_hash(stored, password or "")
     if user is None or not ok or not user.active:
         return None

@@ -86,6 +86,27 @@ def test_authentication_and_roles(store):
             accounts.validate_username(bad)
 
 
+def test_passwords_are_hashed_with_scrypt_at_its_full_cost_outside_the_tests():
+    # the suite lowers the cost (tests/conftest.py); a real deployment must not
+    import subprocess
+    import sys
+
+    code = ("from policy_search.domain import accounts\n"
+            "print(accounts.hash_password('a long secret 1'))\n"
+            "print(accounts._dummy_hash(accounts.HASH_METHOD))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    stored, dummy = out.stdout.split()
+    assert stored.startswith("scrypt:32768:8:1$") and dummy.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(stored, "a long secret 1")
+
+
+def test_an_unknown_user_costs_a_hash_of_the_current_method(store):
+    accounts.create_user(store, "known1", PASSWORD, "staff")
+    assert accounts.authenticate(store, "nobody", PASSWORD) is None
+    assert accounts._dummy_hash(accounts.HASH_METHOD).startswith(accounts.HASH_METHOD + "$")
+    assert store.accounts.get("known1").password_hash.startswith(accounts.HASH_METHOD + "$")
+
+
 def test_tag_auto_tags_new_and_changed_policies_only(tmp_path):
     store = open_store(tmp_path)
     for n in range(3):
