@@ -184,6 +184,14 @@ class SearchIndex:
                 layout.release_generation(self._live.hold)
                 self._live = None
 
+    def __del__(self) -> None:
+        # The hold is a bare descriptor, which nothing else closes: a SearchIndex dropped
+        # without close() (a delivery round's, a test's) must not keep it for good.
+        try:
+            self.close()
+        except Exception:
+            pass
+
     def is_usable(self) -> bool:
         """An index is open and answers (for /healthz)."""
         try:

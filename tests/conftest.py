@@ -1,6 +1,7 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from contextlib import contextmanager
@@ -53,6 +54,17 @@ def run_together(target, count: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def held_files(name: str) -> int:
+    """How many descriptors of this process are open on files called `name`."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").endswith("/" + name)
+        except OSError:
+            pass  # closed meanwhile
+    return count
 
 
 @pytest.fixture

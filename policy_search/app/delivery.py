@@ -35,7 +35,12 @@ class IndexMatcher:
         from index.search import SearchIndex
 
         self.index_path = settings.index_path
+        self.owned = index is None  # closed with the matcher when it opened it itself
         self.index = index or SearchIndex(settings.index_path)
+
+    def close(self) -> None:
+        if self.owned:
+            self.index.close()
 
     def searchable_seq(self) -> int | None:
         from index import layout
@@ -70,8 +75,12 @@ def deliver(store, settings: Settings, *, note, dry_run: bool = False, progress=
     from policy_search.domain.notify import run_round
 
     note(sync_index(store, settings))
-    return run_round(store, settings, IndexMatcher(settings, store), Sender(settings),
-                     dry_run=dry_run, progress=progress)
+    matcher = IndexMatcher(settings, store)
+    try:
+        return run_round(store, settings, matcher, Sender(settings), dry_run=dry_run,
+                         progress=progress)
+    finally:
+        matcher.close()
 
 
 def round_job(ctx: jobs.JobContext) -> dict:

@@ -16,6 +16,7 @@ from index import layout
 from index.api import SearchRequest
 from index.build import index_status, rebuild, start_sync_thread, sync
 from index.search import SearchIndex
+from tests.conftest import held_files
 from tests.index.conftest import build_fixture_store, crafted_policies, real_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,17 @@ def test_rebuild_switches_atomically_and_removes_generations_nobody_uses(fresh):
     assert [g.name for g in layout.generations(index_path)] == [third.generation]
     assert second.removed_generations == [first.generation]
     assert third.removed_generations == [second.generation]
+
+
+def test_a_searcher_dropped_without_close_lets_go_of_its_generation(fresh):
+    store, index_path = fresh
+    rebuild(store, index_path, procs=1)
+    before = held_files(layout.READERS_FILE)
+    index = SearchIndex(index_path, refresh_interval=0)
+    assert index.search(SearchRequest(q=CANARY)).total >= 1
+    assert held_files(layout.READERS_FILE) == before + 1
+    del index  # a long-lived worker opens one per delivery round
+    assert held_files(layout.READERS_FILE) == before
 
 
 @pytest.mark.slow

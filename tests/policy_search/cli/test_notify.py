@@ -12,6 +12,7 @@ from policy_search import jobs
 from policy_search.cli import main
 from policy_search.schedule import enqueue_due, parse_schedule
 from policy_search.domain.subscriptions import ACTIVE, PENDING
+from tests.conftest import held_files
 from tests.notify_site import DING_SECRET, policy
 
 
@@ -109,6 +110,7 @@ def test_notify_dry_run_then_for_real(cli, notify_site):
     assert len(notify_site.robot.received) == 2
     again = cli("notify")
     assert "没有新政策" in again.output and len(notify_site.robot.received) == 2
+    assert held_files("READERS") == 0  # each round closes the index it opened
 
 
 def test_the_worker_runs_a_round_after_an_import_and_on_schedule(cli, notify_site, tmp_path):
