@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -397,8 +398,16 @@ def _run_jobs(jobs: list[BucketJob], procs: int, misses: bool,
     if procs > 1 and len(jobs) > 1:
         context = _pool_context()
         counter = context.Value("q", 0)
-        with context.Pool(min(procs, len(jobs)), initializer=_worker_init,
-                          initargs=(counter,)) as pool:
+        # Frozen: a forked worker's garbage collector never finalizes what it inherited.
+        # Closing an inherited SQLite connection in a child can checkpoint and delete the
+        # WAL under the parent's feet (SQLite: never carry a connection across fork).
+        gc.freeze()
+        try:
+            pool = context.Pool(min(procs, len(jobs)), initializer=_worker_init,
+                                initargs=(counter,))
+        finally:
+            gc.unfreeze()
+        with pool:
             results = pool.imap_unordered(write_bucket, jobs)
             for _ in jobs:
                 while True:

@@ -11,6 +11,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("policy_search", "crawler", "index", "web")
 # The composition root: the CLI and the use cases it shares with the job worker.
@@ -222,6 +224,7 @@ def whoosh_internals_outside_the_adapter(root: Path = ROOT) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_whoosh_internals_are_used_only_in_the_adapter():
     assert whoosh_internals_outside_the_adapter() == []
 

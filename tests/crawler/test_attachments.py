@@ -1,3 +1,5 @@
+import pytest
+
 from crawler.attachment_worker import extract
 from crawler.attachments import ExtractionLimits, extract_text, merge_cover_note
 from policy_search.domain.models import Attachment
@@ -18,6 +20,7 @@ def test_zip_bomb_refused_without_inflating():
     assert result["error"].startswith("refused") and result["text"] == ""
 
 
+@pytest.mark.slow
 def test_child_process_time_and_memory_limits():
     result = extract_text(simple_pdf("limited"), ExtractionLimits(seconds=20, memory_bytes=1_500_000_000))
     assert "limited" in result.text and not result.error

@@ -86,6 +86,7 @@ def test_sources_check_reports_items_and_fields_and_flags_the_broken_ones(check_
     assert checks["bare"]["problems"][0].endswith("详情页缺少：发布日期、正文")
 
 
+@pytest.mark.slow
 def test_sources_check_of_one_source_in_words_is_kept_with_it(check_env):
     code, output = run_check(check_env, "--source", "hunan-wjk")
     assert code == 0, output

@@ -200,6 +200,7 @@ def test_kill_mid_crawl_then_rerun_ends_in_the_same_store(tmp_path, gov_site):
     store.close()
 
 
+@pytest.mark.slow
 def test_since_skips_older_items(crawl_env, gov_site):
     settings, store = crawl_env
     results = crawl_sources(store, settings, source_ids=["govcn-lists"], since="2019-01-01")

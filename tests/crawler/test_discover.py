@@ -1,6 +1,8 @@
 import csv
 import json
 
+import pytest
+
 from crawler.discover import (hanweb_proxy, parse_gkmlpt, parse_govcn_api, parse_hanweb_records,
                               parse_link_list, trs_page_count, trs_page_url)
 from crawler.sources import Entry
@@ -19,6 +21,7 @@ def test_trs_page_count_and_urls():
     assert trs_page_url(entry, 2) == "http://x/index_2.html"
 
 
+@pytest.mark.slow
 def test_hanweb_records_from_list_rows_csv(gov_site):
     rows = list(csv.DictReader((PAGES / "jiangxi-2020" / "list-rows.csv").open(encoding="utf-8")))
     records = "".join(f"<record><![CDATA[{r}]]></record>" for r in gov_site.hanweb_columns["list-rows"])

@@ -65,6 +65,7 @@ def test_nested_divs_keep_their_text_in_a_bounded_tree(text_read):
     assert text_read[0] < 200 * len(html)
 
 
+@pytest.mark.slow
 def test_many_elements_past_the_bound_keep_their_text():
     cells = "".join(f"<tr><td>第{i}行</td><td>值</td></tr>" for i in range(MAX_ELEMENTS))
     html = f"<html><body><div id=content><p>前言。</p><table>{cells}</table><p>结尾段落。</p></div></body></html>"
@@ -105,6 +106,7 @@ def test_bare_labels_in_a_large_parent_read_little(text_read):
     assert text_read[0] < 20 * len(html)
 
 
+@pytest.mark.slow
 def test_list_page_of_links_in_one_block_is_read_in_bounded_work(text_read):
     from crawler.discover import parse_link_list
 

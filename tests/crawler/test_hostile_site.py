@@ -32,7 +32,8 @@ class HostileServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
 
     def hits(self, path: str) -> int:
         with self.lock:
@@ -170,6 +171,7 @@ url = "{base}/many/list.html"
 """
 
 
+@pytest.mark.slow
 def test_dripping_server_is_cut_at_the_deadline_and_not_retried(hostile):
     fetcher = Fetcher(FetchPolicy(user_agent="t", delay=0, jitter=0, connect_timeout=0.5,
                                   read_timeout=0.5, retries=2))
@@ -187,6 +189,7 @@ def test_dripping_server_is_cut_at_the_deadline_and_not_retried(hostile):
     assert hostile.drip_sent and hostile.drip_sent[0] < 100_000
 
 
+@pytest.mark.slow
 def test_binary_and_empty_answers_are_failures_with_reasons(tmp_path, hostile):
     settings = make_settings(tmp_path, hostile_sources(hostile.base), crawl_retries=0)
     store = Store(settings.db_path)

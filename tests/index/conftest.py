@@ -65,9 +65,9 @@ def build_fixture_store(path, rows=None):
     return store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """(store, index_path) with a rebuilt index; shared by a module's read-only tests."""
+    """(store, index_path) with a rebuilt index; shared by every read-only test."""
     from index.build import rebuild
 
     base = tmp_path_factory.mktemp("index")
@@ -77,7 +77,7 @@ def built(tmp_path_factory):
     store.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def searcher(built):
     from index.search import SearchIndex
 

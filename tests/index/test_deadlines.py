@@ -62,6 +62,7 @@ def statuses(index: SearchIndex, **kw) -> dict[str, str]:
     return {h.id: h.deadline_status for h in result.hits}
 
 
+@pytest.mark.slow
 def test_deadline_facet_filter_and_hit_fields(deadline_data):
     settings, store = deadline_data
     rebuild(store, settings.index_path, procs=1)

@@ -12,6 +12,8 @@ from index.api import SearchRequest
 from tests.conftest import shared_path
 from tests.index.conftest import real_rows
 
+pytestmark = pytest.mark.slow  # its index of real work reports and measures takes ~20 s to build
+
 # (query, the document about it, a government work report that mentions it in passing)
 PAIRS = [
     ("绿色制造", "关于印发《减污降碳协同增效实施方案》的通知", "2026年江苏省政府工作报告"),

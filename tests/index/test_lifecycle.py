@@ -256,6 +256,7 @@ def test_kill_9_during_rebuild_leaves_the_old_index_serving(fresh):
     assert sync(store, index_path).generation == report.generation
 
 
+@pytest.mark.slow
 def test_incremental_sync_adds_updates_and_deletes(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -278,6 +279,7 @@ def test_incremental_sync_adds_updates_and_deletes(fresh):
     assert index.doc_count() == store.policies.count()
 
 
+@pytest.mark.slow
 def test_staff_tag_change_is_searchable_within_two_seconds(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -321,6 +323,7 @@ def test_sync_waits_for_the_writer_lock_instead_of_failing(fresh):
     holder.join()
 
 
+@pytest.mark.slow
 def test_sync_builds_an_index_when_there_is_none(fresh):
     store, index_path = fresh
     index = SearchIndex(index_path)
@@ -339,6 +342,7 @@ def test_status_reports_generation_and_staleness(fresh):
     assert status.pending_changes == 0 and status.generation
 
 
+@pytest.mark.slow
 def test_an_index_of_another_schema_version_is_not_opened(fresh):
     store, index_path = fresh
     rebuild(store, index_path, procs=1)
@@ -463,6 +467,7 @@ def test_parallel_bucket_writers_build_the_same_index(fresh, tmp_path):
     assert not list(Path(index_path, two.generation).glob("*.tmp"))  # temp dirs removed
 
 
+@pytest.mark.slow
 def test_rebuild_finishes_in_a_process_whose_sigterm_handler_does_not_exit(tmp_path):
     """The job worker traps SIGTERM (to requeue); forked tokenizer workers must not inherit that."""
     script = f"""

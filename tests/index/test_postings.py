@@ -126,6 +126,7 @@ def phrases_of(store, fieldname: str, count: int) -> list[tuple[str, ...]]:
     return found[:count]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fieldname", ["title", "body"])
 def test_adjacent_words_agree_with_whoosh_phrases(built, fieldname):
     """Phrases (slop 0) and proximity (slop 1) give exactly the documents of Whoosh's

@@ -17,6 +17,8 @@ from policy_search.domain.regions import division_chain, find_region, level_of_c
 from policy_search.domain.subjects import subject_label, subject_path, subject_prefixes
 from tests.conftest import shared_path
 
+pytestmark = pytest.mark.slow  # the whole corpus and a metadata sample are read and imported once (~20 s)
+
 METADATA_STEP = 7  # every 7th metadata record: ~4,600 more issuers derived from titles
 
 

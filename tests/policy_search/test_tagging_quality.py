@@ -5,6 +5,8 @@ change that makes tagging clearly worse fails here.
 """
 from __future__ import annotations
 
+import pytest
+
 import importlib.util
 import sys
 from pathlib import Path
@@ -34,6 +36,7 @@ def test_labels_are_valid_taxonomy_values():
             assert all(taxonomy.get(facet, v) for v in values), (key, facet, values)
 
 
+@pytest.mark.slow
 def test_precision_and_recall_per_facet(shared):
     bench = load_bench()
     labels = bench.load_labels()
