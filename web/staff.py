@@ -26,7 +26,7 @@ from policy_search.domain.tagging import Evidence, load_evidence
 from policy_search.domain.taxonomy import current_taxonomy
 from web.app import load_policy, services
 from web.auth import require_role
-from web.history import ACTION_NAMES, entry_view
+from web.history import entry_view
 from web.sources import source_name, source_names
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -545,18 +545,18 @@ def kind_changes(policy: Policy, form) -> list[tuple[str, str | None]]:
     """文件类型 and 惠企政策: "auto" keeps (or goes back to) the derived value; a value is a
     staff correction that re-derivation keeps."""
     changes: list[tuple[str, str | None]] = []
-    for field, current, by_staff, allowed, label in (
+    for name, current, by_staff, allowed, label in (
             ("doc_kind", policy.doc_kind, policy.kind_by == "staff", DOC_KINDS, "文件类型"),
             ("huiqi", "是" if policy.huiqi else "否", policy.huiqi_by == "staff", ("是", "否"),
              "惠企政策")):
-        wanted = form.get(field, current if by_staff else "auto")
+        wanted = form.get(name, current if by_staff else "auto")
         if wanted == "auto":
             if by_staff:
-                changes.append((field, None))
+                changes.append((name, None))
         elif wanted not in allowed:
             raise ValueError(f"{label}的取值无效。")
         elif not by_staff or wanted != current:
-            changes.append((field, wanted))
+            changes.append((name, wanted))
     return changes
 
 

@@ -79,8 +79,8 @@ def normalize_date_text(text: str) -> str:
         return "".join(parts)
 
     return re.sub(
-        rf"(?:(?P<y>[〇○零一二三四五六七八九O]{{4}})年)?(?P<m>[一二三四五六七八九十]{{1,2}})月"
-        rf"(?:(?P<d>[一二三四五六七八九十]{{1,3}})日)?",
+        r"(?:(?P<y>[〇○零一二三四五六七八九O]{4})年)?(?P<m>[一二三四五六七八九十]{1,2})月"
+        r"(?:(?P<d>[一二三四五六七八九十]{1,3})日)?",
         numeric_date, text)
 
 
