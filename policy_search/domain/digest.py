@@ -34,9 +34,13 @@ _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([dwm天周月])\s*$", re.I)
 _UNIT_DAYS = {"d": 1, "天": 1, "w": 7, "周": 7, "m": 30, "月": 30}
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # A sentence that only leads into the text: "现将有关事项通知如下：", "为…，制定本办法。"
-_PREAMBLE = re.compile(r"(?:如下|以下)[:：]?\s*$|^(?:各|现将|经研究|根据|为(?:了)?贯彻|为深入贯彻)")
-_NUMBERING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．])\s*")
+_PREAMBLE = re.compile(r"(?:如下|以下)[:：]?\s*$|^(?:各|现将|经研究|根据|为(?:了)?贯彻|为深入贯彻)"
+                       r"|^为(?:了)?.*制定本(?:法|条例|办法|规定|细则|方案|意见|措施|规则|决定|计划)")
+_NUMBERING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．]"
+                        r"|第[一二三四五六七八九十百零〇\d]{1,5}条)\s*")
 _HEADING = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]?$")
+# Lines of the document's frame rather than its content: its 文号, its list of 附件.
+_FRAME = re.compile(r"^附件[\d一二三四五六七八九十]*[:：]|^\S{1,20}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
 
 
 class PeriodError(ValueError):
@@ -106,11 +110,31 @@ def summary_line(policy: Policy, card: PolicyCard | None) -> str:
         line = _NUMBERING.sub("", value).strip()
         if len(line) >= 4:
             return _clip(line)
-    for match in _SENTENCE.finditer(policy.body_text or ""):
+    for match in _SENTENCE.finditer(_without_title(policy.body_text or "", policy.title)):
         sentence = _NUMBERING.sub("", match.group(0)).strip()
-        if len(sentence) >= 8 and not _PREAMBLE.search(sentence) and not _HEADING.match(sentence):
+        if (len(sentence) >= 8 and not _PREAMBLE.search(sentence) and not _HEADING.match(sentence)
+                and not _FRAME.search(sentence)):
             return _clip(sentence)
     return ""
+
+
+def _without_title(body: str, title: str) -> str:
+    """The body without the title many pages repeat as its first line (a summary that
+    says the title again tells nothing)."""
+    head = re.sub(r"\s+", "", title or "")
+    if len(head) < 6:
+        return body
+    taken, matched = 0, 0
+    for char in body:
+        taken += 1
+        if char.isspace():
+            continue
+        if char != head[matched]:
+            return body
+        matched += 1
+        if matched == len(head):
+            return body[taken:]
+    return body
 
 
 def _clip(text: str, limit: int = SUMMARY_CHARS) -> str:

@@ -48,6 +48,21 @@ def test_the_summary_is_the_support_standard_else_a_sentence_that_says_something
     assert summary_line(Policy(id="q", title="t"), None) == ""
 
 
+@pytest.mark.parametrize("title", ["北京市图书馆条例", "取水许可和水资源费征收管理条例",
+                                   "国务院办公厅关于印发《政府网站集约化试点工作方案》的通知"])
+def test_the_summary_skips_the_repeated_title_the_purpose_article_and_the_doc_number(title):
+    import json
+
+    from policy_search.domain.importer import policy_from_record
+    from tests.conftest import shared_path
+
+    with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as f:
+        [policy] = [policy_from_record(r) for r in map(json.loads, f) if r["title"] == title]
+    line = summary_line(policy, None)
+    assert len(line) >= 8 and not line.startswith(("第一条", title[:8])), line
+    assert not re.match(r"为(了)?.*制定本", line) and "〔" not in line[:20], line
+
+
 def digest_page(client, query: str):
     response = client.get("/staff/digest?" + query)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
