@@ -352,7 +352,10 @@ _NOT_BENEFIT = re.compile(
     r"工资|奖金|福利待遇|伙食补助|生活补助|差旅费|抚恤|优待金|医疗补助金|独生子女|计划生育|不得向|费征收|征缴|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
     r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予|"
     # an agency's duties and a law's definitions grant nothing
-    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称")
+    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称|"
+    # an honour for a contribution, a policy still to be made
+    r"(?:突出|重要|重大)贡献|贡献突出|成绩显著|显著成绩|"
+    r"探索建立|研究制定|(?:配合|抓紧|加快)[^，。；]{0,10}制定|制定[^，。；]{0,20}(?:优惠|补贴|扶持)政策")
 # A loan is support only on better terms than a bank's (贴息, 担保, 优惠, 政策性 …): "非公有制企业
 # 可以向银行申请贷款" states a right, "…公司可以向中国人民银行申请再贷款" an operation.
 _PLAIN_LOAN = re.compile(r"^(?:贷款|再贷款|授信|信贷)$")
@@ -390,7 +393,9 @@ _THIRD_PARTY = re.compile(
     # the state declaring a policy of its own ("国家对…实行税收优惠等扶持政策", "国家通过财政补贴
     # 支持…推广", "国家依照有关税收法律…实行税收优惠"): what an enterprise gets is set elsewhere
     r"|^(?:第[一二三四五六七八九十百零〇]+条\s*)?国家(?:依照|按照|根据|对|通过|运用|采取)[^。；]{0,60}?"
-    r"(?:(?:实行|给予|采取)[^。；]{0,10}?政策|支持[^。；]{0,30}?(?:推广|发展|使用))")
+    r"(?:(?:实行|给予|采取)[^。；]{0,10}?政策|支持[^。；]{0,30}?(?:推广|发展|使用))"
+    # … or a government's duty to carry out reliefs set elsewhere ("应当落实国家…税收优惠政策")
+    r"|(?:应当|要|负责)(?:及时|全面)?(?:落实|执行|兑现)[^。；]{0,40}?(?:优惠|补贴|减免|扶持)")
 # A law that protects rights or sets duties of good administration (权益保护条例, 优化营商环境
 # 条例 …): the support it mentions is incidental unless a chapter is devoted to it.
 _PROTECTIVE_LAW = re.compile(r"权益|保护(?:条例|规定|法|办法)|保障(?:条例|规定|法|办法)|营商环境|监督管理")
