@@ -352,7 +352,8 @@ _NOT_BENEFIT = re.compile(
     r"工资|奖金|福利待遇|伙食补助|生活补助|差旅费|抚恤|优待金|医疗补助金|独生子女|计划生育|不得向|费征收|征缴|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
     r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予|"
     # an agency's duties and a law's definitions grant nothing
-    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称|"
+    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
+    r"计算公式|不得(?:减征|免征|减免)|"
     # an honour for a contribution, a policy still to be made
     r"(?:突出|重要|重大)贡献|贡献突出|成绩显著|显著成绩|"
     r"探索建立|研究制定|(?:配合|抓紧|加快)[^，。；]{0,10}制定|制定[^，。；]{0,20}(?:优惠|补贴|扶持)政策")
@@ -483,11 +484,38 @@ def claimable_support(sentence: str) -> SupportSentence | None:
     """Support an enterprise can claim from one sentence: a support provision naming
     enterprises, granted in so many words, not through an institution (None otherwise)."""
     support = support_in(sentence)
-    if support is None or not _COMPANY.search(sentence):
-        return None
+    if support is None or not _COMPANY.search(sentence.replace("企业所得税", "")):
+        return None  # (企业所得税 is a tax, not an enterprise)
     if not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
         return None
     return support
+
+
+def through_third_party(text: str) -> bool:
+    """Does the provision only encourage or oblige a third party (a bank, an investor, an
+    enterprise as giver) to provide the support, or declare a policy set elsewhere?"""
+    return bool(_THIRD_PARTY.search(text))
+
+
+def claimable_grants(text: str, *, scheme: bool = False) -> list[str]:
+    """The grants of a text an enterprise can claim, each a provision or — for a list — its
+    lead with one item ("企业的下列所得，可以免征…：从事农、林、牧、渔业项目的所得"): what the
+    政策计算器 checks against an enterprise, grant by grant. scheme: a measure or call, whose
+    provisions speak to its applicants without naming them ("对…的，给予补助")."""
+    grants = []
+    for support in support_sentences(text, implicit_beneficiary=scheme):
+        lead, colon, items = support.text.replace(":", "：").partition("：")
+        units = [lead + colon + item for item in items.split("；") if item.strip()] \
+            if colon and "；" in items else [support.text]
+        for unit in units:
+            if scheme:
+                found = support_in(unit, implicit_beneficiary=True)
+                ok = found is not None and bool(_DIRECT_GRANT.search(unit)) and not _INDIRECT.search(unit)
+            else:
+                ok = claimable_support(unit) is not None
+            if ok:
+                grants.append(unit)
+    return grants
 
 
 # What makes a support provision something to act on: a rate, an amount, where to apply …
