@@ -829,15 +829,22 @@ def grant_fit(profile: EnterpriseProfile, text: str, title: str = "") -> GrantFi
     return GrantFit(text, True, f"面向{shown}")
 
 
-@lru_cache(maxsize=2048)
-def _grants_of(text: str, scheme: bool) -> tuple[str, ...]:
-    return tuple(claimable_grants(text, scheme=scheme))
+_GRANTS_CACHED = 4096
+_grants_cache: dict[tuple, tuple[str, ...]] = {}
 
 
 def policy_grants(policy) -> tuple[str, ...]:
-    """The grants of a policy an enterprise can claim (policy_search.domain.kinds.claimable_grants)."""
+    """The grants of a policy an enterprise can claim (policy_search.domain.kinds.claimable_grants),
+    remembered by the policy and its text (a /match request checks the same candidates again)."""
     scheme = getattr(policy, "doc_kind", "") in (HUIQI_MEASURE, APPLICATION_CALL)
-    return _grants_of(getattr(policy, "body_text", "") or "", scheme)
+    text = getattr(policy, "body_text", "") or ""
+    key = (getattr(policy, "id", ""), hash(text), scheme)
+    grants = _grants_cache.get(key)
+    if grants is None:
+        if len(_grants_cache) >= _GRANTS_CACHED:
+            _grants_cache.clear()
+        grants = _grants_cache[key] = tuple(claimable_grants(text, scheme=scheme))
+    return grants
 
 
 def _title_activity_reason(profile: EnterpriseProfile, policy) -> Reason | None:
