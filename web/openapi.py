@@ -231,8 +231,9 @@ def _match_parameters() -> list[dict]:
 _MATCH_SCHEMAS = {
     "MatchReason": {"type": "object", "required": ["condition", "status", "evidence"], "properties": {
         "condition": {"type": "string", "description":
-                      "地区, 行业, 企业规模, 企业类型, 资质, 成立年限, 营业收入, 从业人数, "
-                      "需求：<need>, 惠企, 有效性, 申报状态"},
+                      "地区, 行业, 企业规模, 企业类型, 企业性质, 资质, 成立年限, 营业收入, 从业人数, "
+                      "需求：<need>, 扶持对象 (is one of the policy's grants for this enterprise: "
+                      "whom it names, the activity it is for, hires, age, place), 惠企, 有效性, 申报状态"},
         "status": {"type": "string", "enum": ["met", "unmet", "unknown"]},
         "evidence": {"type": "string", "description":
                      "the policy's sentence the decision rests on; when the condition comes "

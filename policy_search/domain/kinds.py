@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 
 # The kinds users filter by, in the order the site lists them.
@@ -35,10 +36,13 @@ DEFAULT_SOURCE_KIND = "政策原文"  # "the source said nothing": the stored de
 HUIQI_YES, HUIQI_NO = "是", "否"
 CLASSIFIER = "kind-rules"
 # The version of the rules below. Bump it when they change (v2: the category a provision
-# names most tangibly, lists read by their lead, 担保 / 贴息 "力度" for named enterprises):
+# names most tangibly, lists read by their lead, 担保 / 贴息 "力度" for named enterprises;
+# v3: a law's support counted in grants per article and list item, chapters found by their
+# heading, economic activities as grantees, third parties and the state's declarations left
+# out, forwarded 纪要 without "的通知"):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -90,6 +94,7 @@ _TRAILING_PARENS = re.compile(r"\([^()]{0,40}\)$")
 _WRAPPER = re.compile(
     r"(?P<verb>印发|转发|批转|发布|公布|颁布|下发|修订印发|重新印发)(?P<inner>.+?)的?"
     r"(?P<outer>通知|函|公告|通告|决定|令)$")
+_FORWARDED = re.compile(r"(?P<verb>批转|转发)(?P<inner>.{4,}(?:纪要|报告|请示|意见|办法|规定))$")
 # Genres (文种) by the word a title ends with; longer words first.
 _GENRES = (
     "答记者问", "政府工作报告", "工作报告", "实施细则", "实施办法", "指导意见", "实施意见",
@@ -156,6 +161,12 @@ _PROMOTION_PURPOSE = re.compile(
 # Support kinds a law's provisions must grant to count (its "services" are mostly the
 # administration's own duties).
 _LAW_CATEGORIES = {"资金", "税费", "融资", "用地", "人才"}
+# … talent support only when something tangible comes with it (not "加强人才引进").
+_LAW_TALENT = re.compile(r"人才公寓|安家|住房|落户|补贴|津贴|资助|奖励")
+# In a law, a grant to persons (人员, 人才, 发明人 …) unless enterprises are named, or a reward for
+# a contribution (an honour), is not support for enterprises.
+_LAW_PERSONS = re.compile(r"人员|人才|专家|学者|发明人|设计人|科技工作者|劳动者")
+_LAW_HONOUR = re.compile(r"(?:突出|重要|重大|显著)(?:贡献|成绩)|贡献突出|成绩显著|表现突出|表扬")
 
 
 def clean_title(title: str | None) -> str:
@@ -216,6 +227,12 @@ def title_parts(title: str | None) -> TitleParts:
         for _ in range(2):
             inner_clean = _TRAILING_PARENS.sub("", inner_clean.strip("《》〈〉"))
         parts.inner_genre = genre_of(inner_clean.strip("《》〈〉"))
+    else:
+        # "国务院批转全国煤矸石…会议纪要": a forwarded document whose title drops "的通知"
+        forwarded = _FORWARDED.search(text)
+        if forwarded:
+            parts.verb, parts.inner = forwarded["verb"], forwarded["inner"]
+            parts.inner_genre = parts.genre
     return parts
 
 
@@ -225,7 +242,7 @@ def title_parts(title: str | None) -> TitleParts:
 # of support: a provision that only says so points to benefits defined elsewhere (_VAGUE).
 _BENEFITS = {
     "资金": r"补贴|补助|奖补|资助|(?<!举报)奖励(?!办法|条例)|扶持资金|专项资金|引导资金|发展资金|贴息|以奖代补|资金支持|后补助",
-    "税费": r"免征|减征|减按|减半征收|加计扣除|抵免|抵扣|退税|免收|免缴|缓缴|税收优惠|税费减免|税费优惠|"
+    "税费": r"免征|减征|减按|减半(?:征收|缴纳)|加计扣除|抵免|抵扣|退税|免收|免缴|缓缴|税收优惠|税费减免|税费优惠|"
             r"减免[^，。；]{0,8}(?:税|费)|免除担保|减收|(?:税收|税费)[^，。；]{0,4}(?:扶持|减免|优惠)",
     "融资": r"贷款|融资担保|担保(?:服务|支持|费)|授信|信贷|风险补偿|再贷款|续贷|融资(?:支持|服务|优惠)|投资基金|引导基金",
     "用地": r"优先[^，。；]{0,8}(?:安排|保障|供应)[^，。；]{0,12}(?:用地|土地)|用地(?:指标|保障)|供地|"
@@ -258,7 +275,7 @@ _ACTIVITY = (r"从事[^，。；：:]{1,40}?(?:生产|经营|开发|制造|销�
 _ORGANISATION = (r"(?:生产经营|农业生产经营|经营|作业服务|农业机械服务|中介服务)组织|项目单位|建设单位|"
                  r"举办单位|节能服务机构|"
                  # establishments named by what they are: 地方煤矿, 油田, 电厂, 农场, 商店 …
-                 r"(?:煤矿|矿山|油田|气田|电厂|工厂|厂矿|农场|林场|牧场|渔场|商店|门店|经营网点|供应点|服务网点)"
+                 r"(?:煤矿|矿山|油田|气田|电厂|工厂|厂矿|农场|林场|牧场|渔场|养殖场|养殖小区|加工厂|商店|门店|经营网点|供应点|服务网点)"
                  r"(?!城镇|城市|所在地|地区|区域|职工)")
 _BENEFICIARY = re.compile(
     r"企业|公司|个体工商户|个体经营|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|创业|"
@@ -267,13 +284,15 @@ _BENEFICIARY = re.compile(
 # A grant in so many words (the enterprise receives, may apply, is exempted …).
 _GRANT = re.compile(
     r"给予|享受|予以[^，。；]{0,8}?(?:补贴|补助|奖励|资助|支持|减免|贴息|倾斜|优先)|可以申请|可申请|"
+    r"可以?(?:分别)?向[^。；]{0,40}?申请|安排[^，。；]{0,8}(?:补贴|补助)|实施[^，。；]{0,8}(?:优惠|减免)|"
     r"申请[^，。；]{0,10}(?:贷款|补贴|补助|减免)|申领|优先(?:安排|保障|给予|供应|支持|贷款)|"
     r"提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|服务|场地|培训|咨询|便利|信贷|支持|扶持)|"
     r"退还|发放|实行[^，。；]{0,8}(?:优惠|减免)|(?:落实|贯彻)[^，。；]{0,30}(?:优惠|补贴|减免|贴息|扣除)|"
     r"按规定[^，。；]{0,10}(?:补贴|补助|奖励)|降低[^，。；]{0,10}(?:费率|利率|收费|成本)|"
     r"(?:奖励|补贴|补助|资助|奖补|贴息)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)|"
     r"最高[^，。；]{0,10}(?:万元|元)|"
-    r"(?:通过|采取)[^，。；]{0,16}(?:补助|补贴|奖励|贴息|资助)等?方式|用于[^，。；]{0,30}(?:贴息|补贴|补助|奖励|资助)|"
+    r"(?:通过|采取)[^，。；]{0,16}(?:补助|补贴|奖励|贴息|资助)等?(?:方式|措施|手段)|"
+    r"通过[^，。；]{0,6}(?:补贴|补助|贴息|资助)支持|优先予以(?:安排|支持|扶持)|用于[^，。；]{0,30}(?:贴息|补贴|补助|奖励|资助)|"
     r"提供[^，。；]{0,20}(?:场所|用地|厂房|用房)|提高对[^，。；]{0,12}的(?:贷款|信贷)|增加[^，。；]{0,12}信贷投入|"
     r"扶持[^，。；]{0,10}(?:企业|项目|合作社)|向[^，。；]{0,20}(?:供应|出让|出租)|为[^，。；]{0,30}提供|"
     r"可以获得|获得[^，。；]{0,6}(?:补贴|补助|资助|奖励|贷款|贴息)|实行[^，。；]{0,8}(?:补贴|补助|奖励)|"
@@ -300,12 +319,22 @@ _PROJECT = re.compile(
 # 在投资阶段免征各种税收": a unit that does something gets something (an enterprise, unless a
 # public body is named). And "…的，可以申请…补助": whoever does it.
 _UNIT_GRANTEE = re.compile(
-    r"(?:对|向|给予)[^。；]{0,40}?单位[^。；]{0,24}?(?:给予|提供|予以|可以予以|资金|补助|补贴|贴息|减免|优惠)"
+    r"(?:对|向|给予)[^。；]{0,40}?单位[^。；]{0,48}?(?:给予|提供|予以|可以予以|资金|补助|补贴|贴息|减免|优惠)"
     r"|单位[^。；]{0,30}?的，[^。；]{0,30}?(?:免征|减征|减半征收|享受|可以申请|可申请|给予)")
 _DOER = re.compile(
     r"，[^。；]{0,24}?可以?(?:按照[^，。；]{0,12})?(?:向[^。；]{0,40}?)?申请[^。；]{0,30}?"
     r"(?:补助|补贴|资金|贴息|贷款|资助|奖励|减免)"
     r"|(?:的|者)，[^。；]{0,24}?(?:享受|免征|减征|减半征收|给予[^，。；]{0,10}(?:补贴|补助|奖励|资助|贴息|优惠|扶持))")
+# An economic activity, product or transaction as the one who gets money or a tax relief (a law
+# names them rather than enterprises: "单位和个人从事专利技术转让…业务，依法享受税收优惠", "其技术
+# 交易的收入享受…税收优惠", "对列入推广目录的节能技术、节能产品，实行税收优惠", "采取贷款贴息
+# 等方式支持专利运用"). Counted for laws only: a policy document names its applicants.
+_ECONOMIC_ACTIVITY = re.compile(
+    r"从事[^，。；：]{0,30}?(?:生产|经营|开发|制造|销售|研发|转让|贸易|运输|加工|咨询|技术)[^，。；：]{0,10}?(?:业务|活动)"
+    r"|(?:科研开发|研究开发|开发|生产|经营|研发|制造|转化)(?:和|、)?(?:生产)?活动|(?:交易|合同)[^。；]{0,20}?当事人|(?:交易|转让|经营|销售)[^，。；]{0,4}(?:收入|所得)"
+    r"|列入[^，。；]{1,30}?目录的[^，。；]{0,24}?(?:技术|产品|项目|设备)"
+    r"|(?:技术|产品|设备|专利|成果)[^，。；]{0,8}?(?:的)?(?:推广|运用|实施|应用|转化|产业化|使用)"
+    r"|(?:技术改造|技术研究开发|研究开发|节能改造|综合利用)[^，。；]{0,6}项目")
 _NOT_A_GRANTEE = re.compile(r"收费项目|研究项目|科研项目|资助项目申请|基础研究|建设项目环境|政府投资项目")
 # Who is not an enterprise: persons, schools, charities, public bodies, regions.
 _PUBLIC = re.compile(
@@ -321,7 +350,13 @@ _NOT_BENEFIT = re.compile(
     r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|滞纳金|捐赠|"
     r"(?:小额贷款公司|融资担保公司|私募|投资管理机构|地方金融组织)[^，。；]{0,12}应当(?![^。；]{0,30}给予支持)|"
     r"工资|奖金|福利待遇|伙食补助|生活补助|差旅费|抚恤|优待金|医疗补助金|独生子女|计划生育|不得向|费征收|征缴|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
-    r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予")
+    r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予|"
+    # an agency's duties and a law's definitions grant nothing
+    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
+    r"计算公式|不得(?:减征|免征|减免)|"
+    # an honour for a contribution, a policy still to be made
+    r"(?:突出|重要|重大)贡献|贡献突出|成绩显著|显著成绩|"
+    r"探索建立|研究制定|(?:配合|抓紧|加快)[^，。；]{0,10}制定|制定[^，。；]{0,20}(?:优惠|补贴|扶持)政策")
 # A loan is support only on better terms than a bank's (贴息, 担保, 优惠, 政策性 …): "非公有制企业
 # 可以向银行申请贷款" states a right, "…公司可以向中国人民银行申请再贷款" an operation.
 _PLAIN_LOAN = re.compile(r"^(?:贷款|再贷款|授信|信贷)$")
@@ -337,10 +372,31 @@ _LIST_LEAD = re.compile(r"[：:]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
 MAX_PROVISION_CHARS = 400
 MAX_LIST_CHARS = 900
-# A chapter or section of a law devoted to support.
-_SUPPORT_HEADING = re.compile(
-    r"(?:^|\n)\s*(?:#+\s*)?(?:第[一二三四五六七八九十]+章|[一二三四五六七八九十]+、)\s*"
-    r"[^\n。]{0,10}(?:扶持|优惠|激励|资金支持|财税支持|财政支持|融资促进|创业扶持|政策支持|促进与|促进措施)")
+# A chapter or section of a law and its heading; a heading about support or promotion (扶持措施,
+# 激励措施, 鼓励措施, 优惠待遇, 专利促进, 促进与保障 …) — not about health, civility or credit.
+_HEADING = re.compile(r"(?:^|\n)[ \t　]*(?:#+[ \t]*)?(?:第[一二三四五六七八九十]+章|[一二三四五六七八九十]+、)"
+                      r"[ \t　]*(?P<name>[^\n。；]{0,20})")
+_SUPPORT_HEADING = re.compile(r"扶持|优惠|激励|鼓励|促进|资金支持|财税支持|财政支持|政策支持|创新支持")
+# … and one named for nothing but support (扶持措施, 优惠待遇, 激励措施, 财税支持)
+_DEVOTED_HEADING = re.compile(r"^(?!.*(?:就业|创业|人员|人才|移民|养老|教育|学校|慈善|捐赠|后期))"
+                              r".*(?:扶持|优惠|激励措施|资金支持|财税支持|财政支持)")
+_NOT_SUPPORT_HEADING = re.compile(r"健康|文明|精神|心理|志愿|信用|守信|失信|阅读|倡导|献血|慈善|公益|宣传|"
+                                  r"减量|全民|社会促进")
+# A law's provision that only encourages or obliges a third party — banks, insurers, investors,
+# "社会力量", enterprises as givers — to provide something: the state's intention, not a grant
+# ("鼓励金融机构为中小企业提供贷款", "金融机构应当…提供信贷支持", "鼓励企业…对科技创新给予奖励").
+_THIRD_PARTY = re.compile(
+    r"(?:鼓励|引导|倡导|动员|督促|推动|支持)(?:和|、)?(?:支持|引导|鼓励|扶持|规范)?[^，。；]{0,12}?"
+    r"(?:金融机构|银行|保险机构|保险公司|担保机构|金融组织|小额贷款公司|社会资本|社会资金|社会力量|投资机构)"
+    r"|(?:鼓励|引导|倡导|动员)(?:和|、)?(?:支持|引导|鼓励|扶持)?[^，。；]{0,20}?(?:企业|孵化器|众创空间|载体|"
+    r"行业协会|商会|单位和个人|个人)[^，。；]{0,30}?(?:为|对|向)[^，。；]{0,30}?(?:提供|给予|投入)"
+    r"|(?:金融机构|银行|保险机构|信用合作社|担保机构)[^，。；]{0,20}应当"
+    # the state declaring a policy of its own ("国家对…实行税收优惠等扶持政策", "国家通过财政补贴
+    # 支持…推广", "国家依照有关税收法律…实行税收优惠"): what an enterprise gets is set elsewhere
+    r"|^(?:第[一二三四五六七八九十百零〇]+条\s*)?国家(?:依照|按照|根据|对|通过|运用|采取)[^。；]{0,60}?"
+    r"(?:(?:实行|给予|采取)[^。；]{0,10}?政策|支持[^。；]{0,30}?(?:推广|发展|使用))"
+    # … or a government's duty to carry out reliefs set elsewhere ("应当落实国家…税收优惠政策")
+    r"|(?:应当|要|负责)(?:及时|全面)?(?:落实|执行|兑现)[^。；]{0,40}?(?:优惠|补贴|减免|扶持)")
 # A law that protects rights or sets duties of good administration (权益保护条例, 优化营商环境
 # 条例 …): the support it mentions is incidental unless a chapter is devoted to it.
 _PROTECTIVE_LAW = re.compile(r"权益|保护(?:条例|规定|法|办法)|保障(?:条例|规定|法|办法)|营商环境|监督管理")
@@ -352,7 +408,7 @@ LAW_MIN_SUPPORT = 3          # a law needs several support articles …
 LAW_MIN_SHARE = 0.06         # … and they must be a share of the law, not a passing mention …
 CHAPTER_MIN_SUPPORT = 2      # … or stand in a chapter devoted to support
 PROMOTION_MIN_SUPPORT = 2    # an economic promotion law (促进法, 扶持条例 …) is about support: fewer do
-PROMOTION_MIN_SHARE = 0.04
+PROMOTION_MIN_SHARE = 0.02
 POLICY_MIN_SUPPORT = 2
 TITLE_ONLY_CHARS = 200       # less text than this: a record without its body
 
@@ -364,6 +420,7 @@ class SupportSentence:
     names_enterprise: bool = True
     start: int = -1           # where the provision starts in the text (-1: not known)
     implicit: bool = False    # the grantee is only "whoever does it" ("…的，可以申请补助")
+    activity: bool = False    # the grantee is an economic activity or product (laws only)
 
 
 def provisions(text: str):
@@ -427,11 +484,38 @@ def claimable_support(sentence: str) -> SupportSentence | None:
     """Support an enterprise can claim from one sentence: a support provision naming
     enterprises, granted in so many words, not through an institution (None otherwise)."""
     support = support_in(sentence)
-    if support is None or not _COMPANY.search(sentence):
-        return None
+    if support is None or not _COMPANY.search(sentence.replace("企业所得税", "")):
+        return None  # (企业所得税 is a tax, not an enterprise)
     if not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
         return None
     return support
+
+
+def through_third_party(text: str) -> bool:
+    """Does the provision only encourage or oblige a third party (a bank, an investor, an
+    enterprise as giver) to provide the support, or declare a policy set elsewhere?"""
+    return bool(_THIRD_PARTY.search(text))
+
+
+def claimable_grants(text: str, *, scheme: bool = False) -> list[str]:
+    """The grants of a text an enterprise can claim, each a provision or — for a list — its
+    lead with one item ("企业的下列所得，可以免征…：从事农、林、牧、渔业项目的所得"): what the
+    政策计算器 checks against an enterprise, grant by grant. scheme: a measure or call, whose
+    provisions speak to its applicants without naming them ("对…的，给予补助")."""
+    grants = []
+    for support in support_sentences(text, implicit_beneficiary=scheme):
+        lead, colon, items = support.text.replace(":", "：").partition("：")
+        units = [lead + colon + item for item in items.split("；") if item.strip()] \
+            if colon and "；" in items else [support.text]
+        for unit in units:
+            if scheme:
+                found = support_in(unit, implicit_beneficiary=True)
+                ok = found is not None and bool(_DIRECT_GRANT.search(unit)) and not _INDIRECT.search(unit)
+            else:
+                ok = claimable_support(unit) is not None
+            if ok:
+                grants.append(unit)
+    return grants
 
 
 # What makes a support provision something to act on: a rate, an amount, where to apply …
@@ -494,30 +578,64 @@ def _grantee_part(sentence: str) -> str:
     return sentence
 
 
+_SUPPORT_LEAD = re.compile(r"扶持|支持|优惠|激励|奖励|资助|补贴|补助|减免|给予|享受|资金|贴息|扣除|免征|减征")
+
+
+def _without_excluded_items(sentence: str) -> str:
+    """A list provision without the items that are no benefit ("专项资金用于：（一）专利申请
+    资助；…（九）专利工作表彰、奖励" grants the first items, whatever the last one says)."""
+    lead, colon, items = sentence.partition("：")
+    if not colon or "；" not in items or _NOT_BENEFIT.search(lead):
+        return sentence
+    kept = [item for item in items.split("；") if not _NOT_BENEFIT.search(item)]
+    return lead + colon + "；".join(kept) if kept else sentence
+
+
 def support_in(sentence: str, *, implicit_beneficiary: bool = False) -> SupportSentence | None:
     """The support one provision grants enterprises, or None (a mention, a duty, a sanction,
     a benefit for persons or public bodies, or support in name only)."""
+    sentence = _without_excluded_items(sentence)
+    lead, colon, items = sentence.partition("：")
+    if colon and "；" in items and not _SUPPORT_LEAD.search(lead):
+        # a list whose lead announces no support ("按照下列规定开展监督评估：…", "依法追究
+        # 刑事责任：…"): its items are provisions of their own, unless the lead excludes them
+        if _NOT_BENEFIT.search(lead):
+            return None
+        for item in items.split("；"):
+            found = _support_of(item, implicit_beneficiary)
+            if found is not None:
+                return SupportSentence(sentence, found.category, found.names_enterprise,
+                                       implicit=found.implicit, activity=found.activity)
+        return None
+    return _support_of(sentence, implicit_beneficiary)
+
+
+def _support_of(sentence: str, implicit_beneficiary: bool) -> SupportSentence | None:
     category = _category_of(sentence)
     if category is None:
         return None
     if not (_GRANT.search(sentence) or _SELF_GRANT.search(sentence)):
         return None
     enterprise = bool(_ENTERPRISE.search(sentence))
+    economic = category in ("资金", "税费", "融资", "用地") and not _NOT_A_GRANTEE.search(sentence)
+    activity = False
     if not enterprise:
         if _PUBLIC.search(_grantee_part(sentence)):
             return None  # for persons, schools, charities or regions
         if not implicit_beneficiary and not (_BENEFICIARY.search(sentence) or _UNIT_GRANTEE.search(sentence)
                                              or _DOER.search(sentence)):
-            return None
+            activity = economic and bool(_ECONOMIC_ACTIVITY.search(sentence))
+            if not activity:
+                return None
     if category in ("服务", "资质") and not enterprise:
         return None  # a simplification for "projects" is the administration's own business
     if _NOT_BENEFIT.search(sentence):
         return None
-    economic = category in ("资金", "税费", "融资", "用地") and not _NOT_A_GRANTEE.search(sentence)
     project = not enterprise and economic and bool(_PROJECT.search(sentence) or re.search(_ACTIVITY, sentence))
-    implicit = not enterprise and not project and economic and bool(
+    implicit = not enterprise and not project and not activity and economic and bool(
         _UNIT_GRANTEE.search(sentence) or _DOER.search(sentence))
-    return SupportSentence(sentence, category, enterprise or project, implicit=implicit)
+    return SupportSentence(sentence, category, enterprise or project, implicit=implicit,
+                           activity=activity and not project)
 
 
 def _clip(text: str) -> str:
@@ -665,14 +783,45 @@ def _kind_by_content(doc: _Doc, support: list[SupportSentence]) -> tuple[str, li
     return OTHER, [Clue("标题", genre or title[-6:], "政策文件")]
 
 
-def _support_chapters(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, heading) of each chapter whose heading is about support."""
-    starts = [m.start() for m in _CHAPTER.finditer(text)] + [len(text)]
+def _chapters(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading) of each chapter (第…章) of a law, or of each numbered section
+    (一、…) when it has no chapters."""
+    headings = list(_CHAPTER.finditer(text))
+    pattern = _CHAPTER if headings else _HEADING
+    matches = [m for m in _HEADING.finditer(text) if pattern is _HEADING or "章" in m.group(0)[:12]]
     spans = []
-    for heading in _SUPPORT_HEADING.finditer(text):
-        end = next((s for s in starts if s > heading.start() + 2), len(text))
-        spans.append((heading.start(), end, heading.group(0).strip()))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        spans.append((match.start(), end, match.group(0).strip().lstrip("#").strip()))
     return spans
+
+
+def _support_chapters(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading) of each chapter whose heading is about support or promotion."""
+    return [(a, b, h) for a, b, h in _chapters(text)
+            if _SUPPORT_HEADING.search(h) and not _NOT_SUPPORT_HEADING.search(h)]
+
+
+def _article_starts(text: str) -> list[int]:
+    return [m.end() - len(m.group(0).lstrip("\n。； \t　")) for m in _ARTICLE.finditer(text)]
+
+
+def _grants_of(support: list[SupportSentence], starts: list[int]) -> set[tuple]:
+    """The grants a law's provisions make, counted as a reader would: one per article and kind
+    of support (the paragraphs of one article granting the same kind are one grant), and one
+    per item of a list that names a grantee or a benefit ("对下列企业…给予税收优惠：（一）吸纳
+    …的企业；（二）…" grants as many times as it has items)."""
+    grants = set()
+    for s in support:
+        article = bisect_right(starts, s.start)
+        grants.add((article, s.category))
+        lead, colon, items = s.text.replace(":", "：").partition("：")
+        if colon and "；" in items:
+            for number, item in enumerate(items.split("；")):
+                if (_BENEFIT_HINT.search(item) or _ENTERPRISE.search(item)) \
+                        and not _NOT_BENEFIT.search(item) and not _PUBLIC.search(item):
+                    grants.add((article, s.category, number))
+    return grants
 
 
 def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Clue]]:
@@ -684,32 +833,43 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
     opening = re.sub(r"^[#\s]*第[一二三四五六七八九十]+章[^\n]*\n", "", doc.text.lstrip())[:200]
     promotion = _PROMOTION_LAW.search(t.title) or _PROMOTION_PURPOSE.search(opening)
 
-    def in_chapter(s: SupportSentence, heading: re.Pattern = _SUPPORT_HEADING) -> bool:
-        return any(a <= s.start < b for a, b, h in chapters if heading.search("\n" + h))
+    def chapter_of(s: SupportSentence, heading: re.Pattern = _SUPPORT_HEADING) -> str | None:
+        return next((h for a, b, h in chapters if a <= s.start < b and heading.search(h)), None)
 
     # "…的，可以申请补助" gives whoever does it something: an economic actor in a support
     # chapter or a law promoting an economic activity, anyone at all elsewhere.
-    support = [s for s in support if s.category in _LAW_CATEGORIES
-               and (s.names_enterprise or (s.implicit and (promotion or in_chapter(s))))]
+    support = [s for s in support if s.category in _LAW_CATEGORIES and not _THIRD_PARTY.search(s.text)
+               and not _LAW_HONOUR.search(s.text)
+               and (s.category != "人才" or _LAW_TALENT.search(s.text))
+               and (s.names_enterprise or ((s.implicit or s.activity) and (promotion or chapter_of(s))
+                                           and not _LAW_PERSONS.search(_grantee_part(s.text))))]
     if _TAX_LAW.search(t.title):
-        # a tax law's exemptions define what is taxed; only a 税收优惠 chapter grants something
-        support = [s for s in support if in_chapter(s, _TAX_RELIEF_HEADING)]
+        # a tax law's exemptions define what is taxed (goods, services, producers); only its
+        # 税收优惠 chapter's reliefs for enterprises by kind grant something (小型微利企业 …)
+        support = [s for s in support if chapter_of(s, _TAX_RELIEF_HEADING)
+                   and _COMPANY.search(_grantee_part(s.text))]
     clues = _support_clues(support)
-    articles = max(1, len(_ARTICLE.findall(doc.text)))
-    share = len(support) / articles
-    in_chapter = [s for s in support if any(a <= s.start < b for a, b, _ in chapters)]
+    starts = _article_starts(doc.text)
+    articles = max(1, len(starts))
+    granting = len(_grants_of(support, starts))
+    share = granting / articles
+    in_chapter = [s for s in support if chapter_of(s)]
+    chaptered = len(_grants_of(in_chapter, starts))
+    if any(s.names_enterprise and chapter_of(s, _DEVOTED_HEADING) for s in in_chapter):
+        chaptered = max(chaptered, CHAPTER_MIN_SUPPORT)  # a chapter named for support: one grant shows it
     least, least_share = ((PROMOTION_MIN_SUPPORT, PROMOTION_MIN_SHARE) if promotion
                           else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
     if _PROTECTIVE_LAW.search(t.title):
         share = 0.0  # only a support chapter makes it a support law
-    if len(support) >= least and (share >= least_share or len(in_chapter) >= CHAPTER_MIN_SUPPORT):
-        if len(in_chapter) >= CHAPTER_MIN_SUPPORT:
-            heading = next(h for a, b, h in chapters if any(a <= s.start < b for s in in_chapter))
-            clues.insert(0, Clue("正文", _clip(heading), "设有扶持、优惠专章"))
+    if granting >= least and (share >= least_share or chaptered >= CHAPTER_MIN_SUPPORT) \
+            or chaptered >= CHAPTER_MIN_SUPPORT:
+        if chaptered >= CHAPTER_MIN_SUPPORT:
+            clues.insert(0, Clue("正文", _clip(chapter_of(in_chapter[0])),
+                                 f"扶持、优惠专章有{chaptered}条给予企业扶持"))
         elif promotion:
             clues.insert(0, Clue("标题", promotion.group(0), "促进、扶持类法规"))
         return True, clues
-    reason = (f"仅{len(support)}处给予企业扶持的条款（共{articles}条），不是其主要内容"
+    reason = (f"仅{granting}条给予企业扶持（共{articles}条），不是其主要内容"
               if support else "未见给予企业资金、税费、融资等扶持的条款")
     return False, [Clue("正文", "", reason)]
 
@@ -724,9 +884,10 @@ def _huiqi(kind: str, doc: _Doc, support: list[SupportSentence]) -> tuple[bool, 
                           or _PERSONNEL.search(t.title)
                           or (not t.genre and _NEWS_VERBS.search(t.title))):
         return False, [Clue("文件类型", t.genre or "新闻", "答复、任免或新闻，不直接给予企业扶持")]
-    clues = _support_clues(support)
     if kind == LAW and not doc.support_scheme:
         return _law_huiqi(doc, support)
+    support = [s for s in support if not s.activity]  # a policy names whom it gives something
+    clues = _support_clues(support)
     if kind == APPLICATION_CALL:
         money = re.search(r"专项资金|扶持资金|资金|补助|补贴|奖补|奖励|扶持|贴息", t.title)
         if money:

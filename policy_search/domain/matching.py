@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from policy_search.domain.applicability import applicability_of
 from policy_search.domain.deadlines import OUT_OF_FORCE, policy_status
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
-                                 claimable_support, concrete_claim, support_in)
+                                 claimable_grants, claimable_support, concrete_claim, support_in,
+                                 through_third_party)
 from policy_search.domain.regions import (all_regions, find_region, level_of_code, parent_codes,
                                    region_name)
 from policy_search.domain.tagging import load_evidence
@@ -593,7 +594,7 @@ def _ownership_reason(profile: EnterpriseProfile, policy) -> Reason | None:
 # --- needs: met by support provisions ------------------------------------------------
 
 
-def support_evidence(policy, card, need: str) -> str | None:
+def support_evidence(policy, card, need: str, usable=None) -> str | None:
     """A sentence of the policy granting enterprises the support the need asks for, or None.
 
     Looked for in the card's 支持标准 (support statements with their amounts), the support
@@ -605,7 +606,7 @@ def support_evidence(policy, card, need: str) -> str | None:
     categories = NEED_CATEGORIES.get(need, ())
 
     def serves(sentence: str, *, scheme: bool = False) -> bool:
-        if not sentence or not words.search(sentence):
+        if not sentence or not words.search(sentence) or (usable and not usable(sentence)):
             return False
         support = claimable_support(sentence) if not scheme else support_in(
             sentence, implicit_beneficiary=True)
@@ -632,13 +633,254 @@ def support_evidence(policy, card, need: str) -> str | None:
 
 def _needs_reasons(profile: EnterpriseProfile, policy, card) -> list[Reason]:
     reasons = []
+
+    def usable(sentence: str) -> bool:
+        """Support for someone else (hiring 就业困难人员, new firms …) meets no need of this one."""
+        return grant_fit(profile, sentence, policy.title or "").fits is not False
     for need in profile.needs:
-        evidence = support_evidence(policy, card, need)
+        evidence = support_evidence(policy, card, need, usable)
         if evidence:
             reasons.append(Reason(f"需求：{need}", MATCH, f"提供{need}方面的支持", evidence))
         else:
             reasons.append(Reason(f"需求：{need}", MISMATCH, f"未见提供{need}方面支持的条款"))
     return reasons
+
+
+# --- whom each grant is for -----------------------------------------------------------
+#
+# A policy fits an enterprise when at least one of its grants is for an enterprise like it:
+# 企业所得税法's 减按20% is for 小型微利企业, its 研究开发费用加计扣除 for enterprises that do
+# research, its 专用设备 credit for manufacturers buying equipment; a 就业促进条例's 社会保险补贴
+# is for employers hiring 就业困难人员; 开业贷款 for a firm in its first months. Who a grant is
+# for is read from the grant itself (and an activity the title names, 小微企业项目环评); the
+# tags and the card say whom the policy as a whole is for (above).
+
+_INDUSTRIAL = ("制造业", "采矿业", "电力、热力、燃气及水生产和供应业")
+_TECH_INDUSTRIES = ("科学研究和技术服务业", "信息传输、软件和信息技术服务业")
+_TECH_QUALS = ("高新技术企业", "专精特新", "专精特新小巨人", "科技型中小企业", "技术先进型服务企业",
+               "瞪羚企业")
+
+
+def _size_is(*sizes: str):
+    def check(profile: EnterpriseProfile) -> bool | None:
+        size = profile.size_class()
+        return None if size is None else size in sizes
+    return check
+
+
+def _owner_is(*owners: str):
+    def check(profile: EnterpriseProfile) -> bool | None:
+        return None if profile.ownership is None else profile.ownership in owners
+    return check
+
+
+def _has_qual(*quals: str):
+    def check(profile: EnterpriseProfile) -> bool | None:
+        if any(q in profile.qualifications for q in quals):
+            return True
+        return False if profile.qualifications else None  # none stated: cannot tell
+    return check
+
+
+def _in_industry(*industries: str, quals: tuple[str, ...] = ()):
+    def check(profile: EnterpriseProfile) -> bool | None:
+        if any(q in profile.qualifications for q in quals):
+            return True
+        return None if profile.industry is None else profile.industry in industries
+    return check
+
+
+def _does_research(profile: EnterpriseProfile) -> bool | None:
+    if "创新" in profile.needs or any(q in profile.qualifications for q in _TECH_QUALS) \
+            or profile.industry in _TECH_INDUSTRIES:
+        return True
+    return False if profile.qualifications else None
+
+
+def _exports(profile: EnterpriseProfile) -> bool:
+    return "外贸企业" in profile.qualifications or "市场" in profile.needs
+
+
+def _never(_profile: EnterpriseProfile) -> bool:
+    return False
+
+
+# Whom a grant names (any one of them fits): (pattern, as the reason shows it, check).
+_WHO = (
+    (r"小型微利企业|小微企业|小型微型企业|小型企业|微型企业|(?<![中大])小企业", "小微企业", _size_is("小微")),
+    (r"中小微企业|中小企业", "中小企业", _size_is("小微", "中型")),
+    (r"个体工商户|个体经营", "个体工商户", _owner_is("个体工商户")),
+    (r"民营企业|民营经济组织|私营企业|非公有制企业", "民营企业", _owner_is("民营", "个体工商户")),
+    (r"外商投资企业|外资企业|外国投资者", "外商投资企业", _owner_is("外资")),
+    (r"高新技术企业", "高新技术企业", _has_qual("高新技术企业")),
+    (r"专精特新", "专精特新企业", _has_qual("专精特新", "专精特新小巨人")),
+    (r"科技型中小企业|科技型企业", "科技型企业", _has_qual("科技型中小企业", "高新技术企业")),
+    (r"技术先进型服务企业", "技术先进型服务企业", _has_qual("技术先进型服务企业")),
+    (r"农民专业合作社|合作社|家庭农场|农业生产经营组织|农业经营主体|农业产业化",
+     "农业经营主体", _in_industry("农、林、牧、渔业", quals=("农业经营主体",))),
+    (r"软件企业|集成电路", "软件和集成电路企业", _in_industry("信息传输、软件和信息技术服务业")),
+    # founders and job seekers are persons, not the enterprise
+    (r"创业人员|自主创业|失业人员创办|毕业生创办|人员创办", "创业人员", _never),
+)
+# Kinds of body a profile is not: financial bodies, investors, operators of a scheme.
+_SPECIAL_KIND = (r"创业投资|融资担保(?:机构|公司)|再担保机构|担保机构|金融机构|银行|保险机构|小额贷款|福利企业|"
+                 r"劳动就业服务企业|乡镇企业|节能服务|职业中介|培训机构|孵化器|众创空间|种子企业|种业企业|"
+                 r"电网企业|居民企业|养老机构|民办|鼓励类企业")
+# What the grant is for, when it names an activity (any one fits).
+_ACTIVITY = (
+    (r"研究开发|研发|(?<!高)新技术|新产品|新工艺|技术转让|技术进步|科技成果|技术开发|技术中心|专利",
+     "研发和技术创新", _does_research),
+    (r"建设项目|环评|环境影响评价|专用设备|技术改造|厂房|生产线|设备购置|购置[^，。；]{0,6}设备",
+     "建设项目、技术改造和设备投资", _in_industry(*_INDUSTRIAL)),
+    (r"出口|外贸|进出口|跨境", "出口和外贸", _exports),
+    (r"农、林、牧、渔|农业|农产品|种植|养殖|畜牧|渔业|林业|农机",
+     "农业生产经营", _in_industry("农、林、牧、渔业", "制造业", quals=("农业经营主体",))),
+    (r"公共基础设施|环境保护、节能节水项目|节能节水项目|资源综合利用|合同能源管理|境外|发行[^，。；]{0,6}债券|"
+     r"上市", "特定项目或业务", _never),
+)
+# Conditions a grant sets that a profile cannot claim or that depend on its age.
+_HIRING = re.compile(r"(?:招用|吸纳|安置|录用|雇用|招收|聘用|与)[^，。；]{0,24}?(?:失业人员|就业困难人员|残疾人|"
+                     r"退役军人|军人|高校毕业生|毕业生|贫困劳动力|下岗|农民工|脱贫|就业人员)|劳动密集型")
+# A grant whose recipients another provision defines ("本法第三条第三款规定的所得").
+_CROSS_REFERENCE = re.compile(r"本(?:法|条例|规定|办法)第[^，。；]{1,12}(?:条|款|项)规定的")
+# Where a grant names its recipient: before it says what they get.
+_GRANT_VERB = re.compile(r"给予|享受|可以申请|可申请|可以向|可以按|申请|减按|免征|减征|加计扣除|抵免|提供")
+_PLACE = re.compile(r"民族自治地方|西部地区|贫困地区|革命老区|边境|特定地区|经济特区|开发区内|示范区内|"
+                    r"自由贸易试验区|保税区|入驻|园区内|基地内")
+_NEW_FIRM = re.compile(r"新办|新创办|新设立|新成立|新开办|初创|开业|在本市创办|创办小企业|"
+                       r"(?:成立|注册|创办)[^，。；]{0,6}?(?:不满|未满|不超过|以内|内)")
+_MONTHS = re.compile(r"(\d+|[一二三四五六七八九十]+)个月")
+
+
+def _named(text: str, table) -> list[tuple[str, object]]:
+    return [(label, check) for pattern, label, check in table if re.search(pattern, text)]
+
+
+@dataclass
+class GrantFit:
+    """One grant of a policy checked against the enterprise."""
+
+    text: str
+    fits: bool | None
+    detail: str
+
+
+def _recipient(text: str) -> str:
+    """Where a grant names who gets it: what comes before it says what they get, and — for a
+    list's item — the item ("企业的下列所得，可以免征…：从事农、林、牧、渔业项目的所得")."""
+    lead, colon, item = text.partition("：")
+    verb = _GRANT_VERB.search(lead)
+    return (lead[:verb.start()] if verb else lead) + (colon + item if colon else "")
+
+
+def _special_recipient(recipient: str) -> str | None:
+    """A kind of body no profile is (a guarantee agency, an investor …) named as the one who
+    gets the grant — not as the one who acts ("担保机构要重点支持小微企业")."""
+    for found in re.finditer(_SPECIAL_KIND, recipient):
+        if not re.match(r"[^，。；]{0,4}?(?:要|应当|应|为|向|对|在|等|提供)", recipient[found.end():]) \
+                and not re.search(r"(?:鼓励|支持|引导|推动)[^，。；]{0,10}$", recipient[:found.start()]):
+            return found.group(0)
+    return None
+
+
+def _verdict(profile: EnterpriseProfile, named) -> bool | None:
+    checks = [check(profile) for _, check in named]
+    return True if True in checks else (None if None in checks else False)
+
+
+def grant_fit(profile: EnterpriseProfile, text: str, title: str = "") -> GrantFit:
+    """Is this grant for an enterprise like this one? Every condition the grant sets must
+    hold: whom it names as getting it (any one of them), the activity its instrument is for,
+    hiring particular persons, a place, the firm's age; a grant that names none of them is
+    for enterprises in general."""
+    recipient = _recipient(text)
+    if through_third_party(text):
+        return GrantFit(text, False, "经由金融机构等第三方，或仅为政府的政策表述")
+    special = _special_recipient(recipient)
+    if special:
+        return GrantFit(text, False, f"面向{special}")
+    if _CROSS_REFERENCE.search(text):
+        return GrantFit(text, None, "扶持对象由其他条款规定")
+    if _HIRING.search(text):
+        return GrantFit(text, False, f"以{_HIRING.search(text).group(0)}为条件")
+    if _PLACE.search(recipient):
+        return GrantFit(text, False, f"限于{_PLACE.search(recipient).group(0)}")
+    verdicts: list[tuple[str, bool | None]] = []
+    who = _named(recipient, _WHO)
+    if who:
+        verdicts.append(("、".join(label for label, _ in who), _verdict(profile, who)))
+    # the instrument says the activity (研究开发费用加计扣除 is for firms that do research)
+    activity = _named(text, _ACTIVITY) or _named(title, _ACTIVITY[:3])
+    if activity:
+        verdicts.append(("、".join(label for label, _ in activity), _verdict(profile, activity)))
+    if _NEW_FIRM.search(recipient):
+        months = _MONTHS.search(recipient)
+        limit = (_num(months.group(1)) or 0) / 12 if months else STARTUP_YEARS
+        age = profile.age_years
+        verdicts.append((f"成立{_number_text(round(limit, 1))}年内的企业",
+                         None if age is None else age <= limit))
+    if not verdicts:
+        return GrantFit(text, True, "面向企业，未限定类型")
+    shown = "；".join(label for label, _ in verdicts)
+    if any(v is False for _, v in verdicts):
+        return GrantFit(text, False, f"面向{shown}")
+    if any(v is None for _, v in verdicts):
+        return GrantFit(text, None, f"面向{shown}，无法判断")
+    return GrantFit(text, True, f"面向{shown}")
+
+
+_GRANTS_CACHED = 4096
+_grants_cache: dict[tuple, tuple[str, ...]] = {}
+
+
+def policy_grants(policy) -> tuple[str, ...]:
+    """The grants of a policy an enterprise can claim (policy_search.domain.kinds.claimable_grants),
+    remembered by the policy and its text (a /match request checks the same candidates again)."""
+    scheme = getattr(policy, "doc_kind", "") in (HUIQI_MEASURE, APPLICATION_CALL)
+    text = getattr(policy, "body_text", "") or ""
+    key = (getattr(policy, "id", ""), hash(text), scheme)
+    grants = _grants_cache.get(key)
+    if grants is None:
+        if len(_grants_cache) >= _GRANTS_CACHED:
+            _grants_cache.clear()
+        grants = _grants_cache[key] = tuple(claimable_grants(text, scheme=scheme))
+    return grants
+
+
+def _title_activity_reason(profile: EnterpriseProfile, policy) -> Reason | None:
+    """An activity the title names (小微企业项目环评, 技术改造, 研发, 出口) is what the policy
+    is about: it fits enterprises that have it."""
+    title = policy.title or ""
+    named = _named(title, _ACTIVITY[:3])
+    if not named:
+        return None
+    checks = [check(profile) for _, check in named]
+    shown = "、".join(label for label, _ in named)
+    if True in checks:
+        return Reason("扶持对象", MATCH, f"政策关于{shown}", title)
+    if None in checks:
+        return Reason("扶持对象", UNKNOWN, f"政策关于{shown}，无法判断是否适用", title)
+    return Reason("扶持对象", MISMATCH, f"政策关于{shown}，与贵企业的行业、资质或需求不符", title)
+
+
+def _grantee_reason(profile: EnterpriseProfile, policy) -> Reason | None:
+    """扶持对象: is one of the policy's grants for an enterprise like this one? None when the
+    policy states no grant to check (a call whose text is only its conditions)."""
+    fits = [grant_fit(profile, g, policy.title or "") for g in policy_grants(policy)]
+    if not fits:
+        return _title_activity_reason(profile, policy)
+    good = next((f for f in fits if f.fits is True), None)
+    if good:
+        return Reason("扶持对象", MATCH, good.detail, good.text)
+    if all(f.fits is False for f in fits):
+        shown = "；".join(dict.fromkeys(f.detail for f in fits))
+        return Reason("扶持对象", MISMATCH, f"扶持条款{_clip_detail(shown)}，贵企业不符", fits[0].text)
+    unsure = next(f for f in fits if f.fits is None)
+    return Reason("扶持对象", UNKNOWN, unsure.detail, unsure.text)
+
+
+def _clip_detail(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 # --- the whole -----------------------------------------------------------------------
@@ -669,6 +911,14 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
     ownership = _ownership_reason(profile, policy)
     if ownership:
         reasons.append(ownership)
+    grantee = _grantee_reason(profile, policy)
+    if grantee and grantee.status == UNKNOWN and profile.needs and not any(
+            r.status == MATCH for r in reasons if r.condition.startswith("需求")):
+        # nothing shows the policy is for this enterprise, nor that it meets a need of it
+        grantee = Reason("扶持对象", MISMATCH, f"{grantee.detail}，且未见满足贵企业所需"
+                         f"（{'、'.join(profile.needs)}）的条款", grantee.evidence)
+    if grantee:
+        reasons.append(grantee)
     if card is not None:
         reasons += card_condition_reasons(profile, card.values("conditions"))
     if getattr(policy, "doc_kind", "") == "法律法规" and getattr(policy, "huiqi", False) \

@@ -202,3 +202,76 @@ def test_a_list_is_for_whom_its_lead_names():
     persons = ("第四十七条 县（市、区）人民政府和有关部门应当对残疾人给予下列优惠待遇：（一）对贫困重度残疾人，"
                "按照有关规定发放生活补贴；（二）对符合条件的残疾人，给予城乡最低生活保障或者供养")
     assert support_in(persons) is None
+
+
+# Laws by the rules of kinds.RULES_VERSION 3: what a law grants is counted as a reader counts
+# it (per article and kind of support, per item of a list), in the chapter devoted to it.
+LAWS = [
+    # a 促进与保障 chapter: parties to registered technology contracts get tax relief on the income
+    ("title:北京市技术市场条例", True, "促进与保障"),
+    # a 鼓励措施 chapter: funds for 清洁生产先进单位, tax relief for 清洁生产项目
+    ("title:山东省清洁生产促进条例", True, "鼓励措施"),
+    # a 专利促进 chapter: the fund's list of 资助 keeps its grants although its last item is 表彰
+    ("title:洛阳市专利促进与保护条例", True, "专利促进"),
+    # 第十七条 "对下列企业、人员依法给予税收优惠：（一）…的企业；（二）…" grants once per item
+    ("title:中华人民共和国就业促进法", True, ""),
+    # three paragraphs of one article exempting the same enterprises from duties are one grant
+    ("title:国务院关于鼓励台湾同胞投资的规定", False, ""),
+    # a 税收优惠 chapter of exemptions for goods and producers defines what is taxed
+    ("title:中华人民共和国增值税法", False, ""),
+    # the state encouraging banks and declaring its policies (实行…优惠等扶持政策) grants nothing here
+    ("title:中华人民共和国节约能源法", False, ""),
+    ("title:中华人民共和国农业法", False, ""),
+    # a 鼓励与支持 chapter of rewards for citizens' good deeds
+    ("title:东营市文明行为促进条例", False, ""),
+    # an agency's list of duties (…支付…补贴) and one clause for employers
+    ("title:河南省失业保险条例", False, ""),
+]
+
+
+@pytest.mark.parametrize("key,huiqi,heading", LAWS, ids=[k[6:] for k, _, _ in LAWS])
+def test_what_a_law_grants_enterprises(key, huiqi, heading):
+    decision = decide(key)
+    assert decision.kind == "法律法规" and decision.huiqi is huiqi, decision.huiqi_clues
+    if heading:
+        assert heading in decision.huiqi_clues[0].text and "专章" in decision.huiqi_clues[0].rule
+    if not huiqi:
+        assert "主要内容" in decision.huiqi_clues[0].rule or "未见" in decision.huiqi_clues[0].rule
+
+
+def test_the_income_of_an_economic_activity_is_a_grantee_in_a_law():
+    # 北京市技术市场条例 第二十五条: no enterprise is named, the transaction's income is
+    party = ("第二十五条 技术交易当事人持技术合同登记机构的登记证明，向主管财政、税务部门提出申请，经审核批准，"
+             "其技术交易的收入享受国家规定的税收优惠政策")
+    found = support_in(party)
+    assert found is not None and found.activity and found.category == "税费"
+    # … which a policy document, naming its applicants, does not count
+    assert not classify(Policy(id="p", title="关于做好技术交易工作的通知", body_text=party + "。")).huiqi
+
+
+def test_a_list_whose_lead_grants_nothing_is_read_item_by_item():
+    # 宁波市全民健身条例 第三十七条: evaluations, one of which decides 经费补助 — no grant
+    evaluation = ("第三十七条 市和区县（市）有关主管部门应当建立有公众参与的全民健身工作监督评估制度，按照下列规定"
+                  "开展监督评估：（一）市和区县（市）体育主管部门应当每年对公共体育设施免费开放、开放时间等情况"
+                  "进行评估，根据评估结果确定预算资金安排和经费补助；（二）市和区县（市）体育主管部门应当对经营性"
+                  "体育设施的经营者履行政府购买服务协议的情况进行评估，根据评估结果确定是否继续向其购买服务")
+    assert support_in(evaluation) is None
+    # 河南省失业保险条例: "依法追究刑事责任：（一）弄虚作假骗取…补贴的" is a sanction throughout
+    sanction = "构成犯罪的，依法追究刑事责任：（一）以欺诈手段骗取失业保险金的；（二）挪用失业保险基金的"
+    assert support_in(sanction) is None
+
+
+def test_honours_and_policies_still_to_be_made_are_not_support():
+    # 国务院办公厅关于深入开展消费扶贫助力打赢脱贫攻坚战的指导意见
+    assert support_in("对参与消费扶贫有突出贡献的企业、社会组织和个人，采取适当方式给予奖励激励") is None
+    # 关于生态环境领域进一步深化“放管服”改革，推动经济高质量发展的指导意见
+    assert support_in("加快建立生态环境保护“领跑者”制度，探索建立“领跑者”财政补贴、金融信贷支持等政策") is None
+
+
+def test_a_forwarded_document_without_its_notice_is_read_as_forwarded():
+    parts = title_parts("国务院批转全国煤矸石、石煤综合利用经验交流会议纪要")
+    assert (parts.verb, parts.inner_genre) == ("批转", "纪要")
+    # 批转省经贸委、纺织总会关于纺织行业深化改革调整… grants 棉纺企业 压锭补贴 and 出口退税
+    decision = decide(next(k for k, d in all_documents().items()
+                           if d["title"].startswith("批转省经贸委、纺织总会关于纺织行业深化改革调整")))
+    assert (decision.kind, decision.huiqi) == ("惠企措施", True)

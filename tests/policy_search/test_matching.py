@@ -335,3 +335,91 @@ def test_claimable_support_names_what_the_enterprise_claims():
     # 山东省促进科技成果转化条例: what governments may do, nothing an enterprise claims
     assert not concrete_claim("第二十四条 县级以上人民政府可以通过设立引导资金、提供贷款贴息、发放补助资金以及风险补偿、"
                               "示范推广等方式，对科技成果转化项目给予支持")
+
+
+# --- whom each grant is for (扶持对象) --------------------------------------------------
+
+from policy_search.domain.kinds import claimable_grants  # noqa: E402
+from policy_search.domain.matching import grant_fit  # noqa: E402
+
+EIA = "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk03/202009/t20200923_800016.html"
+RESTAURANT = EnterpriseProfile(region_code="360100", industry="住宿和餐饮业", size="小微", ownership="民营",
+                               employees=15, needs=["资金", "用工", "融资"])
+LOGISTICS = EnterpriseProfile(region_code="500000", industry="交通运输、仓储和邮政业", revenue=8000,
+                              employees=400, ownership="民营", needs=["市场", "融资"])
+MAKER = EnterpriseProfile(region_code="430121", industry="制造业", size="小微", ownership="民营",
+                          qualifications=["专精特新"], needs=["资金", "融资"])
+LAB = EnterpriseProfile(region_code="310000", industry="科学研究和技术服务业", size="小微", age_years=2,
+                        qualifications=["科技型中小企业"], needs=["资金", "创新"])
+
+
+def grant(title: str, words: str) -> str:
+    """The grant of a real document that contains the words."""
+    return next(g for g in claimable_grants(all_documents()["title:" + title]["body"]) if words in g)
+
+
+def test_each_grant_of_the_corporate_income_tax_law_is_for_some_enterprises():
+    law = "中华人民共和国企业所得税法"
+    small = grant(law, "小型微利企业")
+    assert grant_fit(RESTAURANT, small).fits is True
+    assert grant_fit(LOGISTICS, small).fits is False and "小微企业" in grant_fit(LOGISTICS, small).detail
+    research = grant(law, "研究开发费用")
+    assert grant_fit(LAB, research).fits is True          # needs 创新, a 科技型中小企业
+    assert grant_fit(LOGISTICS, research).fits is None    # no qualification stated: cannot tell
+    equipment = grant(law, "专用设备")
+    assert grant_fit(MAKER, equipment).fits is True
+    assert grant_fit(RESTAURANT, equipment).fits is False
+    farming = grant(law, "农、林、牧、渔业")
+    assert grant_fit(EnterpriseProfile(industry="农、林、牧、渔业"), farming).fits is True
+    assert grant_fit(LAB, farming).fits is False
+    assert grant_fit(RESTAURANT, grant(law, "民族自治地方")).fits is False
+
+
+def test_grants_for_hiring_particular_persons_or_through_banks_fit_no_enterprise_as_such():
+    hiring = grant("山东省就业促进条例", "登记失业人员")
+    fit = grant_fit(RESTAURANT, hiring)
+    assert fit.fits is False and "失业人员" in fit.detail
+    # 上海市促进中小企业发展条例: the state encourages banks to lend to small firms
+    banks = grant("上海市促进中小企业发展条例", "鼓励金融机构")
+    assert grant_fit(LAB, banks).fits is False
+    # 北京市促进中小企业发展条例: compensation for guarantee agencies, not for the enterprise …
+    agencies = "对代偿率控制在合理区间的担保、再担保机构，给予一定比例的代偿补偿"
+    assert grant_fit(MAKER, agencies).fits is False
+    # … while an agency that acts for small firms grants them something
+    acting = ("各级政府性融资担保、再担保机构要重点支持单户担保金额500万元及以下的小微企业和“三农”主体，"
+              "优先为贷款信用记录和有效抵质押品不足但产品有市场、项目有前景、技术有竞争力的小微企业提供担保增信")
+    assert grant_fit(RESTAURANT, acting).fits is True
+
+
+def test_a_policy_none_of_whose_grants_fits_is_left_out_with_its_reason(store):
+    real_store(store, ["title:中华人民共和国企业所得税法", "title:河南省就业促进条例", EIA, GUARANTEES, JOBS])
+    by_title = {p.title: p for p in store.policies.get_many(store.policies.all_ids())}
+    cards = store.cards.get_many(store.policies.all_ids())
+
+    def result(profile, title):
+        policy = by_title[title]
+        return match_policy(profile, policy, cards[policy.id], TODAY)
+
+    def grantee(res):
+        return next(r for r in res.reasons if r.condition == "扶持对象")
+
+    # 企业所得税法 has nothing for a 中型 logistics firm wanting markets and loans …
+    tax = result(LOGISTICS, "中华人民共和国企业所得税法")
+    assert not tax.applies and grantee(tax).status == MISMATCH
+    # … and 减按20% for a small restaurant
+    tax = result(RESTAURANT, "中华人民共和国企业所得税法")
+    assert tax.applies and grantee(tax).status == MATCH and "小型微利企业" in grantee(tax).evidence
+    # 河南省就业促进条例: its loans and subsidies are for firms hiring 失业人员 or 就业困难人员
+    shop = EnterpriseProfile(region_code="410100", industry="批发和零售业", ownership="个体工商户",
+                             employees=6, revenue=120, needs=["融资", "用工"])
+    jobs_law = result(shop, "河南省就业促进条例")
+    assert not jobs_law.applies and grantee(jobs_law).status == MISMATCH
+    assert not any(r.status == MATCH for r in jobs_law.reasons if r.condition.startswith("需求"))
+    # 关于优化小微企业项目环评工作的意见: for firms building projects — a manufacturer, not a lab
+    eia = all_documents()[EIA]["title"]
+    assert result(MAKER, eia).applies
+    lab = result(LAB, eia)
+    assert not lab.applies and "建设项目" in grantee(lab).detail
+    # the guarantee fund and the employment measures are for small firms of any trade
+    for key in (GUARANTEES, JOBS):
+        assert result(RESTAURANT, all_documents()[key]["title"]).applies
