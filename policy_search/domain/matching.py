@@ -682,11 +682,15 @@ def _has_qual(*quals: str):
     return check
 
 
-def _in_industry(*industries: str, quals: tuple[str, ...] = ()):
+def _in_industry(*industries: str, quals: tuple[str, ...] = (), maybe: tuple[str, ...] = ()):
+    """A check: the enterprise is in one of `industries` (or holds one of `quals`); in an
+    industry of `maybe` only some enterprises are (a manufacturer may process farm produce)."""
     def check(profile: EnterpriseProfile) -> bool | None:
         if any(q in profile.qualifications for q in quals):
             return True
-        return None if profile.industry is None else profile.industry in industries
+        if profile.industry is None or profile.industry in maybe:
+            return None
+        return profile.industry in industries
     return check
 
 
@@ -734,7 +738,7 @@ _ACTIVITY = (
      "建设项目、技术改造和设备投资", _in_industry(*_INDUSTRIAL)),
     (r"出口|外贸|进出口|跨境", "出口和外贸", _exports),
     (r"农、林、牧、渔|农业|农产品|种植|养殖|畜牧|渔业|林业|农机",
-     "农业生产经营", _in_industry("农、林、牧、渔业", "制造业", quals=("农业经营主体",))),
+     "农业生产经营", _in_industry("农、林、牧、渔业", quals=("农业经营主体",), maybe=("制造业",))),
     (r"公共基础设施|环境保护、节能节水项目|节能节水项目|资源综合利用|合同能源管理|境外|发行[^，。；]{0,6}债券|"
      r"上市", "特定项目或业务", _never),
 )

@@ -372,7 +372,19 @@ def test_each_grant_of_the_corporate_income_tax_law_is_for_some_enterprises():
     farming = grant(law, "农、林、牧、渔业")
     assert grant_fit(EnterpriseProfile(industry="农、林、牧、渔业"), farming).fits is True
     assert grant_fit(LAB, farming).fits is False
+    # a manufacturer may process farm produce, or not: the relief is not claimed for it
+    assert grant_fit(MAKER, farming).fits is None
     assert grant_fit(RESTAURANT, grant(law, "民族自治地方")).fits is False
+
+
+def test_the_reason_a_manufacturer_fits_the_income_tax_law_is_its_small_firm_rate(store):
+    real_store(store, ["title:中华人民共和国企业所得税法"])
+    [policy] = store.policies.get_many(store.policies.all_ids())
+    small_maker = EnterpriseProfile(region_code="430121", industry="制造业", size="小微")
+    reason = next(r for r in match_policy(small_maker, policy, None, TODAY).reasons
+                  if r.condition == "扶持对象")
+    assert reason.status == "符合" and "小微企业" in reason.detail, reason
+    assert "小型微利企业" in reason.evidence and "农" not in reason.detail
 
 
 def test_grants_for_hiring_particular_persons_or_through_banks_fit_no_enterprise_as_such():
