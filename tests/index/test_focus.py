@@ -116,7 +116,7 @@ def test_breadth_tells_reports_from_focused_documents(focus_index):
 
 
 def test_passage_scores_prefer_a_dense_passage():
-    from index.ranking import passage_scores
+    from index.ranking import Positions, passage_scores
 
     class Reader:
         positions = {"绿色": {1: [5, 9, 14], 2: [5, 400]}, "制造": {1: [6, 10], 2: [900]}}
@@ -129,7 +129,8 @@ def test_passage_scores_prefer_a_dense_passage():
     original = ranking.postings.positions
     ranking.postings.positions = positions
     try:
-        scores = passage_scores(Reader(), "body", [(("绿色",), 2.0), (("制造",), 1.0)], [1, 2])
+        scores = passage_scores(Positions(Reader()), "body",
+                                [(("绿色",), 2.0), (("制造",), 1.0)], [1, 2])
     finally:
         ranking.postings.positions = original
     assert scores[1] > scores[2] > 0
