@@ -9,8 +9,7 @@ import re
 import pytest
 
 from index.api import SearchRequest
-from tests.conftest import shared_path
-from tests.index.conftest import real_rows
+from tests.index.conftest import corpus_rows, real_rows
 
 # (query, the document about it, a government work report that mentions it in passing)
 PAIRS = [
@@ -20,18 +19,6 @@ PAIRS = [
     ("工业互联网", "浙江省数字经济促进条例", "2026年辽宁省政府工作报告"),
 ]
 EXTRA_TITLES = ["2026年河北省政府工作报告", "北京市食品安全条例"]
-
-
-def corpus_rows(titles):
-    wanted, rows = set(titles), {}
-    with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            if row["title"] in wanted and row["title"] not in rows:
-                rows[row["title"]] = row
-    missing = wanted - set(rows)
-    assert not missing, f"documents missing from the shared corpus: {missing}"
-    return list(rows.values())
 
 
 def citing_rows():

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from index.api import SearchRequest
-from tests.index.conftest import real_rows
-from tests.index.test_focus import corpus_rows
+from tests.index.conftest import corpus_rows, real_rows
 
 LAW = "中华人民共和国中医药法"                  # 中医药 140 times, 产业 never
 REGULATIONS = ["山东省中医药条例", "北京市中医药条例"]   # 中医药 and 产业
