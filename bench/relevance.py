@@ -8,8 +8,10 @@ Imports ../shared/corpus/documents.jsonl into a store, builds the project index
 default settings, title + body, MultifieldParser) and a plain SQLite FTS5 one (title and
 body pre-tokenized by jieba, the query's jieba tokens joined by OR, ranked by FTS5's
 bm25). Runs ../shared/eval/queries-dev.jsonl through all three and prints the figures
-(and judged@10, the share of the top 10 that was judged at all) side by side: all queries, D01–D20, D21–D40 and per query type (kw keywords, nl
-questions, docno 文号, title). `--queries/--qrels` run another judged set the same way
+(and judged@10, the share of the top 10 that was judged at all) side by side: all
+queries, D01–D20, D21–D40 and per query type (kw keywords, nl questions, docno 文号,
+title), then each system's median / p95 time per query in the same run (ranking only:
+no facets, no highlights). `--queries/--qrels` run another judged set the same way
 (bench/own-queries.jsonl with bench/own-qrels.jsonl: questions and keywords written
 apart from the dev set, to check that a change is not fitted to it). Also checks that a
 文号 typed in any bracket style, or with 年 and a zero-padded number, finds its document
@@ -23,6 +25,7 @@ import json
 import math
 import random
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -72,6 +75,11 @@ def metrics(ranked: list[str], judged: dict[str, int]) -> dict[str, float]:
     judged_share = sum(1 for key in top if key in judged) / len(top) if top else 1.0
     return {"ndcg@10": dcg / idcg if idcg else 0.0, "mrr": rr, "recall@20": recall,
             "judged@10": judged_share}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share / 100))]
 
 
 def mean(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -278,16 +286,22 @@ def main(argv=None) -> int:
                "fts5": fts_search(build_fts(workdir, documents))}
 
     rows: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
+    took: dict[str, list[float]] = {s: [] for s in SYSTEMS}
     for q in queries:
         judged = qrels.get(q["qid"], {})
         for name, search in systems.items():
+            started = time.perf_counter()
             found = search(q["query"])
+            took[name].append((time.perf_counter() - started) * 1000)
             ranked = [h if isinstance(h, str) else doc_key(h.url, h.title) for h in found]
             rows[name].append(metrics(ranked, judged))
         if args.show:
             print(f"{q['qid']} {q.get('type', ''):<5} {q['query'][:16]:<16} " + "  ".join(
                 f"{s} " + " ".join(f"{v:.3f}" for v in rows[s][-1].values()) for s in SYSTEMS))
     report(queries, rows)
+    print("speed     ms per query, median / p95 (each query once):  "
+          + "  ".join(f"{name} {statistics.median(ms):.1f} / {percentile(ms, 95):.1f}"
+                      for name, ms in took.items()))
     ok, total, failures = doc_number_check(store, systems["project"])
     print(f"文号 at rank 1 in every bracket style, with 年 and zero-padded: {ok}/{total}"
           + (f"  failures: {failures[:5]}" if failures else ""))

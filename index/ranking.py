@@ -6,12 +6,14 @@ time). Here each (field, word) is read once per searcher into {docnum: saturated
 term frequency}; a query adds those up in plain dicts:
 
 - per field BM25 (K1, B as Whoosh's BM25F), with the term's body idf also for the
-  short fields (title, 文号, issuer), so a common word is not rare just because
-  titles are short;
+  short fields (title, 文号, issuer and headings), so a common word is not rare just
+  because titles are short; a word in a heading of the body (a chapter 注销登记)
+  counts as in `meta`, beside the body;
 - a clause (a word with its synonyms and parts) scores its best alternative, summed
   over fields; clauses add up;
-- words of a multi-word alternative, or the query's words, found next to each other
-  (a phrase check on the few candidate documents) earn a proximity bonus;
+- neighbouring words of the query found side by side in the title or body (外国人 来华,
+  工作 许可; checked on the few best candidates, pair by pair, so a long query gains
+  for the pairs it keeps together) earn a proximity bonus;
 - breadth: a document that touches everything (a work report: a few thousand
   different words for every topic of a year) leans below one about fewer things.
   Breadth is Guiraud's lexical richness, distinct words / sqrt(words) of the body,
@@ -101,8 +103,13 @@ def alternative_scores(stats: TermStats, words: tuple[str, ...], fieldname: str,
                        weight: float, candidates: list[int] | None = None) -> dict[int, float]:
     """Scores of documents holding every word of an alternative in one field
     (only of `candidates` when given)."""
-    tables = [stats.tf(fieldname, w) for w in words]
-    if not tables or any(not t for t in tables):
+    tables = []
+    for word in words:
+        table = stats.tf(fieldname, word)
+        if not table:  # the other words need not be read
+            return {}
+        tables.append(table)
+    if not tables:
         return {}
     idfs = [stats.word_idf(fieldname, w) * weight for w in words]
     order = sorted(range(len(tables)), key=lambda i: len(tables[i]))
@@ -156,15 +163,54 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
     return set(remaining)
 
 
-def passage_scores(reader, fieldname: str, clauses: list[tuple[tuple[str, ...], float]],
-                   docs: list[int], window: int = FOCUS_WINDOW) -> dict[int, float]:
+class Positions:
+    """Word positions read for one query (proximity and focus look at the same
+    candidates): each (field, word) is read at most once for a document."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._found: dict[tuple[str, str], dict[int, list[int]]] = {}
+        self._read: dict[tuple[str, str], set[int]] = {}
+
+    def of(self, fieldname: str, word: str, docs: list[int]) -> dict[int, list[int]]:
+        """docnum -> positions of the word, for each of `docs` (ascending) holding it."""
+        key = (fieldname, word)
+        done = self._read.setdefault(key, set())
+        found = self._found.setdefault(key, {})
+        missing = [d for d in docs if d not in done]
+        if missing:
+            found.update(postings.positions(self.reader, fieldname, word, missing))
+            done.update(missing)
+        return {d: found[d] for d in docs if d in found}
+
+
+def adjacent_pairs(positions: Positions, fieldname: str, pairs: list[tuple[str, str]],
+                   docs: list[int]) -> dict[tuple[str, str], set[int]]:
+    """For each pair of words, which of `docs` (ascending) hold them side by side, in
+    order (at most one word apart)."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for first, second in pairs:
+        before = positions.of(fieldname, first, docs)
+        after = positions.of(fieldname, second, [d for d in docs if d in before])
+        out[(first, second)] = {d for d, spots in after.items()
+                                if _follows(spots, set(before[d]))}
+    return out
+
+
+def _follows(spots: list[int], starts: set[int]) -> bool:
+    return any(p - 1 in starts or p - 2 in starts for p in spots)
+
+
+def passage_scores(positions: Positions, fieldname: str,
+                   clauses: list[tuple[tuple[str, ...], float]], docs: list[int],
+                   window: int = FOCUS_WINDOW) -> dict[int, float]:
     """The best passage of each of `docs` (ascending): the window of `window` words
     with the highest sum over clauses of weight * n / (n + FOCUS_SATURATION), n the
     occurrences of the clause's words in it. clauses: (words, weight) per clause."""
     events: dict[int, list[tuple[int, int]]] = {}
     for index, (words, _) in enumerate(clauses):
         for word in words:
-            for docnum, spots in postings.positions(reader, fieldname, word, docs).items():
+            for docnum, spots in positions.of(fieldname, word, docs).items():
                 events.setdefault(docnum, []).extend((p, index) for p in spots)
     weights = [w for _, w in clauses]
     out = {}

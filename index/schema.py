@@ -27,9 +27,16 @@ from policy_search.domain.subjects import subject_label, subject_prefixes
 
 # Bump when fields change; with the analysis version it names index directories,
 # so an old-format index is never opened with new code.
-SCHEMA_VERSION = f"s7b{ANALYSIS_VERSION}"  # s7b: yearly windows of old policies
+SCHEMA_VERSION = f"s8{ANALYSIS_VERSION}"  # s8: the body's headings in `meta`
 SNIPPET_SOURCE_CHARS = 60_000
 TEXT_FIELDS = ("title", "body", "docno", "meta")
+# A line that is nothing but a heading: a Markdown heading, a chapter or section
+# (第三章 注销登记), or a short numbered line without a sentence's punctuation
+# (二、支持对象). Numbered lines that run on into a sentence are provisions, not headings.
+_HEADING = re.compile(
+    r"^[ \t\u3000]*(?:#{1,6}[ \t\u3000]*[^\n]{1,60}"
+    r"|第[一二三四五六七八九十百零〇]{1,4}(?:章|节|编|部分)[ \t\u3000]*[^\n]{1,40}"
+    r"|[一二三四五六七八九十]{1,3}、[^。；;\n]{1,30})[ \t\u3000]*$", re.M)
 # Facet key (index.api.FACETS) -> index field counted for it.
 # `region` (applies in) is counted from `applies` per region and its parents (index.search).
 FACET_FIELDS = {
@@ -83,8 +90,17 @@ def texts_of(policy: Policy) -> dict[str, str]:
         "title": policy.title or "",
         "body": body,
         "docno": " ".join(x for x in (policy.doc_number, policy.index_number) if x),
-        "meta": " ".join(x for x in (policy.issuer, subject_label(policy.subject)) if x),
+        # what describes the document besides its title: issuer, subject, and the
+        # body's headings (a chapter 注销登记 says the document is about it)
+        "meta": "\n".join(x for x in (policy.issuer, subject_label(policy.subject),
+                                       *headings(policy.body_text or "")) if x),
     }
+
+
+def headings(text: str) -> list[str]:
+    """The lines of a body that are headings (chapters, numbered section titles): a
+    document with a chapter or section on a need is about it, not just mentioning it."""
+    return [match.group(0).strip() for match in _HEADING.finditer(text)]
 
 
 def split_issuers(value: str | None) -> list[str]:

@@ -33,8 +33,8 @@ from index.docsets import (
 from index.docids import DocIds
 from index.highlight import highlight_title, snippet
 from index.ranking import (
-    FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, TermStats, adjacent_docs,
-    alternative_scores, breadth_factor, passage_scores, top_documents,
+    FIELD_BOOSTS, PROXIMITY_BOOST, PROXIMITY_FIELDS, Positions, TermStats, adjacent_docs,
+    adjacent_pairs, alternative_scores, breadth_factor, passage_scores, top_documents,
 )
 from index.query import ParsedQuery, normalized_filter_value, parse
 from index.schema import (
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 # Relative weight of a match in each field (BM25F per field, summed).
 CANDIDATE_LOOKUP_MAX = 3000
-PROXIMITY_MAX_WORDS = 4
 PROXIMITY_DEPTH = 60      # candidates checked for words written next to each other
 CITED_TITLES = 3          # a 文号 shared by several documents: titles looked for in others
 MIN_CITED_TITLE_WORDS = 4  # shorter titles (通知) are not a citation
@@ -67,6 +66,9 @@ VALIDITY_FACTOR = {"失效": 0.8, "废止": 0.8, "部分失效": 0.93}
 COMMON_SHARE = 0.25
 OTHER_ALTERNATIVES = 0.5  # share of a clause's other matching alternatives in its score
 QUESTION_SLACK_FROM = 3   # required words of a question from which one may be missing
+# A word found in more than this share of documents (产业, 来华) may be missing from a
+# document that has the query's rarer words.
+FAIRLY_COMMON_SHARE = 0.10
 REFRESH_INTERVAL = 0.25   # seconds between checks for a new generation or commit
 
 
@@ -263,10 +265,11 @@ class SearchIndex:
             clause_bits = [self._clause_bits(live, clause) for clause in parsed.clauses]
             clause_bits = self._required(live, parsed, clause_bits)
             exact = self._exact_bits(live, parsed)
+            missable = self._missable(live, parsed, clause_bits)
             # A 文号 found exactly: no fall-back to documents sharing a word of it.
             matched, mode, needed = _combine(clause_bits, allowed, allow_or=not exact & allowed,
-                                             slack=self._slack(live, parsed, clause_bits))
-            unfiltered = (_at_least(clause_bits, table.live)[needed] if filter_bits
+                                             missable=missable)
+            unfiltered = (_matching(clause_bits, table.live, needed, missable) if filter_bits
                           else matched)
             if exact & allowed:
                 citing = self._citing_bits(live, exact)
@@ -382,14 +385,25 @@ class SearchIndex:
                 bits |= found
         return bits
 
-    def _slack(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int]) -> int:
-        """A question (its scaffolding dropped or its words mapped) of three or more
-        words that must match may miss one: people ask with more words than a policy
-        uses for the need. Coverage still ranks the documents with every word first."""
-        if not parsed.rewrite.changed or parsed.doc_number_keys or parsed.doc_number_key:
-            return 0
-        required = sum(1 for bits in clause_bits if bits != live.table.live)
-        return 1 if required >= QUESTION_SLACK_FROM else 0
+    def _missable(self, live: _Live, parsed: ParsedQuery, clause_bits: list[int]) -> list[bool]:
+        """Which required clauses a document may lack (one of them at most): people use
+        more words than a policy needs for the same thing. A question (its scaffolding
+        dropped or its words mapped) of three or more required words may miss any one;
+        any query may miss a fairly common word (产业 of 中医药产业发展: the 中医药法 never
+        writes it) when a rarer one still has to match. Coverage still ranks the
+        documents with every word first."""
+        if parsed.doc_number_keys or parsed.doc_number_key:
+            return [False] * len(clause_bits)
+        everywhere = live.table.live
+        required = [bits != everywhere for bits in clause_bits]
+        if parsed.rewrite.changed and sum(required) >= QUESTION_SLACK_FROM:
+            return required
+        fairly_common = everywhere.bit_count() * FAIRLY_COMMON_SHARE
+        missable = [need and bits.bit_count() >= fairly_common
+                    for need, bits in zip(required, clause_bits)]
+        if missable == required:  # nothing rarer left to anchor the match
+            return [False] * len(clause_bits)
+        return missable
 
     def _exact_bits(self, live: _Live, parsed: ParsedQuery) -> int:
         """Documents whose 文号 is the one typed: its key as published, or the first
@@ -481,8 +495,9 @@ class SearchIndex:
             limit = max(needed, RERANK_DEPTH)
             scores = self._scores(live, parsed, rest)
             scored = top_documents(scores, rest, limit)
-            scored = self._proximity(live, parsed, scored)[:limit]
-            scored = self._focus(live, parsed, scored)
+            positions = Positions(live.searcher.reader())
+            scored = self._proximity(live, parsed, scored, positions)[:limit]
+            scored = self._focus(live, parsed, scored, positions)
             ranked = self._rerank(live, scored[:RERANK_DEPTH], clause_bits) + scored[RERANK_DEPTH:]
             if len(ranked) < needed:
                 # Documents only an exact key or a phrase check let in: newest first.
@@ -530,30 +545,37 @@ class SearchIndex:
                 total[docnum] = total.get(docnum, 0.0) + top + OTHER_ALTERNATIVES * rest
         return total
 
-    def _proximity(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]]
-                   ) -> list[tuple[int, float]]:
-        """A bonus for the query's words (or a long word's parts) written next to each other."""
-        sequences = []
-        words = [c.alternatives[0].words[0] for c in parsed.clauses
-                 if len(c.alternatives[0].words) == 1 and not c.alternatives[0].phrase]
-        if 1 < len(words) <= PROXIMITY_MAX_WORDS and len(words) == len(parsed.clauses):
-            sequences.append(tuple(words))
-        if not sequences or not scored:
+    def _proximity(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]],
+                   positions: Positions) -> list[tuple[int, float]]:
+        """A bonus for the query's words written next to each other: each pair of
+        neighbouring words of the query (工作 许可, 外国人 来华) found side by side in the
+        title or body earns a share of it."""
+        if len(parsed.clauses) < 2 or not scored:
+            return scored
+        words = [c.alternatives[0].words[0] if len(c.alternatives[0].words) == 1
+                 and not c.alternatives[0].phrase and not c.optional else None
+                 for c in parsed.clauses]
+        pairs = [(a, b) for a, b in zip(words, words[1:]) if a and b]
+        if not pairs:
             return scored
         docs = sorted(d for d, _ in scored[:PROXIMITY_DEPTH])
-        near: set[int] = set()
-        reader = live.searcher.reader()
-        for sequence in sequences:
-            for fieldname in PROXIMITY_FIELDS:
-                near |= adjacent_docs(reader, fieldname, sequence, [d for d in docs if d not in near])
+        found = {pair: set() for pair in pairs}
+        for fieldname in PROXIMITY_FIELDS:
+            for pair, side_by_side in adjacent_pairs(positions, fieldname, pairs, docs).items():
+                found[pair] |= side_by_side
+        near: dict[int, int] = {}
+        for side_by_side in found.values():
+            for d in side_by_side:
+                near[d] = near.get(d, 0) + 1
         if not near:
             return scored
-        out = [(d, s * (1 + PROXIMITY_BOOST) if d in near else s) for d, s in scored]
+        out = [(d, s * (1 + PROXIMITY_BOOST * near[d] / len(pairs)) if d in near else s)
+               for d, s in scored]
         out.sort(key=lambda ds: (-ds[1], -ds[0]))
         return out
 
-    def _focus(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]]
-               ) -> list[tuple[int, float]]:
+    def _focus(self, live: _Live, parsed: ParsedQuery, scored: list[tuple[int, float]],
+               positions: Positions) -> list[tuple[int, float]]:
         """Focus over mention: the best candidates gain their best passage's score."""
         clauses = []
         stats = live.stats
@@ -573,7 +595,7 @@ class SearchIndex:
             return scored
         head = scored[:FOCUS_DEPTH]
         docs = sorted(d for d, _ in head)
-        passages = passage_scores(live.searcher.reader(), "body", clauses, docs)
+        passages = passage_scores(positions, "body", clauses, docs)
         head = [(d, s + FOCUS_WEIGHT * passages.get(d, 0.0)) for d, s in head]
         head.sort(key=lambda ds: (-ds[1], -ds[0]))
         return head + scored[FOCUS_DEPTH:]
@@ -765,28 +787,41 @@ def _rewrite(parsed: ParsedQuery) -> QueryRewrite | None:
                         {k: list(v) for k, v in rewrite.mapped.items()})
 
 
-def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True, slack: int = 0
-             ) -> tuple[int, str, int]:
-    """AND of the clauses (all but `slack` of them); when that finds too little, the
-    documents matching the most clauses (all but one, all but two, ... down to any
-    one): a graded, ranked OR.
+def _combine(clause_bits: list[int], allowed: int, allow_or: bool = True,
+             missable: list[bool] | None = None) -> tuple[int, str, int]:
+    """AND of the clauses (but a document may lack one of the `missable` ones); when
+    that finds too little, the documents matching the most clauses (all but one, all
+    but two, ... down to any one): a graded, ranked OR.
 
-    Returns (documents, mode, how many clauses a document had to match)."""
+    Returns (documents, mode, how many clauses a document had to match; -1: all but
+    one missable)."""
     if not clause_bits:
         return 0, "and", 0
     at_least = _at_least(clause_bits, allowed)
     n = len(clause_bits)
-    if slack:
-        return at_least[n - slack], "and", n - slack
-    matched = at_least[n]
+    needed = -1 if missable and any(missable) else n
+    matched = _matching(clause_bits, allowed, needed, missable) if needed < 0 else at_least[n]
     if not allow_or or n == 1 or matched.bit_count() >= FALLBACK_MIN:
-        return matched, "and", n
+        return matched, "and", needed
     for k in range(n - 1, 0, -1):
         if at_least[k].bit_count() >= FALLBACK_MIN or k == 1:
             if at_least[k] != matched:
                 return at_least[k], "or", k
             break
-    return matched, "and", n
+    return matched, "and", needed
+
+
+def _matching(clause_bits: list[int], base: int, needed: int,
+              missable: list[bool] | None = None) -> int:
+    """Documents of `base` matching `needed` clauses (-1: every clause but one of the
+    `missable` ones)."""
+    if needed >= 0:
+        return _at_least(clause_bits, base)[needed]
+    for bits, may_miss in zip(clause_bits, missable):
+        if not may_miss:
+            base &= bits
+    some = [bits for bits, may_miss in zip(clause_bits, missable) if may_miss]
+    return _at_least(some, base)[len(some) - 1]
 
 
 def _at_least(clause_bits: list[int], base: int) -> list[int]:

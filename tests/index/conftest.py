@@ -25,6 +25,19 @@ def real_rows(count: int = REAL_DOCS, start: int = 0) -> list[dict]:
     return rows
 
 
+def corpus_rows(titles) -> list[dict]:
+    """The shared corpus's documents of these titles (the test fails if one is missing)."""
+    wanted, rows = set(titles), {}
+    with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["title"] in wanted and row["title"] not in rows:
+                rows[row["title"]] = row
+    missing = wanted - set(rows)
+    assert not missing, f"documents missing from the shared corpus: {missing}"
+    return list(rows.values())
+
+
 def crafted_policies():
     from policy_search.domain.models import Policy, policy_id_for
 

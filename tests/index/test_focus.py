@@ -9,8 +9,7 @@ import re
 import pytest
 
 from index.api import SearchRequest
-from tests.conftest import shared_path
-from tests.index.conftest import real_rows
+from tests.index.conftest import corpus_rows, real_rows
 
 pytestmark = pytest.mark.slow  # its index of real work reports and measures takes ~20 s to build
 
@@ -22,18 +21,6 @@ PAIRS = [
     ("工业互联网", "浙江省数字经济促进条例", "2026年辽宁省政府工作报告"),
 ]
 EXTRA_TITLES = ["2026年河北省政府工作报告", "北京市食品安全条例"]
-
-
-def corpus_rows(titles):
-    wanted, rows = set(titles), {}
-    with open(shared_path("corpus", "documents.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            if row["title"] in wanted and row["title"] not in rows:
-                rows[row["title"]] = row
-    missing = wanted - set(rows)
-    assert not missing, f"documents missing from the shared corpus: {missing}"
-    return list(rows.values())
 
 
 def citing_rows():
@@ -118,7 +105,7 @@ def test_breadth_tells_reports_from_focused_documents(focus_index):
 
 
 def test_passage_scores_prefer_a_dense_passage():
-    from index.ranking import passage_scores
+    from index.ranking import Positions, passage_scores
 
     class Reader:
         positions = {"绿色": {1: [5, 9, 14], 2: [5, 400]}, "制造": {1: [6, 10], 2: [900]}}
@@ -131,7 +118,8 @@ def test_passage_scores_prefer_a_dense_passage():
     original = ranking.postings.positions
     ranking.postings.positions = positions
     try:
-        scores = passage_scores(Reader(), "body", [(("绿色",), 2.0), (("制造",), 1.0)], [1, 2])
+        scores = passage_scores(Positions(Reader()), "body",
+                                [(("绿色",), 2.0), (("制造",), 1.0)], [1, 2])
     finally:
         ranking.postings.positions = original
     assert scores[1] > scores[2] > 0
