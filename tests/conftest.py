@@ -95,20 +95,23 @@ def gov_site(shared_pages):
 
 
 @contextmanager
-def serve_in_thread(app):
-    """A Flask app on waitress in a thread on 127.0.0.1; yields its base URL."""
-    from waitress.server import create_server
+def serve_in_thread(app, threads: int = 4):
+    """A Flask app on the very waitress server `serve` runs (make_server), in a thread on
+    127.0.0.1; yields its base URL."""
+    import socket
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4,
-                           asyncore_use_poll=True)  # like `serve`: no select() fd limit
+    from policy_search.cli.serve import make_server
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    server = make_server(app, sock, threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    host, port = server.socket.getsockname()[:2]
+    host, port = sock.getsockname()[:2]
     try:
         yield f"http://{host}:{port}"
     finally:
         # Close from inside the server's own loop: closing its sockets from this thread
-        # while it sits in select() makes the loop fail with EBADF.
+        # while it waits in poll() makes the loop fail with EBADF.
         server.trigger.pull_trigger(lambda: _close_all(server))
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()

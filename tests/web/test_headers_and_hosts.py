@@ -6,12 +6,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import socket
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from policy_search.cli.serve import make_server
+from tests.conftest import serve_in_thread
 from web.security import SECURITY_HEADERS, SecurityHeaders
 
 BASE = "https://zcss.example.gov.cn"
@@ -22,21 +21,8 @@ NEEDED = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"
 @pytest.fixture
 def waitress_site(app):
     """The site on the very waitress server `serve` runs (make_server), in a thread."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = make_server(app, sock, 2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1]
-
-    def close_all():
-        for channel in list(server._map.values()):
-            if channel is not server and channel is not server.trigger:
-                channel.close()
-        server.close()
-
-    server.trigger.pull_trigger(close_all)
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
+    with serve_in_thread(app, threads=2) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def raw_exchange(port: int, request: bytes) -> tuple[int, dict[str, str]]:
