@@ -56,6 +56,25 @@ def run_together(target, count: int) -> None:
         thread.join()
 
 
+def cli_on(data_dir, monkeypatch):
+    """`policy-search --data-dir DATA_DIR …` run in-process, with no POLICY_SEARCH_*
+    variable of the calling shell leaking into its settings; returns the result."""
+    from click.testing import CliRunner
+
+    from policy_search.cli import main
+
+    for name in list(os.environ):
+        if name.startswith("POLICY_SEARCH_"):
+            monkeypatch.delenv(name)
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+
+    run.data_dir = data_dir
+    return run
+
+
 def held_files(name: str) -> int:
     """How many descriptors of this process are open on files called `name`."""
     count = 0

@@ -10,13 +10,12 @@ import threading
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from policy_search import jobs
-from policy_search.cli import main
 from policy_search.domain.models import Policy
 from policy_search.domain.store import Store
 
+from tests.conftest import cli_on
 from tests.policy_search.test_stale_jobs import wait_for
 
 WORDS = ["专精特新", "研发费用加计扣除", "稳岗返还", "小微企业", "融资担保", "高新技术企业",
@@ -58,14 +57,8 @@ class Searcher(threading.Thread):
 
 @pytest.mark.slow
 def test_reindex_job_under_search_load_survives_kill_9(tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("POLICY_SEARCH_"):
-            monkeypatch.delenv(name)
     data_dir = tmp_path / "data"
-    runner = CliRunner()
-
-    def cli(*args):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+    cli = cli_on(data_dir, monkeypatch)
 
     from index.layout import current_generation
 

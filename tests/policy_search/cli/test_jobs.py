@@ -6,27 +6,16 @@ import os
 import threading
 
 import pytest
-from click.testing import CliRunner
 
 from policy_search import jobs
-from policy_search.cli import main
 from policy_search.domain.models import Policy
 from policy_search.domain.store import Store
+from tests.conftest import cli_on
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("POLICY_SEARCH_"):
-            monkeypatch.delenv(name)
-    data_dir = tmp_path / "data"
-    runner = CliRunner()
-
-    def run(*args):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
-
-    run.data_dir = data_dir
-    return run
+    return cli_on(tmp_path / "data", monkeypatch)
 
 
 def fill_store(data_dir, n=5):

@@ -3,37 +3,35 @@ worker's delivery rounds (after a crawl or import, and on notify_schedule)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from click.testing import CliRunner
 
 from policy_search import jobs
-from policy_search.cli import main
 from policy_search.schedule import enqueue_due, parse_schedule
 from policy_search.domain.subscriptions import ACTIVE, PENDING
-from tests.conftest import held_files
+from tests.conftest import cli_on, held_files
 from tests.notify_site import DING_SECRET, policy
 
 
 @pytest.fixture
 def cli(notify_site, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("POLICY_SEARCH_"):
-            monkeypatch.delenv(name)
     settings = notify_site.settings
     (settings.data_dir / "config.toml").write_text(
         f'public_base_url = "{settings.public_base_url}"\n'
         f'webhook_allowed_hosts = "{settings.webhook_allowed_hosts}"\n'
         f'smtp_host = "127.0.0.1"\nsmtp_port = {settings.smtp_port}\nsmtp_starttls = 0\n'
         f'mail_from = "{settings.mail_from}"\n', encoding="utf-8")
-    runner = CliRunner()
+    return cli_on(settings.data_dir, monkeypatch)
 
-    def run(*args):
-        return runner.invoke(main, ["--data-dir", str(settings.data_dir), *args],
-                             catch_exceptions=False)
 
-    return run
+def import_new_policy(cli, tmp_path):
+    """`import` of one new county policy that the 专精特新 subscriptions match."""
+    data = tmp_path / "new.jsonl"
+    data.write_text(json.dumps({"title": "专精特新企业融资奖励办法", "body": "对专精特新企业融资给予奖励。",
+                                "url": "http://www.csx.gov.cn/t/1.html", "level": "county",
+                                "region": "长沙县", "publish_date": "2024-05-01"},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    return cli("import", str(data))
 
 
 def test_subscribe_add_list_remove(cli, notify_site):
@@ -118,12 +116,7 @@ def test_the_worker_runs_a_round_after_an_import_and_on_schedule(cli, notify_sit
     cli("subscribe", "add", "--search", "q=专精特新", "--channel", "wecom",
         "--to", notify_site.robot.url("wecom"))
     cli("notify")  # the starting point
-    data = tmp_path / "new.jsonl"
-    data.write_text(json.dumps({"title": "专精特新企业融资奖励办法", "body": "对专精特新企业融资给予奖励。",
-                                "url": "http://www.csx.gov.cn/t/1.html", "level": "county",
-                                "region": "长沙县", "publish_date": "2024-05-01"},
-                               ensure_ascii=False) + "\n", encoding="utf-8")
-    imported = cli("import", str(data))
+    imported = import_new_policy(cli, tmp_path)
     assert imported.exit_code == 0, imported.output
     assert "推送任务 #" in imported.output
     worker = cli("worker", "--once")
@@ -181,12 +174,7 @@ def test_a_round_with_failed_deliveries_does_not_end_as_a_success(cli, notify_si
                     "--to", notify_site.robot.url("wecom", key))
         assert added.exit_code == 0, added.output
     cli("notify")  # the starting point
-    data = tmp_path / "new.jsonl"
-    data.write_text(json.dumps({"title": "专精特新企业融资奖励办法", "body": "对专精特新企业融资给予奖励。",
-                                "url": "http://www.csx.gov.cn/t/2.html", "level": "county",
-                                "region": "长沙县", "publish_date": "2024-05-01"},
-                               ensure_ascii=False) + "\n", encoding="utf-8")
-    assert cli("import", str(data)).exit_code == 0  # queues the round
+    assert import_new_policy(cli, tmp_path).exit_code == 0  # queues the round
     notify_site.robot.script = list(answers)  # the next digests are refused
     worker = cli("worker", "--once")
     assert worker.exit_code == 0, worker.output
