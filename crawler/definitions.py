@@ -17,6 +17,9 @@ FAMILIES = {
     "links": "单个页面上的链接",
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}$")
+# Seconds between two requests to a host of a source added on the sources page (polite to
+# a county's small server; the global crawl_delay applies when it is larger).
+FORM_SOURCE_DELAY = 1.0
 
 
 def build_definition(form: dict) -> dict:
@@ -44,7 +47,7 @@ def build_definition(form: dict) -> dict:
     raw = {
         "id": source_id, "name": name, "region_code": region.code,
         "allowed_hosts": [host] if host else [], "entries": [entry],
-        "delay": 1.0, "extractor": "auto", "enabled": True,
+        "delay": FORM_SOURCE_DELAY, "extractor": "auto", "enabled": True,
     }
     if form.get("level"):
         raw["level"] = form["level"]

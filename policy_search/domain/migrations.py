@@ -398,27 +398,29 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
-    """Apply the migrations the database lacks, each in its own transaction."""
+    """Apply the migrations the database lacks, all in one transaction: an upgrade that
+    fails leaves the database as it was (still usable by the program version before), and
+    a new store is written with one commit instead of one per migration."""
     target = len(MIGRATIONS) if target is None else target
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise RuntimeError(
             f"database schema version {version} is newer than this program ({len(MIGRATIONS)})"
         )
-    for number in range(version, target):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read under the write lock: another process may have migrated meanwhile.
-            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
-                conn.rollback()
-                continue
+    if version >= target:
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number in range(version, target):
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+        conn.execute(f"PRAGMA user_version = {max(version, target)}")
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 

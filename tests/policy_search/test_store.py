@@ -39,6 +39,25 @@ def test_older_versions_are_migrated_and_keep_their_data(tmp_path, old_version):
         assert store.policies.links("abc") == [("http://example.gov.cn/1.html", "")]
 
 
+def test_a_failing_upgrade_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    """All pending migrations are one transaction: the program version before can go on."""
+    from policy_search.domain import migrations
+
+    path = tmp_path / "old.sqlite3"
+    conn = connect(path)
+    migrate(conn, target=CURRENT_VERSION - 2)
+    conn.close()
+    broken = "CREATE TABLE broken (x INTEGER);\nSELECT no_such_function();"
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS, broken])
+    with pytest.raises(Exception, match="no_such_function"):
+        Store(path)
+    conn = connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION - 2
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "broken" not in tables
+    conn.close()
+
+
 def test_newer_database_is_refused(tmp_path):
     path = tmp_path / "new.sqlite3"
     conn = connect(path)

@@ -55,9 +55,12 @@ def test_an_ambiguous_or_unknown_region_is_refused_with_the_choices(offline_app,
 
 
 @pytest.fixture
-def trial_app(app, tagged_site, gov_site):
+def trial_app(app, tagged_site, gov_site, monkeypatch):
+    import crawler.definitions
+
     app.config["LOOPBACK_SOURCES_FOR_TESTS"] = True  # the fixture site is on 127.0.0.1
     tagged_site.settings.crawl_delay, tagged_site.settings.crawl_jitter = 0.0, 0.0
+    monkeypatch.setattr(crawler.definitions, "FORM_SOURCE_DELAY", 0.0)
     return app
 
 
