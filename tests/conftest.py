@@ -1,7 +1,9 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import threading
 import warnings
 from contextlib import contextmanager
@@ -84,6 +86,28 @@ def held_files(name: str) -> int:
         except OSError:
             pass  # closed meanwhile
     return count
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The directory `build(path)` fills, built once per test run however many xdist workers
+    ask (the first builds it under a lock); each worker gets its own copy to open."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp(name)
+        build(path)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, every worker's
+    done = shared / f"{name}.built"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            building = shared / f"{name}.building"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
+            build(building)
+            building.rename(done)
+    copy = tmp_path_factory.mktemp(name)
+    shutil.copytree(done, copy, dirs_exist_ok=True)
+    return copy
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import shared_path
+from tests.conftest import built_once, shared_path
 
 REAL_DOCS = 40
 
@@ -78,14 +78,20 @@ def build_fixture_store(path, rows=None):
     return store
 
 
+def build_fixture_index(base) -> None:
+    from index.build import rebuild
+
+    with build_fixture_store(base / "policies.sqlite3") as store:
+        rebuild(store, base / "index", procs=1)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """(store, index_path) with a rebuilt index; shared by every read-only test."""
-    from index.build import rebuild
+    from policy_search.domain.store import Store
 
-    base = tmp_path_factory.mktemp("index")
-    store = build_fixture_store(base / "policies.sqlite3")
-    rebuild(store, base / "index", procs=1)
+    base = built_once(tmp_path_factory, "index", build_fixture_index)
+    store = Store(base / "policies.sqlite3")
     yield store, base / "index"
     store.close()
 

@@ -22,7 +22,7 @@ from policy_search.domain.review_queue import accept_suggestions
 from policy_search.domain.normalize import doc_number_key
 from policy_search.settings import Settings
 from policy_search.domain.store import Store
-from tests.conftest import serve_in_thread, shared_path
+from tests.conftest import built_once, serve_in_thread, shared_path
 
 CORPUS_STEP = 120  # every 120th corpus document: ~40, national and several provinces
 
@@ -140,20 +140,32 @@ def fill_store(store: Store) -> tuple[list[str], dict[str, str]]:
     return corpus_ids, ids
 
 
-def build_fixture(data_dir: Path) -> Fixture:
+FIXTURE_IDS = "fixture_ids.json"
+
+
+def build_fixture(data_dir: Path) -> None:
+    """The corpus data set's store and index in data_dir, and the ids the tests look up."""
     from index.build import rebuild
+
+    settings = Settings(data_dir=data_dir, secret_key="test")
+    with Store(settings.db_path) as store:
+        corpus_ids, ids = fill_store(store)
+        rebuild(store, settings.index_path)
+    (data_dir / FIXTURE_IDS).write_text(json.dumps({"corpus_ids": corpus_ids, "ids": ids}))
+
+
+def open_fixture(data_dir: Path) -> Fixture:
     from index.search import SearchIndex
 
     settings = Settings(data_dir=data_dir, secret_key="test")
-    store = Store(settings.db_path)
-    corpus_ids, ids = fill_store(store)
-    rebuild(store, settings.index_path)
-    return Fixture(settings, store, SearchIndex(settings.index_path), corpus_ids, ids)
+    known = json.loads((data_dir / FIXTURE_IDS).read_text())
+    return Fixture(settings, Store(settings.db_path), SearchIndex(settings.index_path),
+                   known["corpus_ids"], known["ids"])
 
 
 @pytest.fixture(scope="session")
 def corpus_site(tmp_path_factory) -> Fixture:
-    return build_fixture(tmp_path_factory.mktemp("site"))
+    return open_fixture(built_once(tmp_path_factory, "site", build_fixture))
 
 
 # The data set whose pages each test module is served (`app`, `client`, `live_server`);
