@@ -209,3 +209,22 @@ def test_blueprints_can_be_added_to_the_factory(corpus_site):
         assert app.config["EXTRA_SET_UP"] is True
     finally:
         del sys.modules["tests_web_extra_bp"]
+
+
+def test_a_template_is_compiled_once_per_process_however_many_apps(corpus_site, monkeypatch):
+    from jinja2 import Environment
+
+    from web import create_app
+
+    compiled = []
+    compile_source = Environment._compile
+    monkeypatch.setattr(Environment, "_compile", lambda env, source, filename: (
+        compiled.append(filename), compile_source(env, source, filename))[1])
+    pages = []
+    for _ in range(2):
+        app = create_app(corpus_site.settings, store=corpus_site.store, index=corpus_site.index,
+                         testing=True)
+        pages.append(text(app.test_client().get(f"/policy/{corpus_site.ids['county']}")))
+        compiled.append("--- next app")
+    assert pages[0] == pages[1] and "长县政办发〔2023〕12号" in pages[0]
+    assert compiled[-1] == compiled[-2] == "--- next app"  # the second app compiled nothing
