@@ -242,14 +242,16 @@ def test_bulk_accepting_one_facet_leaves_the_others_open_and_says_so(live_server
 # Headings and badges of the admin tables on one line each; nothing wider than the window.
 _TABLE_LAYOUT = """() => {
   const broken = [];
-  for (const el of document.querySelectorAll('.data th, .data .badge')) {
+  for (const el of document.querySelectorAll('.data th, .data .badge, .tabs a')) {
     if (getComputedStyle(el).display === 'none' || !el.textContent.trim()) continue;
     const lines = el.getClientRects().length;
     const height = el.getBoundingClientRect().height;
     const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.6;
     if (lines > 1 || height > line * 1.5 + 12) broken.push(el.textContent.trim());
   }
-  return {broken, overflow: document.documentElement.scrollWidth - window.innerWidth};
+  const scrolled = [...document.querySelectorAll('.table-scroll')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.firstElementChild.className);
+  return {broken, overflow: document.documentElement.scrollWidth - window.innerWidth, scrolled};
 }"""
 
 
@@ -262,8 +264,11 @@ def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths
     store.jobs.update(failed, state="failed", error="长沙县人民政府 政府信息公开：无法访问",
                      finished_at="2026-05-01T08:00:00+00:00")
     store.jobs.create("import", {"name": "a-rather-long-file-name-of-policies.csv"}, "boss")
+    store.subscriptions.create(kind="search", query="q=专精特新&region=长沙县", channel="wecom",
+                               address="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdef123456",
+                               name="长沙县专精特新", state="active", created_by="boss")
     pages = ["/admin/sources", "/admin/jobs", "/admin/users", "/admin/audit", "/staff/",
-             f"/staff/policy/{tagged_site.ids[0]}/history"]
+             f"/staff/policy/{tagged_site.ids[0]}/history", "/staff/subscriptions/"]
     found = {}
     with sync_playwright() as playwright:
         browser, page, problems = _open_review(playwright, live_server, viewport, username="boss")
@@ -274,4 +279,6 @@ def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths
     for path, layout in found.items():
         assert layout["broken"] == [], (path, layout)
         assert layout["overflow"] <= 0, (path, layout)
+    # a subscription is read and acted on without scrolling sideways, on a phone too
+    assert found["/staff/subscriptions/"]["scrolled"] == []
     assert problems == []
