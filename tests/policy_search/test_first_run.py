@@ -13,7 +13,7 @@ from policy_search import jobs
 from policy_search.first_run import (FIRST_CRAWL_MAX_PAGES, queue_first_run, startup_status)
 from policy_search.domain.models import Policy, Tag
 from policy_search.settings import Settings
-from policy_search.snapshot import SnapshotFile, load_snapshot, snapshot_file, snapshot_summary
+from policy_search.snapshot import load_snapshot, snapshot_file, snapshot_summary
 from policy_search.domain.store import Store, now
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import re
 from policy_search.domain.card import CardItem
 from policy_search.domain.local_time import beijing_day_end, beijing_day_start, beijing_time
 from policy_search.domain.review_queue import accept_suggestions, record_admin_action
-from tests.web.staff_site import logged_in, post_form
+from tests.web.staff_site import logged_in
 
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 

@@ -2,9 +2,6 @@
 widths: from a search to a group robot's test message; then the manage page."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.web.conftest import PHONE
