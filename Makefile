@@ -13,24 +13,27 @@ CLI := $(BIN)/policy-search --data-dir $(DATA_DIR)
 run: setup
 	$(CLI) run
 
+# Where the tests' files go: /dev/shm when it has room (SQLite's fsyncs cost nothing
+# there), else $TMPDIR. Compiled modules and tests are kept under .venv even where the
+# shell sets PYTHONDONTWRITEBYTECODE: the suite starts the CLI in many subprocesses, and
+# rewriting 1,700 tests' asserts takes seconds per process.
+TEST_TMP = tmp=$${TMPDIR:-/tmp}; \
+	if [ "$$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1)" -gt 2097152 ] 2>/dev/null; \
+	then tmp=/dev/shm; fi; echo "test files in $$tmp"
+TEST_ENV = TMPDIR=$$tmp PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
+
 # Everything the tests need, then the whole suite (slow and browser tests included).
 # pytest exits 5 when it ran no test: that is a failure too.
 test: setup browser-deps
-	$(BIN)/pytest; status=$$?; \
+	@$(TEST_TMP); \
+	$(TEST_ENV) $(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$status
 
 # The quick check while developing: every core (pytest-xdist), a test file per worker so
-# its module fixtures are built once. The tests' files go to /dev/shm when it has room
-# (SQLite's fsyncs cost nothing there) and compiled tests are kept between runs under
-# .venv even where the shell sets PYTHONDONTWRITEBYTECODE (rewriting 1,700 tests' asserts
-# takes seconds per worker).
+# its module fixtures are built once.
 test-fast: setup
-	@tmp=$${TMPDIR:-/tmp}; \
-	if [ "$$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1)" -gt 2097152 ] 2>/dev/null; \
-	then tmp=/dev/shm; fi; \
-	echo "test files in $$tmp"; \
-	TMPDIR=$$tmp PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
-	$(BIN)/pytest -m "not slow and not browser" -n auto --dist loadfile
+	@$(TEST_TMP); \
+	$(TEST_ENV) $(BIN)/pytest -m "not slow and not browser" -n auto --dist loadfile
 
 setup: $(VENV)/.installed
 
