@@ -14,13 +14,13 @@ run: setup
 	$(CLI) run
 
 # Where the tests' files go: /dev/shm when it has room (SQLite's fsyncs cost nothing
-# there), else $TMPDIR. Compiled modules and tests are kept under .venv even where the
-# shell sets PYTHONDONTWRITEBYTECODE: the suite starts the CLI in many subprocesses, and
-# rewriting 1,700 tests' asserts takes seconds per process.
+# there), else $TMPDIR. Compiled modules and tests are kept (__pycache__, ignored by git)
+# even where the shell sets PYTHONDONTWRITEBYTECODE: the suite starts the CLI in many
+# subprocesses, and rewriting 1,700 tests' asserts takes seconds per process.
 TEST_TMP = tmp=$${TMPDIR:-/tmp}; \
 	if [ "$$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1)" -gt 2097152 ] 2>/dev/null; \
 	then tmp=/dev/shm; fi; echo "test files in $$tmp"
-TEST_ENV = TMPDIR=$$tmp PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
+TEST_ENV = TMPDIR=$$tmp PYTHONDONTWRITEBYTECODE=
 
 # Everything the tests need, then the whole suite (slow and browser tests included).
 # pytest exits 5 when it ran no test: that is a failure too.
