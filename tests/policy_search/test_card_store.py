@@ -114,3 +114,13 @@ def test_first_items_of_a_page_come_in_one_read_with_staff_winning(store):
     found = store.cards.first_items(["p1", "p2", "p3", "bare", "missing"], "support")
     assert found == {"p1": "给予一次性奖励50万元", "p2": "最高奖励80万元"}
     assert store.cards.first_items([], "support") == {}
+
+
+def test_a_call_without_a_window_growing_stale_is_found_by_the_daily_refresh(store):
+    # a call published 2022-09-20 with no window: closed from 2023-09-21 (deadlines.STALE_CALL_DAYS)
+    store.policies.upsert(Policy(id="call", title="关于组织申报2022年专精特新中小企业的通知",
+                                 body_text="请各地组织企业申报。", publish_date="2022-09-20"))
+    derive_all(store)
+    assert store.policies.get("call").deadline.kind == "unknown"
+    assert "call" in store.cards.ids_with_dates_between("2023-09-20", "2023-09-21")
+    assert "call" not in store.cards.ids_with_dates_between("2023-09-21", "2023-09-25")
