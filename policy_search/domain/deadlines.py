@@ -395,13 +395,21 @@ def policy_status(policy, today: dt.date) -> str:
                                   standing=still_standing(policy, today))
 
 
+_TITLE_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
 def stale_call(policy, today: dt.date) -> bool:
     """A call for applications (申报通知) without a window found, published more than
-    STALE_CALL_DAYS before `today` (an undated one is given the benefit of the doubt)."""
+    STALE_CALL_DAYS before `today`. An undated call is dated by the year its title names
+    ("关于开展2022年…征集活动的通知": stale from 2024 on); one naming none is given the benefit
+    of the doubt."""
     if getattr(policy, "doc_kind", "") != APPLICATION_CALL:
         return False
     published = to_date(policy.publish_date) or to_date(getattr(policy, "written_date", None))
-    return published is not None and (today - published).days > STALE_CALL_DAYS
+    if published is not None:
+        return (today - published).days > STALE_CALL_DAYS
+    years = [int(y) for y in _TITLE_YEAR.findall(unicodedata.normalize("NFKC", policy.title or ""))]
+    return bool(years) and today.year > max(years) + 1
 
 
 def still_standing(policy, today: dt.date) -> bool:

@@ -124,3 +124,11 @@ def test_a_call_without_a_window_growing_stale_is_found_by_the_daily_refresh(sto
     assert store.policies.get("call").deadline.kind == "unknown"
     assert "call" in store.cards.ids_with_dates_between("2023-09-20", "2023-09-21")
     assert "call" not in store.cards.ids_with_dates_between("2023-09-21", "2023-09-25")
+
+
+def test_an_undated_call_without_a_window_is_looked_at_again_when_the_year_turns(store):
+    store.policies.upsert(Policy(id="undated", title="关于开展2022年绿色低碳系列典型征集活动的通知",
+                                 body_text="请各单位组织推荐。"))
+    derive_all(store)
+    assert "undated" in store.cards.ids_with_dates_between("2023-12-31", "2024-01-01")
+    assert "undated" not in store.cards.ids_with_dates_between("2024-01-01", "2024-01-02")

@@ -195,3 +195,16 @@ def test_a_call_without_a_window_is_open_for_a_year_at_most(kind, published, tex
     policy = Policy(id="p", title="关于组织申报的通知", publish_date=published, validity=validity,
                     deadline=deadline, doc_kind=kind)
     assert policy_status(policy, dt.date(2026, 11, 30)) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    # undated calls of the corpus (生态环境部), dated by the year their title names
+    ("关于开展2022年绿色低碳系列典型征集活动的通知", CLOSED),
+    ("关于推荐2016-2017绿色中国年度人物提名人的通知", CLOSED),
+    ("关于开展2025年“美丽中国，我是行动者”先进典型推选活动的通知", UNKNOWN),  # may still run
+    ("关于举办第二届全国生态环境监测专业技术人员大比武活动的通知", UNKNOWN),  # no year named
+])
+def test_an_undated_call_without_a_window_is_dated_by_its_title(title, expected):
+    policy = Policy(id="p", title=title, publish_date=None, validity="未知", deadline=Deadline(),
+                    doc_kind="申报通知")
+    assert policy_status(policy, dt.date(2026, 11, 30)) == expected

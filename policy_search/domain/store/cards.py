@@ -221,8 +221,8 @@ class CardRepository(Repository):
     def ids_with_dates_between(self, after: str, until: str) -> list[str]:
         """Policies whose status may have changed in (after, until]: a deadline passed or
         came within 14 days, a window opened, an expiry date passed, a policy without a
-        window grew older than a call stays open (deadlines.STALE_CALL_DAYS) — so that a
-        daily `card refresh` can log them for the index.
+        window grew older than a call stays open (deadlines.STALE_CALL_DAYS; an undated one
+        at the turn of a year) — so that a daily `card refresh` can log them for the index.
         """
         from policy_search.domain.deadlines import STALE_CALL_DAYS
 
@@ -234,8 +234,11 @@ class CardRepository(Repository):
             " OR (d.deadline_start > ? AND d.deadline_start <= ?)"
             " OR (d.expiry_date >= ? AND d.expiry_date < ?)"
             " OR d.deadline_kind = 'recurring'"
-            f" OR (d.deadline_kind = 'unknown' AND {stale} >= ? AND {stale} < ?)",
-            (after, until, after, until, after, until, after, until, after, until))]
+            f" OR (d.deadline_kind = 'unknown' AND {stale} >= ? AND {stale} < ?)"
+            # an undated call is dated by its title's year: a new year may close some
+            " OR (d.deadline_kind = 'unknown' AND COALESCE(NULLIF(p.publish_date, ''), p.written_date)"
+            " IS NULL AND substr(?, 1, 4) <> substr(?, 1, 4))",
+            (after, until, after, until, after, until, after, until, after, until, after, until))]
 
     def apply_derived(self, policies: list, today: dt.date | None = None) -> None:
         """Fill what the text says into the policies being loaded (hydration).
