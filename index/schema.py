@@ -18,7 +18,7 @@ from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from index.analysis import ANALYSIS_VERSION, JiebaTokenizer, PolicyText
 from policy_search.domain.applicability import applicability_of
-from policy_search.domain.deadlines import CLOSED, UNKNOWN, china_today, policy_status
+from policy_search.domain.deadlines import CLOSED, china_today, policy_status
 from policy_search.domain.kinds import OTHER, huiqi_label
 from policy_search.domain.models import Policy
 from policy_search.domain.normalize import doc_number_canonical, doc_number_key
@@ -119,12 +119,10 @@ def policy_region_name(policy: Policy) -> str | None:
 
 
 def deadline_status_on(policy: Policy, day: dt.date) -> tuple[str, dt.date | None]:
-    """(申报状态, end of the window that matters) on `day`; 未知 without a deadline."""
+    """(申报状态, end of the window that matters) on `day` (policy_status decides, also
+    without a deadline: an old call without one is closed)."""
     deadline = policy.deadline
-    if deadline is None:
-        return UNKNOWN, None
-    status = policy_status(policy, day)
-    return status, deadline.next_end(day)
+    return policy_status(policy, day), deadline.next_end(day) if deadline else None
 
 
 def keyword_fields(policy: Policy, day: dt.date | None = None) -> dict:

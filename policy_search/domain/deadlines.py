@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
+from policy_search.domain.kinds import APPLICATION_CALL
+
 OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
     "申报中", "即将截止", "未开始", "已截止", "长期有效", "未知")
 DEADLINE_STATUSES = (OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN)
@@ -25,6 +27,10 @@ OUT_OF_FORCE = ("失效", "废止")
 # a window that comes back every year, or stands open, is not claimed for a policy older than
 # that whose validity nobody stated; its fixed dates still say what they say.
 STANDING_YEARS = 5
+# A call for applications runs for weeks, at most months: one in which no window was found
+# and that was published more than this long ago is no longer open (已截止), rather than
+# counting as "not closed" for years.
+STALE_CALL_DAYS = 365
 # Deadlines are China's: a status is computed for the day in UTC+8 (no daylight saving).
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
@@ -378,11 +384,32 @@ def parse_window(phrase: str, anchor: str | dt.date | None = None) -> Deadline |
 
 def policy_status(policy, today: dt.date) -> str:
     """The 申报状态 of a policy (a `models.Policy`) on `today`: its window read with what is
-    known of its validity and age."""
-    if policy.deadline is None:
-        return UNKNOWN
+    known of its validity and age — the one place a status is computed (site, index, feeds,
+    digest, notifications, 政策计算器)."""
+    if policy.deadline is None or policy.deadline.kind == "unknown":
+        if stale_call(policy, today):
+            return CLOSED
+        if policy.deadline is None:
+            return UNKNOWN
     return policy.deadline.status(today, in_force=policy.validity not in OUT_OF_FORCE,
                                   standing=still_standing(policy, today))
+
+
+_TITLE_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def stale_call(policy, today: dt.date) -> bool:
+    """A call for applications (申报通知) without a window found, published more than
+    STALE_CALL_DAYS before `today`. An undated call is dated by the year its title names
+    ("关于开展2022年…征集活动的通知": stale from 2024 on); one naming none is given the benefit
+    of the doubt."""
+    if getattr(policy, "doc_kind", "") != APPLICATION_CALL:
+        return False
+    published = to_date(policy.publish_date) or to_date(getattr(policy, "written_date", None))
+    if published is not None:
+        return (today - published).days > STALE_CALL_DAYS
+    years = [int(y) for y in _TITLE_YEAR.findall(unicodedata.normalize("NFKC", policy.title or ""))]
+    return bool(years) and today.year > max(years) + 1
 
 
 def still_standing(policy, today: dt.date) -> bool:

@@ -39,10 +39,12 @@ CLASSIFIER = "kind-rules"
 # names most tangibly, lists read by their lead, 担保 / 贴息 "力度" for named enterprises;
 # v3: a law's support counted in grants per article and list item, chapters found by their
 # heading, economic activities as grantees, third parties and the state's declarations left
-# out, forwarded 纪要 without "的通知"):
+# out, forwarded 纪要 without "的通知"; v4: "享有下列…" lists, 给以, a fund arranged for or a
+# scheme widened to enterprises or projects, a grant after a long list of projects, benefits
+# withheld or passed on to an enterprise's own people left out):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -283,7 +285,8 @@ _BENEFICIARY = re.compile(
     r"经营组织|从事[^，。；]{1,20}的(?:单位|收入|所得)|" + _ACTIVITY + "|" + _ORGANISATION)
 # A grant in so many words (the enterprise receives, may apply, is exempted …).
 _GRANT = re.compile(
-    r"给予|享受|予以[^，。；]{0,8}?(?:补贴|补助|奖励|资助|支持|减免|贴息|倾斜|优先)|可以申请|可申请|"
+    r"给予|给以|享受|享有[^，。；]{0,6}?(?:下列|以下|优惠|补贴|补助|减免|扶持|税收)|"
+    r"予以[^，。；]{0,8}?(?:补贴|补助|奖励|资助|支持|减免|贴息|倾斜|优先)|可以申请|可申请|"
     r"可以?(?:分别)?向[^。；]{0,40}?申请|安排[^，。；]{0,8}(?:补贴|补助)|实施[^，。；]{0,8}(?:优惠|减免)|"
     r"申请[^，。；]{0,10}(?:贷款|补贴|补助|减免)|申领|优先(?:安排|保障|给予|供应|支持|贷款)|"
     r"提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|服务|场地|培训|咨询|便利|信贷|支持|扶持)|"
@@ -297,6 +300,9 @@ _GRANT = re.compile(
     r"扶持[^，。；]{0,10}(?:企业|项目|合作社)|向[^，。；]{0,20}(?:供应|出让|出租)|为[^，。；]{0,30}提供|"
     r"可以获得|获得[^，。；]{0,6}(?:补贴|补助|资助|奖励|贷款|贴息)|实行[^，。；]{0,8}(?:补贴|补助|奖励)|"
     r"提高[^，。；]{0,20}(?:补贴|补助|奖励|奖补)标准|"
+    # "安排资金用于民营企业保证保险…的风险补偿", "将合同能源管理项目纳入专项资金支持范围"
+    r"安排[^，。；]{0,12}(?:资金|基金)[^，。；]{0,12}?用于|"
+    r"纳入[^，。；]{0,20}(?:资金|基金|补贴|补助|奖励|优惠)[^，。；]{0,10}(?:支持|扶持|补助|补贴|奖励|资助|适用)?范围|"
     # "加大对…初创企业信用担保力度": who gets what is named, unlike "加大扶持力度" or a bank's
     # "加大…信贷支持力度"
     r"加大对[^，。；]{1,24}(?:企业|项目)[^，。；]{0,8}(?:担保|贴息|补贴|补助)[^，。；]{0,4}力度")
@@ -313,6 +319,10 @@ _ENTERPRISE = re.compile(
 # bodies are named instead (_PUBLIC).
 _PROJECT = re.compile(
     r"(?:对|为|向)[^。；]{0,40}?(?:项目|产业活动|开发利用活动)[^。；]{0,24}?(?:给予|提供|予以|实行)"
+    # "对从事清洁生产研究…，实施…技术改造项目和…协议中载明的技术改造项目，由县级以上人民政府
+    # 给予资金支持": a long list of projects, the grant after it
+    r"|对[^。；]{0,90}?项目，(?:由|经)?[^，。；]{0,16}?给予"
+    r"|将[^。；]{0,30}?项目纳入[^，。；]{0,20}(?:资金|基金|补贴|补助|奖励)"
     r"|(?:项目|产业活动)[^。；]{0,16}?(?:享受|可以申请|可申请|申请[^。；]{0,10}(?:补助|补贴|资金))"
     r"|(?:奖励|补贴|补助|资助|扶持|贴息)[^。；，]{0,30}?项目")
 # "…单位，给予资金奖励", "对…的单位和个人，可以予以资金支持", "单位和个人投资进行防沙治沙的，
@@ -345,6 +355,9 @@ _PUBLIC = re.compile(
 # Not a benefit: sanctions, misuse, duties, honours, levies.
 _NOT_BENEFIT = re.compile(
     r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|不得(?:享受|给予|申请)|"
+    # a benefit withheld ("限制被列入严重失信名单的企业享受财政资金补助"), or one an enterprise
+    # gives its own people ("高新技术企业…给予个人的股权奖励")
+    r"限制[^，。；]{0,24}?享受|给予(?:个人|职工|员工|科技人员|技术人员)的|"
     r"罚款|罚金|处分|违法|处以|责令|没收|不予|追究|举报|见义勇为|反补贴|补贴调查|倾销|警告|"
     r"(?:作出|做出)[^，。；]{0,10}(?:成绩|贡献)|表彰|征收[^，。；]{0,10}(?:费|金)|应当缴纳|收取|"
     r"补贴金额|接受[^，。；]{0,6}补贴|出口国|进口产品|补缴|无力缴纳|滞纳金|捐赠|"
@@ -578,7 +591,7 @@ def _grantee_part(sentence: str) -> str:
     return sentence
 
 
-_SUPPORT_LEAD = re.compile(r"扶持|支持|优惠|激励|奖励|资助|补贴|补助|减免|给予|享受|资金|贴息|扣除|免征|减征")
+_SUPPORT_LEAD = re.compile(r"扶持|支持|优惠|激励|奖励|资助|补贴|补助|减免|给予|享受|享有|资金|贴息|扣除|免征|减征")
 
 
 def _without_excluded_items(sentence: str) -> str:

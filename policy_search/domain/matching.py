@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.domain.applicability import applicability_of
-from policy_search.domain.deadlines import OUT_OF_FORCE, policy_status
+from policy_search.domain.deadlines import OUT_OF_FORCE, STANDING_YEARS, policy_status, still_standing
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
                                  claimable_grants, claimable_support, concrete_claim, support_in,
                                  through_third_party)
@@ -935,6 +935,13 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
                               clue.describe() if isinstance(clue, Clue) else ""))
     if policy.validity in OUT_OF_FORCE:
         reasons.append(Reason("有效性", MISMATCH, f"政策已{policy.validity}"))
+    elif getattr(policy, "doc_kind", "") != "法律法规" and not still_standing(policy, today):
+        # a law stands until repealed; a policy document whose validity nobody stated is not
+        # taken to stand beyond what such documents commonly run (deadlines.STANDING_YEARS)
+        published = policy.publish_date or policy.written_date or ""
+        reasons.append(Reason("有效性", MISMATCH,
+                              f"{published[:4]}年发布，未注明有效期，已超过{STANDING_YEARS}年，不能认定仍然有效",
+                              published))
     deadline = policy.deadline
     status = "未知"
     if deadline is not None and deadline.kind != "unknown":

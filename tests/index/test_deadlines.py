@@ -13,7 +13,7 @@ from index.api import SearchRequest
 from index.build import rebuild, sync
 from index.schema import index_day
 from index.search import SearchIndex
-from policy_search.domain.derive import derive_all
+from policy_search.domain.derive import derive_all, derive_kinds
 from policy_search.domain.models import Policy
 from policy_search.settings import Settings
 from policy_search.domain.store import Store
@@ -152,3 +152,31 @@ def test_cli_rebuild_reuses_unchanged_buckets_unless_full(deadline_data):
     assert f"沿用未变分桶 {store.policies.count()}" in again.output
     full = runner.invoke(main, [*base, "--full"])
     assert full.exit_code == 0 and "沿用未变分桶 0" in full.output
+
+
+def test_a_call_without_a_window_closes_a_year_on_through_the_daily_refresh(tmp_path, monkeypatch):
+    """A call in which no window was found is 未知 for a year, then 已截止 (the home page's
+    "未截止的 N 条" stops counting it): the daily refresh logs it the day it turns."""
+    from policy_search.cli import main
+
+    settings = Settings(data_dir=tmp_path, secret_key="test")
+    today = index_day()
+    with Store(settings.db_path) as store:
+        store.policies.upsert(Policy(
+            id="old-call", title="关于组织申报企业技术中心认定的通知", region_code="430100",
+            body_text="请各县市区工业和信息化部门组织符合条件的企业申报，认定后给予奖励20万元。",
+            publish_date=(today - dt.timedelta(days=366)).isoformat()))
+        derive_kinds(store)
+        derive_all(store)
+        assert store.policies.get("old-call").doc_kind == "申报通知"
+        monkeypatch.setattr(index_build, "index_day", lambda: today - dt.timedelta(days=3))
+        rebuild(store, settings.index_path, procs=1)
+        index = SearchIndex(settings.index_path, refresh_interval=0)
+        assert statuses(index)["old-call"] == "未知"
+        monkeypatch.undo()
+        since = (today - dt.timedelta(days=4)).isoformat()
+        run = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "card", "refresh",
+                                        "--since", since])
+        assert run.exit_code == 0, run.output
+        assert sync(store, settings.index_path).applied >= 1
+        assert statuses(index)["old-call"] == "已截止"

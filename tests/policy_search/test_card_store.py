@@ -114,3 +114,21 @@ def test_first_items_of_a_page_come_in_one_read_with_staff_winning(store):
     found = store.cards.first_items(["p1", "p2", "p3", "bare", "missing"], "support")
     assert found == {"p1": "给予一次性奖励50万元", "p2": "最高奖励80万元"}
     assert store.cards.first_items([], "support") == {}
+
+
+def test_a_call_without_a_window_growing_stale_is_found_by_the_daily_refresh(store):
+    # a call published 2022-09-20 with no window: closed from 2023-09-21 (deadlines.STALE_CALL_DAYS)
+    store.policies.upsert(Policy(id="call", title="关于组织申报2022年专精特新中小企业的通知",
+                                 body_text="请各地组织企业申报。", publish_date="2022-09-20"))
+    derive_all(store)
+    assert store.policies.get("call").deadline.kind == "unknown"
+    assert "call" in store.cards.ids_with_dates_between("2023-09-20", "2023-09-21")
+    assert "call" not in store.cards.ids_with_dates_between("2023-09-21", "2023-09-25")
+
+
+def test_an_undated_call_without_a_window_is_looked_at_again_when_the_year_turns(store):
+    store.policies.upsert(Policy(id="undated", title="关于开展2022年绿色低碳系列典型征集活动的通知",
+                                 body_text="请各单位组织推荐。"))
+    derive_all(store)
+    assert "undated" in store.cards.ids_with_dates_between("2023-12-31", "2024-01-01")
+    assert "undated" not in store.cards.ids_with_dates_between("2024-01-01", "2024-01-02")

@@ -177,3 +177,34 @@ def test_working_days_follow_chinas_calendar_where_it_is_known():
     assert add_working_days(dt.date(2024, 2, 7), 1) == dt.date(2024, 2, 8)
     # a year not yet announced: Monday to Friday
     assert add_working_days(dt.date(2099, 12, 31), 2) == dt.date(2100, 1, 4)
+
+
+# A call for applications in which no window was found: "not closed" only for a year.
+@pytest.mark.parametrize("kind, published, text, validity, expected", [
+    ("申报通知", "2025-06-01", None, "未知", CLOSED),      # a year and a half old
+    ("申报通知", "2025-11-29", None, "未知", CLOSED),      # 366 days
+    ("申报通知", "2025-11-30", None, "未知", UNKNOWN),     # 365 days: not yet
+    ("申报通知", "2026-03-01", "unknown", "未知", UNKNOWN),
+    ("申报通知", "2019-01-01", "unknown", "未知", CLOSED),  # a deadline of kind unknown
+    ("申报通知", None, None, "未知", UNKNOWN),             # undated: the benefit of the doubt
+    ("惠企措施", "2019-01-01", None, "未知", UNKNOWN),     # a measure is not a call
+    ("申报通知", "2019-01-01", "常年受理", "有效", LONG_TERM),  # a window found says what it says
+])
+def test_a_call_without_a_window_is_open_for_a_year_at_most(kind, published, text, validity, expected):
+    deadline = (Deadline() if text == "unknown" else parse_window(text, published)) if text else None
+    policy = Policy(id="p", title="关于组织申报的通知", publish_date=published, validity=validity,
+                    deadline=deadline, doc_kind=kind)
+    assert policy_status(policy, dt.date(2026, 11, 30)) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    # undated calls of the corpus (生态环境部), dated by the year their title names
+    ("关于开展2022年绿色低碳系列典型征集活动的通知", CLOSED),
+    ("关于推荐2016-2017绿色中国年度人物提名人的通知", CLOSED),
+    ("关于开展2025年“美丽中国，我是行动者”先进典型推选活动的通知", UNKNOWN),  # may still run
+    ("关于举办第二届全国生态环境监测专业技术人员大比武活动的通知", UNKNOWN),  # no year named
+])
+def test_an_undated_call_without_a_window_is_dated_by_its_title(title, expected):
+    policy = Policy(id="p", title=title, publish_date=None, validity="未知", deadline=Deadline(),
+                    doc_kind="申报通知")
+    assert policy_status(policy, dt.date(2026, 11, 30)) == expected

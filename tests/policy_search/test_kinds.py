@@ -275,3 +275,51 @@ def test_a_forwarded_document_without_its_notice_is_read_as_forwarded():
     decision = decide(next(k for k, d in all_documents().items()
                            if d["title"].startswith("批转省经贸委、纺织总会关于纺织行业深化改革调整")))
     assert (decision.kind, decision.huiqi) == ("惠企措施", True)
+
+
+# kinds.RULES_VERSION 4: forms of granting the rules of version 3 did not read.
+def test_a_list_of_what_enterprises_enjoy_grants_per_item():
+    # 河南省发展民营科技企业条例 第七条: "享有下列权利" leads into the benefits
+    rights = ("第七条 民营科技企业的合法权益受法律保护，同时享有下列权利：（一）国家和省规定的税收优惠待遇；"
+              "（二）承担科技计划项目；（三）申请科技开发贷款；（四）优先推荐参加各种评比")
+    found = support_in(rights)
+    assert found is not None and found.names_enterprise and found.category == "税费"
+    decision = decide("title:河南省发展民营科技企业条例")
+    assert decision.huiqi, decision.huiqi_clues
+
+
+def test_a_fund_arranged_for_enterprises_or_a_scheme_widened_to_their_projects_is_a_grant():
+    # 浙江省民营企业发展促进条例 第二十五条
+    fund = "县级以上人民政府可以安排资金用于民营企业保证保险和信用保险的风险补偿等"
+    assert support_in(fund) is not None
+    # 北京市实施《中华人民共和国节约能源法》办法: the projects are put in the fund's scope
+    scope = "本市将合同能源管理项目纳入有关专项资金支持范围"
+    found = support_in(scope)
+    assert found is not None and found.names_enterprise and found.category == "资金"
+    # … while a fund the government must set up for a cause still grants nobody
+    assert support_in("第七条 市、县（市）、区人民政府应当设立专利专项资金，加大对专利促进和保护工作的财政支持力度") is None
+
+
+def test_a_grant_after_a_long_list_of_projects_is_for_the_projects():
+    # 中华人民共和国清洁生产促进法 第三十一条
+    projects = ("第三十一条 对从事清洁生产研究、示范和培训，实施国家清洁生产重点技术改造项目和本法第二十八条规定的"
+                "自愿节约资源、削减污染物排放量协议中载明的技术改造项目，由县级以上人民政府给予资金支持")
+    found = support_in(projects)
+    assert found is not None and found.names_enterprise
+    decision = decide("title:中华人民共和国清洁生产促进法")
+    assert decision.huiqi and "鼓励措施" in decision.huiqi_clues[0].text, decision.huiqi_clues
+
+
+def test_an_archaic_grant_verb_is_a_grant():
+    # 国务院批转全国煤矸石、石煤综合利用经验交流会议纪要 (1979): 给以 for 给予
+    assert support_in("对生产出口产品的企业从多方面给以补贴和奖励") is not None
+    assert support_in("对生产出口产品的企业从多方面给以鼓励和支持") is None  # no benefit named
+
+
+def test_benefits_withheld_or_passed_on_to_staff_are_not_support():
+    # 台州市企业信用促进条例: a restriction on benefits
+    assert support_in("限制被列入严重失信名单的企业享受财政资金补助等政策扶持") is None
+    # 山东省新旧动能转换促进条例: an enterprise rewarding its own people
+    assert support_in("高新技术企业转化科技成果给予个人的股权奖励，可以在规定期限内分期缴纳个人所得税") is None
+    decision = decide("title:台州市企业信用促进条例")
+    assert not decision.huiqi, decision.huiqi_clues

@@ -435,3 +435,34 @@ def test_a_policy_none_of_whose_grants_fits_is_left_out_with_its_reason(store):
     # the guarantee fund and the employment measures are for small firms of any trade
     for key in (GUARANTEES, JOBS):
         assert result(RESTAURANT, all_documents()[key]["title"]).applies
+
+
+def test_a_policy_that_cannot_be_taken_to_stand_any_more_is_left_out_with_its_reason(store):
+    # like a 2018 国务院 意见 whose measures ran 2019–2020: validity not stated, published more
+    # than deadlines.STANDING_YEARS before the day asked
+    for pid, date, validity in (("old", "2018-11-01", "未知"), ("stated", "2018-11-01", "有效"),
+                                ("young", "2023-09-01", "未知")):
+        store.policies.upsert(Policy(id=pid, title="关于支持中小企业发展的若干措施", region_code="100000",
+                                     body_text=MEASURE_BODY, publish_date=date, validity=validity))
+    # a law stands until repealed, whatever its age
+    store.policies.upsert(Policy(
+        id="law", title="长沙县中小企业扶持条例", region_code="430121", publish_date="2010-01-01",
+        validity="未知", body_text="第一条 为了扶持中小企业，制定本条例。\n"
+        "第二条 对新认定的中小企业给予一次性奖励10万元。\n第三条 中小企业贷款给予贴息50%。\n"
+        "第四条 中小企业免征地方水利建设基金。\n"))
+    _derive_kinds(store)
+    profile = EnterpriseProfile(region_code="430121", needs=["资金"])
+    day = dt.date(2026, 11, 30)
+    ranked = {r.policy_id: r for r in match_policies(
+        profile, [(p, None) for p in store.policies.get_many(store.policies.all_ids())],
+        today=day, include_unmet=True)}
+    old = ranked["old"]
+    assert not old.applies
+    reason = next(r for r in old.reasons if r.condition == "有效性")
+    assert reason.status == MISMATCH and "2018年发布" in reason.detail and "未注明有效期" in reason.detail
+    assert ranked["stated"].applies and ranked["young"].applies
+    assert store.policies.get("law").doc_kind == "法律法规"
+    assert not any(r.condition == "有效性" for r in ranked["law"].reasons)
+    # the same policy, asked about in 2020, still stood
+    earlier = match_policies(profile, [(store.policies.get("old"), None)], today=dt.date(2020, 6, 1))
+    assert [r.policy_id for r in earlier] == ["old"]

@@ -220,17 +220,25 @@ class CardRepository(Repository):
 
     def ids_with_dates_between(self, after: str, until: str) -> list[str]:
         """Policies whose status may have changed in (after, until]: a deadline passed or
-        came within 14 days, a window opened, an expiry date passed — so that a daily
-        `card refresh` can log them for the index.
+        came within 14 days, a window opened, an expiry date passed, a policy without a
+        window grew older than a call stays open (deadlines.STALE_CALL_DAYS; an undated one
+        at the turn of a year) — so that a daily `card refresh` can log them for the index.
         """
+        from policy_search.domain.deadlines import STALE_CALL_DAYS
+
+        stale = f"date(COALESCE(NULLIF(p.publish_date, ''), p.written_date), '+{STALE_CALL_DAYS} days')"
         return [r[0] for r in self.conn.execute(
-            "SELECT policy_id FROM policy_derived WHERE"
-            " (deadline_end > ? AND deadline_end <= ?)"
-            " OR (date(deadline_end, '-14 days') > ? AND date(deadline_end, '-14 days') <= ?)"
-            " OR (deadline_start > ? AND deadline_start <= ?)"
-            " OR (expiry_date >= ? AND expiry_date < ?)"
-            " OR deadline_kind = 'recurring'",
-            (after, until, after, until, after, until, after, until))]
+            "SELECT d.policy_id FROM policy_derived d JOIN policies p ON p.id = d.policy_id WHERE"
+            " (d.deadline_end > ? AND d.deadline_end <= ?)"
+            " OR (date(d.deadline_end, '-14 days') > ? AND date(d.deadline_end, '-14 days') <= ?)"
+            " OR (d.deadline_start > ? AND d.deadline_start <= ?)"
+            " OR (d.expiry_date >= ? AND d.expiry_date < ?)"
+            " OR d.deadline_kind = 'recurring'"
+            f" OR (d.deadline_kind = 'unknown' AND {stale} >= ? AND {stale} < ?)"
+            # an undated call is dated by its title's year: a new year may close some
+            " OR (d.deadline_kind = 'unknown' AND COALESCE(NULLIF(p.publish_date, ''), p.written_date)"
+            " IS NULL AND substr(?, 1, 4) <> substr(?, 1, 4))",
+            (after, until, after, until, after, until, after, until, after, until, after, until))]
 
     def apply_derived(self, policies: list, today: dt.date | None = None) -> None:
         """Fill what the text says into the policies being loaded (hydration).
