@@ -33,6 +33,7 @@ from policy_search.domain.tagging import load_evidence
 from policy_search.domain.taxonomy import REGEX_PREFIX, current_taxonomy
 
 MATCH, MISMATCH, UNKNOWN = "符合", "不符合", "未知"
+VALIDITY = "有效性"
 SIZES = ("小微", "中型", "大型")
 OWNERSHIPS = ("民营", "国有", "外资", "港澳台资", "集体", "个体工商户")
 QUALIFICATIONS = ("高新技术企业", "专精特新", "科技型中小企业", "专精特新小巨人", "规模以上企业",
@@ -261,6 +262,11 @@ class MatchResult:
     @property
     def unknown(self) -> list[Reason]:
         return [r for r in self.reasons if r.status == UNKNOWN]
+
+    @property
+    def may_not_stand(self) -> bool:
+        """Old, and nobody stated that it is still in force."""
+        return any(r.condition == VALIDITY and r.status == UNKNOWN for r in self.reasons)
 
 
 # --- the conditions of a card's 申报条件 ------------------------------------------
@@ -934,14 +940,16 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         reasons.append(Reason("惠企", MISMATCH, f"{policy.doc_kind}，不直接给予企业扶持",
                               clue.describe() if isinstance(clue, Clue) else ""))
     if policy.validity in OUT_OF_FORCE:
-        reasons.append(Reason("有效性", MISMATCH, f"政策已{policy.validity}"))
+        reasons.append(Reason(VALIDITY, MISMATCH, f"政策已{policy.validity}"))
     elif getattr(policy, "doc_kind", "") != "法律法规" and not still_standing(policy, today):
-        # a law stands until repealed; a policy document whose validity nobody stated is not
-        # taken to stand beyond what such documents commonly run (deadlines.STANDING_YEARS)
+        # A law stands until repealed. A policy document whose validity nobody stated may
+        # well still stand (many 意见 run for a decade), but the site cannot say so beyond
+        # what such documents commonly run (deadlines.STANDING_YEARS): it is listed after
+        # those that stand, saying so, rather than left out or shown as certain.
         published = policy.publish_date or policy.written_date or ""
-        reasons.append(Reason("有效性", MISMATCH,
-                              f"{published[:4]}年发布，未注明有效期，已超过{STANDING_YEARS}年，不能认定仍然有效",
-                              published))
+        reasons.append(Reason(VALIDITY, UNKNOWN,
+                              f"{published[:4]}年发布，未注明有效期，已超过{STANDING_YEARS}年，"
+                              "请向发文机关核实是否仍然有效", published))
     deadline = policy.deadline
     status = "未知"
     if deadline is not None and deadline.kind != "unknown":
@@ -963,8 +971,9 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
 def match_policies(profile: EnterpriseProfile, candidates: Iterable[tuple], *,
                    today: dt.date | None = None, include_unmet: bool = False,
                    limit: int | None = None) -> list[MatchResult]:
-    """Rank (policy, card) pairs for the profile: applicable ones first; then the conditions
-    met, how specific the policy is, open applications, and the newer policy.
+    """Rank (policy, card) pairs for the profile: applicable ones first, those that may no
+    longer stand after the others; then the conditions met, how specific the policy is,
+    open applications, and the newer policy.
 
     include_unmet keeps the ones with a 不符合 condition (after the applicable ones), for a
     "why not" view.
@@ -974,8 +983,8 @@ def match_policies(profile: EnterpriseProfile, candidates: Iterable[tuple], *,
         result = match_policy(profile, policy, card, today)
         if result.applies or include_unmet:
             results.append((result, policy.publish_date or policy.written_date or ""))
-    results.sort(key=lambda pair: (not pair[0].applies, -pair[0].score, -pair[0].specificity,
-                                   -pair[0].open_level, _neg(pair[1])))
+    results.sort(key=lambda pair: (not pair[0].applies, pair[0].may_not_stand, -pair[0].score,
+                                   -pair[0].specificity, -pair[0].open_level, _neg(pair[1])))
     ranked = [r for r, _ in results]
     return ranked[:limit] if limit else ranked
 
