@@ -206,12 +206,11 @@ def digest_message(store, settings, subscription: Subscription, policy_ids: list
     cards = store.cards.get_many([p.id for p in policies])
     items = []
     for policy in policies:
-        status = deadline = None
-        if policy.deadline is not None and policy.deadline.kind != UNKNOWN:
-            status = policy_status(policy, today)
-            end = policy.deadline.next_end(today)
-            deadline = f"截止 {end.isoformat()}" if end and status != UNKNOWN else None
-            status = None if status == UNKNOWN else status
+        # the status the site shows (policy_status, the one place), the date when known
+        status = policy_status(policy, today)
+        end = policy.deadline.next_end(today) if policy.deadline is not None else None
+        deadline = f"截止 {end.isoformat()}" if end and status != UNKNOWN else None
+        status = None if status == UNKNOWN else status
         card = cards.get(policy.id)
         support = card.get("support") if card else []
         summary = _one_line(support[0].value) if support else None

@@ -228,3 +228,28 @@ def test_a_broken_subscription_does_not_stop_the_round(notify_site, clock):
     outcomes = {o.subscription.id: o for o in report.outcomes}
     assert outcomes[broken.id].action == "failed" and "ParamError" in outcomes[broken.id].detail
     assert [o.action for o in report.outcomes if o.subscription.id != broken.id] == ["nothing"]
+
+
+def test_the_digest_gives_a_call_the_status_the_site_gives_it(store, tmp_path):
+    """A call for applications whose window was not found, published years ago: the site
+    says 已截止 (deadlines.policy_status), and so does the digest."""
+    import datetime as dt
+
+    from policy_search.domain.deadlines import CLOSED, policy_status
+    from policy_search.domain.notify import digest_message
+    from policy_search.settings import Settings
+
+    from policy_search.domain.derive import derive_kinds
+
+    call = policy("关于组织申报2022年度专精特新中小企业的通知",
+                  "一、申报条件\n在本县注册的中小企业。\n二、申报材料\n申报表一份。\n"
+                  "三、申报方式\n请符合条件的企业向县工信局申报。", published="2022-03-01")
+    store.policies.upsert(call)
+    derive_kinds(store)
+    subscription = store.subscriptions.create(kind="search", query="q=专精特新", channel="wecom",
+                                              address="https://qyapi.weixin.qq.com/x", name="专精特新")
+    day = dt.date(2026, 11, 30)
+    assert policy_status(store.policies.get(call.id), day) == CLOSED
+    item, = digest_message(store, Settings(data_dir=tmp_path, secret_key="t"), subscription,
+                           [call.id], today=day).items
+    assert item.status == CLOSED and item.deadline is None
