@@ -3,7 +3,8 @@
     .venv/bin/python bench/relevance.py [--workdir DIR] [--shared ../shared] [--show]
                                         [--queries FILE --qrels FILE]
 
-Imports ../shared/corpus/documents.jsonl into a store, builds the project index
+Imports ../shared/corpus/documents.jsonl into a store, derives each document's kind and
+惠企 flag (as every import does; a question's ranking reads the kind), builds the project index
 (`index.build.rebuild`) and two baselines: a naive Whoosh one (jieba.analyse.ChineseAnalyzer,
 default settings, title + body, MultifieldParser) and a plain SQLite FTS5 one (title and
 body pre-tokenized by jieba, the query's jieba tokens joined by OR, ranked by FTS5's
@@ -90,6 +91,7 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def build_project(workdir: Path, documents: Path):
     from index.build import rebuild
+    from policy_search.domain.derive import derive_kinds
     from policy_search.domain.importer import import_file
     from policy_search.domain.store import Store
 
@@ -98,6 +100,9 @@ def build_project(workdir: Path, documents: Path):
         started = time.monotonic()
         summary = import_file(store, documents)
         print(f"imported {summary.rows} rows in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    kinds = derive_kinds(store)  # only what is new or was classified by older rules
+    if kinds.policies:
+        print(f"kinds derived for {kinds.policies} documents", file=sys.stderr)
     index_path = workdir / "index"
     report = rebuild(store, index_path)
     print(f"project index: {report.documents} docs, analyzed {report.analyzed}, cached "
