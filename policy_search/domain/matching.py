@@ -971,9 +971,9 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
 def match_policies(profile: EnterpriseProfile, candidates: Iterable[tuple], *,
                    today: dt.date | None = None, include_unmet: bool = False,
                    limit: int | None = None) -> list[MatchResult]:
-    """Rank (policy, card) pairs for the profile: applicable ones first, those that may no
-    longer stand after the others; then the conditions met, how specific the policy is,
-    open applications, and the newer policy.
+    """Rank (policy, card) pairs for the profile: applicable ones first; then the conditions
+    met; among equals, those that may no longer stand after the others; then how specific
+    the policy is, open applications, and the newer policy.
 
     include_unmet keeps the ones with a 不符合 condition (after the applicable ones), for a
     "why not" view.
@@ -983,7 +983,7 @@ def match_policies(profile: EnterpriseProfile, candidates: Iterable[tuple], *,
         result = match_policy(profile, policy, card, today)
         if result.applies or include_unmet:
             results.append((result, policy.publish_date or policy.written_date or ""))
-    results.sort(key=lambda pair: (not pair[0].applies, pair[0].may_not_stand, -pair[0].score,
+    results.sort(key=lambda pair: (not pair[0].applies, -pair[0].score, pair[0].may_not_stand,
                                    -pair[0].specificity, -pair[0].open_level, _neg(pair[1])))
     ranked = [r for r, _ in results]
     return ranked[:limit] if limit else ranked

@@ -457,7 +457,9 @@ def test_a_policy_that_may_no_longer_stand_comes_after_the_others_saying_so(stor
         profile, [(p, None) for p in store.policies.get_many(store.policies.all_ids())], today=day)
     ranked = {r.policy_id: r for r in order}
     old = ranked["old"]
-    assert old.applies and [r.policy_id for r in order][-1] == "old"
+    ids = [r.policy_id for r in order]
+    assert old.applies and ids.index("old") > max(ids.index("stated"), ids.index("young"))
+    assert old.score == ranked["stated"].score  # equal otherwise: only its age puts it after
     reason = next(r for r in old.reasons if r.condition == "有效性")
     assert reason.status == UNKNOWN and "2018年发布" in reason.detail and "未注明有效期" in reason.detail
     assert "核实" in reason.detail
