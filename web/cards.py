@@ -41,10 +41,15 @@ class DeadlineView:
 def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | None:
     """The policy's 申报状态 today; None when nothing is known about a window."""
     deadline = policy.deadline
-    if deadline is None:
-        return None
     day = day or today()
     status = policy_status(policy, day)
+    if deadline is None:
+        if status == UNKNOWN:
+            return None
+        # a call for applications whose window was never found, long past (stale_call)
+        return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),
+                            window="未见申报时间，按发布时间推断已截止",
+                            end=None, days_left=None, countdown="", evidence="")
     end = deadline.next_end(day)
     days = deadline.days_left(day) if status in (OPEN, CLOSING) else None
     return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),

@@ -113,6 +113,23 @@ def test_deadline_view_without_a_window(card_site):
     assert view is None or view.status == "未知"
 
 
+def test_a_long_past_call_without_a_window_is_closed_on_its_page_as_in_search():
+    """A 申报通知 whose window was never found, published years ago: policy_status says
+    已截止 (the index and search cards use it); the page and /api/policies say the same."""
+    import datetime as dt
+
+    from policy_search.domain.models import Policy
+
+    call = Policy(id="call", title="关于组织申报2022年度专精特新中小企业的通知", publish_date="2022-03-01",
+                  validity="未知", doc_kind="申报通知")
+    view = deadline_view(call, dt.date(2026, 11, 30))
+    assert view is not None and view.status == "已截止" and view.days_left is None
+    assert "未见申报时间" in view.window
+    young = Policy(id="young", title=call.title, publish_date="2026-10-01", validity="未知",
+                   doc_kind="申报通知")
+    assert deadline_view(young, dt.date(2026, 11, 30)) is None  # 未知: it may still run
+
+
 def test_the_api_gives_the_card_and_the_status(client):
     body = client.get("/api/policies/county-fund").get_json()
     assert body["card"]["conditions"][1]["value"] == "上年度营业收入不低于500万元"
