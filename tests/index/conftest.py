@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import zlib
 
 import pytest
 
@@ -42,7 +43,9 @@ def crafted_policies():
     from policy_search.domain.models import Policy, policy_id_for
 
     def make(title, body, **kw):
-        url = kw.pop("url", f"https://example.gov.cn/{abs(hash(title)) % 10**8}.html")
+        # the same url in every process (hash() of a str is not): the store is built once
+        # per run and its ids looked up by other xdist workers
+        url = kw.pop("url", f"https://example.gov.cn/{zlib.crc32(title.encode())}.html")
         return Policy(id=policy_id_for(url, title), url=url, title=title, body_text=body, **kw)
 
     return [
