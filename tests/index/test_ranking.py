@@ -128,6 +128,8 @@ def test_headings_are_chapter_and_section_titles(rows):
     assert headings(text) == ["一、支持对象", "第三章 附则"]
 
 
+# slow: builds a second index of the module's documents, without headings
+@pytest.mark.slow
 def test_a_chapter_on_the_need_counts_for_the_document(ranked, rows, tmp_path, monkeypatch):
     """注销: the registration rules have a chapter 注销登记, the business environment
     regulation names it in a few sentences; without headings the gap narrows."""

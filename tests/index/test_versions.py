@@ -8,6 +8,8 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 from index import build, whoosh_internals
 from tests.index.conftest import build_fixture_store, real_rows
 
@@ -61,6 +63,8 @@ def test_the_fingerprint_names_both_versions(monkeypatch):
     assert build.analysis_fingerprint() == fingerprint
 
 
+# slow: builds an index twice, under two versions
+@pytest.mark.slow
 def test_another_version_reuses_no_segment_and_no_cached_tokens(tmp_path, monkeypatch):
     store = build_fixture_store(tmp_path / "policies.sqlite3", real_rows(10))
     index_path = tmp_path / "index"
