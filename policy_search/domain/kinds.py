@@ -44,7 +44,7 @@ CLASSIFIER = "kind-rules"
 # withheld or passed on to an enterprise's own people left out):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -157,6 +157,12 @@ _ECONOMIC = (r"产业|企业|经济|科技|科学技术|创新|就业|创业|投
 _PROMOTION_LAW = re.compile(
     rf"(?:促进|扶持|振兴|鼓励)[^，。]{{0,12}}?(?:{_ECONOMIC})|(?:{_ECONOMIC})[^，。]{{0,8}}?(?:促进|扶持|振兴|发展)"
     r"|科学技术进步|高新技术|开发区|试验区|示范区")
+# A law whose very subject is promoting a class of enterprises (中小企业促进法, 促进个体工商户
+# 发展条例, 民营经济促进条例): one provision granting them something shows what it is for.
+_ENTERPRISE_CLASSES = r"中小企业|小微企业|个体工商户|民营经济|民营企业|非公有制经济"
+_ENTERPRISE_PROMOTION = re.compile(
+    rf"(?:促进|扶持|支持)[^，。]{{0,8}}?(?:{_ENTERPRISE_CLASSES})"
+    rf"|(?:{_ENTERPRISE_CLASSES})[^，。]{{0,6}}?(?:促进|发展|扶持)")
 # … or whose first article says so ("为了扶持和引导乡镇企业…发展").
 _PROMOTION_PURPOSE = re.compile(
     r"^[^。]{0,40}?第一条\s*为(?:了)?(?:扶持|促进|鼓励|支持)[^。，]{0,20}?(?:企业|产业|创业|就业|科技|创新|技术)")
@@ -874,6 +880,10 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
                           else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
     if _PROTECTIVE_LAW.search(t.title):
         share = 0.0  # only a support chapter makes it a support law
+    for_enterprises = _ENTERPRISE_PROMOTION.search(t.title)
+    if for_enterprises and granting:
+        clues.insert(0, Clue("标题", for_enterprises.group(0), "促进企业发展的法规，且有条款给予企业扶持"))
+        return True, clues
     if granting >= least and (share >= least_share or chaptered >= CHAPTER_MIN_SUPPORT) \
             or chaptered >= CHAPTER_MIN_SUPPORT:
         if chaptered >= CHAPTER_MIN_SUPPORT:

@@ -323,3 +323,17 @@ def test_benefits_withheld_or_passed_on_to_staff_are_not_support():
     assert support_in("高新技术企业转化科技成果给予个人的股权奖励，可以在规定期限内分期缴纳个人所得税") is None
     decision = decide("title:台州市企业信用促进条例")
     assert not decision.huiqi, decision.huiqi_clues
+
+
+@pytest.mark.parametrize("title", ["河南省实施《中华人民共和国中小企业促进法》办法", "促进个体工商户发展条例"])
+def test_a_law_promoting_a_class_of_enterprises_needs_one_grant_to_show_it(title):
+    """Its subject is those enterprises' development: one provision granting them something
+    (the others are the state's undertakings for them) shows what it is for."""
+    decision = decide(f"title:{title}")
+    assert decision.huiqi, decision.huiqi_clues
+    assert decision.huiqi_clues[0].where == "标题", decision.huiqi_clues
+
+
+def test_a_law_of_another_subject_needs_more_than_one_grant():
+    # 浙江省数字经济促进条例: one grant in 62 articles; its subject is an economy, not enterprises
+    assert not decide("title:浙江省数字经济促进条例").huiqi
