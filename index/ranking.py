@@ -136,7 +136,14 @@ def top_documents(scores: dict[int, float], docset: int, count: int) -> list[tup
 def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int],
                   slop: int = 1) -> set[int]:
     """Which of `docs` (ascending) hold the words in order, each within `slop` words
-    of the one before (slop 0: a phrase, as Whoosh's `Phrase`).
+    of the one before (slop 0: a phrase, as Whoosh's `Phrase`)."""
+    return _in_sequence(lambda word, some: postings.positions(reader, fieldname, word, some),
+                        words, docs, slop)
+
+
+def _in_sequence(positions_of, words: tuple[str, ...], docs: list[int], slop: int) -> set[int]:
+    """Which of `docs` hold the words in order, each within `slop` words of the one
+    before; positions_of(word, docs) -> {docnum: positions}.
 
     Word by word, only documents where the sequence so far still holds are read
     further, so the later (often common) words cost little."""
@@ -146,7 +153,7 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
     remaining = docs
     steps = range(1, slop + 2)
     for word in words:
-        table = postings.positions(reader, fieldname, word, remaining)
+        table = positions_of(word, remaining)
         if ends is None:
             ends = {d: set(table[d]) for d in remaining if d in table}
         else:
@@ -188,17 +195,10 @@ def adjacent_pairs(positions: Positions, fieldname: str, pairs: list[tuple[str, 
                    docs: list[int]) -> dict[tuple[str, str], set[int]]:
     """For each pair of words, which of `docs` (ascending) hold them side by side, in
     order (at most one word apart)."""
-    out: dict[tuple[str, str], set[int]] = {}
-    for first, second in pairs:
-        before = positions.of(fieldname, first, docs)
-        after = positions.of(fieldname, second, [d for d in docs if d in before])
-        out[(first, second)] = {d for d, spots in after.items()
-                                if _follows(spots, set(before[d]))}
-    return out
+    def positions_of(word: str, some: list[int]) -> dict[int, list[int]]:
+        return positions.of(fieldname, word, some)
 
-
-def _follows(spots: list[int], starts: set[int]) -> bool:
-    return any(p - 1 in starts or p - 2 in starts for p in spots)
+    return {pair: _in_sequence(positions_of, pair, docs, slop=1) for pair in pairs}
 
 
 def passage_scores(positions: Positions, fieldname: str,
