@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from policy_search.domain.applicability import applicability_of
 from policy_search.domain.deadlines import OUT_OF_FORCE, STANDING_YEARS, policy_status, still_standing
-from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, Clue,
+from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, Clue,
                                  claimable_grants, claimable_support, concrete_claim, support_in,
                                  through_third_party)
 from policy_search.domain.regions import (all_regions, find_region, level_of_code, parent_codes,
@@ -931,7 +931,7 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         reasons.append(grantee)
     if card is not None:
         reasons += card_condition_reasons(profile, card.values("conditions"))
-    if getattr(policy, "doc_kind", "") == "法律法规" and getattr(policy, "huiqi", False) \
+    if getattr(policy, "doc_kind", "") == LAW and getattr(policy, "huiqi", False) \
             and not _concrete(policy, card):
         reasons.append(Reason("惠企", MISMATCH, "法律法规，未写明企业可申请或可享受的具体扶持（比例、金额或申请途径）",
                               _first_support(policy)))
@@ -941,7 +941,7 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
                               clue.describe() if isinstance(clue, Clue) else ""))
     if policy.validity in OUT_OF_FORCE:
         reasons.append(Reason(VALIDITY, MISMATCH, f"政策已{policy.validity}"))
-    elif getattr(policy, "doc_kind", "") != "法律法规" and not still_standing(policy, today):
+    elif getattr(policy, "doc_kind", "") != LAW and not still_standing(policy, today):
         # A law stands until repealed. A policy document whose validity nobody stated may
         # well still stand (many 意见 run for a decade), but the site cannot say so beyond
         # what such documents commonly run (deadlines.STANDING_YEARS): it is listed after
