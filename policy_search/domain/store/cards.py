@@ -226,7 +226,8 @@ class CardRepository(Repository):
         """
         from policy_search.domain.deadlines import STALE_CALL_DAYS
 
-        stale = f"date(COALESCE(NULLIF(p.publish_date, ''), p.written_date), '+{STALE_CALL_DAYS} days')"
+        published = "COALESCE(NULLIF(p.publish_date, ''), p.written_date)"
+        stale = f"date({published}, '+{STALE_CALL_DAYS} days')"
         return [r[0] for r in self.conn.execute(
             "SELECT d.policy_id FROM policy_derived d JOIN policies p ON p.id = d.policy_id WHERE"
             " (d.deadline_end > ? AND d.deadline_end <= ?)"
@@ -236,8 +237,8 @@ class CardRepository(Repository):
             " OR d.deadline_kind = 'recurring'"
             f" OR (d.deadline_kind = 'unknown' AND {stale} >= ? AND {stale} < ?)"
             # an undated call is dated by its title's year: a new year may close some
-            " OR (d.deadline_kind = 'unknown' AND COALESCE(NULLIF(p.publish_date, ''), p.written_date)"
-            " IS NULL AND substr(?, 1, 4) <> substr(?, 1, 4))",
+            f" OR (d.deadline_kind = 'unknown' AND {published} IS NULL"
+            " AND substr(?, 1, 4) <> substr(?, 1, 4))",
             (after, until, after, until, after, until, after, until, after, until, after, until))]
 
     def apply_derived(self, policies: list, today: dt.date | None = None) -> None:
