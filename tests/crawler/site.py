@@ -282,6 +282,19 @@ class FixtureSite:
             return [h for h in self.log if (port is None or h.port == port)
                     and h.path.startswith(prefix)]
 
+    def hits_since(self, mark: int, count: int, keep=lambda hit: True,
+                   timeout: float = 10.0) -> list[Hit]:
+        """The hits logged after the first `mark` that `keep` accepts, once there are
+        `count` of them (or at the timeout): a request is logged after it was answered,
+        so a client can be done before its last request is in the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = [h for h in self.log[mark:] if keep(h)]
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.01)
+
     def clear_log(self) -> None:
         with self.lock:
             self.log.clear()

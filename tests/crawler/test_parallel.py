@@ -3,7 +3,6 @@ time, its delay start to start, its robots.txt; sources sharing a host share tha
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -106,16 +105,8 @@ def test_one_host_is_one_queue_whichever_source_or_port_asks(gov_site):
         for server in (gov_site.main, gov_site.robots404):
             server.hold = 0.0
         fetcher.close()
-
-    def logged():
-        with gov_site.lock:
-            return [h for h in gov_site.log[mark:] if h.path != "/robots.txt"]
-
-    # the server logs a request after it has answered it: the last may still be on its way
-    deadline = time.monotonic() + 10
-    while len(logged()) < 12 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    hits = sorted(logged(), key=lambda h: h.start)
+    hits = sorted(gov_site.hits_since(mark, 12, lambda h: h.path != "/robots.txt"),
+                  key=lambda h: h.start)
     assert len(hits) == 12 and {h.port for h in hits} == {gov_site.main.port, gov_site.robots404.port}
     for before, after in zip(hits, hits[1:]):
         assert after.start >= before.end
