@@ -7,7 +7,7 @@ import pytest
 
 from policy_search.domain.channels import Sender
 from policy_search.app.delivery import IndexMatcher
-from policy_search.domain.derive import enrich_changed
+from policy_search.domain.derive import derive_kinds, enrich_changed
 from policy_search.domain.notify import PAUSE_AFTER, RETRIES, run_round, subscribe
 from policy_search.domain.subscriptions import ACTIVE, PAUSED
 from tests.notify_site import day, policy
@@ -238,8 +238,6 @@ def test_the_digest_gives_a_call_the_status_the_site_gives_it(store, tmp_path):
     from policy_search.domain.deadlines import CLOSED, policy_status
     from policy_search.domain.notify import digest_message
     from policy_search.settings import Settings
-
-    from policy_search.domain.derive import derive_kinds
 
     call = policy("关于组织申报2022年度专精特新中小企业的通知",
                   "一、申报条件\n在本县注册的中小企业。\n二、申报材料\n申报表一份。\n"
