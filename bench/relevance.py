@@ -38,6 +38,8 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"(jieba|whoosh
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from search_speed import percentile  # noqa: E402  (one p95 for every bench)
+
 BRACKETS = [("〔", "〕"), ("[", "]"), ("【", "】"), ("（", "）"), ("(", ")"), ("［", "］")]
 
 
@@ -76,11 +78,6 @@ def metrics(ranked: list[str], judged: dict[str, int]) -> dict[str, float]:
     judged_share = sum(1 for key in top if key in judged) / len(top) if top else 1.0
     return {"ndcg@10": dcg / idcg if idcg else 0.0, "mrr": rr, "recall@20": recall,
             "judged@10": judged_share}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share / 100))]
 
 
 def mean(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -305,7 +302,7 @@ def main(argv=None) -> int:
                 f"{s} " + " ".join(f"{v:.3f}" for v in rows[s][-1].values()) for s in SYSTEMS))
     report(queries, rows)
     print("speed     ms per query, median / p95 (each query once):  "
-          + "  ".join(f"{name} {statistics.median(ms):.1f} / {percentile(ms, 95):.1f}"
+          + "  ".join(f"{name} {statistics.median(ms):.1f} / {percentile(ms, .95):.1f}"
                       for name, ms in took.items()))
     ok, total, failures = doc_number_check(store, systems["project"])
     print(f"文号 at rank 1 in every bracket style, with 年 and zero-padded: {ok}/{total}"

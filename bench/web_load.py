@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared"
 sys.path.insert(0, str(ROOT))
 
+from search_speed import percentile  # noqa: E402  (one p95 for every bench)
+
 FALLBACK_QUERIES = ["专精特新", "研发费用加计扣除", "稳岗返还", "小微企业 税收优惠", "融资担保",
                     "高新技术企业", "人才引进", "国办发〔2018〕71号", "数字化转型", "失业保险"]
 FILTERS = [{}, {}, {"level": "national"}, {"level": "provincial"}, {"year": "2019"},
@@ -163,11 +165,6 @@ def client_loop(port: int, deadline: float, queries: list[str], seed: int, resul
             results["times"][endpoint].extend(times)
         for endpoint, count in errors.items():
             results["errors"][endpoint] += count
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def run(port: int, clients: int, seconds: float, queries: list[str]) -> dict:
