@@ -43,13 +43,13 @@ def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | 
     deadline = policy.deadline
     day = day or today()
     status = policy_status(policy, day)
-    if deadline is None:
-        if status == UNKNOWN:
+    if deadline is None or deadline.kind == "unknown":
+        if status == CLOSED:  # a call whose window was never found, long past (stale_call)
+            return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),
+                                window="未见申报时间，按发布时间或标题中的年份推断已截止",
+                                end=None, days_left=None, countdown="", evidence="")
+        if deadline is None:
             return None
-        # a call for applications whose window was never found, long past (stale_call)
-        return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),
-                            window="未见申报时间，按发布时间推断已截止",
-                            end=None, days_left=None, countdown="", evidence="")
     end = deadline.next_end(day)
     days = deadline.days_left(day) if status in (OPEN, CLOSING) else None
     return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),

@@ -125,6 +125,13 @@ def test_a_long_past_call_without_a_window_is_closed_on_its_page_as_in_search():
     view = deadline_view(call, dt.date(2026, 11, 30))
     assert view is not None and view.status == "已截止" and view.days_left is None
     assert "未见申报时间" in view.window
+    # a deadline read as "unknown" is no window found either: the page says the same
+    from policy_search.domain.deadlines import Deadline
+
+    undated = Policy(id="undated", title="关于开展2022年绿色低碳系列典型征集活动的通知",
+                     validity="未知", doc_kind="申报通知", deadline=Deadline())
+    view = deadline_view(undated, dt.date(2026, 11, 30))
+    assert view.status == "已截止" and "未见申报时间" in view.window
     young = Policy(id="young", title=call.title, publish_date="2026-10-01", validity="未知",
                    doc_kind="申报通知")
     assert deadline_view(young, dt.date(2026, 11, 30)) is None  # 未知: it may still run
