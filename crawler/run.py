@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from policy_search.domain.metadata import tidy_metadata
 from policy_search.domain.models import SNAPSHOT_SOURCE, Policy, policy_id_for
+from policy_search.domain.deadlines import china_today
 from policy_search.domain.normalize import doc_number_key, parse_date
 from policy_search.domain.store import ADDED, UPDATED, Store, now
 from policy_search.domain.url_safety import check_url
@@ -362,7 +363,7 @@ class SourceRun:
         self.state["last_figures"] = {k: v for k, v in result.to_dict().items() if k != "failures"}
         self.state["error_rate"] = round(result.failed / attempted, 3) if attempted else 0.0
         self.state["failures"] = result.failures
-        keep_from = (dt.date.today() - dt.timedelta(
+        keep_from = (china_today() - dt.timedelta(
             days=max(self.settings.recheck_days, self.settings.recheck_every_days))).isoformat()
         self.state["checked"] = {url: day for url, day in self.checked.items() if day >= keep_from}
         runs = int(self.saved.get("runs") or 0) + 1
@@ -589,10 +590,10 @@ class SourceRun:
         days = self.settings.recheck_days
         if days <= 0:
             return
-        start = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+        start = (china_today() - dt.timedelta(days=days)).isoformat()
         if self.since and self.since > start:
             start = self.since
-        due = (dt.date.today() - dt.timedelta(days=self.settings.recheck_every_days)).isoformat()
+        due = (china_today() - dt.timedelta(days=self.settings.recheck_every_days)).isoformat()
         for url, title, published in self.store.policies.recent_documents(self.source.id, start):
             if url in self.seen or self.checked.get(url, "") > due:
                 continue
@@ -740,4 +741,4 @@ def parse_since(value: str | None) -> str | None:
 
 
 def today() -> str:
-    return dt.date.today().isoformat()
+    return china_today().isoformat()

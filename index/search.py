@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -618,7 +617,7 @@ class SearchIndex:
             return scored
         dates = live.table.dates
         breadth = live.table.breadth
-        this_year = date.today().year
+        this_year = index_day().year
         invalid = {v: live.table.values.get("validity", {}).get(v, 0) for v in VALIDITY_FACTOR}
         kinds = live.table.values.get("kind", {}) if question else {}
         priors = [(kinds[k], f) for k, f in QUESTION_KIND_FACTOR.items() if kinds.get(k)]

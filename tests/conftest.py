@@ -29,6 +29,22 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+# The day every status, countdown and period of the run is computed for, chosen once by the
+# first pytest process and inherited by its xdist workers: data sets built with deadlines
+# "in 10 days" before midnight in China must still show "还剩 10 天" when a test renders them
+# after it.
+RUN_DAY = "TEST_RUN_DAY_IN_CHINA"
+
+
+def pytest_configure(config):
+    import datetime as dt
+
+    from policy_search.domain.deadlines import china_today, pin_today
+
+    day = os.environ.setdefault(RUN_DAY, china_today().isoformat())
+    pin_today(dt.date.fromisoformat(day))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
     """scrypt at 1/32 of its cost for the accounts tests make and log in with: every hash

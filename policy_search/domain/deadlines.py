@@ -35,9 +35,21 @@ STALE_CALL_DAYS = 365
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+_pinned_day: dt.date | None = None
+
+
 def china_today() -> dt.date:
-    """Today in China: the day every 申报状态 is computed for (site, index, refresh)."""
-    return dt.datetime.now(CHINA).date()
+    """Today in China: the day every 申报状态, countdown and period is computed for (site,
+    index, refresh, matching, crawl bookkeeping), unless a day was pinned."""
+    return _pinned_day or dt.datetime.now(CHINA).date()
+
+
+def pin_today(day: dt.date | None) -> None:
+    """Make china_today() answer `day` in this process (None: follow the clock again).
+    Work that must see one day throughout, such as a test run that crosses midnight in
+    China, pins it; statuses built before midnight then agree with pages shown after."""
+    global _pinned_day
+    _pinned_day = day
 
 KINDS = ("window", "recurring", "long_term", "unknown")
 

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.domain.applicability import applicability_of
-from policy_search.domain.deadlines import OUT_OF_FORCE, STANDING_YEARS, policy_status, still_standing
+from policy_search.domain.deadlines import (OUT_OF_FORCE, STANDING_YEARS, china_today, policy_status,
+                                            still_standing)
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, Clue,
                                  claimable_grants, claimable_support, concrete_claim, support_in,
                                  through_third_party)
@@ -914,7 +915,7 @@ def _first_support(policy) -> str:
 def match_policy(profile: EnterpriseProfile, policy, card=None,
                  today: dt.date | None = None) -> MatchResult:
     """Check one policy (a Policy with tags, kind and 惠企 flag; card: its PolicyCard or None)."""
-    today = today or dt.date.today()
+    today = today or china_today()
     industry = _sector_reason(profile, policy, _industry_reason(profile, policy))
     reasons = [_region_reason(profile, policy), industry,
                *_enterprise_reasons(profile, policy), *_needs_reasons(profile, policy, card)]

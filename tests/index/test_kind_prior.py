@@ -4,6 +4,8 @@ interpretation or a single approval (their kinds as the store derives them); a k
 query is left alone."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from index.api import SearchRequest
@@ -39,6 +41,15 @@ def kinds_index(tmp_path_factory):
     yield index
     index.close()
     store.close()
+
+
+@pytest.fixture(autouse=True)
+def the_day_the_pairs_were_chosen(monkeypatch):
+    """Ranking nudges newer documents by their age in years; the pairs are compared on a
+    fixed day so that the test means the same next year."""
+    from policy_search.domain import deadlines
+
+    monkeypatch.setattr(deadlines, "_pinned_day", dt.date(2026, 11, 29))
 
 
 def ranked(index, query):

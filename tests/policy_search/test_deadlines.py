@@ -165,7 +165,31 @@ def test_china_today_is_the_day_in_utc_plus_8(monkeypatch):
             return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
 
     monkeypatch.setattr(deadlines.dt, "datetime", FrozenDateTime)
+    monkeypatch.setattr(deadlines, "_pinned_day", None)  # the run's pinned day (conftest) aside
     assert deadlines.china_today() == real_dt.date(2024, 3, 2)
+
+
+def test_a_pinned_day_holds_across_midnight_until_unpinned(monkeypatch):
+    import datetime as real_dt
+
+    from policy_search.domain import deadlines
+
+    moments = iter([real_dt.datetime(2024, 3, 1, 15, 59, tzinfo=real_dt.timezone.utc),
+                    real_dt.datetime(2024, 3, 1, 16, 1, tzinfo=real_dt.timezone.utc)] * 2)
+
+    class TickingDateTime(real_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # 15:59 then 16:01 UTC: midnight passes in China
+            return next(moments).astimezone(tz)
+
+    monkeypatch.setattr(deadlines.dt, "datetime", TickingDateTime)
+    monkeypatch.setattr(deadlines, "_pinned_day", None)
+    assert [deadlines.china_today(), deadlines.china_today()] == [real_dt.date(2024, 3, 1),
+                                                                  real_dt.date(2024, 3, 2)]
+    deadlines.pin_today(real_dt.date(2024, 3, 1))
+    assert [deadlines.china_today(), deadlines.china_today()] == [real_dt.date(2024, 3, 1)] * 2
+    deadlines.pin_today(None)
+    assert deadlines.china_today() == real_dt.date(2024, 3, 1)  # the clock again: 15:59 UTC
 
 
 def test_working_days_follow_chinas_calendar_where_it_is_known():

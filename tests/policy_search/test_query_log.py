@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from policy_search.domain.deadlines import china_today
 from policy_search.domain.query_log import KEEP_DAYS, normalize_query
 
 
@@ -66,7 +67,7 @@ def test_the_tally_writes_in_batches_and_by_time(store):
 
     clock = FakeClock()
     tally = QueryTally(store, flush_seconds=60, flush_count=3, clock=clock)
-    day = dt.date.today()
+    day = china_today()
     since = (day - dt.timedelta(days=1)).isoformat()
     assert tally.count("专精特新", day) and tally.count("专精特新 ", day)
     assert not tally.count("13812345678", day)
@@ -84,7 +85,7 @@ def test_popular_is_read_again_after_new_counts_only(store):
 
     clock = FakeClock()
     tally = QueryTally(store, flush_count=1000, clock=clock)
-    today = dt.date.today()
+    today = china_today()
     store.queries.add_counts({(today.isoformat(), "专精特新"): 3})
     assert tally.popular(3, today) == ["专精特新"]
     store.queries.add_counts({(today.isoformat(), "补贴"): 4})   # another process wrote

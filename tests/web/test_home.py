@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
+from policy_search.domain.deadlines import china_today
+
 from tests.web.card_site import build_site
 
 
@@ -271,7 +273,7 @@ def test_popular_searches_come_from_searches_that_found_something(fresh):
     assert popular_on_home(client) == ["补贴"]
     href = re.search(r'<a class="chip" href="([^"]+)">补贴</a>', client.get("/").get_data(as_text=True))[1]
     assert params(html_lib.unescape(href)) == {"q": ["补贴"]}
-    today = dt.date.today().isoformat()
+    today = china_today().isoformat()
     assert card_site.store.queries.popular(today, 1, 10) == [("补贴", 3)]
 
 

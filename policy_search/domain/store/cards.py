@@ -10,7 +10,7 @@ import json
 import sqlite3
 
 from policy_search.domain.card import CARD_FIELDS, CardItem, PolicyCard
-from policy_search.domain.deadlines import Deadline
+from policy_search.domain.deadlines import Deadline, china_today
 from policy_search.domain.validity import ValidityInfo, validity_on
 from policy_search.domain.store.base import Repository, chunks as _chunks, now
 
@@ -250,7 +250,7 @@ class CardRepository(Repository):
         """
         if not policies:
             return
-        today = today or dt.date.today()
+        today = today or china_today()
         ids = [p.id for p in policies]
         derived = self.derived_rows(ids)
         staff_validity = {r[0] for chunk in _chunks(ids, 500) for r in self.conn.execute(
