@@ -281,4 +281,5 @@ def test_admin_tables_keep_headings_and_badges_whole_at_desktop_and_phone_widths
         assert layout["overflow"] <= 0, (path, layout)
     # a subscription is read and acted on without scrolling sideways, on a phone too
     assert found["/staff/subscriptions/"]["scrolled"] == []
+    assert found["/admin/users"]["scrolled"] == []
     assert problems == []
