@@ -44,7 +44,7 @@ CLASSIFIER = "kind-rules"
 # withheld or passed on to an enterprise's own people left out):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "6"
+RULES_VERSION = "7"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -153,7 +153,9 @@ _SUPPORT_SUBJECT = re.compile(
 # 经济发展促进条例, 扶持…企业 …): support is its point. 文明行为促进条例, 终身教育促进条例 are
 # not about enterprises at all.
 _ECONOMIC = (r"产业|企业|经济|科技|科学技术|创新|就业|创业|投资|技术|农业|工业|制造|服务业|贸易|商务|会展|"
-             r"物流|电子商务|金融|数字|信息化|软件|成果转化|农业机械化|中医药")
+             r"物流|电子商务|金融|数字|信息化|软件|成果转化|农业机械化|中医药|"
+             # patents are technology put to economic use (专利促进条例), like 成果转化
+             r"专利|知识产权")
 _PROMOTION_LAW = re.compile(
     rf"(?:促进|扶持|振兴|鼓励)[^，。]{{0,12}}?(?:{_ECONOMIC})|(?:{_ECONOMIC})[^，。]{{0,8}}?(?:促进|扶持|振兴|发展)"
     r"|科学技术进步|高新技术|开发区|试验区|示范区")
@@ -851,6 +853,18 @@ def _grants_of(support: list[SupportSentence], starts: list[int]) -> set[tuple]:
     return grants
 
 
+def _for_persons_only(provision: str) -> bool:
+    """Does a law's provision grant persons (人员, 人才, 发明人 …) only? A list is read item by
+    item: "专项资金用于：（一）专利申请、专利技术实施和转化的资助；…（五）专利宣传培训与人才
+    培养" grants the patents' use in its first item, whatever a later one names."""
+    lead, colon, items = provision.partition("：")
+    grantee = _grantee_part(provision)
+    if grantee != provision or not colon or "；" not in items:
+        return bool(_LAW_PERSONS.search(grantee))
+    granting = [item for item in items.split("；") if _BENEFIT_HINT.search(item)]
+    return not granting or all(_LAW_PERSONS.search(item) for item in granting)
+
+
 def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Clue]]:
     """A law gives enterprises something when its support provisions — money, tax relief,
     loans, land or talent support naming who among enterprises gets it — are a real part of
@@ -869,7 +883,7 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
                and not _LAW_HONOUR.search(s.text)
                and (s.category != "人才" or _LAW_TALENT.search(s.text))
                and (s.names_enterprise or ((s.implicit or s.activity) and (promotion or chapter_of(s))
-                                           and not _LAW_PERSONS.search(_grantee_part(s.text))))]
+                                           and not _for_persons_only(s.text)))]
     if _TAX_LAW.search(t.title):
         # a tax law's exemptions define what is taxed (goods, services, producers); only its
         # 税收优惠 chapter's reliefs for enterprises by kind grant something (小型微利企业 …)
@@ -886,8 +900,10 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
         chaptered = max(chaptered, CHAPTER_MIN_SUPPORT)  # a chapter named for support: one grant shows it
     least, least_share = ((PROMOTION_MIN_SUPPORT, PROMOTION_MIN_SHARE) if promotion
                           else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
-    if _PROTECTIVE_LAW.search(t.title):
-        share = 0.0  # only a support chapter makes it a support law
+    if _PROTECTIVE_LAW.search(t.title) and not _PROMOTION_LAW.search(t.title):
+        # only a support chapter makes it a support law — unless its title also promotes an
+        # economic activity (专利促进和保护条例): then promotion is half its subject
+        share = 0.0
     for_enterprises = _ENTERPRISE_PROMOTION.search(t.title)
     if for_enterprises and granting:
         clues.insert(0, Clue("标题", for_enterprises.group(0), "促进企业发展的法规，且有条款给予企业扶持"))

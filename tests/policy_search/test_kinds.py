@@ -356,3 +356,13 @@ def test_money_given_to_the_projects_preferred_or_selected_is_a_grant():
     decision = decide("http://www.gov.cn/zhengce/content/2018-04/12/content_5281620.htm")
     assert (decision.kind, decision.huiqi) == ("惠企措施", True), decision.huiqi_clues
 
+
+def test_a_law_promoting_patents_counts_the_patent_grants_of_its_fund():
+    """专利促进 is an economic promotion (like 成果转化); its fund's list grants the patents'
+    use in its first item, whatever a later item (人才培养) names; and a title that promotes as
+    well as protects is not a protective law only."""
+    decision = decide("title:郑州市专利促进和保护条例")
+    assert decision.huiqi, decision.huiqi_clues
+    assert decision.huiqi_clues[0].text == "专利促进", decision.huiqi_clues
+    # a law that only protects patents still needs a support chapter
+    assert not decide("title:上海市专利保护条例").huiqi
