@@ -44,7 +44,7 @@ CLASSIFIER = "kind-rules"
 # withheld or passed on to an enterprise's own people left out):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "5"
+RULES_VERSION = "7"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -153,7 +153,9 @@ _SUPPORT_SUBJECT = re.compile(
 # 经济发展促进条例, 扶持…企业 …): support is its point. 文明行为促进条例, 终身教育促进条例 are
 # not about enterprises at all.
 _ECONOMIC = (r"产业|企业|经济|科技|科学技术|创新|就业|创业|投资|技术|农业|工业|制造|服务业|贸易|商务|会展|"
-             r"物流|电子商务|金融|数字|信息化|软件|成果转化|农业机械化|中医药")
+             r"物流|电子商务|金融|数字|信息化|软件|成果转化|农业机械化|中医药|"
+             # patents are technology put to economic use (专利促进条例), like 成果转化
+             r"专利|知识产权")
 _PROMOTION_LAW = re.compile(
     rf"(?:促进|扶持|振兴|鼓励)[^，。]{{0,12}}?(?:{_ECONOMIC})|(?:{_ECONOMIC})[^，。]{{0,8}}?(?:促进|扶持|振兴|发展)"
     r"|科学技术进步|高新技术|开发区|试验区|示范区")
@@ -249,7 +251,10 @@ def title_parts(title: str | None) -> TitleParts:
 # What an enterprise may get, by kind of support. "优惠政策" / "优惠待遇" alone name no kind
 # of support: a provision that only says so points to benefits defined elsewhere (_VAGUE).
 _BENEFITS = {
-    "资金": r"补贴|补助|奖补|资助|(?<!举报)奖励(?!办法|条例)|扶持资金|专项资金|引导资金|发展资金|贴息|以奖代补|资金支持|后补助",
+    "资金": r"补贴|补助|奖补|资助|(?<!举报)奖励(?!办法|条例)|扶持资金|专项资金|引导资金|发展资金|贴息|以奖代补|资金支持|后补助|"
+            # public money a provision directs to projects it prefers ("扶持…项目的财政资金，在
+            # 同等条件下优先扶持…专利项目"), not public money in general
+            r"财政资金(?=[^。；]{0,30}?(?:优先|择优|重点)(?:扶持|支持|补助|资助|安排))",
     "税费": r"免征|减征|减按|减半(?:征收|缴纳)|加计扣除|抵免|抵扣|退税|免收|免缴|缓缴|税收优惠|税费减免|税费优惠|"
             r"减免[^，。；]{0,8}(?:税|费)|免除担保|减收|(?:税收|税费)[^，。；]{0,4}(?:扶持|减免|优惠)",
     "融资": r"贷款|融资担保|担保(?:服务|支持|费)|授信|信贷|风险补偿|再贷款|续贷|融资(?:支持|服务|优惠)|投资基金|引导基金",
@@ -268,7 +273,7 @@ _BENEFIT = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in (
 # Literal words one of which every benefit above contains: a literal alternation is scanned
 # fast, so sentences are found by these first and the patterns run only on them.
 _BENEFIT_HINT = re.compile("|".join((
-    "补贴 补助 奖补 资助 奖励 扶持资金 专项资金 引导资金 发展资金 贴息 以奖代补 资金支持 后补助 "
+    "补贴 补助 奖补 资助 奖励 扶持资金 专项资金 引导资金 发展资金 贴息 以奖代补 资金支持 后补助 财政资金 "
     "免征 减征 减按 减半 加计扣除 抵免 抵扣 退税 免收 免缴 缓缴 税收优惠 税费 税收 减免 优惠 减收 免除 "
     "贷款 担保 授信 信贷 风险补偿 续贷 融资 基金 优先 用地 供地 房租 租金 场租 免费 厂房 弹性年期 "
     "先租后让 人才 安家 落户 帮办 代办 绿色通道 审批 简化 咨询服务 一站式 培训 孵化 认定为 称号 "
@@ -289,6 +294,8 @@ _BENEFICIARY = re.compile(
     r"企业|公司|个体工商户|个体经营|合作社|家庭农场|经营者|经营主体|市场主体|用人单位|创业|"
     r"投资者|项目|孵化器|众创空间|小微|中小|民营|私营|新兴技术|出口产品|先进技术|生产者|"
     r"经营组织|从事[^，。；]{1,20}的(?:单位|收入|所得)|" + _ACTIVITY + "|" + _ORGANISATION)
+# Money that goes to the projects preferred or selected: a grant to them.
+_PREFERRED_PROJECT = r"(?:优先|择优|重点)(?:扶持|补助|资助)[^。；]{0,60}?项目"
 # A grant in so many words (the enterprise receives, may apply, is exempted …).
 _GRANT = re.compile(
     r"给予|给以|享受|享有[^，。；]{0,6}?(?:下列|以下|优惠|补贴|补助|减免|扶持|税收)|"
@@ -311,7 +318,10 @@ _GRANT = re.compile(
     r"纳入[^，。；]{0,20}(?:资金|基金|补贴|补助|奖励|优惠)[^，。；]{0,10}(?:支持|扶持|补助|补贴|奖励|资助|适用)?范围|"
     # "加大对…初创企业信用担保力度": who gets what is named, unlike "加大扶持力度" or a bank's
     # "加大…信贷支持力度"
-    r"加大对[^，。；]{1,24}(?:企业|项目)[^，。；]{0,8}(?:担保|贴息|补贴|补助)[^，。；]{0,4}力度")
+    r"加大对[^，。；]{1,24}(?:企业|项目)[^，。；]{0,8}(?:担保|贴息|补贴|补助)[^，。；]{0,4}力度|"
+    # money given to the projects chosen ("国家补助资金只能择优补助，用在…可以完工投产的项目",
+    # "优先扶持在本市实施转化的自主专利项目")
+    + _PREFERRED_PROJECT)
 # Benefits that are grants by themselves (an exemption, a simplification).
 _SELF_GRANT = re.compile(
     r"免征|减征|减按|减半征收|免收|免缴|缓缴|抵免|退税|加计扣除|贴息|简化|免费|帮办|代办|绿色通道")
@@ -330,7 +340,7 @@ _PROJECT = re.compile(
     r"|对[^。；]{0,90}?项目，(?:由|经)?[^，。；]{0,16}?给予"
     r"|将[^。；]{0,30}?项目纳入[^，。；]{0,20}(?:资金|基金|补贴|补助|奖励)"
     r"|(?:项目|产业活动)[^。；]{0,16}?(?:享受|可以申请|可申请|申请[^。；]{0,10}(?:补助|补贴|资金))"
-    r"|(?:奖励|补贴|补助|资助|扶持|贴息)[^。；，]{0,30}?项目")
+    r"|(?:奖励|补贴|补助|资助|扶持|贴息)[^。；，]{0,30}?项目|" + _PREFERRED_PROJECT)
 # "…单位，给予资金奖励", "对…的单位和个人，可以予以资金支持", "单位和个人投资进行防沙治沙的，
 # 在投资阶段免征各种税收": a unit that does something gets something (an enterprise, unless a
 # public body is named). And "…的，可以申请…补助": whoever does it.
@@ -843,6 +853,18 @@ def _grants_of(support: list[SupportSentence], starts: list[int]) -> set[tuple]:
     return grants
 
 
+def _for_persons_only(provision: str) -> bool:
+    """Does a law's provision grant persons (人员, 人才, 发明人 …) only? A list is read item by
+    item: "专项资金用于：（一）专利申请、专利技术实施和转化的资助；…（五）专利宣传培训与人才
+    培养" grants the patents' use in its first item, whatever a later one names."""
+    lead, colon, items = provision.partition("：")
+    grantee = _grantee_part(provision)
+    if grantee != provision or not colon or "；" not in items:
+        return bool(_LAW_PERSONS.search(grantee))
+    granting = [item for item in items.split("；") if _BENEFIT_HINT.search(item)]
+    return not granting or all(_LAW_PERSONS.search(item) for item in granting)
+
+
 def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Clue]]:
     """A law gives enterprises something when its support provisions — money, tax relief,
     loans, land or talent support naming who among enterprises gets it — are a real part of
@@ -861,7 +883,7 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
                and not _LAW_HONOUR.search(s.text)
                and (s.category != "人才" or _LAW_TALENT.search(s.text))
                and (s.names_enterprise or ((s.implicit or s.activity) and (promotion or chapter_of(s))
-                                           and not _LAW_PERSONS.search(_grantee_part(s.text))))]
+                                           and not _for_persons_only(s.text)))]
     if _TAX_LAW.search(t.title):
         # a tax law's exemptions define what is taxed (goods, services, producers); only its
         # 税收优惠 chapter's reliefs for enterprises by kind grant something (小型微利企业 …)
@@ -878,8 +900,10 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
         chaptered = max(chaptered, CHAPTER_MIN_SUPPORT)  # a chapter named for support: one grant shows it
     least, least_share = ((PROMOTION_MIN_SUPPORT, PROMOTION_MIN_SHARE) if promotion
                           else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
-    if _PROTECTIVE_LAW.search(t.title):
-        share = 0.0  # only a support chapter makes it a support law
+    if _PROTECTIVE_LAW.search(t.title) and not _PROMOTION_LAW.search(t.title):
+        # only a support chapter makes it a support law — unless its title also promotes an
+        # economic activity (专利促进和保护条例): then promotion is half its subject
+        share = 0.0
     for_enterprises = _ENTERPRISE_PROMOTION.search(t.title)
     if for_enterprises and granting:
         clues.insert(0, Clue("标题", for_enterprises.group(0), "促进企业发展的法规，且有条款给予企业扶持"))

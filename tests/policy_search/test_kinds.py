@@ -337,3 +337,32 @@ def test_a_law_promoting_a_class_of_enterprises_needs_one_grant_to_show_it(title
 def test_a_law_of_another_subject_needs_more_than_one_grant():
     # 浙江省数字经济促进条例: one grant in 62 articles; its subject is an economy, not enterprises
     assert not decide("title:浙江省数字经济促进条例").huiqi
+
+
+def test_money_given_to_the_projects_preferred_or_selected_is_a_grant():
+    # 郑州市专利促进和保护条例 第十条: public money steered to patent projects
+    preferred = ("第十条 扶持生产、研发和技术改造项目的财政资金，在同等条件下优先扶持在本市实施转化的自主专利项目"
+                 "以及可能产生自主专利技术的项目")
+    found = support_in(preferred)
+    assert found is not None and found.category == "资金" and found.names_enterprise
+    # 国务院批转全国煤矸石、石煤综合利用经验交流会议纪要 (1979): subsidies for the projects chosen
+    selected = ("国家补助资金只能择优补助，用在技术上成熟、经济上合理，有资源、有规划、有设计、有劳力、有施工力量的，"
+                "在一年内（少数项目两年内）可以完工投产的项目")
+    found = support_in(selected)
+    assert found is not None and found.names_enterprise
+    # … while public money in general, or its audit, grants nobody
+    assert support_in("各级财政资金应当优先保障义务教育") is None
+    assert support_in("审计机关应当加强对财政资金使用情况的审计监督") is None
+    decision = decide("http://www.gov.cn/zhengce/content/2018-04/12/content_5281620.htm")
+    assert (decision.kind, decision.huiqi) == ("惠企措施", True), decision.huiqi_clues
+
+
+def test_a_law_promoting_patents_counts_the_patent_grants_of_its_fund():
+    """专利促进 is an economic promotion (like 成果转化); its fund's list grants the patents'
+    use in its first item, whatever a later item (人才培养) names; and a title that promotes as
+    well as protects is not a protective law only."""
+    decision = decide("title:郑州市专利促进和保护条例")
+    assert decision.huiqi, decision.huiqi_clues
+    assert decision.huiqi_clues[0].text == "专利促进", decision.huiqi_clues
+    # a law that only protects patents still needs a support chapter
+    assert not decide("title:上海市专利保护条例").huiqi
