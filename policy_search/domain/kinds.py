@@ -41,10 +41,11 @@ CLASSIFIER = "kind-rules"
 # heading, economic activities as grantees, third parties and the state's declarations left
 # out, forwarded 纪要 without "的通知"; v4: "享有下列…" lists, 给以, a fund arranged for or a
 # scheme widened to enterprises or projects, a grant after a long list of projects, benefits
-# withheld or passed on to an enterprise's own people left out):
+# withheld or passed on to an enterprise's own people left out; v6–v7 see bench/kind_labels.md;
+# v8: prohibitions of benefits, and a plain loan judged by its own list item):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "7"
+RULES_VERSION = "8"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -370,7 +371,10 @@ _PUBLIC = re.compile(
     r"申请人和依托单位")
 # Not a benefit: sanctions, misuse, duties, honours, levies.
 _NOT_BENEFIT = re.compile(
-    r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|不得(?:享受|给予|申请)|"
+    r"骗取|冒领|挪用|截留|套取|追回|追缴|收回|取消[^，。；]{0,10}(?:资格|待遇|补贴)|"
+    # a prohibition ("不得含有下列…内容：（一）给予特定经营者税收优惠", "不得对本单位职工…给予
+    # 补贴"), not a rule against claiming twice ("同一项目不得重复享受")
+    r"不得(?:(?!重复|同时|叠加|兼得)[^，。；]){0,30}?(?:享受|给予|申请|含有|包含|出台|制定)|"
     # a benefit withheld ("限制被列入严重失信名单的企业享受财政资金补助"), or one an enterprise
     # gives its own people ("高新技术企业…给予个人的股权奖励")
     r"限制[^，。；]{0,24}?享受|给予(?:个人|职工|员工|科技人员|技术人员)的|"
@@ -588,13 +592,25 @@ def _category_of(sentence: str) -> str | None:
     found = set()
     for match in _BENEFIT.finditer(sentence):
         if match.lastgroup == "finance" and _PLAIN_LOAN.match(match.group(0)) \
-                and not _CONCESSION.search(sentence):
+                and not _CONCESSION.search(_item_at(sentence, match.start())):
             continue
         found.add(match.lastgroup)
     for name in _CATEGORY_ORDER:
         if name in found:
             return _CATEGORY[name]
     return None
+
+
+def _item_at(sentence: str, position: int) -> str:
+    """The list item holding `position` (a list's items are separate grants: "享有下列权利：
+    …（五）依照国家信贷政策的规定向有关专业银行申请贷款；（六）…优惠…" offers no better loan
+    because another item names a benefit), or the sentence when it is no list."""
+    lead, colon, _ = sentence.partition("：")
+    if not colon or position < len(lead):
+        return sentence
+    start = max(sentence.rfind("；", 0, position), len(lead)) + 1
+    end = sentence.find("；", position)
+    return sentence[start:] if end < 0 else sentence[start:end]
 
 
 def _grantee_part(sentence: str) -> str:

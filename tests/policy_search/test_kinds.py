@@ -366,3 +366,34 @@ def test_a_law_promoting_patents_counts_the_patent_grants_of_its_fund():
     assert decision.huiqi_clues[0].text == "专利促进", decision.huiqi_clues
     # a law that only protects patents still needs a support chapter
     assert not decide("title:上海市专利保护条例").huiqi
+
+
+# kinds.RULES_VERSION 8 (from errors first seen on the fresh3 set, which the note says)
+def test_a_benefit_a_provision_forbids_is_no_grant():
+    # 公平竞争审查条例 第十条: what a policy must not contain lists the benefits it forbids
+    forbidden = ("第十条 起草单位起草的政策措施，没有法律、行政法规依据或者未经国务院批准，不得含有下列影响生产经营成本的内容："
+                 "（一）给予特定经营者税收优惠；（二）给予特定经营者选择性、差异化的财政奖励或者补贴；"
+                 "（三）给予特定经营者要素获取、行政事业性收费、政府性基金、社会保险费等方面的优惠；（四）其他影响生产经营成本的内容。")
+    assert support_in(forbidden) is None
+    assert not decide("title:公平竞争审查条例").huiqi
+    # 山东省节约能源条例 第三十四条: a subsidy an enterprise must not pay its own staff
+    assert support_in("能源生产经营单位不得无偿或者低于市场价格向本单位职工提供能源，"
+                      "不得对本单位职工按能源消费量给予补贴") is None
+    # … while a rule against claiming twice leaves the grant a grant
+    twice = "对新认定的国家级专精特新“小巨人”企业，给予一次性奖励50万元，同一企业不得重复享受"
+    found = support_in(twice)
+    assert found is not None and found.category == "资金"
+
+
+def test_a_plain_loan_is_judged_by_its_own_list_item():
+    # 中华人民共和国城镇集体所有制企业条例 第二十一条: a right to apply for a loan on a bank's terms
+    # is no support because another item of the list names 优惠待遇
+    rights = ("第二十一条 集体企业在国家法律、法规的规定范围内享有下列权利：(一)对其全部财产享有占有、使用、收益和处分的权利，"
+              "拒绝任何形式的平调；(二)自主安排生产、经营、服务活动；(五)依照国家信贷政策的规定向有关专业银行申请贷款；"
+              "(七)享受国家政策规定的各种优惠待遇；(十)奖惩职工。")
+    found = support_in(rights)
+    assert found is None or found.category != "融资"
+    assert not decide("title:中华人民共和国城镇集体所有制企业条例").huiqi
+    # a loan on better terms in its own item is still support
+    found = support_in("第七条 民营科技企业享有下列权利：（一）按照规定申请政策性科技开发贷款；（二）参加各种评比")
+    assert found is not None and found.category == "融资"
