@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import chinese_calendar
 
 from policy_search.domain.kinds import APPLICATION_CALL
+from policy_search.domain.normalize import doc_number_year
 
 OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
     "申报中", "即将截止", "未开始", "已截止", "长期有效", "未知")
@@ -27,6 +28,10 @@ OUT_OF_FORCE = ("失效", "废止")
 # a window that comes back every year, or stands open, is not claimed for a policy older than
 # that whose validity nobody stated; its fixed dates still say what they say.
 STANDING_YEARS = 5
+# Three such terms on, a policy document whose validity nobody stated has as a rule been
+# replaced or cleared away (the State Council's and provinces' periodic 清理): the 政策计算器
+# no longer offers it (a 1979 纪要 on coal gangue is not a measure a firm can use today).
+SUPERSEDED_YEARS = 3 * STANDING_YEARS
 # A call for applications runs for weeks, at most months: one in which no window was found
 # and that was published more than this long ago is no longer open (已截止), rather than
 # counting as "not closed" for years.
@@ -417,23 +422,33 @@ def stale_call(policy, today: dt.date) -> bool:
     of the doubt."""
     if getattr(policy, "doc_kind", "") != APPLICATION_CALL:
         return False
-    published = to_date(policy.publish_date) or to_date(getattr(policy, "written_date", None))
+    published = issued_on(policy)
     if published is not None:
         return (today - published).days > STALE_CALL_DAYS
     years = [int(y) for y in _TITLE_YEAR.findall(unicodedata.normalize("NFKC", policy.title or ""))]
     return bool(years) and today.year > max(years) + 1
 
 
-def still_standing(policy, today: dt.date) -> bool:
-    """Whether a policy can be taken to still stand on `today`: stated in force, or younger
-    than STANDING_YEARS (an undated policy is given the benefit of the doubt)."""
+def issued_on(policy) -> dt.date | None:
+    """When a policy was issued: its publish or written date, else the last day of the year
+    its 文号 names (an undated 国发〔1979〕71号 is from 1979 all the same), else None."""
+    found = to_date(policy.publish_date) or to_date(getattr(policy, "written_date", None))
+    if found is None:
+        year = doc_number_year(getattr(policy, "doc_number", None))
+        found = dt.date(year, 12, 31) if year else None
+    return found
+
+
+def still_standing(policy, today: dt.date, years: int = STANDING_YEARS) -> bool:
+    """Whether a policy can be taken to still stand on `today`: stated in force, or issued
+    less than `years` before (an undated policy is given the benefit of the doubt)."""
     if policy.validity not in (None, "", "未知"):
         return policy.validity not in OUT_OF_FORCE
-    published = to_date(policy.publish_date)
+    published = issued_on(policy)
     if published is None:
         return True
     try:
-        limit = published.replace(year=published.year + STANDING_YEARS)
+        limit = published.replace(year=published.year + years)
     except ValueError:  # 29 February
-        limit = published.replace(year=published.year + STANDING_YEARS, day=28)
+        limit = published.replace(year=published.year + years, day=28)
     return today < limit

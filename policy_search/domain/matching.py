@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from policy_search.domain.applicability import applicability_of
-from policy_search.domain.deadlines import (OUT_OF_FORCE, STANDING_YEARS, china_today, policy_status,
-                                            still_standing)
+from policy_search.domain.deadlines import (OUT_OF_FORCE, STANDING_YEARS, SUPERSEDED_YEARS, china_today,
+                                            issued_on, policy_status, still_standing)
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, Clue,
                                  claimable_grants, claimable_support, concrete_claim, support_in,
                                  through_third_party)
@@ -946,11 +946,16 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         # A law stands until repealed. A policy document whose validity nobody stated may
         # well still stand (many 意见 run for a decade), but the site cannot say so beyond
         # what such documents commonly run (deadlines.STANDING_YEARS): it is listed after
-        # those that stand, saying so, rather than left out or shown as certain.
-        published = policy.publish_date or policy.written_date or ""
-        reasons.append(Reason(VALIDITY, UNKNOWN,
-                              f"{published[:4]}年发布，未注明有效期，已超过{STANDING_YEARS}年，"
-                              "请向发文机关核实是否仍然有效", published))
+        # those that stand, saying so, rather than left out or shown as certain — until it
+        # is so old that it has as a rule been replaced (SUPERSEDED_YEARS): then left out.
+        year = issued_on(policy).year  # not None: an undated policy is taken to stand
+        evidence = policy.publish_date or policy.written_date or policy.doc_number or ""
+        if still_standing(policy, today, SUPERSEDED_YEARS):
+            reasons.append(Reason(VALIDITY, UNKNOWN, f"{year}年发布，未注明有效期，已超过{STANDING_YEARS}年，"
+                                  "请向发文机关核实是否仍然有效", evidence))
+        else:
+            reasons.append(Reason(VALIDITY, MISMATCH, f"{year}年发布，未注明有效期，已超过{SUPERSEDED_YEARS}年，"
+                                  "多已被后来的政策取代或清理", evidence))
     deadline = policy.deadline
     status = "未知"
     if deadline is not None and deadline.kind != "unknown":

@@ -119,6 +119,16 @@ def _without_title_spill(doc_number: str, title: str) -> str:
     return doc_number
 
 
+_NUMBER_YEAR = re.compile(r"[" + re.escape(_OPEN) + r"]\s*((?:19|20)\d{2})\s*[" + re.escape(_CLOSE) + r"]"
+                          r"|((?:19|20)\d{2})\s*年\s*第?\s*\d{1,5}\s*号")
+
+
+def doc_number_year(value: str | None) -> int | None:
+    """The year a 文号 names (国发〔1979〕71号: 1979; 公告2018年第14号: 2018), or None."""
+    match = _NUMBER_YEAR.search(unicodedata.normalize("NFKC", value or ""))
+    return int(match.group(1) or match.group(2)) if match else None
+
+
 def doc_number_key(value: str | None) -> str | None:
     """The search key of a 文号: width-folded, without brackets, spaces or 第.
 

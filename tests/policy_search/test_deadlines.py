@@ -232,3 +232,26 @@ def test_an_undated_call_without_a_window_is_dated_by_its_title(title, expected)
     policy = Policy(id="p", title=title, publish_date=None, validity="未知", deadline=Deadline(),
                     doc_kind="申报通知")
     assert policy_status(policy, dt.date(2026, 11, 30)) == expected
+
+
+def test_an_undated_policy_is_dated_by_the_year_its_doc_number_names():
+    from policy_search.domain.deadlines import issued_on, still_standing
+
+    day = dt.date(2026, 11, 30)
+    # the corpus's undated 国务院批转…纪要 of 1979
+    memo = Policy(id="memo", title="国务院批转全国煤矸石、石煤综合利用经验交流会议纪要",
+                  doc_number="国发〔1979〕71号", validity="未知")
+    assert issued_on(memo) == dt.date(1979, 12, 31)
+    assert not still_standing(memo, day)
+    recent = Policy(id="recent", title="关于支持中小企业发展的若干措施", doc_number="湘政办发〔2024〕5号",
+                    validity="未知")
+    assert still_standing(recent, day)
+    # a date, where there is one, wins; with neither date nor 文号: the benefit of the doubt
+    dated = Policy(id="dated", title="关于支持中小企业发展的若干措施", doc_number="国发〔1979〕71号",
+                   publish_date="2024-03-01", validity="未知")
+    assert issued_on(dated) == dt.date(2024, 3, 1) and still_standing(dated, day)
+    assert still_standing(Policy(id="bare", title="关于支持中小企业发展的若干措施", validity="未知"), day)
+    # an undated call of 2021 without a window is closed
+    call = Policy(id="call", title="关于组织申报专项资金的通知", doc_number="湘工信发〔2021〕9号",
+                  validity="未知", deadline=Deadline(), doc_kind="申报通知")
+    assert policy_status(call, day) == CLOSED

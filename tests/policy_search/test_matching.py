@@ -469,3 +469,13 @@ def test_a_policy_that_may_no_longer_stand_comes_after_the_others_saying_so(stor
     # the same policy, asked about in 2020, still stood
     earlier = match_policies(profile, [(store.policies.get("old"), None)], today=dt.date(2020, 6, 1))
     assert [r.policy_id for r in earlier] == ["old"] and not earlier[0].may_not_stand
+    # three terms on (deadlines.SUPERSEDED_YEARS) it is left out, saying why when asked;
+    # one stated in force, and the law, are not
+    later = dt.date(2034, 6, 1)
+    candidates = [(p, None) for p in store.policies.get_many(store.policies.all_ids())]
+    assert {r.policy_id for r in match_policies(profile, candidates, today=later)} >= {"stated", "law"}
+    assert "old" not in {r.policy_id for r in match_policies(profile, candidates, today=later)}
+    why = next(r for r in match_policies(profile, candidates, today=later, include_unmet=True)
+               if r.policy_id == "old")
+    reason = next(r for r in why.reasons if r.condition == "有效性")
+    assert reason.status == MISMATCH and "已超过15年" in reason.detail and "2018年发布" in reason.detail
