@@ -143,15 +143,23 @@ def adjacent_docs(reader, fieldname: str, words: tuple[str, ...], docs: list[int
 
 def _in_sequence(positions_of, words: tuple[str, ...], docs: list[int], slop: int) -> set[int]:
     """Which of `docs` hold the words in order, each within `slop` words of the one
-    before; positions_of(word, docs) -> {docnum: positions}.
+    before; positions_of(word, docs) -> {docnum: positions}."""
+    return set(sequence_ends(positions_of, words, docs, slop))
+
+
+def sequence_ends(positions_of, words: tuple[str, ...], docs: list[int], slop: int,
+                  inside: bool = False) -> dict[int, set[int]]:
+    """docnum -> positions where the words end in order, each within `slop` words of
+    the one before (inside: or at its very position, as the parts of one indexed word:
+    集成 电路 of 集成电路), for each of `docs` holding them so.
 
     Word by word, only documents where the sequence so far still holds are read
     further, so the later (often common) words cost little."""
     if not words:
-        return set()
+        return {}
     ends: dict[int, set[int]] | None = None  # doc -> positions where a sequence ends
     remaining = docs
-    steps = range(1, slop + 2)
+    steps = range(0 if inside else 1, slop + 2)
     for word in words:
         table = positions_of(word, remaining)
         if ends is None:
@@ -166,8 +174,8 @@ def _in_sequence(positions_of, words: tuple[str, ...], docs: list[int], slop: in
             ends = extended
         remaining = [d for d in remaining if d in ends]
         if not remaining:
-            return set()
-    return set(remaining)
+            return {}
+    return ends
 
 
 class Positions:
@@ -190,6 +198,15 @@ class Positions:
             done.update(missing)
         return {d: found[d] for d in docs if d in found}
 
+    def of_term(self, fieldname: str, term: str | tuple[str, ...], docs: list[int]
+                ) -> dict[int, set[int]]:
+        """Positions of a word, or of several words standing together (食品 生产: in
+        order, at most one word apart, or the parts of one word)."""
+        if isinstance(term, str):
+            return {d: set(spots) for d, spots in self.of(fieldname, term, docs).items()}
+        return sequence_ends(lambda word, some: self.of(fieldname, word, some), term, docs,
+                             slop=1, inside=True)
+
 
 def adjacent_pairs(positions: Positions, fieldname: str, pairs: list[tuple[str, str]],
                    docs: list[int]) -> dict[tuple[str, str], set[int]]:
@@ -206,12 +223,18 @@ def passage_scores(positions: Positions, fieldname: str,
                    window: int = FOCUS_WINDOW) -> dict[int, float]:
     """The best passage of each of `docs` (ascending): the window of `window` words
     with the highest sum over clauses of weight * n / (n + FOCUS_SATURATION), n the
-    occurrences of the clause's words in it. clauses: (words, weight) per clause."""
+    mentions of the clause in it. clauses: (terms, weight) per clause, a term a word
+    or several words that stand together (an everyday phrase's 食品 生产)."""
     events: dict[int, list[tuple[int, int]]] = {}
-    for index, (words, _) in enumerate(clauses):
-        for word in words:
-            for docnum, spots in positions.of(fieldname, word, docs).items():
-                events.setdefault(docnum, []).extend((p, index) for p in spots)
+    for index, (terms, _) in enumerate(clauses):
+        spots_of: dict[int, set[int]] = {}
+        for term in terms:
+            for docnum, spots in positions.of_term(fieldname, term, docs).items():
+                spots_of.setdefault(docnum, set()).update(spots)
+        # a mention counts once: the parts of a word (稳岗 of 稳岗补贴) and a term's
+        # several words stand at its position
+        for docnum, spots in spots_of.items():
+            events.setdefault(docnum, []).extend((p, index) for p in spots)
     weights = [w for _, w in clauses]
     out = {}
     for docnum, found in events.items():

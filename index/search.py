@@ -592,13 +592,16 @@ class SearchIndex:
         for clause in parsed.clauses:
             if clause.optional:
                 continue
-            words = tuple(dict.fromkeys(
-                alt.words[0] for alt in clause.alternatives
-                if len(alt.words) == 1
-                and 0 < stats.reader.doc_frequency("body", alt.words[0]) <= common
+            # a several-word alternative (食品 生产 for 食品厂, 研发 投入) counts where its
+            # words stand together, not one here and one there
+            terms = tuple(dict.fromkeys(
+                alt.words if len(alt.words) > 1 else alt.words[0]
+                for alt in clause.alternatives
+                if 0 < min(stats.reader.doc_frequency("body", w) for w in alt.words) <= common
             ))[:FOCUS_WORDS]
-            if words:
-                clauses.append((words, max(stats.idf("body", w) for w in words)))
+            if terms:
+                words = {w for term in terms for w in ((term,) if isinstance(term, str) else term)}
+                clauses.append((terms, max(stats.idf("body", w) for w in words)))
         if not clauses or not scored:
             return scored
         head = scored[:FOCUS_DEPTH]

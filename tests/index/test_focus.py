@@ -20,7 +20,8 @@ PAIRS = [
     ("创业担保贷款", "国务院关于做好当前和今后一个时期促进就业工作的若干意见", "2026年江西省政府工作报告"),
     ("工业互联网", "浙江省数字经济促进条例", "2026年辽宁省政府工作报告"),
 ]
-EXTRA_TITLES = ["2026年河北省政府工作报告", "北京市食品安全条例"]
+EXTRA_TITLES = ["2026年河北省政府工作报告", "北京市食品安全条例",
+                "江西省市场监管局印发《关于有效应对疫情促进经济稳定增长若干举措》的通知"]
 
 
 def citing_rows():
@@ -123,6 +124,26 @@ def test_passage_scores_prefer_a_dense_passage():
     finally:
         ranking.postings.positions = original
     assert scores[1] > scores[2] > 0
+
+
+def test_a_mapped_phrase_counts_where_its_words_stand_together(focus_index):
+    """办食品厂 is searched as 食品生产 too: the food-safety law, whose articles on 食品生产
+    许可 write the two words together, has the better passage for the question than
+    measures against the epidemic that name 食品 and 生产 apart among everything else
+    (the passage used to see only the 手续 words, and the measures won)."""
+    from index.query import parse
+    from index.ranking import Positions
+
+    live = focus_index._live
+    docnum = {}
+    for d in range(live.table.doc_count_all):
+        docnum[json.loads(live.searcher.stored_fields(d)["hit"])["title"]] = d
+    law = docnum["北京市食品安全条例"]
+    measures = docnum["江西省市场监管局印发《关于有效应对疫情促进经济稳定增长若干举措》的通知"]
+    focused = dict(focus_index._focus(live, parse("办食品厂需要什么手续"),
+                                      [(law, 0.0), (measures, 0.0)],
+                                      Positions(live.searcher.reader())))
+    assert focused[law] > focused[measures] > 0
 
 
 def test_text_variants_find_each_other(focus_index):

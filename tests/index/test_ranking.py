@@ -204,6 +204,21 @@ def test_pairs_side_by_side(monkeypatch):
     assert found == {("外国人", "工作"): {1, 3}, ("工作", "许可"): {1, 2}}
 
 
+def test_a_passage_counts_a_mention_once_and_several_words_where_they_stand_together(monkeypatch):
+    from index.ranking import Positions, passage_scores
+
+    # 稳岗 is indexed inside 稳岗补贴, at its position; 食品 生产 are together at 20-21 in
+    # document 1, far apart in document 2
+    table = {"稳岗补贴": {1: [3]}, "稳岗": {1: [3]}, "食品": {1: [20], 2: [20]},
+             "生产": {1: [21], 2: [35]}}
+    ranking, positions = fake_positions(table, [])
+    monkeypatch.setattr(ranking.postings, "positions", positions)
+    once = passage_scores(Positions(None), "body", [(("稳岗补贴", "稳岗"), 1.0)], [1])
+    assert once[1] == pytest.approx(0.5)  # one mention: 1 / (1 + FOCUS_SATURATION)
+    together = passage_scores(Positions(None), "body", [((("食品", "生产"),), 1.0)], [1, 2])
+    assert together == {1: pytest.approx(0.5)}
+
+
 def test_positions_are_read_once_per_document(monkeypatch):
     from index.ranking import Positions, passage_scores
 
