@@ -132,3 +132,15 @@ def test_an_undated_call_without_a_window_is_looked_at_again_when_the_year_turns
     derive_all(store)
     assert "undated" in store.cards.ids_with_dates_between("2023-12-31", "2024-01-01")
     assert "undated" not in store.cards.ids_with_dates_between("2024-01-01", "2024-01-02")
+
+
+def test_a_standing_window_is_looked_at_every_day(store):
+    # 长期有效 only while the policy can be taken to stand (deadlines.STANDING_YEARS): the
+    # day it turns 未知 is not a date of its own, so the daily refresh logs it every day
+    store.policies.upsert(Policy(id="standing", title="长沙县企业技术改造补助办法",
+                                 body_text="本办法常年受理申报。对企业技术改造项目给予补助。",
+                                 publish_date="2019-05-01"))
+    derive_all(store)
+    assert store.policies.get("standing").deadline.kind == "long_term"
+    assert "standing" in store.cards.ids_with_dates_between("2024-04-30", "2024-05-01")
+    assert "standing" in store.cards.ids_with_dates_between("2024-05-01", "2024-05-02")

@@ -223,6 +223,8 @@ class CardRepository(Repository):
         came within 14 days, a window opened, an expiry date passed, a policy without a
         window grew older than a call stays open (deadlines.STALE_CALL_DAYS; an undated one
         at the turn of a year) — so that a daily `card refresh` can log them for the index.
+        Every yearly and standing window too: each year's window opens and closes, and one
+        that stood open becomes 未知 when its policy outgrows deadlines.STANDING_YEARS.
         """
         from policy_search.domain.deadlines import STALE_CALL_DAYS
 
@@ -234,7 +236,7 @@ class CardRepository(Repository):
             " OR (date(d.deadline_end, '-14 days') > ? AND date(d.deadline_end, '-14 days') <= ?)"
             " OR (d.deadline_start > ? AND d.deadline_start <= ?)"
             " OR (d.expiry_date >= ? AND d.expiry_date < ?)"
-            " OR d.deadline_kind = 'recurring'"
+            " OR d.deadline_kind IN ('recurring', 'long_term')"
             f" OR (d.deadline_kind = 'unknown' AND {stale} >= ? AND {stale} < ?)"
             # an undated call is dated by its title's year: a new year may close some
             f" OR (d.deadline_kind = 'unknown' AND {published} IS NULL"
