@@ -44,10 +44,11 @@ def deadline_view(policy: Policy, day: dt.date | None = None) -> DeadlineView | 
     day = day or today()
     status = policy_status(policy, day)
     if deadline is None or deadline.kind == "unknown":
-        if status == CLOSED:  # a call whose window was never found, long past (stale_call)
+        if status == CLOSED:  # a call whose window was never found: out of force, or long past
+            why = (f"政策已{policy.validity}" if policy.validity in OUT_OF_FORCE
+                   else "未见申报时间，按发布时间或标题中的年份推断已截止")
             return DeadlineView(status=status, css=STATUS_CLASSES.get(status, "unknown"),
-                                window="未见申报时间，按发布时间或标题中的年份推断已截止",
-                                end=None, days_left=None, countdown="", evidence="")
+                                window=why, end=None, days_left=None, countdown="", evidence="")
         if deadline is None:
             return None
     end = deadline.next_end(day)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
-from policy_search.domain.kinds import APPLICATION_CALL
+from policy_search.domain.kinds import APPLICATION_CALL, HUIQI_MEASURE
 from policy_search.domain.normalize import doc_number_year
 
 OPEN, CLOSING, NOT_STARTED, CLOSED, LONG_TERM, UNKNOWN = (
@@ -404,10 +404,15 @@ def policy_status(policy, today: dt.date) -> str:
     known of its validity and age — the one place a status is computed (site, index, feeds,
     digest, notifications, 政策计算器)."""
     if policy.deadline is None or policy.deadline.kind == "unknown":
-        if stale_call(policy, today):
+        # No window was found. A call for applications is closed once it is stale, and a
+        # call or measure once it is out of force (nothing can be applied for under it);
+        # any other document (a law, a court interpretation …) never had a window, and
+        # "已截止" would claim it had.
+        kind = getattr(policy, "doc_kind", "")
+        if stale_call(policy, today) or (
+                kind in (APPLICATION_CALL, HUIQI_MEASURE) and policy.validity in OUT_OF_FORCE):
             return CLOSED
-        if policy.deadline is None:
-            return UNKNOWN
+        return UNKNOWN
     return policy.deadline.status(today, in_force=policy.validity not in OUT_OF_FORCE,
                                   standing=still_standing(policy, today))
 

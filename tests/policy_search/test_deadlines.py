@@ -213,6 +213,12 @@ def test_working_days_follow_chinas_calendar_where_it_is_known():
     ("申报通知", None, None, "未知", UNKNOWN),             # undated: the benefit of the doubt
     ("惠企措施", "2019-01-01", None, "未知", UNKNOWN),     # a measure is not a call
     ("申报通知", "2019-01-01", "常年受理", "有效", LONG_TERM),  # a window found says what it says
+    # out of force: nothing can be applied for under a call or measure; a law or court
+    # interpretation never had a window
+    ("申报通知", "2026-10-01", "unknown", "废止", CLOSED),
+    ("惠企措施", "2019-01-01", "unknown", "失效", CLOSED),
+    ("法律法规", "2019-01-01", "unknown", "废止", UNKNOWN),
+    ("司法解释", "2019-01-01", None, "失效", UNKNOWN),
 ])
 def test_a_call_without_a_window_is_open_for_a_year_at_most(kind, published, text, validity, expected):
     deadline = (Deadline() if text == "unknown" else parse_window(text, published)) if text else None

@@ -92,8 +92,8 @@ def test_a_repealed_policy_links_the_repealing_one_and_back(client, card_site):
                      alert)
     assert "《长沙县促进制造业发展若干政策》同时废止" in alert
     assert "validity-invalid" in old
-    # nothing can be applied for under a repealed policy
-    assert ">已截止<" in old
+    # nothing can be applied for under a repealed measure, and the page says why
+    assert ">已截止<" in old and "政策已废止" in old
     new = html_of(client, "new-measure")
     assert "validity-alert" not in new
     section = new[new.index('class="repeals"'):]
