@@ -161,7 +161,10 @@ def glance(*, kind: str | None, huiqi: bool | None, validity: str | None, level:
                   huiqi=bool(huiqi) and kind != HUIQI_MEASURE, deadline=deadline,
                   validity=validity_label(validity),
                   validity_css=VALIDITY_CLASSES.get(validity or "", "unknown"),
-                  place=place_label(level, region), support=support_line(support))
+                  place=place_label(level, region),
+                  # what a document that gives enterprises nothing "supports" (a work report's
+                  # figures, aid to persons) is nothing a firm can claim
+                  support=support_line(support) if huiqi else "")
 
 
 def hit_glances(store, hits: list[Hit], day: dt.date | None = None) -> dict[str, Glance]:

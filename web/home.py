@@ -1,7 +1,8 @@
 """The home page (`/` without parameters): the 政策超市 front for entrepreneurs.
 
-Shortcuts by 支持方式, 行业 and 企业类型 with their counts (the index's facets over the
-policies in force), the open calls soonest deadline first, the newest 惠企 policies and
+Shortcuts by 支持方式, 行业 and 企业类型 with their counts (the index's facets over the 惠企
+policies in force: a work report that mentions subsidies is no way in for an entrepreneur
+looking for one), the open calls soonest deadline first, the newest 惠企 policies and
 calls, and 热门搜索 from the site's own query log.
 """
 from __future__ import annotations
@@ -60,7 +61,9 @@ def huiqi_filters() -> dict[str, list[str]]:
 
 def home_view(state: SearchState) -> HomeView:
     browse = run_search(state, page=1, size=1, highlight=False)
-    shortcuts = {key: shortcuts_of(state, key, browse.facets.get(key, []), limit)
+    huiqi_browse = run_search(state, filters=search_filters(huiqi_filters()), page=1, size=1,
+                              highlight=False)
+    shortcuts = {key: shortcuts_of(state, key, huiqi_browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
     # Calls for enterprises: a call for nominations or a contest offers them nothing.
     calls = {"kind": [APPLICATION_CALL], **huiqi_filters()}
@@ -87,7 +90,7 @@ def home_view(state: SearchState) -> HomeView:
 def shortcuts_of(state: SearchState, key: str, counts, limit: int) -> list[Shortcut]:
     found = [c for c in counts if c.count and c.value not in NOT_A_SHORTCUT]
     found.sort(key=lambda c: -c.count)
-    return [Shortcut(c.value, c.count, state.href(filters={key: [c.value]}, page=1))
+    return [Shortcut(c.value, c.count, state.href(filters={key: [c.value], **huiqi_filters()}, page=1))
             for c in found[:limit]]
 
 

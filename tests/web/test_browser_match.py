@@ -126,8 +126,10 @@ def test_the_home_page_for_entrepreneurs(browser, live_server, card_site, viewpo
         # a shortcut lands on the list of its policies
         label = tiles.first.locator(".value").inner_text()
         tiles.first.click()
-        assert parse_qs(urlsplit(page.url).query) == {"support": [label]}
-        assert page.locator(".chip-active").inner_text().startswith(f"支持方式：{label}")
+        assert parse_qs(urlsplit(page.url).query) == {"support": [label], "huiqi": ["是"]}
+        chips = page.locator(".chip-active").all_inner_texts()
+        assert any(c.startswith(f"支持方式：{label}") for c in chips), chips
+        assert any(c.startswith("惠企") for c in chips), chips
         assert page.locator(".results .hit").count() >= 1
         assert problems == []
     finally:

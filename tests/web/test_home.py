@@ -48,20 +48,26 @@ def test_the_home_page_is_a_front_not_a_list(client):
     assert 'name="q"' in page
     for absent in ('class="facets"', 'class="sort"', "毫秒", 'class="results-count"'):
         assert absent not in page
-    # the whole list is one link away, newest first
+    # the whole list is one link away, newest first; its count is of the policies not
+    # repealed or expired (those whose validity nobody stated among them: not "现行有效")
     assert 'href="/?sort=newest"' in page
+    assert "未废止、未失效的 <strong>" in page and "现行有效" not in page
 
 
-def test_shortcuts_carry_the_index_counts(client):
+def test_shortcuts_carry_the_index_counts_of_huiqi_policies(client):
+    """A shortcut leads to the 惠企 policies of its value: a work report or a law that only
+    mentions 资金补贴 is no way in for an entrepreneur looking for one."""
     page = client.get("/").get_data(as_text=True)
-    facets = client.get("/api/facets").get_json()["facets"]
+    facets = client.get("/api/facets?huiqi=是").get_json()["facets"]
+    everything = client.get("/api/facets").get_json()["facets"]
+    assert any(f["count"] for f in everything["huiqi"] if f["value"] == "否")  # some to leave out
     for key, css in (("support", "by-support"), ("enterprise", "by-enterprise"), ("industry", "by-industry")):
         start = page.index(f'class="home-block {css}"')
         block = page[start:page.index("</section>", start)]
         shown = {}
         for href, text in hrefs(block):
             value, count = re.fullmatch(r"(.+?)(\d+) 条", text.strip()).groups()
-            assert params(href) == {key: [value]}
+            assert params(href) == {key: [value], "huiqi": ["是"]}
             shown[value] = int(count)
         expected = {f["value"]: f["count"] for f in facets[key] if f["count"]}
         expected.pop("不限行业", None)   # no use as a shortcut
@@ -218,11 +224,21 @@ def test_result_cards_answer_at_a_glance(client, card_site):
 def test_a_validity_nobody_stated_is_labelled_not_bare():
     from web.cards import glance
 
-    g = glance(kind="其他", huiqi=False, validity="未知", level="city", region="长沙市",
+    g = glance(kind="其他", huiqi=True, validity="未知", level="city", region="长沙市",
                deadline=None, support="（一）对新认定的国家级专精特新“小巨人”企业给予一次性奖励"
                "50万元，对省级专精特新中小企业给予一次性奖励20万元，对市级给予10万元")
     assert (g.kind, g.validity, g.place) == ("", "有效性：未注明", "市级 · 长沙市")
     assert g.support.startswith("对新认定") and g.support.endswith("…") and len(g.support) == 60
+
+
+def test_a_document_that_gives_enterprises_nothing_shows_no_support_line():
+    """A work report's figures ("落实…补贴资金34.38亿元") or aid to persons read as 支持标准
+    would offer a firm what it cannot claim."""
+    from web.cards import glance
+
+    g = glance(kind="工作报告与规划", huiqi=False, validity="有效", level="provincial", region="新疆维吾尔自治区",
+               deadline=None, support="落实消费品以旧换新补贴资金34.38亿元、带动消费261.6亿元")
+    assert g.support == ""
 
 
 # --- 热门搜索: counted from the site's own searches ---------------------------------

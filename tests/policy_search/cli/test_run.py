@@ -148,7 +148,7 @@ url = "http://127.0.0.1:9/b/index.html"
         assert home.count("robots.txt 无法访问") == 2
         assert "policy-search import" in home and "/admin/jobs" in home
         # The snapshot is served meanwhile, named with its date.
-        home = wait_for(lambda: (lambda page: page if f"现行有效的 <strong>{manifest['documents']}</strong> 件"
+        home = wait_for(lambda: (lambda page: page if f"未废止、未失效的 <strong>{manifest['documents']}</strong> 件"
                                  in page else None)(service.page()), 240,
                         "the snapshot in the index", service)
         assert f"有 <strong>{manifest['documents']}</strong> 条来自离线快照" in home
