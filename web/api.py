@@ -67,7 +67,8 @@ def match():
     profile_args, paging_args = split_size(request.args)
     profile, problems = read_profile_strictly(profile_args)
     if problems:
-        raise ParamError(*problems[0])
+        param, _notice, problem = problems[0]
+        raise ParamError(param, problem)
     if not profile_query(profile):
         raise ParamError("region", "请至少填写一项企业情况：地区、行业、规模、成立年限、资质或需求")
     settings = services().settings

@@ -84,13 +84,18 @@ def industry_values() -> list[str]:
 def read_profile(args) -> tuple[EnterpriseProfile, list[str]]:
     """The profile in the URL, values outside the form's choices dropped (with a notice)."""
     profile, problems = read_profile_strictly(args)
-    return profile, [message for _param, message in problems]
+    return profile, [notice for _param, notice, _problem in problems]
 
 
-def read_profile_strictly(args) -> tuple[EnterpriseProfile, list[tuple[str, str]]]:
-    """The profile and every (parameter, problem) found: the page shows the problems as
-    notices, /api/match answers 400 for the first."""
-    notes: list[tuple[str, str]] = []
+def read_profile_strictly(args) -> tuple[EnterpriseProfile, list[tuple[str, str, str]]]:
+    """The profile and every (parameter, notice, problem) found: the page shows the
+    notices (the problem and what the page did about it), /api/match answers 400 with the
+    first problem (it does nothing about it)."""
+    notes: list[tuple[str, str, str]] = []
+
+    def note(key: str, problem: str, done: str) -> None:
+        notes.append((key, f"{problem}，{done}。", f"{problem}。"))
+
     params: dict[str, list[str]] = {}
     for key in ("region", "industry", "size", "ownership"):
         value = (args.get(key) or "").strip()[:MAX_TEXT_CHARS]
@@ -103,28 +108,30 @@ def read_profile_strictly(args) -> tuple[EnterpriseProfile, list[tuple[str, str]
         if _NUMBER.fullmatch(value):
             params[key] = [value]
         else:
-            notes.append((key, f"{label}应为不小于 0 的数字，已按未填写计算。"))
+            note(key, f"{label}应为不小于 0 的数字", "已按未填写计算")
     for key in ("qual", "need"):
         params[key] = [v[:MAX_TEXT_CHARS] for v in args.getlist(key)[:MAX_CHOICES]]
     profile = EnterpriseProfile.from_params(params)
     if params.get("region") and profile.region_code is None:
-        notes.append(("region", "未识别所填的地区，已按不限地区计算。"))
+        note("region", "未识别所填的地区", "已按不限地区计算")
     if profile.industry and profile.industry not in industry_values():
-        notes.append(("industry", "未识别所填的行业，已按未填写计算。"))
+        note("industry", "未识别所填的行业", "已按未填写计算")
         profile.industry = None
     if profile.ownership and profile.ownership not in OWNERSHIPS:
-        notes.append(("ownership", "未识别所填的所有制类型，已按未填写计算。"))
+        note("ownership", "未识别所填的所有制类型", "已按未填写计算")
         profile.ownership = None
     if params.get("size") and params["size"][0] not in SIZES:
-        notes.append(("size", f"企业规模应为 {' / '.join(SIZES)}，已按营业收入、从业人数判断。"))
+        note("size", f"企业规模应为 {' / '.join(SIZES)}", "已按营业收入、从业人数判断")
     unknown = [q for q in profile.qualifications if q not in QUALIFICATIONS]
     if unknown:
-        notes.append(("qual", "未识别的资质已忽略：" + "、".join(unknown[:5])))
+        notes.append(("qual", "未识别的资质已忽略：" + "、".join(unknown[:5]),
+                      "未识别的资质：" + "、".join(unknown[:5])))
         profile.qualifications = [q for q in profile.qualifications if q in QUALIFICATIONS]
     needs = [n for v in params.get("need", []) for n in re.split(r"[,，、]", v) if n.strip()]
     unknown_needs = [n.strip() for n in needs if n.strip() not in NEEDS]
     if unknown_needs:
-        notes.append(("need", "未识别的需求已忽略：" + "、".join(unknown_needs[:5])))
+        notes.append(("need", "未识别的需求已忽略：" + "、".join(unknown_needs[:5]),
+                      "未识别的需求：" + "、".join(unknown_needs[:5])))
     return profile, notes
 
 
