@@ -229,6 +229,20 @@ def chromium_path() -> str:
     return path
 
 
+# How long a browser assertion waits for the page to get there (playwright's default is
+# 5 s): on a loaded machine a form post can take longer to answer; a page that is already
+# right returns at once, so only failures take this long.
+BROWSER_WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def patient_browser_assertions(request):
+    if request.node.get_closest_marker("browser"):
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=BROWSER_WAIT_MS)
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
