@@ -37,6 +37,14 @@ _INLINE_CONTROLS = re.compile(
 _SIZE_SWITCH = re.compile(r"[【\[]?\s*(?:字号|字体)\s*[:：]\s*(?:(?:大|中|小|加大|还原|减小|默认)\s*){2,}[】\]]?")
 # At the very end of a body, glued to the last sentence ("…厅。字号").
 _GLUED_TAIL = re.compile(r"(?<=[。）)」』”\"\n日发开])\s*(?:字号|打印本页|关闭窗口|扫一扫在手机打开当前页|返回顶部)\s*$")
+# A page's byline above the document ("来源：黑龙江日报", "时间：2026-02-26", "发布时间：…
+# 浏览次数：…"): looked for only among its first lines, whole lines only.
+BYLINE_LINES = 12
+_BYLINE_PART = (r"(?:(?:信息|文章|稿件|新闻)?来源[:：]\s*[^\s。，；:：]{1,20}"
+                r"|(?:发布|发稿|更新)?(?:时间|日期)[:：]\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+                r"|(?:作者|编辑|责任编辑)[:：]\s*[\u4e00-\u9fff]{0,4}"
+                r"|(?:浏览次数|阅读量|访问量|点击数)[:：]?\s*\d*\s*次?)")
+_BYLINE = re.compile(rf"^{_BYLINE_PART}(?:[\s\u3000|｜]*{_BYLINE_PART})*$")
 # markdown
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?=\S)")
 _MD_QUOTE = re.compile(r"^\s{0,3}>\s+(?=\S)")
@@ -55,6 +63,7 @@ def clean_body(text: str | None) -> str:
     text = _HTML_COMMENT.sub("", text)
     lines = [_clean_line(line) for line in text.splitlines()]
     lines = _drop_chrome(lines)
+    lines = _drop_byline(lines)
     body = "\n".join(line for line in lines if line.strip())
     for _ in range(3):
         stripped = _GLUED_TAIL.sub("", body).rstrip()
@@ -62,6 +71,20 @@ def clean_body(text: str | None) -> str:
             break
         body = stripped
     return body
+
+
+def _drop_byline(lines: list[str]) -> list[str]:
+    """Without the byline lines among the first BYLINE_LINES lines that say something."""
+    seen = 0
+    out = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped and seen < BYLINE_LINES:
+            seen += 1
+            if _BYLINE.match(stripped):
+                continue
+        out.append(line)
+    return out
 
 
 def _clean_line(line: str) -> str:

@@ -38,6 +38,20 @@ def test_chrome_at_the_start_of_a_real_page():
     assert lines(cleaned)[1].startswith("——2026年2月3日")
 
 
+def test_the_byline_above_the_document():
+    # the 2026 work reports as the provincial papers published them: "来源：黑龙江日报",
+    # "时间：2026-02-26" between the title and the text started every snippet
+    report = clean_body(body(by_title("2026年黑龙江省政府工作报告")))
+    assert lines(report)[:3] == ["2026年黑龙江省政府工作报告",
+                                 "2026年1月31日在黑龙江省第十四届人民代表大会第四次会议上", "省长 梁惠玲"]
+    assert "来源：黑龙江日报" not in report and "时间：2026-02-26" not in report
+    combined = clean_body("来源：中国政府网　发布时间：2023-01-05 10:30　浏览次数：25\n"
+                          "第一条 本办法所需资金来源：省级财政。")
+    assert combined == "第一条 本办法所需资金来源：省级财政。"
+    # a provision that names a source is text, wherever it stands
+    assert clean_body("专项资金来源：省级财政\n时间：按年度安排") == "专项资金来源：省级财政\n时间：按年度安排"
+
+
 def test_chrome_at_the_end_and_related_links():
     sichuan = clean_body(body(by_title("2026年四川省人民政府工作报告")))
     for word in ("扫一扫在手机打开当前页", "相关链接>>", "打印本页", "关闭窗口", "责任编辑",
