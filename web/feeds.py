@@ -28,6 +28,10 @@ CALENDAR_POLICIES = 300
 # (unless the search names statuses itself), so the newest policies it looks at are ones
 # with a deadline.
 WITH_END_DATE = [OPEN, CLOSING, NOT_STARTED, CLOSED]
+# A deadline that passed longer ago than this is no event worth a calendar entry (unless
+# the search asks for 已截止 itself): a subscribed calendar keeps the recent past, not
+# every call of past years.
+CALENDAR_PAST_DAYS = 90
 
 
 @bp.get("/feed")
@@ -65,10 +69,12 @@ def calendar():
     """Deadlines of the policies a search finds: one all-day event per policy with an end date."""
     state = parse_state()
     filters = search_filters(state.filters)
+    since = None
     if "deadline" not in filters:
         filters["deadline"] = list(WITH_END_DATE)
+        since = today() - dt.timedelta(days=CALENDAR_PAST_DAYS)
     hits = collect_hits(state, CALENDAR_POLICIES, filters=filters)
-    events = deadline_events(services().store.policies.get_many([h.id for h in hits]))
+    events = deadline_events(services().store.policies.get_many([h.id for h in hits]), since)
     name = feed_title(state).replace("政策超市 · ", "政策超市 · 申报截止 · ", 1)
     response = make_response(calendar_text(name, events))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -77,8 +83,9 @@ def calendar():
     return response
 
 
-def deadline_events(policies) -> list[CalendarEvent]:
-    """Events for the policies whose window has an end (a yearly one: this year's or next)."""
+def deadline_events(policies, since: dt.date | None = None) -> list[CalendarEvent]:
+    """Events for the policies whose window has an end (a yearly one: this year's or next),
+    that end on `since` or later when given."""
     day = today()
     events = []
     for policy in policies:
@@ -87,7 +94,7 @@ def deadline_events(policies) -> list[CalendarEvent]:
             continue
         end = deadline.next_end(day) if deadline.kind == "recurring" else (
             deadline.window_on(day)[1])
-        if end is None:
+        if end is None or (since is not None and end < since):
             continue
         status = policy_status(policy, day)
         if status == UNKNOWN:  # a yearly window of a policy that may no longer stand

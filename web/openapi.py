@@ -316,7 +316,8 @@ def openapi_document(server_url: str) -> dict:
             "/feed.ics": {"get": {
                 "summary": "iCalendar (RFC 5545) of the application deadlines of a search: one "
                            "all-day VEVENT per policy with a deadline end date (a yearly window "
-                           "repeats with RRULE:FREQ=YEARLY); UID stable per policy",
+                           "repeats with RRULE:FREQ=YEARLY); UID stable per policy; deadlines "
+                           "passed more than 90 days ago only when the search asks for 已截止",
                 "parameters": [p for p in params if p["name"] not in ("sort", "page", "size")],
                 "responses": {"200": {"description": "iCalendar",
                                       "content": {"text/calendar": {}}},

@@ -116,3 +116,37 @@ def test_the_calendar_asks_for_policies_with_an_end_date(card_site):
     assert index.requests[-1].filters["deadline"] == ["申报中", "即将截止", "未开始", "已截止"]
     assert app.test_client().get("/feed.ics?deadline=申报中").status_code == 200
     assert index.requests[-1].filters["deadline"] == ["申报中"]
+
+
+def test_the_calendar_keeps_the_recent_past_not_every_past_year(app):
+    """A calendar of every call of past years (the corpus's 2018–2022 calls) buries the
+    deadlines to come: by default a deadline that passed more than CALENDAR_PAST_DAYS ago
+    is left out; a search for 已截止 itself still gets them."""
+    from policy_search.domain.deadlines import parse_window
+    from policy_search.domain.models import Policy
+    from web.cards import today
+    from web.feeds import CALENDAR_PAST_DAYS, deadline_events
+
+    day = today()
+
+    def call(pid: str, days_ago: int) -> Policy:
+        end = day - dt.timedelta(days=days_ago)
+        window = parse_window(f"{end.year}年{end.month}月{end.day}日前", None)
+        return Policy(id=pid, title="关于组织申报专项资金的通知", validity="有效", deadline=window,
+                      doc_kind="申报通知", publish_date=(end - dt.timedelta(days=30)).isoformat())
+
+    calls = [call("recent", 30), call("years-ago", 3 * 365)]
+    since = day - dt.timedelta(days=CALENDAR_PAST_DAYS)
+    with app.test_request_context():
+        assert [e.uid for e in deadline_events(calls, since)] == ["recent-deadline@policy-search"]
+        assert len(deadline_events(calls)) == 2
+
+
+def test_the_calendar_route_leaves_out_long_past_deadlines_unless_asked(client, monkeypatch):
+    import web.feeds
+
+    monkeypatch.setattr(web.feeds, "CALENDAR_PAST_DAYS", 10)  # closed-call ended 30 days ago
+    assert "closed-call-deadline@policy-search" not in events_of(get_ics(client, "validity=all"))
+    assert "county-fund-deadline@policy-search" in events_of(get_ics(client, "validity=all"))
+    asked = events_of(get_ics(client, "validity=all&deadline=已截止"))
+    assert "closed-call-deadline@policy-search" in asked
