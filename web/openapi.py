@@ -6,6 +6,7 @@ from index.api import LIMITS, SORTS
 from policy_search.domain.deadlines import DEADLINE_STATUSES
 from policy_search.domain.kinds import HUIQI_NO, HUIQI_YES
 from policy_search.domain.models import DOC_KINDS, LEVELS, VALIDITIES
+from web.feeds import CALENDAR_PAST_DAYS
 from web.params import ALL_VALIDITIES, DEFAULT_VALIDITY, FACET_NAMES, FILTERS
 
 _FACET_ENUMS = {"level": list(LEVELS), "scope": list(LEVELS),
@@ -317,7 +318,8 @@ def openapi_document(server_url: str) -> dict:
                 "summary": "iCalendar (RFC 5545) of the application deadlines of a search: one "
                            "all-day VEVENT per policy with a deadline end date (a yearly window "
                            "repeats with RRULE:FREQ=YEARLY); UID stable per policy; deadlines "
-                           "passed more than 90 days ago only when the search asks for 已截止",
+                           f"passed more than {CALENDAR_PAST_DAYS} days ago only when the search "
+                           "asks for 已截止",
                 "parameters": [p for p in params if p["name"] not in ("sort", "page", "size")],
                 "responses": {"200": {"description": "iCalendar",
                                       "content": {"text/calendar": {}}},
