@@ -143,11 +143,14 @@ def test_the_calculator_on_a_phone_shows_results_first(browser, live_server, tmp
         assert page.locator("form.match-form").is_visible()        # no result yet: the form
         page.select_option("#m-region", "430121")
         page.select_option("#m-industry", "制造业")
+        page.check("input[name=size][value=小微]")
         page.check("input[name=need][value=资金]")
         page.click("form.match-form button[type=submit]")
         page.wait_for_load_state()
         page.screenshot(path=str(tmp_path / "match-phone.png"))
         assert no_horizontal_overflow(page)
+        # "需要：资金" moves to a line of its own whole, never "需 / 要：资金"
+        assert page.evaluate(ONE_LINE_EACH, ".profile-need") == []
         # the results on the first screen, the profile summed up above them, the form folded
         first = page.locator(".match-hit").first.bounding_box()
         assert first["y"] < PHONE["height"] - 150
