@@ -165,6 +165,13 @@ def snippet(text: str, terms, width: int = 120) -> str:
     best_end = min(len(flat), best_start + width)
     if best_end - best_start < width:
         best_start = max(0, best_end - width)
+    # a window edge inside a matched word would show a stray character of it marked
+    # ("…<mark>展</mark>方式" of 发展方式): the word is shown whole
+    for s, e in spans:
+        if s < best_start < e:
+            best_start = s
+        if s < best_end < e:
+            best_end = e
     body = mark(flat, spans, best_start, best_end)
     prefix = "…" if best_start > 0 else ""
     suffix = "…" if best_end < len(flat) else ""

@@ -222,6 +222,25 @@ def test_highlight_prefers_the_longest_word(searcher):
     assert "<mark>天使投资</mark>" in hit.snippet
 
 
+def test_a_snippet_never_starts_or_ends_inside_a_marked_word():
+    """The window of 国务院关于促进光伏产业健康发展的若干意见 asked 光伏产业健康发展 began one
+    character into 发展方式: "…<mark>展</mark>方式" — a stray character marked."""
+    import re
+
+    from index.highlight import snippet
+    from tests.policy_search.corpus import all_documents
+
+    body = next(d["body"] for d in all_documents().values()
+                if d["title"] == "国务院关于促进光伏产业健康发展的若干意见")
+    terms = ["光伏", "产业", "健康", "发展"]
+    shown = snippet(body, terms)
+    marked = re.findall(r"<mark>(.*?)</mark>", shown)
+    assert marked and all(any(t in m for t in terms) for m in marked), marked
+    # and on every window this body offers, however narrow
+    for width in range(20, 200, 7):
+        assert all(any(t in m for t in terms) for m in re.findall(r"<mark>(.*?)</mark>", snippet(body, terms, width)))
+
+
 def test_fields_of_a_hit(searcher):
     hit = search(searcher, "长县政发〔2023〕7号").hits[0]
     assert hit.region == "长沙县" and hit.region_code == "430121" and hit.level == "county"
