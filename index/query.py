@@ -235,7 +235,7 @@ def understand(words: list[str], rewrite: Rewrite) -> list[Clause]:
                 rewrite.dropped.append(text)
             continue
         targets = list(table.phrases[key]) if key is not None else _suffix_targets(text)
-        own = [w for w in (key or (text,)) if w not in stops] or list(key or (text,))
+        own = own_words(key or (text,), stops)
         clause = word_clause(own[0]) if len(own) == 1 else Clause(text, [Alternative(tuple(own))])
         clause.text = text
         if targets:
@@ -243,6 +243,14 @@ def understand(words: list[str], rewrite: Rewrite) -> list[Clause]:
             clause.alternatives += _policy_word_alternatives(targets)
         clauses.append(clause)
     return clauses
+
+
+def own_words(words: tuple[str, ...], stops) -> list[str]:
+    """The words of a phrase searched as the user wrote them: no stop words, and no lone
+    characters while longer words remain. Unmapped, 开 of 开网店 or 送 of 送外卖 would be
+    an optional clause; a mapping must not make the query require it (find less)."""
+    kept = [w for w in words if w not in stops] or list(words)
+    return [w for w in kept if not (len(w) == 1 and _HAN_CHAR.match(w))] or kept
 
 
 def _policy_word_alternatives(targets: list[str]) -> list[Alternative]:
