@@ -137,6 +137,9 @@ def test_doc_numbers_without_year_and_other_text():
     ("摆地摊要办什么证", "摆地摊", {"流动商贩", "摊贩"}),
     ("个体老板能贷款吗", "个体老板", {"个体工商户"}),
     ("交税能不能缓缴", "交税", {"纳税"}),
+    # hiring a group the employment policies name: the group's hiring, not the group's rights
+    ("招残疾人有补贴吗", "招残疾人", {"安排残疾人就业", "招用残疾人"}),
+    ("招大学生有什么补贴", "招大学生", {"高校毕业生", "吸纳就业"}),
 ])
 def test_everyday_words_for_people_businesses_and_permits(query, phrase, policy_words):
     weights = alternatives(query, phrase)
