@@ -90,20 +90,8 @@ def test_match_offers_every_region_with_policies_and_its_parents(site):
 
 
 def test_without_an_index_match_offers_the_regions_policies_were_issued_in(site):
+    from tests.web.staff_site import NoIndex
     from web import create_app
-
-    class NoIndex:
-        def search(self, request):
-            raise AssertionError("not usable")
-
-        def is_usable(self):
-            return False
-
-        def doc_count(self):
-            return 0
-
-        def region_codes(self):
-            raise AssertionError("the index must not be asked when it is not usable")
 
     settings, store, _ = site
     app = create_app(settings, store=store, index=NoIndex(), testing=True)
