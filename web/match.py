@@ -23,7 +23,8 @@ from policy_search.domain.matching import (MATCH, MISMATCH, NEEDS, OWNERSHIPS, Q
                                     profile_filters)
 from policy_search.domain.applicability import applicability_of
 from policy_search.domain.models import Policy
-from policy_search.domain.regions import all_regions, level_of_code, region_name
+from policy_search.domain.regions import (NATIONAL, all_regions, level_of_code, parent_codes,
+                                          region_name)
 from policy_search.domain.taxonomy import current_taxonomy
 from web.app import services, site_url
 from web.cards import Glance, deadline_view, policy_glance, today
@@ -69,11 +70,15 @@ class MatchRun:
 
 
 def region_options() -> list[RegionOption]:
-    """全国, then each province with its cities and counties under it (by code)."""
-    regions = all_regions()
-    nested = sorted(regions, key=lambda r: (r.code != "100000", r.code[:2], r.code[2:4] != "00",
-                                            r.code[:4], r.code))
-    return [RegionOption(r.code, _INDENT.get(level_of_code(r.code), "") + r.name) for r in nested]
+    """全国, then each province with its cities and counties under it (by code): the
+    deployment's regions and every region policies were issued in or apply in (浦东新区 by
+    the title of a 上海市 regulation), with the divisions above them."""
+    codes = {r.code for r in all_regions()} | set(services().store.policies.region_codes())
+    if index_usable():
+        codes |= set(services().index.region_codes())
+    listed = {p for code in codes for p in parent_codes(code) if region_name(p)}
+    nested = sorted(listed, key=lambda c: (c != NATIONAL, c[:2], c[2:4] != "00", c[:4], c))
+    return [RegionOption(c, _INDENT.get(level_of_code(c), "") + region_name(c)) for c in nested]
 
 
 def industry_values() -> list[str]:

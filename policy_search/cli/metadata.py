@@ -1,5 +1,5 @@
-"""`policy-search metadata tidy`: re-apply the import-time cleaning of issuers, levels,
-regions and 主题分类 to a whole store (after an upgrade of the rules, or to a store that
+"""`policy-search metadata tidy`: re-apply the import-time cleaning of titles' status markers,
+issuers, levels, regions and 主题分类 to a whole store (after an upgrade of the rules, or to a store that
 was filled before them)."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from policy_search.settings import Settings
 
 @click.group("metadata")
 def metadata_group():
-    """元数据整理: 发文机关、层级、发文地区、主题分类."""
+    """元数据整理: 标题状态标记、发文机关、层级、发文地区、主题分类."""
 
 
 @metadata_group.command("tidy")
@@ -20,9 +20,9 @@ def metadata_group():
 @click.option("--quiet", is_flag=True, help="no progress line")
 @click.pass_obj
 def tidy_command(settings: Settings, dry_run: bool, quiet: bool):
-    """Clean every stored policy's issuer, level, region and 主题分类 as import does.
+    """Clean every stored policy's title, issuer, level, region and 主题分类 as import does.
 
-    Agency codes (MOHURD) become names, cut names are completed, databases and place names
+    A status marker on a title（已废止）, [有效] leaves it and gives an unstated validity; agency codes (MOHURD) become names, cut names are completed, databases and place names
     leave the issuer column, a city's document moves from its province to the city. The
     changed policies are logged for the index (the site picks them up within seconds;
     else run `index update`).

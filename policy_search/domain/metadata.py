@@ -15,9 +15,14 @@ provincial by its title). A title that opens with an agency ("北京市密云区
 issued by the last division named; one that opens with a place ("上海市浦东新区…规定",
 "鹤壁市浚县古城保护条例") by the first: the others say where it applies
 (`policy_search.domain.applicability`). A central organ's document stays national.
+
+A status marker that a site or an export put before or after the title ("（已废止）关于…的通知",
+"[有效]浙江省人民政府关于…的通知") is no part of it: it is taken off, and gives the validity
+when the record states none.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,7 +43,12 @@ class Origin:
 
 
 def tidy_metadata(policy: Policy) -> Policy:
-    """Clean the policy's issuer, level, region and subject in place; returns it."""
+    """Clean the policy's title, issuer, level, region and subject in place; returns it."""
+    title, status = strip_status_marker(policy.title or "")
+    if status:
+        policy.title = title
+        if policy.validity in (None, "", UNKNOWN_VALIDITY):
+            policy.validity = status
     origin, agency = _recorded_origin(policy)
     raw_issuer = policy.issuer
     place = _place_of_issuer(raw_issuer)
@@ -52,6 +62,27 @@ def tidy_metadata(policy: Policy) -> Policy:
     policy.level, policy.region_code, policy.region_name = origin.level, origin.code, origin.name
     policy.subject = subject_label(policy.subject)
     return policy
+
+
+# A status marker in any bracket, at the title's start or end; the longest first (部分失效).
+_STATUSES = {"现行有效": "有效", "有效": "有效", "部分失效": "部分失效", "部分废止": "部分失效",
+             "已失效": "失效", "失效": "失效", "已废止": "废止", "废止": "废止"}
+_MARK = r"[\[【（(〔〖［]\s*(" + "|".join(sorted(_STATUSES, key=len, reverse=True)) + r")\s*[\]】）)〕〗］]"
+_LEADING_MARK = re.compile(r"^\s*" + _MARK + r"\s*")
+_TRAILING_MARK = re.compile(r"\s*" + _MARK + r"\s*$")
+UNKNOWN_VALIDITY = "未知"
+
+
+def strip_status_marker(title: str) -> tuple[str, str | None]:
+    """The title without a leading or trailing status marker, and the validity it gives
+    (None without one): "（已废止）关于…的通知" -> ("关于…的通知", "废止")."""
+    status = None
+    for mark in (_LEADING_MARK, _TRAILING_MARK):
+        found = mark.search(title)
+        rest = mark.sub("", title, count=1) if found else title
+        if found and rest.strip():
+            title, status = rest.strip(), status or _STATUSES[found.group(1)]
+    return title, status
 
 
 def _recorded_origin(policy: Policy) -> tuple[Origin, str | None]:
@@ -125,13 +156,14 @@ class TidySummary:
     fields: dict[str, int] | None = None   # field -> policies whose field changed
 
     def describe(self) -> str:
-        names = {"issuer": "发文机关", "level": "层级", "region_name": "发文地区", "subject": "主题分类"}
+        names = {"issuer": "发文机关", "level": "层级", "region_name": "发文地区", "subject": "主题分类",
+                 "title": "标题", "validity": "有效性"}
         parts = [f"{names.get(k, k)} {v}" for k, v in sorted((self.fields or {}).items())]
         detail = f"（{'，'.join(parts)}）" if parts else ""
         return f"检查 {self.policies} 篇，整理 {self.changed} 篇{detail}"
 
 
-_TIDIED = ("issuer", "level", "region_code", "region_name", "subject")
+_TIDIED = ("title", "validity", "issuer", "level", "region_code", "region_name", "subject")
 
 
 def tidy_store(store, *, dry_run: bool = False,

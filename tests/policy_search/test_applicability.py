@@ -123,3 +123,66 @@ def test_the_policy_calculator_reads_where_a_policy_applies():
     assert region_reason("湖南省支持小微企业的若干措施", HUNAN, "provincial").status == MATCH
     restricted = region_reason("湖南省关于支持浏阳市小微企业发展的若干措施", HUNAN, "provincial")
     assert restricted.status == MISMATCH and "浏阳市" in restricted.detail and "标题限定" in restricted.detail
+
+
+# --- zones a title makes its subject ----------------------------------------------------
+
+@pytest.mark.parametrize("title,issuer_code,expected", [
+    # a national document whose subject is one place applies there, not 全国
+    ("中华人民共和国海南自由贸易港法", NATIONAL, ["海南省"]),
+    ("国务院关于鼓励投资开发海南岛的规定", NATIONAL, ["海南省"]),
+    ("关于新建雄安新区至忻州高速铁路环境影响报告书的批复", NATIONAL, ["保定市"]),
+    ("关于颁发广东太平岭核电厂1、2号机组建造许可证的通知", NATIONAL, ["广东省"]),
+    ("关于颁发阳江核电厂5、6号机组运行许可证的通知", NATIONAL, ["阳江市"]),
+    ("国务院办公厅关于建设山西阳城电厂问题的复函", NATIONAL, ["山西省"]),
+    ("最高人民法院关于内地与香港特别行政区相互执行仲裁裁决的安排", NATIONAL, ["香港特别行政区"]),
+    ("中华人民共和国澳门特别行政区基本法", NATIONAL, ["澳门特别行政区"]),
+    ("关于对强化监督定点帮扶发现问题进行督办的函（西咸新区）", NATIONAL, ["西安市", "咸阳市"]),
+    # a regulation for a zone applies in the zone's city (or cities), not the whole province
+    ("汕头经济特区科技创新条例", "440000", ["汕头市"]),
+    ("横琴粤澳深度合作区发展促进条例", "440000", ["珠海市"]),
+    ("山东省青岛前湾保税港区条例", "370000", ["青岛市"]),
+    ("郑洛新国家自主创新示范区条例", "410000", ["郑州市", "洛阳市", "新乡市"]),
+    ("长株潭国家自主创新示范区条例", "430000", ["长沙市", "株洲市", "湘潭市"]),
+    ("宁波杭州湾新区条例", "330000", ["宁波市"]),   # 杭州 inside the zone's own name
+])
+def test_a_title_whose_subject_is_a_zone_applies_there(title, issuer_code, expected):
+    applies = applicability_of(policy(title, issuer_code))
+    assert sorted(applies.names()) == sorted(expected) and applies.source == "title"
+    assert not applies.applies_in(CHANGSHA_COUNTY) or "长沙市" in expected
+
+
+@pytest.mark.parametrize("title,issuer_code", [
+    ("国务院关于推广上海自由贸易试验区可复制改革试点经验的通知", NATIONAL),  # an example
+    ("国务院关于建设大连、上安、南通、福州四座电厂问题的批复", NATIONAL),     # one of many
+    ("关于三门核电厂3、4号机组环境影响报告书（建造阶段）的批复", NATIONAL),    # 三门 no initials
+    ("关于印发《秦山核电厂1号机组运行许可证有效期限延续前综合检查报告》的函", NATIONAL),
+    ("国务院关于鼓励华侨和香港澳门同胞投资的规定", NATIONAL),                 # counterparts
+    ("中国公民因私事往来香港地区或者澳门地区的暂行管理办法", NATIONAL),
+    ("最高人民法院关于认可和执行台湾地区法院民事判决的规定", NATIONAL),
+    ("关于窑街煤电集团吐鲁矿区红沙梁露天矿环境影响报告书的批复", NATIONAL),
+    ("关于印发汕头市…的通知", "440500"),                                    # its own city
+])
+def test_zones_named_in_passing_do_not_restrict(title, issuer_code):
+    applies = applicability_of(policy(title, issuer_code))
+    assert applies.codes == (issuer_code,) and not applies.restricted
+
+
+def test_a_national_zone_law_is_not_found_for_changsha_county_by_search_or_match():
+    from policy_search.domain.matching import MISMATCH, EnterpriseProfile, match_policy
+
+    law = policy("中华人民共和国海南自由贸易港法", NATIONAL, "national")
+    assert not applicability_of(law).applies_in(CHANGSHA_COUNTY)
+    assert applicability_of(law).applies_in("460100")
+    reason = next(r for r in match_policy(EnterpriseProfile(region_code=CHANGSHA_COUNTY), law).reasons
+                  if r.condition == "地区")
+    assert reason.status == MISMATCH
+
+
+def test_every_zone_of_the_table_names_known_divisions():
+    from policy_search.domain.applicability import _zones
+    from policy_search.domain.regions import divisions
+
+    assert _zones()["雄安新区"] == ("130600",)
+    for name, codes in _zones().items():
+        assert codes and all(code in divisions() for code in codes), name

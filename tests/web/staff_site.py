@@ -100,6 +100,9 @@ class NoIndex:
     def doc_count(self) -> int:
         return 0
 
+    def region_codes(self) -> list[str]:
+        raise RuntimeError("no index in this test")
+
 
 def csrf_token(client, path: str = "/login") -> str:
     page = client.get(path)

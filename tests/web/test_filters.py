@@ -115,6 +115,9 @@ class FacetIndex:
     def doc_count(self):
         return 9
 
+    def region_codes(self):
+        return []
+
 
 def test_the_deadline_facet_shows_when_the_index_counts_it(card_site):
     from web import create_app

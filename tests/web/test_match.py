@@ -146,6 +146,9 @@ def test_without_an_index_the_store_is_scanned(card_site):
         def doc_count(self):
             return 0
 
+        def region_codes(self):
+            raise AssertionError("the index must not be asked when it is not usable")
+
     app = create_app(card_site.settings, store=card_site.store, index=NoIndex(), testing=True)
     with_store = result_ids(page(app.test_client(), MANUFACTURER))
     assert with_store[0] == "county-fund"

@@ -386,6 +386,12 @@ class PolicyRepository(Repository):
             "INSERT INTO change_log (policy_id, kind, at) VALUES (?, ?, ?)", (policy_id, kind, now())
         )
 
+    def region_codes(self) -> list[str]:
+        """The regions policies were issued in (GB/T 2260 codes)."""
+        rows = self.conn.execute("SELECT DISTINCT region_code FROM policies "
+                                 "WHERE region_code IS NOT NULL AND region_code != ''")
+        return sorted(row[0] for row in rows)
+
     def last_change(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
 
