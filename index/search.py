@@ -770,6 +770,7 @@ class _RegionTree:
     order: list[str]              # every listed code: 全国, then each province, its cities …
     chains: dict[str, list[str]]  # listed code -> codes in `applies` that apply there
     labels: dict[str, str]
+    depths: dict[str, int]        # listed code -> 1 for 全国, 2 for a province, 3 for a city …
 
     @classmethod
     def of(cls, codes) -> "_RegionTree":
@@ -780,7 +781,10 @@ class _RegionTree:
         order = sorted(listed, key=lambda c: (c != NATIONAL, c))
         present = set(codes)
         chains = {code: [p for p in parent_codes(code) if p in present] for code in order}
-        return cls(above, order, chains, {code: region_label(code) or code for code in order})
+        depths = {code: sum(1 for p in parent_codes(code) if p == code or region_name(p))
+                  for code in order}
+        return cls(above, order, chains, {code: region_label(code) or code for code in order},
+                   depths)
 
 
 def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
@@ -793,7 +797,7 @@ def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
     tree = live.regions
     exact = {code: bits & base for code, bits in values.items()}
     listed = {p for code, bits in exact.items() if bits for p in tree.above.get(code, ())}
-    counts = []
+    counts, depths = [], []
     for code in tree.order:
         if code not in listed:
             continue
@@ -802,7 +806,13 @@ def _applies_in_counts(live: _Live, base: int, limit: int) -> list[FacetCount]:
             bits |= exact[covering]
         if bits:
             counts.append(FacetCount(tree.labels[code], bits.bit_count()))
-    return counts[:limit]
+            depths.append(tree.depths[code])
+    if len(counts) > limit:
+        # over the limit the deepest levels go first, not the provinces last in code order
+        # (a 四川 user must still find 四川省 when many cities are listed)
+        kept = sorted(sorted(range(len(counts)), key=lambda i: (depths[i], i))[:limit])
+        counts = [counts[i] for i in kept]
+    return counts
 
 
 def _rewrite(parsed: ParsedQuery) -> QueryRewrite | None:

@@ -115,6 +115,26 @@ def test_region_filter_means_where_a_policy_applies(searcher, built):
     assert found[0] == CITY and set(found) <= national | {CITY}
 
 
+def test_a_region_facet_over_its_limit_drops_the_deepest_levels_first(searcher, monkeypatch):
+    import index.search
+
+    from policy_search.domain.regions import find_region, parent_codes
+
+    full = [f.value for f in search(searcher, "", size=1).facets["region"]]
+    assert full.index("湖南省") < full.index("长沙市") < full.index("长沙县")
+    # 全国 and the provinces (北京市 among them): at most one division above them
+    provinces = [v for v in full if v == "全国" or len(parent_codes(find_region(v).code)) <= 2]
+    assert "湖南省" in provinces and "长沙市" not in provinces and len(provinces) < len(full)
+    monkeypatch.setattr(index.search, "FACET_LIMITS", {**index.search.FACET_LIMITS,
+                                                       "region": len(provinces)})
+    searcher._live.results.clear()
+    try:
+        cut = [f.value for f in search(searcher, "", size=1).facets["region"]]
+    finally:
+        searcher._live.results.clear()  # the other tests' searches count without the limit
+    assert cut == provinces  # every province kept, in tree order; the cities went first
+
+
 def test_region_facet_counts_what_applies_and_scope_shows_the_levels(searcher, built):
     store, _ = built
     national = sum(applicability_of(p).codes == (NATIONAL,) for p in store.policies.iter_all())
