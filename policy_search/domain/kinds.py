@@ -389,7 +389,9 @@ _NOT_BENEFIT = re.compile(
     # an agency's duties and a law's definitions grant nothing
     r"下列职责|履行[^，。；]{0,6}职责|用语的含义|"
     # … nor does saying who handles a matter ("退税事宜由国家税务局系统负责办理，各级国库要认真审核")
-    r"(?:事宜|事项|手续)由[^，。；]{1,24}?(?:负责|办理|审核)|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
+    # or who sets its procedure ("退税数额的计算、退税的申请及批准程序等，由国家税务总局另行制定")
+    r"(?:事宜|事项|手续)由[^，。；]{1,24}?(?:负责|办理|审核)|"
+    r"^[^，。；]*(?:程序|计算|办法)等?[，,]由[^，。；]{1,24}?另行(?:制定|规定)|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
     r"计算公式|不得(?:减征|免征|减免)|"
     # what a law's term covers ("审计法第二十四条所称国际组织和外国政府援助、贷款项目，包括：…"):
     # the scope of a supervision or a rule, not a grant — unlike "…所称研究开发费用的加计扣除，

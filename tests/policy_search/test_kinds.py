@@ -440,6 +440,8 @@ def test_who_handles_a_matter_is_no_grant():
     # 国务院关于外商投资企业和外国企业适用增值税…有关问题的通知 二(五): which office handles refunds
     assert support_in("(五)增值税、消费税的退税事宜由国家税务局系统负责办理，各级国库要认真审核，严格把关",
                       implicit_beneficiary=True) is None
+    assert support_in("退税数额的计算、退税的申请及批准程序等，由国家税务总局另行制定",
+                      implicit_beneficiary=True) is None
     # … while the refund an enterprise itself obtains is a grant
     found = support_in("(三)外商投资企业生产的产品直接出口或销售给出口企业出口的，按照《中华人民共和国增值税暂行条例》"
                        "的规定，凭出口报关单和已纳税凭证，一次办理退税")
