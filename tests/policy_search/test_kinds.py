@@ -442,6 +442,7 @@ def test_who_handles_a_matter_is_no_grant():
                       implicit_beneficiary=True) is None
     assert support_in("退税数额的计算、退税的申请及批准程序等，由国家税务总局另行制定",
                       implicit_beneficiary=True) is None
+    assert support_in("(六)营业税的退税问题，由省、自治区、直辖市人民政府规定", implicit_beneficiary=True) is None
     # … while the refund an enterprise itself obtains is a grant
     found = support_in("(三)外商投资企业生产的产品直接出口或销售给出口企业出口的，按照《中华人民共和国增值税暂行条例》"
                        "的规定，凭出口报关单和已纳税凭证，一次办理退税")
