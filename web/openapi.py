@@ -234,7 +234,10 @@ _MATCH_SCHEMAS = {
         "condition": {"type": "string", "description":
                       "地区, 行业, 企业规模, 企业类型, 企业性质, 资质, 成立年限, 营业收入, 从业人数, "
                       "需求：<need>, 扶持对象 (is one of the policy's grants for this enterprise: "
-                      "whom it names, the activity it is for, hires, age, place), 惠企, 有效性, 申报状态"},
+                      "whom it names, the activity it is for, hires, age, place), 惠企 (unmet: the "
+                      "document gives enterprises nothing), 具体扶持 (unmet: a 惠企 law states no "
+                      "support an enterprise can claim — a rate, an amount, where to apply), "
+                      "有效性, 申报状态"},
         "status": {"type": "string", "enum": ["met", "unmet", "unknown"]},
         "evidence": {"type": "string", "description":
                      "the policy's sentence the decision rests on; when the condition comes "

@@ -42,10 +42,12 @@ CLASSIFIER = "kind-rules"
 # out, forwarded 纪要 without "的通知"; v4: "享有下列…" lists, 给以, a fund arranged for or a
 # scheme widened to enterprises or projects, a grant after a long list of projects, benefits
 # withheld or passed on to an enterprise's own people left out; v6–v7 see bench/kind_labels.md;
-# v8: prohibitions of benefits, and a plain loan judged by its own list item):
+# v8: prohibitions of benefits, and a plain loan judged by its own list item; v9: what a
+# law's term covers, rewards for deeds of merit, public money for a public purpose and who
+# handles a matter grant nothing):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "8"
+RULES_VERSION = "9"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -385,10 +387,24 @@ _NOT_BENEFIT = re.compile(
     r"工资|奖金|福利待遇|伙食补助|生活补助|差旅费|抚恤|优待金|医疗补助金|独生子女|计划生育|不得向|费征收|征缴|利息(?:所得|收入|支出)|(?:较好|明显|突出|显著)的(?:省|市|县|地方|地区)|的(?:省（区、市）|市（地、州、盟）|县（市、区、旗）)|"
     r"(?:对|向)(?:(?!企业|公司|单位|创业)[^，。；]){0,12}(?:厂长|经理|负责人|人员|个人|职工|举报人)[^，。；]{0,10}给予|"
     # an agency's duties and a law's definitions grant nothing
-    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
+    r"下列职责|履行[^，。；]{0,6}职责|用语的含义|"
+    # … nor does a provision whose subject is a benefit as a matter to handle or settle, saying
+    # who does ("(五)…退税事宜由国家税务局系统负责办理", "退税数额的计算、退税的申请及批准程序等，
+    # 由国家税务总局另行制定", "(六)营业税的退税问题，由省、自治区、直辖市人民政府规定")
+    r"^[^，。；]*(?:事宜|事项|手续|问题|程序|计算)等?[，,]?由[^，。；]{1,24}?"
+    r"(?:负责|办理|审核|另行制定|另行规定|规定|制定)|本[^，。；]{0,6}所称|汇算清缴|纳税申报表|为应纳税额|应缴应退|"
     r"计算公式|不得(?:减征|免征|减免)|"
-    # an honour for a contribution, a policy still to be made
-    r"(?:突出|重要|重大)贡献|贡献突出|成绩显著|显著成绩|"
+    # what a law's term covers ("审计法第二十四条所称国际组织和外国政府援助、贷款项目，包括：…"):
+    # the scope of a supervision or a rule, not a grant — unlike "…所称研究开发费用的加计扣除，
+    # 是指企业…", which spells out the relief an enterprise claims
+    r"所称[^。；]{0,40}?[，,]?包括|"
+    # an honour for a contribution or a deed of merit ("抢险救护有功的", "提出合理化建议，效果
+    # 显著的"), a policy still to be made
+    r"(?:突出|重要|重大)贡献|贡献突出|(?:成绩|效果)显著|显著成绩|有功|合理化建议|"
+    # public money spent for a public purpose — steadying consumer prices (价格调节基金 "为平抑
+    # …价格异常波动而实施的价格补贴"), compensating a price the government caps — grants no
+    # enterprise anything it can seek
+    r"平抑|价格(?:异常)?波动|价格管制|价格上涨|价格补贴|"
     r"探索建立|研究制定|(?:配合|抓紧|加快)[^，。；]{0,10}制定|制定[^，。；]{0,20}(?:优惠|补贴|扶持)政策")
 # A loan is support only on better terms than a bank's (贴息, 担保, 优惠, 政策性 …): "非公有制企业
 # 可以向银行申请贷款" states a right, "…公司可以向中国人民银行申请再贷款" an operation.
@@ -503,9 +519,15 @@ _DIRECT_GRANT = re.compile(
     r"提供[^，。；]{0,16}(?:担保|贷款|补贴|资金|场地|资助|用房)|免征|减按|减征|减半|免收|免缴|缓缴|抵免|"
     r"退税|加计扣除|贴息|(?:奖励|补贴|补助|资助|奖补)[^，。；]{0,8}(?:\d|[一二三四五六七八九十百千两]+)[^，。；]{0,4}(?:万元|元|%|％)")
 # Support that reaches an enterprise only through an institution, or tax mechanics.
+_INSTITUTIONS = r"金融机构|银行|管理机构|运营机构|担保机构|服务机构|保险机构|运营管理"
 _INDIRECT = re.compile(
-    r"(?:奖励|补贴|补助|资助|奖补|支持)[^，。；]{0,16}(?:金融机构|银行|管理机构|运营机构|担保机构|服务机构|运营管理|"
-    r"地方|各地|省（区、市）)|利息(?:所得|收入|支出)|(?:所得|收入)[^，。；]{0,6}(?:免征|减征)[^，。；]{0,4}所得税")
+    rf"(?:奖励|补贴|补助|资助|奖补|支持)[^，。；]{{0,16}}(?:{_INSTITUTIONS}|地方|各地|省（区、市）)"
+    r"|利息(?:所得|收入|支出)|(?:所得|收入)[^，。；]{0,6}(?:免征|减征)[^，。；]{0,4}所得税"
+    # a subsidy for an institution's business, whose next clause says whom it strengthens
+    # ("…的担保业务给予适当担保费补贴，提升融资担保机构可持续经营能力")
+    r"|(?:担保|再担保|贷款|信贷|保险)业务[^，。；]{0,4}(?:给予|予以)"
+    rf"|(?:补贴|补助|奖励|奖补|资助|补偿)[^。；]{{0,6}}[，,][^，。；]{{0,4}}(?:提升|增强|提高|补充|调动|激发)"
+    rf"[^，。；]{{0,6}}(?:{_INSTITUTIONS})[^，。；]{{0,12}}(?:能力|资本|实力|积极性)")
 
 
 # Enterprises by name (not founders or groups of people: 残疾人自主创业 is for persons).
@@ -520,6 +542,15 @@ def claimable_support(sentence: str) -> SupportSentence | None:
     if support is None or not _COMPANY.search(sentence.replace("企业所得税", "")):
         return None  # (企业所得税 is a tax, not an enterprise)
     if not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
+        return None
+    return support
+
+
+def claimable_scheme_support(sentence: str) -> SupportSentence | None:
+    """Support a measure or call grants its applicants in one provision, naming them or not
+    ("对…的，给予补助"): granted in so many words, not through an institution (None otherwise)."""
+    support = support_in(sentence, implicit_beneficiary=True)
+    if support is None or not _DIRECT_GRANT.search(sentence) or _INDIRECT.search(sentence):
         return None
     return support
 
@@ -541,12 +572,8 @@ def claimable_grants(text: str, *, scheme: bool = False) -> list[str]:
         units = [lead + colon + item for item in items.split("；") if item.strip()] \
             if colon and "；" in items else [support.text]
         for unit in units:
-            if scheme:
-                found = support_in(unit, implicit_beneficiary=True)
-                ok = found is not None and bool(_DIRECT_GRANT.search(unit)) and not _INDIRECT.search(unit)
-            else:
-                ok = claimable_support(unit) is not None
-            if ok:
+            claim = claimable_scheme_support if scheme else claimable_support
+            if claim(unit) is not None:
                 grants.append(unit)
     return grants
 

@@ -26,8 +26,8 @@ from policy_search.domain.applicability import applicability_of
 from policy_search.domain.deadlines import (OUT_OF_FORCE, STANDING_YEARS, SUPERSEDED_YEARS, china_today,
                                             issued_on, policy_status, still_standing)
 from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, Clue,
-                                 claimable_grants, claimable_support, concrete_claim, support_in,
-                                 through_third_party)
+                                 claimable_grants, claimable_scheme_support, claimable_support,
+                                 concrete_claim, through_third_party)
 from policy_search.domain.regions import (all_regions, find_region, level_of_code, parent_codes,
                                    region_name)
 from policy_search.domain.tagging import load_evidence
@@ -35,6 +35,7 @@ from policy_search.domain.taxonomy import REGEX_PREFIX, current_taxonomy
 
 MATCH, MISMATCH, UNKNOWN = "符合", "不符合", "未知"
 VALIDITY = "有效性"
+CONCRETE_SUPPORT = "具体扶持"
 SIZES = ("小微", "中型", "大型")
 OWNERSHIPS = ("民营", "国有", "外资", "港澳台资", "集体", "个体工商户")
 QUALIFICATIONS = ("高新技术企业", "专精特新", "科技型中小企业", "专精特新小巨人", "规模以上企业",
@@ -615,8 +616,7 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     def serves(sentence: str, *, scheme: bool = False) -> bool:
         if not sentence or not words.search(sentence) or (usable and not usable(sentence)):
             return False
-        support = claimable_support(sentence) if not scheme else support_in(
-            sentence, implicit_beneficiary=True)
+        support = (claimable_scheme_support if scheme else claimable_support)(sentence)
         return support is not None and (not categories or support.category in categories)
 
     # a measure's or call's own 支持标准 speaks to its applicants without naming them
@@ -934,7 +934,9 @@ def match_policy(profile: EnterpriseProfile, policy, card=None,
         reasons += card_condition_reasons(profile, card.values("conditions"))
     if getattr(policy, "doc_kind", "") == LAW and getattr(policy, "huiqi", False) \
             and not _concrete(policy, card):
-        reasons.append(Reason("惠企", MISMATCH, "法律法规，未写明企业可申请或可享受的具体扶持（比例、金额或申请途径）",
+        # named for what is missing, not "惠企": the law is 惠企 (its badge says so), it only
+        # states no support an enterprise could claim from it
+        reasons.append(Reason(CONCRETE_SUPPORT, MISMATCH, "法律法规，未写明企业可申请或可享受的具体扶持（比例、金额或申请途径）",
                               _first_support(policy)))
     if not getattr(policy, "huiqi", False):
         clue = (getattr(policy, "huiqi_evidence", None) or [None])[0]

@@ -11,7 +11,8 @@ The decision looks at the clause that holds the date and its neighbours, in this
   1. what rules a window out whatever else is said: tax filing, creditor claims, legal procedure,
      comment periods, publicity periods, validity and policy periods, statistics "as of" a date,
      filings (备案, 年检, 开户), requests about a report (退回, 延期), a cut-off for counting
-     qualifications, and a date that qualifies a past event ("…前已批准设立的企业");
+     qualifications, a body filing on persons' applications it received ("由…高校受理申请，并于
+     每年4月底前…集中申报"), and a date that qualifies a past event ("…前已批准设立的企业");
   2. in the date's own clause, then with its neighbours: what is handed in when it is an
      application (申报材料, 申请表, 推荐名单, 报名回执 …): yes; a date that bounds the authority's
      own work (…前审核/拨付/遴选, own clause only): no; what a duty hands in (报告, 总结, 情况,
@@ -50,6 +51,14 @@ _RULED_OUT = (
 _DATE_CONDITION = re.compile(
     r"[^，,。；;]{0,4}?(?:前|以前|之前|期间|以后|之后)?[，,]?[^，,。；;]{0,20}?"
     r"(?:已经?|建成|设立|成立|作出|发生|取得|获得|批准|受理|实施|修建|生效)[^。；;]{0,30}?的")
+# A body that receives persons' applications and files them on by a date ("符合条件的毕业生提出
+# 申请，由…高校受理申请，并于每年4月底前向…集中申报，…拨付到…毕业生本人银行账户"): the date
+# bounds the body's filing, not anyone's application — a window for someone else.
+_FILED_ON = re.compile(
+    r"(?:受理|收集|收取|汇总|初审)[^，,。；;]{0,8}申请[^。；;]{0,60}?(?:集中|统一|汇总|批量)(?:申报|报送|上报|报)")
+_PERSONS_APPLY = re.compile(
+    r"(?:毕业生|学生|职工|劳动者|居民|农户|个人|人员)[^，,。；;]{0,6}(?:提出|提交|自愿)?申请"
+    r"|(?:本人|个人)(?:的)?(?:银行)?(?:账户|社会保障卡)")
 # A date bounding what the authority does: 审核, 拨付, 遴选 … (checked on the date's clause only).
 _PROCESSING = re.compile(
     r"(?:办理|审核|审批|审查|答复|作出|核发|拨付|兑现|分配给|下达|公布|公告|发放|处理|遴选|评选|评审)"
@@ -111,13 +120,16 @@ def judge_window(sentence: str, window_text: str = "", *, title: str = "",
         if found:
             return WindowDecision(False, reason, found.group(0))
     folded = normalize_date_text(sentence)
+    filed_on = _FILED_ON.search(near)
+    if filed_on and _PERSONS_APPLY.search(folded):
+        return WindowDecision(False, "单位代个人集中申报", filed_on.group(0))
     start = folded.find(normalize_date_text(window_text)) if window_text else -1
     if start >= 0:
         condition = _DATE_CONDITION.match(folded, start + len(normalize_date_text(window_text)))
         if condition:
             return WindowDecision(False, "日期是条件", condition.group(0))
     # The date's own clause first, then with its neighbours: "应在每年十二月底前，向…申报下一年度的
-    # 掘路计划" hands in a plan, "并于每年4月底前向…集中申报" applies, "…填报《排污许可证申请表》，
+    # 掘路计划" hands in a plan, "企业可于每年3月1日至4月30日…提出申请" applies, "…填报《排污许可证申请表》，
     # 并在2018年底之前取得排污许可证" obtains a permit needed to operate.
     for scope in (own, near):
         found = _APPLICATION_THING.search(scope)

@@ -397,3 +397,53 @@ def test_a_plain_loan_is_judged_by_its_own_list_item():
     # a loan on better terms in its own item is still support
     found = support_in("第七条 民营科技企业享有下列权利：（一）按照规定申请政策性科技开发贷款；（二）参加各种评比")
     assert found is not None and found.category == "融资"
+
+
+# kinds.RULES_VERSION 9 (from laws a reviewer found flagged 惠企 on the shared corpus)
+def test_what_a_term_of_a_law_covers_is_no_grant():
+    # 中华人民共和国审计法实施条例 第二十二条: the projects an audit covers, some of them loans
+    scope = ("第二十二条 审计法第二十四条所称国际组织和外国政府援助、贷款项目，包括：(一)国际组织、外国政府及其机构"
+             "向中国政府及其机构提供的贷款项目；(二)国际组织、外国政府及其机构向中国企业事业组织以及其他组织提供的"
+             "由中国政府及其机构担保的贷款项目；(三)国际组织、外国政府及其机构向中国政府及其机构提供的援助和赠款项目")
+    assert support_in(scope) is None
+    assert not decide("title:中华人民共和国审计法实施条例").huiqi
+    # … while a definition that spells out the relief an enterprise claims stays a grant
+    relief = ("第九十五条 企业所得税法第三十条第(一)项所称研究开发费用的加计扣除，是指企业为开发新技术、新产品、"
+              "新工艺发生的研究开发费用，未形成无形资产计入当期损益的，在按照规定据实扣除的基础上，按照研究开发费用的50%加计扣除")
+    assert support_in(relief) is not None
+    assert decide("title:中华人民共和国企业所得税法实施条例").huiqi
+
+
+def test_a_reward_for_a_deed_of_merit_is_no_grant():
+    # 中华人民共和国矿山安全法实施条例 第四条: rewards for those who prevent accidents or rescue
+    merit = ("第四条 各级人民政府、政府有关部门或者企业事业单位对有下列情形之一的单位和个人，按照国家有关规定给予奖励："
+             "(二)防止矿山事故或者抢险救护有功的；(四)在矿山安全生产方面提出合理化建议，效果显著的；"
+             "(五)在改善矿山劳动条件或者预防矿山事故方面有发明创造和科研成果，效果显著的")
+    assert support_in(merit) is None
+    assert support_in("对检举、揭发属实和协助查处不正当竞争行为有功的，给予适当奖励并为其保密") is None
+    assert not decide("title:中华人民共和国矿山安全法实施条例").huiqi
+    # a reward for what an enterprise achieves for itself stays support
+    found = support_in("对首次认定为高新技术企业的，给予一次性奖励20万元")
+    assert found is not None and found.category == "资金"
+
+
+def test_public_money_for_a_public_purpose_is_no_grant():
+    # 青岛市价格条例: the 价格调节基金 steadies consumer prices and compensates capped prices
+    fund = ("价格调节基金主要用于下列事项：（一）为平抑基本生活必需品价格异常波动而实施的价格补贴、贷款贴息等；"
+            "（二）因政府价格管制而给予公用事业生产经营单位的政策性补贴；（三）因基本生活必需品价格上涨而给予低收入群体的"
+            "临时价格补贴；（四）对粮食、蔬菜、畜禽等农副产品生产流通环节的价格补贴；（五）市、区（市）人民政府确定的其他事项")
+    assert support_in(fund) is None
+    assert not decide("title:青岛市价格条例").huiqi
+
+
+def test_who_handles_a_matter_is_no_grant():
+    # 国务院关于外商投资企业和外国企业适用增值税…有关问题的通知 二(五): which office handles refunds
+    assert support_in("(五)增值税、消费税的退税事宜由国家税务局系统负责办理，各级国库要认真审核，严格把关",
+                      implicit_beneficiary=True) is None
+    assert support_in("退税数额的计算、退税的申请及批准程序等，由国家税务总局另行制定",
+                      implicit_beneficiary=True) is None
+    assert support_in("(六)营业税的退税问题，由省、自治区、直辖市人民政府规定", implicit_beneficiary=True) is None
+    # … while the refund an enterprise itself obtains is a grant
+    found = support_in("(三)外商投资企业生产的产品直接出口或销售给出口企业出口的，按照《中华人民共和国增值税暂行条例》"
+                       "的规定，凭出口报关单和已纳税凭证，一次办理退税")
+    assert found is not None and found.category == "税费"

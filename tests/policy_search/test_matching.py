@@ -234,7 +234,7 @@ def test_ranking_fit_then_specificity_then_open_then_recency(store):
 # --- real documents: the issue's examples gone for their cause; what titles restrict --------
 
 from policy_search.domain.importer import policy_from_record  # noqa: E402
-from policy_search.domain.matching import match_policy  # noqa: E402
+from policy_search.domain.matching import match_policy, policy_grants  # noqa: E402
 from tests.policy_search.corpus import all_documents  # noqa: E402
 
 ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
@@ -307,10 +307,13 @@ def test_what_titles_restrict(store):
     sector, _ = reason(farm, all_documents()[MACHINERY]["title"], "行业")
     assert sector.status == MATCH
     # a law counts only with support an enterprise can claim: rates, amounts, where to apply
-    _, framework = reason(hangzhou, "中华人民共和国中小企业促进法", "惠企")
+    _, framework = reason(hangzhou, "中华人民共和国中小企业促进法", "具体扶持")
     assert not framework.applies
-    assert any(r.condition == "惠企" and "具体扶持" in r.detail for r in framework.reasons)
-    _, tax = reason(hangzhou, "中华人民共和国企业所得税法", "惠企")
+    # named for what is missing: the law is 惠企 (its badge says so), no "不符合 惠企" beside it
+    assert any(r.condition == "具体扶持" and r.status == MISMATCH and "具体扶持" in r.detail
+               for r in framework.reasons)
+    assert not any(r.condition == "惠企" for r in framework.reasons)
+    _, tax = reason(hangzhou, "中华人民共和国企业所得税法", "具体扶持")
     assert tax.applies
     # … which an 个体工商户 does not pay: it pays 个人所得税 on its 经营所得
     shop = EnterpriseProfile(region_code="410100", ownership="个体工商户", industry="批发和零售业")
@@ -479,3 +482,27 @@ def test_a_policy_that_may_no_longer_stand_comes_after_the_others_saying_so(stor
                if r.policy_id == "old")
     reason = next(r for r in why.reasons if r.condition == "有效性")
     assert reason.status == MISMATCH and "已超过15年" in reason.detail and "2018年发布" in reason.detail
+
+
+FOREIGN_TAXES = "title:国务院关于外商投资企业和外国企业适用增值税、消费税、营业税等税收暂行条例有关问题的通知"
+
+
+def test_support_for_someone_else_meets_no_need(store):
+    """A subsidy to guarantee institutions (its purpose clause names them) meets no need of a
+    firm, and a sentence saying who handles refunds is no grant to check the firm against."""
+    real_store(store, [GUARANTEES, FOREIGN_TAXES])
+    by_title = {p.title: p for p in store.policies.get_many(store.policies.all_ids())}
+    cards = store.cards.get_many(store.policies.all_ids())
+    guarantees = by_title[all_documents()[GUARANTEES]["title"]]
+    profile = EnterpriseProfile(region_code="430121", industry="制造业", size="小微", needs=["资金"])
+    result = match_policy(profile, guarantees, cards[guarantees.id], TODAY)
+    need = next(r for r in result.reasons if r.condition == "需求：资金")
+    assert "担保费补贴" not in need.evidence, need
+    assert "担保费补贴，提升融资担保机构可持续经营能力" in guarantees.body_text  # the sentence is there
+    foreign = by_title[all_documents()[FOREIGN_TAXES]["title"]]
+    handled = ("退税事宜", "另行制定", "退税问题")
+    assert not any(w in grant for grant in policy_grants(foreign) for w in handled)
+    result = match_policy(EnterpriseProfile(region_code="430121", industry="制造业"), foreign,
+                          cards[foreign.id], TODAY)
+    grantee = next((r for r in result.reasons if r.condition == "扶持对象"), None)
+    assert grantee is None or not any(w in grantee.evidence for w in handled)

@@ -143,3 +143,20 @@ def test_a_policy_whose_kind_was_not_derived_is_classified_for_the_gate():
     assert deadline_from_card(extract_card(call), call).end == "2023-05-31"
     law = _notice("", title="中华人民共和国个人所得税法")
     assert extract_card(law).get("deadline") == []
+
+
+def test_a_body_filing_on_persons_applications_states_no_window():
+    """河南 促进就业实施意见 (a 惠企措施): graduates apply to their university, which files the
+    applications on by 每年4月底前 — the university's deadline, not an enterprise's window."""
+    title = "河南省人民政府关于做好当前和今后一个时期促进就业工作的实施意见"
+    policy = real_policy(_by_title(title))
+    assert "并于每年4月底前向所在省辖市" in policy.body_text  # the sentence that used to be taken
+    card = extract_card(policy)
+    assert not any("4月底" in (item.value + item.evidence) for item in card.get("deadline"))
+    sentence = ("申领程序调整为符合条件的毕业生提出申请，由负责学籍注册的各普通高校受理申请，并于每年4月底前"
+                "向所在省辖市人力资源社会保障部门集中申报，经审核后，由同级财政部门将补贴资金拨付到毕业生本人银行账户。")
+    decision = judge_window(sentence, "每年4月底前")
+    assert (decision.is_application, decision.reason) == (False, "单位代个人集中申报")
+    # a body that nominates enterprises by a date still states the call's window
+    assert judge_window("请各主管部门组织做好所属企业遴选和推荐工作，于2021年6月25日前将推荐企业汇总表传真至我局。",
+                        "2021年6月25日前").is_application
