@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_search.domain.derive import derive_kinds
+from policy_search.domain.derive import derive_all, derive_kinds
 from policy_search.domain.importer import policy_from_record
 from policy_search.domain.models import Attachment, Policy, Tag, policy_id_for
 from policy_search.domain.review_queue import accept_suggestions
@@ -227,6 +227,31 @@ def chromium_path() -> str:
         pytest.fail("chromium is missing: install it with `apt-get install chromium` "
                     "(make browser-deps)")
     return path
+
+
+def site_of(data_dir: Path, policies: list[Policy], tags: dict[str, list[Tag]] | None = None):
+    """(settings, store, app) of a site over these policies, derived and indexed as an import
+    leaves them."""
+    from index.build import rebuild
+    from index.search import SearchIndex
+    from web import create_app
+
+    settings = Settings(data_dir=data_dir, secret_key="test")
+    store = Store(settings.db_path)
+    for policy in policies:
+        store.policies.upsert(policy)
+        if tags and policy.id in tags:
+            store.tags.replace_auto(policy.id, tags[policy.id])
+    derive_kinds(store)
+    derive_all(store)
+    rebuild(store, settings.index_path, procs=1)
+    app = create_app(settings, store=store, index=SearchIndex(settings.index_path), testing=True)
+    return settings, store, app
+
+
+def found_ids(client, query: str) -> set[str]:
+    """The ids /api/search finds for a query string (up to 50)."""
+    return {h["id"] for h in client.get(f"/api/search?{query}&size=50").get_json()["hits"]}
 
 
 # How long a browser assertion waits for the page to get there (playwright's default is

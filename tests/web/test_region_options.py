@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from policy_search.domain.derive import derive_all, derive_kinds
 from policy_search.domain.models import Policy
 from policy_search.domain.regions import find_region
-from policy_search.settings import Settings
-from policy_search.domain.store import Store
+from tests.web.conftest import found_ids, site_of
 
 # (id, title, region where it was issued, level, body): real titles of the shared corpus
 ROWS = [
@@ -27,27 +25,13 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from index.build import rebuild
-    from index.search import SearchIndex
-    from web import create_app
-
-    data = tmp_path_factory.mktemp("region-options")
-    settings = Settings(data_dir=data, secret_key="test")
-    store = Store(settings.db_path)
-    for pid, title, code, level, body in ROWS:
-        store.policies.upsert(Policy(
-            id=pid, title=title, url=f"http://www.example.gov.cn/{pid}.html", region_code=code,
-            region_name=find_region(code).name, level=level, body_text=body, validity="有效",
-            publish_date="2024-05-01"))
-    derive_kinds(store)
-    derive_all(store)
-    rebuild(store, settings.index_path, procs=1)
-    index = SearchIndex(settings.index_path)
-    return settings, store, create_app(settings, store=store, index=index, testing=True)
+    return site_of(tmp_path_factory.mktemp("region-options"), [Policy(
+        id=pid, title=title, url=f"http://www.example.gov.cn/{pid}.html", region_code=code,
+        region_name=find_region(code).name, level=level, body_text=body, validity="有效",
+        publish_date="2024-05-01") for pid, title, code, level, body in ROWS])
 
 
-def ids(client, query: str) -> set[str]:
-    return {h["id"] for h in client.get(f"/api/search?{query}&size=50").get_json()["hits"]}
+ids = found_ids
 
 
 def test_a_national_law_for_one_place_is_not_found_elsewhere(site):

@@ -8,11 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from policy_search.domain.derive import derive_all, derive_kinds
 from policy_search.domain.models import Policy, Tag
 from policy_search.domain.regions import find_region
-from policy_search.settings import Settings
-from policy_search.domain.store import Store
+from tests.web.conftest import found_ids, site_of
 from web.cards import today
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -41,33 +39,20 @@ def rows(day: dt.date) -> list[tuple[str, str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def regions_client(tmp_path_factory):
-    from index.build import rebuild
-    from index.search import SearchIndex
-    from web import create_app
-
-    data = tmp_path_factory.mktemp("regions")
-    settings = Settings(data_dir=data, secret_key="test")
-    store = Store(settings.db_path)
     day = today()
-    for pid, title, code, level, body in rows(day):
-        store.policies.upsert(Policy(
-            id=pid, title=title, url=f"http://www.example.gov.cn/{pid}.html", region_code=code,
-            region_name=find_region(code).name, level=level, body_text=body,
-            issuer=title[:3] + "人民政府", publish_date=(day - dt.timedelta(days=3)).isoformat(),
-            validity="有效", doc_kind="政策原文"))
-        store.tags.replace_auto(pid, [Tag("enterprise", "小微企业", confidence=0.9),
-                                      Tag("support", "资金补贴奖励", confidence=0.9)])
-    derive_kinds(store)
-    derive_all(store)
-    rebuild(store, settings.index_path, procs=1)
-    app = create_app(settings, store=store, index=SearchIndex(settings.index_path),
-                     testing=True)
+    policies = [Policy(id=pid, title=title, url=f"http://www.example.gov.cn/{pid}.html",
+                       region_code=code, region_name=find_region(code).name, level=level,
+                       body_text=body, issuer=title[:3] + "人民政府",
+                       publish_date=(day - dt.timedelta(days=3)).isoformat(), validity="有效",
+                       doc_kind="政策原文")
+                for pid, title, code, level, body in rows(day)]
+    tags = {p.id: [Tag("enterprise", "小微企业", confidence=0.9), Tag("support", "资金补贴奖励", confidence=0.9)]
+            for p in policies}
+    _settings, _store, app = site_of(tmp_path_factory.mktemp("regions"), policies, tags)
     return app.test_client()
 
 
-def ids(client, query: str) -> set[str]:
-    body = client.get(f"/api/search?{query}&size=50").get_json()
-    return {h["id"] for h in body["hits"]}
+ids = found_ids
 
 
 def test_region_finds_what_applies_there(regions_client):
