@@ -38,8 +38,10 @@ _SIZE_SWITCH = re.compile(r"[【\[]?\s*(?:字号|字体)\s*[:：]\s*(?:(?:大|�
 # At the very end of a body, glued to the last sentence ("…厅。字号").
 _GLUED_TAIL = re.compile(r"(?<=[。）)」』”\"\n日发开])\s*(?:字号|打印本页|关闭窗口|扫一扫在手机打开当前页|返回顶部)\s*$")
 # A page's byline above the document ("来源：黑龙江日报", "时间：2026-02-26", "发布时间：…
-# 浏览次数：…"): looked for only among its first lines, whole lines only.
+# 浏览次数：…"): looked for only among its first lines and before the text begins (a line
+# with a sentence), whole lines only; "来源：…" after the text is the document's own.
 BYLINE_LINES = 12
+_TEXT_BEGUN = re.compile(r"[。；;！？]|.{60}")
 _BYLINE_PART = (r"(?:(?:信息|文章|稿件|新闻)?来源[:：]\s*[^\s。，；:：]{1,20}"
                 r"|(?:发布|发稿|更新)?(?:时间|日期)[:：]\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
                 r"|(?:作者|编辑|责任编辑)[:：]\s*[\u4e00-\u9fff]{0,4}"
@@ -74,17 +76,22 @@ def clean_body(text: str | None) -> str:
 
 
 def _drop_byline(lines: list[str]) -> list[str]:
-    """Without the byline lines among the first BYLINE_LINES lines that say something."""
-    seen = 0
-    out = []
-    for line in lines:
+    """Without the byline lines above the document's text: among the first BYLINE_LINES
+    lines that say something, before the first line with a sentence, and with text after
+    them (a last line "来源：…" closes the document)."""
+    seen, begun = 0, False
+    byline = set()
+    for i, line in enumerate(lines):
         stripped = line.strip()
-        if stripped and seen < BYLINE_LINES:
-            seen += 1
-            if _BYLINE.match(stripped):
-                continue
-        out.append(line)
-    return out
+        if not stripped or begun or seen >= BYLINE_LINES:
+            continue
+        seen += 1
+        if _BYLINE.match(stripped):
+            byline.add(i)
+        else:
+            begun = bool(_TEXT_BEGUN.search(stripped))
+    last_text = max((i for i, line in enumerate(lines) if line.strip() and i not in byline), default=-1)
+    return [line for i, line in enumerate(lines) if i not in byline or i > last_text]
 
 
 def _clean_line(line: str) -> str:

@@ -48,8 +48,11 @@ def test_the_byline_above_the_document():
     combined = clean_body("来源：中国政府网　发布时间：2023-01-05 10:30　浏览次数：25\n"
                           "第一条 本办法所需资金来源：省级财政。")
     assert combined == "第一条 本办法所需资金来源：省级财政。"
-    # a provision that names a source is text, wherever it stands
+    # a provision that names a source is text, wherever it stands, and so is the source a
+    # page names after the text (the document's own 来源 line)
     assert clean_body("专项资金来源：省级财政\n时间：按年度安排") == "专项资金来源：省级财政\n时间：按年度安排"
+    assert clean_body("附件：2020年计量标准器具核准许可结果公示(第三批).docx\n来源：江西省市场监督管理局") == \
+        "附件：2020年计量标准器具核准许可结果公示(第三批).docx\n来源：江西省市场监督管理局"
 
 
 def test_chrome_at_the_end_and_related_links():
