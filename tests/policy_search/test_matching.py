@@ -406,6 +406,16 @@ def test_grants_for_hiring_particular_persons_or_through_banks_fit_no_enterprise
     assert grant_fit(RESTAURANT, acting).fits is True
 
 
+def test_a_grant_persons_claim_for_themselves_fits_no_enterprise():
+    # 国务院关于做好当前和今后一个时期促进就业工作的若干意见: the 技能提升补贴 is the worker's
+    worker = "将技术技能提升补贴申领条件由企业在职职工参加失业保险3年以上放宽至参保1年以上"
+    fit = grant_fit(MAKER, worker)
+    assert fit.fits is False and "个人申领" in fit.detail
+    assert grant_fit(MAKER, "毕业年度高校毕业生求职创业补贴由高校受理申请").fits is False
+    # … while training its staff on the firm's own application is the firm's grant
+    assert grant_fit(MAKER, "企业职工参加职业技能培训的，由企业申请给予职业培训补贴").fits is True
+
+
 def test_a_policy_none_of_whose_grants_fits_is_left_out_with_its_reason(store):
     real_store(store, ["title:中华人民共和国企业所得税法", "title:河南省就业促进条例", EIA, GUARANTEES, JOBS])
     by_title = {p.title: p for p in store.policies.get_many(store.policies.all_ids())}
