@@ -216,13 +216,15 @@ class SearchIndex:
             return live.table.live.bit_count() if live else 0
 
     def region_codes(self) -> list[str]:
-        """The regions (GB/T 2260 codes) the live documents apply in, each at least once."""
+        """The regions (GB/T 2260 codes) live documents apply in or were issued in (with the
+        divisions above the latter), each at least once."""
         with self._lock:
             live = self._current()
             if live is None:
                 return []
-            values = live.table.values.get("applies", {})
-            return sorted(code for code, bits in values.items() if bits & live.table.live)
+            values = live.table.values
+            return sorted({code for field in ("applies", "region")
+                           for code, bits in values.get(field, {}).items() if bits & live.table.live})
 
     @property
     def generation(self) -> str | None:

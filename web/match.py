@@ -73,9 +73,11 @@ def region_options() -> list[RegionOption]:
     """全国, then each province with its cities and counties under it (by code): the
     deployment's regions and every region policies were issued in or apply in (浦东新区 by
     the title of a 上海市 regulation), with the divisions above them."""
-    codes = {r.code for r in all_regions()} | set(services().store.policies.region_codes())
-    if index_usable():
-        codes |= set(services().index.region_codes())
+    # the index holds both where its documents apply and where they were issued; without a
+    # usable index the store tells where they were issued
+    found = (services().index.region_codes() if index_usable()
+             else services().store.policies.region_codes())
+    codes = {r.code for r in all_regions()} | set(found)
     listed = {p for code in codes for p in parent_codes(code) if region_name(p)}
     nested = sorted(listed, key=lambda c: (c != NATIONAL, c[:2], c[2:4] != "00", c[:4], c))
     return [RegionOption(c, _INDENT.get(level_of_code(c), "") + region_name(c)) for c in nested]

@@ -81,3 +81,17 @@ def test_without_an_index_match_offers_the_regions_policies_were_issued_in(site)
     app = create_app(settings, store=store, index=NoIndex(), testing=True)
     offered = options(app.test_client().get("/match").get_data(as_text=True))
     assert "青岛市" in offered and "山东省" in offered and "长沙县" in offered
+
+
+def test_the_index_knows_where_its_policies_were_issued_and_apply(site):
+    # /match reads the regions from the index while it is usable, the store only without it
+    from index.search import SearchIndex
+
+    settings, store, _ = site
+    index = SearchIndex(settings.index_path)
+    try:
+        codes = set(index.region_codes())
+    finally:
+        index.close()
+    assert set(store.policies.region_codes()) <= codes     # issued in (山东省 for 前湾)
+    assert {"460000", "370200", "440500", "310115"} <= codes   # applies in: 海南, 青岛, 汕头, 浦东
