@@ -25,8 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from importlib import resources
-
+from policy_search.domain.datafiles import data_lines
 from policy_search.domain.regions import (CROSS_BORDER, NATIONAL, aliases, divisions, is_within,
                                    level_of_code, region_label, short_name)
 
@@ -276,10 +275,8 @@ def _names_inside(area: str) -> _Names:
 @cache
 def _zones() -> dict[str, tuple[str, ...]]:
     """Named zones that no division's name names (data/zones.tsv): name -> division codes."""
-    text = resources.files("policy_search").joinpath("data/zones.tsv").read_text("utf-8")
     zones = {}
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, codes, *_ = line.split("\t")
-            zones[name.strip()] = tuple(c.strip() for c in codes.split(",") if c.strip())
+    for line in data_lines("zones.tsv"):
+        name, codes, *_ = line.split("\t")
+        zones[name.strip()] = tuple(c.strip() for c in codes.split(",") if c.strip())
     return zones

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
+from policy_search.domain.datafiles import data_lines
 from policy_search.domain.regions import division_chain, find_place
 
 # Words that end an agency's name in a title ("…人民政府关于", "…管理局通告").
@@ -58,10 +58,7 @@ def _agencies() -> tuple[dict[str, Agency], dict[str, Agency], dict[str, Agency]
     by_name: dict[str, Agency] = {}
     by_code: dict[str, Agency] = {}
     by_alias: dict[str, Agency] = {}
-    text = resources.files("policy_search").joinpath("data/agencies.tsv").read_text("utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines("agencies.tsv"):
         name, *rest = line.split("\t")
         codes = tuple(c.strip().upper() for c in (rest[0] if rest else "").split(",") if c.strip())
         names = tuple(n.strip() for n in (rest[1] if len(rest) > 1 else "").split(",") if n.strip())
@@ -76,9 +73,7 @@ def _agencies() -> tuple[dict[str, Agency], dict[str, Agency], dict[str, Agency]
 
 @cache
 def _not_issuers() -> re.Pattern:
-    text = resources.files("policy_search").joinpath("data/not_issuers.txt").read_text("utf-8")
-    patterns = [line.strip() for line in text.splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [line.strip() for line in data_lines("not_issuers.txt")]
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
+
+from policy_search.domain.datafiles import data_lines
 
 NATIONAL = "100000"
 # Hong Kong, Macao and Taiwan: named in mainland policies as counterparts (台湾同胞, 香港地区),
@@ -35,10 +36,7 @@ class Region:
 def _table() -> tuple[dict[str, Region], dict[str, Region]]:
     by_code: dict[str, Region] = {}
     by_name: dict[str, Region] = {}
-    text = resources.files("policy_search").joinpath("data/regions.tsv").read_text("utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines("regions.tsv"):
         code, name, *rest = line.split("\t")
         region = Region(code, name)
         by_code[code] = region
