@@ -60,14 +60,15 @@ def huiqi_filters() -> dict[str, list[str]]:
 
 
 def home_view(state: SearchState) -> HomeView:
-    browse = run_search(state, page=1, size=1, highlight=False)
+    # every policy in force: only its count; the 惠企 ones: their count and the shortcuts' facets
+    browse = run_search(state, page=1, size=1, highlight=False, facets=False)
     huiqi_browse = run_search(state, filters=search_filters(huiqi_filters()), page=1, size=1,
                               highlight=False)
     shortcuts = {key: shortcuts_of(state, key, huiqi_browse.facets.get(key, []), limit)
                  for key, limit in SHORTCUTS.items()}
     # Calls for enterprises: a call for nominations or a contest offers them nothing.
     calls = {"kind": [APPLICATION_CALL], **huiqi_filters()}
-    huiqi = {c.value: c.count for c in browse.facets.get("huiqi", [])}.get(HUIQI_YES, 0)
+    huiqi = huiqi_browse.total
     seen: set[str] = set()   # a policy is listed once, in the first list that has it
     # A call whose window has closed offers nothing any more: the front lists leave it out
     # (the links to more list everything, as the filters say).

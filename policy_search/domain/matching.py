@@ -754,13 +754,13 @@ _HIRING = re.compile(r"(?:招用|吸纳|安置|录用|雇用|招收|聘用|与)[
                      r"退役军人|军人|高校毕业生|毕业生|贫困劳动力|下岗|农民工|脱贫|就业人员)|劳动密集型")
 # A grant whose recipients another provision defines ("本法第三条第三款规定的所得").
 _CROSS_REFERENCE = re.compile(r"本(?:法|条例|规定|办法)第[^，。；]{1,12}(?:条|款|项)规定的")
-# Where a grant names its recipient: before it says what they get.
 # A grant persons claim for themselves — a worker's 技能提升补贴, a graduate's 求职创业补贴 —
 # whatever enterprise the sentence names on the way ("…申领条件由企业在职职工参加失业保险3年以上
 # 放宽至…").
 _PERSONS_CLAIM = re.compile(
     r"技能提升补贴|求职创业补贴|(?:申领|领取)(?:条件|对象)[^，。；]{0,4}?(?:由|为)?[^，。；]{0,4}?(?:在职)?职工"
     r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)")
+# Where a grant names its recipient: before it says what they get.
 _GRANT_VERB = re.compile(r"给予|享受|可以申请|可申请|可以向|可以按|申请|减按|免征|减征|加计扣除|抵免|提供")
 _PLACE = re.compile(r"民族自治地方|西部地区|贫困地区|革命老区|边境|特定地区|经济特区|开发区内|示范区内|"
                     r"自由贸易试验区|保税区|入驻|园区内|基地内")
