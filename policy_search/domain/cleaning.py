@@ -28,7 +28,8 @@ _STRONG = {
 # Lines that are chrome only beside strong ones (the sizes of a 字号 switch, separators).
 _WEAK = {"大", "中", "小", "加大", "还原", "减小", "默认", "首页", "更多", "×"}
 _SEPARATORS = re.compile(r"[\s\u3000【】\[\]()（）<>《》|｜·•:：>»«、,，/]+")
-_COUNTER = re.compile(r"^(?:浏览次数|阅读量|访问量|点击数|点击量)[:：]?\s*\d*\s*(?:次)?$")
+_COUNTER_PART = r"(?:浏览次数|阅读量|访问量|点击数|点击量)[:：]?\s*\d*\s*(?:次)?"
+_COUNTER = re.compile(rf"^{_COUNTER_PART}$")
 _EDITOR = re.compile(r"^[\[【]?责任编辑[:：]\s*([\u4e00-\u9fff]{0,4})[\]】]?$")
 _HEX_KEY = re.compile(r"^[0-9a-f]{16,}:?$")
 _BREADCRUMB = re.compile(r"^(?:您的位置|您现在的位置|当前位置|所在位置)[:：]?(?:\s*首页)?\s*[>＞]?$")
@@ -45,7 +46,7 @@ _TEXT_BEGUN = re.compile(r"[。；;！？]|.{60}")
 _BYLINE_PART = (r"(?:(?:信息|文章|稿件|新闻)?来源[:：]\s*[^\s。，；:：]{1,20}"
                 r"|(?:发布|发稿|更新)?(?:时间|日期)[:：]\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
                 r"|(?:作者|编辑|责任编辑)[:：]\s*[\u4e00-\u9fff]{0,4}"
-                r"|(?:浏览次数|阅读量|访问量|点击数)[:：]?\s*\d*\s*次?)")
+                rf"|{_COUNTER_PART})")
 _BYLINE = re.compile(rf"^{_BYLINE_PART}(?:[\s\u3000|｜]*{_BYLINE_PART})*$")
 # markdown
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?=\S)")
