@@ -47,7 +47,7 @@ CLASSIFIER = "kind-rules"
 # handles a matter grant nothing):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
-RULES_VERSION = "9"
+RULES_VERSION = "10"
 RULES_STAMP = f"#kinds{RULES_VERSION}"
 MAX_CLUE_CHARS = 160
 MAX_SUPPORT_CLUES = 3
@@ -161,7 +161,7 @@ _ECONOMIC = (r"产业|企业|经济|科技|科学技术|创新|就业|创业|投
              r"专利|知识产权")
 _PROMOTION_LAW = re.compile(
     rf"(?:促进|扶持|振兴|鼓励)[^，。]{{0,12}}?(?:{_ECONOMIC})|(?:{_ECONOMIC})[^，。]{{0,8}}?(?:促进|扶持|振兴|发展)"
-    r"|科学技术进步|高新技术|开发区|试验区|示范区")
+    r"|科学技术进步|高新技术|开发区|试验区|示范区|自由贸易港")
 # A law whose very subject is promoting a class of enterprises (中小企业促进法, 促进个体工商户
 # 发展条例, 民营经济促进条例): one provision granting them something shows what it is for.
 _ENTERPRISE_CLASSES = r"中小企业|小微企业|个体工商户|民营经济|民营企业|非公有制经济"
@@ -259,7 +259,9 @@ _BENEFITS = {
             # 同等条件下优先扶持…专利项目"), not public money in general
             r"财政资金(?=[^。；]{0,30}?(?:优先|择优|重点)(?:扶持|支持|补助|资助|安排))",
     "税费": r"免征|减征|减按|减半(?:征收|缴纳)|加计扣除|抵免|抵扣|退税|免收|免缴|缓缴|税收优惠|税费减免|税费优惠|"
-            r"减免[^，。；]{0,8}(?:税|费)|免除担保|减收|(?:税收|税费)[^，。；]{0,4}(?:扶持|减免|优惠)",
+            r"减免[^，。；]{0,8}(?:税|费)|免除担保|减收|(?:税收|税费)[^，。；]{0,4}(?:扶持|减免|优惠)|"
+            # a tax named by its name: "享受企业所得税优惠", "实行增值税减免"
+            r"(?:所得|增值|消费|营业|关|印花|房产|契|资源|环境保护|城镇土地使用)税(?:的)?(?:优惠|减免)",
     "融资": r"贷款|融资担保|担保(?:服务|支持|费)|授信|信贷|风险补偿|再贷款|续贷|融资(?:支持|服务|优惠)|投资基金|引导基金",
     "用地": r"优先[^，。；]{0,8}(?:安排|保障|供应)[^，。；]{0,12}(?:用地|土地)|用地(?:指标|保障)|供地|"
             r"(?:房租|租金|场租)(?:补贴|减免|优惠)|减免[^，。；]{0,4}(?:房租|租金)|免费[^，。；]{0,8}(?:场地|用房|场所)|"
@@ -288,8 +290,8 @@ _CATEGORY = {"money": "资金", "tax": "税费", "finance": "融资", "land": "�
 _ACTIVITY = (r"从事[^，。；：:]{1,40}?(?:生产|经营|开发|制造|销售|服务|作业|维修|加工|研发|养殖|种植|"
              r"利用|治理|改造|建设|贸易|运输)(?:活动|业务)?的(?:单位|企业|组织|经营者)?"
              r"|从事[^，。；：:]{1,40}?的(?:单位|企业|组织|经营者)")
-_ORGANISATION = (r"(?:生产经营|农业生产经营|经营|作业服务|农业机械服务|中介服务)组织|项目单位|建设单位|"
-                 r"举办单位|节能服务机构|"
+_ORGANISATION = (r"(?:生产经营|农业生产经营|经营|作业服务|农业机械服务|中介服务)组织|集体经济组织(?!成员)(?=[^。；]{0,30}?(?:享受|可以申请|可申请|获得))|项目单位|建设单位|"
+                 r"举办单位|节能服务机构|中介机构|"
                  # establishments named by what they are: 地方煤矿, 油田, 电厂, 农场, 商店 …
                  r"(?:煤矿|矿山|油田|气田|电厂|工厂|厂矿|农场|林场|牧场|渔场|养殖场|养殖小区|加工厂|商店|门店|经营网点|供应点|服务网点)"
                  r"(?!城镇|城市|所在地|地区|区域|职工)")
@@ -337,7 +339,7 @@ _ENTERPRISE = re.compile(
 # 项目给予税收优惠", "…节能改造项目，享受税收优惠") — an enterprise's, unless persons or public
 # bodies are named instead (_PUBLIC).
 _PROJECT = re.compile(
-    r"(?:对|为|向)[^。；]{0,40}?(?:项目|产业活动|开发利用活动)[^。；]{0,24}?(?:给予|提供|予以|实行)"
+    r"(?:对|为|向)[^。；]{0,40}?(?:项目|产业活动|开发利用活动)[^。；]{0,24}?(?:给予|提供|予以|实行|优先(?:供应|安排|保障))"
     # "对从事清洁生产研究…，实施…技术改造项目和…协议中载明的技术改造项目，由县级以上人民政府
     # 给予资金支持": a long list of projects, the grant after it
     r"|对[^。；]{0,90}?项目，(?:由|经)?[^，。；]{0,16}?给予"
@@ -449,6 +451,7 @@ _THIRD_PARTY = re.compile(
 # A law that protects rights or sets duties of good administration (权益保护条例, 优化营商环境
 # 条例 …): the support it mentions is incidental unless a chapter is devoted to it.
 _PROTECTIVE_LAW = re.compile(r"权益|保护(?:条例|规定|法|办法)|保障(?:条例|规定|法|办法)|营商环境|监督管理")
+_INVESTOR_PROTECTION = re.compile(r"投资(?:权益)?(?:保护|保障)")
 _TAX_LAW = re.compile(r"税(?:法|暂行条例|条例)(?:实施条例|实施细则)?$")
 _TAX_RELIEF_HEADING = re.compile(r"税收优惠")
 _CHAPTER = re.compile(r"(?:^|\n)\s*(?:#+\s*)?第[一二三四五六七八九十]+章")
@@ -943,9 +946,11 @@ def _law_huiqi(doc: _Doc, support: list[SupportSentence]) -> tuple[bool, list[Cl
         chaptered = max(chaptered, CHAPTER_MIN_SUPPORT)  # a chapter named for support: one grant shows it
     least, least_share = ((PROMOTION_MIN_SUPPORT, PROMOTION_MIN_SHARE) if promotion
                           else (LAW_MIN_SUPPORT, LAW_MIN_SHARE))
-    if _PROTECTIVE_LAW.search(t.title) and not _PROMOTION_LAW.search(t.title):
+    if _PROTECTIVE_LAW.search(t.title) and not _PROMOTION_LAW.search(t.title) \
+            and not _INVESTOR_PROTECTION.search(t.title):
         # only a support chapter makes it a support law — unless its title also promotes an
-        # economic activity (专利促进和保护条例): then promotion is half its subject
+        # economic activity (专利促进和保护条例): then promotion is half its subject; or the
+        # ones it protects are investors, whose enterprises its grants reach (台湾同胞投资保护条例)
         share = 0.0
     for_enterprises = _ENTERPRISE_PROMOTION.search(t.title)
     if for_enterprises and granting:

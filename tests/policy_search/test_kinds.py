@@ -447,3 +447,58 @@ def test_who_handles_a_matter_is_no_grant():
     found = support_in("(三)外商投资企业生产的产品直接出口或销售给出口企业出口的，按照《中华人民共和国增值税暂行条例》"
                        "的规定，凭出口报关单和已纳税凭证，一次办理退税")
     assert found is not None and found.category == "税费"
+
+
+# kinds.RULES_VERSION 10 (from the errors of fresh2 and fresh3, studied once their figures were
+# taken: those splits count as seen from then on)
+def test_a_tax_named_by_its_name_is_a_tax_relief():
+    # 宁波市职业教育校企合作促进条例: a relief of a named tax, not of "税收" in general
+    found = support_in("企业委托职业院校开发新产品、新技术、新工艺发生的研究开发费用，可以按照国家规定享受企业所得税优惠")
+    assert found is not None and found.category == "税费" and found.names_enterprise
+    found = support_in("对符合条件的小型微利企业，实行增值税减免")
+    assert found is not None and found.category == "税费"
+    # the tax itself, levied or computed, is no relief
+    assert support_in("企业应当按照规定缴纳企业所得税") is None
+    assert decide("title:宁波市职业教育校企合作促进条例").huiqi
+
+
+def test_a_collective_economic_organisation_that_gets_something_is_a_grantee():
+    # 中华人民共和国农村集体经济组织法 第六章 扶持措施: the organisation runs a business and is taxed
+    found = support_in("第五十条 农村集体经济组织依法履行纳税义务，依法享受税收优惠")
+    assert found is not None and found.names_enterprise
+    decision = decide("title:中华人民共和国农村集体经济组织法")
+    assert decision.huiqi and "扶持措施" in decision.huiqi_clues[0].text
+    # … but its members are persons, and an organisation's duty is no grant to it
+    member = ("符合条件的复员军官、自主就业的退役军士和义务兵回入伍时户口所在地落户，属于农村集体经济组织成员但没有"
+              "承包农村土地的，可以申请承包农村土地，农村集体经济组织或者村民委员会、村民小组应当优先解决")
+    found = support_in(member)
+    assert found is None or not found.names_enterprise
+    assert not decide("title:退役军人安置条例").huiqi
+
+
+def test_an_investment_protection_law_counts_its_grants_to_investors():
+    # 山东省台湾同胞投资保护条例: land for investors' projects, rewards and funding for their
+    # enterprises — the protected are enterprises, so what it grants them counts as in any law
+    found = support_in("对集约用地的鼓励类台湾同胞投资工业项目优先供应土地，在确定土地出让底价时，可以按照不低于"
+                       "所在地土地等别相应的工业用地出让最低价标准的百分之七十执行")
+    assert found is not None and found.category == "用地" and found.names_enterprise
+    decision = decide("title:山东省台湾同胞投资保护条例")
+    assert decision.huiqi, decision.huiqi_clues
+    # one that only promises equal treatment and quotes the state's preferences stays 否
+    assert not decide("title:中华人民共和国台湾同胞投资保护法").huiqi
+    # … and a law protecting persons' rights still needs a support chapter
+    assert not decide("title:上海市华侨权益保护条例").huiqi
+
+
+def test_a_free_trade_port_law_is_a_zone_law():
+    # 中华人民共和国海南自由贸易港法: like a development zone's law, its reliefs for the zone's
+    # enterprises are what it is for ("对注册在海南自由贸易港符合条件的企业，实行企业所得税优惠")
+    decision = decide("title:中华人民共和国海南自由贸易港法")
+    assert decision.huiqi and decision.huiqi_clues[0].text == "自由贸易港", decision.huiqi_clues
+
+
+def test_an_intermediary_agency_is_a_business_that_can_be_granted_something():
+    # 北京市就业援助规定: 职业中介机构 receive 职业介绍补贴, employers tax relief and loan subsidies
+    found = support_in("免费为就业困难人员提供职业介绍、职业指导等服务的职业中介机构，按照国家和本市有关规定享受职业介绍补贴")
+    assert found is not None and found.names_enterprise
+    assert decide("title:北京市就业援助规定").huiqi
