@@ -1,18 +1,19 @@
 """Document kind and 惠企 flag against hand labels: per-kind precision / recall and the
 惠企 flag's precision / recall, on the labels the rules were tuned on and on the held-out ones.
 
-The labels (bench/kind_labels.jsonl: splits tune and heldout; bench/kind_labels_fresh.jsonl:
-split fresh; bench/kind_labels_fresh2.jsonl and bench/kind_labels_fresh3.jsonl: splits fresh2
-and fresh3, the held-out sets; rules in bench/kind_labels.md) were assigned by reading
-documents of ../shared/corpus/documents.jsonl. Other label files of the same shape (key, kind,
+The labels (bench/kind_labels.jsonl: splits tune and heldout; bench/kind_labels_fresh.jsonl,
+bench/kind_labels_fresh2.jsonl, bench/kind_labels_fresh3.jsonl: splits fresh, fresh2, fresh3;
+bench/kind_labels_fresh4.jsonl: split fresh4, the set still held out; rules in
+bench/kind_labels.md) were assigned by reading documents of ../shared/corpus/documents.jsonl. Other label files of the same shape (key, kind,
 huiqi; split optional) can be given with --labels (repeatable).
 
     .venv/bin/python bench/kind_quality.py [--labels FILE]… [--corpus FILE] [--errors]
-                                           [--split tune|heldout|fresh|fresh2|fresh3] [--by-source]
+                                           [--split tune|heldout|fresh|fresh2|fresh3|fresh4]
+                                           [--by-source]
 
 --errors lists the disagreements of the splits the rules have been mended on (tune, heldout,
-fresh: each counted as seen once its errors were studied), never those of fresh2 and fresh3,
-the sets still held out. --by-source prints the 惠企 flag per issuer level and per source_repo
+fresh, fresh2, fresh3: each counted as seen once its errors were studied), never those of
+fresh4, the set still held out. --by-source prints the 惠企 flag per issuer level and per source_repo
 of the corpus for every split (a check that a rule is general, not fitted to one source).
 
 Goal: 惠企 precision >= 0.90 at recall >= 0.80.
@@ -34,9 +35,10 @@ from tagging_quality import Counts
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = (ROOT / "bench" / "kind_labels.jsonl", ROOT / "bench" / "kind_labels_fresh.jsonl",
-          ROOT / "bench" / "kind_labels_fresh2.jsonl", ROOT / "bench" / "kind_labels_fresh3.jsonl")
+          ROOT / "bench" / "kind_labels_fresh2.jsonl", ROOT / "bench" / "kind_labels_fresh3.jsonl",
+          ROOT / "bench" / "kind_labels_fresh4.jsonl")
 # The splits whose per-document errors may be shown: those the rules were already mended on.
-SEEN = ("tune", "heldout", "fresh")
+SEEN = ("tune", "heldout", "fresh", "fresh2", "fresh3")
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
 
 
@@ -120,10 +122,10 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, action="append",
                         help="label file (repeatable; default: the tune/heldout and fresh files)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "fresh2", "fresh3"),
+    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "fresh2", "fresh3", "fresh4"),
                         help="only this part")
     parser.add_argument("--errors", "--show-errors", action="store_true",
-                        help="list the disagreements of the seen splits (never fresh2's or fresh3's)")
+                        help="list the disagreements of the seen splits (never fresh4's)")
     parser.add_argument("--by-source", action="store_true",
                         help="惠企 flag per issuer level and source_repo")
     args = parser.parse_args()
