@@ -23,19 +23,31 @@ _STRONG = {
     "分享到朋友圈", "微信扫一扫", "扫一扫在手机打开当前页", "扫一扫在手机打开", "扫一扫在手机上查看当前页面",
     "用手机扫描二维码", "放大字体", "缩小字体", "默认字体", "字号", "字体", "相关附件", "相关链接",
     "相关文档", "相关报道", "相关阅读", "相关新闻", "点击图片进入专题", "浏览次数", "阅读量", "访问量",
-    "责任编辑", "关闭本页", "我要纠错", "打印本文", "视力保护色",
+    "责任编辑", "关闭本页", "我要纠错", "纠错", "打印本文", "视力保护色", "我要打印", "打印文章",
+    "扫一扫", "手机扫一扫", "扫码阅读", "扫码阅读手机版", "手机阅读", "手机版", "护眼", "护眼模式",
+    "无障碍", "无障碍浏览", "长者模式", "关怀版", "适老版", "阅读次数",
 }
 # Lines that are chrome only beside strong ones (the sizes of a 字号 switch, separators).
-_WEAK = {"大", "中", "小", "加大", "还原", "减小", "默认", "首页", "更多", "×"}
+_WEAK = {"大", "中", "小", "加大", "还原", "减小", "默认", "首页", "更多", "×",
+         # where a share button sends the page: beside "分享" only
+         "微信", "微博", "QQ", "QQ空间", "QQ好友", "朋友圈", "新浪微博", "腾讯微博", "人人网", "豆瓣"}
 _SEPARATORS = re.compile(r"[\s\u3000【】\[\]()（）<>《》|｜·•:：>»«、,，/]+")
-_COUNTER_PART = r"(?:浏览次数|阅读量|访问量|点击数|点击量)[:：]?\s*\d*\s*(?:次)?"
+_COUNTER_PART = r"(?:浏览次数|阅读次数|浏览量|阅读量|阅读数|访问量|点击数|点击量|点击率)[:：]?\s*\d*\s*(?:次)?"
 _COUNTER = re.compile(rf"^{_COUNTER_PART}$")
 _EDITOR = re.compile(r"^[\[【]?责任编辑[:：]\s*([\u4e00-\u9fff]{0,4})[\]】]?$")
 _HEX_KEY = re.compile(r"^[0-9a-f]{16,}:?$")
+# links to the neighbouring documents: another document's title, never this one's text
+_NEIGHBOUR = re.compile(r"^[【\[]?(?:上一篇|下一篇|上一条|下一条|上一页|下一页)[】\]]?\s*[:：]")
+# a site's footer: its copyright and registration numbers
+_FOOTER = re.compile(r"^版权所有|ICP备\s*\d|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]")
 _BREADCRUMB = re.compile(r"^(?:您的位置|您现在的位置|当前位置|所在位置)[:：]?(?:\s*首页)?\s*[>＞]?$")
 _INLINE_CONTROLS = re.compile(
     r"(?:[\[【](?:放大字体|缩小字体|默认字体|打印|关闭窗口|关闭|返回顶部|收藏|打印本页)[\]】]\s*){2,}")
-_SIZE_SWITCH = re.compile(r"[【\[]?\s*(?:字号|字体)\s*[:：]\s*(?:(?:大|中|小|加大|还原|减小|默认)\s*){2,}[】\]]?")
+_SIZE_SWITCH = re.compile(r"[【\[]?\s*(?:字号|字体)\s*[:：]\s*(?:(?:大|中|小|加大|还原|减小|默认)\s*){2,}[】\]]?"
+                          # bracketed without its label ("【大 中 小】"), or the letters of a
+                          # switch ("A+ A A-", "字号：T | T")
+                          r"|[【\[]\s*大\s*中\s*小\s*[】\]]"
+                          r"|(?:(?:字号|字体)\s*[:：]?\s*)?(?:A[+＋]\s*A\s*A[-－]|A[-－]\s*A\s*A[+＋]|T\s*[|｜]\s*T)")
 # At the very end of a body, glued to the last sentence ("…厅。字号").
 _GLUED_TAIL = re.compile(r"(?<=[。）)」』”\"\n日发开])\s*(?:字号|打印本页|关闭窗口|扫一扫在手机打开当前页|返回顶部)\s*$")
 # A page's byline above the document ("来源：黑龙江日报", "时间：2026-02-26", "发布时间：…
@@ -116,7 +128,8 @@ def _kind(line: str) -> str:
     stripped = line.strip()
     if not stripped:
         return ""
-    if _COUNTER.match(stripped) or _EDITOR.match(stripped) or _HEX_KEY.match(stripped):
+    if _COUNTER.match(stripped) or _EDITOR.match(stripped) or _HEX_KEY.match(stripped) \
+            or _NEIGHBOUR.match(stripped) or _FOOTER.search(stripped):
         return "strong"
     words = [w for w in _SEPARATORS.split(stripped) if w]
     if not words:
@@ -169,6 +182,13 @@ def _drop_chrome(lines: list[str]) -> list[str]:
                         and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", lines[j].strip()):
                     keep[j] = False
         i = max(j, i + 1)
+    # "上一篇：" on a line of its own: the neighbour's title is the next line
+    for i, line in enumerate(lines):
+        label = _NEIGHBOUR.match(line.strip())
+        if label and not line.strip()[label.end():].strip():
+            j = next((k for k in range(i + 1, len(lines)) if lines[k].strip()), None)
+            if j is not None and len(lines[j].strip()) <= 80 and not _TEXT_BEGUN.search(lines[j].strip()):
+                keep[j] = False
     # hex keys with their link title in the middle of a related-links block
     for i, line in enumerate(lines):
         if _HEX_KEY.match(line.strip()) and i + 1 < len(lines) and not keep[i]:

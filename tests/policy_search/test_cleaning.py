@@ -107,6 +107,45 @@ def test_real_content_that_looks_like_chrome_stays():
     assert clean_body("大\n中\n小") == "大\n中\n小"  # sizes alone are not a 字号 switch
 
 
+# The furniture of other government sites' article pages, as their text comes out of the page
+# (share buttons, counters, size switches, care modes, links to the neighbouring articles, the
+# footer), above or below a document.
+OTHER_SITES_CHROME = [
+    "【我要打印】【关闭窗口】",
+    "分享：微信 微博 QQ空间",
+    "分享到： 朋友圈 新浪微博 QQ好友",
+    "阅读次数：235",
+    "信息来源：市财政局 | 发布日期：2023-01-01 | 阅读次数：88",
+    "【大 中 小】",
+    "字号：A+ A A-",
+    "字号：T | T",
+    "默认 护眼",
+    "无障碍 | 长者模式",
+    "扫码阅读手机版",
+    "【纠错】",
+    "上一篇：关于印发《某市促进消费若干措施》的通知",
+    "下一篇：某市2023年第一批专精特新企业名单公示",
+    "版权所有：某市人民政府办公室  网站标识码：3301000001",
+    "浙ICP备05012345号  浙公网安备 33010202000001号",
+]
+DOCUMENT = "各区人民政府，市各委、办、局：\n现将《若干措施》印发给你们，请认真贯彻执行。\n对新认定的企业给予一次性奖励20万元。"
+
+
+def test_chrome_of_other_sites_goes_above_and_below_the_document():
+    for chrome in OTHER_SITES_CHROME:
+        assert clean_body(chrome + "\n" + DOCUMENT) == DOCUMENT, chrome
+        if "来源" not in chrome:  # a source line after the text is the document's own
+            assert clean_body(DOCUMENT + "\n" + chrome) == DOCUMENT, chrome
+    # "上一篇：" alone: the neighbour's title is on the next line
+    assert clean_body(DOCUMENT + "\n上一篇：\n关于开展2023年度企业研发投入奖补的通知\n下一篇：\n无") == DOCUMENT
+
+
+def test_words_of_the_share_buttons_stay_where_they_are_text():
+    for text in ("微信\n微博", "请关注“某市发布”微信公众号。", "A+\nA\nB", "一、大中小企业融通发展",
+                 "上一年度营业收入不低于1000万元", "手机号码：13800000000"):
+        assert clean_body(text) == text
+
+
 def test_import_cleans_bodies():
     record = all_documents()[SHANGHAI_REPORT]
     policy = policy_from_record(record)
