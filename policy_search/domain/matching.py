@@ -60,7 +60,7 @@ NEEDS = {
 NEED_CATEGORIES = {"资金": ("资金",), "税费": ("税费",), "融资": ("融资",), "人才": ("人才",),
                    "用地": ("用地",), "办事": ("服务",)}
 NEED_WORDS = {
-    "资金": r"补贴|补助|奖励|奖补|资助|专项资金|扶持资金|引导资金|以奖代补|一次性",
+    "资金": r"补贴|补助|奖励|奖补|资助|专项资金|扶持资金|引导资金|以奖代补|一次性|返还",
     "融资": r"贷款|贴息|担保|信贷|融资|授信|风险补偿|续贷|再贷款",
     "人才": r"人才|安家|专家|博士|技能|引进",
     "用地": r"用地|土地|厂房|租金|房租|场地|用房|供地",
@@ -606,7 +606,8 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     """A sentence of the policy granting enterprises the support the need asks for, or None.
 
     Looked for in the card's 支持标准 (support statements with their amounts), the support
-    sentences that made the policy 惠企, and the evidence of its 支持方式 tags. Each must be
+    sentences that made the policy 惠企, the evidence of its 支持方式 tags, then the rest of
+    the grants of its text. Each must be
     support an enterprise can claim (policy_search.domain.kinds.claimable_support) of the kind the
     need asks for — never the word in passing ("鼓励金融机构加强融资服务").
     """
@@ -635,6 +636,11 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
         for evidence in load_evidence(tag.evidence):
             if serves(evidence.text):
                 return evidence.text
+    # another grant of its text, stated as something to claim (a rate, an amount, where to
+    # apply): the card and the clues show only a few of a long policy's grants
+    for grant in policy_grants(policy):
+        if concrete_claim(grant) and serves(grant, scheme=scheme):
+            return grant
     return None
 
 
@@ -818,10 +824,10 @@ def grant_fit(profile: EnterpriseProfile, text: str, title: str = "") -> GrantFi
         return GrantFit(text, False, f"面向{special}")
     if _PERSONS_CLAIM.search(text):
         return GrantFit(text, False, "由职工、毕业生等个人申领")
+    if _HIRING.search(text):  # a condition it states, whatever another article adds
+        return GrantFit(text, False, f"以{_HIRING.search(text).group(0)}为条件")
     if _CROSS_REFERENCE.search(text):
         return GrantFit(text, None, "扶持对象由其他条款规定")
-    if _HIRING.search(text):
-        return GrantFit(text, False, f"以{_HIRING.search(text).group(0)}为条件")
     if _PLACE.search(recipient):
         return GrantFit(text, False, f"限于{_PLACE.search(recipient).group(0)}")
     verdicts: list[tuple[str, bool | None]] = []

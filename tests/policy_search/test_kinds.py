@@ -502,3 +502,11 @@ def test_an_intermediary_agency_is_a_business_that_can_be_granted_something():
     found = support_in("免费为就业困难人员提供职业介绍、职业指导等服务的职业中介机构，按照国家和本市有关规定享受职业介绍补贴")
     assert found is not None and found.names_enterprise
     assert decide("title:北京市就业援助规定").huiqi
+
+
+def test_premiums_paid_back_to_an_employer_are_money():
+    # 国务院关于做好当前和今后一个时期促进就业工作的若干意见 (一): 稳岗返还
+    found = support_in("对不裁员或少裁员的参保企业，可返还其上年度实际缴纳失业保险费的50%")
+    assert found is not None and found.category == "资金" and found.names_enterprise
+    # what an offender must hand back is no grant
+    assert support_in("骗取稳岗返还资金的，由人力资源社会保障部门责令返还") is None

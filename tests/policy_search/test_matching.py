@@ -516,3 +516,18 @@ def test_support_for_someone_else_meets_no_need(store):
                           cards[foreign.id], TODAY)
     grantee = next((r for r in result.reasons if r.condition == "扶持对象"), None)
     assert grantee is None or not any(w in grantee.evidence for w in handled)
+
+
+EMPLOYMENT = "http://www.gov.cn/zhengce/content/2018-12/05/content_5345808.htm"
+
+
+def test_premiums_paid_back_to_an_employer_meet_the_need_for_money(store):
+    """稳岗返还: the unemployment-insurance premiums returned to a firm that keeps its staff are
+    money in its hand — the need 资金 is met by that provision, not left unmet."""
+    titles = real_store(store, [EMPLOYMENT])
+    policy = store.policies.get(titles[all_documents()[EMPLOYMENT]["title"]])
+    card = store.cards.get_many([policy.id])[policy.id]
+    profile = EnterpriseProfile(region_code="430121", industry="制造业", size="小微", needs=["资金"])
+    need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：资金")
+    assert need.status == MATCH, need
+    assert "返还" in need.evidence
