@@ -4,7 +4,11 @@
 The labels (bench/kind_labels.jsonl: splits tune and heldout; bench/kind_labels_fresh.jsonl,
 bench/kind_labels_fresh2.jsonl, bench/kind_labels_fresh3.jsonl: splits fresh, fresh2, fresh3;
 bench/kind_labels_fresh4.jsonl: split fresh4, the set still held out; rules in
-bench/kind_labels.md) were assigned by reading documents of ../shared/corpus/documents.jsonl. Other label files of the same shape (key, kind,
+bench/kind_labels.md) were assigned by reading documents of ../shared/corpus/documents.jsonl.
+Two independent readers (bench/kind_labels_second.jsonl, bench/kind_labels_third.jsonl) labelled
+stratified samples from the issue's definitions alone; their figures and the readers' agreement
+(Cohen's kappa on the documents two readings share) are printed too — see kind_labels.md for why
+the flag keeps the project's reading where theirs is more lenient. Other label files of the same shape (key, kind,
 huiqi; split optional) can be given with --labels (repeatable).
 
     .venv/bin/python bench/kind_quality.py [--labels FILE]… [--corpus FILE] [--errors]
@@ -37,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = (ROOT / "bench" / "kind_labels.jsonl", ROOT / "bench" / "kind_labels_fresh.jsonl",
           ROOT / "bench" / "kind_labels_fresh2.jsonl", ROOT / "bench" / "kind_labels_fresh3.jsonl",
           ROOT / "bench" / "kind_labels_fresh4.jsonl")
+# Independent readers: each labelled a stratified sample from the issue's definitions alone,
+# without the project's label rules, its earlier labels or the classifier.
+READERS = (ROOT / "bench" / "kind_labels_second.jsonl", ROOT / "bench" / "kind_labels_third.jsonl")
 # The splits whose per-document errors may be shown: those the rules were already mended on.
 SEEN = ("tune", "heldout", "fresh", "fresh2", "fresh3")
 CORPUS = ROOT / ".." / "shared" / "corpus" / "documents.jsonl"
@@ -122,14 +129,18 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, action="append",
                         help="label file (repeatable; default: the tune/heldout and fresh files)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "fresh2", "fresh3", "fresh4"),
+    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "fresh2", "fresh3", "fresh4",
+                                            "second", "third"),
                         help="only this part")
     parser.add_argument("--errors", "--show-errors", action="store_true",
                         help="list the disagreements of the seen splits (never fresh4's)")
     parser.add_argument("--by-source", action="store_true",
                         help="惠企 flag per issuer level and source_repo")
     args = parser.parse_args()
-    labels = [label for path in (args.labels or LABELS) for label in load_labels(path)]
+    own = [label for path in (args.labels or LABELS) for label in load_labels(path)]
+    readers = [] if args.labels else [label for path in READERS if path.exists()
+                                      for label in load_labels(path)]
+    labels = own + readers
     started = time.perf_counter()
     documents = load_documents(args.corpus, {label["key"] for label in labels})
     splits = sorted({label.get("split", "all") for label in labels})
@@ -140,9 +151,51 @@ def main() -> None:
         report(split, part, documents, args.errors, args.by_source)
     if args.errors and not set(SEEN) & set(splits):
         print("\n(--errors lists the seen splits only: held-out errors are not shown)")
-    if len(splits) > 1 and not args.split:
-        report("all", labels, documents, False, args.by_source)
+    if not args.split:
+        if len({label.get("split") for label in own}) > 1:
+            report("all of the project's labels", own, documents, False, args.by_source)
+        if readers:
+            report("all of the independent readers' labels", unique(readers), documents, False,
+                   args.by_source)
+        print_agreement(labels)
     print(f"\n({time.perf_counter() - started:.1f} s)")
+
+
+def unique(labels: list[dict]) -> list[dict]:
+    """One label per document (the first), for a figure over readers who overlap."""
+    seen: dict[str, dict] = {}
+    for label in labels:
+        seen.setdefault(label["key"], label)
+    return list(seen.values())
+
+
+def print_agreement(labels: list[dict]) -> None:
+    """How often two readings of the same document agree on the 惠企 flag, and Cohen's kappa
+    (agreement beyond chance): the ceiling any classifier can reach against either reading."""
+    def reader(split: str) -> str:
+        return "project" if split in SEEN + ("fresh4",) else split
+    by_key: dict[str, dict[str, bool]] = {}
+    for label in labels:
+        by_key.setdefault(label["key"], {})[reader(label.get("split", ""))] = label["huiqi"]
+    names = sorted({name for readings in by_key.values() for name in readings})
+    lines = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            pairs = [(r[a], r[b]) for r in by_key.values() if a in r and b in r]
+            if not pairs:
+                continue
+            n = len(pairs)
+            agree = sum(x == y for x, y in pairs) / n
+            pa, pb = sum(x for x, _ in pairs) / n, sum(y for _, y in pairs) / n
+            chance = pa * pb + (1 - pa) * (1 - pb)
+            kappa = (agree - chance) / (1 - chance) if chance < 1 else 1.0
+            only_a = sum(x and not y for x, y in pairs)
+            only_b = sum(y and not x for x, y in pairs)
+            lines.append(f"  {a} vs {b}: {n} documents, 惠企 agreement {agree:.2f}, kappa {kappa:.2f} "
+                         f"({only_a} 惠企 for {a} only, {only_b} for {b} only)")
+    if lines:
+        print("\n== readers' agreement on the documents both labelled")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":
