@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from policy_search.domain.deadlines import Deadline, find_dates, parse_window
+from policy_search.domain.kinds import for_an_institution
 from policy_search.domain.windows import application_window, states_windows
 
 # field key -> label shown to users
@@ -375,6 +376,8 @@ def extract_support(text: str, sections: list[Section]) -> list[CardItem]:
         return items
     for start, end in sentence_spans(text):
         sentence = text[start:end]
+        if for_an_institution(sentence):
+            continue  # a guarantee agency's fee subsidy is no 支持标准 an enterprise reads
         for clause in support_clauses(sentence):
             _add(items, clause, sentence, limit)
     return items

@@ -24,10 +24,10 @@ StepProgress = Callable[[int, int, str], None]
 
 # The version of the rules that derive cards, windows and validity. Bump it when they change
 # (v2: application windows told from duties; v3: only calls and measures state them; v4: a
-# body filing on the applications persons made to it states no window):
-# `card extract` — run by every import and crawl —
+# body filing on the applications persons made to it states no window; v5: an institution's
+# subsidy is no 支持标准): `card extract` — run by every import and crawl —
 # then re-derives what older rules derived, and the index follows through the change log.
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 # Windows are read only in calls and measures, so the kind rules' version is part of it.
 RULES_STAMP = f"#rules{RULES_VERSION}{KIND_RULES_STAMP}"
 

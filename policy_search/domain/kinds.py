@@ -560,6 +560,12 @@ def claimable_scheme_support(sentence: str) -> SupportSentence | None:
     return support
 
 
+def for_an_institution(sentence: str) -> bool:
+    """Is the support of the sentence an institution's (a subsidy for a guarantee agency's
+    business, money for banks or regions) that reaches enterprises only through it?"""
+    return bool(_INDIRECT.search(sentence))
+
+
 def through_third_party(text: str) -> bool:
     """Does the provision only encourage or oblige a third party (a bank, an investor, an
     enterprise as giver) to provide the support, or declare a policy set elsewhere?"""

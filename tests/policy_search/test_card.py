@@ -100,3 +100,15 @@ def test_a_law_has_no_application_card():
     key = next(k for k, d in all_documents().items() if d["title"] == "中华人民共和国契税法")
     card = extract_card(real_policy(key))
     assert card.values("deadline") == [] and card.values("phone") == []
+
+
+GUARANTEES = "http://www.gov.cn/zhengce/content/2019-02/14/content_5365711.htm"
+
+
+def test_an_institutions_subsidy_is_not_the_cards_support():
+    # 国办发〔2019〕6号: the fee subsidy is for the guarantee agencies' business ("…的担保业务给予
+    # 适当担保费补贴，提升融资担保机构可持续经营能力"); the card's 支持标准 is what a firm gets
+    policy = real_policy(GUARANTEES)
+    assert "给予适当担保费补贴，提升融资担保机构可持续经营能力" in policy.body_text
+    support = extract_card(policy).values("support")
+    assert not any("担保费补贴" in s for s in support), support
