@@ -607,9 +607,9 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
 
     Looked for in the card's 支持标准 (support statements with their amounts), the support
     sentences that made the policy 惠企, the evidence of its 支持方式 tags, then the rest of
-    the grants of its text. Each must be
-    support an enterprise can claim (policy_search.domain.kinds.claimable_support) of the kind the
-    need asks for — never the word in passing ("鼓励金融机构加强融资服务").
+    the grants of its text. Each must be support an enterprise can claim
+    (policy_search.domain.kinds.claimable_support) of the kind the need asks for — never the
+    word in passing ("鼓励金融机构加强融资服务").
     """
     words = re.compile(NEED_WORDS[need])
     categories = NEED_CATEGORIES.get(need, ())
