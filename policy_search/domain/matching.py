@@ -765,7 +765,10 @@ _CROSS_REFERENCE = re.compile(r"本(?:法|条例|规定|办法)第[^，。；]{1
 # 放宽至…").
 _PERSONS_CLAIM = re.compile(
     r"技能提升补贴|求职创业补贴|(?:申领|领取)(?:条件|对象)[^，。；]{0,4}?(?:由|为)?[^，。；]{0,4}?(?:在职)?职工"
-    r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)")
+    r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)"
+    # a person who starts a business borrows as a person ("符合…条件的人员自主创业的，可申请…
+    # 创业担保贷款"): not a loan an existing firm can take
+    r"|(?:人员|个人|劳动者|毕业生|农民工|退役军人)[^，。；]{0,4}自主创业的")
 # Where a grant names its recipient: before it says what they get.
 _GRANT_VERB = re.compile(r"给予|享受|可以申请|可申请|可以向|可以按|申请|减按|免征|减征|加计扣除|抵免|提供")
 _PLACE = re.compile(r"民族自治地方|西部地区|贫困地区|革命老区|边境|特定地区|经济特区|开发区内|示范区内|"

@@ -234,7 +234,7 @@ def test_ranking_fit_then_specificity_then_open_then_recency(store):
 # --- real documents: the issue's examples gone for their cause; what titles restrict --------
 
 from policy_search.domain.importer import policy_from_record  # noqa: E402
-from policy_search.domain.matching import match_policy, policy_grants  # noqa: E402
+from policy_search.domain.matching import grant_fit, match_policy, policy_grants  # noqa: E402
 from tests.policy_search.corpus import all_documents  # noqa: E402
 
 ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
@@ -531,3 +531,18 @@ def test_premiums_paid_back_to_an_employer_meet_the_need_for_money(store):
     need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：资金")
     assert need.status == MATCH, need
     assert "返还" in need.evidence
+
+
+def test_a_founders_personal_loan_meets_no_need_of_a_firm(store):
+    """促进就业 measures: the 15万 创业担保贷款 is for a person starting a business; the 300万
+    one for small firms hiring such persons. A small manufacturer needing loans gets neither
+    as evidence that the need is met."""
+    titles = real_store(store, [EMPLOYMENT])
+    policy = store.policies.get(titles[all_documents()[EMPLOYMENT]["title"]])
+    card = store.cards.get_many([policy.id])[policy.id]
+    assert any("15万元的创业担保贷款" in value for value in card.values("support"))
+    profile = EnterpriseProfile(region_code="430121", industry="制造业", size="小微", needs=["融资"])
+    need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：融资")
+    assert "自主创业" not in need.evidence, need
+    fit = grant_fit(profile, "符合创业担保贷款申请条件的人员自主创业的，可申请最高不超过15万元的创业担保贷款")
+    assert fit.fits is False
