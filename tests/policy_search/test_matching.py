@@ -234,7 +234,7 @@ def test_ranking_fit_then_specificity_then_open_then_recency(store):
 # --- real documents: the issue's examples gone for their cause; what titles restrict --------
 
 from policy_search.domain.importer import policy_from_record  # noqa: E402
-from policy_search.domain.matching import grant_fit, match_policy, policy_grants  # noqa: E402
+from policy_search.domain.matching import match_policy, policy_grants  # noqa: E402
 from tests.policy_search.corpus import all_documents  # noqa: E402
 
 ISSUE_EXAMPLES = ["中华人民共和国退役军人保障法", "中华人民共和国预备役人员法", "中华人民共和国印花税法",
