@@ -624,6 +624,8 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     scheme = getattr(policy, "doc_kind", "") in (HUIQI_MEASURE, APPLICATION_CALL)
     if card is not None:
         for item in card.get("support"):
+            if item.evidence and usable and not usable(item.evidence):
+                continue  # the clause's sentence says whom it is for: someone else
             for text in (item.evidence, item.value):
                 if serves(text, scheme=scheme):
                     return text
