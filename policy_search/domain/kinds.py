@@ -531,6 +531,8 @@ _INDIRECT = re.compile(
     # a subsidy for an institution's business, whose next clause says whom it strengthens
     # ("…的担保业务给予适当担保费补贴，提升融资担保机构可持续经营能力")
     r"|(?:担保|再担保|贷款|信贷|保险)业务[^，。；]{0,4}(?:给予|予以)"
+    # a guarantee agency's payment for a defaulting borrower (代偿) compensated to the agency
+    r"|代偿[^，。；]{0,4}(?:给予|予以)"
     rf"|(?:补贴|补助|奖励|奖补|资助|补偿)[^。；]{{0,6}}[，,][^，。；]{{0,4}}(?:提升|增强|提高|补充|调动|激发)"
     rf"[^，。；]{{0,6}}(?:{_INSTITUTIONS})[^，。；]{{0,12}}(?:能力|资本|实力|积极性)")
 

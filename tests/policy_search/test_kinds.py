@@ -510,3 +510,13 @@ def test_premiums_paid_back_to_an_employer_are_money():
     assert found is not None and found.category == "资金" and found.names_enterprise
     # what an offender must hand back is no grant
     assert support_in("骗取稳岗返还资金的，由人力资源社会保障部门责令返还") is None
+
+
+def test_compensation_for_a_guarantee_agencys_payouts_is_the_agencys():
+    # 江西 金融支持防控疫情 15.: the 风险补偿 goes to the agencies that paid for defaulting firms
+    from policy_search.domain.kinds import claimable_support, for_an_institution
+    sentence = ("15.各级财政部门对疫情防控重点保障企业及受疫情影响较大企业的融资担保代偿给予风险补偿，"
+                "并提高代偿容忍度至10%")
+    assert for_an_institution(sentence) and claimable_support(sentence) is None
+    # a firm's own guaranteed loan with a subsidy stays claimable
+    assert claimable_support("对受疫情影响较大的小微企业，给予担保费补贴50%") is not None
