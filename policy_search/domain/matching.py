@@ -617,6 +617,8 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     def serves(sentence: str, *, scheme: bool = False) -> bool:
         if not sentence or not words.search(sentence) or (usable and not usable(sentence)):
             return False
+        if sentence.rstrip("。 ").endswith(("：", ":")):
+            return False  # a list's lead without its items says to whom only in them
         support = (claimable_scheme_support if scheme else claimable_support)(sentence)
         return support is not None and (not categories or support.category in categories)
 
@@ -641,9 +643,15 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     # another grant of its text, stated as something to claim (a rate, an amount, where to
     # apply): the card and the clues show only a few of a long policy's grants
     for grant in policy_grants(policy):
-        if concrete_claim(grant) and serves(grant, scheme=scheme):
+        if _claims_concretely(grant) and serves(grant, scheme=scheme):
             return grant
     return None
+
+
+@lru_cache(maxsize=8192)
+def _claims_concretely(grant: str) -> bool:
+    """concrete_claim, remembered: a /match request asks it of the same grants for every need."""
+    return concrete_claim(grant)
 
 
 def _needs_reasons(profile: EnterpriseProfile, policy, card) -> list[Reason]:

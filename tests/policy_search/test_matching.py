@@ -546,3 +546,16 @@ def test_a_founders_personal_loan_meets_no_need_of_a_firm(store):
     assert "15万元的创业担保贷款" not in need.evidence, need  # nor the card's clause of it
     fit = grant_fit(profile, "符合创业担保贷款申请条件的人员自主创业的，可申请最高不超过15万元的创业担保贷款")
     assert fit.fits is False
+
+
+def test_a_need_is_shown_with_the_item_of_a_list_not_its_bare_lead(store):
+    """企业所得税法 第二十七条 "企业的下列所得，可以免征、减征企业所得税：" says what an enterprise
+    gets only in its items: the evidence that the need 税费 is met names one."""
+    titles = real_store(store, ["title:中华人民共和国企业所得税法"])
+    policy = store.policies.get(titles["中华人民共和国企业所得税法"])
+    card = store.cards.get_many([policy.id]).get(policy.id)
+    profile = EnterpriseProfile(region_code="430100", industry="信息传输、软件和信息技术服务业",
+                                employees=180, revenue=6000, needs=["税费"])
+    need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：税费")
+    assert need.status == MATCH and need.evidence
+    assert not need.evidence.rstrip("。").endswith("："), need
