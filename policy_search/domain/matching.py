@@ -602,7 +602,7 @@ def _ownership_reason(profile: EnterpriseProfile, policy) -> Reason | None:
 # --- needs: met by support provisions ------------------------------------------------
 
 
-def support_evidence(policy, card, need: str, usable=None) -> str | None:
+def support_evidence(policy, card, need: str, fit=None) -> str | None:
     """A sentence of the policy granting enterprises the support the need asks for, or None.
 
     Looked for in the card's 支持标准 (support statements with their amounts), the support
@@ -610,42 +610,49 @@ def support_evidence(policy, card, need: str, usable=None) -> str | None:
     the grants of its text. Each must be support an enterprise can claim
     (policy_search.domain.kinds.claimable_support) of the kind the need asks for — never the
     word in passing ("鼓励金融机构加强融资服务").
+
+    fit: whether a sentence's grant is for this enterprise (True, False, or None: cannot
+    tell). A grant for someone else is never the evidence; one that surely fits is preferred
+    to one that may (企业所得税法's 减按20% before its 农、林、牧、渔业 exemptions, for a shop).
     """
     words = re.compile(NEED_WORDS[need])
     categories = NEED_CATEGORIES.get(need, ())
 
     def serves(sentence: str, *, scheme: bool = False) -> bool:
-        if not sentence or not words.search(sentence) or (usable and not usable(sentence)):
+        if not sentence or not words.search(sentence) or (fit and fit(sentence) is False):
             return False
         if sentence.rstrip("。 ").endswith(("：", ":")):
             return False  # a list's lead without its items says to whom only in them
         support = (claimable_scheme_support if scheme else claimable_support)(sentence)
         return support is not None and (not categories or support.category in categories)
 
+    maybe = None
+    for text, scheme in _evidence_candidates(policy, card, need, fit):
+        if serves(text, scheme=scheme):
+            if fit is None or fit(text) is True:
+                return text
+            maybe = maybe or text
+    return maybe
+
+
+def _evidence_candidates(policy, card, need: str, fit):
+    """(sentence, read as a scheme's) in the order support_evidence prefers them."""
     # a measure's or call's own 支持标准 speaks to its applicants without naming them
     scheme = getattr(policy, "doc_kind", "") in (HUIQI_MEASURE, APPLICATION_CALL)
     if card is not None:
         for item in card.get("support"):
-            if item.evidence and usable and not usable(item.evidence):
+            if item.evidence and fit and fit(item.evidence) is False:
                 continue  # the clause's sentence says whom it is for: someone else
-            for text in (item.evidence, item.value):
-                if serves(text, scheme=scheme):
-                    return text
+            yield from ((text, scheme) for text in (item.evidence, item.value))
     for clue in getattr(policy, "huiqi_evidence", []) or []:
-        if isinstance(clue, Clue) and clue.where == "正文" and serves(clue.text):
-            return clue.text
+        if isinstance(clue, Clue) and clue.where == "正文":
+            yield clue.text, False
     for tag in policy.tags:
-        if tag.facet != "support" or tag.rejected or tag.value not in NEEDS.get(need, ()):
-            continue
-        for evidence in load_evidence(tag.evidence):
-            if serves(evidence.text):
-                return evidence.text
+        if tag.facet == "support" and not tag.rejected and tag.value in NEEDS.get(need, ()):
+            yield from ((evidence.text, False) for evidence in load_evidence(tag.evidence))
     # another grant of its text, stated as something to claim (a rate, an amount, where to
     # apply): the card and the clues show only a few of a long policy's grants
-    for grant in policy_grants(policy):
-        if _claims_concretely(grant) and serves(grant, scheme=scheme):
-            return grant
-    return None
+    yield from ((grant, scheme) for grant in policy_grants(policy) if _claims_concretely(grant))
 
 
 @lru_cache(maxsize=8192)
@@ -657,11 +664,11 @@ def _claims_concretely(grant: str) -> bool:
 def _needs_reasons(profile: EnterpriseProfile, policy, card) -> list[Reason]:
     reasons = []
 
-    def usable(sentence: str) -> bool:
+    def fit(sentence: str) -> bool | None:
         """Support for someone else (hiring 就业困难人员, new firms …) meets no need of this one."""
-        return grant_fit(profile, sentence, policy.title or "").fits is not False
+        return grant_fit(profile, sentence, policy.title or "").fits
     for need in profile.needs:
-        evidence = support_evidence(policy, card, need, usable)
+        evidence = support_evidence(policy, card, need, fit)
         if evidence:
             reasons.append(Reason(f"需求：{need}", MATCH, f"提供{need}方面的支持", evidence))
         else:
@@ -778,7 +785,8 @@ _PERSONS_CLAIM = re.compile(
     r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)"
     # a person who starts a business borrows as a person ("符合…条件的人员自主创业的，可申请…
     # 创业担保贷款"): not a loan an existing firm can take
-    r"|(?:人员|个人|劳动者|毕业生|农民工|退役军人)[^，。；]{0,4}自主创业的")
+    r"|(?:人员|个人|劳动者|毕业生|农民工|退役军人)[^，。；]{0,4}自主创业的"
+    r"|(?:合伙经营|合伙|组织起来)[^，。；]{0,4}创业的")
 # Where a grant names its recipient: before it says what they get.
 _GRANT_VERB = re.compile(r"给予|享受|可以申请|可申请|可以向|可以按|申请|减按|免征|减征|加计扣除|抵免|提供")
 _PLACE = re.compile(r"民族自治地方|西部地区|贫困地区|革命老区|边境|特定地区|经济特区|开发区内|示范区内|"

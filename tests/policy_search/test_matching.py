@@ -546,6 +546,8 @@ def test_a_founders_personal_loan_meets_no_need_of_a_firm(store):
     assert "15万元的创业担保贷款" not in need.evidence, need  # nor the card's clause of it
     fit = grant_fit(profile, "符合创业担保贷款申请条件的人员自主创业的，可申请最高不超过15万元的创业担保贷款")
     assert fit.fits is False
+    # … and so do persons who start one together (河南 实施意见)
+    assert grant_fit(profile, "合伙经营或组织起来创业的，可申请最高不超过150万元的创业担保贷款").fits is False
 
 
 def test_a_need_is_shown_with_the_item_of_a_list_not_its_bare_lead(store):
@@ -559,3 +561,17 @@ def test_a_need_is_shown_with_the_item_of_a_list_not_its_bare_lead(store):
     need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：税费")
     assert need.status == MATCH and need.evidence
     assert not need.evidence.rstrip("。").endswith("："), need
+
+
+def test_a_grant_that_surely_fits_is_preferred_as_evidence_to_one_that_may(store):
+    """企业所得税法实施条例 for a high-tech manufacturer wanting tax relief: its 农、林、牧、渔业
+    exemptions may fit a manufacturer (processing farm products), its R&D and high-tech reliefs
+    surely do — they are what the need is shown with."""
+    titles = real_store(store, ["title:中华人民共和国企业所得税法实施条例"])
+    policy = store.policies.get(titles["中华人民共和国企业所得税法实施条例"])
+    card = store.cards.get_many([policy.id]).get(policy.id)
+    profile = EnterpriseProfile(region_code="110000", industry="制造业", size="中型",
+                                qualifications=["高新技术企业"], needs=["税费"])
+    need = next(r for r in match_policy(profile, policy, card, TODAY).reasons if r.condition == "需求：税费")
+    assert need.status == MATCH
+    assert "农、林、牧、渔" not in need.evidence, need
