@@ -415,6 +415,12 @@ _NOT_BENEFIT = re.compile(
 _PLAIN_LOAN = re.compile(r"^(?:贷款|再贷款|授信|信贷)$")
 _CONCESSION = re.compile(r"贴息|担保|优惠|低息|低利率|无息|免息|财政|政策性|风险补偿|优先|倾斜|扶持|加大|增加|"
                          r"支持|小额|创业|降低|提高|便利|信用贷款|中长期")
+# A grant workers claim for themselves — a worker's 技能提升补贴, a graduate's 求职创业补贴 —
+# whatever enterprise the sentence names on the way ("…申领条件由企业在职职工参加失业保险3年以上
+# 放宽至…"): no support for the enterprise.
+WORKERS_CLAIM = re.compile(
+    r"技能提升补贴|求职创业补贴|(?:申领|领取)(?:条件|对象)[^，。；]{0,4}?(?:由|为)?[^，。；]{0,4}?(?:在职)?职工"
+    r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)")
 # Support in name only: "享受相应的优惠政策", "给予政策支持", "制定优惠政策" — benefits defined
 # elsewhere, or a government's intention, not something granted here.
 _VAGUE = re.compile(r"优惠政策|优惠待遇|优惠措施|政策支持|扶持政策|政策扶持|支持政策|优惠条件")
@@ -714,7 +720,7 @@ def _support_of(sentence: str, implicit_beneficiary: bool) -> SupportSentence | 
                 return None
     if category in ("服务", "资质") and not enterprise:
         return None  # a simplification for "projects" is the administration's own business
-    if _NOT_BENEFIT.search(sentence):
+    if _NOT_BENEFIT.search(sentence) or WORKERS_CLAIM.search(sentence):
         return None
     project = not enterprise and economic and bool(_PROJECT.search(sentence) or re.search(_ACTIVITY, sentence))
     implicit = not enterprise and not project and not activity and economic and bool(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from policy_search.domain.applicability import applicability_of
 from policy_search.domain.deadlines import (OUT_OF_FORCE, STANDING_YEARS, SUPERSEDED_YEARS, china_today,
                                             issued_on, policy_status, still_standing)
-from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, Clue,
+from policy_search.domain.kinds import (APPLICATION_CALL, HUIQI_MEASURE, INTERPRETATION, LAW, WORKERS_CLAIM, Clue,
                                  claimable_grants, claimable_scheme_support, claimable_support,
                                  concrete_claim, through_third_party)
 from policy_search.domain.regions import (all_regions, find_region, level_of_code, parent_codes,
@@ -777,12 +777,10 @@ _HIRING = re.compile(r"(?:招用|吸纳|安置|录用|雇用|招收|聘用|与)[
                      r"退役军人|军人|高校毕业生|毕业生|贫困劳动力|下岗|农民工|脱贫|就业人员)|劳动密集型")
 # A grant whose recipients another provision defines ("本法第三条第三款规定的所得").
 _CROSS_REFERENCE = re.compile(r"本(?:法|条例|规定|办法)第[^，。；]{1,12}(?:条|款|项)规定的")
-# A grant persons claim for themselves — a worker's 技能提升补贴, a graduate's 求职创业补贴 —
-# whatever enterprise the sentence names on the way ("…申领条件由企业在职职工参加失业保险3年以上
-# 放宽至…").
+# A grant persons claim for themselves: what workers claim (kinds.WORKERS_CLAIM, no support
+# for the enterprise at all), and a founder's loan (support for a new business, not this one).
 _PERSONS_CLAIM = re.compile(
-    r"技能提升补贴|求职创业补贴|(?:申领|领取)(?:条件|对象)[^，。；]{0,4}?(?:由|为)?[^，。；]{0,4}?(?:在职)?职工"
-    r"|(?:在职职工|职工个人|劳动者个人)[^，。；]{0,12}(?:申领|领取)"
+    WORKERS_CLAIM.pattern +
     # a person who starts a business borrows as a person ("符合…条件的人员自主创业的，可申请…
     # 创业担保贷款"): not a loan an existing firm can take
     r"|(?:人员|个人|劳动者|毕业生|农民工|退役军人)[^，。；]{0,4}自主创业的"

@@ -520,3 +520,12 @@ def test_compensation_for_a_guarantee_agencys_payouts_is_the_agencys():
     assert for_an_institution(sentence) and claimable_support(sentence) is None
     # a firm's own guaranteed loan with a subsidy stays claimable
     assert claimable_support("对受疫情影响较大的小微企业，给予担保费补贴50%") is not None
+
+
+def test_what_workers_claim_is_not_the_enterprises_support():
+    # 国发〔2018〕39号: the 技能提升补贴 is claimed by the workers, whatever 企业 the sentence names
+    relaxed = ("2019年1月1日至2020年12月31日，将技术技能提升补贴申领条件由企业在职职工参加失业保险3年以上"
+               "放宽至参保1年以上")
+    assert support_in(relaxed) is None
+    decision = decide("http://www.gov.cn/zhengce/content/2018-12/05/content_5345808.htm")
+    assert decision.huiqi and not any("技能提升补贴" in clue.text for clue in decision.huiqi_clues)
