@@ -44,7 +44,9 @@ CLASSIFIER = "kind-rules"
 # withheld or passed on to an enterprise's own people left out; v6–v7 see bench/kind_labels.md;
 # v8: prohibitions of benefits, and a plain loan judged by its own list item; v9: what a
 # law's term covers, rewards for deeds of merit, public money for a public purpose and who
-# handles a matter grant nothing):
+# handles a matter grant nothing; v10: taxes named by name, collective economic organisations,
+# investment-protection laws, land for preferred projects, free-trade ports, intermediaries,
+# 稳岗返还, and what workers claim left out):
 # `kinds derive` — run by every import and crawl — then re-classifies what older rules
 # classified, and re-derives cards and windows, which depend on the kind.
 RULES_VERSION = "10"
@@ -585,15 +587,13 @@ def claimable_grants(text: str, *, scheme: bool = False) -> list[str]:
     lead with one item ("企业的下列所得，可以免征…：从事农、林、牧、渔业项目的所得"): what the
     政策计算器 checks against an enterprise, grant by grant. scheme: a measure or call, whose
     provisions speak to its applicants without naming them ("对…的，给予补助")."""
+    claim = claimable_scheme_support if scheme else claimable_support
     grants = []
     for support in support_sentences(text, implicit_beneficiary=scheme):
         lead, colon, items = support.text.replace(":", "：").partition("：")
         units = [lead + colon + item for item in items.split("；") if item.strip()] \
             if colon and "；" in items else [support.text]
-        for unit in units:
-            claim = claimable_scheme_support if scheme else claimable_support
-            if claim(unit) is not None:
-                grants.append(unit)
+        grants += [unit for unit in units if claim(unit) is not None]
     return grants
 
 

@@ -619,7 +619,7 @@ def support_evidence(policy, card, need: str, fit=None) -> str | None:
     categories = NEED_CATEGORIES.get(need, ())
 
     def serves(sentence: str, *, scheme: bool = False) -> bool:
-        if not sentence or not words.search(sentence) or (fit and fit(sentence) is False):
+        if not sentence or not words.search(sentence):
             return False
         if sentence.rstrip("。 ").endswith(("：", ":")):
             return False  # a list's lead without its items says to whom only in them
@@ -628,9 +628,12 @@ def support_evidence(policy, card, need: str, fit=None) -> str | None:
 
     maybe = None
     for text, scheme in _evidence_candidates(policy, card, need, fit):
-        if serves(text, scheme=scheme):
-            if fit is None or fit(text) is True:
-                return text
+        if not serves(text, scheme=scheme):
+            continue
+        verdict = fit(text) if fit else True
+        if verdict is True:
+            return text
+        if verdict is None:
             maybe = maybe or text
     return maybe
 
@@ -843,8 +846,8 @@ def grant_fit(profile: EnterpriseProfile, text: str, title: str = "") -> GrantFi
         return GrantFit(text, False, f"面向{special}")
     if _PERSONS_CLAIM.search(text):
         return GrantFit(text, False, "由职工、毕业生等个人申领")
-    if _HIRING.search(text):  # a condition it states, whatever another article adds
-        return GrantFit(text, False, f"以{_HIRING.search(text).group(0)}为条件")
+    if hiring := _HIRING.search(text):  # a condition it states, whatever another article adds
+        return GrantFit(text, False, f"以{hiring.group(0)}为条件")
     if _CROSS_REFERENCE.search(text):
         return GrantFit(text, None, "扶持对象由其他条款规定")
     if _PLACE.search(recipient):
